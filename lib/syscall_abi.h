@@ -1,0 +1,96 @@
+/* lib/syscall_abi.h: the system-call ABI, shared by the kernel and user space.
+ *
+ * Calling convention (RISC-V, like Linux): the number goes in a7, up to six
+ * arguments in a0..a5, `ecall`; the result comes back in a0. A negative result
+ * is -E<code> from lib/errno.h. docs/syscalls.md documents each call.
+ * Freestanding: only <stdint.h>. */
+#ifndef LIB_SYSCALL_ABI_H
+#define LIB_SYSCALL_ABI_H
+
+#include <stdint.h>
+
+enum {
+    SYS_EXIT = 0,        /* exit(int status): never returns */
+    SYS_GETPID = 1,      /* getpid(): cluster-wide pid of the caller */
+    SYS_GETPPID = 2,     /* getppid(): pid of the parent (0 if none) */
+    SYS_SPAWN = 3,       /* spawn(const char *path, char *const argv[]): pid of the child */
+    SYS_WAIT = 4,        /* wait(int pid, int *status, int flags): pid reaped, or 0 with WNOHANG */
+    SYS_KILL = 5,        /* kill(int pid, int sig) */
+    SYS_SLEEP = 6,       /* sleep(uint64_t ns) */
+    SYS_YIELD = 7,       /* yield() */
+    SYS_SBRK = 8,        /* sbrk(intptr_t incr): old break */
+    SYS_READ = 9,        /* read(int fd, void *buf, size_t len): bytes read */
+    SYS_WRITE = 10,      /* write(int fd, const void *buf, size_t len): bytes written */
+    SYS_CLOCK = 11,      /* clock(): monotonic nanoseconds since boot */
+    SYS_NODEID = 12,     /* nodeid(): this node's id (from bootargs) */
+    SYS_PROCLIST = 13,   /* proclist(struct proc_info *buf, int max): entries filled */
+    SYS_MEMINFO = 14,    /* meminfo(struct mem_info *out) */
+    SYS_SETLIMIT = 15,   /* setlimit(int resource, uint64_t value): lower only */
+    SYS_FAULTINJECT = 16,/* faultinject(int site, int after, int count): test hook */
+    SYS_CALIBRATE = 17,  /* calibrate(int kind, uint64_t iters): ns for iters runs */
+    SYS_COUNT
+};
+
+/* The bare trap: handled at the very top of the trap vector, before any
+ * register is saved, and returned from with sret. It exists only so that
+ * `make bench` can measure the cost of a U->S->U round trip as a floor. */
+#define SYS_BARE_TRAP 0x7ff
+
+/* wait() flags */
+#define WAIT_NOHANG 1
+
+/* Signals understood by kill(). A killed process exits with 128 + sig. */
+#define SIG_TERM 15
+#define SIG_KILL 9
+#define SIG_SEGV 11 /* reported when a process dies of a bad memory access */
+#define SIG_ILL 4   /* reported when a process dies of an illegal instruction */
+
+/* setlimit() resources */
+#define LIMIT_PAGES 0    /* user pages the process may hold */
+#define LIMIT_CHILDREN 1 /* live children the process may have */
+
+/* faultinject() sites: make the kernel's allocator fail, to test that every
+ * caller survives. `after` successful allocations pass first, then `count`
+ * fail. count 0 disarms. */
+#define FAULT_PAGE_ALLOC 0
+#define FAULT_HEAP_ALLOC 1
+
+/* calibrate() kinds, for make bench */
+#define CAL_SATP_SWITCH 0 /* write satp + sfence.vma */
+#define CAL_NOP 1         /* empty kernel loop, to subtract */
+
+#define PROC_NAME_MAX 16
+enum { PSTATE_RUNNABLE = 1, PSTATE_RUNNING, PSTATE_SLEEPING, PSTATE_ZOMBIE };
+
+struct proc_info {
+    int32_t pid;
+    int32_t ppid;
+    int32_t state;    /* PSTATE_* */
+    int32_t node;     /* node it runs on */
+    uint64_t pages;   /* user pages held */
+    uint64_t cpu_ns;  /* CPU time used */
+    char name[PROC_NAME_MAX];
+};
+
+struct mem_info {
+    uint64_t total_pages;
+    uint64_t free_pages;
+    uint64_t heap_bytes_used;
+    uint64_t nprocs;
+    uint64_t alloc_failures; /* allocations that failed (injected or real) */
+};
+
+/* Pids are cluster-shaped: node * PID_NODE_STRIDE + a per-node sequence, so
+ * pid 300007 is the 7th process created on node 3. */
+#define PID_NODE_STRIDE 100000
+#define PID_NODE(pid) ((pid) / PID_NODE_STRIDE)
+
+/* User address space (Sv39 lower half; the kernel identity-maps the first
+ * 64 GiB supervisor-only in every address space, users live above it). */
+#define USER_BASE 0x1000000000ULL
+#define USER_TOP 0x4000000000ULL
+#define USER_STACK_SIZE (64 * 1024)
+#define USER_ARGV_MAX 32
+#define USER_ARG_BYTES 4096
+
+#endif
