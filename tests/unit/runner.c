@@ -1,0 +1,150 @@
+/* tests/unit/runner.c: runs the unit tests of the pure lib/ code.
+ *
+ * Usage: build/host/unit_tests [FILTER]
+ * Runs every test whose name contains FILTER, each in its own process, prints
+ * `PASS name` or `FAIL name: file:line: message` per test and ends with the line
+ * `N passed, M failed`. Exit status 1 if any failed. Run from the repo root
+ * (tests read tests/unit/data/ and build/host/). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/unit/unit.h"
+
+/* Weak, so a table whose test file is not linked in is simply absent. */
+#define TABLE(name) extern const struct unit_test name[] __attribute__((weak))
+TABLE(unit_fmt_tests);
+TABLE(unit_fdt_tests);
+TABLE(unit_bootargs_tests);
+TABLE(unit_elf_tests);
+TABLE(unit_pagealloc_tests);
+TABLE(unit_heap_tests);
+TABLE(unit_rand_tests);
+TABLE(unit_ramdisk_tests);
+
+static const struct unit_test *const tables[] = {
+    unit_fmt_tests, unit_fdt_tests, unit_bootargs_tests, unit_elf_tests,
+    unit_pagealloc_tests, unit_heap_tests, unit_rand_tests, unit_ramdisk_tests,
+};
+
+static int fail_fd = -1; /* the child's end of the message pipe */
+static int has_failed;
+
+void unit_fail(const char *file, int line, const char *fmt, ...)
+{
+    if (has_failed)
+        return;
+    has_failed = 1;
+    char msg[1024];
+    int n = snprintf(msg, sizeof msg, "%s:%d: ", file, line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (fail_fd >= 0 && write(fail_fd, msg, strlen(msg)) < 0)
+        perror("unit_fail");
+}
+
+int unit_failed(void)
+{
+    return has_failed;
+}
+
+void *unit_read_file(const char *path, uint64_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        unit_fail(__FILE__, __LINE__, "cannot open %s (run from the repo root after "
+                  "`make build/host/unit_tests`)", path);
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    unsigned char *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            cap *= 2;
+            unsigned char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        unit_fail(__FILE__, __LINE__, "out of memory reading %s", path);
+    *len = n;
+    return buf;
+}
+
+/* Runs one test in a child; returns 1 if it passed. */
+static int run_one(const struct unit_test *t)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        printf("FAIL %s: runner: pipe failed\n", t->name);
+        return 0;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        printf("FAIL %s: runner: fork failed\n", t->name);
+        close(fds[0]);
+        close(fds[1]);
+        return 0;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        fail_fd = fds[1];
+        t->fn();
+        _exit(has_failed ? 1 : 0);
+    }
+    close(fds[1]);
+    char msg[1024];
+    size_t n = 0;
+    ssize_t r;
+    while ((r = read(fds[0], msg + n, sizeof msg - 1 - n)) > 0)
+        n += (size_t)r;
+    msg[n] = '\0';
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && n == 0) {
+        printf("PASS %s\n", t->name);
+        return 1;
+    }
+    if (n > 0)
+        printf("FAIL %s: %s\n", t->name, msg);
+    else if (WIFSIGNALED(status))
+        printf("FAIL %s: killed by signal %d\n", t->name, WTERMSIG(status));
+    else
+        printf("FAIL %s: exited with status %d (sanitizer report above?)\n", t->name,
+               WEXITSTATUS(status));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *filter = argc > 1 ? argv[1] : "";
+    int passed = 0, failed = 0;
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        for (const struct unit_test *t = tables[i]; t && t->name; t++) {
+            if (!strstr(t->name, filter))
+                continue;
+            if (run_one(t))
+                passed++;
+            else
+                failed++;
+        }
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
