@@ -1,0 +1,194 @@
+/* user/syscalls.c: the glue between picolibc and our kernel.
+ *
+ * Thin sys_* wrappers over ecall, the few POSIX functions picolibc calls
+ * (read, write, sbrk, _exit), and the stdin/stdout/stderr FILE objects that
+ * picolibc's tinystdio expects the program to define. stdout and stderr are
+ * line-buffered (one write per line instead of one per character); exit()
+ * flushes them. stdin hands out one cooked line from the kernel at a time. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "user/ulib.h"
+
+/* ---- raw system calls ---------------------------------------------------- */
+
+void sys_exit(int status)
+{
+    for (;;)
+        syscall1(SYS_EXIT, status);
+}
+int sys_getpid(void) { return (int)syscall0(SYS_GETPID); }
+int sys_getppid(void) { return (int)syscall0(SYS_GETPPID); }
+int sys_spawn(const char *path, char *const argv[]) { return (int)syscall2(SYS_SPAWN, path, argv); }
+int sys_wait(int pid, int *status, int flags) { return (int)syscall3(SYS_WAIT, pid, status, flags); }
+int sys_kill(int pid, int sig) { return (int)syscall2(SYS_KILL, pid, sig); }
+int sys_sleep(uint64_t ns) { return (int)syscall1(SYS_SLEEP, ns); }
+int sys_yield(void) { return (int)syscall0(SYS_YIELD); }
+long sys_sbrk(long incr) { return syscall1(SYS_SBRK, incr); }
+long sys_read(int fd, void *buf, size_t len) { return syscall3(SYS_READ, fd, buf, len); }
+long sys_write(int fd, const void *buf, size_t len) { return syscall3(SYS_WRITE, fd, buf, len); }
+uint64_t sys_clock(void) { return (uint64_t)syscall0(SYS_CLOCK); }
+int sys_nodeid(void) { return (int)syscall0(SYS_NODEID); }
+int sys_proclist(struct proc_info *buf, int max) { return (int)syscall2(SYS_PROCLIST, buf, max); }
+int sys_meminfo(struct mem_info *out) { return (int)syscall1(SYS_MEMINFO, out); }
+int sys_setlimit(int resource, uint64_t value) { return (int)syscall2(SYS_SETLIMIT, resource, value); }
+int sys_faultinject(int site, uint64_t after, uint64_t count)
+{
+    return (int)syscall3(SYS_FAULTINJECT, site, after, count);
+}
+long sys_calibrate(int kind, uint64_t iters) { return syscall2(SYS_CALIBRATE, kind, iters); }
+
+/* ---- POSIX functions picolibc needs -------------------------------------- */
+
+/* A negative kernel result becomes -1 with errno set (the values match). */
+static long posix_ret(long rv)
+{
+    if (rv < 0) {
+        errno = (int)-rv;
+        return -1;
+    }
+    return rv;
+}
+
+ssize_t read(int fd, void *buf, size_t len) { return posix_ret(sys_read(fd, buf, len)); }
+
+ssize_t write(int fd, const void *buf, size_t len) { return posix_ret(sys_write(fd, buf, len)); }
+
+/* picolibc's malloc grows its arena with sbrk and expects (void *)-1 when
+ * the kernel refuses (out of memory or over the page limit). */
+void *sbrk(ptrdiff_t incr)
+{
+    long rv = sys_sbrk(incr);
+    if (rv < 0) {
+        errno = (int)-rv;
+        return (void *)-1;
+    }
+    return (void *)rv;
+}
+
+void _exit(int status) { sys_exit(status); }
+
+pid_t getpid(void) { return sys_getpid(); }
+
+/* ---- stdio --------------------------------------------------------------- */
+
+struct outbuf {
+    int fd;
+    size_t len;
+    char data[256];
+};
+static struct outbuf out_bufs[2] = {{.fd = 1}, {.fd = 2}};
+
+static void outbuf_flush(struct outbuf *b)
+{
+    size_t off = 0;
+    while (off < b->len) {
+        long n = sys_write(b->fd, b->data + off, b->len - off);
+        if (n <= 0)
+            break; /* nothing sensible to do: drop the rest */
+        off += (size_t)n;
+    }
+    b->len = 0;
+}
+
+static int outbuf_put(struct outbuf *b, char c)
+{
+    b->data[b->len++] = c;
+    if (c == '\n' || b->len == sizeof b->data)
+        outbuf_flush(b);
+    return (unsigned char)c;
+}
+
+static int stdout_put(char c, FILE *f) { (void)f; return outbuf_put(&out_bufs[0], c); }
+static int stderr_put(char c, FILE *f)
+{
+    (void)f;
+    outbuf_flush(&out_bufs[0]); /* keep stdout and stderr in order */
+    return outbuf_put(&out_bufs[1], c);
+}
+static int stdout_flush(FILE *f) { (void)f; outbuf_flush(&out_bufs[0]); return 0; }
+static int stderr_flush(FILE *f) { (void)f; outbuf_flush(&out_bufs[1]); return 0; }
+
+/* stdin: one cooked line at a time from the kernel. */
+static char in_buf[256];
+static size_t in_len, in_pos;
+
+static int stdin_get(FILE *f)
+{
+    (void)f;
+    if (in_pos == in_len) {
+        outbuf_flush(&out_bufs[0]); /* a prompt must appear before we block */
+        outbuf_flush(&out_bufs[1]);
+        long n = sys_read(0, in_buf, sizeof in_buf);
+        if (n <= 0)
+            return n == 0 ? _FDEV_EOF : _FDEV_ERR;
+        in_len = (size_t)n;
+        in_pos = 0;
+    }
+    return (unsigned char)in_buf[in_pos++];
+}
+
+static FILE f_stdin = FDEV_SETUP_STREAM(NULL, stdin_get, NULL, _FDEV_SETUP_READ);
+static FILE f_stdout = FDEV_SETUP_STREAM(stdout_put, NULL, stdout_flush, _FDEV_SETUP_WRITE);
+static FILE f_stderr = FDEV_SETUP_STREAM(stderr_put, NULL, stderr_flush, _FDEV_SETUP_WRITE);
+FILE *const stdin = &f_stdin;
+FILE *const stdout = &f_stdout;
+FILE *const stderr = &f_stderr;
+
+/* exit(): flush what is buffered, then leave. Replaces picolibc's exit, so
+ * no atexit machinery is pulled in. */
+void exit(int status)
+{
+    outbuf_flush(&out_bufs[0]);
+    outbuf_flush(&out_bufs[1]);
+    sys_exit(status);
+}
+
+/* Called by crt0 with the arguments the kernel set up. */
+int main(int argc, char **argv);
+void ulib_start(int argc, char **argv) { exit(main(argc, argv)); }
+
+/* ---- helpers ------------------------------------------------------------- */
+
+const char *err_str(long rv) { return strerror((int)(rv < 0 ? -rv : rv)); }
+
+int parse_long(const char *s, long *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -EINVAL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end || errno)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+int parse_seconds_ns(const char *s, uint64_t *ns)
+{
+    uint64_t whole = 0, frac = 0, scale = 1000000000ULL;
+    const char *p = s;
+    if (!p || !*p)
+        return -EINVAL;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        whole = whole * 10 + (uint64_t)(*p - '0');
+        if (whole > 1000000000ULL) /* ~31 years is plenty */
+            return -EINVAL;
+    }
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+            if (scale > 1) {
+                scale /= 10;
+                frac += (uint64_t)(*p - '0') * scale;
+            }
+        }
+    }
+    if (*p || p == s)
+        return -EINVAL;
+    *ns = whole * 1000000000ULL + frac;
+    return 0;
+}

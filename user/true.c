@@ -1,0 +1,2 @@
+/* user/true.c: exits 0. */
+int main(void) { return 0; }
