@@ -10,7 +10,7 @@ USER_CFLAGS  := $(USER_ARCH) --specs=picolibc.specs -std=gnu11 -O2 -g \
 USER_LDFLAGS := $(USER_ARCH) --specs=picolibc.specs -nostartfiles -T user/user.ld \
 	-Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
 
-USER_NAMES   := sh echo ps kill sleep uptime true false exitcode mem burn memtouch \
+USER_NAMES   := sh args echo ps kill sleep uptime true false exitcode mem burn memtouch \
 	fault badptr fpu spawnmany failalloc limits bench
 USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o
 # badelf: a copy of `true` with a corrupted header, so that spawning it must

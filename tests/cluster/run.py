@@ -1,0 +1,478 @@
+#!/usr/bin/env python3
+"""Boot-and-check scenarios on real QEMU nodes (Python standard library only).
+
+    tests/cluster/run.py [FILTER]
+
+Runs every scenario whose name contains FILTER, each on freshly booted
+node(s), and prints `PASS name (1.2 s)` or `FAIL name: reason` followed by
+the node's last 40 console lines; ends with exactly `N passed, M failed` and
+exits 1 if anything failed. Logs are kept in build/test-runs/<scenario>/.
+Without qemu-system-riscv64 or build/kernel.elf the scenarios are skipped,
+except under CI=true, where that is a failure.
+"""
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qemu import ROOT, Node, Timeout, kernel_built, qemu_available, run_dir  # noqa: E402
+
+SCENARIOS = []
+BOOT_TIMEOUT = 30
+
+
+def scenario(fn):
+    SCENARIOS.append(fn)
+    return fn
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def expect(node, cmd, status=0, output=None, timeout=20, contains=None):
+    """Runs cmd and checks its status and (exact or partial) output."""
+    out, st = node.run(cmd, timeout)
+    check(st == status, f"`{cmd}` exited {st}, expected {status}; output:\n{out}")
+    if output is not None:
+        check(out == output, f"`{cmd}` printed {out!r}, expected {output!r}")
+    if contains is not None:
+        check(contains in out, f"`{cmd}` output lacks {contains!r}:\n{out}")
+    return out
+
+
+def boot_node(ctx, **kw):
+    """Boots one node for this scenario and waits for its prompt."""
+    n = Node(ctx.dir, **kw)
+    ctx.nodes.append(n)
+    n.wait_prompt(BOOT_TIMEOUT)
+    return n
+
+
+def shell_alive(n):
+    expect(n, "echo still here", output="still here")
+
+
+def free_pages(n):
+    return n.meminfo()["free"]
+
+
+# ---- scenarios ---------------------------------------------------------------
+
+@scenario
+def boot(ctx):
+    """The kernel boots, logs its banner, and the shell prints its prompt."""
+    n = boot_node(ctx)
+    con = n.console()
+    check(re.search(r"^\[n1 +\d+\.\d+\] .*node 1 of 1", con, re.M),
+          "no kernel banner line `[n1 t] ... node 1 of 1 ...` before the prompt")
+    check(con.rstrip("\n").endswith("n1$"), "the prompt is not `n1$ `")
+    expect(n, "true", output="")
+
+
+@scenario
+def args(ctx):
+    """Arguments and quoting reach the program exactly."""
+    n = boot_node(ctx)
+    expect(n, "args one two", output="argc=3 [args] [one] [two]")
+    expect(n, "args \"a b\"  'c  d' e\"f g\"h ''", output="argc=5 [args] [a b] [c  d] [ef gh] []")
+    expect(n, "echo @@B\"\"x", output="@@Bx")
+    expect(n, "echo   spaced    out  ", output="spaced out")
+    many = " ".join(f"w{i}" for i in range(30))
+    expect(n, f"args {many}", output="argc=31 [args] " + " ".join(f"[w{i}]" for i in range(30)))
+    out, st = n.run("args " + " ".join("x" for _ in range(40)))
+    check(st == 126 and "sh: args:" in out, f"40 args: expected an E2BIG error, got {st} {out!r}")
+
+
+@scenario
+def exit_status(ctx):
+    """$? after exitcode 7, false, true, an unknown program; `exit` in a child shell."""
+    n = boot_node(ctx)
+    expect(n, "exitcode 7", status=7)
+    expect(n, "exitcode 7; echo st=$?", output="st=7")
+    expect(n, "false; echo a$?b", output="a1b")
+    expect(n, "true; echo $?", output="0")
+    expect(n, "exitcode 255", status=255)
+    out = expect(n, "nosuchprog", status=127)
+    check(out == "sh: nosuchprog: not found", f"unknown program message: {out!r}")
+
+
+FAULTS = {"null": 139, "kread": 139, "kwrite": 139, "wild": 139, "unmapped": 139,
+          "textwrite": 139, "exec": 139, "ill": 132, "stack": 139}
+
+
+@scenario
+def fault(ctx):
+    """Each kind of bad access kills only that process, with one kernel report line."""
+    n = boot_node(ctx)
+    for kind, want in FAULTS.items():
+        lines, st, klog = n.run_full(f"fault {kind}")
+        check(st == want, f"fault {kind}: status {st}, expected {want}; output {lines}")
+        check(len(klog) == 1 and "killed" in klog[0],
+              f"fault {kind}: expected one kernel report line, got {klog}")
+        shell_alive(n)
+    # The illegal instruction report names the right cause.
+    _, _, klog = n.run_full("fault ill")
+    check(klog and "illegal" in klog[0], f"fault ill report: {klog}")
+
+
+@scenario
+def many_procs(ctx):
+    """50 processes at once, all reaped; the process table is back to where it was."""
+    n = boot_node(ctx)
+    before = n.meminfo()
+    expect(n, "spawnmany 50", output="spawnmany: 50 ok", timeout=90)
+    expect(n, "spawnmany 50 true", output="spawnmany: 50 ok", timeout=90)
+    after = n.meminfo()
+    check(after["procs"] == before["procs"], f"procs {before['procs']} -> {after['procs']}")
+
+
+@scenario
+def preemption(ctx):
+    """Two CPU burners in the background both progress at the same time."""
+    n = boot_node(ctx)
+    t0 = time.monotonic()
+    out, st = n.run("burn 2 A & burn 2 B & wait", timeout=40)
+    wall = time.monotonic() - t0
+    check(st == 0, f"status {st}: {out}")
+    runs = {}
+    for m in re.finditer(r"burn (\w): iters (\d+) start_ns (\d+) end_ns (\d+)", out):
+        runs[m.group(1)] = tuple(int(x) for x in m.group(2, 3, 4))
+    check(set(runs) == {"A", "B"}, f"expected both burners to report:\n{out}")
+    check(len(re.findall(r"^\[\d+\] done 0$", out, re.M)) == 2, f"expected two done lines:\n{out}")
+    (ia, sa, ea), (ib, sb, eb) = runs["A"], runs["B"]
+    overlap = min(ea, eb) - max(sa, sb)
+    check(overlap > 1.5e9, f"burners did not run concurrently: A [{sa},{ea}] B [{sb},{eb}]")
+    check(ia > 0 and ib > 0 and max(ia, ib) < 4 * min(ia, ib),
+          f"unfair progress: A {ia} iterations, B {ib}")
+    check(wall < 20, f"two 2-second burners took {wall:.1f} s of host time")
+
+
+def uptimes(out):
+    return [float(x) for x in re.findall(r"^up (\d+\.\d+) s$", out, re.M)]
+
+
+@scenario
+def sleep_accuracy(ctx):
+    """sleep 0.5 and 0.25 last about that long by the node's own clock."""
+    n = boot_node(ctx)
+    for secs in (0.5, 0.25, 1):
+        out = expect(n, f"uptime; sleep {secs}; uptime", timeout=30)
+        u = uptimes(out)
+        check(len(u) == 2, f"uptime output: {out!r}")
+        d = u[1] - u[0]
+        # Never early; late by at most 0.5 s (spawning two programs under
+        # emulation on a loaded host takes time).
+        check(secs <= d <= secs + 0.5, f"sleep {secs} took {d:.3f} s by the node clock")
+    t0 = time.monotonic()
+    expect(n, "sleep 1", timeout=20)
+    wall = time.monotonic() - t0
+    check(0.9 <= wall <= 4, f"sleep 1 took {wall:.2f} s of host time")
+    expect(n, "sleep x", status=2)
+
+
+@scenario
+def bad_pointers(ctx):
+    """Every pointer-taking syscall rejects null/kernel/unmapped/straddling/overflowing pointers."""
+    n = boot_node(ctx)
+    out, st = n.run("badptr", timeout=30)
+    bad = [ln for ln in out.split("\n") if "NOT AN ERROR" in ln]
+    check(st == 0, f"badptr exited {st}; accepted: {bad or out}")
+    check(re.search(r"badptr: \d+ cases, 0 not rejected", out), f"badptr summary missing:\n{out}")
+    shell_alive(n)
+    expect(n, "ps", contains="sh")
+
+
+@scenario
+def alloc_failures(ctx):
+    """Kernel page and heap allocations fail on purpose at every step of
+    spawn+load+sbrk; the commands fail cleanly, the node survives, and free
+    memory comes back."""
+    n = boot_node(ctx)
+    free0 = free_pages(n)
+    failures0 = n.meminfo()["failures"]
+    outcomes = {}
+    for site, points in (("page", list(range(0, 40, 2)) + [60, 120, 200, 300]),
+                         ("heap", list(range(0, 12)))):
+        for after in points:
+            out, st = n.run(f"failalloc {site} {after} 1; memtouch 1", timeout=30)
+            ok = (st == 0 and "memtouch: ok 1 MiB" in out) or \
+                 (st == 1 and "memtouch: cannot allocate" in out) or \
+                 (st == 126 and re.search(r"sh: memtouch: .+", out))
+            check(ok, f"failalloc {site} {after}: unclean outcome: status {st}, output {out!r}")
+            outcomes[(site, after)] = st
+            expect(n, f"failalloc {site} 0 0")  # disarm in case it was not consumed
+    failed = [k for k, v in outcomes.items() if v != 0]
+    check(any(s == "page" for s, _ in failed), "no injected page failure made memtouch fail")
+    # Everything works again.
+    expect(n, "memtouch 4", output="memtouch: ok 4 MiB", timeout=30)
+    expect(n, "spawnmany 5 true", output="spawnmany: 5 ok", timeout=30)
+    info = n.meminfo()
+    check(info["failures"] > failures0, f"alloc failure counter did not move: {info}")
+    check(abs(info["free"] - free0) <= 4, f"free pages {free0} after boot, {info['free']} now")
+
+
+@scenario
+def fpu(ctx):
+    """Floating-point state survives yields and preemption in several processes."""
+    n = boot_node(ctx)
+    expect(n, "fpu 3", output=None, contains="fpu: ok", timeout=90)
+
+
+@scenario
+def limits(ctx):
+    """Page and children limits: malloc gets NULL, spawn gets an error, nobody is killed."""
+    n = boot_node(ctx)
+    out = expect(n, "limits", timeout=60)
+    check("limits: all ok" in out, out)
+    expect(n, "memtouch 40", status=1, contains="memtouch: cannot allocate", timeout=60)
+    shell_alive(n)
+
+
+@scenario
+def mem_sizes(ctx):
+    """`mem` reports about the RAM QEMU was given, for -m 64M and -m 1G."""
+    for mem, mib in (("64M", 64), ("1G", 1024)):
+        n = boot_node(ctx, mem=mem)
+        total = n.meminfo()["total"] * 4096 >> 20
+        check(0.8 * mib <= total <= mib, f"-m {mem}: mem shows total {total} MiB")
+        expect(n, "memtouch 16", output="memtouch: ok 16 MiB", timeout=60)
+        n.close()
+
+
+@scenario
+def sstc_off(ctx):
+    """Without Sstc the SBI timer drives sleep and preemption."""
+    n = boot_node(ctx, cpu="rv64,sstc=off")
+    out = expect(n, "uptime; sleep 0.5; uptime", timeout=30)
+    u = uptimes(out)
+    check(len(u) == 2 and 0.5 <= u[1] - u[0] <= 1.0, f"sleep 0.5 without Sstc: {out!r}")
+    out, st = n.run("burn 1 A & burn 1 B & wait", timeout=30)
+    check(st == 0 and len(re.findall(r"burn \w: iters [1-9]", out)) == 2, out)
+
+
+@scenario
+def idle_cost(ctx):
+    """Idle nodes cost the host almost nothing (wfi, no needless ticks)."""
+    count = int(os.environ.get("IDLE_NODES", "8"))
+    nodes = []
+    for i in range(count):
+        nd = Node(ctx.dir, node=i + 1, nodes=count)
+        ctx.nodes.append(nd)
+        nodes.append(nd)
+    for nd in nodes:
+        nd.wait_prompt(BOOT_TIMEOUT + 5 * count)
+    time.sleep(1)
+    c0 = sum(nd.cpu_seconds() for nd in nodes)
+    t0 = time.monotonic()
+    time.sleep(5)
+    used = sum(nd.cpu_seconds() for nd in nodes) - c0
+    cores = used / (time.monotonic() - t0)
+    ctx.note = f"{count} idle nodes: {cores:.3f} cores"
+    check(cores < 0.3, f"{count} idle nodes used {cores:.2f} cores")
+
+
+@scenario
+def bad_elf(ctx):
+    """Spawning a corrupt ELF is an error (ENOEXEC), not a crash."""
+    n = boot_node(ctx)
+    out = expect(n, "badelf", status=126)
+    check(out.startswith("sh: badelf: "), f"badelf message: {out!r}")
+    shell_alive(n)
+
+
+@scenario
+def shell_input(ctx):
+    """The shell survives bad input and reports it."""
+    n = boot_node(ctx)
+    expect(n, "echo 'unbalanced", status=2)
+    expect(n, "echo \"x", status=2)
+    expect(n, "", output="")
+    expect(n, "&", status=2)
+    expect(n, "true ;; true", status=0)
+    long = "x" * 1500
+    n.send(f"echo {long}\n")
+    time.sleep(0.5)
+    shell_alive(n)
+    expect(n, "help", contains="builtins")
+
+
+@scenario
+def kill_ps(ctx):
+    """ps lists a background sleeper; kill -9 and kill -15 end it with 137 and 143."""
+    n = boot_node(ctx)
+    for sig, want in (("-9", 137), ("", 143)):
+        out = expect(n, "sleep 30 &")
+        m = re.match(r"^\[(\d+)\]$", out)
+        check(m, f"background start line: {out!r}")
+        pid = int(m.group(1))
+        check(pid // 100000 == 1, f"pid {pid} does not encode node 1")
+        out = expect(n, "ps")
+        check(re.search(rf"^\s*{pid}\s+\d+\s+sleeping\s+1\s.*sleep$", out, re.M),
+              f"ps does not show {pid} sleeping:\n{out}")
+        expect(n, f"kill {sig} {pid}".replace("  ", " "))
+        out = expect(n, "wait", timeout=10)
+        check(f"[{pid}] done {want}" in out, f"expected [{pid}] done {want}:\n{out}")
+    expect(n, "kill 199999", status=1, contains="kill: 199999:")
+
+
+@scenario
+def make_run(ctx):
+    """`make run` under a pty reaches the prompt; Ctrl-A X quits, no QEMU is left."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.execvp("make", ["make", "--no-print-directory", "run"])
+    log = open(os.path.join(ctx.dir, "make-run.log"), "wb")
+    buf = b""
+    try:
+        def read_until(rx, timeout):
+            nonlocal buf
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                r, _, _ = select.select([fd], [], [], 0.2)
+                if r:
+                    try:
+                        data = os.read(fd, 4096)
+                    except OSError:
+                        return None
+                    if not data:
+                        return None
+                    buf += data
+                    log.write(data)
+                    log.flush()
+                    m = re.search(rx, buf)
+                    if m:
+                        return m
+            return None
+
+        check(read_until(rb"n1\$ ", 120), "no prompt from `make run`: " +
+              buf[-1500:].decode(errors="replace"))
+        os.write(fd, b"\x01x")
+        deadline = time.monotonic() + 20
+        status = None
+        while time.monotonic() < deadline:
+            read_until(rb"$^", 0.2)
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+        else:
+            raise Fail("`make run` did not exit within 20 s of Ctrl-A X")
+        left = [p for p in session_procs(pid)]
+        check(not left, f"processes left behind by `make run`: {left}")
+    finally:
+        for p in session_procs(pid):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        os.close(fd)
+        log.close()
+
+
+def session_procs(sid):
+    """Pids of live (non-zombie) processes in session sid."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z" and int(d) != sid:
+            out.append(int(d))
+    return out
+
+
+@scenario
+def leaks(ctx):
+    """After a batch of programs (faults, failures, limits, many processes),
+    free pages and the process count return to their values after boot."""
+    n = boot_node(ctx)
+    before = n.meminfo()
+    batch = ["spawnmany 20 true", "fault null", "fault stack", "fault ill", "badptr",
+             "fpu 2", "limits", "memtouch 8", "memtouch 100", "badelf", "bench spawn 20",
+             "failalloc page 5 1; memtouch 1", "failalloc heap 1 1; memtouch 1",
+             "sleep 0.1 & wait"]
+    for cmd in batch:
+        n.run(cmd, timeout=90)
+    after = n.meminfo()
+    check(after["procs"] == before["procs"], f"procs {before['procs']} -> {after['procs']}")
+    check(after["free"] == before["free"],
+          f"free pages {before['free']} after boot, {after['free']} after the batch "
+          f"({before['free'] - after['free']} leaked)")
+
+
+# ---- runner ------------------------------------------------------------------
+
+class Ctx:
+    def __init__(self, name):
+        self.name = name
+        self.dir = run_dir(name)
+        self.nodes = []
+        self.note = ""
+
+
+def main():
+    flt = sys.argv[1] if len(sys.argv) > 1 else ""
+    chosen = [s for s in SCENARIOS if flt in s.__name__]
+    ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    missing = [what for what, ok in (("qemu-system-riscv64", qemu_available()),
+                                     ("build/kernel.elf", kernel_built())) if not ok]
+    if missing:
+        if ci:
+            for s in chosen:
+                print(f"FAIL {s.__name__}: {' and '.join(missing)} missing")
+            print(f"0 passed, {len(chosen)} failed")
+            return 1
+        print(f"SKIP cluster scenarios: {' and '.join(missing)} missing")
+        print("0 passed, 0 failed")
+        return 0
+    passed = failed = 0
+    for s in chosen:
+        ctx = Ctx(s.__name__)
+        t0 = time.monotonic()
+        try:
+            s(ctx)
+            dt = time.monotonic() - t0
+            note = f" {ctx.note}" if ctx.note else ""
+            print(f"PASS {s.__name__} ({dt:.1f} s){note}", flush=True)
+            passed += 1
+        except Exception as e:  # noqa: BLE001 - any error fails the scenario
+            reason = str(e) if isinstance(e, (Fail, Timeout)) else traceback.format_exc()
+            print(f"FAIL {s.__name__}: {reason}")
+            for nd in ctx.nodes[:1] + ctx.nodes[1:2]:
+                print(f"--- node {nd.node} console, last 40 lines ({nd.log_path}):")
+                print(nd.tail(40))
+            sys.stdout.flush()
+            failed += 1
+        finally:
+            for nd in ctx.nodes:
+                nd.close()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
