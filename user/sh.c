@@ -30,26 +30,34 @@ static int last_status;
 
 /* Reads one line (without its '\n') into buf. Returns its length, -1 at end
  * of input, or -2 if the line was longer than the buffer (the rest of it is
- * read and thrown away). The kernel does the echo and the line editing. */
+ * read and thrown away). The kernel does the echo and the line editing and
+ * normally returns one line per read; bytes after a '\n' are kept for the
+ * next call all the same. */
 static int read_line(char *buf, int size)
 {
+    static char chunk[256];
+    static long have, next;
     int len = 0, too_long = 0;
     for (;;) {
-        char chunk[256];
-        long n = sys_read(0, chunk, sizeof chunk);
-        if (n == -EINTR)
-            continue;
-        if (n <= 0)
-            return len > 0 ? len : -1;
-        for (long i = 0; i < n; i++) {
-            if (chunk[i] == '\n') {
+        if (next == have) {
+            long n = sys_read(0, chunk, sizeof chunk);
+            if (n == -EINTR)
+                continue;
+            if (n <= 0)
+                return len > 0 ? len : -1;
+            have = n;
+            next = 0;
+        }
+        while (next < have) {
+            char c = chunk[next++];
+            if (c == '\n') {
                 buf[len] = 0;
                 return too_long ? -2 : len;
             }
-            if (chunk[i] == '\r' || chunk[i] == 0)
+            if (c == '\r' || c == 0)
                 continue;
             if (len < size - 1)
-                buf[len++] = chunk[i];
+                buf[len++] = c;
             else
                 too_long = 1;
         }
