@@ -188,11 +188,11 @@ class Node:
         tag = f"{self._seq}x{os.getpid() % 1000}"
         start = time.monotonic()
         self.send(f'echo @@B""{tag}; {cmd}; echo @@E""{tag} $?\n')
-        self.wait_for(rf"^@@B{tag}\n", timeout)
+        self.wait_for(rf"@@B{tag}\n", timeout)
         with self._cond:
             begin = self._pos
         left = max(1.0, timeout - (time.monotonic() - start))
-        m = self.wait_for(rf"^@@E{tag} (\d+)\n", left)
+        m = self.wait_for(rf"@@E{tag} (\d+)\n", left)
         with self._cond:
             span = self._buf[begin:m.start()]
         lines, klog = [], []
