@@ -9,6 +9,7 @@
 #   tests/unit/data/*.dtb          small committed QEMU virt device trees
 #   $(BUILD)/host/dtb/*.dtb        device trees dumped by QEMU at build time
 #   $(BUILD)/host/elf/start.elf    a static RISC-V program built by the cross gcc
+#   $(BUILD)/host/ramdisk/test.img an archive packed by tools/mkramdisk.py
 
 UNIT_BIN      := $(BUILD)/host/unit_tests
 
@@ -53,6 +54,12 @@ $(UNIT_ELF): tests/unit/data/start.c
 	$(CC) $(KERNEL_ARCH) -mcmodel=medany -O2 -nostdlib -static -ffreestanding \
 		-Wl,-Ttext=0x1000010000 -o $@ $<
 
+# ---- an archive packed by tools/mkramdisk.py -------------------------------
+UNIT_RAMDISK  := $(BUILD)/host/ramdisk/test.img
+$(UNIT_RAMDISK): tools/mkramdisk.py tests/unit/data/start.c tests/unit/data/virt-64m.dtb
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/mkramdisk.py $@ tests/unit/data/start.c virt.dtb=tests/unit/data/virt-64m.dtb
+
 # ---- freestanding proof ----------------------------------------------------
 # Each lib/ module compiles for the kernel with no libc headers at all (only the
 # compiler's own stdint/stddef/stdbool/stdarg), and references no symbol other
@@ -81,7 +88,7 @@ $(UNIT_OBJS): $(BUILD)/host/unit/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
 
-$(UNIT_BIN): $(UNIT_OBJS) $(UNIT_XOBJS) $(UNIT_DTBS) $(UNIT_ELF)
+$(UNIT_BIN): $(UNIT_OBJS) $(UNIT_XOBJS) $(UNIT_DTBS) $(UNIT_ELF) $(UNIT_RAMDISK)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(UNIT_OBJS)
 
 -include $(UNIT_OBJS:.o=.d) $(UNIT_XOBJS:.o=.d)
