@@ -20,7 +20,7 @@ PYTHON       := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || ech
 # assembled with the D extension enabled on its own).
 KERNEL_ARCH  := -march=rv64imac_zicsr_zifencei -mabi=lp64
 KERNEL_CFLAGS := $(KERNEL_ARCH) -mcmodel=medany -ffreestanding -fno-common -nostdlib \
-	-fno-builtin -fno-stack-protector -fno-pie -no-pie -O2 -g -std=c11 \
+	-fno-builtin -fno-stack-protector -fno-pie -no-pie -O2 -g -std=gnu11 \
 	-Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP
 # Host builds of pure code run under ASan/UBSan.
 HOST_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \

@@ -1,0 +1,81 @@
+/* kernel/console.c: cooked-mode console input, as in a Unix tty: the kernel
+ * echoes what is typed and edits the line, and a reader gets whole lines. */
+#include "kernel/console.h"
+#include "drivers/uart.h"
+#include "kernel/proc.h"
+
+#define INPUT_SIZE 1024
+#define CTRL(x) ((x) - '@')
+
+static struct {
+    char buf[INPUT_SIZE];
+    uint64_t r; /* next byte a reader takes */
+    uint64_t w; /* end of the committed (newline-terminated) lines */
+    uint64_t e; /* end of the line being edited */
+} in;
+static int column_zero = 1;
+char console_chan;
+
+static void echo_byte(char c)
+{
+    if (c == '\n')
+        uart_putc('\r');
+    uart_putc(c);
+    column_zero = (c == '\n');
+}
+
+void console_write(const char *s, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        echo_byte(s[i]);
+}
+
+void console_puts(const char *s)
+{
+    while (*s)
+        echo_byte(*s++);
+}
+
+int console_at_line_start(void) { return column_zero; }
+
+void console_input(char c)
+{
+    if (c == '\r')
+        c = '\n';
+    if (c == 0x7f || c == '\b') {
+        if (in.e != in.w) {
+            in.e--;
+            console_puts("\b \b");
+        }
+        return;
+    }
+    if (c == CTRL('U')) {
+        while (in.e != in.w && in.buf[(in.e - 1) % INPUT_SIZE] != '\n') {
+            in.e--;
+            console_puts("\b \b");
+        }
+        return;
+    }
+    if (in.e - in.r >= INPUT_SIZE - 1 && c != '\n')
+        return; /* full: drop until the line ends (the newline always fits) */
+    if (in.e - in.r >= INPUT_SIZE)
+        return;
+    in.buf[in.e++ % INPUT_SIZE] = c;
+    echo_byte(c);
+    if (c == '\n') {
+        in.w = in.e;
+        proc_wakeup(&console_chan);
+    }
+}
+
+uint64_t console_take(char *dst, uint64_t n)
+{
+    uint64_t got = 0;
+    while (got < n && in.r != in.w) {
+        char c = in.buf[in.r++ % INPUT_SIZE];
+        dst[got++] = c;
+        if (c == '\n')
+            break;
+    }
+    return got;
+}

@@ -1,0 +1,36 @@
+/* kernel/kernel.h: node-wide facts learned at boot, and small helpers. */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "lib/errno.h"
+#include "lib/fdt.h"
+
+#define PAGE_SIZE 4096UL
+#define PAGE_ROUND_UP(x) (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+#define PAGE_ROUND_DOWN(x) ((x) & ~(PAGE_SIZE - 1))
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+extern uint64_t kernel_node_id;  /* bootargs node=, default 1 */
+extern uint64_t kernel_nodes;    /* bootargs nodes=, default 1 */
+extern struct fdt_info boot_fdt; /* everything the device tree told us */
+
+/* Linker-script symbols (see linker.ld). */
+extern char kernel_start[], text_end[], rodata_end[], bss_start[], bss_end[], kernel_end[];
+
+/* Freestanding memory helpers (kernel/string.c). */
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+/* Copy at most n-1 bytes and NUL-terminate; returns strlen(src). */
+size_t strlcpy(char *dst, const char *src, size_t n);
+
+/* A random 64-bit value from the kernel's generator (seeded from the device
+ * tree's /chosen/rng-seed). */
+uint64_t kernel_random(void);
+
+#endif

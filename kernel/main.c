@@ -1,0 +1,88 @@
+/* kernel/main.c: boot. OpenSBI enters _start (kernel/entry.S) in S-mode
+ * with the hart id and the device tree; kmain brings the node up from what
+ * the device tree says and starts the shell. */
+#include "drivers/plic.h"
+#include "drivers/uart.h"
+#include "kernel/kalloc.h"
+#include "kernel/kernel.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/ramdisk.h"
+#include "kernel/riscv.h"
+#include "kernel/sbi.h"
+#include "kernel/timer.h"
+#include "kernel/trap.h"
+#include "lib/bootargs.h"
+#include "lib/fdt.h"
+#include "lib/rand.h"
+
+uint64_t kernel_node_id = 1;
+uint64_t kernel_nodes = 1;
+struct fdt_info boot_fdt;
+static struct rand kernel_rng;
+static int shell_pid;
+
+void trap_set_uart_irq(uint32_t irq);
+
+uint64_t kernel_random(void) { return rand_next(&kernel_rng); }
+
+/* Start (or restart) the console shell, which has no parent. */
+static void start_shell(void)
+{
+    char *argv[] = {"sh", 0};
+    shell_pid = proc_spawn(0, "sh", argv, 1);
+    if (shell_pid < 0)
+        klog("cannot start the shell: error %d", -shell_pid);
+}
+
+/* Called when an orphan exits: the shell comes back if it was the shell. */
+void kernel_orphan_exited(int pid)
+{
+    if (pid == shell_pid) {
+        klog("shell exited; starting a new one");
+        start_shell();
+    }
+}
+
+void kmain(uint64_t hartid, const void *dtb)
+{
+    if (fdt_parse(dtb, 1 << 20, &boot_fdt) != 0)
+        sbi_shutdown(1); /* no console address: nothing else can be done */
+    uart_init(boot_fdt.uart.base);
+    trap_init();
+
+    uint64_t v;
+    if (bootargs_get_u64(boot_fdt.bootargs, "node", &v) == 0 && v > 0 && v < 20000)
+        kernel_node_id = v;
+    if (bootargs_get_u64(boot_fdt.bootargs, "nodes", &v) == 0 && v > 0 && v < 20000)
+        kernel_nodes = v;
+    rand_seed(&kernel_rng, boot_fdt.rng_seed, boot_fdt.rng_seed_len);
+
+    /* Free RAM: from the end of the kernel image to the device tree (which
+     * QEMU places near the top of RAM) or the end of RAM. */
+    uint64_t free_lo = PAGE_ROUND_UP((uint64_t)kernel_end);
+    uint64_t free_hi = boot_fdt.mem_base + boot_fdt.mem_size;
+    uint64_t dtb_at = (uint64_t)dtb;
+    if (dtb_at > free_lo && dtb_at < free_hi)
+        free_hi = PAGE_ROUND_DOWN(dtb_at);
+    kalloc_init(free_lo, free_hi);
+    vm_init(&boot_fdt);
+
+    plic_init(boot_fdt.plic.base, hartid);
+    plic_enable(boot_fdt.uart.irq);
+    trap_set_uart_irq(boot_fdt.uart.irq);
+    csr_set(sie, SIE_SEIE);
+    timer_init(boot_fdt.timebase_freq, boot_fdt.has_sstc);
+
+    klog("node %lu of %lu booting: hart %lu, %lu MiB RAM, %lu pages free, timer %s, %d virtio "
+         "slots, %d programs",
+         (unsigned long)kernel_node_id, (unsigned long)kernel_nodes, (unsigned long)hartid,
+         (unsigned long)(boot_fdt.mem_size >> 20), (unsigned long)kalloc_free_pages(),
+         timer_mode(), boot_fdt.nvirtio, ramdisk_count());
+    if (boot_fdt.nharts > 1)
+        klog("%u harts present; this kernel uses hart %lu only", boot_fdt.nharts,
+             (unsigned long)hartid);
+    proc_init();
+    start_shell();
+    scheduler();
+}

@@ -1,0 +1,81 @@
+/* kernel/proc.h: processes, the scheduler and sleep/wakeup.
+ *
+ * One hart per node and a non-preemptible kernel: kernel code runs with
+ * interrupts off, so the process table needs no locks. User code is
+ * preempted by the timer; the kernel gives up the CPU only in sched(). */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+
+#include <stdint.h>
+#include "kernel/trap.h"
+#include "kernel/vm.h"
+#include "lib/syscall_abi.h"
+
+#define NPROC 128 /* process slots per node (each has a kernel stack slot) */
+#define TIME_SLICE_NS 10000000ULL /* 10 ms: at most 100 preemption ticks/s */
+#define DEFAULT_PAGE_LIMIT 8192   /* 32 MiB of user memory per process */
+#define DEFAULT_CHILD_LIMIT 64
+
+enum pstate { P_FREE = 0, P_RUNNABLE = PSTATE_RUNNABLE, P_RUNNING = PSTATE_RUNNING,
+              P_SLEEPING = PSTATE_SLEEPING, P_ZOMBIE = PSTATE_ZOMBIE };
+
+struct context { uint64_t ra, sp, s[12]; };
+
+struct proc {
+    int pid;
+    int slot;                 /* index in the table and kernel-stack slot */
+    enum pstate state;
+    char name[PROC_NAME_MAX];
+    struct proc *parent;      /* NULL once orphaned: reaped by the scheduler */
+    struct trapframe *tf;
+    struct context ctx;
+    uint64_t kstack_top;
+    struct addrspace as;
+    void *chan;               /* what it sleeps on */
+    uint64_t wake_at_ns;      /* timed sleep deadline, 0 if none */
+    int killed;               /* signal that will end it, 0 if none */
+    int exit_status;
+    int nchildren;
+    uint64_t child_limit;
+    uint64_t cpu_ns, run_start_ns;
+    int fp_saved;             /* fpregs holds its FP state */
+    uint64_t fpregs[33];
+};
+
+extern struct proc *proc_table[NPROC];
+
+/* The process running on this hart, or NULL in the scheduler. */
+struct proc *proc_current(void);
+void proc_init(void);
+/* Create a process running `path` from the ramdisk with argv (kernel
+ * strings). parent may be NULL (a boot process). Returns the new pid or
+ * -ENOENT, -ENOEXEC, -ENOMEM, -EAGAIN (no slot or over the child limit),
+ * -E2BIG. */
+int proc_spawn(struct proc *parent, const char *path, char *const argv[], int argc);
+/* End the current process with `status`; does not return. */
+void proc_exit(int status) __attribute__((noreturn));
+/* Reap a zombie child: see SYS_WAIT. */
+int proc_wait(int pid, uint64_t status_uva, int flags);
+int proc_kill(int pid, int sig);
+struct proc *proc_find(int pid);
+
+/* Scheduling. */
+void scheduler(void) __attribute__((noreturn));
+void sched_yield(void);
+/* Sleep on chan until proc_wakeup(chan), a deadline (0 = none), or a kill.
+ * Returns 0, or -EINTR when killed. */
+int proc_sleep(void *chan, uint64_t deadline_ns);
+void proc_wakeup(void *chan);
+/* Called from the timer interrupt: wake expired sleepers, note slice end. */
+void sched_tick(void);
+/* Whether the running process has used up its slice. */
+int sched_should_yield(void);
+/* Reprogram the timer for the next event (sleeper deadline or slice end). */
+void sched_arm_timer(void);
+
+/* Prepare tf->sstatus and the FP registers for a return to user mode. */
+void fpu_prepare_return(struct proc *p);
+void fpu_switch_out(struct proc *p);
+void fpu_forget(struct proc *p);
+
+#endif

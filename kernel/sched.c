@@ -1,0 +1,192 @@
+/* kernel/sched.c: round-robin scheduling, sleep/wakeup, the tickless timer
+ * policy and lazy FP switching.
+ *
+ * The timer is armed only for what needs it: the earliest sleeper's
+ * deadline, and the end of the running process's slice when another process
+ * is waiting for the CPU. An idle node sleeps in wfi with no tick at all. */
+#include "kernel/proc.h"
+#include "kernel/kernel.h"
+#include "kernel/printk.h"
+#include "kernel/riscv.h"
+#include "kernel/timer.h"
+
+void fpu_save(uint64_t regs[33]);
+void fpu_restore(const uint64_t regs[33]);
+void swtch(struct context *from, struct context *to);
+void proc_reap_orphans(void);
+
+static struct proc *current;
+static struct context scheduler_ctx;
+static uint64_t slice_end_ns;
+static struct proc *fpu_owner; /* whose values the FP registers hold */
+static int last_slot;
+
+struct proc *proc_current(void) { return current; }
+
+static int other_runnable(void)
+{
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *p = proc_table[i];
+        if (p && p != current && p->state == P_RUNNABLE)
+            return 1;
+    }
+    return 0;
+}
+
+void sched_arm_timer(void)
+{
+    uint64_t next = UINT64_MAX;
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *p = proc_table[i];
+        if (p && p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns < next)
+            next = p->wake_at_ns;
+    }
+    if (current && current->state == P_RUNNING && slice_end_ns < next && other_runnable())
+        next = slice_end_ns;
+    timer_arm(next);
+}
+
+void sched_tick(void)
+{
+    uint64_t now = timer_now_ns();
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *p = proc_table[i];
+        if (p && p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns <= now) {
+            p->state = P_RUNNABLE;
+            p->wake_at_ns = 0;
+        }
+    }
+    sched_arm_timer();
+}
+
+int sched_should_yield(void)
+{
+    return current && timer_now_ns() >= slice_end_ns && other_runnable();
+}
+
+static struct proc *pick_next(void)
+{
+    for (int n = 1; n <= NPROC; n++) {
+        int i = (last_slot + n) % NPROC;
+        struct proc *p = proc_table[i];
+        if (p && p->state == P_RUNNABLE) {
+            last_slot = i;
+            return p;
+        }
+    }
+    return 0;
+}
+
+void scheduler(void)
+{
+    for (;;) {
+        struct proc *p = pick_next();
+        if (!p) {
+            /* Idle: wfi wakes on any interrupt enabled in sie even with
+             * SIE clear, so nothing can slip in between check and sleep;
+             * the interrupt is then taken in the brief SIE window. */
+            sched_arm_timer();
+            wfi();
+            intr_on();
+            intr_off();
+            proc_reap_orphans();
+            continue;
+        }
+        p->state = P_RUNNING;
+        current = p;
+        uint64_t want = vm_satp(p->as.root);
+        if (csr_read(satp) != want) {
+            csr_write(satp, want);
+            sfence_vma_all();
+        }
+        p->run_start_ns = timer_now_ns();
+        slice_end_ns = p->run_start_ns + TIME_SLICE_NS;
+        sched_arm_timer();
+        swtch(&scheduler_ctx, &p->ctx);
+        p->cpu_ns += timer_now_ns() - p->run_start_ns;
+        current = 0;
+        proc_reap_orphans();
+    }
+}
+
+/* Give up the CPU; the caller has set current->state. */
+static void sched(void)
+{
+    fpu_switch_out(current);
+    swtch(&current->ctx, &scheduler_ctx);
+}
+
+void sched_yield(void)
+{
+    if (current->state == P_RUNNING)
+        current->state = P_RUNNABLE;
+    sched();
+}
+
+int proc_sleep(void *chan, uint64_t deadline_ns)
+{
+    struct proc *p = current;
+    if (p->killed)
+        return -EINTR;
+    p->chan = chan;
+    p->wake_at_ns = deadline_ns;
+    p->state = P_SLEEPING;
+    sched();
+    p->chan = 0;
+    p->wake_at_ns = 0;
+    return p->killed ? -EINTR : 0;
+}
+
+void proc_wakeup(void *chan)
+{
+    int woke = 0;
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *p = proc_table[i];
+        if (p && p->state == P_SLEEPING && p->chan == chan) {
+            p->state = P_RUNNABLE;
+            woke = 1;
+        }
+    }
+    if (woke)
+        sched_arm_timer();
+}
+
+/* Lazy FP: registers are saved only if the process dirtied them since they
+ * were last saved, and loaded only when another process's values are in
+ * the register file. */
+void fpu_switch_out(struct proc *p)
+{
+    if (((p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT) == FS_DIRTY) {
+        fpu_save(p->fpregs);
+        p->fp_saved = 1;
+        p->tf->sstatus = (p->tf->sstatus & ~SSTATUS_FS) | (FS_CLEAN << SSTATUS_FS_SHIFT);
+        fpu_owner = p;
+    }
+}
+
+static const uint64_t fp_zero[33];
+
+void fpu_prepare_return(struct proc *p)
+{
+    uint64_t fs = (p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT;
+    if (fs == FS_DIRTY)
+        fpu_owner = p; /* it wrote them since its last switch: they are live */
+    if (fpu_owner != p) {
+        /* The FP unit must be on for the kernel to load it. */
+        csr_set(sstatus, FS_CLEAN << SSTATUS_FS_SHIFT);
+        fpu_restore(p->fp_saved ? p->fpregs : fp_zero);
+        fpu_owner = p;
+        if (fs == FS_DIRTY)
+            fs = FS_CLEAN;
+    }
+    if (fs == FS_OFF)
+        fs = FS_INITIAL;
+    p->tf->sstatus = SSTATUS_SPIE | (fs << SSTATUS_FS_SHIFT);
+}
+
+/* A freed process must not stay the FP owner (its slot may be reused). */
+void fpu_forget(struct proc *p)
+{
+    if (fpu_owner == p)
+        fpu_owner = 0;
+}

@@ -1,0 +1,35 @@
+/* kernel/syscall.c: the system-call table. */
+#include "kernel/syscall.h"
+#include "kernel/proc.h"
+#include "lib/errno.h"
+#include "lib/syscall_abi.h"
+
+static const syscall_fn table[SYS_COUNT] = {
+    [SYS_EXIT] = sys_exit,
+    [SYS_GETPID] = sys_getpid,
+    [SYS_GETPPID] = sys_getppid,
+    [SYS_SPAWN] = sys_spawn,
+    [SYS_WAIT] = sys_wait,
+    [SYS_KILL] = sys_kill,
+    [SYS_SLEEP] = sys_sleep,
+    [SYS_YIELD] = sys_yield,
+    [SYS_SBRK] = sys_sbrk,
+    [SYS_READ] = sys_read,
+    [SYS_WRITE] = sys_write,
+    [SYS_CLOCK] = sys_clock,
+    [SYS_NODEID] = sys_nodeid,
+    [SYS_PROCLIST] = sys_proclist,
+    [SYS_MEMINFO] = sys_meminfo,
+    [SYS_SETLIMIT] = sys_setlimit,
+    [SYS_FAULTINJECT] = sys_faultinject,
+    [SYS_CALIBRATE] = sys_calibrate,
+};
+
+void syscall_dispatch(struct proc *p)
+{
+    uint64_t num = p->tf->regs[REG_A7];
+    int64_t rv = -ENOSYS;
+    if (num < SYS_COUNT && table[num])
+        rv = table[num](p, &p->tf->regs[REG_A0]);
+    p->tf->regs[REG_A0] = (uint64_t)rv;
+}

@@ -1,0 +1,37 @@
+/* kernel/syscall.h: system-call dispatch. The table is in kernel/syscall.c;
+ * the calls themselves in kernel/sys_proc.c and kernel/sys_misc.c; the ABI
+ * in lib/syscall_abi.h and docs/syscalls.md. */
+#ifndef KERNEL_SYSCALL_H
+#define KERNEL_SYSCALL_H
+
+#include <stdint.h>
+
+struct proc;
+
+/* Run the call named by a7 with a0..a5 and put the result in a0. */
+void syscall_dispatch(struct proc *p);
+
+/* Each call gets the caller and its six argument registers. */
+typedef int64_t (*syscall_fn)(struct proc *p, const uint64_t *args);
+
+#define SYSCALL(name) int64_t sys_##name(struct proc *p, const uint64_t *args)
+SYSCALL(exit);
+SYSCALL(getpid);
+SYSCALL(getppid);
+SYSCALL(spawn);
+SYSCALL(wait);
+SYSCALL(kill);
+SYSCALL(sleep);
+SYSCALL(yield);
+SYSCALL(sbrk);
+SYSCALL(read);
+SYSCALL(write);
+SYSCALL(clock);
+SYSCALL(nodeid);
+SYSCALL(proclist);
+SYSCALL(meminfo);
+SYSCALL(setlimit);
+SYSCALL(faultinject);
+SYSCALL(calibrate);
+
+#endif

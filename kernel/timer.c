@@ -1,0 +1,70 @@
+/* kernel/timer.c: the time CSR and the supervisor timer. */
+#include "kernel/timer.h"
+#include "kernel/proc.h"
+#include "kernel/riscv.h"
+#include "kernel/sbi.h"
+#include "kernel/trap.h"
+
+#define CSR_STIMECMP 0x14D
+
+static uint64_t hz = 10000000;
+static uint64_t boot_ticks;
+static int use_sstc;
+static uint64_t armed_ticks = UINT64_MAX;
+static uint64_t n_interrupts;
+
+static inline void stimecmp_write(uint64_t v) { asm volatile("csrw 0x14D, %0" ::"r"(v)); }
+
+static void raw_arm(uint64_t ticks)
+{
+    armed_ticks = ticks;
+    if (use_sstc)
+        stimecmp_write(ticks);
+    else
+        sbi_set_timer(ticks);
+}
+
+void timer_init(uint64_t timebase_hz, int fdt_says_sstc)
+{
+    if (timebase_hz)
+        hz = timebase_hz;
+    boot_ticks = rdtime();
+    if (fdt_says_sstc) {
+        /* The ISA string can claim Sstc while the firmware has not enabled
+         * it for S-mode (menvcfg.STCE); then the access traps. Probe. */
+        trap_probe_failed = 0;
+        trap_probe_armed = 1;
+        stimecmp_write(UINT64_MAX);
+        trap_probe_armed = 0;
+        use_sstc = !trap_probe_failed;
+    }
+    raw_arm(UINT64_MAX);
+    csr_set(sie, SIE_STIE);
+}
+
+uint64_t timer_now_ns(void)
+{
+    uint64_t t = rdtime() - boot_ticks;
+    return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
+}
+
+void timer_arm(uint64_t ns)
+{
+    uint64_t ticks;
+    if (ns == UINT64_MAX)
+        ticks = UINT64_MAX;
+    else
+        ticks = boot_ticks + ns / 1000000000ULL * hz + ns % 1000000000ULL * hz / 1000000000ULL;
+    if (ticks != armed_ticks)
+        raw_arm(ticks);
+}
+
+void timer_intr(void)
+{
+    n_interrupts++;
+    raw_arm(UINT64_MAX);
+    sched_tick();
+}
+
+const char *timer_mode(void) { return use_sstc ? "sstc" : "sbi"; }
+uint64_t timer_interrupts(void) { return n_interrupts; }

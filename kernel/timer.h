@@ -1,0 +1,19 @@
+/* kernel/timer.h: time since boot and the one supervisor timer. */
+#ifndef KERNEL_TIMER_H
+#define KERNEL_TIMER_H
+
+#include <stdint.h>
+
+/* Use Sstc (stimecmp) when the hart has it and it works, else SBI. */
+void timer_init(uint64_t timebase_hz, int fdt_says_sstc);
+/* Monotonic nanoseconds since boot. */
+uint64_t timer_now_ns(void);
+/* Raise a timer interrupt at absolute time ns (UINT64_MAX: never). */
+void timer_arm(uint64_t ns);
+/* Timer interrupt: disarm, then let the scheduler act. */
+void timer_intr(void);
+/* "sstc" or "sbi", for the boot log and tests. */
+const char *timer_mode(void);
+uint64_t timer_interrupts(void);
+
+#endif

@@ -1,0 +1,180 @@
+# Trap entry and exit. See kernel/trap.h for the frame layout and the role
+# of sscratch.
+#define TF_SEPC 256
+#define TF_KIND 264
+#define TF_KSP 272
+#define TF_HART 280
+#define TF_SSTATUS 288
+#define TF_SCAUSE 296
+#define TF_STVAL 304
+#define BARE_TRAP 0x7ff
+
+.macro SAVE_GPRS_EXCEPT_SP_T0
+    sd x1, 8(sp)
+    sd x3, 24(sp)
+    sd x4, 32(sp)
+    sd x6, 48(sp)
+    sd x7, 56(sp)
+    sd x8, 64(sp)
+    sd x9, 72(sp)
+    sd x10, 80(sp)
+    sd x11, 88(sp)
+    sd x12, 96(sp)
+    sd x13, 104(sp)
+    sd x14, 112(sp)
+    sd x15, 120(sp)
+    sd x16, 128(sp)
+    sd x17, 136(sp)
+    sd x18, 144(sp)
+    sd x19, 152(sp)
+    sd x20, 160(sp)
+    sd x21, 168(sp)
+    sd x22, 176(sp)
+    sd x23, 184(sp)
+    sd x24, 192(sp)
+    sd x25, 200(sp)
+    sd x26, 208(sp)
+    sd x27, 216(sp)
+    sd x28, 224(sp)
+    sd x29, 232(sp)
+    sd x30, 240(sp)
+    sd x31, 248(sp)
+.endm
+
+# Restores every register but x2 (sp) from the frame in \base (not x2 itself).
+.macro RESTORE_GPRS base
+    ld x1, 8(\base)
+    ld x3, 24(\base)
+    ld x4, 32(\base)
+    ld x5, 40(\base)
+    ld x6, 48(\base)
+    ld x7, 56(\base)
+    ld x8, 64(\base)
+    ld x9, 72(\base)
+    ld x11, 88(\base)
+    ld x12, 96(\base)
+    ld x13, 104(\base)
+    ld x14, 112(\base)
+    ld x15, 120(\base)
+    ld x16, 128(\base)
+    ld x17, 136(\base)
+    ld x18, 144(\base)
+    ld x19, 152(\base)
+    ld x20, 160(\base)
+    ld x21, 168(\base)
+    ld x22, 176(\base)
+    ld x23, 184(\base)
+    ld x24, 192(\base)
+    ld x25, 200(\base)
+    ld x26, 208(\base)
+    ld x27, 216(\base)
+    ld x28, 224(\base)
+    ld x29, 232(\base)
+    ld x30, 240(\base)
+    ld x31, 248(\base)
+.endm
+
+    .section .text
+    .globl trap_entry
+    .balign 4
+trap_entry:
+    csrrw sp, sscratch, sp          # sp = frame, sscratch = interrupted sp
+    sd t0, 40(sp)
+    # Fast path: the bare trap used by make bench as the floor for a system
+    # call. Only user ecalls have scause 8.
+    csrr t0, scause
+    addi t0, t0, -8
+    bnez t0, 1f
+    li t0, BARE_TRAP
+    bne a7, t0, 1f
+    csrr t0, sepc
+    addi t0, t0, 4
+    csrw sepc, t0
+    ld t0, 40(sp)
+    csrrw sp, sscratch, sp
+    sret
+1:
+    SAVE_GPRS_EXCEPT_SP_T0
+    csrr t0, sscratch
+    sd t0, 16(sp)
+    csrr t0, sepc
+    sd t0, TF_SEPC(sp)
+    csrr t0, sstatus
+    sd t0, TF_SSTATUS(sp)
+    csrr t0, scause
+    sd t0, TF_SCAUSE(sp)
+    csrr t0, stval
+    sd t0, TF_STVAL(sp)
+    ld t0, TF_KIND(sp)
+    bnez t0, from_kernel
+
+    # From user mode: from now on traps are the kernel's own.
+    ld t0, TF_HART(sp)
+    csrw sscratch, t0
+    mv a0, sp
+    ld sp, TF_KSP(sp)
+    call user_trap                  # returns to user through user_return
+1:  j 1b
+
+from_kernel:
+    csrw sscratch, sp               # keep sscratch = hart frame
+    mv a0, sp
+    ld sp, TF_KSP(sp)
+    call kernel_trap
+    csrr a0, sscratch
+    ld t0, TF_SEPC(a0)
+    csrw sepc, t0
+    ld t0, TF_SSTATUS(a0)
+    csrw sstatus, t0
+    RESTORE_GPRS a0
+    ld sp, 16(a0)
+    ld a0, 80(a0)
+    sret
+
+# void user_return(struct trapframe *tf): the C side has set tf->sepc and
+# tf->sstatus (SPP = user, SPIE = 1, FS).
+    .globl user_return
+user_return:
+    csrw sscratch, a0
+    ld t0, TF_SEPC(a0)
+    csrw sepc, t0
+    ld t0, TF_SSTATUS(a0)
+    csrw sstatus, t0
+    RESTORE_GPRS a0
+    ld sp, 16(a0)
+    ld a0, 80(a0)
+    sret
+
+# void swtch(struct context *from, struct context *to): save the callee-saved
+# registers in *from and continue with those in *to.
+    .globl swtch
+swtch:
+    sd ra, 0(a0)
+    sd sp, 8(a0)
+    sd s0, 16(a0)
+    sd s1, 24(a0)
+    sd s2, 32(a0)
+    sd s3, 40(a0)
+    sd s4, 48(a0)
+    sd s5, 56(a0)
+    sd s6, 64(a0)
+    sd s7, 72(a0)
+    sd s8, 80(a0)
+    sd s9, 88(a0)
+    sd s10, 96(a0)
+    sd s11, 104(a0)
+    ld ra, 0(a1)
+    ld sp, 8(a1)
+    ld s0, 16(a1)
+    ld s1, 24(a1)
+    ld s2, 32(a1)
+    ld s3, 40(a1)
+    ld s4, 48(a1)
+    ld s5, 56(a1)
+    ld s6, 64(a1)
+    ld s7, 72(a1)
+    ld s8, 80(a1)
+    ld s9, 88(a1)
+    ld s10, 96(a1)
+    ld s11, 104(a1)
+    ret

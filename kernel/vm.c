@@ -1,0 +1,313 @@
+/* kernel/vm.c: Sv39 page tables, the kernel map, user mappings and checked
+ * user copies. See kernel/vm.h for the address-space layout. */
+#include "kernel/vm.h"
+#include "kernel/kalloc.h"
+#include "kernel/kernel.h"
+#include "kernel/printk.h"
+#include "kernel/riscv.h"
+#include "lib/syscall_abi.h"
+
+#define LEVELS 3
+#define VPN(va, level) (((va) >> (12 + 9 * (level))) & 0x1ff)
+#define PTE_PA(pte) (((pte) >> 10) << 12)
+#define PA_PTE(pa) (((uint64_t)(pa) >> 12) << 10)
+#define MEGA (2UL << 20)
+#define KERNEL_ROOT_ENTRIES 64 /* root entries [0, 64) = the first 64 GiB */
+
+static pte_t *kernel_root;
+
+/* The PTE for `va` at level 0, creating tables on the way when `as` is given
+ * (their pages are counted against it) or `alloc_kernel` is set. */
+static pte_t *walk(pte_t *root, uint64_t va, struct addrspace *as, int alloc_kernel)
+{
+    pte_t *table = root;
+    for (int level = LEVELS - 1; level > 0; level--) {
+        pte_t *pte = &table[VPN(va, level)];
+        if (*pte & PTE_V) {
+            if (*pte & (PTE_R | PTE_W | PTE_X))
+                return 0; /* a superpage: no level-0 entry to give */
+            table = (pte_t *)PTE_PA(*pte);
+            continue;
+        }
+        if (!as && !alloc_kernel)
+            return 0;
+        if (as && as->pages >= as->page_limit)
+            return 0;
+        pte_t *next = page_alloc();
+        if (!next)
+            return 0;
+        if (as)
+            as->pages++;
+        *pte = PA_PTE(next) | PTE_V;
+        table = next;
+    }
+    return &table[VPN(va, 0)];
+}
+
+/* Kernel mapping of [va, va+len) to pa with 2 MiB pages where alignment
+ * allows. Boot-time only: running out of memory here is fatal. */
+static void kmap(uint64_t va, uint64_t pa, uint64_t len, uint64_t perm)
+{
+    uint64_t end = va + len;
+    perm |= PTE_V | PTE_A | PTE_D | PTE_G;
+    while (va < end) {
+        if ((va % MEGA) == 0 && (pa % MEGA) == 0 && end - va >= MEGA) {
+            pte_t *l1 = kernel_root;
+            pte_t *e = &l1[VPN(va, 2)];
+            if (!(*e & PTE_V)) {
+                pte_t *t = page_alloc();
+                if (!t)
+                    panic("vm: out of memory building the kernel map");
+                *e = PA_PTE(t) | PTE_V;
+            }
+            pte_t *mid = (pte_t *)PTE_PA(*e);
+            mid[VPN(va, 1)] = PA_PTE(pa) | perm;
+            va += MEGA;
+            pa += MEGA;
+            continue;
+        }
+        pte_t *pte = walk(kernel_root, va, 0, 1);
+        if (!pte)
+            panic("vm: cannot map kernel address %lx", (unsigned long)va);
+        *pte = PA_PTE(pa) | perm;
+        va += PAGE_SIZE;
+        pa += PAGE_SIZE;
+    }
+}
+
+void vm_init(const struct fdt_info *fi)
+{
+    kernel_root = page_alloc();
+    if (!kernel_root)
+        panic("vm: no memory for the kernel page table");
+    uint64_t ram_end = fi->mem_base + fi->mem_size;
+    if (ram_end > KSTACK_REGION)
+        panic("vm: RAM above %lx is not supported", (unsigned long)KSTACK_REGION);
+
+    /* Devices. */
+    kmap(PAGE_ROUND_DOWN(fi->uart.base), PAGE_ROUND_DOWN(fi->uart.base), PAGE_SIZE, PTE_R | PTE_W);
+    kmap(fi->plic.base, fi->plic.base, PAGE_ROUND_UP(fi->plic.size), PTE_R | PTE_W);
+    for (int i = 0; i < fi->nvirtio; i++)
+        kmap(PAGE_ROUND_DOWN(fi->virtio[i].base), PAGE_ROUND_DOWN(fi->virtio[i].base),
+             PAGE_ROUND_UP(fi->virtio[i].size), PTE_R | PTE_W);
+
+    /* The kernel image, W^X, then the rest of RAM read-write, never
+     * executable. OpenSBI's memory below the kernel is not mapped. */
+    uint64_t ks = (uint64_t)kernel_start, te = (uint64_t)text_end, re = (uint64_t)rodata_end;
+    kmap(ks, ks, te - ks, PTE_R | PTE_X);
+    kmap(te, te, re - te, PTE_R);
+    kmap(re, re, ram_end - re, PTE_R | PTE_W);
+
+    /* The kernel-stack region's level-1 table exists from boot, so every
+     * process root (a copy of the kernel root entries) sees every stack. */
+    pte_t *e = &kernel_root[VPN(KSTACK_REGION, 2)];
+    pte_t *t = page_alloc();
+    if (!t)
+        panic("vm: no memory for the stack table");
+    *e = PA_PTE(t) | PTE_V;
+
+    csr_write(satp, vm_kernel_satp());
+    sfence_vma_all();
+}
+
+uint64_t vm_satp(const pte_t *root) { return (8UL << 60) | ((uint64_t)root >> 12); }
+uint64_t vm_kernel_satp(void) { return vm_satp(kernel_root); }
+
+int vm_create(struct addrspace *as, uint64_t page_limit)
+{
+    memset(as, 0, sizeof *as);
+    as->root = page_alloc();
+    if (!as->root)
+        return -ENOMEM;
+    as->pages = 1;
+    as->page_limit = page_limit;
+    for (int i = 0; i < KERNEL_ROOT_ENTRIES; i++)
+        as->root[i] = kernel_root[i];
+    return 0;
+}
+
+static void free_table(pte_t *table, int level)
+{
+    for (int i = 0; i < 512; i++) {
+        pte_t pte = table[i];
+        if (!(pte & PTE_V))
+            continue;
+        if (level > 0 && !(pte & (PTE_R | PTE_W | PTE_X)))
+            free_table((pte_t *)PTE_PA(pte), level - 1);
+        else
+            page_free((void *)PTE_PA(pte));
+    }
+    page_free(table);
+}
+
+void vm_destroy(struct addrspace *as)
+{
+    if (!as->root)
+        return;
+    for (int i = KERNEL_ROOT_ENTRIES; i < 512; i++) {
+        pte_t pte = as->root[i];
+        if (pte & PTE_V)
+            free_table((pte_t *)PTE_PA(pte), LEVELS - 2);
+    }
+    page_free(as->root);
+    as->root = 0;
+    as->pages = 0;
+}
+
+static int user_range_ok(uint64_t va, uint64_t len)
+{
+    return va >= USER_BASE && len <= USER_TOP - va && va < USER_TOP;
+}
+
+int vm_alloc_range(struct addrspace *as, uint64_t va, uint64_t len, uint64_t perm)
+{
+    uint64_t start = PAGE_ROUND_DOWN(va), end = PAGE_ROUND_UP(va + len);
+    if (!user_range_ok(start, end - start))
+        return -EINVAL;
+    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+        pte_t *pte = walk(as->root, a, as, 0);
+        if (!pte || as->pages >= as->page_limit) {
+            vm_free_range(as, start, a - start);
+            return -ENOMEM;
+        }
+        if (*pte & PTE_V)
+            panic("vm_alloc_range: %lx already mapped", (unsigned long)a);
+        void *page = page_alloc();
+        if (!page) {
+            vm_free_range(as, start, a - start);
+            return -ENOMEM;
+        }
+        as->pages++;
+        *pte = PA_PTE(page) | perm | PTE_U | PTE_V | PTE_A | PTE_D;
+    }
+    return 0;
+}
+
+void vm_free_range(struct addrspace *as, uint64_t va, uint64_t len)
+{
+    for (uint64_t a = va; a < va + len; a += PAGE_SIZE) {
+        pte_t *pte = walk(as->root, a, 0, 0);
+        if (!pte || !(*pte & PTE_V))
+            continue;
+        page_free((void *)PTE_PA(*pte));
+        *pte = 0;
+        as->pages--;
+        sfence_vma_addr(a);
+    }
+}
+
+/* Physical address behind user address `uva` if mapped with `need` perms. */
+static uint64_t user_pa(const struct addrspace *as, uint64_t uva, uint64_t need)
+{
+    pte_t *pte = walk(as->root, uva, 0, 0);
+    if (!pte || (*pte & (PTE_V | PTE_U | need)) != (PTE_V | PTE_U | need))
+        return 0;
+    return PTE_PA(*pte) | (uva & (PAGE_SIZE - 1));
+}
+
+int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write)
+{
+    if (len == 0)
+        return 0;
+    if (!user_range_ok(uva, len))
+        return -EFAULT;
+    uint64_t need = write ? PTE_W : PTE_R;
+    for (uint64_t a = PAGE_ROUND_DOWN(uva); a < uva + len; a += PAGE_SIZE)
+        if (!user_pa(as, a, need))
+            return -EFAULT;
+    return 0;
+}
+
+int vm_copyin(const struct addrspace *as, void *dst, uint64_t uva, uint64_t len)
+{
+    if (vm_check_user(as, uva, len, 0))
+        return -EFAULT;
+    char *d = dst;
+    while (len > 0) {
+        uint64_t n = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
+        if (n > len)
+            n = len;
+        memcpy(d, (void *)user_pa(as, uva, PTE_R), n);
+        d += n, uva += n, len -= n;
+    }
+    return 0;
+}
+
+int vm_copyout(const struct addrspace *as, uint64_t uva, const void *src, uint64_t len)
+{
+    if (vm_check_user(as, uva, len, 1))
+        return -EFAULT;
+    const char *s = src;
+    while (len > 0) {
+        uint64_t n = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
+        if (n > len)
+            n = len;
+        memcpy((void *)user_pa(as, uva, PTE_W), s, n);
+        s += n, uva += n, len -= n;
+    }
+    return 0;
+}
+
+int vm_fill(struct addrspace *as, uint64_t uva, const void *src, uint64_t len)
+{
+    if (!user_range_ok(uva, len))
+        return -EFAULT;
+    const char *s = src;
+    while (len > 0) {
+        uint64_t n = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
+        if (n > len)
+            n = len;
+        uint64_t pa = user_pa(as, uva, 0);
+        if (!pa)
+            return -EFAULT;
+        memcpy((void *)pa, s, n);
+        s += n, uva += n, len -= n;
+    }
+    return 0;
+}
+
+int vm_copyin_str(const struct addrspace *as, char *dst, uint64_t uva, uint64_t max)
+{
+    for (uint64_t i = 0; i < max; i++) {
+        if (!user_range_ok(uva + i, 1) || uva + i < uva)
+            return -EFAULT;
+        uint64_t pa = user_pa(as, uva + i, PTE_R);
+        if (!pa)
+            return -EFAULT;
+        dst[i] = *(char *)pa;
+        if (dst[i] == 0)
+            return (int)i;
+    }
+    return -ENAMETOOLONG;
+}
+
+uint64_t vm_kstack_map(int slot)
+{
+    uint64_t base = KSTACK_REGION + (uint64_t)slot * (KSTACK_PAGES + 1) * PAGE_SIZE;
+    uint64_t lo = base + PAGE_SIZE; /* base itself is the guard page */
+    for (int i = 0; i < KSTACK_PAGES; i++) {
+        void *page = page_alloc();
+        pte_t *pte = page ? walk(kernel_root, lo + i * PAGE_SIZE, 0, 1) : 0;
+        if (!pte) {
+            if (page)
+                page_free(page);
+            vm_kstack_unmap(slot);
+            return 0;
+        }
+        *pte = PA_PTE(page) | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G;
+    }
+    return lo + KSTACK_PAGES * PAGE_SIZE;
+}
+
+void vm_kstack_unmap(int slot)
+{
+    uint64_t lo = KSTACK_REGION + ((uint64_t)slot * (KSTACK_PAGES + 1) + 1) * PAGE_SIZE;
+    for (int i = 0; i < KSTACK_PAGES; i++) {
+        pte_t *pte = walk(kernel_root, lo + i * PAGE_SIZE, 0, 0);
+        if (pte && (*pte & PTE_V)) {
+            page_free((void *)PTE_PA(*pte));
+            *pte = 0;
+            sfence_vma_addr(lo + i * PAGE_SIZE);
+        }
+    }
+}

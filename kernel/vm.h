@@ -1,0 +1,76 @@
+/* kernel/vm.h: Sv39 page tables.
+ *
+ * Every address space shares the kernel's mappings of the first 64 GiB
+ * (identity-mapped, supervisor-only: RAM, devices, kernel stacks), so a trap
+ * or system call never switches page tables; user mappings live in
+ * [USER_BASE, USER_TOP), above anything the kernel maps. */
+#ifndef KERNEL_VM_H
+#define KERNEL_VM_H
+
+#include <stdint.h>
+#include "lib/fdt.h"
+
+typedef uint64_t pte_t;
+
+#define PTE_V (1UL << 0)
+#define PTE_R (1UL << 1)
+#define PTE_W (1UL << 2)
+#define PTE_X (1UL << 3)
+#define PTE_U (1UL << 4)
+#define PTE_G (1UL << 5)
+#define PTE_A (1UL << 6)
+#define PTE_D (1UL << 7)
+
+/* Kernel stacks: one slot per process in a region of their own, each slot a
+ * guard page (never mapped) under KSTACK_PAGES mapped pages. */
+#define KSTACK_REGION 0xFC0000000ULL /* 63 GiB: the last root entry the kernel owns */
+#define KSTACK_PAGES 4
+#define KSTACK_SLOTS 256
+
+/* A process's user memory and its accounting. */
+struct addrspace {
+    pte_t *root;
+    uint64_t pages;      /* user pages plus page-table pages held */
+    uint64_t page_limit; /* LIMIT_PAGES */
+    uint64_t heap_start; /* first byte sbrk manages */
+    uint64_t brk;        /* current break */
+};
+
+/* Build the kernel page table from the device tree and turn paging on. */
+void vm_init(const struct fdt_info *fi);
+/* satp value for the kernel's own table (used when no process runs). */
+uint64_t vm_kernel_satp(void);
+uint64_t vm_satp(const pte_t *root);
+
+/* New address space holding only the shared kernel mappings: 0 or -ENOMEM. */
+int vm_create(struct addrspace *as, uint64_t page_limit);
+/* Free every user page and page-table page, then the root. */
+void vm_destroy(struct addrspace *as);
+/* Map fresh zeroed pages over [va, va+len) with PTE perms `perm` (U is
+ * added). Counts against the limit: -ENOMEM when over it or out of memory;
+ * on failure nothing stays mapped from this call. */
+int vm_alloc_range(struct addrspace *as, uint64_t va, uint64_t len, uint64_t perm);
+/* Unmap and free the pages of [va, va+len) (page-aligned). */
+void vm_free_range(struct addrspace *as, uint64_t va, uint64_t len);
+
+/* Checked copies between kernel memory and a user address space. Every page
+ * of the user range must be mapped user-accessible with the needed
+ * permission, and the range must not wrap or leave [USER_BASE, USER_TOP).
+ * Return 0 or -EFAULT; nothing is partly written on -EFAULT from copyout
+ * (the range is checked first). */
+int vm_copyin(const struct addrspace *as, void *dst, uint64_t uva, uint64_t len);
+int vm_copyout(const struct addrspace *as, uint64_t uva, const void *src, uint64_t len);
+/* Copy a NUL-terminated string of at most max-1 bytes: length, -EFAULT, or
+ * -ENAMETOOLONG. */
+int vm_copyin_str(const struct addrspace *as, char *dst, uint64_t uva, uint64_t max);
+/* Write into mapped user pages whatever their permissions (the ELF loader
+ * filling text): 0 or -EFAULT if a page is not mapped. */
+int vm_fill(struct addrspace *as, uint64_t uva, const void *src, uint64_t len);
+/* Check a user range without copying: 0 or -EFAULT. write != 0 needs W. */
+int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write);
+
+/* Map/unmap kernel stack slot `slot`; returns the stack top or 0. */
+uint64_t vm_kstack_map(int slot);
+void vm_kstack_unmap(int slot);
+
+#endif
