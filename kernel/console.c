@@ -4,7 +4,7 @@
 #include "drivers/uart.h"
 #include "kernel/proc.h"
 
-#define INPUT_SIZE 1024
+#define INPUT_SIZE 4096 /* like MAX_CANON: longer lines are cut, the newline always fits */
 #define CTRL(x) ((x) - '@')
 
 static struct {
