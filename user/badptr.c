@@ -87,8 +87,10 @@ int main(void)
 
         /* A bad element inside a good array. */
         uint64_t argv_bad[3] = {(uint64_t)(uintptr_t) "true", p, 0};
-        if (strcmp(k, "straddle") == 0)
-            argv_bad[1] = end - 3; /* "xx" then the unmapped page */
+        if (strcmp(k, "straddle") == 0) {
+            memset((char *)(end - 8), 'x', 8); /* undo the argv case above */
+            argv_bad[1] = end - 3;             /* "xxx" then the unmapped page */
+        }
         if (strcmp(k, "null") != 0) /* a NULL element just ends argv */
             check("spawn-argv-elem", k, syscall2(SYS_SPAWN, "true", argv_bad));
 
