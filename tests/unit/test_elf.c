@@ -262,11 +262,30 @@ static void elf_real_program(void)
     free(data);
 }
 
+/* The fuzzer's seeds are valid, so it mutates from accepted inputs (same
+ * range as tests/fuzz/fuzz_elf.c). */
+static void elf_fuzz_seeds(void)
+{
+    static const char *seeds[] = { "tests/fuzz/corpus/fuzz_elf/tiny.elf",
+                                   "tests/fuzz/corpus/fuzz_elf/gcc-start.elf" };
+    for (int i = 0; i < 2; i++) {
+        uint64_t len;
+        void *data = unit_read_file(seeds[i], &len);
+        CHECK_OK();
+        struct elf_image ei;
+        int rv = elf_parse(data, len, 0x10000, 0x4000000000ull, &ei);
+        free(data);
+        CHECK_EQ(rv, 0);
+        CHECK_EQ(ei.nseg, 2);
+    }
+}
+
 const struct unit_test unit_elf_tests[] = {
     { "elf_good", elf_good },
     { "elf_good_edges", elf_good_edges },
     { "elf_mutations", elf_mutations },
     { "elf_random_mutations", elf_random_mutations },
     { "elf_real_program", elf_real_program },
+    { "elf_fuzz_seeds", elf_fuzz_seeds },
     { NULL, NULL },
 };

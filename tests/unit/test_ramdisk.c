@@ -177,10 +177,26 @@ static void ramdisk_packer(void)
     free(dtb);
 }
 
+/* The fuzzer's seed is a valid archive. */
+static void ramdisk_fuzz_seed(void)
+{
+    uint64_t len;
+    uint8_t *img = unit_read_file("tests/fuzz/corpus/fuzz_ramdisk/three.img", &len);
+    CHECK_OK();
+    CHECK_EQ(ramdisk_check(img, len), 3);
+    const void *d;
+    uint64_t n;
+    CHECK_EQ(ramdisk_find(img, len, "sh", &d, &n), 0);
+    CHECK_EQ(n, 5);
+    CHECK(memcmp(d, "hello", 5) == 0);
+    free(img);
+}
+
 const struct unit_test unit_ramdisk_tests[] = {
     { "ramdisk_good", ramdisk_good },
     { "ramdisk_malformed", ramdisk_malformed },
     { "ramdisk_random_mutations", ramdisk_random_mutations },
     { "ramdisk_packer", ramdisk_packer },
+    { "ramdisk_fuzz_seed", ramdisk_fuzz_seed },
     { NULL, NULL },
 };
