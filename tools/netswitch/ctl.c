@@ -21,7 +21,7 @@
 
 #include "netswitch.h"
 
-#define CTL_CLIENTS 16
+#define CTL_CLIENTS NSW_CTL_CLIENTS
 #define CTL_LINE_MAX (2 * NSW_FRAME_MAX + 256)  /* room for `inject K <hex of a max frame>` */
 #define CTL_OUT_MAX (1 << 20)                   /* a client that reads nothing is dropped */
 #define CTL_TOKENS 64

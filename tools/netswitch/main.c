@@ -133,7 +133,7 @@ static void cleanup(void)
 
 static int run(int sigfd)
 {
-    static struct pollfd pfd[1 + NSW_MAX_PORTS + 64];
+    static struct pollfd pfd[1 + NSW_MAX_PORTS + 1 + NSW_CTL_CLIENTS];
     while (!sw.quit) {
         uint64_t now = nsw_now();
         uint64_t next = fabric_release_due(&sw, now);

@@ -23,6 +23,7 @@ struct pollfd;
 #define NSW_PATH_MAX 99         /* longest socket path accepted (sun_path is 108) */
 #define NSW_FRAME_MAX 65535     /* largest frame forwarded */
 #define NSW_ETH_HLEN 14
+#define NSW_CTL_CLIENTS 64      /* control connections open at once */
 #define NSW_RX_BUDGET 64        /* frames read from one port per loop turn */
 #define NSW_RETRY_MIN_NS 1000000ull    /* first retry of a stuck output queue: 1 ms */
 #define NSW_RETRY_MAX_NS 16000000ull   /* retries back off to this when nothing moves */
