@@ -18,6 +18,7 @@ void proc_reap_orphans(void);
 static struct proc *current;
 static struct context scheduler_ctx;
 static uint64_t slice_end_ns;
+static int need_resched; /* set by the timer when the slice is over */
 static struct proc *fpu_owner; /* whose values the FP registers hold */
 static int last_slot;
 
@@ -49,6 +50,8 @@ void sched_arm_timer(void)
 void sched_tick(void)
 {
     uint64_t now = timer_now_ns();
+    if (current && now >= slice_end_ns)
+        need_resched = 1;
     for (int i = 0; i < NPROC; i++) {
         struct proc *p = proc_table[i];
         if (p && p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns <= now) {
@@ -61,7 +64,7 @@ void sched_tick(void)
 
 int sched_should_yield(void)
 {
-    return current && timer_now_ns() >= slice_end_ns && other_runnable();
+    return need_resched && current && other_runnable();
 }
 
 static struct proc *pick_next(void)
@@ -101,6 +104,7 @@ void scheduler(void)
         }
         p->run_start_ns = timer_now_ns();
         slice_end_ns = p->run_start_ns + TIME_SLICE_NS;
+        need_resched = 0;
         sched_arm_timer();
         swtch(&scheduler_ctx, &p->ctx);
         p->cpu_ns += timer_now_ns() - p->run_start_ns;

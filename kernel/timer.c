@@ -55,8 +55,11 @@ void timer_arm(uint64_t ns)
         ticks = UINT64_MAX;
     else
         ticks = boot_ticks + ns / 1000000000ULL * hz + ns % 1000000000ULL * hz / 1000000000ULL;
-    if (ticks != armed_ticks)
-        raw_arm(ticks);
+    /* An earlier deadline already armed and still ahead will fire first,
+     * and the scheduler re-arms then: skip the (costly under QEMU) write. */
+    if (ticks == armed_ticks || (armed_ticks < ticks && armed_ticks > rdtime()))
+        return;
+    raw_arm(ticks);
 }
 
 void timer_intr(void)
