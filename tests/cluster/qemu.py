@@ -70,6 +70,7 @@ class Node:
         self._cond = threading.Condition()
         self._eof = False
         self._seq = 0
+        self.first_output_time = None  # time.monotonic() of the first console byte
         self.proc = None
         self._log = open(self.log_path, "w", encoding="utf-8", errors="replace")
         self._log.write("# " + " ".join(self.cmd) + "\n")
@@ -124,6 +125,8 @@ class Node:
             if not data:
                 break
             text = data.decode("utf-8", errors="replace").replace("\r", "")
+            if self.first_output_time is None:
+                self.first_output_time = time.monotonic()
             with self._cond:
                 self._buf += text
                 self._cond.notify_all()
