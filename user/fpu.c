@@ -11,8 +11,8 @@
 
 #include "user/ulib.h"
 
-#define ITERS 200000
-#define YIELD_EVERY 5000
+#define ITERS 2000000
+#define YIELD_EVERY 50000
 
 static int worker(long k)
 {
@@ -27,7 +27,7 @@ static int worker(long k)
         if (i % YIELD_EVERY == 0)
             sys_yield();
     }
-    /* sum_{i<n} i = n(n-1)/2, exact in double for n = 200000 */
+    /* sum_{i<n} i = n(n-1)/2, exact in double for n = 2000000 */
     double s = (double)ITERS * (double)(ITERS - 1) / 2.0;
     double ea = s * ka, eb = s * kb, ec = -s * kc, ed = (double)ITERS * (ka + kb);
     if (a != ea || b != eb || c != ec || d != ed) {
