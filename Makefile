@@ -36,6 +36,7 @@ include kernel/kernel.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include services/raft/raft.mk
+include tools/netswitch/netswitch.mk
 
 all: $(KERNEL_ELF)
 
@@ -43,7 +44,7 @@ deps:
 	@bash tools/deps.sh
 
 # Every host-side binary that `make test` runs.
-host-bins: $(UNIT_BIN) $(FUZZ_BINS) $(RAFT_BINS)
+host-bins: $(UNIT_BIN) $(FUZZ_BINS) $(RAFT_BINS) $(NETSWITCH_BIN) $(NETSWITCH_ASAN_BIN)
 
 # The test parts, in order; tests/run_parts.py times each, sums the results and
 # prints the final `N passed, N failed`. T=NAME runs only tests matching NAME.

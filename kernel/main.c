@@ -3,6 +3,7 @@
  * the device tree says and starts the shell. */
 #include "drivers/plic.h"
 #include "drivers/uart.h"
+#include "drivers/virtio_net.h"
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
 #include "kernel/printk.h"
@@ -15,6 +16,7 @@
 #include "lib/bootargs.h"
 #include "lib/fdt.h"
 #include "lib/rand.h"
+#include "net/net.h"
 
 uint64_t kernel_node_id = 1;
 uint64_t kernel_nodes = 1;
@@ -82,6 +84,12 @@ void kmain(uint64_t hartid, const void *dtb)
     if (boot_fdt.nharts > 1)
         klog("%u harts present; this kernel uses hart %lu only", boot_fdt.nharts,
              (unsigned long)hartid);
+    if (virtio_net_init(&boot_fdt) == 0) {
+        net_init((uint32_t)kernel_node_id);
+        udp_echo_start();
+    } else {
+        klog("no network device: running without networking");
+    }
     proc_init();
     start_shell();
     scheduler();

@@ -23,6 +23,9 @@ static const syscall_fn table[SYS_COUNT] = {
     [SYS_SETLIMIT] = sys_setlimit,
     [SYS_FAULTINJECT] = sys_faultinject,
     [SYS_CALIBRATE] = sys_calibrate,
+    [SYS_PING] = sys_ping,
+    [SYS_NETSTAT] = sys_netstat,
+    [SYS_UDPECHO] = sys_udpecho,
 };
 
 void syscall_dispatch(struct proc *p)

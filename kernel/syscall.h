@@ -33,5 +33,8 @@ SYSCALL(meminfo);
 SYSCALL(setlimit);
 SYSCALL(faultinject);
 SYSCALL(calibrate);
+SYSCALL(ping);
+SYSCALL(netstat);
+SYSCALL(udpecho);
 
 #endif

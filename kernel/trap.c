@@ -3,6 +3,7 @@
 #include "kernel/trap.h"
 #include "drivers/plic.h"
 #include "drivers/uart.h"
+#include "drivers/virtio_net.h"
 #include "kernel/kernel.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
@@ -35,6 +36,8 @@ static void external_intr(void)
     while ((irq = plic_claim()) != 0) {
         if (irq == uart_irq)
             uart_intr();
+        else if (irq == virtio_net_irq())
+            virtio_net_intr();
         plic_complete(irq);
     }
 }

@@ -28,6 +28,9 @@ enum {
     SYS_SETLIMIT = 15,   /* setlimit(int resource, uint64_t value): lower only */
     SYS_FAULTINJECT = 16,/* faultinject(int site, int after, int count): test hook */
     SYS_CALIBRATE = 17,  /* calibrate(int kind, uint64_t iters): ns for iters runs */
+    SYS_PING = 18,       /* ping(uint32_t ip, int seq, uint64_t timeout_ns): RTT in ns */
+    SYS_NETSTAT = 19,    /* netstat(struct net_stats *out) */
+    SYS_UDPECHO = 20,    /* udpecho(uint32_t ip, const void *buf, size_t len, uint64_t timeout_ns): RTT ns */
     SYS_COUNT
 };
 
@@ -78,6 +81,21 @@ struct mem_info {
     uint64_t heap_bytes_used;
     uint64_t nprocs;
     uint64_t alloc_failures; /* allocations that failed (injected or real) */
+};
+
+/* Network counters (SYS_NETSTAT): every frame dropped is counted once, under
+ * the reason it was dropped. */
+struct net_stats {
+    uint64_t rx_frames, tx_frames, tx_full;
+    uint64_t rx_not_for_us;       /* another node's unicast MAC */
+    uint64_t rx_bad_eth, rx_unknown_type;
+    uint64_t rx_bad_arp, arp_requests_sent, arp_replies_sent, arp_parked_dropped;
+    uint64_t rx_bad_ip, rx_bad_ip_checksum, rx_ip_fragments, rx_ip_not_for_us;
+    uint64_t rx_unknown_proto;
+    uint64_t rx_bad_icmp, icmp_echo_replied;
+    uint64_t rx_bad_udp, rx_bad_udp_checksum, rx_udp_no_port;
+    uint64_t rx_udp, tx_udp;
+    uint64_t rx_bad_length;       /* the device reported an impossible length */
 };
 
 /* Pids are cluster-shaped: node * PID_NODE_STRIDE + a per-node sequence, so

@@ -11,8 +11,8 @@ USER_LDFLAGS := $(USER_ARCH) --specs=picolibc.specs -nostartfiles -T user/user.l
 	-Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
 
 USER_NAMES   := sh args echo ps kill sleep uptime true false exitcode mem burn memtouch \
-	fault badptr fpu spawnmany failalloc limits bench
-USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o
+	fault badptr fpu spawnmany failalloc limits bench ping netstat udpecho
+USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o $(BUILD)/user/obj/lib_inet.o
 # badelf: a copy of `true` with a corrupted header, so that spawning it must
 # fail cleanly in the kernel's ELF loader.
 USER_PROGS   := $(addprefix $(BUILD)/user/,$(USER_NAMES)) $(BUILD)/user/badelf
@@ -21,6 +21,11 @@ USER_OBJS    := $(addprefix $(BUILD)/user/obj/,$(addsuffix .o,$(USER_NAMES))) $(
 .SECONDARY: $(USER_OBJS)
 
 $(BUILD)/user/obj/%.o: user/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# Freestanding lib/ code that user programs share with the kernel.
+$(BUILD)/user/obj/lib_%.o: lib/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
