@@ -157,7 +157,7 @@ class Switch:
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         self.proc = subprocess.Popen(
             [BIN, "--dir", self.dir, "--ports", str(nports), *args],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+            stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=self.dir)
         self.nports = nports
         if wait:
             self.wait_ready()

@@ -571,6 +571,56 @@ def malformed_commands():
 
 
 @test
+def control_fuzz():
+    """Thousands of random and mutated commands: every reply is `ok` or `error`,
+    the switch survives (under ASan/UBSan) and still switches frames."""
+    import random
+    rnd = random.Random(20261124)
+    vocab = ["link", "partition", "heal", "seed", "inject", "stats", "pcap", "start",
+             "stop", "clear", "loss", "delay", "dup", "reorder", "corrupt", "links", "flush",
+             "ping", "help", "*", "0", "1", "2", "3", "4", "-1", "0.5", "1.5", "30%", "%",
+             "1e-300", "0x10", "1,2/3", "3/1,2", "/", ",", "1>2", "*>*", "2>", ">",
+             "ff" * 7, "0" * 20, "nan", "inf", "60000", "60001", "18446744073709551615",
+             "18446744073709551616", "\t", "ü", "x" * 300, "rx", "tx"]
+    valid = ["link 1 2 loss 0.5 delay 3 2", "partition 1,2/3", "inject 2 " + "ab" * 30,
+             "link 3>1 reorder 0.1 7 dup 0.2 corrupt 0.1", "seed 77", "stats", "links",
+             "link * * clear", "heal"]
+    cmds = []
+    for i in range(3000):
+        if i % 3 == 0:
+            c = list(rnd.choice(valid))
+            for _ in range(rnd.randint(1, 4)):
+                pos = rnd.randrange(len(c) + 1)
+                op = rnd.randrange(3)
+                ch = chr(rnd.choice([rnd.randint(32, 126), rnd.randint(1, 31), 0x7f,
+                                     rnd.randint(0xa0, 0x2fff)]))
+                if ch in "\n\r\x00":
+                    ch = "#"
+                if op == 0:
+                    c.insert(pos, ch)
+                elif op == 1 and pos < len(c):
+                    del c[pos]
+                elif pos < len(c):
+                    c[pos] = ch
+            cmds.append("".join(c))
+        else:
+            cmds.append(" ".join(rnd.choice(vocab) for _ in range(rnd.randint(0, 9))))
+    ctx = Ctx()
+    try:
+        sw = ctx.switch(3)
+        n = ctx.nodes_for(sw)
+        replies = __import__("ctl").commands(sw.ctl, cmds, timeout=20)
+        for c, r in zip(cmds, replies):
+            check(r.startswith("ok") or r.startswith("error "), f"{c!r} -> {r[:60]!r}")
+        sw.ok("heal")
+        sw.ok("link * * clear")
+        n[1].send(BCAST, 1)
+        check(wait_until(lambda: 1 in n[2].seqs() and 1 in n[3].seqs()), "switching after fuzz")
+    finally:
+        ctx.close(True)
+
+
+@test
 def ctl_py_cli():
     ctx = Ctx()
     try:

@@ -554,7 +554,7 @@ static void ctl_command(struct sw *sw, struct client *c, char *line)
     } else if (strcmp(cmd, "pcap") == 0)
         cmd_pcap(sw, c, argc, argv);
     else if (strcmp(cmd, "help") == 0 && argc == 1)
-        say(c, "%s", help_text);
+        out_append(c, help_text, sizeof help_text - 1);
     else if (strcmp(cmd, "ping") == 0 && argc == 1)
         say(c, "ok pong\n");
     else if (strcmp(cmd, "quit") == 0 && argc == 1) {
