@@ -106,6 +106,23 @@ def exit_status(ctx):
     expect(n, "exitcode 255", status=255)
     out = expect(n, "nosuchprog", status=127)
     check(out == "sh: nosuchprog: not found", f"unknown program message: {out!r}")
+    # `exit N` ends the shell; the kernel starts a new one.
+    n.send("exit 5\n")
+    n.wait_for(r"shell exited", 10)
+    n.wait_prompt(10)
+    shell_alive(n)
+
+
+@scenario
+def line_editing(ctx):
+    """The kernel's cooked console: backspace, DEL and Ctrl-U edit the line."""
+    n = boot_node(ctx)
+    expect(n, "echo abX\x7fc", output="abc")
+    expect(n, "echo abXY\x08\x08cd", output="abcd")
+    n.send("echo junk\x15echo fresh\n")
+    n.wait_for(r"^fresh$", 10)
+    n.wait_prompt(10)
+    shell_alive(n)
 
 
 FAULTS = {"null": 139, "kread": 139, "kwrite": 139, "wild": 139, "unmapped": 139,
