@@ -3,9 +3,10 @@
  * Usage: build/host/unit_tests [FILTER]
  * Runs every test whose name contains FILTER, each in its own process, prints
  * `PASS name` or `FAIL name: file:line: message` per test and ends with the line
- * `N passed, M failed`. Exit status 1 if any failed. Run from the repo root
- * (tests read tests/unit/data/ and build/host/). */
-#define _POSIX_C_SOURCE 200809L
+ * `N passed, M failed`. Exit status 1 if any failed. Tests read
+ * tests/unit/data/ and build/host/ relative to the repo root, which the
+ * runner finds from its own path when started elsewhere. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,9 +132,29 @@ static int run_one(const struct unit_test *t)
     return 0;
 }
 
+/* Test data paths are relative to the repo root: if started elsewhere, move
+ * there, found from the binary's own path (<root>/build/host/unit_tests). */
+static void goto_repo_root(const char *argv0)
+{
+    if (access("tests/unit/data", R_OK) == 0)
+        return;
+    char dir[4096];
+    if (!realpath(argv0, dir))
+        return;
+    for (int up = 0; up < 3; up++) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            return;
+        *slash = '\0';
+    }
+    if (dir[0] && chdir(dir) != 0)
+        perror("unit_tests: chdir to the repo root");
+}
+
 int main(int argc, char **argv)
 {
     const char *filter = argc > 1 ? argv[1] : "";
+    goto_repo_root(argv[0]);
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         for (const struct unit_test *t = tables[i]; t && t->name; t++) {

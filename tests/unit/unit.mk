@@ -24,26 +24,28 @@ UNIT_OBJS     := $(patsubst %.c,$(BUILD)/host/unit/%.o,$(UNIT_SRCS))
 UNIT_DTB_DIR  := $(BUILD)/host/dtb
 UNIT_DTBS     := $(addprefix $(UNIT_DTB_DIR)/,virt-64m.dtb virt-1g.dtb virt-nosstc.dtb \
 	virt-args.dtb virt-net.dtb)
+# QEMU reports the dump on stderr; keep its output only when it fails.
 UNIT_QEMU_DTB  = $(QEMU) -machine virt,dumpdtb=$@ -nographic -display none
+UNIT_QUIET     = >$@.log 2>&1 || { cat $@.log; rm -f $@; exit 1; }
 # -append and -initrd need a -kernel; the dump happens before it would run.
 $(UNIT_DTB_DIR)/dummy.bin:
 	@mkdir -p $(dir $@)
 	head -c 4096 /dev/zero > $@
 $(UNIT_DTB_DIR)/virt-64m.dtb:
 	@mkdir -p $(dir $@)
-	$(UNIT_QEMU_DTB) -m 64M >/dev/null
+	$(UNIT_QEMU_DTB) -m 64M $(UNIT_QUIET)
 $(UNIT_DTB_DIR)/virt-1g.dtb:
 	@mkdir -p $(dir $@)
-	$(UNIT_QEMU_DTB) -m 1G -smp 4 >/dev/null
+	$(UNIT_QEMU_DTB) -m 1G -smp 4 $(UNIT_QUIET)
 $(UNIT_DTB_DIR)/virt-nosstc.dtb:
 	@mkdir -p $(dir $@)
-	$(UNIT_QEMU_DTB) -m 64M -cpu rv64,sstc=off >/dev/null
+	$(UNIT_QEMU_DTB) -m 64M -cpu rv64,sstc=off $(UNIT_QUIET)
 $(UNIT_DTB_DIR)/virt-args.dtb: $(UNIT_DTB_DIR)/dummy.bin
-	$(UNIT_QEMU_DTB) -m 128M -smp 2 -kernel $< -initrd $< -append "node=2 nodes=3" >/dev/null
+	$(UNIT_QEMU_DTB) -m 128M -smp 2 -kernel $< -initrd $< -append "node=2 nodes=3" $(UNIT_QUIET)
 $(UNIT_DTB_DIR)/virt-net.dtb:
 	@mkdir -p $(dir $@)
 	$(UNIT_QEMU_DTB) -m 64M -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
-		-device virtio-rng-device >/dev/null
+		-device virtio-rng-device $(UNIT_QUIET)
 
 # ---- a real static RISC-V program for the ELF tests ------------------------
 # The default GNU ld layout for -nostdlib -static already gives one R-X segment
