@@ -26,10 +26,12 @@ TABLE(unit_pagealloc_tests);
 TABLE(unit_heap_tests);
 TABLE(unit_rand_tests);
 TABLE(unit_ramdisk_tests);
+TABLE(unit_inet_tests);
 
 static const struct unit_test *const tables[] = {
     unit_fmt_tests, unit_fdt_tests, unit_bootargs_tests, unit_elf_tests,
     unit_pagealloc_tests, unit_heap_tests, unit_rand_tests, unit_ramdisk_tests,
+    unit_inet_tests,
 };
 
 static int fail_fd = -1; /* the child's end of the message pipe */
