@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/inet.h"
 #include "user/ulib.h"
 
 #define KERNEL_ADDR 0x80200000UL
@@ -105,6 +106,21 @@ int main(void)
         if (ov)
             mi = 0xfffffffffffffff8UL; /* the struct would wrap past 2^64 */
         check("meminfo", k, syscall1(SYS_MEMINFO, mi));
+
+        /* netstat: a larger struct, so straddle starts further back. */
+        uint64_t ns = strcmp(k, "straddle") == 0 ? end - sizeof(struct net_stats) / 2 : p;
+        if (ov)
+            ns = 0xfffffffffffffff8UL;
+        check("netstat", k, syscall1(SYS_NETSTAT, ns));
+
+        /* udpecho to our own node: the buffer is checked (or the node has no
+         * network and says so: -ENODEV is also an error). */
+        uint64_t ub = strcmp(k, "straddle") == 0 ? end - 8 : p;
+        if (ov)
+            ub = 0xffffffffffffff00UL; /* with 1024 bytes: wraps, yet under the UDP maximum */
+        check("udpecho", k,
+              syscall6(SYS_UDPECHO, (long)inet_node_ip((uint32_t)sys_nodeid()), (long)ub,
+                       ov ? 1024 : 16, 100000000L, 0, 0));
     }
 
     /* Reap the `true` child and anything a broken kernel let us spawn. */

@@ -40,6 +40,15 @@ int sys_faultinject(int site, uint64_t after, uint64_t count)
     return (int)syscall3(SYS_FAULTINJECT, site, after, count);
 }
 long sys_calibrate(int kind, uint64_t iters) { return syscall2(SYS_CALIBRATE, kind, iters); }
+long sys_ping(uint32_t ip, int seq, uint64_t timeout_ns)
+{
+    return syscall3(SYS_PING, ip, seq, timeout_ns);
+}
+int sys_netstat(struct net_stats *out) { return (int)syscall1(SYS_NETSTAT, out); }
+long sys_udpecho(uint32_t ip, const void *buf, size_t len, uint64_t timeout_ns)
+{
+    return syscall6(SYS_UDPECHO, ip, (long)buf, (long)len, (long)timeout_ns, 0, 0);
+}
 
 /* ---- POSIX functions picolibc needs -------------------------------------- */
 

@@ -54,6 +54,10 @@ int sys_meminfo(struct mem_info *out);
 int sys_setlimit(int resource, uint64_t value);
 int sys_faultinject(int site, uint64_t after, uint64_t count);
 long sys_calibrate(int kind, uint64_t iters);
+/* Network (lib/inet.h has inet_node_ip(node) for a node's address). */
+long sys_ping(uint32_t ip, int seq, uint64_t timeout_ns);      /* RTT ns */
+int sys_netstat(struct net_stats *out);
+long sys_udpecho(uint32_t ip, const void *buf, size_t len, uint64_t timeout_ns); /* RTT ns */
 
 /* Helpers. */
 const char *err_str(long rv);             /* strerror(-rv) for a negative result */

@@ -24,6 +24,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu import ROOT, Node, Timeout, kernel_built, qemu_available, run_dir  # noqa: E402
 
 SCENARIOS = []
+# A virtio-net device on a QEMU hub with nothing else on it: enough for the
+# kernel to bring networking up, with no host networking involved.
+NIC_ARGS = ["-global", "virtio-mmio.force-legacy=false", "-netdev", "hubport,id=n0,hubid=0",
+            "-device", "virtio-net-device,netdev=n0"]
 BOOT_TIMEOUT = 30
 
 
@@ -209,6 +213,15 @@ def bad_pointers(ctx):
     check(re.search(r"badptr: \d+ cases, 0 not rejected", out), f"badptr summary missing:\n{out}")
     shell_alive(n)
     expect(n, "ps", contains="sh")
+    # Again with a network device, so that udpecho gets past "no network"
+    # (-ENODEV) to the pointer check itself.
+    n.close()
+    n = boot_node(ctx, extra=NIC_ARGS)
+    out, st = n.run("badptr", timeout=30)
+    check(st == 0, f"badptr with a NIC exited {st}:\n{out}")
+    for kind in ("null", "kernel", "unmapped", "straddle", "overflow"):
+        check(f"badptr: udpecho {kind} -> -14" in out, f"udpecho {kind} is not -EFAULT:\n{out}")
+    shell_alive(n)
 
 
 def disarm(n, site):
