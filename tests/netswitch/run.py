@@ -492,6 +492,37 @@ def slow_node():
 
 
 @test
+def node_restart():
+    """A node that goes away costs drops, never errors; when a new one binds the
+    same path the switch reconnects, losing nothing if it is already back."""
+    ctx = Ctx()
+    try:
+        sw = ctx.switch(2)
+        n1 = ctx.node(sw, 1)
+        n2 = ctx.node(sw, 2)
+        n1.send(BCAST, 1)
+        check(wait_until(lambda: n2.count() == 1), "before restart")
+        n2.close()                          # node 2 dies
+        for i in range(5):
+            n1.send(BCAST, 10 + i)
+        check(wait_until(lambda: sw.port(2)["drop_down"] == 5), f"{sw.port(2)}")
+        n2 = ctx.node(sw, 2)                # and comes back
+        time.sleep(0.02)                    # past the reconnect back-off
+        n1.send(BCAST, 20)
+        check(wait_until(lambda: n2.seqs() == [20]), "no frames after the node came back")
+        # a restart with no traffic in between loses nothing
+        n2.close()
+        n2 = ctx.node(sw, 2)
+        n1.send(BCAST, 30)
+        check(wait_until(lambda: n2.seqs() == [30]), "first frame after a quick restart lost")
+        check(sw.port(2)["drop_down"] == 5, f"{sw.port(2)}")
+        n2.send(BCAST, 40)                  # and the restarted node is heard
+        check(wait_until(lambda: 40 in n1.seqs()), "restarted node's frames")
+    finally:
+        ctx.close(True)
+
+
+@test
 def malformed_commands():
     ctx = Ctx()
     try:

@@ -133,7 +133,7 @@ static void cleanup(void)
 
 static int run(int sigfd)
 {
-    static struct pollfd pfd[1 + NSW_MAX_PORTS + 1 + NSW_CTL_CLIENTS];
+    static struct pollfd pfd[1 + 2 * NSW_MAX_PORTS + 1 + NSW_CTL_CLIENTS];
     while (!sw.quit) {
         uint64_t now = nsw_now();
         uint64_t next = fabric_release_due(&sw, now);
@@ -144,8 +144,8 @@ static int run(int sigfd)
 
         int n = 0;
         pfd[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
-        for (int k = 1; k <= sw.nports; k++)
-            pfd[n++] = (struct pollfd){ .fd = sw.ports[k].fd, .events = POLLIN };
+        int nport = port_pollfds(&sw, pfd + n);
+        n += nport;
         int nctl = ctl_pollfds(pfd + n, (int)(sizeof pfd / sizeof pfd[0]) - n);
 
         struct timespec ts, *tsp = NULL;
@@ -167,9 +167,7 @@ static int run(int sigfd)
                 fprintf(stderr, "netswitch: signal %u, exiting\n", si.ssi_signo);
             return 0;
         }
-        for (int k = 1; k <= sw.nports; k++)
-            if (pfd[k].revents & POLLIN)
-                port_input(&sw, k);
+        port_handle(&sw, pfd + 1);
         ctl_handle(&sw, pfd + n, nctl);
     }
     return 0;
@@ -305,7 +303,7 @@ int main(int argc, char **argv)
     if (clear_stale(ctl_path, SOCK_STREAM) < 0)
         return 1;
     for (int k = 1; k <= sw.nports; k++) {
-        sw.ports[k].fd = -1;
+        sw.ports[k].fd = sw.ports[k].txfd = -1;
         if (clear_stale(sw.ports[k].sw_path, SOCK_DGRAM) < 0)
             return 1;
     }

@@ -25,8 +25,9 @@ struct pollfd;
 #define NSW_ETH_HLEN 14
 #define NSW_CTL_CLIENTS 64      /* control connections open at once */
 #define NSW_RX_BUDGET 64        /* frames read from one port per loop turn */
-#define NSW_RETRY_MIN_NS 1000000ull    /* first retry of a stuck output queue: 1 ms */
-#define NSW_RETRY_MAX_NS 16000000ull   /* retries back off to this when nothing moves */
+#define NSW_RETRY_MIN_NS 1000000ull    /* timer retry of a stuck output queue: 1 ms ... */
+#define NSW_RETRY_MAX_NS 64000000ull   /* ... backing off to 64 ms while nothing moves */
+#define NSW_CONNECT_NS 10000000ull     /* retry connecting to an absent node every 10 ms */
 
 /* A frame in flight; allocated to its exact length. */
 struct frame {
@@ -50,13 +51,16 @@ struct port_stats {
 };
 
 struct port {
-    int fd;                     /* unix dgram socket bound at sw_path */
+    int fd;                     /* rx: unix dgram socket bound at sw_path */
+    int txfd;                   /* tx: unbound dgram socket, connect()ed to node_path */
+    bool connected;             /* txfd is connected to a live node socket */
+    uint64_t connect_at;        /* earliest next connect() attempt while unconnected */
     char sw_path[NSW_PATH_MAX + 1];
     char node_path[NSW_PATH_MAX + 1];
     /* Output queue: a ring of frames waiting for the node to read. */
     struct frame **q;
     unsigned qhead, qlen;
-    uint64_t retry_at;          /* monotonic ns of the next send attempt when qlen > 0 */
+    uint64_t retry_at;          /* monotonic ns of the next timed send attempt when qlen > 0 */
     uint64_t retry_ns;          /* current back-off */
     unsigned qmax_seen;         /* high-water mark of qlen */
     struct port_stats st;
@@ -125,8 +129,9 @@ void port_close(struct sw *sw, int k);
 void port_output(struct sw *sw, int k, struct frame *f);
 /* Retry queued frames whose timer is due; returns the earliest pending retry, or 0. */
 uint64_t port_flush_due(struct sw *sw, uint64_t now);
-/* Read up to NSW_RX_BUDGET frames from port k and forward them. */
-void port_input(struct sw *sw, int k);
+/* poll() plumbing: two slots per port (rx POLLIN, tx POLLOUT while frames wait). */
+int port_pollfds(struct sw *sw, struct pollfd *pfd);
+void port_handle(struct sw *sw, struct pollfd *pfd);
 struct frame *frame_new(const void *data, size_t len);
 
 /* fabric.c */
