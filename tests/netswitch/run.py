@@ -382,6 +382,7 @@ def stats_counters():
         check(p[2]["rx"] == 3 and p[2]["rx_bytes"] == 240, f"port 2 {p[2]}")
         check(p[1]["tx"] == 3 and p[1]["tx_bytes"] == 240, f"port 1 tx {p[1]}")
         check(p[2]["tx"] == 5 and p[3]["tx"] == 5, "tx of the flood")
+        check(p[1]["up"] == 1 and p[4]["up"] == 0, "up flags")
         check(p[4]["tx"] == 0 and p[4]["drop_down"] == 5 and p[4]["dropped"] == 5,
               f"absent node: {p[4]}")
         check(st["macs"] == {"02:00:00:00:00:01": 1, "02:00:00:00:00:02": 2}, f"{st['macs']}")

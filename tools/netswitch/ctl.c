@@ -66,7 +66,7 @@ static void out_append(struct client *c, const char *s, size_t n)
 
 __attribute__((format(printf, 2, 3))) static void say(struct client *c, const char *fmt, ...)
 {
-    char buf[1024];
+    char buf[2048];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
@@ -437,11 +437,11 @@ static void cmd_stats(struct sw *sw, struct client *c, int argc, char **argv)
                                      s->drop_filtered;
 #define U(x) ((unsigned long long)(x))
         say(c,
-            "port %d rx=%llu rx_bytes=%llu tx=%llu tx_bytes=%llu dropped=%llu queued=%u "
+            "port %d up=%d rx=%llu rx_bytes=%llu tx=%llu tx_bytes=%llu dropped=%llu queued=%u "
             "queue_max=%u drop_qfull=%llu drop_down=%llu drop_err=%llu drop_part=%llu "
             "drop_loss=%llu drop_delayq=%llu drop_bad=%llu drop_filtered=%llu dup=%llu "
             "corrupt=%llu delayed=%llu reordered=%llu injected=%llu\n",
-            k, U(s->rx), U(s->rx_bytes), U(s->tx), U(s->tx_bytes), dropped, p->qlen, p->qmax_seen,
+            k, p->connected, U(s->rx), U(s->rx_bytes), U(s->tx), U(s->tx_bytes), dropped, p->qlen, p->qmax_seen,
             U(s->drop_qfull), U(s->drop_down), U(s->drop_err), U(s->drop_part), U(s->drop_loss),
             U(s->drop_delayq), U(s->drop_bad), U(s->drop_filtered), U(s->dup), U(s->corrupt),
             U(s->delayed), U(s->reordered), U(s->injected));
