@@ -193,13 +193,13 @@ def sleep_accuracy(ctx):
         u = uptimes(out)
         check(len(u) == 2, f"uptime output: {out!r}")
         d = u[1] - u[0]
-        # Never early; late by at most 0.5 s (spawning two programs under
+        # Never early; late by at most 1 s (spawning two programs under
         # emulation on a loaded host takes time).
-        check(secs <= d <= secs + 0.5, f"sleep {secs} took {d:.3f} s by the node clock")
+        check(secs <= d <= secs + 1.0, f"sleep {secs} took {d:.3f} s by the node clock")
     t0 = time.monotonic()
     expect(n, "sleep 1", timeout=20)
     wall = time.monotonic() - t0
-    check(0.9 <= wall <= 4, f"sleep 1 took {wall:.2f} s of host time")
+    check(0.9 <= wall <= 6, f"sleep 1 took {wall:.2f} s of host time")
     expect(n, "sleep x", status=2)
 
 
@@ -298,7 +298,7 @@ def sstc_off(ctx):
     n = boot_node(ctx, cpu="rv64,sstc=off")
     out = expect(n, "uptime; sleep 0.5; uptime", timeout=30)
     u = uptimes(out)
-    check(len(u) == 2 and 0.5 <= u[1] - u[0] <= 1.0, f"sleep 0.5 without Sstc: {out!r}")
+    check(len(u) == 2 and 0.5 <= u[1] - u[0] <= 1.5, f"sleep 0.5 without Sstc: {out!r}")
     out, st = n.run("burn 1 A & burn 1 B & wait", timeout=30)
     check(st == 0 and len(re.findall(r"burn \w: iters [1-9]", out)) == 2, out)
 
@@ -439,6 +439,36 @@ def make_run(ctx):
             pass
         os.close(fd)
         log.close()
+
+
+@scenario
+def gdb_attach(ctx):
+    """A node started with -S -gdb waits at its first instruction; gdb-multiarch
+    attaches with the kernel's symbols, stops in kmain, and the node then boots."""
+    import shutil
+    import socket
+    gdb = shutil.which("gdb-multiarch")
+    if not gdb:
+        raise Fail("gdb-multiarch not installed (make deps)")
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+    n = Node(ctx.dir, extra=["-S", "-gdb", f"tcp:127.0.0.1:{port}"])
+    ctx.nodes.append(n)
+    time.sleep(0.5)
+    check(not n.console().strip(), "the node ran before gdb attached")
+    cmd = [gdb, "-q", "-batch", "-nx", "-ex", f"target remote :{port}",
+           "-ex", "break kmain", "-ex", "continue", "-ex", "bt 1", "-ex", "detach",
+           os.path.join(ROOT, "build", "kernel.elf")]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
+    except subprocess.TimeoutExpired:
+        raise Fail("gdb-multiarch did not finish within 60 s")
+    with open(os.path.join(ctx.dir, "gdb.log"), "w") as f:
+        f.write(out)
+    check(re.search(r"#0\s+kmain \(", out), f"gdb did not stop in kmain:\n{out}")
+    n.wait_prompt(BOOT_TIMEOUT)
+    shell_alive(n)
 
 
 def session_procs(sid):
