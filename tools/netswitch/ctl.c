@@ -224,7 +224,8 @@ static void link_apply(struct sw *sw, int a, int b, const struct link_change *ch
 static void cmd_link(struct sw *sw, struct client *c, int argc, char **argv)
 {
     static const char usage[] =
-        "error usage: link A B|A>B loss P|delay MS [JITTER]|dup P|reorder P [MS]|corrupt P|clear ...\n";
+        "error usage: link A B|A>B loss P|delay MS [JITTER]|dup P|reorder P [MS]|corrupt P|"
+        "clear ...\n";
     int a, b, i;
     bool both;
     char *arrow = argc > 1 ? strchr(argv[1], '>') : NULL;
@@ -333,8 +334,9 @@ static void cmd_links(struct sw *sw, struct client *c)
     for (int a = 1; a <= sw->nports; a++) {
         for (int b = 1; b <= sw->nports; b++) {
             struct link *l = fabric_link(sw, a, b);
-            if (a == b || !(l->loss || l->dup || l->corrupt || l->reorder || l->delay_ms ||
-                            l->jitter_ms))
+            bool faulty = l->loss > 0 || l->dup > 0 || l->corrupt > 0 || l->reorder > 0 ||
+                          l->delay_ms > 0 || l->jitter_ms > 0;
+            if (a == b || !faulty)
                 continue;
             say(c, "link %d>%d loss %g dup %g corrupt %g reorder %g %u delay %u %u\n", a, b,
                 l->loss, l->dup, l->corrupt, l->reorder, l->reorder_ms ? l->reorder_ms : 5,
@@ -441,7 +443,8 @@ static void cmd_stats(struct sw *sw, struct client *c, int argc, char **argv)
             "queue_max=%u drop_qfull=%llu drop_down=%llu drop_err=%llu drop_part=%llu "
             "drop_loss=%llu drop_delayq=%llu drop_bad=%llu drop_filtered=%llu dup=%llu "
             "corrupt=%llu delayed=%llu reordered=%llu injected=%llu\n",
-            k, p->connected, U(s->rx), U(s->rx_bytes), U(s->tx), U(s->tx_bytes), dropped, p->qlen, p->qmax_seen,
+            k, p->connected, U(s->rx), U(s->rx_bytes), U(s->tx), U(s->tx_bytes), dropped, p->qlen,
+            p->qmax_seen,
             U(s->drop_qfull), U(s->drop_down), U(s->drop_err), U(s->drop_part), U(s->drop_loss),
             U(s->drop_delayq), U(s->drop_bad), U(s->drop_filtered), U(s->dup), U(s->corrupt),
             U(s->delayed), U(s->reordered), U(s->injected));
@@ -581,7 +584,7 @@ int ctl_open(struct sw *sw, const char *path)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0 ||
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, NSW_CTL_CLIENTS) < 0 ||
         rename(tmp, path) < 0) {
         int e = errno;
         close(fd);

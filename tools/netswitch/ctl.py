@@ -17,6 +17,7 @@ starting `ok` or `error <reason>`, and ends with an empty line.
 import os
 import socket
 import sys
+import time
 
 __all__ = ["command", "commands", "stats", "ctl_path", "CtlError"]
 
@@ -39,10 +40,18 @@ def commands(ctl, texts, timeout=5.0):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
-        try:
-            s.connect(path)
-        except OSError as e:
-            raise CtlError(f"cannot reach netswitch at {path}: {e}") from e
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                s.connect(path)
+                break
+            except BlockingIOError as e:
+                # listen backlog full for a moment (EAGAIN): wait for the switch
+                if time.monotonic() > deadline:
+                    raise CtlError(f"cannot reach netswitch at {path}: {e}") from e
+                time.sleep(0.01)
+            except OSError as e:
+                raise CtlError(f"cannot reach netswitch at {path}: {e}") from e
         replies = []
         buf = b""
         for text in texts:

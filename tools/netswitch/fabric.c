@@ -176,8 +176,7 @@ static void mac_learn(struct sw *sw, const uint8_t *mac, int port, uint64_t now)
     reuse->seen_ns = now;
 }
 
-void fabric_each_mac(struct sw *sw, void (*fn)(void *arg, const struct mac_entry *e, uint64_t age_ns),
-                     void *arg)
+void fabric_each_mac(struct sw *sw, mac_visit_fn *fn, void *arg)
 {
     uint64_t now = nsw_now();
     for (unsigned i = 0; i < NSW_MAC_SLOTS; i++)

@@ -72,19 +72,27 @@ static int parse_num(const char *opt, const char *s, unsigned long long lo, unsi
     return 0;
 }
 
-static int set_path(char *dst, const char *what, const char *fmt, const char *a, int k)
+/* Copy path into dst (NSW_PATH_MAX + 1 bytes) if it is short enough for a socket. */
+static int set_path(char *dst, const char *what, const char *path)
 {
-    char buf[4096];
-    int n = snprintf(buf, sizeof buf, fmt, a, k);
-    if (n < 0 || (size_t)n >= sizeof buf || n > NSW_PATH_MAX) {
+    size_t n = strlen(path);
+    if (n > NSW_PATH_MAX) {
         fprintf(stderr,
-                "netswitch: %s socket path too long (%d bytes, limit %d; use a shorter run "
+                "netswitch: %s socket path too long (%zu bytes, limit %d; use a shorter run "
                 "directory): %s\n",
-                what, n, NSW_PATH_MAX, buf);
+                what, n, NSW_PATH_MAX, path);
         return -1;
     }
-    memcpy(dst, buf, (size_t)n + 1);
+    memcpy(dst, path, n + 1);
     return 0;
+}
+
+/* set_path() of DIR/NAME. */
+static int set_dir_path(char *dst, const char *what, const char *dir, const char *name)
+{
+    char buf[8192];
+    snprintf(buf, sizeof buf, "%.4000s/%s", dir, name);
+    return set_path(dst, what, buf);
 }
 
 /* Is a live socket (stream or dgram) listening at path? */
@@ -209,8 +217,8 @@ int main(int argc, char **argv)
             }
             int k = ++nexplicit;
             *comma = 0;
-            if (set_path(sw.ports[k].sw_path, "port", "%s", optarg, 0) < 0 ||
-                set_path(sw.ports[k].node_path, "node", "%s", comma + 1, 0) < 0)
+            if (set_path(sw.ports[k].sw_path, "port", optarg) < 0 ||
+                set_path(sw.ports[k].node_path, "node", comma + 1) < 0)
                 return 1;
             break;
         }
@@ -257,15 +265,21 @@ int main(int argc, char **argv)
     if (dir) {
         sw.nports = (int)nports;
         for (int k = 1; k <= sw.nports; k++) {
-            if (set_path(sw.ports[k].sw_path, "port", "%s/sw-%d.sock", dir, k) < 0 ||
-                set_path(sw.ports[k].node_path, "node", "%s/node-%d.sock", dir, k) < 0)
+            char name[32];
+            snprintf(name, sizeof name, "sw-%d.sock", k);
+            if (set_dir_path(sw.ports[k].sw_path, "port", dir, name) < 0)
+                return 1;
+            snprintf(name, sizeof name, "node-%d.sock", k);
+            if (set_dir_path(sw.ports[k].node_path, "node", dir, name) < 0)
                 return 1;
         }
     } else {
         sw.nports = nexplicit;
     }
     char ctl_path[NSW_PATH_MAX + 1];
-    if (set_path(ctl_path, "control", ctl ? "%s" : "%s/ctl.sock", ctl ? ctl : dir, 0) < 0)
+    int bad = ctl ? set_path(ctl_path, "control", ctl)
+                  : set_dir_path(ctl_path, "control", dir, "ctl.sock");
+    if (bad < 0)
         return 1;
     if (strlen(ctl_path) + 4 > NSW_PATH_MAX) {
         fprintf(stderr,

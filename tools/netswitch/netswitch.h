@@ -145,8 +145,8 @@ uint64_t fabric_release_due(struct sw *sw, uint64_t now);
 struct link *fabric_link(struct sw *sw, int a, int b);
 void fabric_link_clear(struct sw *sw, int a, int b);
 /* Calls fn for each learned, unexpired MAC. */
-void fabric_each_mac(struct sw *sw, void (*fn)(void *arg, const struct mac_entry *e, uint64_t age_ns),
-                     void *arg);
+typedef void mac_visit_fn(void *arg, const struct mac_entry *e, uint64_t age_ns);
+void fabric_each_mac(struct sw *sw, mac_visit_fn *fn, void *arg);
 void fabric_mac_flush(struct sw *sw);
 
 /* pcap.c */
