@@ -11,13 +11,18 @@ KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_CSRC)) \
 	$(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_ASRC)) \
 	$(BUILD)/k/kernel/fpu.o $(BUILD)/k/kernel/ramdisk_image.o
 
+# Quiet by default; `make V=1` shows every command.
+Q := $(if $(V),,@)
+
 $(BUILD)/k/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(BUILD)/k/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	$(if $(Q),@echo "  AS      $<")
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 # Only this file touches FP registers, so only it is assembled with D.
 $(BUILD)/k/kernel/fpu.o: kernel/fpu.S
@@ -29,18 +34,20 @@ STRIPPED_PROGS := $(patsubst $(BUILD)/user/%,$(BUILD)/user/stripped/%,$(USER_PRO
 # (A deliberately broken ELF such as badelf cannot be stripped: copy it.)
 $(BUILD)/user/stripped/%: $(BUILD)/user/%
 	@mkdir -p $(dir $@)
-	$(CROSS)strip -o $@ $< 2>/dev/null || cp $< $@
+	$(Q)$(CROSS)strip -o $@ $< 2>/dev/null || cp $< $@
 
 $(RAMDISK_IMG): $(STRIPPED_PROGS) tools/mkramdisk.py
 	@mkdir -p $(dir $@)
-	$(PYTHON) tools/mkramdisk.py $@ $(STRIPPED_PROGS)
+	$(if $(Q),@echo "  RAMDISK $@")
+	$(Q)$(PYTHON) tools/mkramdisk.py $@ $(STRIPPED_PROGS)
 
 $(BUILD)/k/kernel/ramdisk_image.o: kernel/ramdisk_image.S $(RAMDISK_IMG)
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -DRAMDISK_PATH='"$(RAMDISK_IMG)"' -c $< -o $@
 
 $(KERNEL_ELF): $(KERNEL_OBJS) linker.ld
-	$(CC) $(KERNEL_CFLAGS) -T linker.ld -Wl,--no-warn-rwx-segments -o $@ $(KERNEL_OBJS) -lgcc
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(KERNEL_CFLAGS) -T linker.ld -Wl,--no-warn-rwx-segments -o $@ $(KERNEL_OBJS) -lgcc
 	@$(OBJDUMP) -d $@ > $(BUILD)/kernel.asm
 
 -include $(KERNEL_OBJS:.o=.d)
