@@ -78,13 +78,22 @@ int virtio_net_init(const struct fdt_info *fi)
     return -ENODEV;
 }
 
+/* Give back the buffers of frames the device has sent. */
+static void tx_reclaim(void)
+{
+    uint32_t head, len;
+    while (virtq_pop(&txq, &head, &len) == 0)
+        if (head < NBUF)
+            virtq_free_desc(&txq, (int)head);
+}
+
 int virtio_net_send(const uint8_t *frame, uint32_t len)
 {
     if (!ready)
         return -ENODEV;
     if (len > BUF_SIZE - NET_HDR_LEN)
         return -EMSGSIZE;
-    virtio_net_intr(); /* reclaim finished transmissions first */
+    tx_reclaim(); /* only transmissions: receiving here could re-enter the stack */
     int d = virtq_alloc_desc(&txq);
     if (d < 0)
         return -EAGAIN;
@@ -108,10 +117,8 @@ void virtio_net_intr(void)
     uint32_t st = virtio_read(&dev, VIRTIO_MMIO_INTERRUPT_STATUS);
     if (st)
         virtio_write(&dev, VIRTIO_MMIO_INTERRUPT_ACK, st);
+    tx_reclaim();
     uint32_t head, len;
-    while (virtq_pop(&txq, &head, &len) == 0)
-        if (head < NBUF)
-            virtq_free_desc(&txq, (int)head);
     int reposted = 0;
     while (virtq_pop(&rxq, &head, &len) == 0) {
         if (head >= NBUF)
