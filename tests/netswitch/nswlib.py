@@ -139,6 +139,12 @@ class Node:
             pass
 
 
+def die_with_parent():
+    """preexec_fn: the child gets SIGKILL when the test runner dies, however it dies."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, 9)   # PR_SET_PDEATHSIG, SIGKILL
+
+
 def short_tmpdir():
     return tempfile.mkdtemp(prefix="nsw", dir="/tmp")
 
@@ -156,7 +162,7 @@ class Switch:
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         self.proc = subprocess.Popen(
-            [BIN, "--dir", self.dir, "--ports", str(nports), *args],
+            [BIN, "--dir", self.dir, "--ports", str(nports), "--exit-with-parent", *args],
             stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=self.dir)
         self.nports = nports
         if wait:
