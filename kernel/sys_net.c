@@ -38,3 +38,14 @@ SYSCALL(udpecho)
         return -EFAULT;
     return udp_echo(ip, buf, (uint32_t)len, timeout);
 }
+
+/* rawecho(node, timeout_ns): one bare Ethernet echo with node's kernel. */
+SYSCALL(rawecho)
+{
+    uint64_t node = args[0], timeout = args[1];
+    if (node == 0 || node > 65534 || timeout == 0 || timeout > NET_TIMEOUT_MAX)
+        return -EINVAL;
+    if (!net_up())
+        return -ENODEV;
+    return rawecho((uint32_t)node, timeout);
+}

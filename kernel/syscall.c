@@ -26,6 +26,7 @@ static const syscall_fn table[SYS_COUNT] = {
     [SYS_PING] = sys_ping,
     [SYS_NETSTAT] = sys_netstat,
     [SYS_UDPECHO] = sys_udpecho,
+    [SYS_RAWECHO] = sys_rawecho,
 };
 
 void syscall_dispatch(struct proc *p)

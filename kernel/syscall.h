@@ -36,5 +36,6 @@ SYSCALL(calibrate);
 SYSCALL(ping);
 SYSCALL(netstat);
 SYSCALL(udpecho);
+SYSCALL(rawecho);
 
 #endif

@@ -17,6 +17,7 @@
 #define ETH_FRAME_MAX (ETH_HDR_LEN + ETH_MTU)
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_ARP 0x0806
+#define ETHERTYPE_RAWECHO 0x88b5 /* IEEE local experimental: net/rawecho.c */
 
 #define ARP_LEN 28
 #define ARP_REQUEST 1

@@ -31,6 +31,7 @@ enum {
     SYS_PING = 18,       /* ping(uint32_t ip, int seq, uint64_t timeout_ns): RTT in ns */
     SYS_NETSTAT = 19,    /* netstat(struct net_stats *out) */
     SYS_UDPECHO = 20,    /* udpecho(uint32_t ip, const void *buf, size_t len, uint64_t timeout_ns): RTT ns */
+    SYS_RAWECHO = 21,    /* rawecho(int node, uint64_t timeout_ns): bare Ethernet RTT in ns */
     SYS_COUNT
 };
 

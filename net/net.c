@@ -53,6 +53,10 @@ void net_input(const uint8_t *frame, uint32_t len)
         arp_input(p, plen);
         return;
     }
+    if (eh.type == ETHERTYPE_RAWECHO) {
+        rawecho_input(eh.src, p, plen);
+        return;
+    }
     if (eh.type != ETHERTYPE_IPV4) {
         net_stats.rx_unknown_type++;
         return;

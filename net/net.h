@@ -43,6 +43,11 @@ void icmp_input(uint32_t src, const uint8_t *p, uint32_t len);
  * -ETIMEDOUT, -EHOSTUNREACH, -EINTR. */
 int64_t icmp_ping(uint32_t ip, uint16_t id, uint16_t seq, uint64_t timeout_ns);
 
+/* The bare Ethernet echo (net/rawecho.c): round trip to node's kernel in
+ * ns, -ETIMEDOUT, -EBUSY, -EINTR. */
+void rawecho_input(const uint8_t *src_mac, const uint8_t *p, uint32_t len);
+int64_t rawecho(uint32_t node, uint64_t timeout_ns);
+
 /* UDP (net/udp.c): the kernel API the RPC transport builds on. */
 typedef void (*udp_handler)(uint32_t src_ip, uint16_t sport, uint16_t dport, const uint8_t *data,
                             uint32_t len);
