@@ -31,11 +31,11 @@ SYSCALL(udpecho)
     uint64_t len = args[2], timeout = args[3];
     if (args[0] > 0xffffffffULL || len > NET_UDP_MAX || timeout == 0 || timeout > NET_TIMEOUT_MAX)
         return -EINVAL;
-    if (!net_up())
-        return -ENODEV;
     uint8_t buf[NET_UDP_MAX];
     if (vm_copyin(&p->as, buf, args[1], len))
         return -EFAULT;
+    if (!net_up())
+        return -ENODEV;
     return udp_echo(ip, buf, (uint32_t)len, timeout);
 }
 
