@@ -387,8 +387,9 @@ def stats_counters():
               f"absent node: {p[4]}")
         check(st["macs"] == {"02:00:00:00:00:01": 1, "02:00:00:00:00:02": 2}, f"{st['macs']}")
         check(st["switch"]["ports"] == 4 and st["switch"]["macs"] == 2, f"{st['switch']}")
-        # the node of port 4 starts late: frames flow from then on
+        # the node of port 4 starts late: it shows up, and frames flow from then on
         n4 = ctx.node(sw, 4)
+        check(sw.port(4)["up"] == 1, "a started node is not up")
         n[1].send(BCAST, 9)
         check(wait_until(lambda: n4.count() == 1), "late node got nothing")
         sw.ok("stats clear")

@@ -430,6 +430,7 @@ static void cmd_stats(struct sw *sw, struct client *c, int argc, char **argv)
         say(c, "error usage: stats [clear]\n");
         return;
     }
+    port_probe(sw);
     say(c, "ok\n");
     for (int k = 1; k <= sw->nports; k++) {
         struct port *p = &sw->ports[k];

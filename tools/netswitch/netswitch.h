@@ -129,6 +129,7 @@ void port_close(struct sw *sw, int k);
 void port_output(struct sw *sw, int k, struct frame *f);
 /* Retry queued frames whose timer is due; returns the earliest pending retry, or 0. */
 uint64_t port_flush_due(struct sw *sw, uint64_t now);
+void port_probe(struct sw *sw);
 /* poll() plumbing: two slots per port (rx POLLIN, tx POLLOUT while frames wait). */
 int port_pollfds(struct sw *sw, struct pollfd *pfd);
 void port_handle(struct sw *sw, struct pollfd *pfd);

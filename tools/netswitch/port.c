@@ -127,6 +127,19 @@ static bool port_connect(struct port *p, uint64_t now)
     return false;
 }
 
+/* Try to connect every port that is not connected (for `stats`, so `up` shows
+ * nodes that have started but not yet been sent anything). */
+void port_probe(struct sw *sw)
+{
+    for (int k = 1; k <= sw->nports; k++) {
+        struct port *p = &sw->ports[k];
+        if (!p->connected) {
+            p->connect_at = 0;
+            port_connect(p, nsw_now());
+        }
+    }
+}
+
 enum { SEND_OK, SEND_BUSY, SEND_DROP };
 
 /* One send(); counts the outcome except SEND_BUSY (the caller keeps f). */
