@@ -794,12 +794,16 @@ def stale_and_live():
         sw.ok("ping")
         check(os.path.exists(os.path.join(base, "sw-1.sock")), "the live switch lost a socket")
         # a regular file where a socket should go is not removed
+        # (and a refused start removes nothing, not even the stale sockets)
         other = short_tmpdir()
         open(os.path.join(other, "sw-2.sock"), "w").close()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(os.path.join(other, "ctl.sock"))
+        s.close()
         r = subprocess.run([BIN, "--dir", other, "--ports", "2"], capture_output=True,
                            text=True, timeout=10)
         check(r.returncode != 0 and "not a socket" in r.stderr, f"{r.stderr!r}")
-        check(sorted(os.listdir(other)) == ["sw-2.sock"], "touched the regular file")
+        check(sorted(os.listdir(other)) == ["ctl.sock", "sw-2.sock"], "a refused start touched files")
         shutil.rmtree(other)
     finally:
         try:

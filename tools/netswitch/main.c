@@ -108,13 +108,17 @@ static bool socket_live(const char *path, int type)
     return live;
 }
 
-/* Make way for a socket at path: fail if something live or a non-socket is
- * there, unlink a stale socket. */
-static int clear_stale(const char *path, int type)
+/* Check that a socket may be made at path: fail if something live or a
+ * non-socket is there. With unlink set, also remove a stale socket. */
+static int clear_stale(const char *path, int type, bool do_unlink)
 {
     struct stat st;
-    if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : -1;
+    if (lstat(path, &st) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        fprintf(stderr, "netswitch: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
     if (!S_ISSOCK(st.st_mode)) {
         fprintf(stderr, "netswitch: %s exists and is not a socket; not touching it\n", path);
         return -1;
@@ -123,9 +127,23 @@ static int clear_stale(const char *path, int type)
         fprintf(stderr, "netswitch: another switch is live at %s\n", path);
         return -1;
     }
-    if (unlink(path) < 0) {
+    if (do_unlink && unlink(path) < 0) {
         fprintf(stderr, "netswitch: cannot remove stale %s: %s\n", path, strerror(errno));
         return -1;
+    }
+    return 0;
+}
+
+/* Every path is checked before any stale one is removed, so a refused start
+ * leaves the directory exactly as it was. */
+static int clear_all_stale(const char *ctl_path)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        if (clear_stale(ctl_path, SOCK_STREAM, pass) < 0)
+            return -1;
+        for (int k = 1; k <= sw.nports; k++)
+            if (clear_stale(sw.ports[k].sw_path, SOCK_DGRAM, pass) < 0)
+                return -1;
     }
     return 0;
 }
@@ -314,13 +332,10 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    if (clear_stale(ctl_path, SOCK_STREAM) < 0)
-        return 1;
-    for (int k = 1; k <= sw.nports; k++) {
+    for (int k = 1; k <= sw.nports; k++)
         sw.ports[k].fd = sw.ports[k].txfd = -1;
-        if (clear_stale(sw.ports[k].sw_path, SOCK_DGRAM) < 0)
-            return 1;
-    }
+    if (clear_all_stale(ctl_path) < 0)
+        return 1;
     sw.qcap = (unsigned)qcap;
     sw.start_ns = nsw_now();
     if (fabric_init(&sw, seed, (unsigned)dqcap, (unsigned)age) < 0) {
@@ -352,6 +367,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "netswitch: %d ports, control %s, seed %llu\n", sw.nports, ctl_path, seed);
 
     int rc = run(sigfd);
+    if (sw.quit)
+        fprintf(stderr, "netswitch: quit, exiting\n");
     cleanup();
     close(sigfd);
     return rc;
