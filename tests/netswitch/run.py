@@ -544,7 +544,8 @@ def malformed_commands():
                "partition 1,2/", "partition /1", "partition 1;2", "partition 1//2",
                "partition 1,1", "partition 1/1", "partition 4", "partition 0",
                "partition 99999999999999999999", "partition 1 2", "heal now", "seed",
-               "seed -1", "seed 1x", "seed 99999999999999999999999", "inject", "pcap",
+               "seed -1", "seed 1x", "seed 99999999999999999999999", "seed 0x", "seed 0x-5",
+               "seed 0xg", "link 1 2 delay 0x", "inject", "pcap",
                "pcap start", "pcap go", "stats foo", "quit now", "links 1", "help me",
                "x" * 5000, "link 1 2 " + "loss 0.1 " * 40]
         replies = __import__("ctl").commands(sw.ctl, bad)
@@ -553,6 +554,7 @@ def malformed_commands():
             check("\n" not in r, f"multi-line error for {cmd[:40]!r}")
         r = sw.ok("links")
         check(r == "ok", f"a rejected command changed links: {r!r}")
+        check(sw.ok("seed 0x10") == "ok seed 16" and sw.ok("seed 010") == "ok seed 10", "seeds")
         check(sw.stats()["switch"]["partitioned"] == 0, "a rejected partition applied")
         # raw junk: non-printable bytes, a NUL, a line too long (then hang-up)
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

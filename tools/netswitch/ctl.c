@@ -118,8 +118,11 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
         return -1;
     errno = 0;
     char *end;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end || v > max)
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    if (hex && !isxdigit((unsigned char)s[2]))
+        return -1;
+    unsigned long long v = strtoull(hex ? s + 2 : s, &end, hex ? 16 : 10);
+    if (errno || *end || end == s + (hex ? 2 : 0) || v > max)
         return -1;
     *out = v;
     return 0;
