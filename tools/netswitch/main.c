@@ -11,6 +11,7 @@
  * `quit` command end the loop; every socket the switch made is then removed.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -63,8 +64,10 @@ static int parse_num(const char *opt, const char *s, unsigned long long lo, unsi
 {
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (!*s || *s == '-' || *end || errno || v < lo || v > hi) {
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const char *digits = hex ? s + 2 : s;
+    unsigned long long v = strtoull(digits, &end, hex ? 16 : 10);
+    if (!isxdigit((unsigned char)*digits) || *end || errno || v < lo || v > hi) {
         fprintf(stderr, "netswitch: %s wants a number %llu..%llu, not '%s'\n", opt, lo, hi, s);
         return -1;
     }
