@@ -251,7 +251,9 @@ class Ctx:
     def nodes_for(self, sw, ks=None):
         return {k: self.node(sw, k) for k in (ks or range(1, sw.nports + 1))}
 
-    def close(self, ok):
+    def close(self):
+        """Close the nodes, stop every switch (SIGTERM, exit status 0 expected if it
+        was running) and check its sanitizer log; raises the first problem."""
         for n in self.nodes:
             n.close()
         err = None

@@ -19,7 +19,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nswlib import (BCAST, BIN, ROOT, Ctx, Switch, TestFailure, check,  # noqa: E402
+from nswlib import (BCAST, BIN, ROOT, Ctx, Switch, TestFailure, check, ctl,  # noqa: E402
                     die_with_parent, frame, mac, parse, short_tmpdir, wait_until)
 
 TESTS = []
@@ -82,7 +82,7 @@ def learning():
         sw.ok("flush")
         check(sw.stats()["macs"] == {}, "flush left MACs")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -102,7 +102,7 @@ def aging():
         n[2].send(mac(1), 3)
         check(wait_until(lambda: n[3].count() == 2), "aged-out destination was not flooded")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -124,7 +124,7 @@ def flooding():
         check(wait_until(lambda: n[1].count() == 1), "frame with multicast source")
         check("01:00:00:00:00:09" not in sw.stats()["macs"], "learned a multicast source")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -164,7 +164,7 @@ def partition_heal():
         quiet()
         check(10 not in n[1].seqs(), "2 -> 1 crossed the partition")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 # ---- faults -----------------------------------------------------------------
@@ -208,7 +208,7 @@ def loss_seeded():
         quiet()
         check(n[1].count() == 0, "2>1 loss 100% let a frame through")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -246,7 +246,7 @@ def delay():
         check(max(lat) - min(lat) > 0.008, "no jitter visible")
         check(sw.port(2)["delayed"] == 50, f"delayed counter {sw.port(2)['delayed']}")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -263,7 +263,7 @@ def delay_queue_bound():
         check(n[2].seqs() == list(range(10)), "wrong frames released")
         check(sw.stats()["switch"]["drop_delayq"] == 20, "switch drop_delayq")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -284,7 +284,7 @@ def duplication():
         check(max(s.count(x) for x in set(s)) == 2, "a frame came more than twice")
         check(sw.port(2)["dup"] == extra, f"dup counter {sw.port(2)['dup']} != {extra}")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -308,7 +308,7 @@ def reordering():
         r = sw.port(2)["reordered"]
         check(30 <= r <= 90, f"reordered {r} of {N} at p=0.3")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -334,7 +334,7 @@ def corruption():
         check(wait_until(lambda: n[2].count() == 1), "clean frame")
         check(n[2].got()[0][1] == sent[0], "corrupt 0 still corrupts")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 # ---- control and observation ----------------------------------------------------
@@ -361,7 +361,7 @@ def inject():
             r = sw.cmd(bad)
             check(r.startswith("error"), f"{bad[:30]!r} -> {r!r}")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -398,7 +398,7 @@ def stats_counters():
               "stats clear")
         check(sw.cmd("stats now").startswith("error"), "stats with a bad argument")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 def read_pcap(path):
@@ -467,7 +467,7 @@ def pcap():
                                  timeout=60)
             check(out.returncode == 0, f"tshark could not read the capture: {out.stderr}")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -495,7 +495,7 @@ def slow_node():
         check(wait_until(lambda: n3.count() == expect), f"node 3 got {n3.count()} of {expect}")
         check(n3.seqs() == sorted(n3.seqs()), "queued frames out of order")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -526,7 +526,7 @@ def node_restart():
         n2.send(BCAST, 40)                  # and the restarted node is heard
         check(wait_until(lambda: 40 in n1.seqs()), "restarted node's frames")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -548,7 +548,7 @@ def malformed_commands():
                "seed 0xg", "link 1 2 delay 0x", "inject", "pcap",
                "pcap start", "pcap go", "stats foo", "quit now", "links 1", "help me",
                "x" * 5000, "link 1 2 " + "loss 0.1 " * 40]
-        replies = __import__("ctl").commands(sw.ctl, bad)
+        replies = ctl.commands(sw.ctl, bad)
         for cmd, r in zip(bad, replies):
             check(r.startswith("error "), f"{cmd[:40]!r} -> {r!r}")
             check("\n" not in r, f"multi-line error for {cmd[:40]!r}")
@@ -607,7 +607,7 @@ def malformed_commands():
         s.close()
         check(sw.ok("links") == "ok", "links not cleared")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -649,7 +649,7 @@ def control_fuzz():
     try:
         sw = ctx.switch(3)
         n = ctx.nodes_for(sw)
-        replies = __import__("ctl").commands(sw.ctl, cmds, timeout=20)
+        replies = ctl.commands(sw.ctl, cmds, timeout=20)
         for c, r in zip(cmds, replies):
             check(r.startswith("ok") or r.startswith("error "), f"{c!r} -> {r[:60]!r}")
         sw.ok("heal")
@@ -657,7 +657,7 @@ def control_fuzz():
         n[1].send(BCAST, 1)
         check(wait_until(lambda: 1 in n[2].seqs() and 1 in n[3].seqs()), "switching after fuzz")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -676,7 +676,7 @@ def ctl_py_cli():
                            text=True, timeout=10)
         check(r.returncode == 2 and "cannot reach" in r.stderr, f"{r}")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 # ---- process life --------------------------------------------------------------
@@ -701,7 +701,7 @@ def two_switches():
         check(wait_until(lambda: nb[2].seqs() == [3]), "switch B after heal")
         check(a.port(1)["rx"] == 1 and b.port(1)["rx"] == 2, "counters mixed up")
     finally:
-        ctx.close(True)
+        ctx.close()
 
 
 @test
@@ -755,7 +755,7 @@ def explicit_ports():
         b.close()
     finally:
         try:
-            ctx.close(True)
+            ctx.close()
         finally:
             shutil.rmtree(base, ignore_errors=True)
 
@@ -809,7 +809,7 @@ def stale_and_live():
         shutil.rmtree(other)
     finally:
         try:
-            ctx.close(True)
+            ctx.close()
         finally:
             shutil.rmtree(base, ignore_errors=True)
 
@@ -903,7 +903,7 @@ def qemu_dgram():
         if proc:
             proc.kill()
             proc.wait()
-        ctx.close(True)
+        ctx.close()
 
 
 # ---- runner -------------------------------------------------------------------------
