@@ -3,6 +3,7 @@
  * the device tree says and starts the shell. */
 #include "drivers/plic.h"
 #include "drivers/uart.h"
+#include "drivers/virtio_blk.h"
 #include "drivers/virtio_net.h"
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
@@ -35,6 +36,43 @@ static void start_shell(void)
     shell_pid = proc_spawn(0, "sh", argv, 1);
     if (shell_pid < 0)
         klog("cannot start the shell: error %d", -shell_pid);
+}
+
+/* Start the system services named in bootargs: services=prog[:arg...][,prog...].
+ * They may use the disk; a service that cannot start is reported, and the
+ * node carries on without it. */
+static void start_services(void)
+{
+    char list[FDT_BOOTARGS_MAX];
+    if (bootargs_get(boot_fdt.bootargs, "services", list, sizeof list) != 0 || !list[0])
+        return;
+    for (char *entry = list; entry && *entry;) {
+        char *comma = entry;
+        while (*comma && *comma != ',')
+            comma++;
+        char *next = *comma ? comma + 1 : 0;
+        *comma = 0;
+        char *argv[USER_ARGV_MAX + 1];
+        int argc = 0;
+        for (char *a = entry; a && argc < USER_ARGV_MAX;) {
+            char *colon = a;
+            while (*colon && *colon != ':')
+                colon++;
+            char *more = *colon ? colon + 1 : 0;
+            *colon = 0;
+            argv[argc++] = a;
+            a = more;
+        }
+        argv[argc] = 0;
+        int pid = proc_spawn(0, argv[0], argv, argc);
+        if (pid < 0) {
+            klog("service %s: cannot start: error %d", argv[0], -pid);
+        } else {
+            proc_find(pid)->service = 1;
+            klog("service %s started as pid %d", argv[0], pid);
+        }
+        entry = next;
+    }
 }
 
 /* Called when an orphan exits: the shell comes back if it was the shell. */
@@ -90,7 +128,10 @@ void kmain(uint64_t hartid, const void *dtb)
     } else {
         klog("no network device: running without networking");
     }
+    if (virtio_blk_init(&boot_fdt) != 0)
+        klog("no disk");
     proc_init();
+    start_services();
     start_shell();
     scheduler();
 }

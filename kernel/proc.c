@@ -206,6 +206,8 @@ void proc_reap_orphans(void)
         struct proc *p = proc_table[i];
         if (p && p->state == P_ZOMBIE && !p->parent && p != proc_current()) {
             int pid = p->pid;
+            if (p->service)
+                klog("service %s (pid %d) exited with status %d", p->name, pid, p->exit_status);
             proc_free(p);
             kernel_orphan_exited(pid);
         }

@@ -38,6 +38,7 @@ struct proc {
     int nchildren;
     uint64_t child_limit;
     uint64_t cpu_ns, run_start_ns;
+    int service;              /* started from the boot service list: may use the disk */
     int fp_saved;             /* fpregs holds its FP state */
     uint64_t fpregs[33];
 };

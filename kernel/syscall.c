@@ -27,6 +27,11 @@ static const syscall_fn table[SYS_COUNT] = {
     [SYS_NETSTAT] = sys_netstat,
     [SYS_UDPECHO] = sys_udpecho,
     [SYS_RAWECHO] = sys_rawecho,
+    [SYS_DISK_INFO] = sys_disk_info,
+    [SYS_DISK_READ] = sys_disk_read,
+    [SYS_DISK_WRITE] = sys_disk_write,
+    [SYS_DISK_FLUSH] = sys_disk_flush,
+    [SYS_SERVICE] = sys_service,
 };
 
 void syscall_dispatch(struct proc *p)

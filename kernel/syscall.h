@@ -37,5 +37,10 @@ SYSCALL(ping);
 SYSCALL(netstat);
 SYSCALL(udpecho);
 SYSCALL(rawecho);
+SYSCALL(disk_info);
+SYSCALL(disk_read);
+SYSCALL(disk_write);
+SYSCALL(disk_flush);
+SYSCALL(service);
 
 #endif

@@ -3,6 +3,7 @@
 #include "kernel/trap.h"
 #include "drivers/plic.h"
 #include "drivers/uart.h"
+#include "drivers/virtio_blk.h"
 #include "drivers/virtio_net.h"
 #include "kernel/kernel.h"
 #include "kernel/printk.h"
@@ -38,6 +39,8 @@ static void external_intr(void)
             uart_intr();
         else if (irq == virtio_net_irq())
             virtio_net_intr();
+        else if (irq == virtio_blk_irq())
+            virtio_blk_intr();
         plic_complete(irq);
     }
 }

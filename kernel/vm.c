@@ -205,6 +205,11 @@ static uint64_t user_pa(const struct addrspace *as, uint64_t uva, uint64_t need)
     return PTE_PA(*pte) | (uva & (PAGE_SIZE - 1));
 }
 
+uint64_t vm_user_pa(const struct addrspace *as, uint64_t uva)
+{
+    return user_pa(as, uva, 0);
+}
+
 int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write)
 {
     if (len == 0)

@@ -66,6 +66,9 @@ int vm_copyin_str(const struct addrspace *as, char *dst, uint64_t uva, uint64_t 
 /* Write into mapped user pages whatever their permissions (the ELF loader
  * filling text): 0 or -EFAULT if a page is not mapped. */
 int vm_fill(struct addrspace *as, uint64_t uva, const void *src, uint64_t len);
+/* Physical address behind a user address already checked with
+ * vm_check_user (for device DMA). */
+uint64_t vm_user_pa(const struct addrspace *as, uint64_t uva);
 /* Check a user range without copying: 0 or -EFAULT. write != 0 needs W. */
 int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write);
 

@@ -32,6 +32,11 @@ enum {
     SYS_NETSTAT = 19,    /* netstat(struct net_stats *out) */
     SYS_UDPECHO = 20,    /* udpecho(uint32_t ip, const void *buf, size_t len, uint64_t timeout_ns): RTT ns */
     SYS_RAWECHO = 21,    /* rawecho(int node, uint64_t timeout_ns): bare Ethernet RTT in ns */
+    SYS_DISK_INFO = 22,  /* disk_info(struct disk_info *out): system services only */
+    SYS_DISK_READ = 23,  /* disk_read(uint64_t sector, void *buf, uint32_t count): services only */
+    SYS_DISK_WRITE = 24, /* disk_write(uint64_t sector, const void *buf, uint32_t count): services only */
+    SYS_DISK_FLUSH = 25, /* disk_flush(): every completed write durable; services only */
+    SYS_SERVICE = 26,    /* service(): 1 if the caller is a system service, else 0 */
     SYS_COUNT
 };
 
@@ -97,6 +102,16 @@ struct net_stats {
     uint64_t rx_bad_udp, rx_bad_udp_checksum, rx_udp_no_port;
     uint64_t rx_udp, tx_udp;
     uint64_t rx_bad_length;       /* the device reported an impossible length */
+};
+
+/* The node's disk (SYS_DISK_INFO). Sectors are 512 bytes; one read or write
+ * moves at most DISK_MAX_SECTORS. */
+#define DISK_SECTOR 512
+#define DISK_MAX_SECTORS 128
+struct disk_info {
+    uint64_t sectors;
+    uint32_t sector_size;
+    uint32_t can_flush; /* the device has a write cache and honours flush */
 };
 
 /* Pids are cluster-shaped: node * PID_NODE_STRIDE + a per-node sequence, so

@@ -11,7 +11,7 @@ USER_LDFLAGS := $(USER_ARCH) --specs=picolibc.specs -nostartfiles -T user/user.l
 	-Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
 
 USER_NAMES   := sh args echo ps kill sleep uptime true false exitcode mem burn memtouch \
-	fault badptr fpu spawnmany failalloc limits bench ping netstat udpecho rawecho
+	fault badptr fpu spawnmany failalloc limits bench ping netstat udpecho rawecho disktool
 USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o $(BUILD)/user/obj/lib_inet.o
 # badelf: a copy of `true` with a corrupted header, so that spawning it must
 # fail cleanly in the kernel's ELF loader.
