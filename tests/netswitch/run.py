@@ -661,6 +661,37 @@ def control_fuzz():
 
 
 @test
+def ctl_flood():
+    """A control client that pipelines thousands of commands and never reads its
+    replies is cut off at the reply limit; frames and other clients carry on."""
+    ctx = Ctx()
+    try:
+        sw = ctx.switch(2)
+        n = ctx.nodes_for(sw)
+        hog = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        hog.connect(sw.ctl)
+        hog.settimeout(0.05)
+        cut = False
+        t0 = time.monotonic()
+        sent = 0
+        while time.monotonic() - t0 < 10 and not cut:
+            try:
+                hog.send(b"stats\n" * 200)
+            except socket.timeout:
+                pass                        # switch not reading: fine
+            except OSError:
+                cut = True                  # EPIPE / ECONNRESET: dropped
+            n[1].send(BCAST, sent)
+            sent += 1
+        hog.close()
+        check(cut, "a client that never reads was never cut off")
+        check(sw.ok("ping") == "ok pong", "switch unresponsive")
+        check(wait_until(lambda: n[2].count() == sent), f"frames lost: {n[2].count()}/{sent}")
+    finally:
+        ctx.close()
+
+
+@test
 def ctl_py_cli():
     ctx = Ctx()
     try:

@@ -662,7 +662,9 @@ int ctl_pollfds(struct pollfd *pfd, int max)
 
 static void client_read(struct sw *sw, struct client *c)
 {
-    for (;;) {
+    /* A bounded number of reads per loop turn, so one chatty client cannot
+     * hold up the frames. */
+    for (int budget = 0; budget < 8 && !c->dead; budget++) {
         if (c->inlen == CTL_LINE_MAX) {
             say(c, "error line too long (limit %d bytes)\n\n", CTL_LINE_MAX);
             c->eof = true;  /* reply, then hang up */
