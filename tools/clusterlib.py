@@ -1,0 +1,963 @@
+"""A cluster of QEMU nodes on one netswitch (Python standard library only).
+
+    from clusterlib import Cluster
+    with Cluster(3) as c:                  # switch + 3 nodes, every prompt answers
+        out, status = c.exec(1, "ping -c 1 2")
+        c.partition("1/2,3"); c.heal()
+        c.net("1 2 loss 0.3")              # the switch's `link` command
+        c.kill(2); c.restart(2)
+
+Every cluster lives in a run directory (short, e.g. /tmp/mkc-XXXX, since unix
+socket paths must stay under ~100 bytes):
+
+    cluster.json      the configuration: n, mem, kernel, per-node bootargs, gdb ports
+    sup.sock          the supervisor's control socket (see below)
+    supervisor.log    the supervisor's own messages
+    ctl.sock          the netswitch control socket; sw-K.sock its port K
+    switch.log        the switch's stderr
+    node-K.sock       node K's virtio-net end (QEMU dgram netdev)
+    console-K.sock    node K's serial console (QEMU socket chardev, server)
+    node-K.log        everything node K printed on its console, ever
+    qemu-K.err        QEMU's own stderr for node K
+
+The supervisor is one python process per cluster (this file run with
+--supervise). It is the parent of the switch and of every QEMU: QEMU gets
+PR_SET_PDEATHSIG=SIGKILL and the switch --exit-with-parent, so when the
+supervisor dies, however it dies, everything dies. An "attached" supervisor
+(what tests and `tools/cluster run` use) also exits when the process that
+started it dies (it checks getppid() 5 times a second), so a test runner
+killed with SIGKILL leaves nothing behind. A "detached" one (`tools/cluster
+up`) lives until `down`.
+
+The supervisor owns every console socket (QEMU accepts one client at a time):
+it appends all output to node-K.log and multiplexes the console to any number of
+clients of sup.sock. Its protocol: the client sends one line, then
+    status                -> one JSON line
+    attach K [excl] [tail BYTES]  -> `ok` line, then the raw console both ways
+                             (excl: one exclusive client per node at a time,
+                             later ones wait their turn; used by exec)
+    kill K | pause K | resume K | restart K | down -> one `ok ...`/`error ...` line
+"""
+import json
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KERNEL = os.path.join(ROOT, "build", "kernel.elf")
+SWITCH = os.path.join(ROOT, "build", "host", "netswitch")
+QEMU = "qemu-system-riscv64"
+CURRENT = os.path.join(ROOT, "build", "cluster.current")
+KLOG_LINE = re.compile(r"^\[n\d+ +\d+\.\d+\] ")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+EXIT_TIMEOUT = 124
+
+sys.path.insert(0, os.path.join(ROOT, "tools", "netswitch"))
+import ctl as _ctl  # noqa: E402
+
+
+class ClusterError(Exception):
+    """The cluster is not there, a node is not running, or a command failed."""
+
+
+class ExecTimeout(ClusterError):
+    """exec() ran out of time; .output holds what the command printed so far."""
+
+    def __init__(self, msg, output=""):
+        super().__init__(msg)
+        self.output = output
+
+
+def mac_of(k):
+    return "52:54:00:00:%02x:%02x" % (k >> 8, k & 0xFF)
+
+
+def ip_of(k):
+    return "10.0.%d.%d" % (k >> 8, k & 0xFF)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def default_dir():
+    """The run directory selected without --dir: $CLUSTER_DIR, else the one
+    recorded in build/cluster.current by the last `up`."""
+    d = os.environ.get("CLUSTER_DIR")
+    if d:
+        return d
+    try:
+        with open(CURRENT) as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------------------
+# The client side
+# ---------------------------------------------------------------------------
+
+def _sup_connect(rundir, timeout=10.0):
+    path = os.path.join(rundir, "sup.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+    except OSError as e:
+        s.close()
+        raise ClusterError(f"no cluster running at {rundir} ({e})") from None
+    return s
+
+
+def _readline(s):
+    buf = b""
+    while not buf.endswith(b"\n"):
+        c = s.recv(1)
+        if not c:
+            raise ClusterError("the supervisor hung up")
+        buf += c
+    return buf.decode(errors="replace").rstrip("\n")
+
+
+def sup_request(rundir, line, timeout=60.0):
+    """One request to the supervisor; returns its one-line reply."""
+    s = _sup_connect(rundir, timeout)
+    try:
+        s.sendall(line.encode() + b"\n")
+        try:
+            return _readline(s)
+        except socket.timeout:
+            raise ClusterError(f"no reply from the supervisor to {line!r}") from None
+    finally:
+        s.close()
+
+
+class Cluster:
+    """A cluster of n nodes in run directory `dir` (a fresh /tmp/mkc-XXXX when
+    None). up() starts it; attach() connects to one already running (as the
+    CLI does). node_args maps a node id to extra bootargs words."""
+
+    def __init__(self, n=3, dir=None, mem="128M", node_args=None, kernel=KERNEL,
+                 boot_timeout=None, attached=True, qemu_args=()):
+        self.n = n
+        self.mem = mem
+        self.node_args = {int(k): v for k, v in (node_args or {}).items()}
+        self.kernel = os.path.abspath(kernel)
+        self.attached = attached
+        self.qemu_args = list(qemu_args)
+        self.boot_timeout = boot_timeout or (60 + 8 * n)
+        self.own_dir = dir is None
+        self.dir = os.path.abspath(dir) if dir else None
+        self.sup = None  # the supervisor's Popen when we started it
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    # ---- lifetime ----------------------------------------------------------
+
+    @classmethod
+    def attach(cls, dir):
+        """A handle on the cluster already running in dir."""
+        try:
+            with open(os.path.join(dir, "cluster.json")) as f:
+                cfg = json.load(f)
+        except OSError:
+            raise ClusterError(f"no cluster at {dir}") from None
+        c = cls(cfg["n"], dir=dir, mem=cfg["mem"], node_args=cfg["node_args"],
+                kernel=cfg["kernel"])
+        c.own_dir = False
+        return c
+
+    def __enter__(self):
+        self.up()
+        return self
+
+    def __exit__(self, *exc):
+        self.down()
+        return False
+
+    def up(self):
+        """Starts the switch and every node; returns when every prompt answers
+        an exec. Raises ClusterError (after tearing everything down) if not."""
+        if not os.path.exists(self.kernel):
+            raise ClusterError(f"{self.kernel} not built (run `make`)")
+        if not os.path.exists(SWITCH):
+            raise ClusterError(f"{SWITCH} not built (run `make build/host/netswitch`)")
+        if self.dir is None:
+            self.dir = tempfile.mkdtemp(prefix="mkc-", dir="/tmp")
+        os.makedirs(self.dir, exist_ok=True)
+        if len(os.path.join(self.dir, "console-%d.sock" % self.n)) > 96:
+            raise ClusterError(f"run directory path too long for unix sockets: {self.dir}")
+        if os.path.exists(os.path.join(self.dir, "sup.sock")):
+            try:
+                sup_request(self.dir, "status", 2)
+                raise ClusterError(f"a cluster is already running in {self.dir}")
+            except ClusterError as e:
+                if "already" in str(e):
+                    raise
+        cfg = {"n": self.n, "mem": self.mem, "kernel": self.kernel,
+               "node_args": {str(k): v for k, v in self.node_args.items()},
+               "gdb_ports": {str(k): free_port() for k in range(1, self.n + 1)},
+               "qemu_args": self.qemu_args, "root": ROOT,
+               "attached": self.attached}
+        with open(os.path.join(self.dir, "cluster.json"), "w") as f:
+            json.dump(cfg, f, indent=1)
+        cmd = [sys.executable, os.path.abspath(__file__), "--supervise", self.dir]
+        if self.attached:
+            cmd.append("--attached")
+        log = open(os.path.join(self.dir, "supervisor.log"), "ab")
+        self.sup = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                    start_new_session=not self.attached, close_fds=True)
+        log.close()
+        try:
+            self._wait_up()
+        except BaseException:
+            self.down()
+            raise
+        return self
+
+    def _wait_up(self):
+        deadline = time.monotonic() + self.boot_timeout
+        sock = os.path.join(self.dir, "sup.sock")
+        while not os.path.exists(sock):
+            if self.sup.poll() is not None:
+                raise ClusterError(f"the supervisor exited ({self.sup.returncode}): "
+                                   + self._file_tail("supervisor.log"))
+            if time.monotonic() > deadline:
+                raise ClusterError("the supervisor did not start")
+            time.sleep(0.05)
+        pending = set(range(1, self.n + 1))
+        while pending:
+            for k in sorted(pending):
+                if re.search(rb"n%d\$ " % k, self._log_bytes(k)):
+                    pending.discard(k)
+            if not pending:
+                break
+            st = self.status()
+            dead = [k for k in pending if not st["nodes"][str(k)]["alive"]]
+            if dead:
+                raise ClusterError(f"node(s) {dead} died while booting:\n"
+                                   + self.tail(dead[0]) + self._file_tail(f"qemu-{dead[0]}.err"))
+            if time.monotonic() > deadline:
+                raise ClusterError(f"node(s) {sorted(pending)} gave no prompt in "
+                                   f"{self.boot_timeout} s; node {min(pending)}:\n"
+                                   + self.tail(min(pending)))
+            time.sleep(0.2)
+        # The prompt was printed; make sure each shell answers.
+        errors = []
+
+        def probe(k):
+            try:
+                out, st = self.exec(k, "echo up", timeout=max(10, deadline - time.monotonic()))
+                if out != "up" or st != 0:
+                    errors.append(f"node {k}: probe printed {out!r} status {st}")
+            except ClusterError as e:
+                errors.append(f"node {k}: {e}")
+        threads = [threading.Thread(target=probe, args=(k,)) for k in range(1, self.n + 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise ClusterError("; ".join(errors))
+
+    def down(self, remove=None):
+        """Kills every node and the switch, removes the sockets. The run
+        directory itself is removed when we created it (remove=None) or when
+        remove=True; logs are otherwise kept."""
+        if self.dir is None:
+            return
+        try:
+            sup_request(self.dir, "down", 30)
+        except ClusterError:
+            pass
+        if self.sup is not None:
+            try:
+                self.sup.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.sup.kill()
+                self.sup.wait()
+        else:
+            # Detached supervisor started by someone else: wait for it to go.
+            pid = self._cfg_pid()
+            deadline = time.monotonic() + 30
+            while pid and _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if pid and _alive(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        _cleanup_sockets(self.dir, self.n)
+        if remove or (remove is None and self.own_dir):
+            import shutil
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _cfg_pid(self):
+        try:
+            with open(os.path.join(self.dir, "supervisor.pid")) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            return None
+
+    # ---- inspection ---------------------------------------------------------
+
+    def status(self):
+        """{"supervisor": pid, "switch": {"pid", "alive"}, "nodes": {"K": {"pid",
+        "alive", "paused", "gdb", "exit"}}}."""
+        return json.loads(sup_request(self.dir, "status", 10))
+
+    def log_path(self, k):
+        return os.path.join(self.dir, f"node-{k}.log")
+
+    def _log_bytes(self, k):
+        try:
+            with open(self.log_path(k), "rb") as f:
+                return f.read()
+        except OSError:
+            return b""
+
+    def _file_tail(self, name, n=10):
+        try:
+            with open(os.path.join(self.dir, name), errors="replace") as f:
+                return "\n".join(f.read().splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def tail(self, k, n=20):
+        """The last n lines node k printed (ANSI and CR removed)."""
+        text = self._log_bytes(k).decode(errors="replace").replace("\r", "")
+        return "\n".join(ANSI.sub("", text).split("\n")[-n:])
+
+    def gdb_port(self, k):
+        with open(os.path.join(self.dir, "cluster.json")) as f:
+            return json.load(f)["gdb_ports"][str(k)]
+
+    # ---- nodes --------------------------------------------------------------
+
+    def _node_op(self, op, k):
+        r = sup_request(self.dir, f"{op} {k}", 60)
+        if not r.startswith("ok"):
+            raise ClusterError(f"{op} {k}: {r}")
+        return r
+
+    def kill(self, k):
+        """SIGKILL node k's QEMU."""
+        self._node_op("kill", k)
+
+    def pause(self, k):
+        self._node_op("pause", k)
+
+    def resume(self, k):
+        self._node_op("resume", k)
+
+    def restart(self, k, timeout=None):
+        """Starts node k again (killing it first if it runs) with the same
+        arguments; returns when its shell answers."""
+        r = self._node_op("restart", k)
+        offset = int(r.split()[1])
+        deadline = time.monotonic() + (timeout or 90)
+        while not re.search(rb"n%d\$ " % k, self._log_bytes(k)[offset:]):
+            if time.monotonic() > deadline:
+                raise ClusterError(f"node {k} gave no prompt after restart:\n" + self.tail(k))
+            time.sleep(0.1)
+        out, st = self.exec(k, "echo up", timeout=max(10, deadline - time.monotonic()))
+        if out != "up":
+            raise ClusterError(f"node {k}: probe after restart printed {out!r}")
+
+    # ---- exec ---------------------------------------------------------------
+
+    def exec_full(self, k, cmd, timeout=30):
+        """Runs cmd in node k's shell; returns (lines, status, klog): its output
+        lines with kernel log lines removed, its exit status, and the kernel
+        log lines printed meanwhile. Raises ExecTimeout or ClusterError."""
+        if "\n" in cmd or "\r" in cmd:
+            raise ClusterError("exec takes one line")
+        with self._lock:
+            self._seq += 1
+            tag = "%dx%dx%d" % (os.getpid(), self._seq, int(time.monotonic() * 1000) % 100000)
+        deadline = time.monotonic() + timeout
+        s = _sup_connect(self.dir, timeout)
+        try:
+            s.sendall(f"attach {k} excl\n".encode())
+            try:
+                r = _readline(s)
+            except socket.timeout:
+                raise ExecTimeout(f"node {k}: console busy for {timeout} s") from None
+            if r != "ok":
+                raise ClusterError(f"node {k}: {r}")
+            s.sendall(f'echo @@B""{tag}; {cmd}; echo @@E""{tag} $?\n'.encode())
+            begin = re.compile(r"@@B%s\r?\n" % tag)
+            end = re.compile(r"@@E%s (\d+)\r?\n" % tag)
+            buf = ""
+            start = None
+            while True:
+                if start is None:
+                    m = begin.search(buf)
+                    if m:
+                        start = m.end()
+                if start is not None:
+                    m = end.search(buf, start)
+                    if m:
+                        span, status = buf[start:m.start()], int(m.group(1))
+                        break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ExecTimeout(f"node {k}: `{cmd}` timed out after {timeout:g} s",
+                                      _clean(buf[start:] if start is not None else "")[0])
+                s.settimeout(left)
+                try:
+                    data = s.recv(65536)
+                except socket.timeout:
+                    continue
+                if not data:
+                    raise ClusterError(f"node {k} stopped (its console closed) during `{cmd}`")
+                buf += data.decode(errors="replace")
+        finally:
+            s.close()
+        lines, klog = _clean(span)
+        return lines, status, klog
+
+    def exec(self, k, cmd, timeout=30):
+        """Runs cmd on node k; returns (output, status), output being its lines
+        joined by newlines, without kernel log lines."""
+        lines, status, _ = self.exec_full(k, cmd, timeout)
+        return "\n".join(lines), status
+
+    # ---- the switch -----------------------------------------------------------
+
+    def switch(self, command):
+        """One netswitch control command; returns the reply, raises on `error`."""
+        try:
+            r = _ctl.command(self.dir, command)
+        except _ctl.CtlError as e:
+            raise ClusterError(str(e)) from None
+        if not r.startswith("ok"):
+            raise ClusterError(f"switch: {command}: {r}")
+        return r
+
+    def partition(self, groups):
+        """groups: "1,2/3" or [[1, 2], [3]]."""
+        if not isinstance(groups, str):
+            groups = "/".join(",".join(str(k) for k in g) for g in groups)
+        return self.switch(f"partition {groups}")
+
+    def heal(self):
+        return self.switch("heal")
+
+    def net(self, spec):
+        """The switch's `link` command: net("1 2 loss 0.3"), net("* * clear")."""
+        return self.switch(f"link {spec}")
+
+    def seed(self, n):
+        return self.switch(f"seed {n}")
+
+    def pcap_start(self, path, mode=""):
+        return self.switch(f"pcap start {os.path.abspath(path)}" + (f" {mode}" if mode else ""))
+
+    def pcap_stop(self):
+        return self.switch("pcap stop")
+
+    def stats(self):
+        return _ctl.stats(self.dir)
+
+
+def _clean(span):
+    lines, klog = [], []
+    for line in span.replace("\r", "").split("\n"):
+        line = ANSI.sub("", line)
+        (klog if KLOG_LINE.match(line) else lines).append(line)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines, klog
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is dead
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _cleanup_sockets(rundir, n):
+    names = ["sup.sock", "ctl.sock", "ctl.sock.tmp"]
+    for k in range(1, n + 1):
+        names += [f"node-{k}.sock", f"sw-{k}.sock", f"console-{k}.sock"]
+    for name in names:
+        try:
+            os.unlink(os.path.join(rundir, name))
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------------
+# The supervisor
+# ---------------------------------------------------------------------------
+
+def _pdeathsig():
+    """preexec_fn: SIGKILL this child when its parent (the supervisor) dies."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+class _Node:
+    def __init__(self, k):
+        self.k = k
+        self.proc = None
+        self.con = None          # console socket
+        self.out = bytearray()   # pending input for the console
+        self.clients = []        # attached _Client objects
+        self.excl = None         # the exclusive client
+        self.waiting = []        # exclusive clients waiting their turn
+        self.tail = bytearray()  # the last 64 KiB of output
+        self.log = None
+        self.paused = False
+        self.exit = None
+        self.started = 0.0
+
+
+class _Client:
+    def __init__(self, sock):
+        self.sock = sock
+        self.inbuf = b""
+        self.out = bytearray()
+        self.node = None
+        self.attached = False
+        self.closing = False
+        self.reply_only = False
+
+
+class Supervisor:
+    def __init__(self, rundir, attached):
+        self.dir = rundir
+        with open(os.path.join(rundir, "cluster.json")) as f:
+            self.cfg = json.load(f)
+        self.n = self.cfg["n"]
+        self.attached = attached
+        self.ppid = os.getppid()
+        self.sel = selectors.DefaultSelector()
+        self.nodes = {k: _Node(k) for k in range(1, self.n + 1)}
+        self.switch = None
+        self.stop = False
+
+    def say(self, msg):
+        sys.stderr.write(time.strftime("%H:%M:%S ") + msg + "\n")
+        sys.stderr.flush()
+
+    # -- processes --
+
+    def start_switch(self):
+        err = open(os.path.join(self.dir, "switch.log"), "ab")
+        self.switch = subprocess.Popen(
+            [SWITCH, "--dir", self.dir, "--ports", str(self.n), "--exit-with-parent"],
+            stdin=subprocess.DEVNULL, stdout=err, stderr=err, close_fds=True)
+        err.close()
+        deadline = time.monotonic() + 20
+        while not os.path.exists(os.path.join(self.dir, "ctl.sock")):
+            if self.switch.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("netswitch did not start; see switch.log")
+            time.sleep(0.02)
+
+    def qemu_cmd(self, k):
+        d = self.dir
+        boot = f"node={k} nodes={self.n}"
+        extra = self.cfg["node_args"].get(str(k), "")
+        if extra:
+            boot += " " + extra
+        return [QEMU, "-machine", "virt", "-cpu", "rv64", "-smp", "1", "-m", self.cfg["mem"],
+                "-bios", "default", "-kernel", self.cfg["kernel"], "-append", boot,
+                "-display", "none", "-monitor", "none",
+                "-chardev", f"socket,id=c0,path={d}/console-{k}.sock,server=on,wait=on",
+                "-serial", "chardev:c0",
+                "-gdb", f"tcp:127.0.0.1:{self.cfg['gdb_ports'][str(k)]}",
+                "-global", "virtio-mmio.force-legacy=false",
+                "-netdev", f"dgram,id=n0,local.type=unix,local.path={d}/node-{k}.sock,"
+                           f"remote.type=unix,remote.path={d}/sw-{k}.sock",
+                "-device", f"virtio-net-device,netdev=n0,mac={mac_of(k)}",
+                *self.cfg.get("qemu_args", [])]
+
+    def start_node(self, k):
+        nd = self.nodes[k]
+        try:
+            os.unlink(os.path.join(self.dir, f"console-{k}.sock"))
+        except OSError:
+            pass
+        if nd.log is None:
+            nd.log = open(os.path.join(self.dir, f"node-{k}.log"), "ab")
+        err = open(os.path.join(self.dir, f"qemu-{k}.err"), "ab")
+        nd.proc = subprocess.Popen(self.qemu_cmd(k), stdin=subprocess.DEVNULL, stdout=err,
+                                   stderr=err, close_fds=True, preexec_fn=_pdeathsig)
+        err.close()
+        nd.paused = False
+        nd.exit = None
+        nd.started = time.monotonic()
+        self.say(f"node {k} started, pid {nd.proc.pid}")
+
+    def try_connect(self, nd):
+        if nd.con is not None or nd.proc is None or nd.proc.poll() is not None:
+            return
+        path = os.path.join(self.dir, f"console-{nd.k}.sock")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+        except OSError:
+            s.close()
+            return
+        s.setblocking(False)
+        nd.con = s
+        self.sel.register(s, selectors.EVENT_READ, ("con", nd))
+
+    def close_console(self, nd):
+        if nd.con is not None:
+            self.sel.unregister(nd.con)
+            nd.con.close()
+            nd.con = None
+        nd.out.clear()
+        for c in list(nd.clients):
+            self.drop_client(c)
+        for c in list(nd.waiting):
+            self.drop_client(c)
+
+    def kill_node(self, k):
+        nd = self.nodes[k]
+        if nd.proc is not None and nd.proc.poll() is None:
+            nd.proc.kill()
+            nd.proc.wait()
+            nd.exit = nd.proc.returncode
+            self.say(f"node {k} killed")
+        self.close_console(nd)
+
+    def reap(self):
+        for nd in self.nodes.values():
+            if nd.proc is not None and nd.exit is None and nd.proc.poll() is not None:
+                nd.exit = nd.proc.returncode
+                self.say(f"node {nd.k} exited with {nd.exit}")
+                self.drain(nd)
+                self.close_console(nd)
+        if self.switch is not None and self.switch.poll() is not None and not self.stop:
+            self.say(f"netswitch exited with {self.switch.returncode}")
+            self.switch = None
+
+    def drain(self, nd):
+        """Reads what is left on a console whose QEMU is gone."""
+        if nd.con is None:
+            return
+        try:
+            while True:
+                data = nd.con.recv(65536)
+                if not data:
+                    break
+                self.console_data(nd, data)
+        except OSError:
+            pass
+
+    # -- consoles and clients --
+
+    def console_data(self, nd, data):
+        nd.log.write(data)
+        nd.log.flush()
+        nd.tail += data
+        if len(nd.tail) > 65536:
+            del nd.tail[:-65536]
+        for c in nd.clients:
+            if c.attached:
+                self.queue(c, data)
+
+    def queue(self, c, data):
+        if c.closing:
+            return
+        c.out += data
+        if len(c.out) > 8 << 20:  # a client that does not read loses its place
+            self.drop_client(c)
+            return
+        self.sel.modify(c.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, ("cli", c))
+
+    def drop_client(self, c):
+        if c.closing:
+            return
+        c.closing = True
+        try:
+            self.sel.unregister(c.sock)
+        except (KeyError, ValueError):
+            pass
+        c.sock.close()
+        nd = c.node
+        if nd is not None:
+            if c in nd.clients:
+                nd.clients.remove(c)
+            if c in nd.waiting:
+                nd.waiting.remove(c)
+            if nd.excl is c:
+                nd.excl = None
+                while nd.waiting and nd.excl is None:
+                    nxt = nd.waiting.pop(0)
+                    self.grant(nd, nxt)
+
+    def grant(self, nd, c):
+        if c.closing:
+            return
+        nd.excl = c
+        c.attached = True
+        nd.clients.append(c)
+        self.queue(c, b"ok\n")
+
+    def request(self, c, line):
+        words = line.split()
+        if not words:
+            return self.reply(c, "error empty request")
+        op = words[0]
+        if op == "status":
+            return self.reply(c, json.dumps(self.status_obj()))
+        if op == "down":
+            self.stop = True
+            return self.reply(c, "ok down")
+        if len(words) < 2 or not words[1].isdigit() or int(words[1]) not in self.nodes:
+            return self.reply(c, f"error bad node in {line!r}")
+        nd = self.nodes[int(words[1])]
+        alive = nd.proc is not None and nd.proc.poll() is None
+        if op == "attach":
+            if not alive or nd.con is None:
+                return self.reply(c, f"error node {nd.k} is not running")
+            c.node = nd
+            tail = 0
+            if "tail" in words:
+                i = words.index("tail")
+                tail = int(words[i + 1]) if i + 1 < len(words) and words[i + 1].isdigit() else 0
+            if "excl" in words:
+                if nd.excl is None:
+                    nd.excl = c
+                    c.attached = True
+                    nd.clients.append(c)
+                    self.queue(c, b"ok\n")
+                else:
+                    nd.waiting.append(c)
+            else:
+                c.attached = True
+                nd.clients.append(c)
+                self.queue(c, b"ok\n" + (bytes(nd.tail[-tail:]) if tail else b""))
+            return
+        if op == "kill":
+            self.kill_node(nd.k)
+            return self.reply(c, f"ok killed {nd.k}")
+        if op == "restart":
+            self.kill_node(nd.k)
+            nd.log.flush()
+            offset = nd.log.tell()
+            self.start_node(nd.k)
+            return self.reply(c, f"ok {offset}")
+        if op in ("pause", "resume"):
+            if not alive:
+                return self.reply(c, f"error node {nd.k} is not running")
+            os.kill(nd.proc.pid, signal.SIGSTOP if op == "pause" else signal.SIGCONT)
+            nd.paused = op == "pause"
+            return self.reply(c, f"ok {op}d {nd.k}")
+        return self.reply(c, f"error unknown request {op!r}")
+
+    def reply(self, c, text):
+        self.queue(c, text.encode() + b"\n")
+        c.reply_only = True
+
+    def status_obj(self):
+        nodes = {}
+        for k, nd in self.nodes.items():
+            alive = nd.proc is not None and nd.proc.poll() is None
+            nodes[str(k)] = {"pid": nd.proc.pid if nd.proc else None, "alive": alive,
+                             "paused": nd.paused and alive, "exit": nd.exit,
+                             "gdb": self.cfg["gdb_ports"][str(k)],
+                             "console": nd.con is not None}
+        sw = self.switch
+        return {"supervisor": os.getpid(), "dir": self.dir, "n": self.n,
+                "switch": {"pid": sw.pid if sw else None,
+                           "alive": sw is not None and sw.poll() is None},
+                "nodes": nodes}
+
+    def client_event(self, c, mask):
+        if mask & selectors.EVENT_READ:
+            try:
+                data = c.sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                data = None
+            except OSError:
+                data = b""
+            if data == b"":
+                self.drop_client(c)
+                return
+            if data:
+                if c.attached:
+                    c.node.out += data
+                    self.flush_console(c.node)
+                elif c.node is None:
+                    c.inbuf += data
+                    if b"\n" in c.inbuf:
+                        line, rest = c.inbuf.split(b"\n", 1)
+                        c.inbuf = b""
+                        self.request(c, line.decode(errors="replace"))
+                        if c.attached and rest and c.node:
+                            c.node.out += rest
+                            self.flush_console(c.node)
+                    elif len(c.inbuf) > 4096:
+                        self.drop_client(c)
+                        return
+        if c.closing:
+            return
+        if mask & selectors.EVENT_WRITE and c.out:
+            try:
+                sent = c.sock.send(c.out)
+                del c.out[:sent]
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                self.drop_client(c)
+                return
+            if not c.out:
+                if c.reply_only:
+                    self.drop_client(c)
+                    return
+                self.sel.modify(c.sock, selectors.EVENT_READ, ("cli", c))
+
+    def flush_console(self, nd):
+        if nd.con is None or not nd.out:
+            nd.out.clear()
+            return
+        try:
+            sent = nd.con.send(nd.out)
+            del nd.out[:sent]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            nd.out.clear()
+        ev = selectors.EVENT_READ | (selectors.EVENT_WRITE if nd.out else 0)
+        self.sel.modify(nd.con, ev, ("con", nd))
+
+    # -- main loop --
+
+    def run(self):
+        with open(os.path.join(self.dir, "supervisor.pid"), "w") as f:
+            f.write(str(os.getpid()))
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self.on_signal)
+        try:
+            self.start_switch()
+            for k in self.nodes:
+                self.start_node(k)
+            path = os.path.join(self.dir, "sup.sock")
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            lsock.bind(path + ".tmp")
+            lsock.listen(64)
+            os.rename(path + ".tmp", path)
+            lsock.setblocking(False)
+            self.sel.register(lsock, selectors.EVENT_READ, ("listen", None))
+            self.say(f"cluster of {self.n} up in {self.dir}, pid {os.getpid()}")
+            last_check = 0.0
+            while not self.stop:
+                for key, mask in self.sel.select(timeout=0.05):
+                    kind, obj = key.data
+                    if kind == "listen":
+                        try:
+                            s, _ = lsock.accept()
+                        except OSError:
+                            continue
+                        s.setblocking(False)
+                        self.sel.register(s, selectors.EVENT_READ, ("cli", _Client(s)))
+                    elif kind == "cli":
+                        self.client_event(obj, mask)
+                    elif kind == "con":
+                        nd = obj
+                        if mask & selectors.EVENT_READ:
+                            try:
+                                data = nd.con.recv(65536)
+                            except (BlockingIOError, InterruptedError):
+                                data = None
+                            except OSError:
+                                data = b""
+                            if data:
+                                self.console_data(nd, data)
+                            elif data == b"":
+                                self.say(f"node {nd.k} console closed")
+                                self.close_console(nd)
+                                continue
+                        if mask & selectors.EVENT_WRITE and nd.con is not None:
+                            self.flush_console(nd)
+                now = time.monotonic()
+                if now - last_check > 0.05:
+                    last_check = now
+                    for nd in self.nodes.values():
+                        self.try_connect(nd)
+                    self.reap()
+                    if self.attached and os.getppid() != self.ppid:
+                        self.say("parent gone: tearing down")
+                        self.stop = True
+        except Exception as e:
+            self.say(f"error: {e!r}")
+            raise
+        finally:
+            self.teardown()
+
+    def on_signal(self, signum, frame):
+        self.stop = True
+
+    def teardown(self):
+        for nd in self.nodes.values():
+            if nd.proc is not None and nd.proc.poll() is None:
+                try:
+                    nd.proc.kill()
+                except OSError:
+                    pass
+        for nd in self.nodes.values():
+            if nd.proc is not None:
+                try:
+                    nd.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    pass
+            if nd.log:
+                nd.log.close()
+        if self.switch is not None and self.switch.poll() is None:
+            self.switch.terminate()
+            try:
+                self.switch.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.switch.kill()
+                self.switch.wait()
+        # flush pending replies (e.g. "ok down") before closing
+        for key in list(self.sel.get_map().values()):
+            kind, obj = key.data
+            if kind == "cli" and obj.out:
+                try:
+                    obj.sock.setblocking(True)
+                    obj.sock.settimeout(1)
+                    obj.sock.sendall(obj.out)
+                except OSError:
+                    pass
+        _cleanup_sockets(self.dir, self.n)
+        try:
+            os.unlink(os.path.join(self.dir, "supervisor.pid"))
+        except OSError:
+            pass
+        self.say("down")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "--supervise":
+        Supervisor(os.path.abspath(sys.argv[2]), "--attached" in sys.argv[3:]).run()
+    else:
+        sys.exit("usage: clusterlib.py --supervise RUNDIR [--attached] (use tools/cluster)")
