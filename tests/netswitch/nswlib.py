@@ -17,7 +17,8 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.abspath(os.environ.get("NETSWITCH_BIN", os.path.join(ROOT, "build/host/netswitch-asan")))
+BIN = os.path.abspath(os.environ.get("NETSWITCH_BIN",
+                                     os.path.join(ROOT, "build/host/netswitch-asan")))
 sys.path.insert(0, os.path.join(ROOT, "tools/netswitch"))
 import ctl  # noqa: E402
 
