@@ -836,7 +836,8 @@ def stale_and_live():
         r = subprocess.run([BIN, "--dir", other, "--ports", "2"], capture_output=True,
                            text=True, timeout=10)
         check(r.returncode != 0 and "not a socket" in r.stderr, f"{r.stderr!r}")
-        check(sorted(os.listdir(other)) == ["ctl.sock", "sw-2.sock"], "a refused start touched files")
+        check(sorted(os.listdir(other)) == ["ctl.sock", "sw-2.sock"],
+              "a refused start touched files")
         shutil.rmtree(other)
     finally:
         try:

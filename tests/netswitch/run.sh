@@ -3,7 +3,8 @@
 # date, then run the tests whose name contains FILTER. Prints `PASS name` or
 # `FAIL name: reason` per test and ends with `N passed, M failed`.
 cd "$(dirname "$0")/../.." || exit 1
-if ! out=$(make --no-print-directory -s -f tools/netswitch/netswitch.mk build/host/netswitch-asan 2>&1); then
+MK="make --no-print-directory -s -f tools/netswitch/netswitch.mk"
+if ! out=$($MK build/host/netswitch-asan 2>&1); then
     echo "$out"
     echo "FAIL build: netswitch-asan did not compile"
     echo "0 passed, 1 failed"
