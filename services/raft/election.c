@@ -119,9 +119,7 @@ void election_on_vote(struct raft *r, const struct raft_msg *m)
     bool grant = can && up_to_date;
     if (grant && !pre) {
         r->vote = m->from;
-#ifndef MUTANT_NO_PERSIST_VOTE
         raft_mark_hs(r);
-#endif
         election_reset_timer(r);
     }
     struct raft_msg *o =

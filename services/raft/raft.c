@@ -339,6 +339,9 @@ void raft_ready(struct raft *r, struct raft_ready *rd)
             rd->hs = true;
             rd->term = r->term;
             rd->vote = r->vote;
+#ifdef MUTANT_NO_PERSIST_VOTE
+            rd->vote = 0; /* the vote never reaches the disk */
+#endif
             r->hs_seq = r->ps_seq;
             r->hs_dirty = false;
         }

@@ -330,6 +330,96 @@ static void figure8(struct sim *s, bool unreliable)
 }
 
 static void sc_figure8(struct sim *s) { figure8(s, false); }
+
+/* Figure 8 (thesis Figure 3.7) played step by step, with tails longer than
+ * one AppendEntries batch: (a) leader L1 replicates a long tail to one
+ * follower only; (b) L2 wins the next term and appends its own tail, seen by
+ * no one; (c) a holder of L1's tail wins, re-replicates the old-term tail and
+ * is cut off the moment its commit index moves; (d) L2 comes back and may win
+ * with its newer last term. If (c) committed an old-term entry by counting
+ * replicas, L2 now leads without it. */
+static int wait_new_leader(struct sim *s, int not, uint64_t max_ms)
+{
+    for (uint64_t t = 0; t < max_ms; t++) {
+        int l = sim_leader(s);
+        if (l >= 0 && l != not)
+            return l;
+        sim_run_for(s, 1);
+    }
+    return -1;
+}
+
+static void sc_figure8_script(struct sim *s)
+{
+    uint64_t idx;
+    s->delay_min = 2; /* so a step of 1 ms can cut messages still in flight */
+    sim_start(s);
+    int l1 = sim_wait_leader(s, 1000);
+    SIM_REQUIRE(s, l1 >= 0, "no leader");
+    sim_run_for(s, 50);
+    /* (a) */
+    int a = pick(s, l1), grp[2] = {l1, a};
+    sim_partition(s, grp, 2);
+    for (int k = 0; k < 40; k++)
+        sim_propose(s, l1, k % SIM_KEYS, 300000 + k, &idx);
+    sim_run_for(s, 30);
+    sim_crash(s, l1);
+    sim_isolate(s, a);
+    /* (b) */
+    int l2 = wait_new_leader(s, l1, 2000);
+    SIM_REQUIRE(s, l2 >= 0, "(b) no leader on the majority side");
+    sim_isolate(s, l2);
+    for (int k = 0; k < 40; k++)
+        sim_propose(s, l2, k % SIM_KEYS, 400000 + k, &idx);
+    sim_run_for(s, 5);
+    sim_crash(s, l2);
+    /* (c) L1 returns; with a and l2 away it is the only possible winner */
+    sim_connect_all(s);
+    sim_isolate(s, a);
+    sim_restart(s, l1);
+    int l3 = wait_new_leader(s, -1, 3000);
+    SIM_REQUIRE(s, l3 == l1, "(c) n%d won instead of n%d", l3 + 1, l1 + 1);
+    uint64_t c0 = raft_commit(&s->nodes[l3]->r);
+    for (int t = 0; t < 300 && raft_commit(&s->nodes[l3]->r) == c0; t++)
+        sim_run_for(s, 1);
+    sim_isolate(s, l3); /* cut its messages still in flight, then crash it */
+    sim_crash(s, l3);
+    /* (d) L2 returns: it can win only if no majority holds L1's new entry */
+    sim_restart(s, l2);
+    sim_run_for(s, 1000);
+    finish(s);
+}
+
+/* Figure 8 with divergent tails longer than one AppendEntries batch: pairs
+ * of nodes are cut off with a leader that accumulates entries, so a later
+ * leader holds many entries of an older term and must not commit them by
+ * counting replicas (§3.6.2). */
+static void sc_figure8_deep(struct sim *s)
+{
+    sim_start(s);
+    kv_clients_start(s, 2, true);
+    for (int it = 0; it < 30; it++) {
+        int l = sim_leader(s);
+        if (l >= 0) {
+            int f = pick(s, l), grp[2] = {l, f};
+            if (sim_rand(s) % 2)
+                sim_partition(s, grp, 1 + (int)(sim_rand(s) % 2));
+            uint64_t idx, n = 10 + sim_rand(s) % 50;
+            for (uint64_t k = 0; k < n; k++)
+                sim_propose(s, l, (int)(k % SIM_KEYS), 200000 + it * 100 + (int64_t)k, &idx);
+            sim_run_for(s, sim_rand(s) % 10);
+            sim_crash(s, l);
+        }
+        sim_connect_all(s);
+        sim_run_for(s, sim_rand(s) % 300);
+        for (int i = 0; i < s->n; i++)
+            if (!s->nodes[i]->up && sim_rand(s) % 2)
+                sim_restart(s, i);
+        if (up_count(s) < 3)
+            restart_all(s);
+    }
+    finish(s);
+}
 static void sc_figure8_unreliable(struct sim *s) { figure8(s, true); }
 
 static void sc_unreliable_agreement(struct sim *s)
@@ -596,6 +686,8 @@ static const struct scenario scenarios[] = {
     {"persist_all", 3, sc_persist_all, 2},
     {"figure8", 5, sc_figure8, 3},
     {"figure8_unreliable", 5, sc_figure8_unreliable, 3},
+    {"figure8_deep", 5, sc_figure8_deep, 3},
+    {"figure8_script", 5, sc_figure8_script, 3},
     {"unreliable_agreement", 5, sc_unreliable_agreement, 1},
     {"churn", 5, sc_churn, 3},
     {"churn_unreliable", 5, sc_churn_unreliable, 3},
