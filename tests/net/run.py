@@ -1,0 +1,607 @@
+#!/usr/bin/python3
+"""Network scenarios on real QEMU clusters (Python standard library only).
+
+    tests/net/run.py [FILTER]
+
+Each scenario whose name contains FILTER boots its own cluster through
+tools/clusterlib.py (switch + nodes in a fresh /tmp/mkc-XXXX run directory),
+has a time limit, and always tears its cluster down. Prints `PASS name (t s)`,
+`SKIP name: why` or `FAIL name: reason` followed by the last console lines of
+each node; ends with exactly `N passed, M failed`; exits 1 on failure. Node
+logs are kept in build/test-runs/net/<scenario>/. A missing qemu, kernel,
+netswitch or tshark skips the scenarios that need it, except under CI=true,
+where it is a failure.
+"""
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import clusterlib  # noqa: E402
+from clusterlib import Cluster, ClusterError, ExecTimeout  # noqa: E402
+
+CLI = os.path.join(ROOT, "tools", "cluster")
+LOGS = os.path.join(ROOT, "build", "test-runs", "net")
+CI = os.environ.get("CI") == "true"
+SCENARIOS = []
+
+
+class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+def scenario(limit, needs=()):
+    def deco(fn):
+        SCENARIOS.append((fn, limit, needs))
+        return fn
+    return deco
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+class Ctx:
+    """Per-scenario state: every cluster made here is torn down at the end."""
+
+    def __init__(self, name):
+        self.name = name
+        self.clusters = []
+
+    def cluster(self, n=3, **kw):
+        c = Cluster(n, **kw)
+        self.clusters.append(c)
+        c.up()
+        return c
+
+    def tails(self, lines=12):
+        out = []
+        for c in self.clusters:
+            if c.dir is None:
+                continue
+            for k in range(1, c.n + 1):
+                if os.path.exists(c.log_path(k)):
+                    out.append(f"--- {os.path.basename(c.dir)} node {k} (last {lines} lines):\n"
+                               + c.tail(k, lines))
+        return "\n".join(out)
+
+    def close(self):
+        dest = os.path.join(LOGS, self.name)
+        shutil.rmtree(dest, ignore_errors=True)
+        for i, c in enumerate(self.clusters):
+            if c.dir is None:
+                continue
+            if os.path.isdir(c.dir):
+                d = os.path.join(dest, f"cluster{i}")
+                os.makedirs(d, exist_ok=True)
+                for f in os.listdir(c.dir):
+                    if f.endswith((".log", ".err", ".json")):
+                        try:
+                            shutil.copy(os.path.join(c.dir, f), d)
+                        except OSError:
+                            pass
+            try:
+                c.down()
+            except Exception:
+                pass
+
+
+def expect(c, k, cmd, status=0, timeout=30):
+    out, st = c.exec(k, cmd, timeout)
+    check(st == status, f"node {k}: `{cmd}` exited {st}, expected {status}; output:\n{out}")
+    return out
+
+
+def leftovers(rundir):
+    """Processes whose command line mentions rundir (QEMU, netswitch, supervisor)."""
+    r = subprocess.run(["pgrep", "-af", rundir], capture_output=True, text=True)
+    me = str(os.getpid())
+    return [line for line in r.stdout.splitlines()
+            if line.split()[0] != me and "pgrep" not in line]
+
+
+def wait_gone(rundir, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = leftovers(rundir)
+        if not left:
+            return []
+        time.sleep(0.2)
+    return leftovers(rundir)
+
+
+def ping_stats(out):
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    check(m, f"no ping summary in:\n{out}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def cli(*args, timeout=120, env=None):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env, cwd=ROOT)
+
+
+# ---- scenarios -------------------------------------------------------------
+
+@scenario(90)
+def exec_exact(ctx):
+    """exec prints exactly the command's output, drops kernel log lines,
+    propagates the status, and times out with a distinct code."""
+    c = ctx.cluster(2)
+    check(c.exec(1, "echo hello") == ("hello", 0), "echo hello")
+    check(c.exec(1, "echo 'a  b' \"c;d\"") == ("a  b c;d", 0), "quoting kept")
+    check(c.exec(2, "true") == ("", 0), "true: empty output")
+    check(c.exec(2, "echo one; echo two") == ("one\ntwo", 0), "two lines")
+    check(c.exec(1, "false")[1] == 1, "false -> 1")
+    check(c.exec(1, "exitcode 42")[1] == 42, "exitcode 42")
+    check(c.exec(1, "nosuchprogram")[1] == 127, "not found -> 127")
+    # A marker-looking line printed by the command is output, not a marker.
+    check(c.exec(1, "echo @@E1 0")[0] == "@@E1 0", "fake marker")
+    lines, st, klog = c.exec_full(1, "fault null")
+    check(st == 139 and len(klog) == 1 and "killed" in klog[0],
+          f"fault null: status {st}, klog {klog}, lines {lines}")
+    check(not any(clusterlib.KLOG_LINE.match(x) for x in lines), f"klog in output {lines}")
+    t = time.monotonic()
+    try:
+        c.exec(1, "sleep 3", timeout=1)
+        raise Fail("sleep 3 with a 1 s timeout did not time out")
+    except ExecTimeout:
+        pass
+    check(time.monotonic() - t < 2.5, "timeout took too long")
+    # The CLI: output, status, timeout code 124, and 125 for a bad node.
+    env = dict(os.environ, CLUSTER_DIR=c.dir)
+    r = cli("exec", "2", "echo cli; exitcode 3", env=env)
+    check((r.stdout, r.returncode) == ("cli\n", 3), f"cli exec: {r.stdout!r} rc {r.returncode}")
+    r = cli("exec", "2", "ping", "-c", "1", "1", env=env)
+    check(r.returncode == 0 and "1 received" in r.stdout, f"cli exec argv: {r.stdout!r}")
+    r = cli("exec", "2", "sleep 3", "--timeout", "1", env=env)
+    check(r.returncode == 124, f"cli timeout: rc {r.returncode} {r.stderr}")
+    r = cli("exec", "9", "true", env=env)
+    check(r.returncode == 125, f"cli bad node: rc {r.returncode}")
+    r = cli("status", env=env)
+    check(r.returncode == 0 and r.stdout.count("alive") == 3, f"status:\n{r.stdout}")
+    # After the timed-out commands the shells still answer.
+    check(c.exec(1, "echo still", 10) == ("still", 0), "shell after timeout")
+
+
+@scenario(90)
+def ping_all_pairs(ctx):
+    """Every ordered pair of a 3-node cluster pings; ARP resolves."""
+    c = ctx.cluster(3)
+    for a in range(1, 4):
+        for b in range(1, 4):
+            if a != b:
+                target = str(b) if b % 2 else clusterlib.ip_of(b)  # node id and dotted IP
+                out = expect(c, a, f"ping -c 2 -i 0.05 {target}")
+                tx, rx = ping_stats(out)
+                check(rx == 2, f"{a}->{b}: {rx}/{tx} replies")
+    # ARP: node 1 asked first (the others may learn it from its request), and
+    # somebody answered; nobody saw a bad frame.
+    requests = replies = 0
+    for k in range(1, 4):
+        out = expect(c, k, "netstat")
+        cnt = dict((w[0], int(w[1])) for w in (ln.split() for ln in out.splitlines())
+                   if len(w) == 2 and w[1].isdigit())
+        check("arp_requests_sent" in cnt, f"netstat has no ARP counters:\n{out}")
+        requests += cnt["arp_requests_sent"]
+        replies += cnt.get("arp_replies_sent", 0)
+        if k == 1:
+            check(cnt["arp_requests_sent"] >= 1, f"node 1 sent no ARP request: {cnt}")
+        bad = {n: v for n, v in cnt.items() if n.startswith("rx_bad") and v}
+        check(not bad, f"node {k} counted bad frames: {bad}")
+    check(requests >= 2 and replies >= 2, f"ARP requests {requests}, replies {replies}")
+    ctx.note = f"ARP requests {requests}, replies {replies}"
+    # A node that does not exist gets no reply (ARP unanswered): status 1.
+    out = expect(c, 1, "ping -c 1 -W 0.3 7", status=1)
+
+
+@scenario(150)
+def udpecho_sizes(ctx):
+    """UDP echo of every size 0..1472 between two nodes, checked byte for byte."""
+    c = ctx.cluster(2)
+    cmds = [f"udpecho -c 1 -s {s} 2" for s in range(0, 1473)]
+    done = 0
+    while cmds:
+        batch = []
+        while cmds and len("; ".join(batch + [cmds[0]])) < 900:
+            batch.append(cmds.pop(0))
+        out, _ = c.exec(1, "; ".join(batch), timeout=60)
+        oks = re.findall(r"udpecho: 1/1 ok, (\d+) bytes each", out)
+        want = [b.split()[4] for b in batch]
+        check(oks == want, f"sizes {want[0]}..{want[-1]}: got {oks}, output:\n{out}")
+        done += len(batch)
+    check(done == 1473, f"{done} sizes")
+    out = expect(c, 2, "udpecho -c 20 -s 1472 1")
+
+
+@scenario(90)
+def partition_heal(ctx):
+    """partition 1/2,3 stops traffic across it, not within; heal restores it."""
+    c = ctx.cluster(3)
+    expect(c, 1, "ping -c 1 2")
+    expect(c, 1, "ping -c 1 3")
+    c.partition("1/2,3")
+    out = expect(c, 1, "ping -c 3 -i 0.05 -W 0.3 2", status=1)
+    check(ping_stats(out)[1] == 0, "replies across the partition")
+    expect(c, 3, "ping -c 2 -i 0.05 -W 0.3 1", status=1)
+    expect(c, 2, "ping -c 2 -i 0.05 3")           # same side still talks
+    expect(c, 1, "udpecho -c 1 -s 10 2", status=1)
+    st = c.stats()
+    check(st["ports"][2]["drop_part"] + st["ports"][1]["drop_part"] > 0, "no drop_part counted")
+    c.heal()
+    out = expect(c, 1, "ping -c 3 -i 0.05 2")
+    check(ping_stats(out)[1] == 3, f"after heal:\n{out}")
+    expect(c, 3, "ping -c 1 1")
+    expect(c, 1, "udpecho -c 5 -s 100 2")
+
+
+@scenario(120)
+def loss_30(ctx):
+    """30% loss per frame on link 1-2: about half of 100 pings fail (51% +- 15%)."""
+    c = ctx.cluster(2)
+    expect(c, 1, "ping -c 1 2")  # ARP resolved before the loss starts
+    c.seed(7)
+    c.net("1 2 loss 0.3")
+    out = expect(c, 1, "ping -c 100 -i 0.01 -W 0.2 2", timeout=90)
+    tx, rx = ping_stats(out)
+    failed = 100 * (tx - rx) / tx
+    check(tx == 100 and 36 <= failed <= 66, f"{failed:.0f}% of pings failed, expected 51% +- 15%")
+    drops = c.stats()["ports"]
+    check(drops[1]["drop_loss"] + drops[2]["drop_loss"] > 0, "switch counted no drop_loss")
+    ctx.note = f"{failed:.0f}% failed"
+    c.net("* * clear")
+    expect(c, 1, "ping -c 5 -i 0.02 2")
+
+
+@scenario(120, needs=("tshark",))
+def pcap_tshark(ctx):
+    """A capture of pings and UDP echoes decodes in tshark with checksum checks
+    on: no malformed frame, no expert warning, UDP checksums never 0."""
+    c = ctx.cluster(3)
+    path = os.path.join(c.dir, "run.pcap")
+    c.pcap_start(path)
+    expect(c, 1, "ping -c 3 -i 0.05 2")
+    expect(c, 3, "ping -c 2 -i 0.05 10.0.0.1")
+    expect(c, 2, "udpecho -c 5 -s 1472 3")
+    expect(c, 1, "udpecho -c 5 -s 0 2")
+    expect(c, 3, "udpecho -c 5 -s 333 1")
+    r = c.pcap_stop()
+    check(" frames written" in r, r)
+    base = ["tshark", "-n", "-r", path, "-o", "ip.check_checksum:TRUE",
+            "-o", "udp.check_checksum:TRUE"]
+    if subprocess.run(["tshark", "-G", "defaultprefs"], capture_output=True, text=True
+                      ).stdout.find("icmp.check_checksum") >= 0:
+        base += ["-o", "icmp.check_checksum:TRUE"]
+    r = subprocess.run(base, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"tshark failed: {r.stderr}")
+    text = r.stdout
+    for bad in ("Malformed", "Bad checksum", "[incorrect", "Checksum: 0x0000 [", "Unreassembled"):
+        check(bad not in text, f"tshark shows {bad!r}:\n{text[:3000]}")
+    for proto in ("ARP", "ICMP", "UDP"):
+        check(proto in text, f"no {proto} frame in the capture:\n{text[:2000]}")
+    r = subprocess.run(base + ["-q", "-z", "expert"], capture_output=True, text=True, timeout=60)
+    check(not re.search(r"^(Errors|Warnings) \(", r.stdout, re.M),
+          f"tshark expert info:\n{r.stdout}")
+    r = subprocess.run(base + ["-Y", "udp", "-T", "fields", "-e", "udp.checksum",
+                               "-e", "udp.checksum.status"], capture_output=True, text=True)
+    rows = [ln.split("\t") for ln in r.stdout.splitlines() if ln.strip()]
+    check(len(rows) >= 30, f"only {len(rows)} UDP frames")
+    check(all(int(row[0], 16) != 0 for row in rows), "a UDP checksum was 0")
+    check(all(len(row) < 2 or row[1] in ("1", "Good", "2") for row in rows),
+          f"UDP checksum status not good: {set(row[1] for row in rows if len(row) > 1)}")
+    ctx.note = f"{len(rows)} UDP frames"
+
+
+@scenario(120)
+def kill_restart_pause(ctx):
+    """kill stops a node (others see it gone), restart brings it back with its
+    address; pause/resume freeze and thaw it."""
+    c = ctx.cluster(3)
+    expect(c, 1, "ping -c 1 3")
+    c.kill(3)
+    st = c.status()
+    check(not st["nodes"]["3"]["alive"], "node 3 still alive after kill")
+    try:
+        c.exec(3, "true", 5)
+        raise Fail("exec on a killed node succeeded")
+    except ExecTimeout:
+        raise Fail("exec on a killed node timed out instead of failing")
+    except ClusterError:
+        pass
+    expect(c, 1, "ping -c 2 -i 0.05 -W 0.3 3", status=1)
+    pid = st["nodes"]["3"]["pid"]
+    c.restart(3)
+    check(c.status()["nodes"]["3"]["pid"] != pid, "same pid after restart")
+    expect(c, 1, "ping -c 2 -i 0.05 3")
+    expect(c, 3, "ping -c 1 2")
+    c.pause(2)
+    check(c.status()["nodes"]["2"]["paused"], "not shown paused")
+    expect(c, 1, "ping -c 2 -i 0.05 -W 0.3 2", status=1)
+    c.resume(2)
+    expect(c, 1, "ping -c 2 -i 0.05 2")
+    check(c.exec(2, "echo thawed", 20) == ("thawed", 0), "exec after resume")
+
+
+@scenario(60)
+def teardown_clean(ctx):
+    """down() leaves no QEMU, switch or supervisor, and no socket."""
+    c = ctx.cluster(3)
+    d = c.dir
+    check(len(leftovers(d)) == 5, f"expected supervisor+switch+3 QEMU:\n{leftovers(d)}")
+    c.down(remove=False)
+    left = wait_gone(d, 5)
+    check(not left, f"left behind:\n{left}")
+    socks = [f for f in os.listdir(d) if f.endswith(".sock")]
+    check(not socks, f"sockets left: {socks}")
+    shutil.rmtree(d, ignore_errors=True)
+
+
+CHILD = r"""
+import sys, time
+sys.path.insert(0, {tools!r})
+from clusterlib import Cluster
+c = Cluster(3, dir={dir!r})
+c.up()
+print("UP", flush=True)
+time.sleep(600)
+"""
+
+
+@scenario(90)
+def runner_killed(ctx):
+    """A test runner killed with SIGKILL mid-run leaves nothing behind."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="mkc-", dir="/tmp")
+    try:
+        child = subprocess.Popen([sys.executable, "-c",
+                                  CHILD.format(tools=os.path.join(ROOT, "tools"), dir=d)],
+                                 stdout=subprocess.PIPE, text=True)
+        line = child.stdout.readline()
+        check(line.strip() == "UP", f"child runner did not come up: {line!r}")
+        check(len(leftovers(d)) >= 5, f"cluster not running:\n{leftovers(d)}")
+        child.kill()
+        child.wait()
+        left = wait_gone(d, 10)
+        check(not left, f"left behind after SIGKILL of the runner:\n{left}")
+        # The same for the detached CLI cluster: `down` of a cluster whose
+        # supervisor was SIGKILLed still cleans up (QEMU dies with it).
+        r = cli("up", "-n", "2", "--dir", d + "/c")
+        check(r.returncode == 0, f"cli up: {r.stderr}")
+        sup = int(open(os.path.join(d, "c", "supervisor.pid")).read())
+        os.kill(sup, signal.SIGKILL)
+        left = wait_gone(d + "/c", 10)
+        check(not left, f"left behind after SIGKILL of the supervisor:\n{left}")
+        r = cli("down", "--dir", d + "/c")
+        check(r.returncode == 0, f"down after a dead supervisor: rc {r.returncode} {r.stderr}")
+    finally:
+        for p in leftovers(d):
+            try:
+                os.kill(int(p.split()[0]), signal.SIGKILL)
+            except OSError:
+                pass
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@scenario(120)
+def cli_two_clusters(ctx):
+    """tools/cluster up/exec/partition/down on two clusters at once (--dir and
+    CLUSTER_DIR), each isolated from the other."""
+    import tempfile
+    base = tempfile.mkdtemp(prefix="mkc-", dir="/tmp")
+    a, b = base + "/a", base + "/b"
+    try:
+        r = cli("up", "-n", "2", "--dir", a, "--node-args", "2:foo=bar")
+        check(r.returncode == 0 and r.stdout.strip() == a, f"up a: {r.stdout} {r.stderr}")
+        r = cli("up", "-n", "3", "--dir", b)
+        check(r.returncode == 0, f"up b: {r.stderr}")
+        r = cli("up", "-n", "3", "--dir", b)
+        check(r.returncode != 0 and "already" in r.stderr, f"second up on b: {r.stderr}")
+        envb = dict(os.environ, CLUSTER_DIR=b)
+        r = cli("exec", "3", "ping -c 1 2", env=envb)
+        check(r.returncode == 0, f"b: 3 pings 2: {r.stdout}")
+        r = cli("exec", "1", "ping -c 1 -W 0.3 3", "--dir", a)
+        check(r.returncode == 1, f"a has no node 3 but it answered: {r.stdout}")
+        r = cli("exec", "--dir", a, "1", "ping -c 1 2")
+        check(r.returncode == 0, f"a: 1 pings 2: {r.stdout} {r.stderr}")
+        r = cli("partition", "1/2", "--dir", a)
+        check(r.returncode == 0 and r.stdout.startswith("ok"), f"partition: {r.stdout}")
+        r = cli("exec", "1", "ping -c 1 -W 0.3 2", "--dir", a)
+        check(r.returncode == 1, "partitioned ping answered")
+        r = cli("exec", "1", "ping -c 1 2", env=envb)
+        check(r.returncode == 0, "cluster b affected by a's partition")
+        cli("heal", "--dir", a)
+        r = cli("net", "loss", "1", "--dir", a)
+        check(r.returncode == 0, f"net: {r.stderr}")
+        r = cli("exec", "1", "ping -c 1 -W 0.3 2", "--dir", a)
+        check(r.returncode == 1, "100% loss ping answered")
+        cli("net", "clear", "--dir", a)
+        r = cli("kill", "2", "--dir", a)
+        r = cli("status", "--dir", a)
+        check(r.returncode == 1 and "dead" in r.stdout, f"status after kill:\n{r.stdout}")
+        r = cli("restart", "2", "--dir", a)
+        check(r.returncode == 0, f"restart: {r.stderr}")
+        r = cli("exec", "1", "ping -c 1 2", "--dir", a)
+        check(r.returncode == 0, "ping after restart")
+        with open(os.path.join(a, "cluster.json")) as f:
+            check('"2": "foo=bar"' in f.read(), "node args not recorded")
+        r = cli("log", "2", "-n", "200", "--dir", a)
+        check("foo=bar" in r.stdout or "n2$" in r.stdout, f"log:\n{r.stdout}")
+        for d in (a, b):
+            r = cli("down", "--dir", d)
+            check(r.returncode == 0, f"down {d}: {r.stderr}")
+            left = wait_gone(d, 5)
+            check(not left, f"left behind:\n{left}")
+        r = cli("status", "--dir", a)
+        check(r.returncode != 0, "status of a downed cluster succeeded")
+    finally:
+        for d in (a, b):
+            cli("down", "--dir", d)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@scenario(90)
+def console_run(ctx):
+    """`tools/cluster run -n 2` in a terminal: node 1's console is interactive,
+    node 2 reachable meanwhile; Ctrl-A X tears everything down."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="mkc-", dir="/tmp")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(CLI, [CLI, "run", "-n", "2", "--dir", d])
+    buf = b""
+
+    def read_until(pattern, timeout):
+        nonlocal buf
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if re.search(pattern, buf):
+                return True
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    buf += os.read(fd, 4096)
+                except OSError:
+                    break
+        return bool(re.search(pattern, buf))
+    try:
+        check(read_until(rb"console of node 1", 60), f"no console banner:\n{buf[-500:]!r}")
+        os.write(fd, b"echo con''sole\r")
+        check(read_until(rb"console\r?\n", 10), f"no echo:\n{buf[-500:]!r}")
+        r = cli("exec", "2", "ping -c 1 1", "--dir", d)
+        check(r.returncode == 0, f"exec on node 2 meanwhile: {r.stdout} {r.stderr}")
+        os.write(fd, b"\x01x")
+        read_until(rb"cluster: down", 30)
+        _, status = os.waitpid(pid, 0)
+        pid = None
+        check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
+              f"run exited with status {status}")
+        left = wait_gone(d, 5)
+        check(not left, f"left behind:\n{left}")
+    finally:
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        os.close(fd)
+        for p in leftovers(d):
+            try:
+                os.kill(int(p.split()[0]), signal.SIGKILL)
+            except OSError:
+                pass
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@scenario(240)
+def cluster16(ctx):
+    """16 nodes boot on this host and every node reaches every other: node 1
+    pings all, each node pings three others, udpecho across the cluster."""
+    t0 = time.monotonic()
+    c = ctx.cluster(16)
+    boot = time.monotonic() - t0
+    n = 16
+    out = expect(c, 1, "; ".join(f"ping -c 1 -W 2 {k}" for k in range(2, n + 1)), timeout=90)
+    check(out.count(" 1 received") == n - 1, f"node 1 -> all:\n{out}")
+    for k in range(2, n + 1):
+        targets = sorted({(k - 1 + d) % n + 1 for d in (1, 5, 11)} - {k})
+        out = expect(c, k, "; ".join(f"ping -c 1 -W 2 {t}" for t in targets), timeout=60)
+        check(out.count(" 1 received") == len(targets), f"node {k} -> {targets}:\n{out}")
+    expect(c, 16, "udpecho -c 3 -s 1000 1", timeout=30)
+    ctx.note = f"boot {boot:.1f} s"
+
+
+# ---- runner ------------------------------------------------------------------
+
+def missing_tools(needs):
+    miss = []
+    if not shutil.which(clusterlib.QEMU):
+        miss.append("qemu-system-riscv64")
+    if not os.path.exists(clusterlib.KERNEL):
+        miss.append("build/kernel.elf")
+    if not os.path.exists(clusterlib.SWITCH):
+        miss.append("build/host/netswitch")
+    for tool in needs:
+        if not shutil.which(tool):
+            miss.append(tool)
+    return miss
+
+
+class TimeLimit(BaseException):
+    pass
+
+
+def on_alarm(signum, frame):
+    raise TimeLimit()
+
+
+def main():
+    flt = sys.argv[1] if len(sys.argv) > 1 else ""
+    signal.signal(signal.SIGALRM, on_alarm)
+    passed = failed = 0
+    for fn, limit, needs in SCENARIOS:
+        name = fn.__name__
+        if flt and flt not in name:
+            continue
+        miss = missing_tools(needs)
+        if miss:
+            if CI:
+                print(f"FAIL {name}: missing {', '.join(miss)} (CI=true)", flush=True)
+                failed += 1
+            else:
+                print(f"SKIP {name}: missing {', '.join(miss)}", flush=True)
+            continue
+        ctx = Ctx(name)
+        ctx.note = ""
+        start = time.monotonic()
+        err = None
+        signal.alarm(limit)
+        try:
+            fn(ctx)
+        except TimeLimit:
+            err = f"time limit of {limit} s exceeded"
+        except Fail as e:
+            err = str(e)
+        except ClusterError as e:
+            err = f"cluster: {e}"
+        except Exception:
+            err = traceback.format_exc()
+        finally:
+            signal.alarm(0)
+        tails = ctx.tails() if err else ""
+        try:
+            signal.alarm(60)
+            ctx.close()
+        except TimeLimit:
+            err = (err or "") + " (teardown exceeded 60 s)"
+        finally:
+            signal.alarm(0)
+        took = time.monotonic() - start
+        if err is None:
+            passed += 1
+            note = f", {ctx.note}" if ctx.note else ""
+            print(f"PASS {name} ({took:.1f} s{note})", flush=True)
+        else:
+            failed += 1
+            print(f"FAIL {name}: {err}", flush=True)
+            if tails:
+                print(tails, flush=True)
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
