@@ -509,11 +509,14 @@ def _cleanup_sockets(rundir, n):
 # The supervisor
 # ---------------------------------------------------------------------------
 
+_LIBC = None
+
+
 def _pdeathsig():
     """preexec_fn: SIGKILL this child when its parent (the supervisor) dies."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != _SUPERVISOR_PID:  # it died before prctl took effect
+        os._exit(1)
 
 
 class _Node:
@@ -958,6 +961,9 @@ class Supervisor:
 
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "--supervise":
+        import ctypes
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+        _SUPERVISOR_PID = os.getpid()
         Supervisor(os.path.abspath(sys.argv[2]), "--attached" in sys.argv[3:]).run()
     else:
         sys.exit("usage: clusterlib.py --supervise RUNDIR [--attached] (use tools/cluster)")
