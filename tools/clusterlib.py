@@ -207,7 +207,7 @@ class Cluster:
                "node_args": {str(k): v for k, v in self.node_args.items()},
                "gdb_ports": {str(k): free_port() for k in range(1, self.n + 1)},
                "qemu_args": self.qemu_args, "root": ROOT,
-               "attached": self.attached}
+               "attached": self.attached, "tmp": self.own_dir}
         with open(os.path.join(self.dir, "cluster.json"), "w") as f:
             json.dump(cfg, f, indent=1)
         cmd = [sys.executable, os.path.abspath(__file__), "--supervise", self.dir]
@@ -558,6 +558,7 @@ class Supervisor:
         self.nodes = {k: _Node(k) for k in range(1, self.n + 1)}
         self.switch = None
         self.stop = False
+        self.orphaned = False
 
     def say(self, msg):
         sys.stderr.write(time.strftime("%H:%M:%S ") + msg + "\n")
@@ -909,7 +910,7 @@ class Supervisor:
                     self.reap()
                     if self.attached and os.getppid() != self.ppid:
                         self.say("parent gone: tearing down")
-                        self.stop = True
+                        self.stop = self.orphaned = True
         except Exception as e:
             self.say(f"error: {e!r}")
             raise
@@ -957,6 +958,11 @@ class Supervisor:
         except OSError:
             pass
         self.say("down")
+        if self.orphaned and self.cfg.get("tmp"):
+            # Our starter died without down(): nobody else will remove its
+            # temporary run directory.
+            import shutil
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
