@@ -55,7 +55,7 @@ test: deps
 	@$(PYTHON) tests/run_parts.py $(if $(T),--filter '$(T)')
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(NETSWITCH_BIN)
 	@$(PYTHON) tools/run.py --nodes $(NODES) $(if $(GDB),--gdb)
 
 gdb:

@@ -23,6 +23,7 @@ PARTS = [
     ("raft-sim", ["bash", "tests/sim/run.sh"], 400),
     ("netswitch", ["bash", "tests/netswitch/run.sh"], 300),
     ("cluster", [sys.executable, "tests/cluster/run.py"], 1200),
+    ("net", [sys.executable, "tests/net/run.py"], 600),
 ]
 
 

@@ -39,6 +39,7 @@ clients of sup.sock. Its protocol: the client sends one line, then
     kill K | pause K | resume K | restart K | down -> one `ok ...`/`error ...` line
 """
 import json
+import secrets
 import os
 import re
 import selectors
@@ -58,6 +59,7 @@ CURRENT = os.path.join(ROOT, "build", "cluster.current")
 KLOG_LINE = re.compile(r"^\[n\d+ +\d+\.\d+\] ")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 EXIT_TIMEOUT = 124
+DISK_MB = 32  # each node's disk image
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "netswitch"))
 import ctl as _ctl  # noqa: E402
@@ -203,7 +205,16 @@ class Cluster:
             except ClusterError as e:
                 if "already" in str(e):
                     raise
+        # Each node has its own disk image, made here once and kept across
+        # restart (and `down` without --rm), so a node comes back with its state.
+        for k in range(1, self.n + 1):
+            img = os.path.join(self.dir, f"disk-{k}.img")
+            if not os.path.exists(img):
+                with open(img, "wb") as f:
+                    f.truncate(DISK_MB << 20)
         cfg = {"n": self.n, "mem": self.mem, "kernel": self.kernel,
+               # The cluster key authenticates every RPC frame (docs/ipc.md).
+               "key": secrets.token_hex(32),
                "node_args": {str(k): v for k, v in self.node_args.items()},
                "gdb_ports": {str(k): free_port() for k in range(1, self.n + 1)},
                "qemu_args": self.qemu_args, "root": ROOT,
@@ -581,6 +592,8 @@ class Supervisor:
     def qemu_cmd(self, k):
         d = self.dir
         boot = f"node={k} nodes={self.n}"
+        if self.cfg.get("key"):
+            boot += f" key={self.cfg['key']}"  # node args come after: they can override it
         extra = self.cfg["node_args"].get(str(k), "")
         if extra:
             boot += " " + extra
@@ -594,6 +607,8 @@ class Supervisor:
                 "-netdev", f"dgram,id=n0,local.type=unix,local.path={d}/node-{k}.sock,"
                            f"remote.type=unix,remote.path={d}/sw-{k}.sock",
                 "-device", f"virtio-net-device,netdev=n0,mac={mac_of(k)}",
+                "-drive", f"file={d}/disk-{k}.img,if=none,format=raw,id=d0",
+                "-device", "virtio-blk-device,drive=d0",
                 *self.cfg.get("qemu_args", [])]
 
     def start_node(self, k):

@@ -3,11 +3,11 @@
 
     tools/run.py [--nodes N] [--gdb] [--mem 128M] [--cpu rv64]
 
-For now this boots ONE node (node=1 nodes=1) with -nographic: the serial
-console is this terminal, and Ctrl-A X quits QEMU. Once networking lands,
---nodes N will boot a cluster. --gdb stops the node at its first
-instruction with a gdb server on a free TCP port and prints the command to
-attach (gdb-multiarch with the kernel's symbols).
+Boots a cluster of N nodes (tools/cluster run) with node 1's console in
+this terminal; Ctrl-A X quits and tears the whole cluster down. --gdb
+instead boots ONE node stopped at its first instruction with a gdb server on
+a free TCP port and prints the command to attach (gdb-multiarch with the
+kernel's symbols).
 """
 import argparse
 import os
@@ -28,7 +28,7 @@ def free_port():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--nodes", type=int, default=1, help="cluster size (one node for now)")
+    ap.add_argument("--nodes", type=int, default=3, help="cluster size")
     ap.add_argument("--gdb", action="store_true", help="wait for gdb at the first instruction")
     ap.add_argument("--mem", default="128M")
     ap.add_argument("--cpu", default="rv64")
@@ -39,26 +39,35 @@ def main():
         sys.exit("run: qemu-system-riscv64 not found (run `make deps`)")
     if not os.path.exists(KERNEL):
         sys.exit(f"run: {KERNEL} not built (run `make`)")
-    if args.nodes != 1:
-        print(f"run: booting 1 node (a {args.nodes}-node cluster needs networking, "
-              "which has not landed yet)", file=sys.stderr)
-    bootargs = "node=1 nodes=1" + (f" {args.append}" if args.append else "")
-    cmd = ["qemu-system-riscv64", "-machine", "virt", "-cpu", args.cpu, "-smp", "1",
-           "-m", args.mem, "-bios", "default", "-kernel", KERNEL, "-append", bootargs,
-           "-nographic"]
     if args.gdb:
+        # One node stopped at its first instruction, waiting for gdb. (In a
+        # running cluster, `tools/cluster gdb K` attaches to node K instead.)
+        bootargs = "node=1 nodes=1" + (f" {args.append}" if args.append else "")
         port = free_port()
-        cmd += ["-S", "-gdb", f"tcp:127.0.0.1:{port}"]
+        cmd = ["qemu-system-riscv64", "-machine", "virt", "-cpu", args.cpu, "-smp", "1",
+               "-m", args.mem, "-bios", "default", "-kernel", KERNEL, "-append", bootargs,
+               "-nographic", "-S", "-gdb", f"tcp:127.0.0.1:{port}"]
         print(f"run: QEMU waits for gdb; in another terminal:\n"
               f"  gdb-multiarch -ex 'target remote :{port}' {KERNEL}\n"
               f"  (or: make gdb GDBPORT={port})", file=sys.stderr)
-    print("run: Ctrl-A X quits QEMU, Ctrl-A H lists the other keys", file=sys.stderr)
+        print("run: Ctrl-A X quits QEMU", file=sys.stderr)
+        sys.stderr.flush()
+        try:
+            return subprocess.call(cmd)
+        except KeyboardInterrupt:
+            return 130
+    # A cluster, with node 1's console in this terminal; quitting it tears
+    # the whole cluster down (tools/cluster run).
+    cmd = ["tools/cluster", "run", "-n", str(args.nodes), "--mem", args.mem]
+    if args.append:
+        for k in range(1, args.nodes + 1):
+            cmd += ["--node-args", f"{k}:{args.append}"]
+    print(f"run: booting {args.nodes} nodes; node 1's console is here. Ctrl-A X (or Ctrl-]) "
+          "quits and tears the cluster down.\n"
+          "run: other consoles, from another terminal: tools/cluster console 2 "
+          "(Ctrl-] detaches), or tools/cluster exec 2 'ps'", file=sys.stderr)
     sys.stderr.flush()
-    # QEMU owns the terminal until it exits; we just pass its status on.
-    try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
-        return 130
+    os.execv(cmd[0], cmd)
 
 
 if __name__ == "__main__":
