@@ -70,7 +70,7 @@ enum raft_msg_type {
     RAFT_MSG_VOTE_RESP,
     RAFT_MSG_PREVOTE,      /* §9.6 */
     RAFT_MSG_PREVOTE_RESP,
-    RAFT_MSG_SNAPSHOT,     /* InstallSnapshot, whole snapshot in one message (§5.3) */
+    RAFT_MSG_SNAPSHOT,     /* InstallSnapshot, whole snapshot in one message (§5.1) */
     RAFT_MSG_HEARTBEAT,    /* carries commit and a ReadIndex round (§6.4) */
     RAFT_MSG_HEARTBEAT_RESP,
     RAFT_MSG_TIMEOUT_NOW,  /* leadership transfer (§3.10) */
@@ -83,7 +83,7 @@ enum raft_msg_type {
  *   APPEND:       index/log_term = previous entry, commit = leader commit
  *   APPEND_RESP:  ok: index = last matching index. reject: index = rejected
  *                 previous index, log_term = conflicting term (0: log too short),
- *                 hint = first index to retry from (§5.3 fast backtracking)
+ *                 hint = first index to retry from (§3.5 fast backtracking)
  *   VOTE/PREVOTE: index/log_term = candidate's last entry
  *   SNAPSHOT:     index/log_term = snapshot's last entry, conf, snap_*
  *   HEARTBEAT(_RESP): commit, ctx = ReadIndex round */
@@ -153,7 +153,7 @@ struct raft_config {
     uint32_t snap_cap;
 };
 
-/* Follower state kept by a leader per peer (thesis §10.2.1 pipelining). */
+/* Follower state kept by a leader per peer (thesis §10.2.2 pipelining). */
 enum raft_progress_state { RAFT_PR_PROBE = 0, RAFT_PR_REPLICATE, RAFT_PR_SNAPSHOT };
 
 struct raft_progress {

@@ -1,13 +1,13 @@
 /* services/raft/replication.c: log replication (thesis §3.5), the commit
- * rule (§3.6.2), InstallSnapshot (§5.3) and pipelining with flow control
- * (§10.2.1).
+ * rule (§3.6.2), InstallSnapshot (§5.1) and batching and pipelining with flow
+ * control (§10.2.2).
  *
  * The leader keeps a progress record per follower. PROBE sends one
  * AppendEntries at a time until the follower's log matches; REPLICATE streams
  * up to RAFT_MAX_INFLIGHT batches optimistically; SNAPSHOT waits for an
  * InstallSnapshot to be acknowledged. A rejection carries the conflicting term
  * and its first index, so the leader skips a whole term per round trip instead
- * of one entry (§5.3 "fast backtracking"). */
+ * of one entry (the optimisation of §3.5). */
 #include "services/raft/internal.h"
 
 void repl_become_leader(struct raft *r)
@@ -167,7 +167,7 @@ void repl_on_append(struct raft *r, const struct raft_msg *m)
                && 0
 #endif
     ) {
-        /* §5.3 optimisation: report the conflicting term and its first index. */
+        /* §3.5 optimisation: report the conflicting term and its first index. */
         reject = true;
         index = m->index;
         conflict_term = log_term(r, m->index);
@@ -267,7 +267,7 @@ void repl_on_append_resp(struct raft *r, const struct raft_msg *m)
     repl_send_append(r, p);
 }
 
-/* InstallSnapshot (§5.3), whole snapshot in one message. */
+/* InstallSnapshot (§5.1), whole snapshot in one message. */
 void repl_on_snapshot(struct raft *r, const struct raft_msg *m)
 {
     if (r->role != RAFT_FOLLOWER)
