@@ -36,6 +36,8 @@ void *page_alloc(void)
     return p;
 }
 
+void *page_alloc_dirty(void) { return pagealloc_get(&pages); }
+
 void page_free(void *page)
 {
     if (pagealloc_put(&pages, page) != 0)

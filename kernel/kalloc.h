@@ -10,6 +10,9 @@
 void kalloc_init(uint64_t start, uint64_t end);
 /* One zeroed 4 KiB page, or NULL. */
 void *page_alloc(void);
+/* One page, NOT zeroed, for buffers the caller fills completely before
+ * anyone reads them (message bodies). */
+void *page_alloc_dirty(void);
 void page_free(void *page);
 /* Heap memory (up to HEAP_MAX_SMALL = 4080 bytes), zeroed, or NULL. */
 void *kmalloc(uint64_t size);

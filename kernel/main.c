@@ -7,6 +7,7 @@
 #include "drivers/virtio_net.h"
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
+#include "kernel/port.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/ramdisk.h"
@@ -18,6 +19,7 @@
 #include "lib/fdt.h"
 #include "lib/rand.h"
 #include "net/net.h"
+#include "net/rpc.h"
 
 uint64_t kernel_node_id = 1;
 uint64_t kernel_nodes = 1;
@@ -125,12 +127,14 @@ void kmain(uint64_t hartid, const void *dtb)
     if (virtio_net_init(&boot_fdt) == 0) {
         net_init((uint32_t)kernel_node_id);
         udp_echo_start();
+        rpc_init();
     } else {
         klog("no network device: running without networking");
     }
     if (virtio_blk_init(&boot_fdt) != 0)
         klog("no disk");
     proc_init();
+    registry_init();
     start_services();
     start_shell();
     scheduler();

@@ -3,6 +3,7 @@
 #include "kernel/proc.h"
 #include "kernel/exec.h"
 #include "kernel/kalloc.h"
+#include "kernel/port.h"
 #include "kernel/kernel.h"
 #include "kernel/printk.h"
 #include "kernel/ramdisk.h"
@@ -10,6 +11,8 @@
 #include "kernel/timer.h"
 
 struct proc *proc_table[NPROC];
+int proc_slots;
+static int orphan_zombies; /* zombies nobody will wait for: the scheduler reaps them */
 void kernel_orphan_exited(int pid);
 static uint32_t next_seq = 1;
 
@@ -28,7 +31,7 @@ static int alloc_pid(void)
 
 struct proc *proc_find(int pid)
 {
-    for (int i = 0; i < NPROC; i++)
+    for (int i = 0; i < proc_slots; i++)
         if (proc_table[i] && proc_table[i]->pid == pid && proc_table[i]->state != P_FREE)
             return proc_table[i];
     return 0;
@@ -74,6 +77,8 @@ int proc_spawn(struct proc *parent, const char *path, char *const argv[], int ar
         return -ENOMEM;
     p->slot = slot;
     proc_table[slot] = p; /* reserve the slot; P_FREE until ready */
+    if (slot >= proc_slots)
+        proc_slots = slot + 1;
     rv = -ENOMEM;
     p->tf = kmalloc(sizeof *p->tf);
     if (!p->tf)
@@ -84,6 +89,7 @@ int proc_spawn(struct proc *parent, const char *path, char *const argv[], int ar
     rv = vm_create(&p->as, parent ? parent->as.page_limit : DEFAULT_PAGE_LIMIT);
     if (rv)
         goto fail;
+    vm_asid_recycle((uint32_t)slot + 1); /* the slot's last owner may have left entries */
     struct user_start start;
     rv = exec_load(&p->as, image, image_len, argv, argc, &start);
     if (rv)
@@ -122,10 +128,13 @@ fail:
 /* Hand p's children to nobody: orphans are reaped by the scheduler. */
 static void orphan_children(struct proc *p)
 {
-    for (int i = 0; i < NPROC; i++) {
+    for (int i = 0; i < proc_slots; i++) {
         struct proc *c = proc_table[i];
-        if (c && c->parent == p && c->state != P_FREE)
+        if (c && c->parent == p && c->state != P_FREE) {
             c->parent = 0;
+            if (c->state == P_ZOMBIE)
+                orphan_zombies++;
+        }
     }
 }
 
@@ -133,6 +142,7 @@ void proc_exit(int status)
 {
     struct proc *p = proc_current();
     orphan_children(p);
+    port_proc_exit(p);
     /* User memory goes back at once (the rest when reaped); leave its page
      * table first, since the root page is freed too. */
     csr_write(satp, vm_kernel_satp());
@@ -142,6 +152,8 @@ void proc_exit(int status)
     p->state = P_ZOMBIE;
     if (p->parent)
         proc_wakeup(p->parent);
+    else
+        orphan_zombies++;
     sched_yield();
     panic("zombie %d ran again", p->pid);
 }
@@ -155,7 +167,7 @@ int proc_wait(int pid, uint64_t status_uva, int flags)
         return -EINVAL;
     for (;;) {
         int have = 0;
-        for (int i = 0; i < NPROC; i++) {
+        for (int i = 0; i < proc_slots; i++) {
             struct proc *c = proc_table[i];
             if (!c || c->parent != me || c->state == P_FREE)
                 continue;
@@ -202,10 +214,13 @@ int proc_kill(int pid, int sig)
  * wait for (their kernel stack is no longer in use). */
 void proc_reap_orphans(void)
 {
-    for (int i = 0; i < NPROC; i++) {
+    if (orphan_zombies == 0)
+        return;
+    for (int i = 0; i < proc_slots; i++) {
         struct proc *p = proc_table[i];
         if (p && p->state == P_ZOMBIE && !p->parent && p != proc_current()) {
             int pid = p->pid;
+            orphan_zombies--;
             if (p->service)
                 klog("service %s (pid %d) exited with status %d", p->name, pid, p->exit_status);
             proc_free(p);

@@ -44,6 +44,9 @@ struct proc {
 };
 
 extern struct proc *proc_table[NPROC];
+/* One past the highest slot ever used: loops over the table stop here, so
+ * a node with five processes scans five slots, not NPROC. */
+extern int proc_slots;
 
 /* The process running on this hart, or NULL in the scheduler. */
 struct proc *proc_current(void);

@@ -26,7 +26,7 @@ struct proc *proc_current(void) { return current; }
 
 static int other_runnable(void)
 {
-    for (int i = 0; i < NPROC; i++) {
+    for (int i = 0; i < proc_slots; i++) {
         struct proc *p = proc_table[i];
         if (p && p != current && p->state == P_RUNNABLE)
             return 1;
@@ -37,7 +37,7 @@ static int other_runnable(void)
 void sched_arm_timer(void)
 {
     uint64_t next = UINT64_MAX;
-    for (int i = 0; i < NPROC; i++) {
+    for (int i = 0; i < proc_slots; i++) {
         struct proc *p = proc_table[i];
         if (p && p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns < next)
             next = p->wake_at_ns;
@@ -52,7 +52,7 @@ void sched_tick(void)
     uint64_t now = timer_now_ns();
     if (current && now >= slice_end_ns)
         need_resched = 1;
-    for (int i = 0; i < NPROC; i++) {
+    for (int i = 0; i < proc_slots; i++) {
         struct proc *p = proc_table[i];
         if (p && p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns <= now) {
             p->state = P_RUNNABLE;
@@ -69,8 +69,8 @@ int sched_should_yield(void)
 
 static struct proc *pick_next(void)
 {
-    for (int n = 1; n <= NPROC; n++) {
-        int i = (last_slot + n) % NPROC;
+    for (int n = 1; n <= proc_slots; n++) {
+        int i = (last_slot + n) % proc_slots;
         struct proc *p = proc_table[i];
         if (p && p->state == P_RUNNABLE) {
             last_slot = i;
@@ -97,11 +97,7 @@ void scheduler(void)
         }
         p->state = P_RUNNING;
         current = p;
-        uint64_t want = vm_satp(p->as.root);
-        if (csr_read(satp) != want) {
-            csr_write(satp, want);
-            sfence_vma_all();
-        }
+        vm_switch(p->as.root, (uint32_t)p->slot + 1);
         p->run_start_ns = timer_now_ns();
         slice_end_ns = p->run_start_ns + TIME_SLICE_NS;
         need_resched = 0;
@@ -144,7 +140,7 @@ int proc_sleep(void *chan, uint64_t deadline_ns)
 void proc_wakeup(void *chan)
 {
     int woke = 0;
-    for (int i = 0; i < NPROC; i++) {
+    for (int i = 0; i < proc_slots; i++) {
         struct proc *p = proc_table[i];
         if (p && p->state == P_SLEEPING && p->chan == chan) {
             p->state = P_RUNNABLE;

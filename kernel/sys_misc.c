@@ -60,7 +60,7 @@ SYSCALL(meminfo)
     mi.total_pages = kalloc_total_pages();
     mi.free_pages = kalloc_free_pages();
     mi.heap_bytes_used = kalloc_heap_used();
-    for (int i = 0; i < NPROC; i++)
+    for (int i = 0; i < proc_slots; i++)
         if (proc_table[i] && proc_table[i]->state != P_FREE)
             mi.nprocs++;
     mi.alloc_failures = kalloc_failures();

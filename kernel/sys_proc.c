@@ -122,7 +122,7 @@ SYSCALL(proclist)
     if (vm_check_user(&p->as, ubuf, (uint64_t)max * sizeof(struct proc_info), 1))
         return -EFAULT;
     int n = 0;
-    for (int i = 0; i < NPROC && n < max; i++) {
+    for (int i = 0; i < proc_slots && n < max; i++) {
         struct proc *q = proc_table[i];
         if (!q || q->state == P_FREE)
             continue;

@@ -32,6 +32,14 @@ static const syscall_fn table[SYS_COUNT] = {
     [SYS_DISK_WRITE] = sys_disk_write,
     [SYS_DISK_FLUSH] = sys_disk_flush,
     [SYS_SERVICE] = sys_service,
+    [SYS_PORT_CREATE] = sys_port_create,
+    [SYS_PORT_CLOSE] = sys_port_close,
+    [SYS_SEND] = sys_send,
+    [SYS_RECV] = sys_recv,
+    [SYS_CALL] = sys_call,
+    [SYS_REPLY] = sys_reply,
+    [SYS_BOOTSTRAP] = sys_bootstrap,
+    [SYS_RPCSTAT] = sys_rpcstat,
 };
 
 void syscall_dispatch(struct proc *p)

@@ -42,5 +42,13 @@ SYSCALL(disk_read);
 SYSCALL(disk_write);
 SYSCALL(disk_flush);
 SYSCALL(service);
+SYSCALL(port_create);
+SYSCALL(port_close);
+SYSCALL(send);
+SYSCALL(recv);
+SYSCALL(call);
+SYSCALL(reply);
+SYSCALL(bootstrap);
+SYSCALL(rpcstat);
 
 #endif

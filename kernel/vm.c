@@ -15,6 +15,7 @@
 #define KERNEL_ROOT_ENTRIES 64 /* root entries [0, 64) = the first 64 GiB */
 
 static pte_t *kernel_root;
+static int have_asids; /* the hart implements enough ASID bits for one per slot */
 
 /* The PTE for `va` at level 0, creating tables on the way when `as` is given
  * (their pages are counted against it) or `alloc_kernel` is set. */
@@ -108,10 +109,37 @@ void vm_init(const struct fdt_info *fi)
 
     csr_write(satp, vm_kernel_satp());
     sfence_vma_all();
+    /* ASIDs: write all ones to the field and see which bits stick. */
+    csr_write(satp, vm_kernel_satp() | (0xffffUL << 44));
+    have_asids = ((csr_read(satp) >> 44) & 0xffff) >= KSTACK_SLOTS;
+    csr_write(satp, vm_kernel_satp());
+    sfence_vma_all();
 }
 
-uint64_t vm_satp(const pte_t *root) { return (8UL << 60) | ((uint64_t)root >> 12); }
-uint64_t vm_kernel_satp(void) { return vm_satp(kernel_root); }
+uint64_t vm_satp(const pte_t *root, uint32_t asid)
+{
+    return (8UL << 60) | (have_asids ? (uint64_t)asid << 44 : 0) | ((uint64_t)root >> 12);
+}
+uint64_t vm_kernel_satp(void) { return vm_satp(kernel_root, 0); }
+
+void vm_switch(const pte_t *root, uint32_t asid)
+{
+    uint64_t want = vm_satp(root, asid);
+    if (csr_read(satp) == want)
+        return;
+    csr_write(satp, want);
+    /* With ASIDs, translations of other address spaces stay tagged apart, so
+     * no fence is needed (vm_asid_recycle fences an ASID before reuse);
+     * without them, everything cached belongs to the old table. */
+    if (!have_asids)
+        sfence_vma_all();
+}
+
+void vm_asid_recycle(uint32_t asid)
+{
+    if (have_asids)
+        asm volatile("sfence.vma zero, %0" ::"r"((uint64_t)asid) : "memory");
+}
 
 int vm_create(struct addrspace *as, uint64_t page_limit)
 {

@@ -40,7 +40,12 @@ struct addrspace {
 void vm_init(const struct fdt_info *fi);
 /* satp value for the kernel's own table (used when no process runs). */
 uint64_t vm_kernel_satp(void);
-uint64_t vm_satp(const pte_t *root);
+/* satp for root tagged with asid (process slot + 1; the kernel's is 0). */
+uint64_t vm_satp(const pte_t *root, uint32_t asid);
+/* Make root the current address space. */
+void vm_switch(const pte_t *root, uint32_t asid);
+/* Drop every cached translation of asid before a new process reuses it. */
+void vm_asid_recycle(uint32_t asid);
 
 /* New address space holding only the shared kernel mappings: 0 or -ENOMEM. */
 int vm_create(struct addrspace *as, uint64_t page_limit);

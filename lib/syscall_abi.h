@@ -37,6 +37,14 @@ enum {
     SYS_DISK_WRITE = 24, /* disk_write(uint64_t sector, const void *buf, uint32_t count): services only */
     SYS_DISK_FLUSH = 25, /* disk_flush(): every completed write durable; services only */
     SYS_SERVICE = 26,    /* service(): 1 if the caller is a system service, else 0 */
+    SYS_PORT_CREATE = 27,/* port_create(struct port_id *out) */
+    SYS_PORT_CLOSE = 28, /* port_close(const struct port_id *port): owner only */
+    SYS_SEND = 29,       /* send(const struct send_args *a): queued at the port */
+    SYS_RECV = 30,       /* recv(const struct recv_args *a): message length */
+    SYS_CALL = 31,       /* call(const struct call_args *a): reply length */
+    SYS_REPLY = 32,      /* reply(uint64_t token, const void *buf, size_t len) */
+    SYS_BOOTSTRAP = 33,  /* bootstrap(int node, struct port_id *out): node's registry port */
+    SYS_RPCSTAT = 34,    /* rpcstat(struct rpc_stats *out) */
     SYS_COUNT
 };
 
@@ -112,6 +120,78 @@ struct disk_info {
     uint64_t sectors;
     uint32_t sector_size;
     uint32_t can_flush; /* the device has a write cache and honours flush */
+};
+
+/* Ports (docs/ipc.md). A port identity is a sparse capability: `a` holds the
+ * node that created the port (high 32 bits) and its slot (low 32), `b` a
+ * 64-bit random check the kernel verifies on every use. Holding the 16 bytes
+ * is what lets a process send to a port; only its creator may receive. */
+struct port_id {
+    uint64_t a, b;
+};
+#define PORT_NODE(p) ((uint32_t)((p).a >> 32))
+
+#define MSG_MAX (64 * 1024 + 4096) /* largest message, local or remote */
+#define TIMEOUT_NEVER UINT64_MAX     /* recv/call timeout: wait forever */
+
+struct send_args {
+    struct port_id dst;
+    const void *buf;
+    uint64_t len;
+    struct port_id carry;            /* a port handed to the receiver; zero if none */
+};
+
+struct msg_info {
+    uint64_t len;                    /* the message's full length */
+    int32_t sender_pid, sender_node;
+    struct port_id carried;          /* zero if the message carries no port */
+    uint64_t reply_token;            /* nonzero: the sender waits in call(); pass to reply() */
+};
+
+struct recv_args {
+    struct port_id port;
+    void *buf;
+    uint64_t cap;                    /* a longer message stays queued: -EMSGSIZE, info.len set */
+    struct msg_info *info;           /* may be NULL */
+    uint64_t timeout_ns;             /* 0: do not wait (-EAGAIN); TIMEOUT_NEVER */
+};
+
+struct call_args {
+    struct port_id dst;
+    const void *buf;
+    uint64_t len;
+    void *rbuf;
+    uint64_t rcap;                   /* a longer reply is an error: -EMSGSIZE */
+    uint64_t timeout_ns;
+    struct port_id carry;
+};
+
+/* The per-node registry behind every bootstrap port takes calls whose
+ * message is a struct registry_req and answers with a struct registry_rep. */
+#define REGISTRY_NAME_MAX 32
+enum { REGISTRY_BIND = 1, REGISTRY_LOOKUP = 2, REGISTRY_UNBIND = 3 };
+struct registry_req {
+    uint32_t op;
+    char name[REGISTRY_NAME_MAX];    /* NUL-terminated */
+    struct port_id port;             /* for BIND */
+};
+struct registry_rep {
+    int32_t status;                  /* 0 or -errno */
+    struct port_id port;             /* for LOOKUP */
+};
+
+/* RPC transport counters (SYS_RPCSTAT): every frame dropped is counted once. */
+struct rpc_stats {
+    uint64_t rx_frames, tx_frames;
+    uint64_t bad_mac;        /* wrong key or altered in flight */
+    uint64_t replayed;       /* duplicate, too old, or from a dead epoch */
+    uint64_t bad_frames;     /* malformed after the MAC checked */
+    uint64_t misaddressed;   /* for another node, or a source that does not match its IP */
+    uint64_t duplicates;     /* retransmissions of a message already handled */
+    uint64_t retransmits;
+    uint64_t delivered;      /* messages from other nodes queued at a local port */
+    uint64_t no_buffers;     /* incoming messages refused for lack of memory */
+    uint64_t encode_errors;
 };
 
 /* Pids are cluster-shaped: node * PID_NODE_STRIDE + a per-node sequence, so

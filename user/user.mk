@@ -11,8 +11,10 @@ USER_LDFLAGS := $(USER_ARCH) --specs=picolibc.specs -nostartfiles -T user/user.l
 	-Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
 
 USER_NAMES   := sh args echo ps kill sleep uptime true false exitcode mem burn memtouch \
-	fault badptr fpu spawnmany failalloc limits bench ping netstat udpecho rawecho disktool
-USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o $(BUILD)/user/obj/lib_inet.o
+	fault badptr fpu spawnmany failalloc limits bench ping netstat udpecho rawecho disktool \
+	echod ipcping rpcstat calcd calc ipctest storetest
+USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o $(BUILD)/user/obj/lib_inet.o \
+	$(BUILD)/user/obj/ipc.o
 # badelf: a copy of `true` with a corrupted header, so that spawning it must
 # fail cleanly in the kernel's ELF loader.
 USER_PROGS   := $(addprefix $(BUILD)/user/,$(USER_NAMES)) $(BUILD)/user/badelf
@@ -35,6 +37,12 @@ $(BUILD)/user/obj/%.o: user/%.S
 
 $(BUILD)/user/%: $(BUILD)/user/obj/%.o $(USER_LIBOBJS) user/user.ld
 	$(CC) $(USER_LDFLAGS) -o $@ $< $(USER_LIBOBJS)
+
+# storetest also links the log store (lib/ code shared with host tests).
+STORETEST_LIBS := $(BUILD)/user/obj/lib_logstore.o $(BUILD)/user/obj/lib_logstore_io.o \
+	$(BUILD)/user/obj/lib_crc32c.o
+$(BUILD)/user/storetest: $(BUILD)/user/obj/storetest.o $(USER_LIBOBJS) $(STORETEST_LIBS) user/user.ld
+	$(CC) $(USER_LDFLAGS) -o $@ $< $(USER_LIBOBJS) $(STORETEST_LIBS)
 
 # e_phoff (bytes 32..39) is set to 0xffffffff: far past the end of the file.
 $(BUILD)/user/badelf: $(BUILD)/user/true

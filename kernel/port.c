@@ -1,0 +1,360 @@
+/* kernel/port.c: ports, local delivery, reply tokens, and the per-node
+ * registry behind the bootstrap port. Remote delivery is net/rpc.c, which
+ * calls port_deliver() and port_reply() here on the receiving node. */
+#include "kernel/port.h"
+#include "kernel/kernel.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/timer.h"
+#include "net/rpc.h"
+
+struct port {
+    int used;
+    uint64_t check;
+    int owner_pid;                       /* 0: owned by the kernel */
+    void (*kernel_handler)(struct msg *m); /* kernel ports: runs at delivery */
+    struct msg *head, *tail;
+    uint32_t count;
+    uint64_t bytes;
+};
+
+enum { CALL_IDLE = 0, CALL_WAITING, CALL_DONE };
+
+/* One outstanding call per process, indexed by its slot. */
+struct caller {
+    uint64_t token;
+    int state;
+    int error;
+    int server_pid; /* who received the request, once someone has */
+    struct msg *reply;
+};
+
+static struct port ports[PORTS_MAX]; /* slot 0 is never used */
+static void registry_proc_exit(int pid);
+static struct caller callers[NPROC];
+
+static uint64_t port_a(uint32_t index) { return (uint64_t)kernel_node_id << 32 | index; }
+
+/* The local port named by id, or NULL: the node, slot and check must match. */
+static struct port *lookup(const struct port_id *id)
+{
+    if (PORT_NODE(*id) != kernel_node_id)
+        return 0;
+    uint64_t index = id->a & 0xffffffffu;
+    if (index == 0 || index >= PORTS_MAX || !ports[index].used || ports[index].check != id->b)
+        return 0;
+    return &ports[index];
+}
+
+void port_init(void) {}
+
+int port_create(struct proc *p, struct port_id *out)
+{
+    if (p) {
+        int owned = 0;
+        for (int i = 1; i < PORTS_MAX; i++)
+            owned += ports[i].used && ports[i].owner_pid == p->pid;
+        if (owned >= PORTS_PER_PROC)
+            return -EMFILE;
+    }
+    for (uint32_t i = 1; i < PORTS_MAX; i++) {
+        if (ports[i].used)
+            continue;
+        struct port *pt = &ports[i];
+        *pt = (struct port){.used = 1, .owner_pid = p ? p->pid : 0};
+        do
+            pt->check = kernel_random();
+        while (pt->check == 0);
+        out->a = port_a(i);
+        out->b = pt->check;
+        return 0;
+    }
+    return -EMFILE;
+}
+
+uint64_t port_token_make(int kind, uint32_t index)
+{
+    return (kernel_random() << 16) | (uint64_t)kind << 15 | (index & 0x7fff);
+}
+int port_token_kind(uint64_t token) { return (int)(token >> 15) & 1; }
+uint32_t port_token_index(uint64_t token) { return token & 0x7fff; }
+
+/* Fail the local caller behind token with error. */
+static void fail_caller(uint64_t token, int error)
+{
+    if (port_token_kind(token) == TOKEN_KIND_REMOTE) {
+        rpc_fail_request(token, error);
+        return;
+    }
+    uint32_t i = port_token_index(token);
+    if (i < NPROC && callers[i].token == token && callers[i].state == CALL_WAITING) {
+        callers[i].state = CALL_DONE;
+        callers[i].error = error;
+        proc_wakeup(&callers[i]);
+    }
+}
+
+static void drain(struct port *pt, int error)
+{
+    while (pt->head) {
+        struct msg *m = pt->head;
+        pt->head = m->next;
+        if (m->reply_token)
+            fail_caller(m->reply_token, error);
+        msg_free(m);
+    }
+    pt->tail = 0;
+    pt->count = 0;
+    pt->bytes = 0;
+}
+
+int port_close(struct proc *p, const struct port_id *id)
+{
+    struct port *pt = lookup(id);
+    if (!pt)
+        return -ENOENT;
+    if (!p || pt->owner_pid != p->pid)
+        return -EPERM;
+    drain(pt, -ECONNREFUSED);
+    pt->used = 0;
+    proc_wakeup(pt);
+    return 0;
+}
+
+void port_proc_exit(struct proc *p)
+{
+    for (int i = 1; i < PORTS_MAX; i++) {
+        if (ports[i].used && ports[i].owner_pid == p->pid) {
+            drain(&ports[i], -ECONNREFUSED);
+            ports[i].used = 0;
+        }
+    }
+    for (int i = 0; i < proc_slots; i++) {
+        struct caller *c = &callers[i];
+        if (c->state == CALL_WAITING && c->server_pid == p->pid)
+            fail_caller(c->token, -ECONNRESET); /* it took the request and died */
+    }
+    rpc_server_exited(p->pid);
+    registry_proc_exit(p->pid);
+    struct caller *mine = &callers[p->slot];
+    msg_free(mine->reply);
+    *mine = (struct caller){0};
+}
+
+int port_deliver(const struct port_id *dst, struct msg *m)
+{
+    struct port *pt = lookup(dst);
+    if (!pt)
+        return -ECONNREFUSED;
+    if (pt->kernel_handler) {
+        pt->kernel_handler(m);
+        return 0;
+    }
+    if (pt->count >= PORT_QUEUE_MSGS || pt->bytes + m->len > PORT_QUEUE_BYTES)
+        return -EAGAIN;
+    m->next = 0;
+    if (pt->tail)
+        pt->tail->next = m;
+    else
+        pt->head = m;
+    pt->tail = m;
+    pt->count++;
+    pt->bytes += m->len;
+    proc_wakeup(pt);
+    return 0;
+}
+
+int port_receive(struct proc *p, const struct port_id *id, uint64_t cap, uint64_t timeout_ns,
+                 struct msg **out, uint64_t *len_out)
+{
+    uint64_t deadline = timeout_ns == TIMEOUT_NEVER ? 0 : timer_now_ns() + timeout_ns;
+    for (;;) {
+        struct port *pt = lookup(id);
+        if (!pt)
+            return -ENOENT;
+        if (pt->owner_pid != p->pid)
+            return -EPERM;
+        if (pt->head) {
+            struct msg *m = pt->head;
+            *len_out = m->len;
+            if (m->len > cap)
+                return -EMSGSIZE;
+            pt->head = m->next;
+            if (!pt->head)
+                pt->tail = 0;
+            pt->count--;
+            pt->bytes -= m->len;
+            if (m->reply_token) {
+                if (port_token_kind(m->reply_token) == TOKEN_KIND_LOCAL) {
+                    struct caller *c = &callers[port_token_index(m->reply_token)];
+                    if (c->token == m->reply_token)
+                        c->server_pid = p->pid;
+                } else {
+                    rpc_request_taken(m->reply_token, p->pid);
+                }
+            }
+            *out = m;
+            return 0;
+        }
+        if (timeout_ns == 0)
+            return -EAGAIN;
+        if (deadline && timer_now_ns() >= deadline)
+            return -ETIMEDOUT;
+        if (proc_sleep(pt, deadline))
+            return -EINTR;
+    }
+}
+
+int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
+                    uint64_t timeout_ns, struct msg **reply)
+{
+    struct caller *c = &callers[p->slot];
+    *c = (struct caller){.token = port_token_make(TOKEN_KIND_LOCAL, (uint32_t)p->slot),
+                         .state = CALL_WAITING};
+    m->reply_token = c->token;
+    int rv = port_deliver(dst, m);
+    if (rv) {
+        msg_free(m);
+        c->token = 0;
+        c->state = CALL_IDLE;
+        return rv;
+    }
+    uint64_t deadline = timeout_ns == TIMEOUT_NEVER ? 0 : timer_now_ns() + timeout_ns;
+    while (c->state == CALL_WAITING) {
+        if (deadline && timer_now_ns() >= deadline) {
+            rv = -ETIMEDOUT;
+            break;
+        }
+        if (proc_sleep(c, deadline)) {
+            rv = -EINTR;
+            break;
+        }
+    }
+    if (c->state == CALL_DONE) {
+        rv = c->error;
+        *reply = c->reply;
+    }
+    *c = (struct caller){0}; /* a late reply finds no caller: -ENOENT */
+    return rv;
+}
+
+int port_reply(uint64_t token, struct msg *m)
+{
+    if (port_token_kind(token) == TOKEN_KIND_REMOTE)
+        return rpc_reply(token, m);
+    uint32_t i = port_token_index(token);
+    if (token == 0 || i >= NPROC || callers[i].token != token ||
+        callers[i].state != CALL_WAITING) {
+        msg_free(m);
+        return -ENOENT;
+    }
+    callers[i].reply = m;
+    callers[i].error = 0;
+    callers[i].state = CALL_DONE;
+    proc_wakeup(&callers[i]);
+    return 0;
+}
+
+/* ---- the registry ------------------------------------------------------ */
+
+#define REGISTRY_ENTRIES 32
+
+static struct {
+    char name[REGISTRY_NAME_MAX];
+    struct port_id port;
+    int owner_pid; /* binder on this node; its exit unbinds (0: remote binder) */
+} registry[REGISTRY_ENTRIES];
+static struct port_id registry_id;
+
+
+/* Index of the first NUL in s[0..n), or -1. */
+static int nul_index(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i] == 0)
+            return i;
+    return -1;
+}
+
+static int registry_find(const char *name)
+{
+    for (int i = 0; i < REGISTRY_ENTRIES; i++)
+        if (registry[i].name[0] && strcmp(registry[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static int registry_do(const struct registry_req *rq, int sender_pid, int sender_node,
+                       struct registry_rep *rp)
+{
+    if (rq->name[0] == 0 || nul_index(rq->name, REGISTRY_NAME_MAX) < 0)
+        return -EINVAL;
+    int i = registry_find(rq->name);
+    switch (rq->op) {
+    case REGISTRY_LOOKUP:
+        if (i < 0)
+            return -ENOENT;
+        rp->port = registry[i].port;
+        return 0;
+    case REGISTRY_BIND:
+        if (i >= 0)
+            return -EEXIST;
+        for (i = 0; i < REGISTRY_ENTRIES && registry[i].name[0]; i++)
+            ;
+        if (i == REGISTRY_ENTRIES)
+            return -ENOSPC;
+        strlcpy(registry[i].name, rq->name, REGISTRY_NAME_MAX);
+        registry[i].port = rq->port;
+        registry[i].owner_pid = (uint64_t)sender_node == kernel_node_id ? sender_pid : 0;
+        return 0;
+    case REGISTRY_UNBIND:
+        if (i < 0)
+            return -ENOENT;
+        registry[i].name[0] = 0;
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* Runs at delivery, in the sender's context or the network's. */
+static void registry_handle(struct msg *m)
+{
+    struct registry_req rq;
+    struct registry_rep rp = {0};
+    uint64_t token = m->reply_token;
+    if (m->len != sizeof rq) {
+        rp.status = -EBADMSG;
+    } else {
+        msg_read(m, 0, &rq, sizeof rq);
+        rp.status = registry_do(&rq, m->sender_pid, m->sender_node, &rp);
+    }
+    msg_free(m);
+    if (!token)
+        return; /* a one-way send gets no answer */
+    struct msg *r = msg_alloc(sizeof rp);
+    if (!r) {
+        fail_caller(token, -ENOMEM);
+        return;
+    }
+    msg_write(r, 0, &rp, sizeof rp);
+    r->sender_pid = 0;
+    r->sender_node = (int32_t)kernel_node_id;
+    port_reply(token, r);
+}
+
+void registry_init(void)
+{
+    if (port_create(0, &registry_id) != 0)
+        panic("registry: no port");
+    ports[registry_id.a & 0xffffffffu].kernel_handler = registry_handle;
+}
+
+void registry_port(struct port_id *out) { *out = registry_id; }
+
+static void registry_proc_exit(int pid)
+{
+    for (int i = 0; i < REGISTRY_ENTRIES; i++)
+        if (registry[i].name[0] && registry[i].owner_pid == pid)
+            registry[i].name[0] = 0;
+}

@@ -1,0 +1,172 @@
+/* kernel/sys_ipc.c: the port system calls. Each copies its argument block
+ * in, checks every pointer and length, and only then acts. A destination on
+ * another node goes through net/rpc.c; nothing else changes for the caller. */
+#include "kernel/kernel.h"
+#include "kernel/msg.h"
+#include "kernel/port.h"
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
+#include "net/net.h"
+#include "net/rpc.h"
+
+#define REMOTE_DEFAULT_TIMEOUT (10ULL * 1000000000ULL) /* sends have no timeout argument */
+
+static int is_zero_port(const struct port_id *id) { return id->a == 0 && id->b == 0; }
+
+/* A message holding user bytes [buf, buf+len), stamped with the sender. */
+static int msg_from_user(struct proc *p, uint64_t buf, uint64_t len,
+                         const struct port_id *carry, struct msg **out)
+{
+    if (len > MSG_MAX)
+        return -EMSGSIZE;
+    if (vm_check_user(&p->as, buf, len, 0))
+        return -EFAULT;
+    struct msg *m = msg_alloc((uint32_t)len);
+    if (!m)
+        return -ENOBUFS;
+    if (msg_copyin_user(m, 0, &p->as, buf, (uint32_t)len)) {
+        msg_free(m);
+        return -EFAULT;
+    }
+    m->sender_pid = p->pid;
+    m->sender_node = (int32_t)kernel_node_id;
+    m->carried = carry ? *carry : (struct port_id){0, 0};
+    m->reply_token = 0;
+    *out = m;
+    return 0;
+}
+
+SYSCALL(port_create)
+{
+    if (vm_check_user(&p->as, args[0], sizeof(struct port_id), 1))
+        return -EFAULT;
+    struct port_id id;
+    int rv = port_create(p, &id);
+    if (rv)
+        return rv;
+    return vm_copyout(&p->as, args[0], &id, sizeof id);
+}
+
+SYSCALL(port_close)
+{
+    struct port_id id;
+    if (vm_copyin(&p->as, &id, args[0], sizeof id))
+        return -EFAULT;
+    return port_close(p, &id);
+}
+
+SYSCALL(send)
+{
+    struct send_args a;
+    if (vm_copyin(&p->as, &a, args[0], sizeof a))
+        return -EFAULT;
+    if (is_zero_port(&a.dst))
+        return -EINVAL;
+    struct msg *m;
+    int rv = msg_from_user(p, (uint64_t)a.buf, a.len, &a.carry, &m);
+    if (rv)
+        return rv;
+    if (PORT_NODE(a.dst) != kernel_node_id)
+        return rpc_send(&a.dst, m, REMOTE_DEFAULT_TIMEOUT);
+    rv = port_deliver(&a.dst, m);
+    if (rv)
+        msg_free(m);
+    return rv;
+}
+
+SYSCALL(recv)
+{
+    struct recv_args a;
+    if (vm_copyin(&p->as, &a, args[0], sizeof a))
+        return -EFAULT;
+    if (a.cap > MSG_MAX)
+        a.cap = MSG_MAX;
+    if (vm_check_user(&p->as, (uint64_t)a.buf, a.cap, 1) ||
+        (a.info && vm_check_user(&p->as, (uint64_t)a.info, sizeof(struct msg_info), 1)))
+        return -EFAULT;
+    struct msg *m = 0;
+    uint64_t len = 0;
+    int rv = port_receive(p, &a.port, a.cap, a.timeout_ns, &m, &len);
+    if (rv == -EMSGSIZE && a.info) {
+        struct msg_info info = {.len = len};
+        vm_copyout(&p->as, (uint64_t)a.info, &info, sizeof info);
+    }
+    if (rv)
+        return rv;
+    /* Both ranges were checked above, so neither copy can fail now. */
+    msg_copyout_user(m, &p->as, (uint64_t)a.buf);
+    if (a.info) {
+        struct msg_info info = {.len = m->len, .sender_pid = m->sender_pid,
+                                .sender_node = m->sender_node, .carried = m->carried,
+                                .reply_token = m->reply_token};
+        vm_copyout(&p->as, (uint64_t)a.info, &info, sizeof info);
+    }
+    rv = (int)m->len;
+    msg_free(m);
+    return rv;
+}
+
+SYSCALL(call)
+{
+    struct call_args a;
+    if (vm_copyin(&p->as, &a, args[0], sizeof a))
+        return -EFAULT;
+    if (is_zero_port(&a.dst) || a.timeout_ns == 0)
+        return -EINVAL;
+    if (a.rcap > MSG_MAX)
+        a.rcap = MSG_MAX;
+    if (vm_check_user(&p->as, (uint64_t)a.rbuf, a.rcap, 1))
+        return -EFAULT;
+    struct msg *m, *reply = 0;
+    int rv = msg_from_user(p, (uint64_t)a.buf, a.len, &a.carry, &m);
+    if (rv)
+        return rv;
+    if (PORT_NODE(a.dst) != kernel_node_id)
+        rv = rpc_call(&a.dst, m, a.timeout_ns, &reply);
+    else
+        rv = port_call_local(p, &a.dst, m, a.timeout_ns, &reply);
+    if (rv)
+        return rv;
+    if (reply->len > a.rcap) {
+        msg_free(reply);
+        return -EMSGSIZE;
+    }
+    msg_copyout_user(reply, &p->as, (uint64_t)a.rbuf); /* checked above */
+    rv = (int)reply->len;
+    msg_free(reply);
+    return rv;
+}
+
+SYSCALL(reply)
+{
+    if (args[0] == 0)
+        return -EINVAL;
+    struct msg *m;
+    int rv = msg_from_user(p, args[1], args[2], 0, &m);
+    if (rv)
+        return rv;
+    return port_reply(args[0], m);
+}
+
+SYSCALL(bootstrap)
+{
+    uint64_t node = args[0];
+    if (vm_check_user(&p->as, args[1], sizeof(struct port_id), 1))
+        return -EFAULT;
+    if (node == 0 || node > 65534)
+        return -EINVAL;
+    struct port_id id;
+    if (node == kernel_node_id) {
+        registry_port(&id);
+    } else {
+        int rv = rpc_bootstrap((uint32_t)node, &id, REMOTE_DEFAULT_TIMEOUT);
+        if (rv)
+            return rv;
+    }
+    return vm_copyout(&p->as, args[1], &id, sizeof id);
+}
+
+SYSCALL(rpcstat)
+{
+    return vm_copyout(&p->as, args[0], &rpc_stats, sizeof rpc_stats);
+}

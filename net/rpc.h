@@ -1,0 +1,33 @@
+/* net/rpc.h: the kernel RPC transport: messages to ports on other nodes,
+ * over UDP, authenticated (keyed BLAKE2s, lib/rpcwire.c), at most once,
+ * fragmented, retransmitted with backoff, and failing with a clear error
+ * when the peer does not answer. See docs/ipc.md for the protocol. */
+#ifndef NET_RPC_H
+#define NET_RPC_H
+
+#include <stdint.h>
+#include "kernel/msg.h"
+#include "lib/syscall_abi.h"
+
+#define RPC_UDP_PORT 4100
+
+extern struct rpc_stats rpc_stats;
+
+/* Start the transport (after net_init): key from bootargs key=HEX64. */
+void rpc_init(void);
+/* One-way message to a port on another node; returns once it is queued
+ * there: 0, -ECONNREFUSED, -EAGAIN (queue full), -ETIMEDOUT, -EHOSTDOWN,
+ * -EINTR. Takes m. */
+int rpc_send(const struct port_id *dst, struct msg *m, uint64_t timeout_ns);
+/* Call a port on another node and wait for its reply (*reply). Takes m. */
+int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply);
+/* The registry port of another node. */
+int rpc_bootstrap(uint32_t node, struct port_id *out, uint64_t timeout_ns);
+
+/* Hooks from kernel/port.c for requests that came from other nodes. */
+int rpc_reply(uint64_t token, struct msg *m);
+void rpc_fail_request(uint64_t token, int error);
+void rpc_request_taken(uint64_t token, int server_pid);
+void rpc_server_exited(int pid);
+
+#endif

@@ -1,0 +1,86 @@
+/* user/calcd.c: the calculator demo service, registered as "calc" in its
+ * node's registry: `add` answers a + b; the streaming sum keeps a running
+ * total per client (node, pid) fed by one-way messages, returned by a final
+ * call. Runs until killed. */
+#include <stdio.h>
+
+#include "user/calc.h"
+#include "user/ipc.h"
+#include "user/ulib.h"
+
+#define STREAMS 16
+
+static struct {
+    int used, node, pid;
+    int64_t sum;
+} streams[STREAMS];
+
+static int64_t *stream_of(int node, int pid)
+{
+    int free_slot = -1;
+    for (int i = 0; i < STREAMS; i++) {
+        if (streams[i].used && streams[i].node == node && streams[i].pid == pid)
+            return &streams[i].sum;
+        if (!streams[i].used && free_slot < 0)
+            free_slot = i;
+    }
+    if (free_slot < 0)
+        return 0;
+    streams[free_slot].used = 1;
+    streams[free_slot].node = node;
+    streams[free_slot].pid = pid;
+    streams[free_slot].sum = 0;
+    return &streams[free_slot].sum;
+}
+
+static void end_stream(int node, int pid)
+{
+    for (int i = 0; i < STREAMS; i++)
+        if (streams[i].used && streams[i].node == node && streams[i].pid == pid)
+            streams[i].used = 0;
+}
+
+int main(void)
+{
+    struct port_id port;
+    int rv = ipc_port_create(&port);
+    if (rv == 0)
+        rv = ipc_register("calc", &port);
+    if (rv < 0) {
+        printf("calcd: cannot register: %s\n", err_str(rv));
+        return 1;
+    }
+    printf("calcd: serving \"calc\" on node %d\n", sys_nodeid());
+    for (;;) {
+        struct calc_req rq;
+        struct msg_info info;
+        long n = ipc_recv(&port, &rq, sizeof rq, &info, TIMEOUT_NEVER);
+        if (n == -EMSGSIZE) { /* not ours: take it and drop it */
+            static uint8_t junk[MSG_MAX];
+            ipc_recv(&port, junk, sizeof junk, &info, 0);
+            n = -EBADMSG;
+        } else if (n >= 0 && n != sizeof rq) {
+            n = -EBADMSG;
+        }
+        struct calc_rep rp = {0};
+        if (n < 0) {
+            rp.status = (int32_t)n;
+        } else if (rq.op == CALC_ADD) {
+            rp.value = rq.a + rq.b;
+        } else if (rq.op == CALC_SUM_ADD || rq.op == CALC_SUM_END) {
+            int64_t *sum = stream_of(info.sender_node, info.sender_pid);
+            if (!sum) {
+                rp.status = -ENOSPC;
+            } else if (rq.op == CALC_SUM_ADD) {
+                *sum += rq.a;
+            } else {
+                rp.value = *sum;
+                end_stream(info.sender_node, info.sender_pid);
+            }
+        } else {
+            rp.status = -EINVAL;
+        }
+        if (info.reply_token)
+            ipc_reply(info.reply_token, &rp, sizeof rp);
+    }
+}

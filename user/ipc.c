@@ -1,0 +1,74 @@
+/* user/ipc.c: thin wrappers over the port system calls, and the registry
+ * protocol (struct registry_req / registry_rep in lib/syscall_abi.h). */
+#include <string.h>
+
+#include "user/ipc.h"
+#include "user/ulib.h"
+
+int ipc_port_create(struct port_id *out) { return (int)syscall1(SYS_PORT_CREATE, out); }
+int ipc_port_close(const struct port_id *port) { return (int)syscall1(SYS_PORT_CLOSE, port); }
+
+int ipc_send(const struct port_id *dst, const void *buf, size_t len, const struct port_id *carry)
+{
+    struct send_args a = {.dst = *dst, .buf = buf, .len = len};
+    if (carry)
+        a.carry = *carry;
+    return (int)syscall1(SYS_SEND, &a);
+}
+
+long ipc_recv(const struct port_id *port, void *buf, size_t cap, struct msg_info *info,
+              uint64_t timeout_ns)
+{
+    struct recv_args a = {.port = *port, .buf = buf, .cap = cap, .info = info,
+                          .timeout_ns = timeout_ns};
+    return syscall1(SYS_RECV, &a);
+}
+
+long ipc_call(const struct port_id *dst, const void *buf, size_t len, void *rbuf, size_t rcap,
+              uint64_t timeout_ns)
+{
+    struct call_args a = {.dst = *dst, .buf = buf, .len = len, .rbuf = rbuf, .rcap = rcap,
+                          .timeout_ns = timeout_ns};
+    return syscall1(SYS_CALL, &a);
+}
+
+int ipc_reply(uint64_t token, const void *buf, size_t len)
+{
+    return (int)syscall3(SYS_REPLY, token, buf, len);
+}
+
+static int registry_call(int node, uint32_t op, const char *name, const struct port_id *port,
+                         struct port_id *out)
+{
+    if (strlen(name) >= REGISTRY_NAME_MAX)
+        return -ENAMETOOLONG;
+    struct port_id reg;
+    int rv = (int)syscall2(SYS_BOOTSTRAP, node ? node : sys_nodeid(), &reg);
+    if (rv < 0)
+        return rv;
+    struct registry_req rq = {.op = op};
+    strcpy(rq.name, name);
+    if (port)
+        rq.port = *port;
+    struct registry_rep rp;
+    long n = ipc_call(&reg, &rq, sizeof rq, &rp, sizeof rp, 5 * IPC_SECOND);
+    if (n < 0)
+        return (int)n;
+    if (n != sizeof rp)
+        return -EPROTO;
+    if (rp.status == 0 && out)
+        *out = rp.port;
+    return rp.status;
+}
+
+int ipc_register(const char *name, const struct port_id *port)
+{
+    return registry_call(0, REGISTRY_BIND, name, port, 0);
+}
+
+int ipc_unregister(const char *name) { return registry_call(0, REGISTRY_UNBIND, name, 0, 0); }
+
+int ipc_lookup(int node, const char *name, struct port_id *out)
+{
+    return registry_call(node, REGISTRY_LOOKUP, name, 0, out);
+}

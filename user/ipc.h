@@ -1,0 +1,31 @@
+/* user/ipc.h: ports and messages for user programs (docs/ipc.md). The same
+ * calls reach a port on this node or any other; only latency differs. */
+#ifndef USER_IPC_H
+#define USER_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/syscall_abi.h"
+
+int ipc_port_create(struct port_id *out);
+int ipc_port_close(const struct port_id *port);
+/* One-way message; carry may be NULL. 0 or -errno. */
+int ipc_send(const struct port_id *dst, const void *buf, size_t len, const struct port_id *carry);
+/* Next message of port (created by the caller): its length or -errno.
+ * info may be NULL. timeout_ns: 0 = poll, TIMEOUT_NEVER = wait forever. */
+long ipc_recv(const struct port_id *port, void *buf, size_t cap, struct msg_info *info,
+              uint64_t timeout_ns);
+/* Send and wait for the reply: reply length or -errno. */
+long ipc_call(const struct port_id *dst, const void *buf, size_t len, void *rbuf, size_t rcap,
+              uint64_t timeout_ns);
+int ipc_reply(uint64_t token, const void *buf, size_t len);
+
+/* The registry of `node` (0: this node) behind the bootstrap port. */
+int ipc_register(const char *name, const struct port_id *port);
+int ipc_unregister(const char *name);
+int ipc_lookup(int node, const char *name, struct port_id *out);
+
+#define IPC_SECOND 1000000000ULL
+
+#endif

@@ -1,0 +1,150 @@
+/* user/storetest.c: the log store (lib/logstore.c) on a node's real disk,
+ * run as a boot service (services=storetest:append:N or storetest:verify),
+ * since only services may use the disk.
+ *   append N   open the store (formatting a blank disk), then append records
+ *              "rec K" to log 0 in groups of 8, one commit each, printing
+ *              `storetest: acked K` once record K is durable
+ *   verify     open the store (recovery), check every record is "rec K" for
+ *              K = 1..last in order; print `storetest: verified LAST` or the
+ *              reason it cannot
+ * The QEMU kill test (tests/cluster) kills the node during `append` and
+ * checks `verify` finds every acknowledged record. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/logstore.h"
+#include "user/ulib.h"
+
+static int disk_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
+{
+    (void)ctx;
+    for (uint32_t done = 0; done < count;) {
+        uint32_t n = count - done > DISK_MAX_SECTORS ? DISK_MAX_SECTORS : count - done;
+        if (syscall3(SYS_DISK_READ, sector + done, (char *)buf + (size_t)done * DISK_SECTOR, n))
+            return -EIO;
+        done += n;
+    }
+    return 0;
+}
+
+static int disk_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
+{
+    (void)ctx;
+    for (uint32_t done = 0; done < count;) {
+        uint32_t n = count - done > DISK_MAX_SECTORS ? DISK_MAX_SECTORS : count - done;
+        if (syscall3(SYS_DISK_WRITE, sector + done,
+                     (const char *)buf + (size_t)done * DISK_SECTOR, n))
+            return -EIO;
+        done += n;
+    }
+    return 0;
+}
+
+static int disk_flush(void *ctx)
+{
+    (void)ctx;
+    return syscall0(SYS_DISK_FLUSH) ? -EIO : 0;
+}
+
+static struct blockdev dev = {.read = disk_read, .write = disk_write, .flush = disk_flush};
+static struct logstore ls;
+
+static int open_store(int format_if_blank)
+{
+    struct disk_info di;
+    long rv = syscall1(SYS_DISK_INFO, &di);
+    if (rv < 0) {
+        printf("storetest: no disk: %s\n", err_str(rv));
+        return -1;
+    }
+    dev.sector_size = di.sector_size;
+    dev.nsectors = di.sectors;
+    size_t work_len = logstore_work_min(LOGSTORE_DEFAULT_BATCH, 2) * 4;
+    void *work = malloc(work_len);
+    if (!work) {
+        printf("storetest: out of memory\n");
+        return -1;
+    }
+    rv = logstore_open(&ls, &dev, work, work_len);
+    if (rv == -EBADMSG && format_if_blank && ls.error_log == LOGSTORE_NO_LOG) {
+        /* No valid superblock: a fresh disk (the append test starts there). */
+        uint8_t first[DISK_SECTOR];
+        int blank = disk_read(0, 0, first, 1) == 0;
+        for (int i = 0; blank && i < DISK_SECTOR; i++)
+            blank = first[i] == 0;
+        if (blank) {
+            printf("storetest: blank disk, formatting\n");
+            rv = logstore_format(&dev, (uint32_t)sys_nodeid(), 2, 0);
+            if (rv == 0)
+                rv = logstore_open(&ls, &dev, work, work_len);
+        }
+    }
+    if (rv < 0) {
+        printf("storetest: cannot open the store: %s: %s\n", err_str(rv), ls.error_msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int append(long n)
+{
+    if (open_store(1))
+        return 1;
+    uint64_t k = logstore_last(&ls, 0) + 1; /* carry on after what is there */
+    char rec[32];
+    for (long done = 0; done < n;) {
+        for (int g = 0; g < 8 && done < n; g++, done++, k++) {
+            int len = snprintf(rec, sizeof rec, "rec %lu", (unsigned long)k);
+            uint64_t index;
+            int rv = logstore_append(&ls, 0, rec, (uint32_t)len, &index);
+            if (rv < 0 || index != k) {
+                printf("storetest: append %lu: %s (index %lu)\n", (unsigned long)k, err_str(rv),
+                       (unsigned long)index);
+                return 1;
+            }
+        }
+        int rv = logstore_commit(&ls);
+        if (rv < 0) {
+            printf("storetest: commit: %s\n", err_str(rv));
+            return 1;
+        }
+        printf("storetest: acked %lu\n", (unsigned long)(k - 1));
+    }
+    return 0;
+}
+
+static int verify(void)
+{
+    if (open_store(0))
+        return 1;
+    uint64_t first = logstore_first(&ls, 0), last = logstore_last(&ls, 0);
+    char rec[64], want[32];
+    for (uint64_t k = first; k <= last; k++) {
+        uint32_t len;
+        int rv = logstore_read(&ls, 0, k, rec, sizeof rec - 1, &len);
+        if (rv < 0) {
+            printf("storetest: record %lu: %s\n", (unsigned long)k, err_str(rv));
+            return 1;
+        }
+        rec[len] = 0;
+        snprintf(want, sizeof want, "rec %lu", (unsigned long)k);
+        if (strcmp(rec, want) != 0) {
+            printf("storetest: record %lu is \"%s\"\n", (unsigned long)k, rec);
+            return 1;
+        }
+    }
+    printf("storetest: verified %lu\n", (unsigned long)last);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    long n;
+    if (argc == 3 && strcmp(argv[1], "append") == 0 && parse_long(argv[2], &n) == 0 && n > 0)
+        return append(n);
+    if (argc == 2 && strcmp(argv[1], "verify") == 0)
+        return verify();
+    fprintf(stderr, "usage: storetest append N | storetest verify (as a boot service)\n");
+    return 2;
+}
