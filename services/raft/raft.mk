@@ -20,7 +20,7 @@ RAFT_O2_OBJS   := $(patsubst %.c,$(BUILD)/host/raft-o2/%.o,$(RAFT_SRCS) $(RAFT_S
 RAFT_RV_OBJS   := $(patsubst services/raft/%.c,$(BUILD)/raft-rv/%.o,$(RAFT_SRCS))
 
 RAFT_BINS := $(BUILD)/host/raft_sim $(BUILD)/host/raft_sim_fast $(BUILD)/host/raft_lin_test \
-	$(BUILD)/host/raft_codec_test $(BUILD)/raft-rv/raft_core.a
+	$(BUILD)/host/raft_codec_test $(BUILD)/host/raft_api_test $(BUILD)/raft-rv/raft_core.a
 FUZZ_BINS += $(BUILD)/fuzz/raft_decode
 
 .PHONY: raft-bench raft-freestanding soak mutants
@@ -43,9 +43,15 @@ $(BUILD)/host/raft_lin_test: tests/sim/lin_test.c tests/sim/lin.c tests/sim/lin.
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) tests/sim/lin_test.c tests/sim/lin.c -o $@
 
-$(BUILD)/host/raft_codec_test: tests/sim/codec_test.c $(RAFT_SRCS) services/raft/raft.h
+$(BUILD)/host/raft_codec_test: tests/sim/codec_test.c $(RAFT_SRCS) services/raft/raft.h \
+		services/raft/internal.h
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) tests/sim/codec_test.c $(RAFT_SRCS) -o $@
+
+$(BUILD)/host/raft_api_test: tests/sim/api_test.c $(RAFT_SRCS) services/raft/raft.h \
+		services/raft/internal.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) tests/sim/api_test.c $(RAFT_SRCS) -o $@
 
 $(BUILD)/host/raft_bench: tests/sim/bench.c $(filter-out %/scenarios.o,$(RAFT_O2_OBJS))
 	$(HOST_CC) $(RAFT_O2FLAGS) $^ -o $@

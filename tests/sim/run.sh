@@ -4,6 +4,7 @@
 # Runs, printing one PASS/FAIL line per test:
 #   - the linearizability checker's own tests (raft_lin_test),
 #   - the wire codec and input-check tests (raft_codec_test),
+#   - the core's API contracts (raft_api_test),
 #   - raft_freestanding: the core cross-compiled for the guest references no
 #     allocator, clock, randomness or stdio symbol,
 #   - every simulator scenario over many seeds with the -O2 build
@@ -72,6 +73,7 @@ fi
 
 relay "" $B/raft_lin_test "$FILTER"
 relay "" $B/raft_codec_test "$FILTER"
+relay "" $B/raft_api_test "$FILTER"
 if [[ raft_freestanding == *"$FILTER"* ]]; then
     if freestanding; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 fi
