@@ -35,6 +35,7 @@ include user/user.mk
 include kernel/kernel.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
+include tests/storage/storage.mk
 # The Raft core's fragment (optional while it is being built: without it the
 # raft-sim test part fails, loudly, instead of the whole build).
 -include services/raft/raft.mk
@@ -46,7 +47,8 @@ deps:
 	@bash tools/deps.sh
 
 # Every host-side binary that `make test` runs.
-host-bins: $(UNIT_BIN) $(FUZZ_BINS) $(RAFT_BINS) $(NETSWITCH_BIN) $(NETSWITCH_ASAN_BIN)
+host-bins: $(UNIT_BIN) $(FUZZ_BINS) $(RAFT_BINS) $(NETSWITCH_BIN) $(NETSWITCH_ASAN_BIN) \
+	$(STORAGE_BIN)
 
 # The test parts, in order; tests/run_parts.py times each, sums the results and
 # prints the final `N passed, N failed`. T=NAME runs only tests matching NAME.

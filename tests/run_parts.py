@@ -21,6 +21,7 @@ PARTS = [
     ("unit", ["build/host/unit_tests"], 300),
     ("fuzz", ["bash", "tests/fuzz/run.sh", "short"], 300),
     ("raft-sim", ["bash", "tests/sim/run.sh"], 400),
+    ("storage", ["bash", "tests/storage/run.sh"], 300),
     ("netswitch", ["bash", "tests/netswitch/run.sh"], 300),
     ("cluster", [sys.executable, "tests/cluster/run.py"], 1200),
     ("net", [sys.executable, "tests/net/run.py"], 600),
