@@ -186,6 +186,11 @@ void simdisk_reboot(struct simdisk *d, uint64_t seed, int model)
         for (uint32_t i = 0; i < d->npend; i++)
             memcpy(d->durable + d->pend[i].sector * SEC, d->pend[i].data,
                    (size_t)d->pend[i].count * SEC);
+    } else if (model == SIM_CRASH_MASK) {
+        for (uint32_t i = 0; i < d->npend && i < 64; i++)
+            if (seed >> i & 1)
+                memcpy(d->durable + d->pend[i].sector * SEC, d->pend[i].data,
+                       (size_t)d->pend[i].count * SEC);
     } else if (model == SIM_CRASH_RANDOM && d->npend) {
         /* A random order (Fisher-Yates), and each write lands with p = 2/3. */
         uint32_t *ord = xmalloc(d->npend * sizeof *ord);

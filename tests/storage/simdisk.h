@@ -48,6 +48,7 @@ enum {
     SIM_CRASH_RANDOM, /* any subset, any order, tears and bit flips */
     SIM_CRASH_KEEP,   /* every pending write lands whole (QEMU killed: page cache) */
     SIM_CRASH_DROP,   /* no pending write lands */
+    SIM_CRASH_MASK,   /* pending write i lands whole iff bit i of seed is set */
 };
 
 /* Power comes back: the medium gets what the crash model lets through, reads

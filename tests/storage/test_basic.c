@@ -458,6 +458,36 @@ static int t_torn_tail(void)
     return 0;
 }
 
+/* The cut-off tail of one crash must stay dead when the log grows back over
+ * it: a commit writes batches B1 B2 B3, only B3 lands; recovery cuts at B1;
+ * the next epoch writes two batches where B1 and B2 were, so the next batch
+ * position holds B3, whole, with the very index that comes next. */
+static int t_stale_tail_remnant(void)
+{
+    struct logstore_format_opts o = {.format_id = 11, .max_batch = 2};
+    o.log[0] = (struct logstore_log_geom){64, 2};
+    TRY(setup(256, 1, &o));
+    TRY(put(0, 100, NULL));
+    CHECK(logstore_commit(&LS) == 0, "commit");
+    for (int i = 0; i < 3; i++)
+        TRY(put(0, 900, NULL)); /* one 2-sector batch each */
+    D.crash_at = (int64_t)D.events + 3;
+    CHECK(logstore_commit(&LS) == -EIO, "commit should die at its flush");
+    CHECK(D.npend == 3, "%u pending writes", D.npend);
+    simdisk_reboot(&D, 4, SIM_CRASH_MASK); /* B3 only */
+    TRY(reopen());
+    CHECK(logstore_last(&LS, 0) == 1, "B3 accepted after a hole");
+    TRY(put(0, 800, NULL));
+    TRY(put(0, 800, NULL));
+    CHECK(logstore_commit(&LS) == 0, "commit");
+    TRY(reopen());
+    CHECK(logstore_last(&LS, 0) == 3, "stale B3 resurrected: last %llu",
+          (unsigned long long)logstore_last(&LS, 0));
+    TRY(expect(0, 2, 800));
+    TRY(expect(0, 3, 800));
+    return 0;
+}
+
 static int t_work_memory(void)
 {
     TRY(setup(4096, 2, NULL));
@@ -503,6 +533,7 @@ const struct storage_test basic_tests[] = {
     {"corrupt_superblock", t_corrupt_superblock},
     {"corrupt_meta", t_corrupt_meta},
     {"torn_tail_cut", t_torn_tail},
+    {"stale_tail_remnant", t_stale_tail_remnant},
     {"work_memory", t_work_memory},
     {"reformat", t_reformat},
     {NULL, NULL},
