@@ -154,8 +154,9 @@ static int check_msg(const struct raft *r, const struct raft_msg *m)
     if (m->type == RAFT_MSG_APPEND) {
         if (m->n_entries && !m->entries)
             return -EINVAL;
-        if (m->log_term > m->term || m->index + m->n_entries < m->index)
-            return -EPROTO;
+        if (m->log_term > m->term || m->index + m->n_entries < m->index ||
+            (m->index == 0 && m->log_term != 0))
+            return -EPROTO; /* index 0 is the empty log, of term 0 */
         uint64_t prev = m->log_term;
         for (uint32_t k = 0; k < m->n_entries; k++) {
             const struct raft_entry *e = &m->entries[k];

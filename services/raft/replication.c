@@ -172,7 +172,7 @@ void repl_on_append(struct raft *r, const struct raft_msg *m)
         index = m->index;
         conflict_term = log_term(r, m->index);
         hint = m->index;
-        while (hint - 1 > r->commit && hint - 1 > r->snap_index &&
+        while (hint > r->commit + 1 && hint > r->snap_index + 1 &&
                log_term(r, hint - 1) == conflict_term)
             hint--;
     } else {
@@ -213,8 +213,8 @@ void repl_on_append(struct raft *r, const struct raft_msg *m)
 void repl_on_append_resp(struct raft *r, const struct raft_msg *m)
 {
     struct raft_progress *p = progress_of(r, m->from);
-    if (!p)
-        return;
+    if (!p || m->index > r->last)
+        return; /* not a member, or acknowledges entries we never had */
     p->active = true;
     if (m->reject) {
         if (p->state == RAFT_PR_SNAPSHOT ||
@@ -319,7 +319,7 @@ void repl_on_heartbeat_resp(struct raft *r, const struct raft_msg *m)
     if (!p)
         return;
     p->active = true;
-    if (m->ctx > p->read_ack) {
+    if (m->ctx > p->read_ack && m->ctx <= r->read_round) {
         p->read_ack = m->ctx;
         read_on_ack(r);
     }

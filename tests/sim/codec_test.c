@@ -131,6 +131,10 @@ TEST(step_rejects_invalid_messages)
     ents[1].term = 9; /* entry from a future term */
     EXPECT(raft_step(&r, &m) == -EPROTO);
     EXPECT(raft_term(&r) == 0); /* nothing changed */
+    m = sample(RAFT_MSG_APPEND);
+    m.index = 0; /* the empty prefix has term 0 (found by the fuzzer: it hung) */
+    m.n_entries = 0;
+    EXPECT(raft_step(&r, &m) == -EPROTO);
     m = sample(RAFT_MSG_SNAPSHOT);
     m.conf.m[1].id = 1;
     m.conf.m[0].id = 1; /* duplicate member */
