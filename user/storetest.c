@@ -7,6 +7,10 @@
  *   verify     open the store (recovery), check every record is "rec K" for
  *              K = 1..last in order; print `storetest: verified LAST` or the
  *              reason it cannot
+ *   bench      (on a scratch disk: it formats it) raw sequential write and
+ *              read throughput and flush latency, then log-store appends/s
+ *              for 64 B and 1 KiB records committed in groups of 32; prints
+ *              `bench <figure> <value>` lines for tests/bench/bench.py
  * The QEMU kill test (tests/cluster) kills the node during `append` and
  * checks `verify` finds every acknowledged record. */
 #include <stdio.h>
@@ -138,6 +142,68 @@ static int verify(void)
     return 0;
 }
 
+static uint8_t big[DISK_MAX_SECTORS * DISK_SECTOR];
+
+static uint64_t per_sec(uint64_t count, uint64_t ns) { return ns ? count * 1000000000ULL / ns : 0; }
+
+static int bench(void)
+{
+    struct disk_info di;
+    if (syscall1(SYS_DISK_INFO, &di) < 0 || di.sectors < 16384) {
+        printf("storetest: bench needs a disk of at least 8 MiB\n");
+        return 1;
+    }
+    const uint32_t chunk = DISK_MAX_SECTORS, total = 8192; /* 4 MiB */
+    memset(big, 0xa5, sizeof big);
+    uint64_t t0 = sys_clock();
+    for (uint32_t s = 0; s < total; s += chunk)
+        if (syscall3(SYS_DISK_WRITE, s, big, chunk))
+            return 1;
+    syscall0(SYS_DISK_FLUSH);
+    uint64_t t1 = sys_clock();
+    for (uint32_t s = 0; s < total; s += chunk)
+        if (syscall3(SYS_DISK_READ, s, big, chunk))
+            return 1;
+    uint64_t t2 = sys_clock();
+    const int flushes = 200;
+    for (int i = 0; i < flushes; i++) {
+        syscall3(SYS_DISK_WRITE, i, big, 1);
+        syscall0(SYS_DISK_FLUSH);
+    }
+    uint64_t t3 = sys_clock();
+    uint64_t bytes = (uint64_t)total * DISK_SECTOR;
+    printf("bench disk_write_MBps %lu\n", (unsigned long)(per_sec(bytes, t1 - t0) >> 20));
+    printf("bench disk_read_MBps %lu\n", (unsigned long)(per_sec(bytes, t2 - t1) >> 20));
+    printf("bench disk_write_flush_us %lu\n", (unsigned long)((t3 - t2) / flushes / 1000));
+    dev.sector_size = di.sector_size;
+    dev.nsectors = di.sectors;
+    int rv = logstore_format(&dev, (uint32_t)sys_nodeid(), 2, 0);
+    if (rv < 0) {
+        printf("storetest: format: %s\n", err_str(rv));
+        return 1;
+    }
+    if (open_store(0))
+        return 1;
+    static const uint32_t sizes[] = {64, 1024};
+    for (int k = 0; k < 2; k++) {
+        uint32_t size = sizes[k], n = size == 64 ? 20000 : 4000;
+        uint64_t s0 = sys_clock();
+        for (uint32_t i = 0; i < n; i++) {
+            if (logstore_append(&ls, k, big, size, 0))
+                return 1;
+            if (i % 32 == 31 && logstore_commit(&ls))
+                return 1;
+        }
+        logstore_commit(&ls);
+        uint64_t el = sys_clock() - s0;
+        printf("bench logstore_appends_per_s_%u %lu\n", size, (unsigned long)per_sec(n, el));
+        printf("bench logstore_MBps_%u %lu\n", size,
+               (unsigned long)(per_sec((uint64_t)n * size, el) >> 20));
+    }
+    printf("storetest: bench done\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     long n;
@@ -145,6 +211,8 @@ int main(int argc, char **argv)
         return append(n);
     if (argc == 2 && strcmp(argv[1], "verify") == 0)
         return verify();
+    if (argc == 2 && strcmp(argv[1], "bench") == 0)
+        return bench();
     fprintf(stderr, "usage: storetest append N | storetest verify (as a boot service)\n");
     return 2;
 }

@@ -79,6 +79,63 @@ def micro(logdir):
     return res
 
 
+def storage(logdir):
+    """Raw disk figures and log-store appends, from `storetest bench` run as
+    a boot service on a scratch disk."""
+    img = os.path.join(logdir, "bench-disk.img")
+    with open(img, "wb") as f:
+        f.truncate(64 << 20)
+    extra = ("-global", "virtio-mmio.force-legacy=false",
+             "-drive", f"file={img},if=none,format=raw,id=d0",
+             "-device", "virtio-blk-device,drive=d0")
+    res = {}
+    with Node(logdir, append="services=storetest:bench", extra=extra) as n:
+        n.wait_for(r"storetest: bench done", 180)
+        for name, val in re.findall(r"^bench (\w+) (\d+)", n.console(), re.M):
+            res[name] = int(val)
+    return res
+
+
+def ipc_local(logdir):
+    """Local call/reply round trip through the echo service (0 bytes, 64 KiB)."""
+    res = {}
+    with Node(logdir) as n:
+        n.wait_prompt(60)
+        n.run("echod &")
+        for size, count in ((0, 2000), (65536, 200)):
+            out, st = n.run(f"ipcping -c {count} {size}", timeout=120)
+            m = re.search(r"median (\d+) ns.* (\d+) KB/s", out)
+            res[size] = (int(m.group(1)), int(m.group(2))) if st == 0 and m else None
+    return res
+
+
+def network():
+    """Two-node figures through tools/cluster: the raw frame round trip (the
+    floor), ICMP ping, UDP echo, and remote IPC call/reply."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from clusterlib import Cluster  # noqa: E402
+    res = {}
+    with Cluster(2) as c:
+        c.up()
+        out, _ = c.exec(1, "rawecho -c 500 2", timeout=120)
+        m = re.search(r"median (\d+) ns", out)
+        res["raw_rtt_ns"] = int(m.group(1)) if m else None
+        out, _ = c.exec(1, "ping -c 50 -i 0.01 2", timeout=120)
+        t = sorted(float(x) for x in re.findall(r"time=([\d.]+) ms", out))
+        res["ping_rtt_ns"] = t[len(t) // 2] * 1e6 if t else None
+        out, _ = c.exec(1, "udpecho -c 500 -s 1472 2", timeout=120)
+        m = re.search(r"(\d+) us per round trip, (\d+) KB/s", out)
+        res["udp_rtt_ns"] = int(m.group(1)) * 1000 if m else None
+        res["udp_KBps"] = int(m.group(2)) if m else None
+        c.exec(2, "echod &")
+        for size, count in ((0, 500), (65536, 50)):
+            out, st = c.exec(1, f"ipcping -n 2 -c {count} {size}", timeout=120)
+            m = re.search(r"median (\d+) ns, min \d+ ns, (\d+) calls/s, (\d+) KB/s", out)
+            res[f"ipc_remote_{size}"] = ((int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                                         if st == 0 and m else None)
+    return res
+
+
 def fmt_ns(ns):
     if ns is None:
         return "n/a"
@@ -124,6 +181,47 @@ def main():
     for name, val, cal, ref in rows:
         print(f"{name:<18} {val:>10}  {cal:<38} {ref}")
     print(f"(boots: {', '.join(f'{t:.0f}' for t in boots)} ms)")
+
+    st = storage(logdir)
+    il = ipc_local(logdir)
+    try:
+        net = network()
+    except Exception as e:  # a missing switch or a failed boot: say so, keep the rest
+        print(f"bench: network figures failed: {e}", file=sys.stderr)
+        net = {}
+    null = m.get("null")
+    l0, l64 = il.get(0), il.get(65536)
+    raw = net.get("raw_rtt_ns")
+    r0, r64 = net.get("ipc_remote_0"), net.get("ipc_remote_65536")
+    rows2 = [
+        ("disk write", f"{st.get('disk_write_MBps', 'n/a')} MB/s", "raw virtio-blk, 64 KiB requests",
+         "limit"),
+        ("disk read", f"{st.get('disk_read_MBps', 'n/a')} MB/s", "raw virtio-blk, 64 KiB requests",
+         "limit"),
+        ("write+flush", f"{st.get('disk_write_flush_us', 'n/a')} us", "one sector, then flush",
+         "limit (host fsync)"),
+        ("store 64 B", f"{st.get('logstore_appends_per_s_64', 'n/a')}/s",
+         "appends, commit per 32", "group commit"),
+        ("store 1 KiB", f"{st.get('logstore_appends_per_s_1024', 'n/a')}/s",
+         f"{st.get('logstore_MBps_1024', 'n/a')} MB/s vs raw write "
+         f"{st.get('disk_write_MBps', 'n/a')} MB/s", "group commit"),
+        ("local call 0 B", fmt_ns(l0[0] if l0 else None),
+         f"{ratio(l0[0] if l0 else None, null)} null syscall", "target 10 us, xv6 pipe 366 us"),
+        ("local call 64K", fmt_ns(l64[0] if l64 else None),
+         f"{l64[1] if l64 else 'n/a'} KB/s", "copy in + copy out"),
+        ("raw frame RTT", fmt_ns(raw), "two kernels, below IP", "the floor (limit)"),
+        ("ping RTT", fmt_ns(net.get("ping_rtt_ns")), f"{ratio(net.get('ping_rtt_ns'), raw)} raw",
+         "ICMP echo"),
+        ("UDP 1472 B RTT", fmt_ns(net.get("udp_rtt_ns")),
+         f"{net.get('udp_KBps', 'n/a')} KB/s each way", "kernel echo service"),
+        ("remote call 0 B", fmt_ns(r0[0] if r0 else None),
+         f"{ratio(r0[0] if r0 else None, raw)} raw frame RTT", "aim under 1.3x"),
+        ("remote call 64K", fmt_ns(r64[0] if r64 else None),
+         f"{r64[1] if r64 else 'n/a'} calls/s, {r64[2] if r64 else 'n/a'} KB/s",
+         f"vs UDP {net.get('udp_KBps', 'n/a')} KB/s"),
+    ]
+    for name, val, cal, ref in rows2:
+        print(f"{name:<18} {val:>10}  {cal:<38} {ref}")
     data = {
         "commit": git_commit(),
         "qemu": qemu_version(),
@@ -133,6 +231,9 @@ def main():
         "ns_per_op": m,
         "iterations": dict(MICRO),
         "ratios": {"null_over_trap": (m["null"] / trap) if m.get("null") and trap else None},
+        "storage": st,
+        "ipc_local": {str(k): v for k, v in il.items()},
+        "network": net,
         "targets": TARGETS,
         "xv6_reference": XV6,
     }
