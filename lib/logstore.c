@@ -560,10 +560,11 @@ static int header_at(struct logstore *ls, uint32_t log, uint64_t lsn, struct ls_
  * by the last, unacknowledged commit) or damage to committed data? It is damage
  * if some later batch says, by its durable_lsn, that stop had been flushed when
  * it was written. Later batches start at stop + (length of the bad batch), so
- * look for headers in the next max_batch sectors and follow their chains.
+ * look for headers in the next max_batch sectors and follow their chains. A
+ * proof is no older than the last good batch (min_epoch).
  * Returns 1 if there is such proof, 0 if not, or -EIO. */
 static int later_commit(struct logstore *ls, uint32_t log, uint64_t stop, uint64_t stop_end,
-                        uint64_t limit)
+                        uint64_t limit, uint32_t min_epoch)
 {
     uint64_t cand[9];
     uint32_t ncand = 0;
@@ -587,7 +588,7 @@ static int later_commit(struct logstore *ls, uint32_t log, uint64_t stop, uint64
                 return rv;
             if (rv)
                 break;
-            if (h.durable_lsn > stop)
+            if (h.durable_lsn > stop && h.epoch >= min_epoch)
                 return 1;
             at += h.nsectors;
         }
@@ -619,7 +620,7 @@ static int recover_ring(struct logstore *ls, uint32_t log, uint32_t *max_epoch)
         uint32_t off;
         int64_t bad = ls_batch_check(ls, ls->stage, &h, &off);
         if (bad >= 0) {
-            rv = later_commit(ls, log, lsn, lsn + h.nsectors, limit);
+            rv = later_commit(ls, log, lsn, lsn + h.nsectors, limit, prev_epoch);
             if (rv < 0)
                 return rv;
             if (rv) {
@@ -659,7 +660,7 @@ static int recover_ring(struct logstore *ls, uint32_t log, uint32_t *max_epoch)
     if (lsn < limit) {
         /* The header at lsn is not a batch of this chain: end of log, unless a
          * later commit proves this spot had been flushed (damaged header). */
-        int rv = later_commit(ls, log, lsn, lsn, limit);
+        int rv = later_commit(ls, log, lsn, lsn, limit, prev_epoch);
         if (rv < 0)
             return rv;
         if (rv)

@@ -49,7 +49,7 @@ int gen_corpus(const char *dir)
     struct simdisk d;
 
     simdisk_init(&d, FUZZ_SECTORS);
-    bad |= logstore_format(&d.dev, 1, 1, NULL) != 0;
+    bad |= logstore_format(&d.dev, 1, 1, &o) != 0;
     bad |= save(dir, "empty", &d);
     simdisk_free(&d);
 
@@ -68,6 +68,7 @@ int gen_corpus(const char *dir)
         fill(&ls, 0, 6, 400, &rng);
         logstore_truncate_prefix(&ls, 0, logstore_last(&ls, 0) - 2);
     }
+    bad |= ls.log[0].head_lsn < 2 * ls.log[0].ring_sectors;
     bad |= save(dir, "wrapped", &d);
 
     fill(&ls, 1, 3, 200, &rng);
