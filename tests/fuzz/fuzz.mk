@@ -5,13 +5,16 @@
 # Other fragments add their own fuzzers to FUZZ_BINS with +=; run.sh runs every
 # executable it finds in $(BUILD)/fuzz/.
 
-FUZZ_LIB_NAMES := fdt elf ramdisk bootargs inet
+FUZZ_LIB_NAMES := fdt elf ramdisk bootargs inet rpcwire
 FUZZ_LIB_BINS  := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_LIB_NAMES))
 FUZZ_BINS      += $(FUZZ_LIB_BINS)
 
 $(FUZZ_LIB_BINS): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c lib/%.c
 	@mkdir -p $(dir $@) $(BUILD)/fuzz-obj
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -MF $(BUILD)/fuzz-obj/$(notdir $@).d -MT $@ \
-		-o $@ tests/fuzz/fuzz_$*.c lib/$*.c
+		-o $@ $(filter %.c,$^)
+
+# A fuzzer whose module uses another lists it as an extra prerequisite.
+$(BUILD)/fuzz/fuzz_rpcwire: lib/blake2s.c
 
 -include $(patsubst $(BUILD)/fuzz/%,$(BUILD)/fuzz-obj/%.d,$(FUZZ_LIB_BINS))
