@@ -99,12 +99,15 @@ static int rpcwire_check(const struct rpc_hdr *h)
         return -EBADMSG;
     if (h->frag_count != rpcwire_frag_count(h->total_len) || h->frag_index >= h->frag_count)
         return -EBADMSG;
-    /* ACK and NACK echo the fragment fields of what they answer, no payload. */
-    uint32_t want = (h->type == RPC_DATA || h->type == RPC_REPLY)
-                        ? rpcwire_frag_len(h->total_len, h->frag_index)
-                        : 0;
-    if (h->payload_len != want)
+    /* A message fragment carries exactly its share of the message. ACK and
+     * NACK echo the fragment fields of what they answer; their payload (a
+     * bitmap of fragments received, say) is net/rpc.c's to define. */
+    if (h->type == RPC_DATA || h->type == RPC_REPLY) {
+        if (h->payload_len != rpcwire_frag_len(h->total_len, h->frag_index))
+            return -EBADMSG;
+    } else if (h->payload_len > RPC_FRAG_PAYLOAD) {
         return -EBADMSG;
+    }
     if ((h->type == RPC_NACK) != (h->status != 0))
         return -EBADMSG;
     return 0;

@@ -32,8 +32,8 @@
 /* Frame types. */
 #define RPC_DATA 1  /* a fragment of a message: one-way send or call request */
 #define RPC_REPLY 2 /* a fragment of a reply to a call */
-#define RPC_ACK 3   /* a message (or fragment) was received; no payload */
-#define RPC_NACK 4  /* a message was refused; status says why; no payload */
+#define RPC_ACK 3   /* a message (or fragments of it) received; payload is net/rpc.c's */
+#define RPC_NACK 4  /* a message was refused; status says why */
 
 /* Flags. */
 #define RPC_F_CALL 1  /* DATA only: the sender awaits a REPLY with this msg id */
@@ -61,7 +61,8 @@ struct rpc_hdr {
     uint32_t total_len;    /* whole message length, <= RPC_MSG_MAX */
     uint16_t frag_index;   /* < frag_count */
     uint16_t frag_count;   /* rpcwire_frag_count(total_len) */
-    uint16_t payload_len;  /* DATA/REPLY: rpcwire_frag_len(total_len, frag_index); else 0 */
+    uint16_t payload_len;  /* DATA/REPLY: rpcwire_frag_len(total_len, frag_index);
+                              ACK/NACK: 0..RPC_FRAG_PAYLOAD */
     uint16_t status;       /* NACK: a positive errno code (nonzero); 0 otherwise */
     uint32_t sender_pid;
 };

@@ -101,19 +101,20 @@ static void rpcwire_roundtrip_types(void)
     uint8_t payload[RPC_FRAG_PAYLOAD];
     for (uint32_t i = 0; i < sizeof payload; i++)
         payload[i] = (uint8_t)(i * 7 + 1);
-    struct rpc_hdr hs[6];
-    for (int i = 0; i < 6; i++)
+    struct rpc_hdr hs[7];
+    for (int i = 0; i < 7; i++)
         hs[i] = golden_hdr();
     hs[0].flags = 0, hs[0].carried = (struct rpc_port){0, 0}; /* one-way send */
     hs[1].type = RPC_REPLY, hs[1].flags = RPC_F_CARRY;        /* reply carrying a port */
     hs[2].type = RPC_REPLY, hs[2].flags = 0, hs[2].carried = (struct rpc_port){0, 0};
     hs[2].total_len = 0, hs[2].payload_len = 0;               /* empty reply */
     hs[3].type = RPC_ACK, hs[3].flags = 0, hs[3].carried = (struct rpc_port){0, 0};
-    hs[3].total_len = 5000, hs[3].frag_count = 4, hs[3].frag_index = 2, hs[3].payload_len = 0;
+    hs[3].total_len = 5000, hs[3].frag_count = 4, hs[3].frag_index = 2, hs[3].payload_len = 8;
     hs[4].type = RPC_NACK, hs[4].flags = 0, hs[4].carried = (struct rpc_port){0, 0};
     hs[4].status = EHOSTUNREACH, hs[4].payload_len = 0;
     hs[5].total_len = RPC_FRAG_PAYLOAD, hs[5].payload_len = RPC_FRAG_PAYLOAD; /* full frame */
-    for (int i = 0; i < 6; i++) {
+    hs[6] = hs[3], hs[6].payload_len = RPC_FRAG_PAYLOAD; /* largest ACK */
+    for (int i = 0; i < 7; i++) {
         uint8_t f[RPC_FRAME_MAX + 8];
         uint32_t want = RPC_HDR_LEN + hs[i].payload_len + RPC_MAC_LEN;
         uint32_t n = rpcwire_encode(f, sizeof f, &hs[i], hs[i].payload_len ? payload : NULL,
@@ -202,7 +203,8 @@ static void rpcwire_encode_refuses(void)
     REFUSE(h.payload_len = 9);
     REFUSE(h.status = 5);
     REFUSE(h.total_len = 0);
-    REFUSE(h.type = RPC_ACK; h.flags = 0; h.carried.a = h.carried.b = 0);  /* ACK has payload */
+    REFUSE(h.type = RPC_ACK; h.flags = 0; h.carried.a = h.carried.b = 0;
+           h.payload_len = RPC_FRAG_PAYLOAD + 1);                          /* ACK too long */
     REFUSE(h.type = RPC_NACK; h.flags = 0; h.carried.a = h.carried.b = 0;
            h.payload_len = 0);                                             /* NACK, no status */
     REFUSE(h.payload_len = 10; h.total_len = 2000; h.frag_count = 2);      /* short first */
@@ -327,7 +329,7 @@ static void rpcwire_bad_fields(void)
     BAD(golden, f[1] = 5);
     BAD(golden, f[1] = 0xff);
     BAD(golden, f[1] = RPC_REPLY);                 /* CALL on a reply */
-    BAD(golden, f[1] = RPC_ACK);                   /* flags and payload on an ACK */
+    BAD(golden, f[1] = RPC_ACK);                   /* flags on an ACK */
     BAD(golden, w16(f + 2, 4 | 3));                /* unknown flag bits */
     BAD(golden, w16(f + 2, 0x8000 | 3));
     BAD(golden, w16(f + 2, RPC_F_CALL));           /* carried port set, CARRY not */
@@ -354,7 +356,7 @@ static void rpcwire_bad_fields(void)
     BAD(ack, w16(f + 76, 3));                      /* index past count */
     BAD(ack, w16(f + 78, 2));                      /* count does not match total */
     BAD(ack, w32(f + 72, RPC_MSG_MAX + 1));
-    BAD(ack, w16(f + 80, 1));                      /* payload length on an ACK */
+    BAD(ack, w16(f + 80, 1));                      /* payload length != frame */
     BAD(ack, w16(f + 82, EIO));                    /* status on an ACK */
     BAD(ack, f[56] = 1);                           /* carried port without CARRY */
     BAD(ack, f[71] = 1);
