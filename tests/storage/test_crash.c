@@ -385,7 +385,7 @@ static int sweep(uint64_t seed0, int nseeds, int nops, int variants)
 
 static int t_crash_sweep(void)
 {
-    return test_soak ? sweep(1, 300, 60, 24) : sweep(1, 6, 40, 6);
+    return test_soak ? sweep(1, 300, 60, 24) : sweep(1, 10, 40, 6);
 }
 
 static int t_crash_sweep_long(void)
