@@ -87,4 +87,4 @@ soak: $(BUILD)/host/raft_sim_fast
 mutants: $(patsubst %,$(BUILD)/host/mutants/raft_sim_%,$(RAFT_MUTANTS))
 	@bash tests/sim/mutants.sh $(RAFT_MUTANTS)
 
--include $(RAFT_ASAN_OBJS:.o=.d) $(RAFT_O2_OBJS:.o=.d)
+-include $(RAFT_ASAN_OBJS:.o=.d) $(RAFT_O2_OBJS:.o=.d) $(RAFT_RV_OBJS:.o=.d)
