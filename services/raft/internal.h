@@ -14,7 +14,10 @@ int log_append(struct raft *r, uint64_t term, uint8_t type, const uint8_t *data,
 void log_truncate(struct raft *r, uint64_t from);
 void log_compact(struct raft *r, uint64_t index);
 void log_reset(struct raft *r, uint64_t index, uint64_t term);
-static inline bool log_full(const struct raft *r) { return r->last - r->snap_index >= r->cfg.ring_cap; }
+static inline bool log_full(const struct raft *r)
+{
+    return r->last - r->snap_index >= r->cfg.ring_cap;
+}
 
 /* membership.c */
 void conf_rebuild(struct raft *r);

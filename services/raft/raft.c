@@ -160,7 +160,8 @@ static int check_msg(const struct raft *r, const struct raft_msg *m)
         uint64_t prev = m->log_term;
         for (uint32_t k = 0; k < m->n_entries; k++) {
             const struct raft_entry *e = &m->entries[k];
-            if (e->len > RAFT_MAX_DATA || e->type < RAFT_ENTRY_NORMAL || e->type > RAFT_ENTRY_CONF ||
+            if (e->len > RAFT_MAX_DATA || e->type < RAFT_ENTRY_NORMAL ||
+                e->type > RAFT_ENTRY_CONF ||
                 e->term < prev || e->term > m->term)
                 return -EPROTO;
             prev = e->term;

@@ -369,6 +369,11 @@ void repl_tick(struct raft *r, uint32_t ms)
     }
     if (r->heartbeat_elapsed >= r->cfg.heartbeat_ms) {
         r->heartbeat_elapsed = 0;
+        /* The no-op could not be appended when we won (our ring was full of
+         * entries from earlier terms): retry, or nothing would ever commit. */
+        if (log_term(r, r->last) != r->term &&
+            log_append(r, r->term, RAFT_ENTRY_NOOP, NULL, 0) == 0)
+            repl_broadcast_append(r);
         repl_broadcast_heartbeat(r, r->read_round);
         for (uint32_t i = 0; i < r->n_pr; i++) {
             struct raft_progress *p = &r->pr[i];

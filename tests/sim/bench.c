@@ -139,7 +139,8 @@ static void steady(int clients)
     uint64_t ops = s.ops_ok - c0, m = s.msgs_sent - m0;
     uint64_t ents = raft_commit(&s.nodes[l]->r) - ci;
     printf("steady state, %d client%s: %.2f messages per committed entry (%.2f excluding "
-           "heartbeats), %.0f wire bytes per entry; idle: %llu messages/s (heartbeats every %u ms)\n",
+           "heartbeats), %.0f wire bytes per entry; idle: %llu messages/s "
+           "(heartbeats every %u ms)\n",
            clients, clients > 1 ? "s" : "", (double)m / (double)ents,
            (double)(m - idle * 5) / (double)ents, (double)(s.bytes_sent - b0) / (double)ents,
            (unsigned long long)idle, s.heartbeat_ms);

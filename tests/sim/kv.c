@@ -140,7 +140,8 @@ void kv_client_step(struct sim *s, int c)
     struct sim_node *nd = s->nodes[cl->guess];
     if (!nd || !nd->up || raft_role(&nd->r) != RAFT_LEADER) {
         uint32_t hint = nd && nd->up ? raft_leader(&nd->r) : 0;
-        if (hint && hint <= (uint32_t)s->n && s->nodes[hint - 1]->up && hint - 1 != (uint32_t)cl->guess)
+        if (hint && hint <= (uint32_t)s->n && s->nodes[hint - 1]->up &&
+            hint - 1 != (uint32_t)cl->guess)
             cl->guess = (int)hint - 1;
         else
             cl->guess = (int)(sim_rand(s) % (uint64_t)s->n);

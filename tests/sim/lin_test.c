@@ -112,7 +112,8 @@ int main(int argc, char **argv)
             printf("PASS %s\n", c->name);
             passed++;
         } else {
-            printf("FAIL %s: expected %s\n", c->name, c->linearizable ? "linearizable" : "violation");
+            printf("FAIL %s: expected %s\n", c->name,
+                   c->linearizable ? "linearizable" : "violation");
             failed++;
         }
     }
@@ -120,7 +121,8 @@ int main(int argc, char **argv)
         int bad = 0;
         for (int k = 0; k < 300; k++)
             bad += !random_atomic(20 + k % 200, false);
-        printf("%s lin_random_atomic_histories%s\n", bad ? "FAIL" : "PASS", bad ? " (rejected)" : "");
+        printf("%s lin_random_atomic_histories%s\n", bad ? "FAIL" : "PASS",
+               bad ? " (rejected)" : "");
         bad ? failed++ : passed++;
     }
     if (strstr("lin_random_corrupted_histories", filter)) {

@@ -9,8 +9,9 @@
  * runs every scenario whose name contains SUBSTR over seeds N..N+COUNT-1 and
  * prints `PASS name (k seeds)` or `FAIL name seed=S: reason` plus the trace
  * tail. -w multiplies COUNT by each scenario's weight; -k keeps running the
- * remaining seeds after a failure (soak). `-v` prints the whole trace of every run (use it with one seed to
- * replay a failure). The last line is `P passed, F failed`. */
+ * remaining seeds after a failure (soak). -v prints the whole trace of every
+ * run (use it with one seed to replay a failure). The last line is
+ * `P passed, F failed`. */
 #include "tests/sim/sim.h"
 #include "lib/errno.h"
 
@@ -582,7 +583,9 @@ static int change(struct sim *s, uint32_t id, uint8_t role)
             sim_node_ready(s, s->nodes[l]);
             if (rv == 0) {
                 sim_tracef(s, "membership: n%u -> %s", id,
-                           role == RAFT_VOTER ? "voter" : role == RAFT_LEARNER ? "learner" : "removed");
+                           role == RAFT_VOTER     ? "voter"
+                           : role == RAFT_LEARNER ? "learner"
+                                                  : "removed");
                 return 0;
             }
             if (rv == -EINVAL)
