@@ -2,6 +2,7 @@
  * with the hart id and the device tree; kmain brings the node up from what
  * the device tree says and starts the shell. */
 #include "drivers/plic.h"
+#include "drivers/rtc.h"
 #include "drivers/uart.h"
 #include "drivers/virtio_blk.h"
 #include "drivers/virtio_net.h"
@@ -110,6 +111,7 @@ void kmain(uint64_t hartid, const void *dtb)
     kalloc_init(free_lo, free_hi);
     vm_init(&boot_fdt);
 
+    rtc_init(boot_fdt.rtc.base);
     plic_init(boot_fdt.plic.base, hartid);
     plic_enable(boot_fdt.uart.irq);
     trap_set_uart_irq(boot_fdt.uart.irq);

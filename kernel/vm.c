@@ -88,6 +88,8 @@ void vm_init(const struct fdt_info *fi)
     /* Devices. */
     kmap(PAGE_ROUND_DOWN(fi->uart.base), PAGE_ROUND_DOWN(fi->uart.base), PAGE_SIZE, PTE_R | PTE_W);
     kmap(fi->plic.base, fi->plic.base, PAGE_ROUND_UP(fi->plic.size), PTE_R | PTE_W);
+    if (fi->rtc.base)
+        kmap(PAGE_ROUND_DOWN(fi->rtc.base), PAGE_ROUND_DOWN(fi->rtc.base), PAGE_SIZE, PTE_R | PTE_W);
     for (int i = 0; i < fi->nvirtio; i++)
         kmap(PAGE_ROUND_DOWN(fi->virtio[i].base), PAGE_ROUND_DOWN(fi->virtio[i].base),
              PAGE_ROUND_UP(fi->virtio[i].size), PTE_R | PTE_W);

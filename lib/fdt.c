@@ -235,6 +235,9 @@ static int node_done(struct state *st, const struct level *self, const struct le
         if (decode_mmio(pr, parent, &out->plic) < 0)
             return -EINVAL;
         st->have_plic = true;
+    } else if (out->rtc.base == 0 && list_has(pr->compatible, "google,goldfish-rtc", false)) {
+        if (decode_mmio(pr, parent, &out->rtc) < 0)
+            return -EINVAL;
     } else if (list_has(pr->compatible, "virtio,mmio", false)) {
         if (out->nvirtio < FDT_MAX_VIRTIO) {
             if (decode_mmio(pr, parent, &out->virtio[out->nvirtio]) < 0)

@@ -31,6 +31,7 @@ struct fdt_info {
     struct fdt_mmio uart;         /* first node compatible with "ns16550a" */
     uint32_t uart_clock;          /* its clock-frequency, 0 if absent */
     struct fdt_mmio plic;         /* "riscv,plic0" or "sifive,plic-1.0.0" */
+    struct fdt_mmio rtc;          /* "google,goldfish-rtc" (wall clock), base 0 if absent */
     uint32_t timebase_freq;       /* /cpus timebase-frequency (Hz) */
     uint32_t nharts;              /* number of /cpus/cpu@N nodes */
     bool has_sstc;                /* cpu@0 implements Sstc (stimecmp) */

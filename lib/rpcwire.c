@@ -203,14 +203,17 @@ void rpc_replay_reset(struct rpc_replay *r)
 
 int rpc_replay_check(struct rpc_replay *r, uint32_t epoch, uint32_t seq)
 {
+    /* Epochs are compared modulo 2^32 (serial number arithmetic, RFC 1982):
+     * a node's epoch is wall-clock milliseconds, which wraps every 49 days. */
+    int32_t age = (int32_t)(epoch - r->epoch);
     /* bitmap bit 0 stands for top, so it is never 0 once a frame is seen. */
-    if (r->bitmap == 0 || epoch > r->epoch) {
+    if (r->bitmap == 0 || age > 0) {
         r->epoch = epoch;
         r->top = seq;
         r->bitmap = 1;
         return 0;
     }
-    if (epoch < r->epoch)
+    if (age < 0)
         return -ECONNRESET;
     if (seq > r->top) {
         uint32_t shift = seq - r->top;

@@ -12,6 +12,7 @@
  * executed twice (at most once). Every frame is authenticated (keyed
  * BLAKE2s) and checked against a per-peer replay window first. */
 #include "net/rpc.h"
+#include "drivers/rtc.h"
 #include "kernel/kernel.h"
 #include "kernel/port.h"
 #include "kernel/printk.h"
@@ -664,9 +665,18 @@ void rpc_init(void)
     } else {
         klog("rpc: no key= in bootargs (64 hex digits); using the all-zero key");
     }
-    do
+    /* The boot epoch must grow from one boot to the next, or peers would take
+     * a restarted node's frames for replays of its old ones: milliseconds of
+     * wall-clock time (compared modulo 2^32 by the replay window). */
+    uint64_t wall = rtc_now_ns();
+    if (wall) {
+        my_epoch = (uint32_t)(wall / 1000000);
+    } else {
+        klog("rpc: no wall clock; boot epochs may not grow across restarts");
         my_epoch = (uint32_t)kernel_random();
-    while (my_epoch == 0);
+    }
+    if (my_epoch == 0)
+        my_epoch = 1;
     if (udp_bind(RPC_UDP_PORT, rpc_udp_input) != 0) {
         klog("rpc: UDP port %d taken", RPC_UDP_PORT);
         return;

@@ -543,6 +543,168 @@ def cluster16(ctx):
 
 # ---- runner ------------------------------------------------------------------
 
+def counters(out):
+    """`rpcstat` / `netstat` output as a dict."""
+    return dict((w[0], int(w[1])) for w in (ln.split() for ln in out.splitlines())
+                if len(w) == 2 and w[1].isdigit())
+
+
+@scenario(180)
+def ipc_remote(ctx):
+    """Transparent IPC: call/reply from nodes 1 and 3 to a port on node 2 with
+    payloads from 0 bytes to 68 KiB, checked byte for byte; the calculator
+    service on node 1 reached from every node (call and streaming sum)."""
+    c = ctx.cluster(3)
+    expect(c, 2, "echod &")
+    expect(c, 1, "calcd &")
+    for k in (1, 3):
+        for size in (0, 1, 1367, 1368, 1369, 4096, 65536, 69632):
+            out = expect(c, k, f"ipcping -n 2 -c 3 {size}", timeout=60)
+            check("3/3 ok" in out, f"node {k}, {size} bytes: {out}")
+    for k in (1, 2, 3):
+        check(expect(c, k, "calc -n 1 add 2 40").strip() == "42", f"calc add from node {k}")
+        out = expect(c, k, "calc -n 1 sum 300", timeout=60).strip()
+        check(out == "45150", f"calc sum 300 from node {k}: {out!r}")
+    st = counters(expect(c, 2, "rpcstat"))
+    check(st["bad_mac"] == 0 and st["bad_frames"] == 0 and st["replayed"] == 0,
+          f"node 2 counted bad frames: {st}")
+
+
+@scenario(300)
+def ipc_at_most_once(ctx):
+    """A counter service called under 20% loss plus 20% duplication on every
+    link ends between the calls that succeeded and that plus the calls that
+    timed out, and never sees a request twice; the same while the server's
+    node is restarted during the calls."""
+    c = ctx.cluster(3)
+    expect(c, 2, "counterd &")
+    expect(c, 1, "counter -n 2 get")  # ARP and bootstrap before the faults
+    expect(c, 3, "counter -n 2 get")
+    c.seed(11)
+    c.net("* * loss 0.2 dup 0.2")
+    out1 = expect(c, 1, "counter -n 2 -t 3000 150", timeout=240)
+    out3 = expect(c, 3, "counter -n 2 -t 3000 150", timeout=240)
+    c.net("* * clear")
+    ok = to = 0
+    for out in (out1, out3):
+        m = re.search(r"ok (\d+) timeout (\d+) error (\d+)", out)
+        check(m and m.group(3) == "0", f"counter client: {out}")
+        ok += int(m.group(1))
+        to += int(m.group(2))
+    value = int(expect(c, 1, "counter -n 2 get").strip())
+    check(ok <= value <= ok + to, f"counter {value} outside [{ok}, {ok + to}]")
+    log = c.tail(2, 400)
+    check("DUPLICATE" not in log, "the server executed a request twice:\n" + log)
+    dups = counters(expect(c, 2, "rpcstat"))["duplicates"]
+    ctx.note = f"{ok} ok, {to} timed out, counter {value}, {dups} duplicates suppressed"
+    # The server's node restarts while a client calls: the calls in flight
+    # fail cleanly (timeout, or "connection refused" once the new node
+    # answers for a port that no longer exists), none hangs, none runs twice.
+    finished = re.compile(r"counter: ok (\d+) timeout (\d+) error (\d+)")
+    seen = len(finished.findall(c.tail(1, 5000)))
+    expect(c, 1, "counter -n 2 -t 1000 4000 &")
+    time.sleep(0.3)
+    c.restart(2)
+    expect(c, 2, "counterd &")
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and len(finished.findall(c.tail(1, 5000))) == seen:
+        time.sleep(1)
+    runs = finished.findall(c.tail(1, 5000))
+    check(len(runs) > seen, "the client did not finish after the restart:\n" + c.tail(1, 30))
+    m = finished.search(c.tail(1, 5000).split("counter: ok")[-1].join(["", ""]) if False else
+                        "counter: ok " + c.tail(1, 5000).split("counter: ok ")[-1])
+    check(int(m.group(2)) + int(m.group(3)) > 0, f"no call noticed the restart: {m.group(0)}")
+    check("DUPLICATE" not in c.tail(2, 400), "duplicate after restart")
+    expect(c, 1, "counter -n 2 3")  # the new server works
+    ctx.note += f"; during restart: {m.group(0)}"
+
+
+@scenario(180)
+def ipc_flow_control(ctx):
+    """A fast sender to a slow receiver: full queues refuse (EAGAIN) instead
+    of growing, every accepted message arrives, and kernel memory stays
+    bounded."""
+    c = ctx.cluster(2)
+    expect(c, 2, "sinkd 20 &")
+    mem0 = expect(c, 2, "mem")
+    out = expect(c, 1, "ipcflood -n 2 60 16384", timeout=120)
+    m = re.search(r"sent (\d+) full (\d+) error (\d+)", out)
+    check(m and m.group(1) == "60" and m.group(3) == "0", f"ipcflood: {out}")
+    check(int(m.group(2)) > 0, f"the sender never saw a full queue: {out}")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "sinkd: received 60 messages" not in c.tail(2, 40):
+        time.sleep(1)  # the sink drains one message per 20 ms
+    check("sinkd: received 60 messages" in c.tail(2, 40),
+          "the sink did not get all 60 accepted messages:\n" + c.tail(2, 20))
+    free = lambda out: int(re.search(r"free (\d+)", out).group(1))  # noqa: E731
+    mem1 = expect(c, 2, "mem")
+    check(free(mem0) - free(mem1) < 200, f"free pages fell from {free(mem0)} to {free(mem1)}")
+    ctx.note = f"{m.group(2)} sends refused while the sink was full"
+
+
+@scenario(120)
+def ipc_peer_down(ctx):
+    """A call to a node that is killed fails within its timeout; calls to the
+    surviving nodes keep working."""
+    c = ctx.cluster(3)
+    expect(c, 2, "echod &")
+    expect(c, 3, "echod &")
+    expect(c, 1, "ipcping -n 2 -c 2 100")
+    c.kill(2)
+    t0 = time.monotonic()
+    out, st = c.exec(1, "counter -n 2 get", 60)  # a lookup through node 2's registry
+    el = time.monotonic() - t0
+    check(st != 0 and ("down" in out.lower() or "timed out" in out.lower()),
+          f"call to a dead node: status {st}, {out!r}")
+    check(el < 20, f"the failure took {el:.1f} s")
+    expect(c, 1, "ipcping -n 3 -c 5 1000")
+    ctx.note = f"failed after {el:.1f} s: {out.strip()}"
+
+
+@scenario(150)
+def ipc_auth(ctx):
+    """A node started with the wrong key cannot call the others (its frames
+    fail the MAC and are counted); replayed and truncated frames injected
+    through the switch are rejected and counted."""
+    c = ctx.cluster(3, node_args={3: "key=" + "ab" * 32})
+    expect(c, 1, "echod &")
+    expect(c, 2, "ipcping -n 1 -c 2 10")
+    out, st = c.exec(3, "ipcping -n 1 -c 1 10", 60)
+    check(st != 0, f"the node with the wrong key got through: {out}")
+    bad = counters(expect(c, 1, "rpcstat"))["bad_mac"]
+    check(bad > 0, "node 1 counted no bad MAC")
+    # Replay and truncation: capture a genuine frame from node 2 to node 1.
+    pcap = os.path.join(c.dir, "auth.pcap")
+    c.pcap_start(pcap)
+    expect(c, 2, "ipcping -n 1 -c 1 10")
+    c.pcap_stop()
+    frames = read_pcap(pcap)
+    rpc = [f for f in frames if len(f) > 42 and f[12:14] == b"\x08\x00" and f[23] == 17
+           and f[36:38] == (4100).to_bytes(2, "big") and f[30:34] == bytes([10, 0, 0, 1])]
+    check(rpc, "no RPC frame to node 1 in the capture")
+    before = counters(expect(c, 1, "rpcstat"))
+    c.switch(f"inject 1 {rpc[0].hex()}")           # replay
+    c.switch(f"inject 1 {rpc[0][:-20].hex()}")     # truncated (the IP length is now wrong)
+    time.sleep(0.5)
+    after = counters(expect(c, 1, "rpcstat"))
+    net = counters(expect(c, 1, "netstat"))
+    check(after["replayed"] > before["replayed"], f"replay not counted: {before} -> {after}")
+    check(net["rx_bad_ip"] + net["rx_bad_udp"] > 0 or after["bad_frames"] > before["bad_frames"]
+          or after["bad_mac"] > before["bad_mac"], f"truncated frame not counted: {net}")
+
+
+def read_pcap(path):
+    """The frames of a classic pcap file."""
+    import struct
+    data = open(path, "rb").read()
+    out, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack_from("<I", data, off + 8)[0]
+        out.append(data[off + 16:off + 16 + incl])
+        off += 16 + incl
+    return out
+
+
 def missing_tools(needs):
     miss = []
     if not shutil.which(clusterlib.QEMU):

@@ -104,6 +104,7 @@ static void fdt_generated(void)
         CHECK_EQ(fi->nharts, cases[i].harts);
         CHECK_EQ(fi->has_sstc, cases[i].sstc);
         CHECK_STR(fi->bootargs, cases[i].args);
+        CHECK_EQ(fi->rtc.base, 0x101000); /* the goldfish RTC: boot epochs come from it */
     }
 }
 

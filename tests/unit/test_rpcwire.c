@@ -457,8 +457,14 @@ static void rpcwire_replay_epochs(void)
     CHECK_EQ(rpc_replay_check(&r, 6, 0), -EALREADY);
     CHECK_EQ(rpc_replay_check(&r, 6, 1), 0);
     CHECK_EQ(rpc_replay_check(&r, 5, 1001), -ECONNRESET);
-    CHECK_EQ(rpc_replay_check(&r, 0xffffffff, 7), 0);
+    CHECK_EQ(rpc_replay_check(&r, 0x80000005, 7), 0); /* newer by just under 2^31 */
     CHECK_EQ(rpc_replay_check(&r, 6, 2), -ECONNRESET);
+    /* Epochs compare modulo 2^32 (wall-clock ms wrap every 49 days): just
+     * past the wrap is newer, just before it is older. */
+    CHECK_EQ(rpc_replay_check(&r, 0xfffffff0, 1), 0);
+    CHECK_EQ(rpc_replay_check(&r, 5, 1), 0);
+    CHECK_EQ(r.epoch, 5);
+    CHECK_EQ(rpc_replay_check(&r, 0xfffffff0, 2), -ECONNRESET);
     /* Epoch 0, seq 0 is an ordinary first frame. */
     rpc_replay_reset(&r);
     CHECK_EQ(rpc_replay_check(&r, 0, 0), 0);

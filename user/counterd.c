@@ -1,0 +1,73 @@
+/* user/counterd.c: the at-most-once test service, registered as "counter".
+ * Each call carries (client node, client pid, client sequence number); the
+ * service executes it (counter += 1) and answers the new value. It keeps
+ * every id it has executed and prints `counterd: DUPLICATE ...` if one ever
+ * comes twice, which the transport must make impossible. A call with
+ * sequence 0 only reads the counter. Runs until killed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "user/ipc.h"
+#include "user/ulib.h"
+
+struct counter_req {
+    int32_t node, pid;
+    uint32_t seq, pad;
+};
+
+#define CLIENTS 16
+#define SEQ_MAX 4096
+
+static struct {
+    int32_t node, pid;
+    uint8_t seen[SEQ_MAX / 8];
+} clients[CLIENTS];
+
+static int seen_before(const struct counter_req *rq)
+{
+    int free_slot = -1;
+    for (int i = 0; i < CLIENTS; i++) {
+        if (clients[i].node == rq->node && clients[i].pid == rq->pid) {
+            int was = clients[i].seen[rq->seq / 8] >> (rq->seq % 8) & 1;
+            clients[i].seen[rq->seq / 8] |= (uint8_t)(1 << (rq->seq % 8));
+            return was;
+        }
+        if (clients[i].node == 0 && free_slot < 0)
+            free_slot = i;
+    }
+    if (free_slot >= 0) {
+        clients[free_slot].node = rq->node;
+        clients[free_slot].pid = rq->pid;
+        clients[free_slot].seen[rq->seq / 8] |= (uint8_t)(1 << (rq->seq % 8));
+    }
+    return 0;
+}
+
+int main(void)
+{
+    struct port_id port;
+    int rv = ipc_port_create(&port);
+    if (rv == 0)
+        rv = ipc_register("counter", &port);
+    if (rv < 0) {
+        printf("counterd: cannot register: %s\n", err_str(rv));
+        return 1;
+    }
+    printf("counterd: serving \"counter\" on node %d\n", sys_nodeid());
+    int64_t counter = 0, executed = 0;
+    for (;;) {
+        struct counter_req rq;
+        struct msg_info info;
+        long n = ipc_recv(&port, &rq, sizeof rq, &info, TIMEOUT_NEVER);
+        if (n != sizeof rq || rq.seq >= SEQ_MAX)
+            continue;
+        if (rq.seq != 0) {
+            if (seen_before(&rq))
+                printf("counterd: DUPLICATE node %d pid %d seq %u\n", rq.node, rq.pid, rq.seq);
+            counter++;
+            executed++;
+        }
+        if (info.reply_token)
+            ipc_reply(info.reply_token, &counter, sizeof counter);
+    }
+}
