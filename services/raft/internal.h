@@ -18,6 +18,19 @@ static inline bool log_full(const struct raft *r)
 {
     return r->last - r->snap_index >= r->cfg.ring_cap;
 }
+/* Leader flow control: 0 if one more entry of ours may go into the log,
+ * -EAGAIN if a quarter of the ring is already uncommitted (wait for commits),
+ * -ENOSPC if the ring is nearly full (the caller must compact). Bounding the
+ * uncommitted suffix is what guarantees that any future leader has room for
+ * its no-op: a log never holds more than a few such suffixes. */
+static inline int log_room(const struct raft *r)
+{
+    if (r->last - r->snap_index + 4 >= r->cfg.ring_cap)
+        return -ENOSPC;
+    if (r->last - r->commit >= r->cfg.ring_cap / 4)
+        return -EAGAIN;
+    return 0;
+}
 
 /* membership.c */
 void conf_rebuild(struct raft *r);

@@ -154,7 +154,9 @@ int raft_change(struct raft *r, uint32_t id, uint8_t role, uint64_t *index)
         return -EINVAL;
     uint8_t buf[RAFT_MAX_DATA];
     uint16_t len = raft_conf_encode(&c, buf);
-    int rv = log_append(r, r->term, RAFT_ENTRY_CONF, buf, len);
+    int rv = log_room(r);
+    if (rv == 0)
+        rv = log_append(r, r->term, RAFT_ENTRY_CONF, buf, len);
     if (rv)
         return rv;
     if (index)

@@ -247,10 +247,10 @@ int raft_propose(struct raft *r, const uint8_t *data, uint32_t len, uint64_t *in
         return -EBUSY;
     if (len > RAFT_MAX_DATA)
         return -EMSGSIZE;
-    /* Keep a few slots free so a future leader can always append its no-op. */
-    if (r->last - r->snap_index + 4 >= r->cfg.ring_cap)
-        return -ENOSPC;
-    int rv = log_append(r, r->term, RAFT_ENTRY_NORMAL, data, len);
+    int rv = log_room(r);
+    if (rv)
+        return rv;
+    rv = log_append(r, r->term, RAFT_ENTRY_NORMAL, data, len);
     if (rv)
         return rv;
     if (index)

@@ -239,7 +239,10 @@ int raft_step(struct raft *r, const struct raft_msg *m);
 
 /* Append a command (leader only). On success stores its index in *index.
  * -EPERM: not leader; -EBUSY: leadership transfer in progress; -EMSGSIZE: too
- * large; -ENOSPC: log ring full (compact first). */
+ * large; -EAGAIN: a quarter of the ring is uncommitted (flow control: retry
+ * once entries commit); -ENOSPC: the ring is nearly full (compact first).
+ * The caller should compact whenever applied - snapshot index reaches about
+ * ring_cap / 8 so that committed entries never crowd the ring. */
 int raft_propose(struct raft *r, const uint8_t *data, uint32_t len, uint64_t *index);
 
 /* Single-server membership change (thesis §4.1, §4.2.1): set node id's role to

@@ -571,6 +571,36 @@ static void sc_snapshot_crash_install(struct sim *s)
     finish(s);
 }
 
+/* A ring of 48 slots: the leader runs into flow control (-EAGAIN, -ENOSPC),
+ * followers take only what fits, and compaction every 6 entries must keep
+ * things moving through crashes and partitions. */
+static void sc_small_ring(struct sim *s)
+{
+    s->ring_cap = 48;
+    s->compact_every = 6;
+    sim_start(s);
+    sim_set_unreliable(s, sim_rand(s) % 2);
+    kv_clients_start(s, 6, true);
+    for (int it = 0; it < 12; it++) {
+        sim_run_for(s, 100 + sim_rand(s) % 200);
+        int l = sim_leader(s);
+        if (l >= 0) { /* more than the ring holds */
+            uint64_t idx;
+            for (int k = 0; k < 50; k++)
+                if (sim_propose(s, l, k % SIM_KEYS, 600000 + it * 100 + k, &idx))
+                    break;
+        }
+        uint64_t r = sim_rand(s) % 4;
+        if (r == 0)
+            sim_crash(s, pick(s, -1));
+        else if (r == 1)
+            sim_partition_random(s);
+        else
+            restart_all(s), sim_connect_all(s);
+    }
+    finish(s);
+}
+
 /* ---- membership and transfer --------------------------------------------------- */
 
 static int change(struct sim *s, uint32_t id, uint8_t role)
@@ -706,6 +736,7 @@ static const struct scenario scenarios[] = {
     {"vote_crash", 3, sc_vote_crash, 2},
     {"snapshot_lagging", 3, sc_snapshot_lagging, 1},
     {"snapshot_crash_install", 3, sc_snapshot_crash_install, 2},
+    {"small_ring", 5, sc_small_ring, 2},
     {"membership", 3, sc_membership, 2},
     {"transfer", 5, sc_transfer, 1},
 };

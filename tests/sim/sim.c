@@ -304,7 +304,9 @@ void sim_node_ready(struct sim *s, struct sim_node *nd)
         send_msg(s, (int)nd->id - 1, &rd.msgs[i]);
     for (uint32_t i = 0; i < rd.n_reads; i++)
         kv_read_ready(s, nd, &rd.reads[i]);
-    if (s->compact_every && nd->applied >= raft_snap_index(&nd->r) + s->compact_every) {
+    uint64_t snap_i = raft_snap_index(&nd->r);
+    bool crowded = raft_last_index(&nd->r) - snap_i >= s->ring_cap / 2 && nd->applied > snap_i;
+    if (s->compact_every && (nd->applied >= snap_i + s->compact_every || crowded)) {
         uint8_t buf[SIM_SNAP_CAP];
         uint32_t len = kv_snapshot(nd, buf);
         int rv = raft_compact(&nd->r, nd->applied, buf, len);
@@ -334,7 +336,7 @@ static void node_init_raft(struct sim *s, struct sim_node *nd)
         .pre_vote = s->pre_vote,
         .check_quorum = s->check_quorum,
         .ring = nd->ring,
-        .ring_cap = SIM_RING,
+        .ring_cap = s->ring_cap,
         .snap_buf = nd->snap,
         .snap_cap = SIM_SNAP_CAP,
     };
@@ -363,6 +365,8 @@ void sim_init(struct sim *s, uint64_t seed, int nodes)
     s->election_ms = 100;
     s->heartbeat_ms = 20;
     s->tick_ms = 5;
+    s->ring_cap = SIM_RING;
+    s->compact_every = 64;
     s->pre_vote = true;
     s->check_quorum = true;
     s->delay_min = 1;

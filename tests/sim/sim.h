@@ -108,7 +108,8 @@ struct sim {
     /* raft parameters */
     uint32_t election_ms, heartbeat_ms, tick_ms;
     bool pre_vote, check_quorum;
-    uint32_t compact_every; /* 0: never compact */
+    uint32_t compact_every; /* snapshot every so many applied entries; 0: never */
+    uint32_t ring_cap;      /* log ring slots per node, <= SIM_RING */
     /* clients */
     int n_clients;
     bool clients_on, reads_on;
