@@ -497,6 +497,8 @@ def console_run(ctx):
         return bool(re.search(pattern, buf))
     try:
         check(read_until(rb"console of node 1", 60), f"no console banner:\n{buf[-500:]!r}")
+        os.write(fd, b"\r")  # a fresh prompt first: the shell may still be printing
+        check(read_until(rb"n1\$ ", 20), f"no prompt:\n{buf[-500:]!r}")
         os.write(fd, b"echo con''sole\r")
         check(read_until(rb"console\r?\n", 10), f"no echo:\n{buf[-500:]!r}")
         r = cli("exec", "2", "ping -c 1 1", "--dir", d)
