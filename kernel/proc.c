@@ -3,6 +3,7 @@
 #include "kernel/proc.h"
 #include "kernel/exec.h"
 #include "kernel/kalloc.h"
+#include "kernel/kreq.h"
 #include "kernel/port.h"
 #include "kernel/kernel.h"
 #include "kernel/printk.h"
@@ -12,6 +13,14 @@
 
 struct proc *proc_table[NPROC];
 int proc_slots;
+
+/* Children running on other nodes: enough to wait for them and reap them. */
+#define REMOTE_CHILDREN 64
+static struct remote_child {
+    struct proc *parent; /* NULL: slot free */
+    int pid;
+    int exited, status;
+} remote_children[REMOTE_CHILDREN];
 static int orphan_zombies; /* zombies nobody will wait for: the scheduler reaps them */
 void kernel_orphan_exited(int pid);
 static uint32_t next_seq = 1;
@@ -103,6 +112,7 @@ int proc_spawn(struct proc *parent, const char *path, char *const argv[], int ar
     p->pid = alloc_pid();
     p->parent = parent;
     p->child_limit = parent ? parent->child_limit : DEFAULT_CHILD_LIMIT;
+    p->console_node = parent ? parent->console_node : 0;
     p->tf->sepc = start.entry;
     p->tf->regs[REG_SP] = start.sp;
     p->tf->regs[REG_A0] = start.argc;
@@ -125,9 +135,81 @@ fail:
     return rv;
 }
 
+/* A child on another node can run and exit before the reply to our spawn
+ * request arrives; its exit report waits here for the spawn to finish. */
+#define EARLY_EXITS 16
+static struct {
+    int parent_pid, child_pid, status; /* child_pid 0: free */
+} early_exits[EARLY_EXITS];
+static int early_next;
+
+int proc_add_remote_child(struct proc *p, int pid)
+{
+    for (int i = 0; i < REMOTE_CHILDREN; i++) {
+        if (!remote_children[i].parent) {
+            remote_children[i] = (struct remote_child){.parent = p, .pid = pid};
+            p->nchildren++;
+            for (int e = 0; e < EARLY_EXITS; e++) {
+                if (early_exits[e].child_pid == pid && early_exits[e].parent_pid == p->pid) {
+                    remote_children[i].exited = 1;
+                    remote_children[i].status = early_exits[e].status;
+                    early_exits[e].child_pid = 0;
+                }
+            }
+            return 0;
+        }
+    }
+    return -EAGAIN;
+}
+
+int proc_remote_child_exited(int parent_pid, int child_pid, int status, uint32_t from)
+{
+    if ((uint32_t)PID_NODE(child_pid) != from)
+        return -EINVAL; /* a node speaks only for its own processes */
+    for (int i = 0; i < REMOTE_CHILDREN; i++) {
+        struct remote_child *rc = &remote_children[i];
+        if (rc->parent && rc->pid == child_pid && rc->parent->pid == parent_pid && !rc->exited) {
+            rc->exited = 1;
+            rc->status = status;
+            proc_wakeup(rc->parent);
+            return 0;
+        }
+    }
+    struct proc *parent = proc_find(parent_pid);
+    if (!parent || parent->state == P_ZOMBIE)
+        return -ESRCH;
+    /* The parent may still be waiting for the answer to its spawn. */
+    early_exits[early_next] = (typeof(early_exits[0])){parent_pid, child_pid, status};
+    early_next = (early_next + 1) % EARLY_EXITS;
+    return 0;
+}
+
+int proc_list(struct proc_info *infos, int max)
+{
+    int n = 0;
+    for (int i = 0; i < proc_slots && n < max; i++) {
+        struct proc *q = proc_table[i];
+        if (!q || q->state == P_FREE)
+            continue;
+        struct proc_info *info = &infos[n++];
+        memset(info, 0, sizeof *info);
+        info->pid = q->pid;
+        info->ppid = q->parent ? q->parent->pid : q->remote_parent_pid;
+        info->state = q->state;
+        info->node = (int32_t)kernel_node_id;
+        info->pages = q->as.pages;
+        info->cpu_ns = q->cpu_ns;
+        strlcpy(info->name, q->name, sizeof info->name);
+    }
+    return n;
+}
+
 /* Hand p's children to nobody: orphans are reaped by the scheduler. */
 static void orphan_children(struct proc *p)
 {
+    for (int i = 0; i < REMOTE_CHILDREN; i++)
+        if (remote_children[i].parent == p)
+            remote_children[i].parent = 0;
     for (int i = 0; i < proc_slots; i++) {
         struct proc *c = proc_table[i];
         if (c && c->parent == p && c->state != P_FREE) {
@@ -143,6 +225,14 @@ void proc_exit(int status)
     struct proc *p = proc_current();
     orphan_children(p);
     port_proc_exit(p);
+    p->killed = 0; /* it has taken effect; the exit below may still need to wait */
+    if (p->remote_parent_node) {
+        /* Tell the parent's node (best effort: if it is down, nobody waits). */
+        struct kreq rq = {KREQ_EXITED, p->pid, p->remote_parent_pid, status};
+        struct msg *reply = 0;
+        if (kreq_call(p->remote_parent_node, &rq, 0, 0, 2000000000ULL, &reply) == 0)
+            msg_free(reply);
+    }
     /* User memory goes back at once (the rest when reaped); leave its page
      * table first, since the root page is freed too. */
     csr_write(satp, vm_kernel_satp());
@@ -181,6 +271,20 @@ int proc_wait(int pid, uint64_t status_uva, int flags)
                 return -EFAULT;
             me->nchildren--;
             proc_free(c);
+            return cpid;
+        }
+        for (int i = 0; i < REMOTE_CHILDREN; i++) {
+            struct remote_child *rc = &remote_children[i];
+            if (rc->parent != me || (pid != -1 && rc->pid != pid))
+                continue;
+            have = 1;
+            if (!rc->exited)
+                continue;
+            int st = rc->status, cpid = rc->pid;
+            if (status_uva && vm_copyout(&me->as, status_uva, &st, sizeof st))
+                return -EFAULT;
+            rc->parent = 0;
+            me->nchildren--;
             return cpid;
         }
         if (!have)

@@ -39,6 +39,9 @@ struct proc {
     uint64_t child_limit;
     uint64_t cpu_ns, run_start_ns;
     int service;              /* started from the boot service list: may use the disk */
+    uint32_t console_node;    /* where its output goes (0: this node's console) */
+    int remote_parent_pid;    /* a parent on another node (spawned from there), */
+    uint32_t remote_parent_node; /* told of the exit by KREQ_EXITED; 0 if none */
     int fp_saved;             /* fpregs holds its FP state */
     uint64_t fpregs[33];
 };
@@ -62,6 +65,12 @@ void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(int pid, uint64_t status_uva, int flags);
 int proc_kill(int pid, int sig);
 struct proc *proc_find(int pid);
+/* Fill infos[0..max) with this node's processes: the count. */
+int proc_list(struct proc_info *infos, int max);
+/* A child p started on another node (KREQ_SPAWN answered pid). */
+int proc_add_remote_child(struct proc *p, int pid);
+/* KREQ_EXITED from node `from`: child_pid of local parent_pid ended. */
+int proc_remote_child_exited(int parent_pid, int child_pid, int status, uint32_t from);
 
 /* Scheduling. */
 void scheduler(void) __attribute__((noreturn));

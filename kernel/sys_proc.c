@@ -1,6 +1,7 @@
 /* kernel/sys_proc.c: system calls about processes and memory. Each decodes
  * and checks its arguments before it changes anything. */
 #include "kernel/kalloc.h"
+#include "kernel/kreq.h"
 #include "kernel/kernel.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
@@ -15,39 +16,29 @@ SYSCALL(getpid) { return p->pid; }
 
 SYSCALL(getppid) { return p->parent ? p->parent->pid : 0; }
 
-/* spawn(path, argv): path and every argv string are copied into one kernel
- * buffer first, so a bad pointer anywhere fails before anything is made. */
-SYSCALL(spawn)
+/* Copy spawn's path and argv into the kernel: path into path[64], the
+ * strings into buf (one page), argv[] pointing into it. Returns argc, or
+ * -EFAULT, -E2BIG, -ENAMETOOLONG. Nothing is made until all of it is in. */
+static int spawn_args(struct proc *p, uint64_t upath, uint64_t uargv, char *path, char *buf,
+                      char **argv)
 {
-    char path[64];
-    int rv = vm_copyin_str(&p->as, path, args[0], sizeof path);
+    int rv = vm_copyin_str(&p->as, path, upath, 64);
     if (rv < 0)
         return rv;
-    _Static_assert(USER_ARG_BYTES <= PAGE_SIZE, "argument strings fit one page");
-    char *buf = page_alloc();
-    if (!buf)
-        return -ENOMEM;
-    char *argv[USER_ARGV_MAX + 1];
     int argc = 0;
     uint64_t used = 0;
-    if (args[1]) {
+    if (uargv) {
         for (;; argc++) {
             uint64_t uptr;
-            rv = vm_copyin(&p->as, &uptr, args[1] + (uint64_t)argc * 8, 8);
-            if (rv)
-                goto out;
+            if (vm_copyin(&p->as, &uptr, uargv + (uint64_t)argc * 8, 8))
+                return -EFAULT;
             if (uptr == 0)
                 break;
-            if (argc == USER_ARGV_MAX) {
-                rv = -E2BIG;
-                goto out;
-            }
+            if (argc == USER_ARGV_MAX)
+                return -E2BIG;
             rv = vm_copyin_str(&p->as, buf + used, uptr, USER_ARG_BYTES - used);
-            if (rv < 0) {
-                if (rv == -ENAMETOOLONG)
-                    rv = -E2BIG;
-                goto out;
-            }
+            if (rv < 0)
+                return rv == -ENAMETOOLONG ? -E2BIG : rv;
             argv[argc] = buf + used;
             used += (uint64_t)rv + 1;
         }
@@ -57,15 +48,104 @@ SYSCALL(spawn)
         argc = 1;
     }
     argv[argc] = 0;
-    rv = proc_spawn(p, path, argv, argc);
-out:
+    return argc;
+}
+
+/* spawn(path, argv): path and every argv string are copied into one kernel
+ * buffer first, so a bad pointer anywhere fails before anything is made. */
+SYSCALL(spawn)
+{
+    char path[64];
+    _Static_assert(USER_ARG_BYTES <= PAGE_SIZE, "argument strings fit one page");
+    char *buf = page_alloc();
+    if (!buf)
+        return -ENOMEM;
+    char *argv[USER_ARGV_MAX + 1];
+    int rv = spawn_args(p, args[0], args[1], path, buf, argv);
+    if (rv > 0)
+        rv = proc_spawn(p, path, argv, rv);
     page_free(buf);
     return rv;
 }
 
+/* spawn_node(node, path, argv): as spawn, on any node. The child's output
+ * comes to this node's console; wait() and kill() work across nodes. */
+SYSCALL(spawn_node)
+{
+    uint64_t node = args[0];
+    if (node == 0 || node > 65534)
+        return -EINVAL;
+    if (node > kernel_nodes)
+        return -EHOSTUNREACH; /* not a node of this cluster */
+    char path[64];
+    char *buf = page_alloc();
+    if (!buf)
+        return -ENOMEM;
+    char *argv[USER_ARGV_MAX + 1];
+    int rv = spawn_args(p, args[1], args[2], path, buf, argv);
+    if (rv <= 0 || node == kernel_node_id) {
+        if (rv > 0)
+            rv = proc_spawn(p, path, argv, rv);
+        page_free(buf);
+        return rv;
+    }
+    int argc = rv;
+    if ((uint64_t)p->nchildren >= p->child_limit) {
+        page_free(buf);
+        return -EAGAIN;
+    }
+    /* The request body: path\0 then each argument\0, packed into buf's tail. */
+    static char body[USER_ARG_BYTES + 64];
+    uint32_t len = (uint32_t)strlcpy(body, path, sizeof body) + 1;
+    for (int i = 0; i < argc; i++) {
+        uint32_t n = (uint32_t)strlen(argv[i]) + 1;
+        if (len + n > sizeof body) {
+            page_free(buf);
+            return -E2BIG;
+        }
+        memcpy(body + len, argv[i], n);
+        len += n;
+    }
+    page_free(buf);
+    struct kreq rq = {KREQ_SPAWN, p->pid, (int32_t)(p->console_node ? p->console_node
+                                                                     : kernel_node_id), argc};
+    struct msg *reply = 0;
+    rv = kreq_call((uint32_t)node, &rq, body, len, 10000000000ULL, &reply);
+    if (rv)
+        return rv;
+    int32_t pid = -EPROTO;
+    if (reply->len == sizeof pid)
+        msg_read(reply, 0, &pid, sizeof pid);
+    msg_free(reply);
+    if (pid > 0 && proc_add_remote_child(p, pid) != 0) {
+        struct kreq kill = {KREQ_KILL, pid, SIG_KILL, 0};
+        if (kreq_call((uint32_t)node, &kill, 0, 0, 2000000000ULL, &reply) == 0)
+            msg_free(reply);
+        return -EAGAIN;
+    }
+    return pid;
+}
+
 SYSCALL(wait) { return proc_wait((int)args[0], args[1], (int)args[2]); }
 
-SYSCALL(kill) { return proc_kill((int)args[0], (int)args[1]); }
+SYSCALL(kill)
+{
+    int pid = (int)args[0], sig = (int)args[1];
+    if (pid <= 0 || (uint64_t)PID_NODE(pid) == kernel_node_id)
+        return proc_kill(pid, sig);
+    if (sig != SIG_KILL && sig != SIG_TERM)
+        return -EINVAL;
+    struct kreq rq = {KREQ_KILL, pid, sig, 0};
+    struct msg *reply = 0;
+    int rv = kreq_call((uint32_t)PID_NODE(pid), &rq, 0, 0, 5000000000ULL, &reply);
+    if (rv)
+        return rv == -EHOSTDOWN || rv == -ETIMEDOUT ? rv : -ESRCH;
+    int32_t r = -EPROTO;
+    if (reply->len == sizeof r)
+        msg_read(reply, 0, &r, sizeof r);
+    msg_free(reply);
+    return r;
+}
 
 SYSCALL(sleep)
 {
@@ -121,26 +201,47 @@ SYSCALL(proclist)
         max = NPROC;
     if (vm_check_user(&p->as, ubuf, (uint64_t)max * sizeof(struct proc_info), 1))
         return -EFAULT;
-    int n = 0;
-    for (int i = 0; i < proc_slots && n < max; i++) {
-        struct proc *q = proc_table[i];
-        if (!q || q->state == P_FREE)
-            continue;
-        struct proc_info info;
-        memset(&info, 0, sizeof info);
-        info.pid = q->pid;
-        info.ppid = q->parent ? q->parent->pid : 0;
-        info.state = q->state;
-        info.node = (int32_t)kernel_node_id;
-        info.pages = q->as.pages;
-        info.cpu_ns = q->cpu_ns;
-        strlcpy(info.name, q->name, sizeof info.name);
-        if (vm_copyout(&p->as, ubuf + (uint64_t)n * sizeof info, &info, sizeof info))
-            return -EFAULT;
-        n++;
-    }
-    return n;
+    static struct proc_info infos[NPROC];
+    int n = proc_list(infos, (int)max);
+    return vm_copyout(&p->as, ubuf, infos, (uint64_t)n * sizeof infos[0]) ?: n;
 }
+
+/* proclist_node(node, buf, max): the processes of any node. */
+SYSCALL(proclist_node)
+{
+    uint64_t node = args[0], ubuf = args[1];
+    int64_t max = (int64_t)args[2];
+    if (node == 0 || node > 65534 || max < 0)
+        return -EINVAL;
+    if (node > kernel_nodes)
+        return -EHOSTUNREACH;
+    if (max > NPROC)
+        max = NPROC;
+    if (vm_check_user(&p->as, ubuf, (uint64_t)max * sizeof(struct proc_info), 1))
+        return -EFAULT;
+    if (node == kernel_node_id) {
+        static struct proc_info infos[NPROC];
+        int n = proc_list(infos, (int)max);
+        return vm_copyout(&p->as, ubuf, infos, (uint64_t)n * sizeof infos[0]) ?: n;
+    }
+    struct kreq rq = {KREQ_PROCLIST, 0, 0, 0};
+    struct msg *reply = 0;
+    int rv = kreq_call((uint32_t)node, &rq, 0, 0, 5000000000ULL, &reply);
+    if (rv)
+        return rv;
+    uint32_t n = reply->len / sizeof(struct proc_info);
+    if (n > (uint64_t)max)
+        n = (uint32_t)max;
+    for (uint32_t i = 0; i < n; i++) {
+        struct proc_info info;
+        msg_read(reply, i * (uint32_t)sizeof info, &info, sizeof info);
+        vm_copyout(&p->as, ubuf + i * sizeof info, &info, sizeof info);
+    }
+    msg_free(reply);
+    return (int64_t)n;
+}
+
+SYSCALL(nodes) { return (int64_t)kernel_nodes; }
 
 SYSCALL(setlimit)
 {

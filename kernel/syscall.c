@@ -40,6 +40,9 @@ static const syscall_fn table[SYS_COUNT] = {
     [SYS_REPLY] = sys_reply,
     [SYS_BOOTSTRAP] = sys_bootstrap,
     [SYS_RPCSTAT] = sys_rpcstat,
+    [SYS_SPAWN_NODE] = sys_spawn_node,
+    [SYS_PROCLIST_NODE] = sys_proclist_node,
+    [SYS_NODES] = sys_nodes,
 };
 
 void syscall_dispatch(struct proc *p)

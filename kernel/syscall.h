@@ -50,5 +50,8 @@ SYSCALL(call);
 SYSCALL(reply);
 SYSCALL(bootstrap);
 SYSCALL(rpcstat);
+SYSCALL(spawn_node);
+SYSCALL(proclist_node);
+SYSCALL(nodes);
 
 #endif

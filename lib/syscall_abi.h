@@ -45,6 +45,9 @@ enum {
     SYS_REPLY = 32,      /* reply(uint64_t token, const void *buf, size_t len) */
     SYS_BOOTSTRAP = 33,  /* bootstrap(int node, struct port_id *out): node's registry port */
     SYS_RPCSTAT = 34,    /* rpcstat(struct rpc_stats *out) */
+    SYS_SPAWN_NODE = 35, /* spawn_node(int node, const char *path, char *const argv[]): pid */
+    SYS_PROCLIST_NODE = 36, /* proclist_node(int node, struct proc_info *buf, int max) */
+    SYS_NODES = 37,      /* nodes(): how many nodes the cluster has (bootargs nodes=) */
     SYS_COUNT
 };
 

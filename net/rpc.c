@@ -14,6 +14,7 @@
 #include "net/rpc.h"
 #include "drivers/rtc.h"
 #include "kernel/kernel.h"
+#include "kernel/kreq.h"
 #include "kernel/port.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
@@ -232,17 +233,18 @@ static void in_deliver(struct rpc_in *e)
     m->carried = e->carried;
     m->reply_token = 0;
     if ((e->dst.a & 0xffffffffu) == 0) {
-        /* The node kernel itself: the bootstrap request for our registry. */
-        msg_free(m);
-        struct msg *r = msg_alloc(sizeof(struct port_id));
+        /* Slot 0 is this node's kernel itself (kernel/kreq.c). */
+        int error = 0;
+        struct msg *r = e->is_call ? kreq_serve(m, e->node, &error) : 0;
+        if (!e->is_call) {
+            msg_free(m);
+            error = -EINVAL;
+        }
         if (!r) {
-            send_nack(e->node, e->msg_id, -ENOBUFS);
-            in_finish(e, -ENOBUFS);
+            send_nack(e->node, e->msg_id, error);
+            in_finish(e, error);
             return;
         }
-        struct port_id reg;
-        registry_port(&reg);
-        msg_write(r, 0, &reg, sizeof reg);
         e->state = IN_QUEUED;
         send_ack(e->node, e->msg_id, ACK_DATA, full_mask(e->nfrags));
         e->reply = r;
@@ -550,12 +552,9 @@ int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, stru
 
 int rpc_bootstrap(uint32_t node, struct port_id *out, uint64_t timeout_ns)
 {
-    struct msg *m = msg_alloc(0), *reply = 0;
-    if (!m)
-        return -ENOBUFS;
-    m->carried = (struct port_id){0, 0};
-    struct port_id kernel = {(uint64_t)node << 32, 0}; /* slot 0: the node's kernel */
-    int rv = run_op(&kernel, m, 1, timeout_ns, &reply);
+    struct kreq rq = {KREQ_BOOTSTRAP, 0, 0, 0};
+    struct msg *reply = 0;
+    int rv = kreq_call(node, &rq, 0, 0, timeout_ns, &reply);
     if (rv)
         return rv;
     if (reply->len != sizeof *out)

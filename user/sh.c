@@ -192,10 +192,12 @@ static int wait_all(void)
 
 static void help(void)
 {
-    printf("builtins: echo ARGS, exit [N], wait, help\n"
+    printf("builtins: echo ARGS, exit [N], wait, help, run -n NODE PROG ARGS\n"
            "syntax:   cmd args [&] [; cmd ...]   quotes '..' \"..\"   $? = last status\n"
            "programs: sh args echo ps kill sleep uptime true false exitcode mem burn memtouch\n"
-           "          fault badptr fpu spawnmany failalloc limits bench\n");
+           "          fault badptr fpu spawnmany failalloc limits bench ping netstat udpecho\n"
+           "          rawecho rpcstat echod ipcping calcd calc counterd counter sinkd ipcflood\n"
+           "          ipctest disktool storetest\n");
 }
 
 /* Runs one command; returns its status. *quit is set by `exit`. */
@@ -225,8 +227,20 @@ static int run_command(char **argv, int argc, int background, int *quit)
         help();
         return 0;
     }
+    /* `run -n NODE prog args`: the same, on another node; its output comes
+     * here, and wait/kill/$? work as for a local child. */
+    long node = 0;
+    if (strcmp(argv[0], "run") == 0) {
+        if (argc < 4 || strcmp(argv[1], "-n") != 0 || parse_long(argv[2], &node) != 0 ||
+            node < 1) {
+            fprintf(stderr, "sh: usage: run -n NODE PROG [ARGS]\n");
+            return STATUS_SYNTAX;
+        }
+        argv += 3;
+        argc -= 3;
+    }
     fflush(stdout);
-    int pid = sys_spawn(argv[0], argv);
+    int pid = node ? (int)syscall3(SYS_SPAWN_NODE, node, argv[0], argv) : sys_spawn(argv[0], argv);
     if (pid == -ENOENT) {
         fprintf(stderr, "sh: %s: not found\n", argv[0]);
         return STATUS_NOTFOUND;

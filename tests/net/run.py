@@ -695,6 +695,41 @@ def ipc_auth(ctx):
           or after["bad_mac"] > before["bad_mac"], f"truncated frame not counted: {net}")
 
 
+@scenario(180)
+def global_processes(ctx):
+    """Processes across nodes: `run -n K` starts a program on node K whose
+    output appears on the starting node's console before its exit status is
+    reported; wait, kill and $? work across nodes; ps lists every node."""
+    c = ctx.cluster(3)
+    out = expect(c, 1, "run -n 2 echo hello from two")
+    check(out.strip() == "hello from two", f"remote output: {out!r}")
+    out = expect(c, 1, "run -n 3 args one 'two words'")
+    check("two words" in out, f"remote argv: {out!r}")
+    _, st = c.exec(1, "run -n 3 exitcode 7", 30)
+    check(st == 7, f"remote exit status {st}")
+    _, st = c.exec(1, "run -n 2 fault null", 30)
+    check(st == 139, f"a remote fault gave status {st}")
+    out = expect(c, 1, "run -n 2 sleep 30 &")
+    m = re.match(r"^\[(\d+)\]$", out.strip())
+    check(m and int(m.group(1)) // 100000 == 2, f"remote pid {out!r} does not name node 2")
+    pid = int(m.group(1))
+    out = expect(c, 1, "ps")
+    check(re.search(rf"^\s*{pid}\s+\d+\s+sleeping\s+2\s.*sleep$", out, re.M),
+          f"ps does not show {pid} on node 2:\n{out}")
+    for k in (1, 2, 3):
+        check(re.search(rf"^\s*{k}00001\s+0\s+\w+\s+{k}\s.*sh$", out, re.M),
+              f"ps does not show node {k}'s shell:\n{out}")
+    expect(c, 1, f"kill {pid}")
+    t0 = time.monotonic()
+    expect(c, 1, "wait", timeout=30)  # the shell reaps it here or at the prompt before
+    check(f"[{pid}] done 143" in c.tail(1, 40) and time.monotonic() - t0 < 10,
+          "remote kill + wait:\n" + c.tail(1, 10))
+    _, st = c.exec(1, "run -n 9 true", 30)
+    check(st == 126, f"a node outside the cluster: status {st}")
+    out = expect(c, 2, "run -n 3 echo to node two", timeout=30)  # output goes home: node 2
+    check(out.strip() == "to node two", f"output from node 3 to node 2: {out!r}")
+
+
 def read_pcap(path):
     """The frames of a classic pcap file."""
     import struct

@@ -1,0 +1,136 @@
+/* kernel/kreq.c: serving and making kernel-to-kernel requests (see
+ * kernel/kreq.h). Serving runs in interrupt context as frames complete, so
+ * every handler is short and never sleeps. */
+#include "kernel/kreq.h"
+#include "kernel/console.h"
+#include "kernel/kernel.h"
+#include "kernel/port.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "net/rpc.h"
+
+static struct msg *reply_of(const void *data, uint32_t len, int *error)
+{
+    struct msg *r = msg_alloc(len);
+    if (!r) {
+        *error = -ENOBUFS;
+        return 0;
+    }
+    msg_write(r, 0, data, len);
+    return r;
+}
+
+static struct msg *reply_int(int32_t v, int *error) { return reply_of(&v, sizeof v, error); }
+
+/* KREQ_SPAWN: the body after the header is path\0 then argc strings. */
+static int serve_spawn(const struct kreq *rq, struct msg *m, uint32_t from)
+{
+    static char buf[USER_ARG_BYTES + 64];
+    uint32_t len = m->len - (uint32_t)sizeof *rq;
+    if (len == 0 || len > sizeof buf || rq->c < 0 || rq->c > USER_ARGV_MAX)
+        return -EINVAL;
+    msg_read(m, sizeof *rq, buf, len);
+    if (buf[len - 1] != 0)
+        return -EINVAL;
+    char *argv[USER_ARGV_MAX + 1];
+    char *s = buf, *end = buf + len;
+    char *path = s;
+    s += strlen(s) + 1;
+    int argc = 0;
+    while (argc < rq->c && s < end) {
+        argv[argc++] = s;
+        s += strlen(s) + 1;
+    }
+    if (argc != rq->c)
+        return -EINVAL;
+    if (argc == 0)
+        argv[argc++] = path;
+    argv[argc] = 0;
+    int pid = proc_spawn(0, path, argv, argc);
+    if (pid < 0)
+        return pid;
+    struct proc *p = proc_find(pid);
+    p->remote_parent_pid = rq->a;
+    p->remote_parent_node = from;
+    p->console_node = (uint32_t)rq->b;
+    return pid;
+}
+
+static struct msg *serve_proclist(int *error)
+{
+    static struct proc_info infos[NPROC];
+    int n = proc_list(infos, NPROC);
+    return reply_of(infos, (uint32_t)n * sizeof infos[0], error);
+}
+
+/* KREQ_WRITE: bytes for this node's console from a process elsewhere. */
+static int serve_write(const struct kreq *rq, struct msg *m)
+{
+    char buf[256];
+    uint32_t len = m->len - (uint32_t)sizeof *rq;
+    for (uint32_t off = 0; off < len;) {
+        uint32_t n = len - off < sizeof buf ? len - off : (uint32_t)sizeof buf;
+        msg_read(m, (uint32_t)sizeof *rq + off, buf, n);
+        console_write(buf, n);
+        off += n;
+    }
+    return (int)len;
+}
+
+struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
+{
+    struct kreq rq = {KREQ_BOOTSTRAP, 0, 0, 0};
+    if (m->len != 0 && m->len < sizeof rq) {
+        msg_free(m);
+        *error = -EBADMSG;
+        return 0;
+    }
+    if (m->len)
+        msg_read(m, 0, &rq, sizeof rq);
+    struct msg *r = 0;
+    switch (rq.op) {
+    case KREQ_BOOTSTRAP: {
+        struct port_id reg;
+        registry_port(&reg);
+        r = reply_of(&reg, sizeof reg, error);
+        break;
+    }
+    case KREQ_SPAWN:
+        r = reply_int(serve_spawn(&rq, m, from), error);
+        break;
+    case KREQ_KILL:
+        r = reply_int((uint64_t)PID_NODE(rq.a) == kernel_node_id ? proc_kill(rq.a, rq.b) : -ESRCH,
+                      error);
+        break;
+    case KREQ_EXITED:
+        r = reply_int(proc_remote_child_exited(rq.b, rq.a, rq.c, from), error);
+        break;
+    case KREQ_WRITE:
+        r = reply_int(serve_write(&rq, m), error);
+        break;
+    case KREQ_PROCLIST:
+        r = serve_proclist(error);
+        break;
+    default:
+        *error = -EINVAL;
+    }
+    msg_free(m);
+    return r;
+}
+
+int kreq_call(uint32_t node, const struct kreq *rq, const void *extra, uint32_t extra_len,
+              uint64_t timeout_ns, struct msg **reply)
+{
+    struct msg *m = msg_alloc((uint32_t)sizeof *rq + extra_len);
+    if (!m)
+        return -ENOBUFS;
+    msg_write(m, 0, rq, sizeof *rq);
+    if (extra_len)
+        msg_write(m, sizeof *rq, extra, extra_len);
+    struct proc *p = proc_current();
+    m->sender_pid = p ? p->pid : 0;
+    m->sender_node = (int32_t)kernel_node_id;
+    m->carried = (struct port_id){0, 0};
+    struct port_id kernel = {(uint64_t)node << 32, 0};
+    return rpc_call(&kernel, m, timeout_ns, reply);
+}

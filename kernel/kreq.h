@@ -1,0 +1,35 @@
+/* kernel/kreq.h: requests one node's kernel makes of another's, carried by
+ * the RPC transport as calls to slot 0 of the target node (the kernel
+ * itself, never a user port). They are what make processes global: spawn
+ * on another node, kill and wait across nodes, ps of every node, and the
+ * console service (output of a process goes to its home node's console). */
+#ifndef KERNEL_KREQ_H
+#define KERNEL_KREQ_H
+
+#include <stdint.h>
+#include "kernel/msg.h"
+
+enum {
+    KREQ_BOOTSTRAP = 0, /* -> struct port_id: the node's registry port (an empty body means this too) */
+    KREQ_SPAWN = 1,     /* a=parent pid, b=console node, c=argc; then path\0 arg\0... -> int32 pid */
+    KREQ_KILL = 2,      /* a=pid, b=sig -> int32 */
+    KREQ_EXITED = 3,    /* a=child pid, b=parent pid, c=status -> int32 */
+    KREQ_WRITE = 4,     /* a=pid; then the bytes -> int32 count */
+    KREQ_PROCLIST = 5,  /* -> struct proc_info[] */
+};
+
+struct kreq {
+    uint32_t op;
+    int32_t a, b, c;
+};
+
+/* Serve a request that arrived from node `from` (interrupt context): the
+ * reply message, or NULL with *error set. Takes m. */
+struct msg *kreq_serve(struct msg *m, uint32_t from, int *error);
+
+/* Make a request of node's kernel and wait (process context): 0 with
+ * *reply (caller frees), or a negative error. */
+int kreq_call(uint32_t node, const struct kreq *rq, const void *extra, uint32_t extra_len,
+              uint64_t timeout_ns, struct msg **reply);
+
+#endif
