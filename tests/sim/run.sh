@@ -8,7 +8,7 @@
 #   - raft_freestanding: the core cross-compiled for the guest references no
 #     allocator, clock, randomness or stdio symbol,
 #   - every simulator scenario over many seeds with the -O2 build
-#     (RAFT_SIM_SEEDS per unit of scenario weight, default 150: ~6,000 runs),
+#     (RAFT_SIM_SEEDS per unit of scenario weight, default 150: 7,500 runs),
 #   - every scenario again under ASan/UBSan on fewer seeds (asan_*).
 # Ends with `N passed, M failed`; exits non-zero on any failure. A failing
 # scenario prints its seed, the reason and the trace tail; replay it with
