@@ -58,10 +58,11 @@ static void fuzz_replay(const uint8_t *d, size_t n)
         else
             s = s + (arg & 0xff) - 100u;
         int want;
-        if (!have || e > epoch) {
+        /* Epochs compare modulo 2^32 (serial number arithmetic). */
+        if (!have || (int32_t)(e - epoch) > 0) {
             want = 0;
             have = 1, epoch = e, top = s, nseen = 0;
-        } else if (e < epoch) {
+        } else if ((int32_t)(e - epoch) < 0) {
             want = -ECONNRESET;
         } else {
             int dup = 0;
