@@ -135,6 +135,10 @@ void kmain(uint64_t hartid, const void *dtb)
     }
     if (virtio_blk_init(&boot_fdt) != 0)
         klog("no disk");
+    /* bootargs panic_test=1 takes a kernel fault on purpose, so the panic
+     * report (cause, registers, clean stop) is tested like everything else. */
+    if (bootargs_get_u64(boot_fdt.bootargs, "panic_test", &v) == 0 && v == 1)
+        asm volatile("sd zero, 8(zero)"); /* address 8 is unmapped: a store page fault */
     proc_init();
     registry_init();
     start_services();

@@ -621,6 +621,22 @@ def store_kill_recover(ctx):
     shell_alive(n4)
 
 
+@scenario
+def kernel_panic(ctx):
+    """A kernel fault (forced with bootargs panic_test=1) prints the cause,
+    sepc, stval and every register, then stops the node cleanly: QEMU exits."""
+    n = Node(ctx.dir, append="panic_test=1")
+    ctx.nodes.append(n)
+    n.wait_for(r"kernel trap: store page fault \(scause f\) sepc [0-9a-f]+ stval 8", 30)
+    n.wait_for(r" ra [0-9a-f]{16} +sp [0-9a-f]{16}", 10)
+    n.wait_for(r"panic: kernel fault", 10)
+    n.wait_for(r"node stopped", 10)
+    deadline = time.time() + 20
+    while n.alive() and time.time() < deadline:
+        time.sleep(0.1)
+    check(not n.alive(), "QEMU still runs after the panic")
+
+
 # ---- runner ------------------------------------------------------------------
 
 class Ctx:
