@@ -7,6 +7,7 @@
 #include "kernel/port.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
+#include "lib/kreqwire.h"
 #include "net/rpc.h"
 
 static struct msg *reply_of(const void *data, uint32_t len, int *error)
@@ -22,30 +23,26 @@ static struct msg *reply_of(const void *data, uint32_t len, int *error)
 
 static struct msg *reply_int(int32_t v, int *error) { return reply_of(&v, sizeof v, error); }
 
-/* KREQ_SPAWN: the body after the header is path\0 then argc strings. */
+/* KREQ_SPAWN: the body after the header is path\0 then argc strings,
+ * checked by lib/kreqwire.c before anything is made. */
 static int serve_spawn(const struct kreq *rq, struct msg *m, uint32_t from)
 {
     static char buf[USER_ARG_BYTES + 64];
     uint32_t len = m->len - (uint32_t)sizeof *rq;
-    if (len == 0 || len > sizeof buf || rq->c < 0 || rq->c > USER_ARGV_MAX)
-        return -EINVAL;
+    if (len > sizeof buf)
+        return -E2BIG;
     msg_read(m, sizeof *rq, buf, len);
-    if (buf[len - 1] != 0)
+    const char *path, *cargv[USER_ARGV_MAX + 1];
+    if (kreqwire_parse_spawn(buf, len, rq->c, &path, cargv) != 0)
         return -EINVAL;
     char *argv[USER_ARGV_MAX + 1];
-    char *s = buf, *end = buf + len;
-    char *path = s;
-    s += strlen(s) + 1;
-    int argc = 0;
-    while (argc < rq->c && s < end) {
-        argv[argc++] = s;
-        s += strlen(s) + 1;
+    int argc = rq->c;
+    for (int i = 0; i <= argc; i++)
+        argv[i] = (char *)cargv[i];
+    if (argc == 0) {
+        argv[argc++] = (char *)path;
+        argv[argc] = 0;
     }
-    if (argc != rq->c)
-        return -EINVAL;
-    if (argc == 0)
-        argv[argc++] = path;
-    argv[argc] = 0;
     int pid = proc_spawn(0, path, argv, argc);
     if (pid < 0)
         return pid;

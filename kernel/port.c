@@ -6,6 +6,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/timer.h"
+#include "lib/kreqwire.h"
 #include "net/rpc.h"
 
 struct port {
@@ -267,15 +268,6 @@ static struct {
 static struct port_id registry_id;
 
 
-/* Index of the first NUL in s[0..n), or -1. */
-static int nul_index(const char *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (s[i] == 0)
-            return i;
-    return -1;
-}
-
 static int registry_find(const char *name)
 {
     for (int i = 0; i < REGISTRY_ENTRIES; i++)
@@ -287,7 +279,7 @@ static int registry_find(const char *name)
 static int registry_do(const struct registry_req *rq, int sender_pid, int sender_node,
                        struct registry_rep *rp)
 {
-    if (rq->name[0] == 0 || nul_index(rq->name, REGISTRY_NAME_MAX) < 0)
+    if (kreqwire_check_registry(rq) != 0)
         return -EINVAL;
     int i = registry_find(rq->name);
     switch (rq->op) {

@@ -2,6 +2,7 @@
  * and checks its arguments before it changes anything. */
 #include "kernel/kalloc.h"
 #include "kernel/kreq.h"
+#include "lib/kreqwire.h"
 #include "kernel/kernel.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
@@ -94,23 +95,15 @@ SYSCALL(spawn_node)
         page_free(buf);
         return -EAGAIN;
     }
-    /* The request body: path\0 then each argument\0, packed into buf's tail. */
     static char body[USER_ARG_BYTES + 64];
-    uint32_t len = (uint32_t)strlcpy(body, path, sizeof body) + 1;
-    for (int i = 0; i < argc; i++) {
-        uint32_t n = (uint32_t)strlen(argv[i]) + 1;
-        if (len + n > sizeof body) {
-            page_free(buf);
-            return -E2BIG;
-        }
-        memcpy(body + len, argv[i], n);
-        len += n;
-    }
+    int len = kreqwire_build_spawn(body, sizeof body, path, argv, argc);
     page_free(buf);
+    if (len < 0)
+        return len;
     struct kreq rq = {KREQ_SPAWN, p->pid, (int32_t)(p->console_node ? p->console_node
                                                                      : kernel_node_id), argc};
     struct msg *reply = 0;
-    rv = kreq_call((uint32_t)node, &rq, body, len, 10000000000ULL, &reply);
+    rv = kreq_call((uint32_t)node, &rq, body, (uint32_t)len, 10000000000ULL, &reply);
     if (rv)
         return rv;
     int32_t pid = -EPROTO;

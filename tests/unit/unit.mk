@@ -15,7 +15,7 @@ UNIT_BIN      := $(BUILD)/host/unit_tests
 
 # The lib/ modules this fragment owns and tests (only those present are built,
 # so the list can run ahead of the tree).
-UNIT_LIB_NAMES := fmt fdt bootargs elf pagealloc heap rand ramdisk inet blake2s rpcwire
+UNIT_LIB_NAMES := fmt fdt bootargs elf pagealloc heap rand ramdisk inet blake2s rpcwire kreqwire
 UNIT_LIB_SRCS := $(wildcard $(addprefix lib/,$(addsuffix .c,$(UNIT_LIB_NAMES))))
 UNIT_SRCS     := tests/unit/runner.c $(wildcard tests/unit/test_*.c) $(UNIT_LIB_SRCS)
 UNIT_OBJS     := $(patsubst %.c,$(BUILD)/host/unit/%.o,$(UNIT_SRCS))
