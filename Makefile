@@ -36,9 +36,7 @@ include kernel/kernel.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include tests/storage/storage.mk
-# The Raft core's fragment (optional while it is being built: without it the
-# raft-sim test part fails, loudly, instead of the whole build).
--include services/raft/raft.mk
+include services/raft/raft.mk
 include tools/netswitch/netswitch.mk
 
 all: $(KERNEL_ELF)
