@@ -91,7 +91,8 @@ def storage(logdir):
     res = {}
     with Node(logdir, append="services=storetest:bench", extra=extra) as n:
         n.wait_for(r"storetest: bench done", 180)
-        for name, val in re.findall(r"^bench (\w+) (\d+)", n.console(), re.M):
+        # (a service's lines may follow the shell's prompt on the same line)
+        for name, val in re.findall(r"bench (\w+) (\d+)\r?$", n.console(), re.M):
             res[name] = int(val)
     return res
 
@@ -115,8 +116,7 @@ def network():
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     from clusterlib import Cluster  # noqa: E402
     res = {}
-    with Cluster(2) as c:
-        c.up()
+    with Cluster(2) as c:  # entering starts it
         out, _ = c.exec(1, "rawecho -c 500 2", timeout=120)
         m = re.search(r"median (\d+) ns", out)
         res["raw_rtt_ns"] = int(m.group(1)) if m else None
