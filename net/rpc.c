@@ -31,6 +31,7 @@
 #define RETX_FIRST_NS (20ULL * 1000000ULL)
 #define RETX_MAX_NS (640ULL * 1000000ULL)
 #define ASSEMBLY_STALE_NS (5ULL * 1000000000ULL)
+#define REPLY_KEEP_NS (30ULL * 1000000000ULL) /* a reply nobody fetched for this long goes */
 #define RPC_ACK_PAYLOAD 16 /* kind byte, 7 zero bytes, 64-bit fragment bitmap (LE) */
 #define ACK_DATA 1  /* ACK payload kind: "your request fragments I have" */
 #define ACK_REPLY 2 /* "your reply fragments I have" */
@@ -195,11 +196,17 @@ static struct rpc_in *in_alloc(void)
     for (int i = 0; i < RPC_IN_MAX; i++)
         if (ins[i].state == IN_FREE)
             return &ins[i];
-    /* Full: give up on an assembly that has stalled (its sender will retry). */
+    /* Full: give up on an assembly that has stalled (its sender will retry),
+     * or drop a reply its caller stopped asking for (it gave up or its node
+     * died); the id stays in the done ring, so nothing runs twice. */
     for (int i = 0; i < RPC_IN_MAX; i++) {
         if (ins[i].state == IN_ASSEMBLING && now - ins[i].touched_ns > ASSEMBLY_STALE_NS) {
             msg_free(ins[i].m);
             ins[i] = (struct rpc_in){0};
+            return &ins[i];
+        }
+        if (ins[i].state == IN_REPLIED && now - ins[i].touched_ns > REPLY_KEEP_NS) {
+            in_finish(&ins[i], 0);
             return &ins[i];
         }
     }
@@ -360,6 +367,7 @@ int rpc_reply(uint64_t token, struct msg *m)
     }
     e->reply = m;
     e->state = IN_REPLIED;
+    e->touched_ns = timer_now_ns();
     push_reply(e, 0, 0);
     return 0;
 }
