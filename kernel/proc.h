@@ -79,6 +79,9 @@ void sched_yield(void);
  * Returns 0, or -EINTR when killed. */
 int proc_sleep(void *chan, uint64_t deadline_ns);
 void proc_wakeup(void *chan);
+/* Run by the scheduler when nothing is runnable, before it sleeps: deferred
+ * work that must happen but need not delay anyone (net/rpc.c's final acks). */
+extern void (*sched_idle_hook)(void);
 /* Called from the timer interrupt: wake expired sleepers, note slice end. */
 void sched_tick(void);
 /* Whether the running process has used up its slice. */

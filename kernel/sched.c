@@ -21,6 +21,7 @@ static uint64_t slice_end_ns;
 static int need_resched; /* set by the timer when the slice is over */
 static struct proc *fpu_owner; /* whose values the FP registers hold */
 static int last_slot;
+void (*sched_idle_hook)(void);
 
 struct proc *proc_current(void) { return current; }
 
@@ -88,6 +89,8 @@ void scheduler(void)
             /* Idle: wfi wakes on any interrupt enabled in sie even with
              * SIE clear, so nothing can slip in between check and sleep;
              * the interrupt is then taken in the brief SIE window. */
+            if (sched_idle_hook)
+                sched_idle_hook();
             sched_arm_timer();
             wfi();
             intr_on();

@@ -432,6 +432,39 @@ static void on_data_ack(struct rpc_out *o, uint64_t bitmap)
     proc_wakeup(o); /* done, or room in the window for more fragments */
 }
 
+/* The final acknowledgement of a reply frees the server's copy; it need not
+ * delay the caller, so it waits here until the CPU is idle or the caller's
+ * next operation starts (whichever comes first). */
+#define PENDING_ACKS 16
+static struct {
+    uint32_t node;
+    uint64_t msg_id, bitmap; /* msg_id 0: free */
+} pending_acks[PENDING_ACKS];
+
+static void flush_pending_acks(void)
+{
+    for (int i = 0; i < PENDING_ACKS; i++) {
+        if (pending_acks[i].msg_id) {
+            send_ack(pending_acks[i].node, pending_acks[i].msg_id, ACK_REPLY,
+                     pending_acks[i].bitmap);
+            pending_acks[i].msg_id = 0;
+        }
+    }
+}
+
+static void defer_reply_ack(uint32_t node, uint64_t msg_id, uint64_t bitmap)
+{
+    for (int i = 0; i < PENDING_ACKS; i++) {
+        if (!pending_acks[i].msg_id) {
+            pending_acks[i].node = node;
+            pending_acks[i].msg_id = msg_id;
+            pending_acks[i].bitmap = bitmap;
+            return;
+        }
+    }
+    send_ack(node, msg_id, ACK_REPLY, bitmap); /* no room: now */
+}
+
 static void on_reply_fragment(struct rpc_out *o, const struct rpc_hdr *h, const uint8_t *payload)
 {
     if (!o->is_call || o->state == OUT_DONE)
@@ -459,7 +492,7 @@ static void on_reply_fragment(struct rpc_out *o, const struct rpc_hdr *h, const 
         o->reply->sender_pid = (int32_t)h->sender_pid;
         o->state = OUT_DONE;
         o->error = 0;
-        send_ack(o->node, o->msg_id, ACK_REPLY, o->reply_got);
+        defer_reply_ack(o->node, o->msg_id, o->reply_got);
         proc_wakeup(o);
     }
 }
@@ -494,6 +527,7 @@ static int run_op(const struct port_id *dst, struct msg *m, int is_call, uint64_
         msg_free(m);
         return -EINVAL;
     }
+    flush_pending_acks();
     struct rpc_out *o = &outs[p->slot];
     *o = (struct rpc_out){.state = OUT_SENDING, .is_call = is_call, .msg_id = next_msg_id++,
                           .node = node, .dst = *dst, .m = m, .nfrags = frag_count(m->len),
@@ -684,6 +718,7 @@ void rpc_init(void)
     }
     if (my_epoch == 0)
         my_epoch = 1;
+    sched_idle_hook = flush_pending_acks;
     if (udp_bind(RPC_UDP_PORT, rpc_udp_input) != 0) {
         klog("rpc: UDP port %d taken", RPC_UDP_PORT);
         return;
