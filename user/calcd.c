@@ -43,14 +43,8 @@ static void end_stream(int node, int pid)
 int main(void)
 {
     struct port_id port;
-    int rv = ipc_port_create(&port);
-    if (rv == 0)
-        rv = ipc_register("calc", &port);
-    if (rv < 0) {
-        printf("calcd: cannot register: %s\n", err_str(rv));
+    if (ipc_service_start("calcd", "calc", &port) < 0)
         return 1;
-    }
-    printf("calcd: serving \"calc\" on node %d\n", sys_nodeid());
     for (;;) {
         struct calc_req rq;
         struct msg_info info;

@@ -46,14 +46,8 @@ static int seen_before(const struct counter_req *rq)
 int main(void)
 {
     struct port_id port;
-    int rv = ipc_port_create(&port);
-    if (rv == 0)
-        rv = ipc_register("counter", &port);
-    if (rv < 0) {
-        printf("counterd: cannot register: %s\n", err_str(rv));
+    if (ipc_service_start("counterd", "counter", &port) < 0)
         return 1;
-    }
-    printf("counterd: serving \"counter\" on node %d\n", sys_nodeid());
     int64_t counter = 0, executed = 0;
     for (;;) {
         struct counter_req rq;

@@ -10,14 +10,8 @@
 int main(void)
 {
     struct port_id port;
-    int rv = ipc_port_create(&port);
-    if (rv == 0)
-        rv = ipc_register("echo", &port);
-    if (rv < 0) {
-        printf("echod: cannot register: %s\n", err_str(rv));
+    if (ipc_service_start("echod", "echo", &port) < 0)
         return 1;
-    }
-    printf("echod: serving \"echo\" on node %d\n", sys_nodeid());
     static uint8_t buf[MSG_MAX];
     for (;;) {
         struct msg_info info;

@@ -1,5 +1,6 @@
 /* user/ipc.c: thin wrappers over the port system calls, and the registry
  * protocol (struct registry_req / registry_rep in lib/syscall_abi.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "user/ipc.h"
@@ -71,4 +72,16 @@ int ipc_unregister(const char *name) { return registry_call(0, REGISTRY_UNBIND, 
 int ipc_lookup(int node, const char *name, struct port_id *out)
 {
     return registry_call(node, REGISTRY_LOOKUP, name, 0, out);
+}
+
+int ipc_service_start(const char *prog, const char *name, struct port_id *port)
+{
+    int rv = ipc_port_create(port);
+    if (rv == 0)
+        rv = ipc_register(name, port);
+    if (rv < 0)
+        printf("%s: cannot register \"%s\": %s\n", prog, name, err_str(rv));
+    else
+        printf("%s: serving \"%s\" on node %d\n", prog, name, sys_nodeid());
+    return rv;
 }

@@ -26,6 +26,10 @@ int ipc_register(const char *name, const struct port_id *port);
 int ipc_unregister(const char *name);
 int ipc_lookup(int node, const char *name, struct port_id *out);
 
+/* A service's start: create its port and register it as name on this node.
+ * Prints "PROG: serving \"name\" on node N" or why it cannot; 0 or -errno. */
+int ipc_service_start(const char *prog, const char *name, struct port_id *port);
+
 #define IPC_SECOND 1000000000ULL
 
 #endif

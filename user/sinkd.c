@@ -13,14 +13,8 @@ int main(int argc, char **argv)
     if (argc == 2 && parse_long(argv[1], &delay_ms))
         return 2;
     struct port_id port;
-    int rv = ipc_port_create(&port);
-    if (rv == 0)
-        rv = ipc_register("sink", &port);
-    if (rv < 0) {
-        printf("sinkd: cannot register: %s\n", err_str(rv));
+    if (ipc_service_start("sinkd", "sink", &port) < 0)
         return 1;
-    }
-    printf("sinkd: serving \"sink\" on node %d\n", sys_nodeid());
     static uint8_t buf[MSG_MAX];
     int64_t totals[2] = {0, 0};
     for (;;) {
