@@ -2,6 +2,8 @@
  * echoes what is typed and edits the line, and a reader gets whole lines. */
 #include "kernel/console.h"
 #include "drivers/uart.h"
+#include "kernel/port.h"
+#include "kernel/printk.h"
 #include "kernel/proc.h"
 
 #define INPUT_SIZE 4096 /* like MAX_CANON: longer lines are cut, the newline always fits */
@@ -79,3 +81,33 @@ uint64_t console_take(char *dst, uint64_t n)
     }
     return got;
 }
+
+static struct port_id service_port;
+
+/* A message to the console port: its bytes, printed as they are. */
+static void console_service_handle(struct msg *m)
+{
+    char buf[256];
+    for (uint32_t off = 0; off < m->len;) {
+        uint32_t n = m->len - off < sizeof buf ? m->len - off : (uint32_t)sizeof buf;
+        msg_read(m, off, buf, n);
+        console_write(buf, n);
+        off += n;
+    }
+    uint64_t token = m->reply_token;
+    msg_free(m);
+    if (token) { /* a call gets an empty answer once the bytes are out */
+        struct msg *r = msg_alloc(0);
+        if (r)
+            port_reply(token, r);
+    }
+}
+
+void console_service_start(void)
+{
+    if (port_create_kernel(console_service_handle, &service_port) != 0 ||
+        registry_bind_kernel("console", &service_port) != 0)
+        klog("console: cannot start the console service");
+}
+
+struct port_id console_service_port(void) { return service_port; }

@@ -3,6 +3,7 @@
 #define KERNEL_CONSOLE_H
 
 #include <stdint.h>
+#include "lib/syscall_abi.h"
 
 /* Feed one received byte: echo, backspace/DEL editing, Ctrl-U kills the
  * line; a newline makes the line readable and wakes readers. */
@@ -15,6 +16,11 @@ int console_at_line_start(void);
 /* Copy up to n bytes of the next complete input line into dst (kernel
  * memory). Returns the count, or 0 when no complete line is waiting. */
 uint64_t console_take(char *dst, uint64_t n);
+/* The console service: a kernel-served port whose messages are printed on
+ * this node's console (registered as "console"); processes started here
+ * for another node write to that node's one. */
+void console_service_start(void);
+struct port_id console_service_port(void);
 /* Channel that readers sleep on until a line arrives. */
 extern char console_chan;
 

@@ -2,7 +2,6 @@
  * kernel/kreq.h). Serving runs in interrupt context as frames complete, so
  * every handler is short and never sleeps. */
 #include "kernel/kreq.h"
-#include "kernel/console.h"
 #include "kernel/kernel.h"
 #include "kernel/port.h"
 #include "kernel/printk.h"
@@ -49,7 +48,7 @@ static int serve_spawn(const struct kreq *rq, struct msg *m, uint32_t from)
     struct proc *p = proc_find(pid);
     p->remote_parent_pid = rq->a;
     p->remote_parent_node = from;
-    p->console_node = (uint32_t)rq->b;
+    p->console = m->carried; /* the starting node's console port */
     return pid;
 }
 
@@ -58,20 +57,6 @@ static struct msg *serve_proclist(int *error)
     static struct proc_info infos[NPROC];
     int n = proc_list(infos, NPROC);
     return reply_of(infos, (uint32_t)n * sizeof infos[0], error);
-}
-
-/* KREQ_WRITE: bytes for this node's console from a process elsewhere. */
-static int serve_write(const struct kreq *rq, struct msg *m)
-{
-    char buf[256];
-    uint32_t len = m->len - (uint32_t)sizeof *rq;
-    for (uint32_t off = 0; off < len;) {
-        uint32_t n = len - off < sizeof buf ? len - off : (uint32_t)sizeof buf;
-        msg_read(m, (uint32_t)sizeof *rq + off, buf, n);
-        console_write(buf, n);
-        off += n;
-    }
-    return (int)len;
 }
 
 struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
@@ -102,9 +87,6 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
     case KREQ_EXITED:
         r = reply_int(proc_remote_child_exited(rq.b, rq.a, rq.c, from), error);
         break;
-    case KREQ_WRITE:
-        r = reply_int(serve_write(&rq, m), error);
-        break;
     case KREQ_PROCLIST:
         r = serve_proclist(error);
         break;
@@ -118,6 +100,12 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
 int kreq_call(uint32_t node, const struct kreq *rq, const void *extra, uint32_t extra_len,
               uint64_t timeout_ns, struct msg **reply)
 {
+    return kreq_call_carry(node, rq, extra, extra_len, 0, timeout_ns, reply);
+}
+
+int kreq_call_carry(uint32_t node, const struct kreq *rq, const void *extra, uint32_t extra_len,
+                    const struct port_id *carry, uint64_t timeout_ns, struct msg **reply)
+{
     struct msg *m = msg_alloc((uint32_t)sizeof *rq + extra_len);
     if (!m)
         return -ENOBUFS;
@@ -127,7 +115,7 @@ int kreq_call(uint32_t node, const struct kreq *rq, const void *extra, uint32_t 
     struct proc *p = proc_current();
     m->sender_pid = p ? p->pid : 0;
     m->sender_node = (int32_t)kernel_node_id;
-    m->carried = (struct port_id){0, 0};
+    m->carried = carry ? *carry : (struct port_id){0, 0};
     struct port_id kernel = {(uint64_t)node << 32, 0};
     return rpc_call(&kernel, m, timeout_ns, reply);
 }

@@ -1,8 +1,9 @@
 /* kernel/kreq.h: requests one node's kernel makes of another's, carried by
  * the RPC transport as calls to slot 0 of the target node (the kernel
  * itself, never a user port). They are what make processes global: spawn
- * on another node, kill and wait across nodes, ps of every node, and the
- * console service (output of a process goes to its home node's console). */
+ * on another node, kill and wait across nodes, ps of every node. (A
+ * process's output reaches its home node through that node's console port:
+ * kernel/console.c.) */
 #ifndef KERNEL_KREQ_H
 #define KERNEL_KREQ_H
 
@@ -11,10 +12,10 @@
 
 enum {
     KREQ_BOOTSTRAP = 0, /* -> struct port_id: the node's registry port (an empty body means this too) */
-    KREQ_SPAWN = 1,     /* a=parent pid, b=console node, c=argc; then path\0 arg\0... -> int32 pid */
+    KREQ_SPAWN = 1,     /* a=parent pid, c=argc; then path\0 arg\0...; the message carries
+                           the console port for the child's output -> int32 pid */
     KREQ_KILL = 2,      /* a=pid, b=sig -> int32 */
     KREQ_EXITED = 3,    /* a=child pid, b=parent pid, c=status -> int32 */
-    KREQ_WRITE = 4,     /* a=pid; then the bytes -> int32 count */
     KREQ_PROCLIST = 5,  /* -> struct proc_info[] */
 };
 
@@ -31,5 +32,8 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error);
  * *reply (caller frees), or a negative error. */
 int kreq_call(uint32_t node, const struct kreq *rq, const void *extra, uint32_t extra_len,
               uint64_t timeout_ns, struct msg **reply);
+/* The same, with a port carried by the request. */
+int kreq_call_carry(uint32_t node, const struct kreq *rq, const void *extra, uint32_t extra_len,
+                    const struct port_id *carry, uint64_t timeout_ns, struct msg **reply);
 
 #endif

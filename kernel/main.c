@@ -5,6 +5,7 @@
 #include "drivers/rtc.h"
 #include "drivers/uart.h"
 #include "drivers/virtio_blk.h"
+#include "kernel/console.h"
 #include "drivers/virtio_net.h"
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
@@ -141,6 +142,7 @@ void kmain(uint64_t hartid, const void *dtb)
         asm volatile("sd zero, 8(zero)"); /* address 8 is unmapped: a store page fault */
     proc_init();
     registry_init();
+    console_service_start();
     start_services();
     start_shell();
     scheduler();

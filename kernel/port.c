@@ -335,11 +335,26 @@ static void registry_handle(struct msg *m)
     port_reply(token, r);
 }
 
+int port_create_kernel(void (*handler)(struct msg *m), struct port_id *out)
+{
+    int rv = port_create(0, out);
+    if (rv == 0)
+        ports[out->a & 0xffffffffu].kernel_handler = handler;
+    return rv;
+}
+
 void registry_init(void)
 {
-    if (port_create(0, &registry_id) != 0)
+    if (port_create_kernel(registry_handle, &registry_id) != 0)
         panic("registry: no port");
-    ports[registry_id.a & 0xffffffffu].kernel_handler = registry_handle;
+}
+
+int registry_bind_kernel(const char *name, const struct port_id *port)
+{
+    struct registry_req rq = {.op = REGISTRY_BIND, .port = *port};
+    struct registry_rep rp;
+    strlcpy(rq.name, name, sizeof rq.name);
+    return registry_do(&rq, 0, (int)kernel_node_id, &rp);
 }
 
 void registry_port(struct port_id *out) { *out = registry_id; }

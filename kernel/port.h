@@ -51,8 +51,14 @@ int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
  * or it gave up). */
 int port_reply(uint64_t token, struct msg *m);
 
+/* A port served by the kernel itself: handler runs at delivery (in the
+ * sender's context or the network's) and takes the message. */
+int port_create_kernel(void (*handler)(struct msg *m), struct port_id *out);
+
 /* The registry behind every node's bootstrap port. */
 void registry_init(void);
 void registry_port(struct port_id *out);
+/* Bind a name for the kernel (never unbound by a process exit). */
+int registry_bind_kernel(const char *name, const struct port_id *port);
 
 #endif

@@ -112,7 +112,7 @@ int proc_spawn(struct proc *parent, const char *path, char *const argv[], int ar
     p->pid = alloc_pid();
     p->parent = parent;
     p->child_limit = parent ? parent->child_limit : DEFAULT_CHILD_LIMIT;
-    p->console_node = parent ? parent->console_node : 0;
+    p->console = parent ? parent->console : (struct port_id){0, 0};
     p->tf->sepc = start.entry;
     p->tf->regs[REG_SP] = start.sp;
     p->tf->regs[REG_A0] = start.argc;

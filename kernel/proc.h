@@ -39,7 +39,8 @@ struct proc {
     uint64_t child_limit;
     uint64_t cpu_ns, run_start_ns;
     int service;              /* started from the boot service list: may use the disk */
-    uint32_t console_node;    /* where its output goes (0: this node's console) */
+    struct port_id console;   /* where its output goes: the console port of the node it
+                                 was started from; zero for this node's own console */
     int remote_parent_pid;    /* a parent on another node (spawned from there), */
     uint32_t remote_parent_node; /* told of the exit by KREQ_EXITED; 0 if none */
     int fp_saved;             /* fpregs holds its FP state */

@@ -3,32 +3,44 @@
 #include "kernel/console.h"
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
-#include "kernel/kreq.h"
+#include "kernel/port.h"
+#include "net/rpc.h"
 #include "kernel/proc.h"
 #include "kernel/riscv.h"
 #include "kernel/syscall.h"
 #include "kernel/timer.h"
 
-/* Output of a process whose console is on another node (it was spawned
- * from there): sent to that node's kernel, in order, before write returns,
- * so everything it printed is there before its exit is reported. */
-static int64_t remote_console_write(struct proc *p, uint64_t ubuf, uint64_t len)
+/* Output of a process started from another node: a message to that node's
+ * console port, sent before write returns, so everything it printed is
+ * there before its exit is reported. */
+static int64_t console_port_write(struct proc *p, uint64_t ubuf, uint64_t len)
 {
-    static uint8_t chunk[4096];
     for (uint64_t done = 0; done < len;) {
-        uint64_t n = len - done < sizeof chunk ? len - done : sizeof chunk;
-        if (vm_copyin(&p->as, chunk, ubuf + done, n))
+        uint64_t n = len - done < 4096 ? len - done : 4096;
+        struct msg *m = msg_alloc((uint32_t)n);
+        if (!m)
+            return done ? (int64_t)done : -ENOBUFS;
+        if (msg_copyin_user(m, 0, &p->as, ubuf + done, (uint32_t)n)) {
+            msg_free(m);
             return done ? (int64_t)done : -EFAULT;
-        struct kreq rq = {KREQ_WRITE, p->pid, 0, 0};
-        struct msg *reply = 0;
-        int rv = kreq_call(p->console_node, &rq, chunk, (uint32_t)n, 5000000000ULL, &reply);
-        if (rv)
+        }
+        m->sender_pid = p->pid;
+        m->sender_node = (int32_t)kernel_node_id;
+        m->carried = (struct port_id){0, 0};
+        m->reply_token = 0;
+        int rv = PORT_NODE(p->console) == kernel_node_id ? port_deliver(&p->console, m)
+                                                         : rpc_send(&p->console, m, 5000000000ULL);
+        if (rv) {
+            if (PORT_NODE(p->console) == kernel_node_id)
+                msg_free(m);
             return done ? (int64_t)done : rv;
-        msg_free(reply);
+        }
         done += n;
     }
     return (int64_t)len;
 }
+
+static int has_remote_console(const struct proc *p) { return p->console.a || p->console.b; }
 
 SYSCALL(read)
 {
@@ -36,7 +48,7 @@ SYSCALL(read)
     uint64_t ubuf = args[1], len = args[2];
     if (fd != 0)
         return -EBADF;
-    if (len == 0 || (p->console_node && p->console_node != kernel_node_id))
+    if (len == 0 || has_remote_console(p))
         return 0; /* its console is on another node: no input reaches it here */
     if (vm_check_user(&p->as, ubuf, len, 1))
         return -EFAULT;
@@ -60,8 +72,8 @@ SYSCALL(write)
         return -EBADF;
     if (vm_check_user(&p->as, ubuf, len, 0))
         return -EFAULT;
-    if (p->console_node && p->console_node != kernel_node_id)
-        return remote_console_write(p, ubuf, len);
+    if (has_remote_console(p))
+        return console_port_write(p, ubuf, len);
     char buf[256];
     for (uint64_t done = 0; done < len;) {
         uint64_t n = len - done < sizeof buf ? len - done : sizeof buf;

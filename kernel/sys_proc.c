@@ -1,6 +1,7 @@
 /* kernel/sys_proc.c: system calls about processes and memory. Each decodes
  * and checks its arguments before it changes anything. */
 #include "kernel/kalloc.h"
+#include "kernel/console.h"
 #include "kernel/kreq.h"
 #include "lib/kreqwire.h"
 #include "kernel/kernel.h"
@@ -100,10 +101,14 @@ SYSCALL(spawn_node)
     page_free(buf);
     if (len < 0)
         return len;
-    struct kreq rq = {KREQ_SPAWN, p->pid, (int32_t)(p->console_node ? p->console_node
-                                                                     : kernel_node_id), argc};
+    /* The child's output comes to the console this process writes to: its
+     * own home console if it has one, else this node's console service. */
+    struct port_id console = (p->console.a || p->console.b) ? p->console
+                                                            : console_service_port();
+    struct kreq rq = {KREQ_SPAWN, p->pid, 0, argc};
     struct msg *reply = 0;
-    rv = kreq_call((uint32_t)node, &rq, body, (uint32_t)len, 10000000000ULL, &reply);
+    rv = kreq_call_carry((uint32_t)node, &rq, body, (uint32_t)len, &console, 10000000000ULL,
+                         &reply);
     if (rv)
         return rv;
     int32_t pid = -EPROTO;
