@@ -84,6 +84,9 @@ def main():
         p, f = run_part(name, cmd, limit, args.filter)
         total_p += p
         total_f += f
+    if args.filter and total_p + total_f == 0:
+        print(f"no test name contains {args.filter!r} (a misspelt T=?)")
+        total_f = 1
     print(f"{total_p} passed, {total_f} failed")
     return 1 if total_f else 0
 
