@@ -165,8 +165,8 @@ int port_deliver(const struct port_id *dst, struct msg *m)
     return 0;
 }
 
-int port_receive(struct proc *p, const struct port_id *id, uint64_t cap, uint64_t timeout_ns,
-                 struct msg **out, uint64_t *len_out)
+int port_receive(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64_t cap,
+                 uint64_t timeout_ns, struct msg **out, uint64_t *len_out)
 {
     uint64_t deadline = timeout_ns == TIMEOUT_NEVER ? 0 : timer_now_ns() + timeout_ns;
     for (;;) {
@@ -180,6 +180,9 @@ int port_receive(struct proc *p, const struct port_id *id, uint64_t cap, uint64_
             *len_out = m->len;
             if (m->len > cap)
                 return -EMSGSIZE;
+            /* Only the bytes this message needs are checked, not all of cap. */
+            if (vm_check_user(&p->as, ubuf, m->len, 1))
+                return -EFAULT;
             pt->head = m->next;
             if (!pt->head)
                 pt->tail = 0;

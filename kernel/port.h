@@ -31,9 +31,10 @@ void port_proc_exit(struct proc *p);
 int port_deliver(const struct port_id *dst, struct msg *m);
 /* Take the next message of port id owned by p, waiting up to timeout_ns:
  * 0 with *out, -ENOENT, -EPERM, -EAGAIN, -ETIMEDOUT, -EINTR, -EMSGSIZE
- * (head longer than cap: *len_out set, message kept). */
-int port_receive(struct proc *p, const struct port_id *id, uint64_t cap, uint64_t timeout_ns,
-                 struct msg **out, uint64_t *len_out);
+ * (head longer than cap: *len_out set, message kept), -EFAULT (the user
+ * buffer ubuf cannot take the head message: it stays queued). */
+int port_receive(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64_t cap,
+                 uint64_t timeout_ns, struct msg **out, uint64_t *len_out);
 
 /* Reply tokens. A token names either a local caller waiting in call() or a
  * request that arrived from another node (net/rpc.c answers those). */

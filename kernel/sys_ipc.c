@@ -81,19 +81,19 @@ SYSCALL(recv)
         return -EFAULT;
     if (a.cap > MSG_MAX)
         a.cap = MSG_MAX;
-    if (vm_check_user(&p->as, (uint64_t)a.buf, a.cap, 1) ||
-        (a.info && vm_check_user(&p->as, (uint64_t)a.info, sizeof(struct msg_info), 1)))
+    if (a.info && vm_check_user(&p->as, (uint64_t)a.info, sizeof(struct msg_info), 1))
         return -EFAULT;
     struct msg *m = 0;
     uint64_t len = 0;
-    int rv = port_receive(p, &a.port, a.cap, a.timeout_ns, &m, &len);
+    int rv = port_receive(p, &a.port, (uint64_t)a.buf, a.cap, a.timeout_ns, &m, &len);
     if (rv == -EMSGSIZE && a.info) {
         struct msg_info info = {.len = len};
         vm_copyout(&p->as, (uint64_t)a.info, &info, sizeof info);
     }
     if (rv)
         return rv;
-    /* Both ranges were checked above, so neither copy can fail now. */
+    /* port_receive checked the buffer for this message, and info was checked
+     * above, so neither copy can fail now. */
     msg_copyout_user(m, &p->as, (uint64_t)a.buf);
     if (a.info) {
         struct msg_info info = {.len = m->len, .sender_pid = m->sender_pid,
