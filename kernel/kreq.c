@@ -90,6 +90,11 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
     case KREQ_PROCLIST:
         r = serve_proclist(error);
         break;
+    case KREQ_ALIVE: {
+        struct proc *q = proc_find(rq.a);
+        r = reply_int(q && q->state != P_ZOMBIE, error);
+        break;
+    }
     default:
         *error = -EINVAL;
     }

@@ -17,6 +17,7 @@ enum {
     KREQ_KILL = 2,      /* a=pid, b=sig -> int32 */
     KREQ_EXITED = 3,    /* a=child pid, b=parent pid, c=status -> int32 */
     KREQ_PROCLIST = 5,  /* -> struct proc_info[] */
+    KREQ_ALIVE = 6,     /* a=pid -> int32 1 if it runs here (not a zombie), else 0 */
 };
 
 struct kreq {

@@ -248,6 +248,37 @@ void proc_exit(int status)
     panic("zombie %d ran again", p->pid);
 }
 
+#define REMOTE_CHILD_PROBE_NS (2ULL * 1000000000ULL)
+
+/* Ask each remote child's node whether the child still runs. A node that
+ * does not answer, or that no longer has the child (it restarted, or the
+ * exit notice was lost), ends the child for us with status 128 + SIGKILL. */
+static void probe_remote_children(struct proc *me)
+{
+    for (int i = 0; i < REMOTE_CHILDREN; i++) {
+        struct remote_child *rc = &remote_children[i];
+        if (rc->parent != me || rc->exited)
+            continue;
+        struct kreq rq = {KREQ_ALIVE, rc->pid, 0, 0};
+        struct msg *reply = 0;
+        int32_t alive = 0;
+        int rv = kreq_call((uint32_t)PID_NODE(rc->pid), &rq, 0, 0, 3000000000ULL, &reply);
+        if (rv == 0) {
+            if (reply->len == sizeof alive)
+                msg_read(reply, 0, &alive, sizeof alive);
+            msg_free(reply);
+        } else if (rv == -EINTR) {
+            return;
+        }
+        if (rc->parent == me && !rc->exited && !alive) { /* (it may have exited meanwhile) */
+            klog("pid %d on node %d is gone (%s); reaped as killed", rc->pid, PID_NODE(rc->pid),
+                 rv ? "node does not answer" : "node does not know it");
+            rc->exited = 1;
+            rc->status = 128 + SIG_KILL;
+        }
+    }
+}
+
 int proc_wait(int pid, uint64_t status_uva, int flags)
 {
     struct proc *me = proc_current();
@@ -291,8 +322,16 @@ int proc_wait(int pid, uint64_t status_uva, int flags)
             return -ECHILD;
         if (flags & WAIT_NOHANG)
             return 0;
-        if (proc_sleep(me, 0))
+        /* Waiting on a child elsewhere: wake now and then to check its node
+         * still knows it, so a dead node cannot leave us waiting forever. */
+        int remote = 0;
+        for (int i = 0; i < REMOTE_CHILDREN; i++)
+            remote |= remote_children[i].parent == me && !remote_children[i].exited;
+        uint64_t deadline = remote ? timer_now_ns() + REMOTE_CHILD_PROBE_NS : 0;
+        if (proc_sleep(me, deadline))
             return -EINTR;
+        if (remote && timer_now_ns() >= deadline)
+            probe_remote_children(me);
     }
 }
 

@@ -728,6 +728,16 @@ def global_processes(ctx):
     check(st == 126, f"a node outside the cluster: status {st}")
     out = expect(c, 2, "run -n 3 echo to node two", timeout=30)  # output goes home: node 2
     check(out.strip() == "to node two", f"output from node 3 to node 2: {out!r}")
+    # A child whose node dies: the parent's wait ends (status 137), never hangs.
+    out = expect(c, 1, "run -n 3 sleep 60 &")
+    pid = int(re.match(r"^\[(\d+)\]$", out.strip()).group(1))
+    c.kill(3)
+    t0 = time.monotonic()
+    expect(c, 1, "wait", timeout=40)
+    el = time.monotonic() - t0
+    check(f"[{pid}] done 137" in c.tail(1, 40), "lost child not reaped:\n" + c.tail(1, 10))
+    check(el < 30, f"the wait for a lost child took {el:.1f} s")
+    ctx.note = f"a child on a killed node was reaped after {el:.1f} s"
 
 
 def read_pcap(path):
