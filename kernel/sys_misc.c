@@ -4,11 +4,11 @@
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
 #include "kernel/port.h"
-#include "net/rpc.h"
 #include "kernel/proc.h"
 #include "kernel/riscv.h"
 #include "kernel/syscall.h"
 #include "kernel/timer.h"
+#include "net/rpc.h"
 
 /* Output of a process started from another node: a message to that node's
  * console port, sent before write returns, so everything it printed is
