@@ -8,6 +8,7 @@
 #include "drivers/virtio.h"
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
+#include "kernel/msg.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 
@@ -98,7 +99,7 @@ static int submit(uint32_t type, uint64_t sector, const uint64_t *pa, const uint
         if (r && q.nfree >= npages + 2)
             break;
         r = 0;
-        proc_sleep(&desc_chan, 0); /* a kill cannot abandon a queue position */
+        proc_sleep_uninterruptible(&desc_chan);
     }
     r->type = type;
     r->reserved = 0;
@@ -126,7 +127,7 @@ static int submit(uint32_t type, uint64_t sector, const uint64_t *pa, const uint
     virtq_push(&q, head);
     virtio_write(&dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
     while (!r->done)
-        proc_sleep(r, 0); /* uninterruptible in effect: the device owns the pages */
+        proc_sleep_uninterruptible(r); /* the device owns the pages until it is done */
     int rv = r->status == VIRTIO_BLK_S_OK ? 0 : -EIO;
     r->head = -1;
     proc_wakeup(&desc_chan);
@@ -153,6 +154,30 @@ int virtio_blk_rw(struct addrspace *as, int write, uint64_t sector, uint64_t uva
         pa[n] = vm_user_pa(as, a);
         len[n++] = (uint32_t)chunk;
         off += chunk;
+    }
+    return submit(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, pa, len, n);
+}
+
+int virtio_blk_rw_msg(int write, uint64_t sector, struct msg *m, uint32_t off, uint32_t count)
+{
+    if (!present)
+        return -ENODEV;
+    if (count == 0 || count > BLK_MAX_SECTORS || sector >= capacity || count > capacity - sector)
+        return -EINVAL;
+    uint32_t bytes = count * BLK_SECTOR;
+    if (off > m->len || bytes > m->len - off)
+        return -EINVAL;
+    uint64_t pa[BLK_MAX_SECTORS * BLK_SECTOR / PAGE_SIZE + 2];
+    uint32_t len[BLK_MAX_SECTORS * BLK_SECTOR / PAGE_SIZE + 2];
+    int n = 0;
+    for (uint32_t done = 0; done < bytes;) {
+        uint32_t at = off + done;
+        uint32_t chunk = PAGE_SIZE - at % PAGE_SIZE;
+        if (chunk > bytes - done)
+            chunk = bytes - done;
+        pa[n] = (uint64_t)m->pages[at / PAGE_SIZE] + at % PAGE_SIZE;
+        len[n++] = chunk;
+        done += chunk;
     }
     return submit(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, pa, len, n);
 }

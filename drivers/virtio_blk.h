@@ -22,6 +22,10 @@ uint32_t virtio_blk_irq(void);
  * half-way, even if killed, since the device writes into its pages).
  * 0, -EINVAL (range), -EFAULT, -EIO. */
 int virtio_blk_rw(struct addrspace *as, int write, uint64_t sector, uint64_t uva, uint32_t count);
+/* The same, into or out of message body bytes [off, off + count * 512) of m
+ * (kernel memory: the disk port's requests and replies). */
+struct msg;
+int virtio_blk_rw_msg(int write, uint64_t sector, struct msg *m, uint32_t off, uint32_t count);
 /* Make every completed write durable: 0 or -EIO. */
 int virtio_blk_flush(void);
 void virtio_blk_intr(void);

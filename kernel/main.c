@@ -30,6 +30,7 @@ static struct rand kernel_rng;
 static int shell_pid;
 
 void trap_set_uart_irq(uint32_t irq);
+void disk_port_start(void); /* kernel/disk_port.c */
 
 uint64_t kernel_random(void) { return rand_next(&kernel_rng); }
 
@@ -143,6 +144,7 @@ void kmain(uint64_t hartid, const void *dtb)
     proc_init();
     registry_init();
     console_service_start();
+    disk_port_start();
     start_services();
     start_shell();
     scheduler();

@@ -80,6 +80,10 @@ void sched_yield(void);
  * Returns 0, or -EINTR when killed. */
 int proc_sleep(void *chan, uint64_t deadline_ns);
 void proc_wakeup(void *chan);
+/* Sleep on chan until proc_wakeup(chan), even if killed meanwhile: for
+ * waits that must not be abandoned (a device writing into our pages). The
+ * kill takes effect when the syscall returns. */
+void proc_sleep_uninterruptible(void *chan);
 /* Run by the scheduler when nothing is runnable, before it sleeps: deferred
  * work that must happen but need not delay anyone (net/rpc.c's final acks). */
 extern void (*sched_idle_hook)(void);

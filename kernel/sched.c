@@ -140,6 +140,16 @@ int proc_sleep(void *chan, uint64_t deadline_ns)
     return p->killed ? -EINTR : 0;
 }
 
+void proc_sleep_uninterruptible(void *chan)
+{
+    struct proc *p = current;
+    p->chan = chan;
+    p->wake_at_ns = 0;
+    p->state = P_SLEEPING;
+    sched();
+    p->chan = 0;
+}
+
 void proc_wakeup(void *chan)
 {
     int woke = 0;

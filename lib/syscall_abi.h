@@ -197,6 +197,18 @@ struct rpc_stats {
     uint64_t encode_errors;
 };
 
+/* The disk port (registered as "disk" on a node with a disk): calls from
+ * system services on the same node. Request: struct disk_req, then for
+ * DISK_OP_WRITE the data. Reply: DISK_OP_INFO a struct disk_info;
+ * DISK_OP_READ exactly count * 512 bytes of data; otherwise (and on any
+ * failure) an int32 status, 0 or -errno. */
+enum { DISK_OP_INFO = 1, DISK_OP_READ = 2, DISK_OP_WRITE = 3, DISK_OP_FLUSH = 4 };
+struct disk_req {
+    uint32_t op;
+    uint32_t count;  /* sectors, 1..DISK_MAX_SECTORS */
+    uint64_t sector;
+};
+
 /* Pids are cluster-shaped: node * PID_NODE_STRIDE + a per-node sequence, so
  * pid 300007 is the 7th process created on node 3. */
 #define PID_NODE_STRIDE 100000

@@ -1,6 +1,8 @@
 /* user/storetest.c: the log store (lib/logstore.c) on a node's real disk,
  * run as a boot service (services=storetest:append:N or storetest:verify),
  * since only services may use the disk.
+ * Add `port` as the last argument to reach the disk through the "disk" port
+ * (kernel/disk_port.c) instead of the disk system calls.
  *   append N   open the store (formatting a blank disk), then append records
  *              "rec K" to log 0 in groups of 8, one commit each, printing
  *              `storetest: acked K` once record K is durable
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "lib/logstore.h"
+#include "user/ipc.h"
 #include "user/ulib.h"
 
 static int disk_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
@@ -51,13 +54,98 @@ static int disk_flush(void *ctx)
     return syscall0(SYS_DISK_FLUSH) ? -EIO : 0;
 }
 
+/* The same three operations as calls to the node's "disk" port. */
+static struct port_id disk_port;
+static uint8_t port_buf[sizeof(struct disk_req) + DISK_MAX_SECTORS * DISK_SECTOR];
+
+static int port_rw(int write, uint64_t sector, void *buf, uint32_t count)
+{
+    for (uint32_t done = 0; done < count;) {
+        uint32_t n = count - done > DISK_MAX_SECTORS ? DISK_MAX_SECTORS : count - done;
+        struct disk_req rq = {write ? DISK_OP_WRITE : DISK_OP_READ, n, sector + done};
+        uint8_t *data = (uint8_t *)buf + (size_t)done * DISK_SECTOR;
+        size_t bytes = (size_t)n * DISK_SECTOR;
+        long got;
+        if (write) {
+            memcpy(port_buf, &rq, sizeof rq);
+            memcpy(port_buf + sizeof rq, data, bytes);
+            int32_t status = -EIO;
+            got = ipc_call(&disk_port, port_buf, sizeof rq + bytes, &status, sizeof status,
+                           10 * IPC_SECOND);
+            if (got != sizeof status || status != 0)
+                return -EIO;
+        } else {
+            got = ipc_call(&disk_port, &rq, sizeof rq, data, bytes, 10 * IPC_SECOND);
+            if (got != (long)bytes)
+                return -EIO;
+        }
+        done += n;
+    }
+    return 0;
+}
+
+static int port_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
+{
+    (void)ctx;
+    return port_rw(0, sector, buf, count);
+}
+
+static int port_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
+{
+    (void)ctx;
+    return port_rw(1, sector, (void *)buf, count);
+}
+
+static int port_flush(void *ctx)
+{
+    (void)ctx;
+    struct disk_req rq = {DISK_OP_FLUSH, 0, 0};
+    int32_t status = -EIO;
+    long got = ipc_call(&disk_port, &rq, sizeof rq, &status, sizeof status, 10 * IPC_SECOND);
+    return got == sizeof status && status == 0 ? 0 : -EIO;
+}
+
 static struct blockdev dev = {.read = disk_read, .write = disk_write, .flush = disk_flush};
+
+/* Use the "disk" port for every disk access. */
+static int use_disk_port(void)
+{
+    int rv = ipc_lookup(0, "disk", &disk_port);
+    if (rv < 0) {
+        printf("storetest: no \"disk\" port: %s\n", err_str(rv));
+        return rv;
+    }
+    dev.read = port_read;
+    dev.write = port_write;
+    dev.flush = port_flush;
+    printf("storetest: using the disk port\n");
+    return 0;
+}
 static struct logstore ls;
+
+/* The disk's size, through the port or the system call. */
+static long disk_info(struct disk_info *di)
+{
+    if (dev.read != port_read)
+        return syscall1(SYS_DISK_INFO, di);
+    struct disk_req rq = {DISK_OP_INFO, 0, 0};
+    union {
+        struct disk_info di;
+        int32_t status;
+    } rep;
+    long got = ipc_call(&disk_port, &rq, sizeof rq, &rep, sizeof rep, 10 * IPC_SECOND);
+    if (got == sizeof rep.status)
+        return rep.status;
+    if (got != sizeof rep.di)
+        return got < 0 ? got : -EPROTO;
+    *di = rep.di;
+    return 0;
+}
 
 static int open_store(int format_if_blank)
 {
     struct disk_info di;
-    long rv = syscall1(SYS_DISK_INFO, &di);
+    long rv = disk_info(&di);
     if (rv < 0) {
         printf("storetest: no disk: %s\n", err_str(rv));
         return -1;
@@ -207,6 +295,11 @@ static int bench(void)
 int main(int argc, char **argv)
 {
     long n;
+    if (argc > 1 && strcmp(argv[argc - 1], "port") == 0) {
+        if (use_disk_port() < 0)
+            return 1;
+        argc--;
+    }
     if (argc == 3 && strcmp(argv[1], "append") == 0 && parse_long(argv[2], &n) == 0 && n > 0)
         return append(n);
     if (argc == 2 && strcmp(argv[1], "verify") == 0)

@@ -544,6 +544,10 @@ def disk_not_for_programs(ctx):
     out = expect(n, "disktool info", status=1)
     check("Not owner" in out or "not permitted" in out.lower(), out)
     check(re.search(r"disk: 32768 sectors", n.console()), "no disk line in the boot log")
+    # The "disk" port refuses them too (it serves the node's services only).
+    out, st = n.run("storetest verify port", timeout=30)
+    check(st == 1 and "using the disk port" in out and "no disk: Not owner" in out,
+          f"an ordinary program got through the disk port: status {st}, {out!r}")
 
 
 @scenario
@@ -591,8 +595,10 @@ def store_kill_recover(ctx):
     acked = [int(x) for x in re.findall(r"storetest: acked (\d+)", n.console())]
     check(acked, "no acknowledged records before the kill")
     k = max(acked)
-    n2 = boot_node(ctx, append="services=storetest:verify",
+    # (verified through the "disk" port, so both ways to the disk are tested)
+    n2 = boot_node(ctx, append="services=storetest:verify:port",
                    extra=disk_args(ctx, name="disk.img", fresh=False))
+    n2.wait_for(r"storetest: using the disk port", 30)
     m = n2.wait_for(r"storetest: (verified (\d+)|.*)\n", 60)
     check(m.group(2), f"verify failed: {m.group(0)!r}")
     check(int(m.group(2)) >= k, f"acknowledged up to {k} before the kill, only "
