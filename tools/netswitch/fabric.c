@@ -15,49 +15,23 @@
 
 #include "netswitch.h"
 
-/* ---- randomness: xoshiro256** seeded by splitmix64 ------------------------ */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(uint64_t s[4])
-{
-    uint64_t r = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return r;
-}
+/* ---- randomness: lib/rand.c's xoshiro256**, one stream per link ---------- */
 
 /* Uniform in [0, 1). */
-static double rng_unit(uint64_t s[4])
+static double rng_unit(struct rand *r)
 {
-    return (double)(rng_next(s) >> 11) * 0x1.0p-53;
+    return (double)(rand_next(r) >> 11) * 0x1.0p-53;
 }
 
 /* Uniform in [0, n]. */
-static uint32_t rng_upto(uint64_t s[4], uint32_t n)
+static uint32_t rng_upto(struct rand *r, uint32_t n)
 {
-    return (uint32_t)(rng_next(s) % ((uint64_t)n + 1));
+    return (uint32_t)rand_below(r, (uint64_t)n + 1);
 }
 
-static bool rng_chance(uint64_t s[4], double p)
+static bool rng_chance(struct rand *r, double p)
 {
-    return p > 0 && rng_unit(s) < p;
+    return p > 0 && rng_unit(r) < p;
 }
 
 struct link *fabric_link(struct sw *sw, int a, int b)
@@ -69,8 +43,10 @@ static void link_seed(struct sw *sw, int a, int b)
 {
     uint64_t x = sw->seed ^ ((uint64_t)a << 32 | (uint64_t)b) * 0xd1342543de82ef95ull;
     struct link *l = fabric_link(sw, a, b);
+    uint64_t state[4];
     for (int i = 0; i < 4; i++)
-        l->rng[i] = splitmix64(&x);
+        state[i] = rand_splitmix64(&x);
+    rand_set_state(&l->rng, state);
 }
 
 /* Reseed every link's stream from seed; link settings are kept. */
@@ -260,18 +236,18 @@ static void link_deliver(struct sw *sw, int in, int out, struct frame *f, uint64
     struct link *l = fabric_link(sw, in, out);
     struct port_stats *st = &sw->ports[out].st;
 
-    if (l->corrupt > 0 && rng_chance(l->rng, l->corrupt)) {
+    if (l->corrupt > 0 && rng_chance(&l->rng, l->corrupt)) {
         /* Flip one bit past the Ethernet header, so the frame still reaches
          * its port and the damage lands where checksums must catch it. */
         size_t lo = f->len > NSW_ETH_HLEN ? NSW_ETH_HLEN : 0;
-        size_t at = lo + rng_upto(l->rng, (uint32_t)(f->len - lo - 1));
-        f->data[at] ^= (uint8_t)(1u << rng_upto(l->rng, 7));
+        size_t at = lo + rng_upto(&l->rng, (uint32_t)(f->len - lo - 1));
+        f->data[at] ^= (uint8_t)(1u << rng_upto(&l->rng, 7));
         st->corrupt++;
     }
     uint64_t hold_ms = 0;
     if (l->delay_ms || l->jitter_ms)
-        hold_ms = l->delay_ms + (l->jitter_ms ? rng_upto(l->rng, l->jitter_ms) : 0);
-    if (l->reorder > 0 && rng_chance(l->rng, l->reorder)) {
+        hold_ms = l->delay_ms + (l->jitter_ms ? rng_upto(&l->rng, l->jitter_ms) : 0);
+    if (l->reorder > 0 && rng_chance(&l->rng, l->reorder)) {
         hold_ms += l->reorder_ms ? l->reorder_ms : 5;
         st->reordered++;
     }
@@ -295,12 +271,12 @@ static void forward_one(struct sw *sw, int in, int out, const struct frame *f, u
         st->drop_part++;
         return;
     }
-    if (l->loss > 0 && rng_chance(l->rng, l->loss)) {
+    if (l->loss > 0 && rng_chance(&l->rng, l->loss)) {
         st->drop_loss++;
         return;
     }
     int copies = 1;
-    if (l->dup > 0 && rng_chance(l->rng, l->dup)) {
+    if (l->dup > 0 && rng_chance(&l->rng, l->dup)) {
         copies = 2;
         st->dup++;
     }

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/rand.h"
+
 struct pollfd;
 
 #define NSW_MAX_PORTS 128       /* ports are numbered 1..nports; 0 is the switch itself */
@@ -71,7 +73,7 @@ struct link {
     double loss, dup, corrupt, reorder;  /* probabilities in [0, 1] */
     uint32_t delay_ms, jitter_ms;        /* latency in [delay, delay + jitter] */
     uint32_t reorder_ms;                 /* extra hold of a reordered frame */
-    uint64_t rng[4];                     /* this link's xoshiro256** state */
+    struct rand rng;                     /* this link's fault stream (lib/rand.c) */
 };
 
 struct mac_entry {

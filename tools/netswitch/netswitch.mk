@@ -10,10 +10,11 @@ HOST_CC  ?= gcc
 
 NETSWITCH_BIN      := $(BUILD)/host/netswitch
 NETSWITCH_ASAN_BIN := $(BUILD)/host/netswitch-asan
-NETSWITCH_SRCS     := $(addprefix tools/netswitch/,main.c port.c fabric.c ctl.c pcap.c)
-NETSWITCH_DEPS     := $(NETSWITCH_SRCS) tools/netswitch/netswitch.h tools/netswitch/netswitch.mk
-NETSWITCH_CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror
-NETSWITCH_ASAN_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
+NETSWITCH_SRCS     := $(addprefix tools/netswitch/,main.c port.c fabric.c ctl.c pcap.c) lib/rand.c
+NETSWITCH_DEPS     := $(NETSWITCH_SRCS) tools/netswitch/netswitch.h tools/netswitch/netswitch.mk \
+	lib/rand.h
+NETSWITCH_CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I.
+NETSWITCH_ASAN_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 $(NETSWITCH_BIN): $(NETSWITCH_DEPS)
