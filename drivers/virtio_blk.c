@@ -134,17 +134,29 @@ static int submit(uint32_t type, uint64_t sector, const uint64_t *pa, const uint
     return rv;
 }
 
-int virtio_blk_rw(struct addrspace *as, int write, uint64_t sector, uint64_t uva, uint32_t count)
+/* Data segments of one request at most: 64 KiB starting anywhere in a page. */
+#define MAX_SEGS (BLK_MAX_SECTORS * BLK_SECTOR / PAGE_SIZE + 1)
+
+/* The checks every read and write shares: a device, and sectors on it. */
+static int check_request(uint64_t sector, uint32_t count)
 {
     if (!present)
         return -ENODEV;
     if (count == 0 || count > BLK_MAX_SECTORS || sector >= capacity || count > capacity - sector)
         return -EINVAL;
+    return 0;
+}
+
+int virtio_blk_rw(struct addrspace *as, int write, uint64_t sector, uint64_t uva, uint32_t count)
+{
+    int rv = check_request(sector, count);
+    if (rv)
+        return rv;
     uint64_t bytes = (uint64_t)count * BLK_SECTOR;
     if (vm_check_user(as, uva, bytes, !write))
         return -EFAULT;
-    uint64_t pa[BLK_MAX_SECTORS * BLK_SECTOR / PAGE_SIZE + 1];
-    uint32_t len[BLK_MAX_SECTORS * BLK_SECTOR / PAGE_SIZE + 1];
+    uint64_t pa[MAX_SEGS];
+    uint32_t len[MAX_SEGS];
     int n = 0;
     for (uint64_t off = 0; off < bytes;) {
         uint64_t a = uva + off;
@@ -160,15 +172,14 @@ int virtio_blk_rw(struct addrspace *as, int write, uint64_t sector, uint64_t uva
 
 int virtio_blk_rw_msg(int write, uint64_t sector, struct msg *m, uint32_t off, uint32_t count)
 {
-    if (!present)
-        return -ENODEV;
-    if (count == 0 || count > BLK_MAX_SECTORS || sector >= capacity || count > capacity - sector)
-        return -EINVAL;
+    int rv = check_request(sector, count);
+    if (rv)
+        return rv;
     uint32_t bytes = count * BLK_SECTOR;
     if (off > m->len || bytes > m->len - off)
         return -EINVAL;
-    uint64_t pa[BLK_MAX_SECTORS * BLK_SECTOR / PAGE_SIZE + 2];
-    uint32_t len[BLK_MAX_SECTORS * BLK_SECTOR / PAGE_SIZE + 2];
+    uint64_t pa[MAX_SEGS];
+    uint32_t len[MAX_SEGS];
     int n = 0;
     for (uint32_t done = 0; done < bytes;) {
         uint32_t at = off + done;
