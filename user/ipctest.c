@@ -46,7 +46,9 @@ int main(int argc, char **argv)
     expect("send to self", ipc_send(&p, "hello", 5, &p), 0);
     expect("recv too small keeps the message", ipc_recv(&p, buf, 2, &info, 0), -EMSGSIZE);
     expect("  ...and reports its length", (long)info.len, 5);
-    expect("recv", ipc_recv(&p, buf, sizeof buf, &info, 0), 5);
+    expect("recv into an unmapped buffer", ipc_recv(&p, (void *)0x2000000000UL, sizeof buf, 0, 0),
+           -EFAULT);
+    expect("recv", ipc_recv(&p, buf, sizeof buf, &info, 0), 5); /* still queued after that */
     expect("  sender pid", info.sender_pid, sys_getpid());
     expect("  carried port", info.carried.a == p.a && info.carried.b == p.b, 1);
     expect("  no reply token on a send", (long)info.reply_token, 0);

@@ -113,6 +113,15 @@ def leftovers(rundir):
             if line.split()[0] != me and "pgrep" not in line]
 
 
+def kill_leftovers(rundir):
+    """SIGKILL whatever still runs from rundir (cleanup after a failed check)."""
+    for p in leftovers(rundir):
+        try:
+            os.kill(int(p.split()[0]), signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def wait_gone(rundir, timeout=15):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -181,6 +190,8 @@ def exec_exact(ctx):
 def ping_all_pairs(ctx):
     """Every ordered pair of a 3-node cluster pings; ARP resolves."""
     c = ctx.cluster(3)
+    out = expect(c, 1, "rawecho -c 20 2")  # the bare Ethernet echo below IP, too
+    check("20/20 ok" in out, f"rawecho: {out}")
     for a in range(1, 4):
         for b in range(1, 4):
             if a != b:
@@ -406,11 +417,7 @@ def runner_killed(ctx):
         r = cli("down", "--dir", d + "/c")
         check(r.returncode == 0, f"down after a dead supervisor: rc {r.returncode} {r.stderr}")
     finally:
-        for p in leftovers(d):
-            try:
-                os.kill(int(p.split()[0]), signal.SIGKILL)
-            except OSError:
-                pass
+        kill_leftovers(d)
         shutil.rmtree(d, ignore_errors=True)
 
 
@@ -519,11 +526,7 @@ def console_run(ctx):
             except OSError:
                 pass
         os.close(fd)
-        for p in leftovers(d):
-            try:
-                os.kill(int(p.split()[0]), signal.SIGKILL)
-            except OSError:
-                pass
+        kill_leftovers(d)
         shutil.rmtree(d, ignore_errors=True)
 
 
