@@ -38,6 +38,11 @@ include tests/fuzz/fuzz.mk
 include tests/storage/storage.mk
 include services/raft/raft.mk
 include tools/netswitch/netswitch.mk
+# The naming service (issue 7): the guest program, its host tests, and the
+# linearizability checker used on histories recorded from QEMU clusters.
+include services/naming/naming.mk
+-include tests/naming/naming_tests.mk
+-include tests/lincheck/lincheck.mk
 
 all: $(KERNEL_ELF)
 
@@ -46,7 +51,7 @@ deps:
 
 # Every host-side binary that `make test` runs.
 host-bins: $(UNIT_BIN) $(FUZZ_BINS) $(RAFT_BINS) $(NETSWITCH_BIN) $(NETSWITCH_ASAN_BIN) \
-	$(STORAGE_BIN)
+	$(STORAGE_BIN) $(NAMING_TEST_BINS) $(LINCHECK_BINS)
 
 # The test parts, in order; tests/run_parts.py times each, sums the results and
 # prints the final `N passed, N failed`. T=NAME runs only tests matching NAME.

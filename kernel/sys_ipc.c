@@ -62,12 +62,17 @@ SYSCALL(send)
         return -EFAULT;
     if (is_zero_port(&a.dst))
         return -EINVAL;
+    if (a.flags & ~(uint64_t)SEND_DATAGRAM)
+        return -EINVAL;
     struct msg *m;
     int rv = msg_from_user(p, (uint64_t)a.buf, a.len, &a.carry, &m);
     if (rv)
         return rv;
-    if (PORT_NODE(a.dst) != kernel_node_id)
+    if (PORT_NODE(a.dst) != kernel_node_id) {
+        if (a.flags & SEND_DATAGRAM)
+            return rpc_send_datagram(&a.dst, m);
         return rpc_send(&a.dst, m, REMOTE_DEFAULT_TIMEOUT);
+    }
     rv = port_deliver(&a.dst, m);
     if (rv)
         msg_free(m);
@@ -159,7 +164,8 @@ SYSCALL(bootstrap)
     if (node == kernel_node_id) {
         registry_port(&id);
     } else {
-        int rv = rpc_bootstrap((uint32_t)node, &id, REMOTE_DEFAULT_TIMEOUT);
+        /* args[2]: how long to wait for the other node, 0 for the default */
+        int rv = rpc_bootstrap((uint32_t)node, &id, args[2] ? args[2] : REMOTE_DEFAULT_TIMEOUT);
         if (rv)
             return rv;
     }

@@ -4,6 +4,7 @@
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
 #include "kernel/port.h"
+#include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/riscv.h"
 #include "kernel/syscall.h"
@@ -83,6 +84,27 @@ SYSCALL(write)
         done += n;
     }
     return (int64_t)len;
+}
+
+/* A service's log line goes out like the kernel's own ("[nK time] text"), so
+ * it always starts at column zero and tools can tell logs from a program's
+ * output (tools/clusterlib.py keeps them out of `exec` results). Bytes that
+ * are not printable become '?'; at most LOG_TEXT_MAX bytes are kept. */
+#define LOG_TEXT_MAX 200
+SYSCALL(log)
+{
+    uint64_t ubuf = args[0], len = args[1];
+    char text[LOG_TEXT_MAX + 1];
+    if (len > LOG_TEXT_MAX)
+        len = LOG_TEXT_MAX;
+    if (vm_copyin(&p->as, text, ubuf, len))
+        return -EFAULT;
+    for (uint64_t i = 0; i < len; i++)
+        if (text[i] < 0x20 || text[i] > 0x7e)
+            text[i] = '?';
+    text[len] = 0;
+    klog("%s", text);
+    return 0;
 }
 
 SYSCALL(clock) { return (int64_t)timer_now_ns(); }

@@ -43,6 +43,7 @@ static const syscall_fn table[SYS_COUNT] = {
     [SYS_SPAWN_NODE] = sys_spawn_node,
     [SYS_PROCLIST_NODE] = sys_proclist_node,
     [SYS_NODES] = sys_nodes,
+    [SYS_LOG] = sys_log,
 };
 
 void syscall_dispatch(struct proc *p)

@@ -53,5 +53,6 @@ SYSCALL(rpcstat);
 SYSCALL(spawn_node);
 SYSCALL(proclist_node);
 SYSCALL(nodes);
+SYSCALL(log);
 
 #endif

@@ -28,6 +28,7 @@
 #define EMFILE 24       /* too many open objects */
 #define ENOSPC 28       /* no space left */
 #define ERANGE 34       /* result out of range */
+#define EREMOTE 66      /* not here: ask another node (naming: not the leader) */
 #define EPROTO 71       /* protocol error */
 #define EBADMSG 77      /* malformed message */
 #define ENOSYS 88       /* no such system call */
@@ -39,6 +40,7 @@
 #define EHOSTDOWN 117   /* peer node is down */
 #define EHOSTUNREACH 118
 #define EMSGSIZE 122    /* message too long */
+#define ESTALE 133      /* state no longer known (naming: session or history gone) */
 #define ENOTSUP 134     /* not supported */
 #define EOVERFLOW 139   /* value too large */
 #define ECANCELED 140

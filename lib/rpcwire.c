@@ -91,6 +91,9 @@ static int rpcwire_check(const struct rpc_hdr *h)
     /* CALL marks a request; only messages (not acks) carry a port. */
     if ((h->flags & RPC_F_CALL) && h->type != RPC_DATA)
         return -EBADMSG;
+    /* A datagram is a one-way message: never a call. */
+    if ((h->flags & RPC_F_DGRAM) && (h->type != RPC_DATA || (h->flags & RPC_F_CALL)))
+        return -EBADMSG;
     if ((h->flags & RPC_F_CARRY) && h->type != RPC_DATA && h->type != RPC_REPLY)
         return -EBADMSG;
     if (!(h->flags & RPC_F_CARRY) && (h->carried.a | h->carried.b) != 0)

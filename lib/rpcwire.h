@@ -38,7 +38,8 @@
 /* Flags. */
 #define RPC_F_CALL 1  /* DATA only: the sender awaits a REPLY with this msg id */
 #define RPC_F_CARRY 2 /* DATA or REPLY: the carried port is valid */
-#define RPC_F_ALL (RPC_F_CALL | RPC_F_CARRY)
+#define RPC_F_DGRAM 4 /* DATA only: a datagram; the receiver sends no ACK or NACK */
+#define RPC_F_ALL (RPC_F_CALL | RPC_F_CARRY | RPC_F_DGRAM)
 
 /* A cluster-wide port identity: a = node << 32 | index, b = random check. */
 struct rpc_port {

@@ -43,11 +43,12 @@ enum {
     SYS_RECV = 30,       /* recv(const struct recv_args *a): message length */
     SYS_CALL = 31,       /* call(const struct call_args *a): reply length */
     SYS_REPLY = 32,      /* reply(uint64_t token, const void *buf, size_t len) */
-    SYS_BOOTSTRAP = 33,  /* bootstrap(int node, struct port_id *out): node's registry port */
+    SYS_BOOTSTRAP = 33,  /* bootstrap(int node, struct port_id *out, uint64_t timeout_ns) */
     SYS_RPCSTAT = 34,    /* rpcstat(struct rpc_stats *out) */
     SYS_SPAWN_NODE = 35, /* spawn_node(int node, const char *path, char *const argv[]): pid */
     SYS_PROCLIST_NODE = 36, /* proclist_node(int node, struct proc_info *buf, int max) */
     SYS_NODES = 37,      /* nodes(): how many nodes the cluster has (bootargs nodes=) */
+    SYS_LOG = 38,        /* log(const char *text, size_t len): one kernel log line */
     SYS_COUNT
 };
 
@@ -142,7 +143,16 @@ struct send_args {
     const void *buf;
     uint64_t len;
     struct port_id carry;            /* a port handed to the receiver; zero if none */
+    uint64_t flags;                  /* SEND_* */
 };
+
+/* send() flags. A datagram to a port on another node is sent once, without
+ * waiting for the peer's acknowledgement: send returns as soon as its frames
+ * are out. It arrives at most once, whole, or not at all (a lost fragment
+ * loses the message). For protocols that retry on their own, such as Raft:
+ * a dead peer never blocks the sender. On the sender's node it is an
+ * ordinary send. */
+#define SEND_DATAGRAM 1
 
 struct msg_info {
     uint64_t len;                    /* the message's full length */
@@ -195,6 +205,7 @@ struct rpc_stats {
     uint64_t delivered;      /* messages from other nodes queued at a local port */
     uint64_t no_buffers;     /* incoming messages refused for lack of memory */
     uint64_t encode_errors;
+    uint64_t datagrams;      /* datagrams sent (send with SEND_DATAGRAM to another node) */
 };
 
 /* The disk port (registered as "disk" on a node with a disk): calls from

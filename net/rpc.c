@@ -31,6 +31,7 @@
 #define RETX_FIRST_NS (20ULL * 1000000ULL)
 #define RETX_MAX_NS (640ULL * 1000000ULL)
 #define ASSEMBLY_STALE_NS (5ULL * 1000000000ULL)
+#define DGRAM_STALE_NS (500ULL * 1000000ULL) /* nobody resends a datagram's lost fragment */
 #define REPLY_KEEP_NS (30ULL * 1000000000ULL) /* a reply nobody fetched for this long goes */
 #define RPC_ACK_PAYLOAD 16 /* kind byte, 7 zero bytes, 64-bit fragment bitmap (LE) */
 #define ACK_DATA 1  /* ACK payload kind: "your request fragments I have" */
@@ -57,7 +58,7 @@ struct rpc_out {
 };
 
 struct rpc_in {
-    int state, is_call, server_pid, sender_pid;
+    int state, is_call, dgram, server_pid, sender_pid;
     uint32_t node, epoch;
     uint64_t msg_id, token, touched_ns;
     struct port_id dst, carried;
@@ -120,7 +121,7 @@ static void send_frame(struct rpc_hdr *h, const void *payload)
 }
 
 /* Fragment i of message m (request or reply). */
-static void send_fragment(uint8_t type, uint32_t node, uint64_t msg_id, int is_call,
+static void send_fragment(uint8_t type, uint32_t node, uint64_t msg_id, uint16_t flags,
                           const struct port_id *dst, const struct msg *m, uint16_t i,
                           int sender_pid)
 {
@@ -131,7 +132,7 @@ static void send_fragment(uint8_t type, uint32_t node, uint64_t msg_id, int is_c
         n = 0;
     msg_read(m, off, payload, n);
     struct rpc_hdr h = {
-        .type = type, .flags = (uint16_t)((is_call ? RPC_F_CALL : 0) |
+        .type = type, .flags = (uint16_t)(flags |
                                           (m->carried.a || m->carried.b ? RPC_F_CARRY : 0)),
         .dst_node = (uint16_t)node, .msg_id = msg_id,
         .dst_port = dst ? wire_port(*dst) : (struct rpc_port){0, 0},
@@ -200,7 +201,8 @@ static struct rpc_in *in_alloc(void)
      * or drop a reply its caller stopped asking for (it gave up or its node
      * died); the id stays in the done ring, so nothing runs twice. */
     for (int i = 0; i < RPC_IN_MAX; i++) {
-        if (ins[i].state == IN_ASSEMBLING && now - ins[i].touched_ns > ASSEMBLY_STALE_NS) {
+        uint64_t stale = ins[i].dgram ? DGRAM_STALE_NS : ASSEMBLY_STALE_NS;
+        if (ins[i].state == IN_ASSEMBLING && now - ins[i].touched_ns > stale) {
             msg_free(ins[i].m);
             ins[i] = (struct rpc_in){0};
             return &ins[i];
@@ -239,6 +241,11 @@ static void in_deliver(struct rpc_in *e)
     m->sender_node = (int32_t)e->node;
     m->carried = e->carried;
     m->reply_token = 0;
+    if ((e->dst.a & 0xffffffffu) == 0 && e->dgram) { /* the kernel takes calls only */
+        msg_free(m);
+        in_finish(e, -EINVAL);
+        return;
+    }
     if ((e->dst.a & 0xffffffffu) == 0) {
         /* Slot 0 is this node's kernel itself (kernel/kreq.c). */
         int error = 0;
@@ -267,7 +274,8 @@ static void in_deliver(struct rpc_in *e)
     int rv = port_deliver(&e->dst, m);
     if (rv) {
         msg_free(m);
-        send_nack(e->node, e->msg_id, rv);
+        if (!e->dgram)
+            send_nack(e->node, e->msg_id, rv);
         in_finish(e, rv);
         return;
     }
@@ -275,7 +283,8 @@ static void in_deliver(struct rpc_in *e)
     if (e->state == IN_FREE)
         return; /* already answered and finished */
     if (!e->is_call) {
-        send_ack(e->node, e->msg_id, ACK_DATA, full_mask(e->nfrags));
+        if (!e->dgram)
+            send_ack(e->node, e->msg_id, ACK_DATA, full_mask(e->nfrags));
         in_finish(e, 0);
     } else if (e->state == IN_QUEUED && e->nfrags > 1) {
         /* A long request: say it all arrived, so the caller stops resending.
@@ -292,6 +301,8 @@ static void on_data(const struct rpc_hdr *h, const uint8_t *payload)
         struct done_id *d = done_find(h->src_node, h->src_epoch, h->msg_id);
         if (d) { /* a late duplicate of something finished: never run twice */
             rpc_stats.duplicates++;
+            if (h->flags & RPC_F_DGRAM)
+                return;
             if (d->status)
                 send_nack(h->src_node, h->msg_id, d->status);
             else
@@ -302,10 +313,12 @@ static void on_data(const struct rpc_hdr *h, const uint8_t *payload)
         struct msg *m = e ? msg_alloc(h->total_len) : 0;
         if (!m) {
             rpc_stats.no_buffers++;
-            send_nack(h->src_node, h->msg_id, -EAGAIN); /* busy: the caller may retry */
+            if (!(h->flags & RPC_F_DGRAM))
+                send_nack(h->src_node, h->msg_id, -EAGAIN); /* busy: the caller may retry */
             return;
         }
         *e = (struct rpc_in){.state = IN_ASSEMBLING, .is_call = (h->flags & RPC_F_CALL) != 0,
+                             .dgram = (h->flags & RPC_F_DGRAM) != 0,
                              .node = h->src_node, .epoch = h->src_epoch, .msg_id = h->msg_id,
                              .dst = kernel_port(h->dst_port), .carried = kernel_port(h->carried),
                              .sender_pid = (int)h->sender_pid, .m = m, .nfrags = h->frag_count};
@@ -313,6 +326,8 @@ static void on_data(const struct rpc_hdr *h, const uint8_t *payload)
     e->touched_ns = timer_now_ns();
     if (e->state != IN_ASSEMBLING) { /* the sender missed our ACK */
         rpc_stats.duplicates++;
+        if (e->dgram)
+            return;
         send_ack(e->node, e->msg_id, ACK_DATA, full_mask(e->nfrags));
         return;
     }
@@ -326,7 +341,7 @@ static void on_data(const struct rpc_hdr *h, const uint8_t *payload)
     }
     if (e->got == full_mask(e->nfrags))
         in_deliver(e);
-    else if (h->frag_index == e->nfrags - 1 || h->frag_index % 8 == 7)
+    else if (!e->dgram && (h->frag_index == e->nfrags - 1 || h->frag_index % 8 == 7))
         send_ack(e->node, e->msg_id, ACK_DATA, e->got);
 }
 
@@ -507,7 +522,8 @@ static void send_window(struct rpc_out *o, int resend)
         uint64_t bit = 1ULL << i;
         if ((o->acked & bit) || (!resend && (o->sent & bit)))
             continue;
-        send_fragment(RPC_DATA, o->node, o->msg_id, o->is_call, &o->dst, o->m, i, o->sender_pid);
+        send_fragment(RPC_DATA, o->node, o->msg_id, o->is_call ? RPC_F_CALL : 0, &o->dst, o->m, i,
+                      o->sender_pid);
         o->sent |= bit;
         in_flight++;
     }
@@ -585,6 +601,29 @@ static int run_op(const struct port_id *dst, struct msg *m, int is_call, uint64_
 int rpc_send(const struct port_id *dst, struct msg *m, uint64_t timeout_ns)
 {
     return run_op(dst, m, 0, timeout_ns, 0);
+}
+
+/* A datagram: every fragment goes out once and nothing waits for the peer.
+ * Its id is fresh, so the receiver's done ring still stops a duplicated
+ * frame from delivering it twice. Takes m. */
+int rpc_send_datagram(const struct port_id *dst, struct msg *m)
+{
+    uint32_t node = PORT_NODE(*dst);
+    int rv = 0;
+    if (!ready || !net_up())
+        rv = -EHOSTUNREACH;
+    else if (node == 0 || node > 65534 || m->len > MSG_MAX)
+        rv = -EINVAL;
+    else {
+        flush_pending_acks();
+        uint64_t id = next_msg_id++;
+        uint16_t n = frag_count(m->len);
+        for (uint16_t i = 0; i < n; i++)
+            send_fragment(RPC_DATA, node, id, RPC_F_DGRAM, dst, m, i, proc_current()->pid);
+        rpc_stats.datagrams++;
+    }
+    msg_free(m);
+    return rv;
 }
 
 int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply)

@@ -19,6 +19,8 @@ void rpc_init(void);
  * there: 0, -ECONNREFUSED, -EAGAIN (queue full), -ETIMEDOUT, -EHOSTDOWN,
  * -EINTR. Takes m. */
 int rpc_send(const struct port_id *dst, struct msg *m, uint64_t timeout_ns);
+/* Fire and forget (SEND_DATAGRAM): 0 once the frames are out. Takes m. */
+int rpc_send_datagram(const struct port_id *dst, struct msg *m);
 /* Call a port on another node and wait for its reply (*reply). Takes m. */
 int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply);
 /* The registry port of another node. */

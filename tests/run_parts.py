@@ -22,9 +22,12 @@ PARTS = [
     ("fuzz", ["bash", "tests/fuzz/run.sh", "short"], 300),
     ("raft-sim", ["bash", "tests/sim/run.sh"], 400),
     ("storage", ["bash", "tests/storage/run.sh"], 300),
+    ("naming-unit", ["bash", "tests/naming/run.sh"], 300),
+    ("lincheck", ["bash", "tests/lincheck/run.sh"], 300),
     ("netswitch", ["bash", "tests/netswitch/run.sh"], 300),
     ("cluster", [sys.executable, "tests/cluster/run.py"], 1200),
     ("net", [sys.executable, "tests/net/run.py"], 600),
+    ("naming", [sys.executable, "tests/naming/cluster.py"], 1500),
 ]
 
 

@@ -262,6 +262,18 @@ class Cluster:
                                    f"{self.boot_timeout} s; node {min(pending)}:\n"
                                    + self.tail(min(pending)))
             time.sleep(0.2)
+        # Nodes that run the naming service say when it is ready (a leader is
+        # known and the node's session is open): wait for that too.
+        naming = [k for k in range(1, self.n + 1) if self.runs_naming(k)]
+        while naming:
+            naming = [k for k in naming if b"naming: ready" not in self._log_bytes(k)]
+            if not naming:
+                break
+            if time.monotonic() > deadline:
+                raise ClusterError(f"node(s) {naming} did not report `naming: ready` in "
+                                   f"{self.boot_timeout} s; node {naming[0]}:\n"
+                                   + self.tail(naming[0]))
+            time.sleep(0.2)
         # The prompt was printed; make sure each shell answers.
         errors = []
 
@@ -279,6 +291,29 @@ class Cluster:
             t.join()
         if errors:
             raise ClusterError("; ".join(errors))
+
+    def runs_naming(self, k):
+        """True if node k boots the naming service (the default)."""
+        extra = self.node_args.get(k, "")
+        m = re.search(r"services=(\S*)", extra)
+        return m is None or "naming" in m.group(1).split(",") or \
+            any(s.startswith("naming:") for s in m.group(1).split(","))
+
+    def wait_log(self, k, pattern, timeout, after=0):
+        """Waits until node k's log matches pattern (bytes regex) past offset
+        `after`; returns the match. Raises ClusterError on timeout."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self._log_bytes(k), after)
+            if m:
+                return m
+            if time.monotonic() > deadline:
+                raise ClusterError(f"node {k}: no {pattern!r} in {timeout} s:\n" + self.tail(k))
+            time.sleep(0.1)
+
+    def log_size(self, k):
+        return len(self._log_bytes(k))
 
     def down(self, remove=None):
         """Kills every node and the switch, removes the sockets. The run
@@ -372,7 +407,8 @@ class Cluster:
 
     def restart(self, k, timeout=None):
         """Starts node k again (killing it first if it runs) with the same
-        arguments; returns when its shell answers."""
+        arguments; returns when its shell answers, with the offset in its
+        log where this boot began (for wait_log)."""
         r = self._node_op("restart", k)
         offset = int(r.split()[1])
         deadline = time.monotonic() + (timeout or 90)
@@ -383,6 +419,7 @@ class Cluster:
         out, st = self.exec(k, "echo up", timeout=max(10, deadline - time.monotonic()))
         if out != "up":
             raise ClusterError(f"node {k}: probe after restart printed {out!r}")
+        return offset
 
     # ---- exec ---------------------------------------------------------------
 
@@ -595,6 +632,8 @@ class Supervisor:
         if self.cfg.get("key"):
             boot += f" key={self.cfg['key']}"  # node args come after: they can override it
         extra = self.cfg["node_args"].get(str(k), "")
+        if "services=" not in extra:
+            boot += " services=naming"  # the naming service runs on every node by default
         if extra:
             boot += " " + extra
         return [QEMU, "-machine", "virt", "-cpu", "rv64", "-smp", "1", "-m", self.cfg["mem"],

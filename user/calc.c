@@ -1,12 +1,15 @@
 /* user/calc.c: client of the calculator demo service (user/calcd.c).
  *   calc [-n NODE] add A B    print A + B, computed by the service
  *   calc [-n NODE] sum N      stream 1..N to the service, print the total
- * NODE is the node whose registry knows "calc" (default: this node). */
+ * Without -n the service is found by name in the naming service ("calc",
+ * wherever it runs), or failing that in this node's registry; with -n, in
+ * the registry of node NODE. */
 #include <stdio.h>
 #include <string.h>
 
 #include "user/calc.h"
 #include "user/ipc.h"
+#include "user/nsclient.h"
 #include "user/ulib.h"
 
 static int usage(void)
@@ -39,7 +42,13 @@ int main(int argc, char **argv)
     if (i >= argc)
         return usage();
     struct port_id svc;
-    int rv = ipc_lookup((int)node, "calc", &svc);
+    int rv = -ENOENT;
+    if (!node) {
+        ns_set_timeout(5 * IPC_SECOND);
+        rv = ns_lookup("calc", &svc);
+    }
+    if (rv < 0)
+        rv = ipc_lookup((int)node, "calc", &svc);
     if (rv < 0) {
         printf("calc: no \"calc\" service: %s\n", err_str(rv));
         return 1;

@@ -17,6 +17,15 @@ int ipc_send(const struct port_id *dst, const void *buf, size_t len, const struc
     return (int)syscall1(SYS_SEND, &a);
 }
 
+int ipc_send_datagram(const struct port_id *dst, const void *buf, size_t len,
+                      const struct port_id *carry)
+{
+    struct send_args a = {.dst = *dst, .buf = buf, .len = len, .flags = SEND_DATAGRAM};
+    if (carry)
+        a.carry = *carry;
+    return (int)syscall1(SYS_SEND, &a);
+}
+
 long ipc_recv(const struct port_id *port, void *buf, size_t cap, struct msg_info *info,
               uint64_t timeout_ns)
 {
@@ -39,12 +48,12 @@ int ipc_reply(uint64_t token, const void *buf, size_t len)
 }
 
 static int registry_call(int node, uint32_t op, const char *name, const struct port_id *port,
-                         struct port_id *out)
+                         struct port_id *out, uint64_t timeout_ns)
 {
     if (strlen(name) >= REGISTRY_NAME_MAX)
         return -ENAMETOOLONG;
     struct port_id reg;
-    int rv = (int)syscall2(SYS_BOOTSTRAP, node ? node : sys_nodeid(), &reg);
+    int rv = (int)syscall3(SYS_BOOTSTRAP, node ? node : sys_nodeid(), &reg, timeout_ns);
     if (rv < 0)
         return rv;
     struct registry_req rq = {.op = op};
@@ -52,7 +61,7 @@ static int registry_call(int node, uint32_t op, const char *name, const struct p
     if (port)
         rq.port = *port;
     struct registry_rep rp;
-    long n = ipc_call(&reg, &rq, sizeof rq, &rp, sizeof rp, 5 * IPC_SECOND);
+    long n = ipc_call(&reg, &rq, sizeof rq, &rp, sizeof rp, timeout_ns ? timeout_ns : 5 * IPC_SECOND);
     if (n < 0)
         return (int)n;
     if (n != sizeof rp)
@@ -64,14 +73,19 @@ static int registry_call(int node, uint32_t op, const char *name, const struct p
 
 int ipc_register(const char *name, const struct port_id *port)
 {
-    return registry_call(0, REGISTRY_BIND, name, port, 0);
+    return registry_call(0, REGISTRY_BIND, name, port, 0, 0);
 }
 
-int ipc_unregister(const char *name) { return registry_call(0, REGISTRY_UNBIND, name, 0, 0); }
+int ipc_unregister(const char *name) { return registry_call(0, REGISTRY_UNBIND, name, 0, 0, 0); }
 
 int ipc_lookup(int node, const char *name, struct port_id *out)
 {
-    return registry_call(node, REGISTRY_LOOKUP, name, 0, out);
+    return registry_call(node, REGISTRY_LOOKUP, name, 0, out, 0);
+}
+
+int ipc_lookup_timeout(int node, const char *name, struct port_id *out, uint64_t timeout_ns)
+{
+    return registry_call(node, REGISTRY_LOOKUP, name, 0, out, timeout_ns);
 }
 
 int ipc_service_start(const char *prog, const char *name, struct port_id *port)

@@ -12,6 +12,10 @@ int ipc_port_create(struct port_id *out);
 int ipc_port_close(const struct port_id *port);
 /* One-way message; carry may be NULL. 0 or -errno. */
 int ipc_send(const struct port_id *dst, const void *buf, size_t len, const struct port_id *carry);
+/* One-way, fire and forget (SEND_DATAGRAM in lib/syscall_abi.h): returns
+ * once the frames are out; the message may be lost, never duplicated. */
+int ipc_send_datagram(const struct port_id *dst, const void *buf, size_t len,
+                      const struct port_id *carry);
 /* Next message of port (created by the caller): its length or -errno.
  * info may be NULL. timeout_ns: 0 = poll, TIMEOUT_NEVER = wait forever. */
 long ipc_recv(const struct port_id *port, void *buf, size_t cap, struct msg_info *info,
@@ -25,6 +29,8 @@ int ipc_reply(uint64_t token, const void *buf, size_t len);
 int ipc_register(const char *name, const struct port_id *port);
 int ipc_unregister(const char *name);
 int ipc_lookup(int node, const char *name, struct port_id *out);
+/* The same, waiting at most timeout_ns for each of the two remote steps. */
+int ipc_lookup_timeout(int node, const char *name, struct port_id *out, uint64_t timeout_ns);
 
 /* A service's start: create its port and register it as name on this node.
  * Prints "PROG: serving \"name\" on node N" or why it cannot; 0 or -errno. */

@@ -23,5 +23,6 @@ int main(void)
     SHOW(delivered);
     SHOW(no_buffers);
     SHOW(encode_errors);
+    SHOW(datagrams);
     return 0;
 }

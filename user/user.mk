@@ -12,12 +12,12 @@ USER_LDFLAGS := $(USER_ARCH) --specs=picolibc.specs -nostartfiles -T user/user.l
 
 USER_NAMES   := sh args echo ps kill sleep uptime true false exitcode mem burn memtouch \
 	fault badptr fpu spawnmany failalloc limits bench ping netstat udpecho rawecho disktool \
-	echod ipcping rpcstat calcd calc ipctest storetest counterd counter sinkd ipcflood
+	echod ipcping rpcstat calcd calc ipctest storetest counterd counter sinkd ipcflood ns nodes nsbench
 USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o $(BUILD)/user/obj/lib_inet.o \
-	$(BUILD)/user/obj/ipc.o
+	$(BUILD)/user/obj/ipc.o $(BUILD)/user/obj/nsclient.o $(BUILD)/user/obj/ns_nsproto.o
 # badelf: a copy of `true` with a corrupted header, so that spawning it must
 # fail cleanly in the kernel's ELF loader.
-USER_PROGS   := $(addprefix $(BUILD)/user/,$(USER_NAMES)) $(BUILD)/user/badelf
+USER_PROGS   := $(addprefix $(BUILD)/user/,$(USER_NAMES)) $(BUILD)/user/badelf $(BUILD)/user/naming
 
 USER_OBJS    := $(addprefix $(BUILD)/user/obj/,$(addsuffix .o,$(USER_NAMES))) $(USER_LIBOBJS)
 .SECONDARY: $(USER_OBJS)
@@ -28,6 +28,11 @@ $(BUILD)/user/obj/%.o: user/%.c
 
 # Freestanding lib/ code that user programs share with the kernel.
 $(BUILD)/user/obj/lib_%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# The naming service's wire codec, for its client library (user/nsclient.c).
+$(BUILD)/user/obj/ns_%.o: services/naming/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 

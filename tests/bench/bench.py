@@ -136,6 +136,59 @@ def network():
     return res
 
 
+NSBENCH = re.compile(r"nsbench: (\w+) (\d+) ops in (\d+) ms: (\d+) ops/s, mean (\d+) us, "
+                     r"max (\d+) us, (\d+) errors")
+
+
+def naming():
+    """The naming service (issue 7): boot to `naming: ready` for 3 and 5
+    nodes, bind and lookup latency, bind throughput with 1 and 8 clients,
+    failover from a leader kill to the first successful write; with the raw
+    frame round trip of the same cluster as the floor."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from clusterlib import Cluster  # noqa: E402
+    res = {}
+    for n in (5, 3):
+        t0 = time.monotonic()
+        c = Cluster(n)
+        try:
+            c.up()  # returns once every node printed `naming: ready` and answers
+            res[f"ready_{n}_ms"] = (time.monotonic() - t0) * 1000
+            if n == 5:
+                continue
+            out, _ = c.exec(1, "rawecho -c 300 2", timeout=120)
+            m = re.search(r"median (\d+) ns", out)
+            res["raw_rtt_ns"] = int(m.group(1)) if m else None
+            out, _ = c.exec(1, "nodes")
+            lead = re.search(r"^\s*(\d+)\s+leader\b", out, re.M)
+            lead = int(lead.group(1)) if lead else 1
+            follower = 1 if lead != 1 else 2
+            for where, k in (("leader", lead), ("follower", follower)):
+                out, _ = c.exec(k, "nsbench put 300", timeout=300)
+                m = NSBENCH.search(out)
+                res[f"put_{where}"] = (int(m.group(5)) * 1000, int(m.group(4))) if m else None
+                out, _ = c.exec(k, "nsbench get 300", timeout=300)
+                m = NSBENCH.search(out)
+                res[f"get_{where}"] = (int(m.group(5)) * 1000, int(m.group(4))) if m else None
+            # Eight clients at once, on the leader's node: total binds/s.
+            cmd = " ".join(f"nsbench put 100 c{i}. &" for i in range(8)) + " wait"
+            t0 = time.monotonic()
+            out, _ = c.exec(lead, cmd + "; wait; wait; wait; wait; wait; wait; wait",
+                            timeout=600)
+            took = time.monotonic() - t0
+            runs = NSBENCH.findall(out)
+            res["put_8_clients_ops_s"] = (800 / took) if len(runs) == 8 else None
+            # Failover: kill the leader, time the first write that succeeds.
+            other = [k for k in (1, 2, 3) if k != lead][0]
+            c.kill(lead)
+            t0 = time.monotonic()
+            out, st = c.exec(other, "ns -t 60 put failover yes", timeout=90)
+            res["failover_ms"] = (time.monotonic() - t0) * 1000 if st == 0 else None
+        finally:
+            c.down()
+    return res
+
+
 def fmt_ns(ns):
     if ns is None:
         return "n/a"
@@ -220,6 +273,40 @@ def main():
          f"{r64[1] if r64 else 'n/a'} calls/s, {r64[2] if r64 else 'n/a'} KB/s",
          f"vs UDP {net.get('udp_KBps', 'n/a')} KB/s"),
     ]
+    try:
+        nm = naming()
+    except Exception as e:
+        print(f"bench: naming figures failed: {e}", file=sys.stderr)
+        nm = {}
+    nraw = nm.get("raw_rtt_ns")
+    flush_ns = st.get("disk_write_flush_us") and st["disk_write_flush_us"] * 1000
+
+    def lat(key):
+        v = nm.get(key)
+        return v[0] if v else None
+
+    def ops(key):
+        v = nm.get(key)
+        return v[1] if v else "n/a"
+    rows2 += [
+        ("ready, 3 nodes", f"{nm.get('ready_3_ms', 0):.0f} ms", "QEMU start to `naming: ready`",
+         "everywhere"),
+        ("ready, 5 nodes", f"{nm.get('ready_5_ms', 0):.0f} ms", "QEMU start to `naming: ready`",
+         "everywhere"),
+        ("bind on leader", fmt_ns(lat("put_leader")),
+         f"{ratio(lat('put_leader'), nraw)} raw RTT, {ratio(lat('put_leader'), flush_ns)} flush",
+         f"{ops('put_leader')} binds/s, 1 client"),
+        ("bind on follower", fmt_ns(lat("put_follower")),
+         f"{ratio(lat('put_follower'), nraw)} raw RTT", f"{ops('put_follower')} binds/s"),
+        ("bind, 8 clients", f"{nm.get('put_8_clients_ops_s') or 0:.0f}/s", "binds/s in all",
+         "group commit"),
+        ("lookup on leader", fmt_ns(lat("get_leader")),
+         f"{ratio(lat('get_leader'), nraw)} raw RTT", "ReadIndex: one heartbeat round"),
+        ("lookup, follower", fmt_ns(lat("get_follower")),
+         f"{ratio(lat('get_follower'), nraw)} raw RTT", "redirected to the leader"),
+        ("failover write", f"{nm.get('failover_ms') or 0:.0f} ms", "leader killed -> write ok",
+         "election timeout 1-2 s"),
+    ]
     for name, val, cal, ref in rows2:
         print(f"{name:<18} {val:>10}  {cal:<38} {ref}")
     data = {
@@ -234,6 +321,7 @@ def main():
         "storage": st,
         "ipc_local": {str(k): v for k, v in il.items()},
         "network": net,
+        "naming": nm,
         "targets": TARGETS,
         "xv6_reference": XV6,
     }

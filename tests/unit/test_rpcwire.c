@@ -321,6 +321,12 @@ static void rpcwire_bad_fields(void)
     CHECK_EQ(rpcwire_decode(f, sizeof golden, test_key, &d, &pl), 0);
     CHECK_EQ(rpcwire_decode(ack, sizeof ack, test_key, &d, &pl), 0);
     CHECK_EQ(rpcwire_decode(nack, sizeof nack, test_key, &d, &pl), 0);
+    /* A datagram (one-way, carrying a port) is a good DATA frame. */
+    memcpy(f, golden, sizeof golden);
+    w16(f + 2, RPC_F_DGRAM | RPC_F_CARRY);
+    remac(f, sizeof golden);
+    CHECK_EQ(rpcwire_decode(f, sizeof golden, test_key, &d, &pl), 0);
+    CHECK_EQ(d.flags, RPC_F_DGRAM | RPC_F_CARRY);
 
     BAD(golden, f[0] = 0);                         /* version */
     BAD(golden, f[0] = 2);
@@ -330,7 +336,8 @@ static void rpcwire_bad_fields(void)
     BAD(golden, f[1] = 0xff);
     BAD(golden, f[1] = RPC_REPLY);                 /* CALL on a reply */
     BAD(golden, f[1] = RPC_ACK);                   /* flags on an ACK */
-    BAD(golden, w16(f + 2, 4 | 3));                /* unknown flag bits */
+    BAD(golden, w16(f + 2, 8 | 3));                /* unknown flag bits */
+    BAD(golden, w16(f + 2, RPC_F_DGRAM | 3));      /* a datagram is never a call */
     BAD(golden, w16(f + 2, 0x8000 | 3));
     BAD(golden, w16(f + 2, RPC_F_CALL));           /* carried port set, CARRY not */
     BAD(golden, w32(f + 72, 11));                  /* total length != payload */
@@ -353,6 +360,7 @@ static void rpcwire_bad_fields(void)
     BAD(ack, f[0] = 3);
     BAD(ack, w16(f + 2, RPC_F_CARRY));             /* flags on an ACK */
     BAD(ack, w16(f + 2, RPC_F_CALL));
+    BAD(ack, w16(f + 2, RPC_F_DGRAM));             /* datagram flag on an ACK */
     BAD(ack, w16(f + 76, 3));                      /* index past count */
     BAD(ack, w16(f + 78, 2));                      /* count does not match total */
     BAD(ack, w32(f + 72, RPC_MSG_MAX + 1));

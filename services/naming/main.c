@@ -1,0 +1,289 @@
+/* services/naming/main.c: the naming server's start-up and event loop.
+ *
+ * Started at boot on every node from bootargs (services=naming[:opt=N...]):
+ *   voters=N      nodes 1..N are Raft voters (default 3, or 5 from 5 nodes up)
+ *   election=MS   base election timeout (default 1000; Raft picks [T, 2T))
+ *   heartbeat=MS  leader heartbeat interval (default 150)
+ *   lease=MS      session lease for ephemeral bindings (default 4000)
+ *   snapshot=N    compact the log every N applied entries (default 128)
+ * Nodes beyond the voters up to NS_MAX_NODES hold a replica as Raft learners.
+ *
+ * The loop: take every queued message (Raft datagrams from peers, client
+ * calls), advance Raft's clock, then drive the core once: persist what it
+ * asks (one flush for everything queued: group commit), apply committed
+ * entries to the state machine and answer their callers, send messages,
+ * serve confirmed reads. Then wait for the next message or tick. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "services/naming/server.h"
+#include "user/ulib.h"
+
+#define RING_CAP 1024
+#define DRAIN_MAX 32 /* messages taken per loop before Raft runs (group commit) */
+
+struct ns_server ns;
+
+static struct raft_entry ring[RING_CAP];
+static uint8_t raft_snap[NS_SNAP_CAP];
+static uint8_t snap_tmp[NS_SNAP_CAP];
+static uint8_t rx[MSG_MAX];
+static struct ns_reply apply_rep;
+
+void ns_log(const char *fmt, ...)
+{
+    char line[200];
+    int n = snprintf(line, sizeof line, "naming: ");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    syscall2(SYS_LOG, line, strlen(line));
+}
+
+static int parse_opt(const char *arg, const char *key, uint32_t *out)
+{
+    size_t k = strlen(key);
+    if (strncmp(arg, key, k) || arg[k] != '=')
+        return 0;
+    long v;
+    if (parse_long(arg + k + 1, &v) || v <= 0 || v > 1000000) {
+        ns_log("bad option %s", arg);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 1;
+}
+
+static int configure(int argc, char **argv)
+{
+    struct ns_config *c = &ns.cfg;
+    c->node = (uint32_t)sys_nodeid();
+    c->nodes = (uint32_t)syscall0(SYS_NODES);
+    c->voters = c->nodes >= 5 ? 5 : (c->nodes < 3 ? c->nodes : 3);
+    c->election_ms = 1000;
+    c->heartbeat_ms = 150;
+    c->lease_ms = 4000;
+    c->snapshot_every = RING_CAP / 8;
+    for (int i = 1; i < argc; i++) {
+        int hit = parse_opt(argv[i], "voters", &c->voters) |
+                  parse_opt(argv[i], "election", &c->election_ms) |
+                  parse_opt(argv[i], "heartbeat", &c->heartbeat_ms) |
+                  parse_opt(argv[i], "lease", &c->lease_ms) |
+                  parse_opt(argv[i], "snapshot", &c->snapshot_every);
+        if (hit <= 0) {
+            ns_log("unknown option %s", argv[i]);
+            return -EINVAL;
+        }
+    }
+    uint32_t members = c->nodes < NS_MAX_NODES ? c->nodes : NS_MAX_NODES;
+    if (c->voters > members)
+        c->voters = members;
+    if (c->heartbeat_ms >= c->election_ms || c->snapshot_every > RING_CAP / 8 ||
+        c->lease_ms < 4 * NS_TICK_MS) {
+        ns_log("inconsistent options (heartbeat < election, snapshot <= %d)", RING_CAP / 8);
+        return -EINVAL;
+    }
+    ns.member = c->node <= NS_MAX_NODES;
+    return 0;
+}
+
+static int start_raft(void)
+{
+    struct raft_config rc = {
+        .id = ns.cfg.node, .election_ms = ns.cfg.election_ms,
+        .heartbeat_ms = ns.cfg.heartbeat_ms, .seed = sys_clock() ^ ((uint64_t)ns.cfg.node << 40),
+        .pre_vote = true, .check_quorum = true, .ring = ring, .ring_cap = RING_CAP,
+        .snap_buf = raft_snap, .snap_cap = sizeof raft_snap,
+    };
+    int rv = raft_init(&ns.raft, &rc);
+    if (rv)
+        return rv;
+    if ((rv = disk_open()) != 0)
+        return rv;
+    if (disk_was_empty()) {
+        /* A brand-new cluster: every initial member starts from the same
+         * configuration (voters, then learners) as its snapshot at index 0. */
+        struct raft_conf conf;
+        memset(&conf, 0, sizeof conf);
+        uint32_t members = ns.cfg.nodes < NS_MAX_NODES ? ns.cfg.nodes : NS_MAX_NODES;
+        for (uint32_t k = 1; k <= members; k++) {
+            conf.m[conf.n].id = k;
+            conf.m[conf.n].role = k <= ns.cfg.voters ? RAFT_VOTER : RAFT_LEARNER;
+            conf.n++;
+        }
+        rv = raft_bootstrap(&ns.raft, &conf);
+    }
+    return rv;
+}
+
+static void maybe_compact(void)
+{
+    uint64_t applied = ns.machine.applied;
+    if (applied - raft_snap_index(&ns.raft) < ns.cfg.snapshot_every)
+        return;
+    long n = nsm_snapshot(&ns.machine, snap_tmp, sizeof snap_tmp);
+    if (n < 0) {
+        ns_log("snapshot does not fit: %ld", n);
+        return;
+    }
+    int rv = raft_compact(&ns.raft, applied, snap_tmp, (uint32_t)n);
+    if (rv)
+        ns_log("compaction at %lu refused: %d", (unsigned long)applied, rv);
+}
+
+/* One pass of the Raft core's output (services/raft/raft.h, struct raft_ready). */
+static void drive(void)
+{
+    for (int round = 0; round < 8; round++) {
+        struct raft_ready rd;
+        raft_ready(&ns.raft, &rd);
+        if (!rd.persist && !rd.restore && !rd.apply_from && !rd.n_msgs && !rd.n_reads)
+            return;
+        if (rd.persist) {
+            int rv = disk_persist(&rd);
+            if (rv) {
+                /* Raft must not go on as if it were durable. */
+                ns_log("cannot persist Raft state: %s; stopping", err_str(rv));
+                exit(1);
+            }
+        }
+        if (rd.restore) {
+            if (rd.snap_len == 0 && rd.snap_index == 0) {
+                nsm_init(&ns.machine); /* the bootstrap configuration: no state yet */
+            } else if (nsm_restore(&ns.machine, rd.snap_data, rd.snap_len)) {
+                ns_log("snapshot from the leader does not check out; stopping");
+                exit(1);
+            }
+            ns_log("installed a snapshot at index %lu", (unsigned long)rd.snap_index);
+        }
+        if (rd.apply_from) {
+            for (uint64_t i = rd.apply_from; i <= rd.apply_to; i++) {
+                const struct raft_entry *e = raft_entry_at(&ns.raft, i);
+                if (!e)
+                    continue;
+                if (e->type == RAFT_ENTRY_NORMAL) {
+                    nsm_apply(&ns.machine, i, e->data, e->len, &apply_rep);
+                    clients_applied(i, e->term, &apply_rep);
+                } else {
+                    nsm_skip(&ns.machine, i);
+                    clients_applied(i, e->term, 0);
+                }
+            }
+        }
+        for (uint32_t i = 0; i < rd.n_msgs; i++)
+            peers_send(&rd.msgs[i]);
+        if (rd.n_reads)
+            clients_reads_ready(rd.reads, rd.n_reads);
+        if (rd.persist)
+            raft_persisted(&ns.raft);
+        if (rd.apply_from || rd.restore) {
+            sessions_applied();
+            maybe_compact();
+        }
+    }
+}
+
+static void watch_role(void)
+{
+    uint8_t role = raft_role(&ns.raft);
+    uint32_t leader = raft_leader(&ns.raft);
+    if (ns.last_role == RAFT_LEADER && role != RAFT_LEADER)
+        clients_lost_leadership();
+    if (ns.last_role != RAFT_LEADER && role == RAFT_LEADER)
+        sessions_became_leader();
+    if (leader != ns.last_leader && leader)
+        ns_log("leader is node %u (term %lu)", leader, (unsigned long)raft_term(&ns.raft));
+    ns.last_role = role;
+    ns.last_leader = leader;
+    if (!ns.ready_printed && leader && sessions_mine()) {
+        ns.ready_printed = true;
+        ns_log("ready: leader %u, term %lu", leader, (unsigned long)raft_term(&ns.raft));
+    }
+}
+
+static void dispatch(long n, const struct msg_info *info)
+{
+    if (info->reply_token) {
+        clients_request(rx, n, info);
+        return;
+    }
+    if (n < 1)
+        return;
+    switch (rx[0]) {
+    case NS_TAG_RAFT:
+        peers_input((uint32_t)info->sender_node, &info->carried, rx, n);
+        break;
+    case NS_TAG_FORWARD:
+        clients_forward(rx + 1, n - 1);
+        break;
+    case NS_TAG_KEEPALIVE:
+        sessions_keepalive(rx + 1, n - 1);
+        break;
+    case NS_TAG_HELLO:
+        peers_hello((uint32_t)info->sender_node, &info->carried);
+        break;
+    default:
+        break;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (configure(argc, argv))
+        return 2;
+    if (nsm_snapshot_max() > NS_SNAP_CAP) {
+        ns_log("a full state machine (%lu bytes) exceeds the snapshot buffer",
+               (unsigned long)nsm_snapshot_max());
+        return 1;
+    }
+    nsm_init(&ns.machine);
+    int rv = ipc_port_create(&ns.port);
+    if (rv == 0)
+        rv = ipc_register("naming", &ns.port);
+    if (rv) {
+        ns_log("cannot serve \"naming\": %s", err_str(rv));
+        return 1;
+    }
+    if (ns.member && (rv = start_raft()) != 0) {
+        ns_log("cannot start Raft: %s", err_str(rv));
+        return 1;
+    }
+    ns_log("node %u of %u: %s, %u voters, election %u ms, heartbeat %u ms, lease %u ms",
+           ns.cfg.node, ns.cfg.nodes,
+           !ns.member ? "no replica (client only)"
+                      : ns.cfg.node <= ns.cfg.voters ? "voter" : "learner",
+           ns.cfg.voters, ns.cfg.election_ms, ns.cfg.heartbeat_ms, ns.cfg.lease_ms);
+    peers_init();
+    sessions_init();
+    uint64_t last_tick = sys_clock();
+    for (;;) {
+        ns.now_ns = sys_clock();
+        uint64_t ms = (ns.now_ns - last_tick) / 1000000ULL;
+        if (ms >= NS_TICK_MS && ns.member) {
+            raft_tick(&ns.raft, (uint32_t)ms);
+            last_tick += ms * 1000000ULL;
+        }
+        if (ns.member) {
+            peers_poll();
+            clients_poll();
+            drive();
+            watch_role();
+        }
+        sessions_poll();
+        uint64_t next = last_tick + NS_TICK_MS * 1000000ULL;
+        uint64_t now = sys_clock();
+        uint64_t wait = next > now ? next - now : 0;
+        struct msg_info info;
+        long n = ipc_recv(&ns.port, rx, sizeof rx, &info, wait);
+        for (int k = 0; n != -EAGAIN && n != -ETIMEDOUT && k < DRAIN_MAX; k++) {
+            if (n >= 0)
+                dispatch(n, &info);
+            else
+                ns_log("receive: %s", err_str(n));
+            n = ipc_recv(&ns.port, rx, sizeof rx, &info, 0);
+        }
+    }
+}

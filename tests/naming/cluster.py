@@ -1,0 +1,300 @@
+#!/usr/bin/python3
+"""The naming service on real QEMU clusters of 3 and 5 nodes (stdlib only).
+
+    tests/naming/cluster.py [FILTER]
+
+Same harness as tests/net/run.py (one cluster per scenario, time limits,
+teardown, `N passed, M failed`); node logs are kept in
+build/test-runs/naming/<scenario>/. No scenario assumes which node leads:
+each asks `nodes`. The linearizability scenario records a history on the
+host and checks it with build/host/lincheck (tests/lincheck/).
+"""
+import os
+import random
+import re
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "net"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lincheck"))
+import run as harness  # noqa: E402  (tests/net/run.py: the scenario harness)
+from run import check, expect  # noqa: E402
+
+harness.SCENARIOS.clear()
+harness.LOGS = os.path.join(ROOT, "build", "test-runs", "naming")
+scenario = harness.scenario
+ClusterError = harness.ClusterError
+
+
+# ---- helpers -----------------------------------------------------------------
+
+ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+"
+                 r"(yes|no.*)$")
+
+
+def nodes_table(c, k, timeout=30):
+    """`nodes` on node k: ({node: row dict}, exit status)."""
+    out, st = c.exec(k, "nodes", timeout)
+    rows = {}
+    for line in out.splitlines():
+        m = ROW.match(line.strip())
+        if m:
+            n = int(m.group(1))
+            num = (lambda s: int(s) if s.isdigit() else None)
+            rows[n] = {"role": m.group(2), "term": num(m.group(3)), "commit": num(m.group(4)),
+                       "applied": num(m.group(5)), "log": num(m.group(6)),
+                       "bindings": num(m.group(7)), "leader": num(m.group(8)),
+                       "reachable": m.group(9) == "yes"}
+    return rows, st, out
+
+
+def wait_leader(c, ask, exclude=(), timeout=60):
+    """Polls `nodes` on node `ask` until every reachable node outside
+    `exclude` names the same leader (itself not excluded); returns it."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        rows, st, out = nodes_table(c, ask)
+        last = out
+        live = {n: r for n, r in rows.items() if n not in exclude and r["reachable"]}
+        leaders = {r["leader"] for r in live.values()}
+        if live and len(leaders) == 1 and None not in leaders:
+            lead = leaders.pop()
+            if lead not in exclude and live.get(lead, {}).get("role") == "leader":
+                return lead
+        time.sleep(0.5)
+    raise harness.Fail(f"no agreed leader in {timeout} s; last `nodes` on node {ask}:\n{last}")
+
+
+def ns_ok(c, k, cmd, timeout=40):
+    return expect(c, k, f"ns {cmd}", 0, timeout)
+
+
+def wait_until(fn, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if fn():
+            return time.monotonic()
+        time.sleep(0.3)
+    raise harness.Fail(f"{what}: not within {timeout} s")
+
+
+def others(c, *not_these):
+    return [k for k in range(1, c.n + 1) if k not in not_these]
+
+
+# ---- scenarios -----------------------------------------------------------------
+
+@scenario(240)
+def naming_basic3(ctx):
+    """Boot 3 nodes: a leader, agreed by all; every operation of `ns` from
+    different nodes; exit statuses; consoles and the calc demo by name."""
+    c = ctx.cluster(3)
+    for k in range(1, 4):
+        check(re.search(rb"naming: ready: leader \d+", c._log_bytes(k)),
+              f"node {k} printed no ready line")
+    lead = wait_leader(c, 1)
+    for k in (2, 3):
+        rows, st, out = nodes_table(c, k)
+        check(st == 0 and all(r["leader"] == lead for r in rows.values()),
+              f"node {k} disagrees on the leader ({lead}):\n{out}")
+    check("ok version 1" in ns_ok(c, 1, "put color blue"), "first put is not version 1")
+    check(ns_ok(c, 2, "get color") == "blue", "node 2 does not read node 1's put")
+    check("ok version 2" in ns_ok(c, 3, "cas color blue green"), "cas did not succeed")
+    out, st = c.exec(2, "ns cas color blue red")
+    check(st == 1 and "lost" in out, f"a losing cas: status {st}, output {out!r}")
+    check(ns_ok(c, 1, "get color") == "green", "value after cas")
+    out, st = c.exec(3, "ns get nosuch")
+    check(st == 1 and "not found" in out, f"get of a missing name: {st} {out!r}")
+    ns_ok(c, 2, "put app.a 1")
+    ns_ok(c, 3, "put app.b 2")
+    check(ns_ok(c, 1, "ls app.").split() == ["app.a", "app.b"], "ls by prefix")
+    ns_ok(c, 1, "rm app.a")
+    out, st = c.exec(2, "ns rm app.a")
+    check(st == 1, f"rm of a missing name exited {st}")
+    check(ns_ok(c, 3, "ls app.").split() == ["app.b"], "ls after rm")
+    stat = ns_ok(c, 2, "stat color")
+    check("version 2" in stat, f"stat: {stat}")
+    # Each node's console is bound by its naming server.
+    wait_until(lambda: c.exec(1, "ns ls console.")[0].split() ==
+               ["console.1", "console.2", "console.3"], 30, "console.N bindings")
+    # The calc demo registers itself; a program on another node finds it by name.
+    expect(c, 2, "run -n 2 calcd &")
+    wait_until(lambda: c.exec(3, "ns get calc")[1] == 0, 30, "calc bound in naming")
+    check(expect(c, 3, "calc add 20 22").strip().endswith("42"), "calc add through naming")
+    check(expect(c, 1, "calc sum 100").strip().endswith("5050"), "calc sum through naming")
+    # Bad input is refused with a clear error and a non-zero status.
+    out, st = c.exec(1, "ns put 'bad name' x")
+    check(st != 0, "a name with a space was accepted")
+    out, st = c.exec(1, "ns put " + "x" * 65 + " v")
+    check(st == 1, f"a 65-byte name: status {st} {out!r}")
+
+
+@scenario(300)
+def naming_leader_kill(ctx):
+    """Kill the leader: another is elected and writes succeed again; the old
+    one restarts, recovers from its disk and catches up."""
+    c = ctx.cluster(3)
+    lead = wait_leader(c, 1)
+    for i in range(20):
+        ns_ok(c, others(c, lead)[0], f"put k{i} v{i}")
+    c.kill(lead)
+    t_kill = time.monotonic()
+    k = others(c, lead)[0]
+    out, st = c.exec(k, "ns -t 30 put after-kill yes", timeout=40)
+    check(st == 0, f"write after killing leader {lead}: {st} {out}")
+    took = time.monotonic() - t_kill
+    new = wait_leader(c, k, exclude=(lead,))
+    check(new != lead, "the dead node still leads")
+    ctx.note = f"failover write {took:.1f} s"
+    off = c.restart(lead)
+    c.wait_log(lead, rb"naming: recovered from disk", 30, off)
+    # It catches up: its replica applies what the others have.
+    def caught_up():
+        rows, st, _ = nodes_table(c, lead)
+        r, l = rows.get(lead), rows.get(new)
+        return r and l and r["reachable"] and r["applied"] is not None and \
+            l["commit"] is not None and r["applied"] >= l["commit"] - 2 and r["leader"] == new
+    wait_until(caught_up, 60, f"restarted node {lead} catching up")
+    check(ns_ok(c, lead, "get after-kill") == "yes", "read on the restarted node")
+    check(ns_ok(c, lead, "get k19") == "v19", "old data after restart")
+
+
+@scenario(300)
+def naming_partition(ctx):
+    """The leader alone in a minority: commits nothing, serves no stale read;
+    the majority elects a leader and goes on; after healing the old leader
+    follows and its uncommitted write is gone."""
+    c = ctx.cluster(3)
+    lead = wait_leader(c, 1)
+    maj = others(c, lead)
+    ns_ok(c, maj[0], "put key before")
+    c.partition([[lead], maj])
+    # The minority leader cannot commit: the write has no known outcome.
+    out, st = c.exec(lead, "ns -t 4 put key minority", timeout=30)
+    check(st == 3, f"a write in the minority returned {st}: {out}")
+    new = wait_leader(c, maj[0], exclude=(lead,), timeout=60)
+    check("ok" in ns_ok(c, maj[1], "put key majority"), "majority write")
+    # No stale read in the minority: an answer there could only be stale.
+    out, st = c.exec(lead, "ns -t 4 get key", timeout=30)
+    check(st == 3, f"the minority answered a read ({st}): {out!r}")
+    c.heal()
+    def settled():
+        rows, st, _ = nodes_table(c, lead)
+        r = rows.get(lead)
+        return r and r["role"] in ("follower", "learner") and r["leader"] in maj
+    wait_until(settled, 60, f"old leader {lead} following after heal")
+    check(ns_ok(c, lead, "get key") == "majority", "the minority's write survived the heal")
+    ctx.note = f"new leader {new}"
+
+
+@scenario(420)
+def naming_snapshot_catchup(ctx):
+    """Many writes while a follower is down: the log on disk stays bounded
+    (snapshots), and the follower catches up through InstallSnapshot."""
+    c = ctx.cluster(3)
+    lead = wait_leader(c, 1)
+    down = others(c, lead)[1]
+    c.kill(down)
+    out = expect(c, lead, "nsbench put 400 snap.", timeout=240)
+    check("0 errors" in out, f"nsbench: {out}")
+    rows, _, text = nodes_table(c, lead)
+    r = rows[lead]
+    check(r["commit"] >= 400, f"commit {r['commit']} after 400 writes")
+    off = c.restart(down)
+    c.wait_log(down, rb"naming: installed a snapshot", 90, off)
+    wait_until(lambda: c.exec(down, "ns get snap.400")[0] == "snap.400", 60,
+               "the restarted node reading the last write")
+    # Bounded log: every replica keeps at most about two snapshot intervals
+    # of entries (128 each by default) however many writes there were.
+    rows, _, text = nodes_table(c, lead)
+    for k, r in rows.items():
+        check(r["log"] is not None and r["log"] <= 2 * 128 + 16,
+              f"node {k} keeps {r['log']} log entries:\n{text}")
+    ctx.note = "snapshot installed"
+
+
+@scenario(300)
+def naming_kill_all(ctx):
+    """Kill every node at once and restart them all: every acknowledged
+    binding is back."""
+    c = ctx.cluster(3)
+    wait_leader(c, 1)
+    acked = []
+    for i in range(30):
+        k = 1 + i % 3
+        out, st = c.exec(k, f"ns put all{i} v{i}", timeout=40)
+        if st == 0:
+            acked.append(i)
+    check(len(acked) == 30, f"only {len(acked)} of 30 writes acknowledged")
+    for k in range(1, 4):
+        c.kill(k)
+    for k in range(1, 4):
+        c.restart(k)
+    wait_leader(c, 1, timeout=90)
+    out = ns_ok(c, 2, "ls all")
+    names = set(out.split())
+    missing = [i for i in acked if f"all{i}" not in names]
+    check(not missing, f"lost acknowledged bindings: {missing}")
+    for i in (0, 17, 29):
+        check(ns_ok(c, 3, f"get all{i}") == f"v{i}", f"all{i} has the wrong value")
+
+
+@scenario(300)
+def naming_ephemeral(ctx):
+    """An ephemeral binding vanishes after its owner dies: first the
+    process, then a whole node."""
+    c = ctx.cluster(3, node_args={k: "services=naming:lease=3000" for k in (1, 2, 3)})
+    lead = wait_leader(c, 1)
+    k = others(c, lead)[0]
+    expect(c, k, "ns hold eph.proc here 600 &")
+    wait_until(lambda: c.exec(lead, "ns get eph.proc")[0] == "here", 30, "ephemeral bind")
+    check("ephemeral" in ns_ok(c, lead, "stat eph.proc"), "stat shows no owner")
+    out = expect(c, k, "ps -l")
+    m = re.search(r"^\s*(\d+)\s.*\bns\b", out, re.M)
+    check(m, f"the holder is not in ps:\n{out}")
+    t0 = time.monotonic()
+    expect(c, k, f"kill {m.group(1)}")
+    wait_until(lambda: c.exec(lead, "ns get eph.proc")[1] == 1, 30,
+               "the dead process's binding to vanish")
+    t_proc = time.monotonic() - t0
+    # Now the node: its session expires after the lease.
+    k2 = others(c, lead, k)[0]
+    expect(c, k2, "ns hold eph.node there 600 &")
+    wait_until(lambda: c.exec(lead, "ns get eph.node")[0] == "there", 30, "ephemeral bind 2")
+    check(c.exec(lead, "ns get console.%d" % k2)[1] == 0, "console binding of the node")
+    c.kill(k2)
+    t0 = time.monotonic()
+    wait_until(lambda: c.exec(lead, "ns get eph.node")[1] == 1, 40,
+               "the dead node's binding to vanish")
+    t_node = time.monotonic() - t0
+    check(t_node >= 2.0, f"the binding vanished {t_node:.1f} s after the node died: before "
+                         f"its 3 s lease could have run out")
+    check(c.exec(lead, "ns get console.%d" % k2)[1] == 1, "dead node's console still bound")
+    ctx.note = f"process {t_proc:.1f} s, node {t_node:.1f} s"
+
+
+@scenario(300)
+def naming_five_nodes(ctx):
+    """Five nodes, five voters: agreement, and two failures survived."""
+    c = ctx.cluster(5)
+    lead = wait_leader(c, 1)
+    rows, st, out = nodes_table(c, 2)
+    check(st == 0 and len(rows) == 5, f"nodes on node 2:\n{out}")
+    roles = sorted(r["role"] for r in rows.values())
+    check(roles.count("leader") == 1 and roles.count("follower") == 4, f"roles: {roles}")
+    ns_ok(c, 3, "put five 5")
+    dead = [lead, others(c, lead)[0]]
+    for k in dead:
+        c.kill(k)
+    alive = others(c, *dead)
+    out, st = c.exec(alive[0], "ns -t 30 put five 55", timeout=40)
+    check(st == 0, f"write with two of five down: {st} {out}")
+    check(ns_ok(c, alive[2], "get five") == "55", "read with two of five down")
+
+
+if __name__ == "__main__":
+    sys.exit(harness.main())
