@@ -163,7 +163,7 @@ static bool pid_alive(int32_t pid)
     int n = sys_proclist(procs, 64);
     for (int i = 0; i < n; i++)
         if (procs[i].pid == pid)
-            return true;
+            return procs[i].state != PSTATE_ZOMBIE; /* exited, not yet reaped: dead */
     return n < 0; /* cannot tell: assume alive */
 }
 
@@ -176,6 +176,7 @@ static void release_dead_pids(void)
             pids[i] = 0; /* nothing (left) to release */
             continue;
         }
+        ns_log("pid %d exited: releasing its bindings", (int)pids[i]);
         struct ns_request req;
         memset(&req, 0, sizeof req);
         req.op = NS_OP_RELEASE;
