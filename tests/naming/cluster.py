@@ -217,6 +217,55 @@ def naming_snapshot_catchup(ctx):
     ctx.note = "snapshot installed"
 
 
+@scenario(240)
+def naming_watch(ctx):
+    """`ns watch PREFIX N` reports the next N changes under the prefix, from
+    writes made on other nodes, and nothing outside it."""
+    c = ctx.cluster(3)
+    wait_leader(c, 1)
+    result = {}
+
+    def watcher():
+        try:
+            result["out"] = c.exec(1, "ns watch cfg. 3", timeout=90)
+        except ClusterError as e:
+            result["err"] = str(e)
+    off = c.log_size(1)
+    t = threading.Thread(target=watcher)
+    t.start()
+    c.wait_log(1, rb'watching "cfg\." after index \d+', 30, off)
+    ns_ok(c, 2, "put cfg.a 1")
+    ns_ok(c, 3, "put other x")  # outside the prefix: not reported
+    ns_ok(c, 2, "put cfg.b 2")
+    ns_ok(c, 3, "rm cfg.a")
+    t.join(100)
+    check("out" in result, f"watch did not finish: {result.get('err')}")
+    out, st = result["out"]
+    lines = [l for l in out.splitlines() if not l.startswith("watching")]
+    check(st == 0, f"watch exited {st}:\n{out}")
+    check([l.split(" (")[0] for l in lines] == ["put cfg.a = 1", "put cfg.b = 2", "rm cfg.a"],
+          f"watch reported:\n{out}")
+
+
+@scenario(240)
+def naming_paused_leader(ctx):
+    """A leader frozen (SIGSTOP) while the others elect and write must not
+    answer a read with the old value once it runs again: reads are confirmed
+    by a heartbeat round (ReadIndex), never by the clock."""
+    c = ctx.cluster(3)
+    lead = wait_leader(c, 1)
+    rest = others(c, lead)
+    ns_ok(c, rest[0], "put p old")
+    c.pause(lead)
+    new = wait_leader(c, rest[0], exclude=(lead,), timeout=60)
+    ns_ok(c, rest[1], "put p new")
+    c.resume(lead)
+    out, st = c.exec(lead, "ns -t 10 get p", timeout=30)
+    check(not (st == 0 and out.strip() == "old"), "the paused leader answered a stale read")
+    check(st == 0 and out.strip() == "new", f"read on the resumed node: {st} {out!r}")
+    ctx.note = f"leader {lead} paused, {new} took over"
+
+
 @scenario(300)
 def naming_kill_all(ctx):
     """Kill every node at once and restart them all: every acknowledged
