@@ -345,5 +345,133 @@ def naming_five_nodes(ctx):
     check(ns_ok(c, alive[2], "get five") == "55", "read with two of five down")
 
 
+def run_op(c, k, rnd, seen, client):
+    """One random operation on node k: (op, key, args, command)."""
+    key = rnd.choice(["lk0", "lk1", "lk2"])
+    op = rnd.choice(["put", "get", "get", "cas", "cas", "rm"] if rnd.random() < 0.15
+                    else ["put", "get", "get", "cas", "cas"])
+    new = f"v{client}x{rnd.randrange(1 << 20)}"
+    if op == "put":
+        return op, key, [new], f"ns -t 4 put {key} {new}"
+    if op == "cas":
+        old = seen.get(key) or f"v{rnd.randrange(3)}x0"
+        return op, key, [old, new], f"ns -t 4 cas {key} {old} {new}"
+    return op, key, [], f"ns -t 4 {op} {key}"
+
+
+def record(h, t, op, out, st, seen, key, args):
+    """Ends history entry t from `ns`'s output and exit status."""
+    out = out.strip()
+    m = re.search(r"ok version (\d+)", out)
+    if st == 0 and op in ("put", "cas") and m:
+        h.end(t, "ok", int(m.group(1)))
+        seen[key] = args[-1]
+    elif st == 0 and op == "get" and out and " " not in out:
+        h.end(t, out)
+        seen[key] = out
+    elif st == 0 and op == "rm" and out == "ok":
+        h.end(t, "ok")
+    elif st == 1 and op in ("get", "rm") and out.endswith("not found"):
+        h.end(t, "absent")
+    elif st == 1 and op == "cas" and "lost" in out:
+        h.end(t, "mismatch")
+    else:
+        h.end_unknown(t)  # timed out (3), or any other failure: outcome not known
+
+
+@scenario(300)
+def naming_linearizable(ctx):
+    """Clients on every node run concurrent put/get/cas/rm on three keys
+    while the fabric partitions, drops and duplicates, and nodes are killed
+    and restarted. The history (host clock; a timed-out operation stays
+    open) must be linearizable (build/host/lincheck, tests/lincheck/)."""
+    from history import History, run_check
+    seed = int(os.environ.get("NAMING_LIN_SEED", "7"))
+    c = ctx.cluster(3)
+    wait_leader(c, 1)
+    h = History()
+    down = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+    errors = []
+
+    def client(k):
+        rnd = random.Random(seed * 100 + k)
+        seen = {}
+        while not stop.is_set():
+            with lock:
+                if k in down:
+                    busy = True
+                else:
+                    busy = False
+            if busy:
+                time.sleep(0.2)
+                continue
+            op, key, args, cmd = run_op(c, k, rnd, seen, k)
+            t = h.begin(str(k), op, key, args)
+            try:
+                out, st = c.exec(k, cmd, timeout=20)
+            except (ClusterError, OSError):
+                h.end_unknown(t)  # its node died under it (or the console went)
+                time.sleep(0.5)
+                continue
+            try:
+                record(h, t, op, out, st, seen, key, args)
+            except ValueError as e:
+                errors.append(f"{cmd}: {out!r}: {e}")
+                h.end_unknown(t)
+
+    acts = []
+
+    def nemesis():
+        rnd = random.Random(seed)
+        end = time.monotonic() + 45
+        while time.monotonic() < end and not stop.is_set():
+            time.sleep(rnd.uniform(2, 4))
+            act = rnd.choice(["partition", "lossdup", "kill"])
+            acts.append(act)
+            if act == "partition":
+                x = rnd.randrange(1, 4)
+                c.partition([[x], others(c, x)])
+                time.sleep(rnd.uniform(3, 6))
+                c.heal()
+            elif act == "lossdup":
+                c.net("* * loss 0.15")
+                c.net("* * dup 0.15")
+                time.sleep(rnd.uniform(3, 6))
+                c.net("* * clear")
+            else:
+                x = rnd.randrange(1, 4)
+                with lock:
+                    down.add(x)
+                c.kill(x)
+                time.sleep(rnd.uniform(1, 4))
+                c.restart(x)
+                with lock:
+                    down.discard(x)
+        c.heal()
+        c.net("* * clear")
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in (1, 2, 3)]
+    for t in threads:
+        t.start()
+    try:
+        nemesis()
+        time.sleep(3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    path = os.path.join(harness.LOGS, ctx.name + ".hist")
+    ok, out = h.check(path)
+    check(not errors, "unparsable answers: " + "; ".join(errors[:3]))
+    lines = h.lines()
+    done = [l for l in lines if not l.endswith("-> ?")]
+    check(len(lines) >= 100 and len(done) >= 60, f"only {len(lines)} ops, {len(done)} known")
+    check(ok, f"history in {path}:\n{out[:3000]}")
+    ctx.note = (f"{len(lines)} ops, {len(lines) - len(done)} unknown, seed {seed}, "
+                f"faults {' '.join(acts)}: " + out.splitlines()[0])
+
+
 if __name__ == "__main__":
     sys.exit(harness.main())
