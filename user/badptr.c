@@ -112,6 +112,7 @@ int main(void)
         if (ov)
             ns = 0xfffffffffffffff8UL;
         check("netstat", k, syscall1(SYS_NETSTAT, ns));
+        check("log", k, syscall2(SYS_LOG, p, ov ? 200 : len));
 
         /* udpecho to our own node: the buffer is checked (or the node has no
          * network and says so: -ENODEV is also an error). */
