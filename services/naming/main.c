@@ -274,6 +274,8 @@ int main(int argc, char **argv)
         }
         sessions_poll();
         uint64_t next = last_tick + NS_TICK_MS * 1000000ULL;
+        if (peers_next_ns() && peers_next_ns() < next)
+            next = peers_next_ns(); /* a snapshot is being paced out */
         uint64_t now = sys_clock();
         uint64_t wait = next > now ? next - now : 0;
         struct msg_info info;

@@ -249,5 +249,8 @@ void peers_poll(void)
     }
 }
 
+/* When peers_poll next has something to send (a paced chunk), 0 if nothing. */
+uint64_t peers_next_ns(void) { return out.busy ? out.next_ns : 0; }
+
 /* The last time anything came from node k (0: never). */
 uint64_t peers_heard(uint32_t k) { return k && k <= NS_MAX_NODES ? peer[k].heard_ns : 0; }

@@ -24,7 +24,7 @@
 #include "user/ipc.h"
 
 #define NS_MAX_NODES 16      /* members of the Raft configuration (voters + learners) */
-#define NS_TICK_MS 10        /* how often Raft's clock advances */
+#define NS_TICK_MS 50        /* how often Raft's clock advances (and the loop wakes when idle) */
 
 /* The first byte of every message on the naming port that is not a client
  * call tells what it is. Client requests arrive as calls (they carry a reply
@@ -75,6 +75,7 @@ void peers_poll(void);                       /* paced chunks, port lookups */
 bool peers_port(uint32_t node, struct port_id *out);
 void peers_hello(uint32_t from, const struct port_id *carried);
 uint64_t peers_heard(uint32_t node);
+uint64_t peers_next_ns(void);
 void peers_send_tagged(uint32_t node, uint8_t tag, const void *body, long len);
 
 /* clients.c */
