@@ -31,6 +31,8 @@ static int fail(const char *what, const char *key, int rv)
 {
     if (rv == -ENOENT)
         printf("ns: %s: not found\n", key);
+    else if (rv == -ECONNREFUSED)
+        printf("ns: no naming service on any node (is `naming` in services=?)\n");
     else if (rv == -ECANCELED)
         printf("ns: %s: %s lost (the value or version differs)\n", key, what);
     else

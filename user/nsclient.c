@@ -81,6 +81,7 @@ static int request(struct ns_request *req, struct ns_reply *rep)
     uint64_t backoff = 10 * 1000000ULL;
     bool sent = false;
     int tries = 0; /* calls made for this request */
+    uint32_t no_server = 0; /* nodes in a row with no "naming" in their registry */
     for (;;) {
         uint64_t now = sys_clock();
         if (now >= deadline)
@@ -127,6 +128,10 @@ static int request(struct ns_request *req, struct ns_reply *rep)
                 return rep->status;
             }
         } else {
+            if (n == -ENOENT && ++no_server >= cluster_nodes())
+                return -ECONNREFUSED; /* no node runs a naming server */
+            if (n != -ENOENT)
+                no_server = 0;
             if (n == -ECONNREFUSED || n == -ECONNRESET)
                 known[target] = 0; /* the server restarted: its port changed */
             if (n != -EINTR)

@@ -14,7 +14,8 @@
  *   -ETIMEDOUT  no answer in time: for a write, the outcome is unknown
  *   -ENOSPC     the service is full
  *   -EINVAL     a bad name or value
- *   -ESTALE     a session (ephemeral) or watch position no longer exists */
+ *   -ESTALE     a session (ephemeral) or watch position no longer exists
+ *   -ECONNREFUSED  no node runs a naming server */
 #ifndef USER_NSCLIENT_H
 #define USER_NSCLIENT_H
 

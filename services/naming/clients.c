@@ -280,15 +280,17 @@ void clients_poll(void)
             issue_read(h);
         }
     }
+    /* A held watch can only be answered by something newly applied (each
+     * check scans the names), or by its time running out. */
+    static uint64_t checked_at;
+    bool changed = ns.machine.applied != checked_at;
+    checked_at = ns.machine.applied;
     for (int i = 0; i < MAX_WATCHES; i++) {
         struct watch *w = &watches[i];
-        if (!w->used)
+        if (!w->used || (!changed && ns.now_ns < w->until_ns))
             continue;
         nsm_read(&ns.machine, &w->req, &rep);
-        if (rep.status != -EAGAIN) {
-            send_reply(w->token, &rep);
-            w->used = false;
-        } else if (ns.now_ns >= w->until_ns) {
+        if (rep.status != -EAGAIN || ns.now_ns >= w->until_ns) {
             send_reply(w->token, &rep);
             w->used = false;
         }

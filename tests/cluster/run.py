@@ -361,6 +361,18 @@ def shell_input(ctx):
 
 
 @scenario
+def naming_absent(ctx):
+    """Without a naming server anywhere, `ns` and `calc` say so at once
+    (no hang, a clear message, a non-zero status)."""
+    n = boot_node(ctx)
+    t0 = time.monotonic()
+    expect(n, "ns get x", status=1, contains="no naming service")
+    check(time.monotonic() - t0 < 5, "ns took too long to give up")
+    expect(n, "nodes", status=1, contains="no (")
+    expect(n, "calc add 1 2", status=1, contains="no \"calc\" service")
+
+
+@scenario
 def kill_ps(ctx):
     """ps lists a background sleeper; kill -9 and kill -15 end it with 137 and 143."""
     n = boot_node(ctx)
