@@ -28,3 +28,10 @@ $(BUILD)/user/naming: $(NAMING_OBJS) $(NAMING_LIBOBJS) user/user.ld
 	$(CC) $(USER_LDFLAGS) -o $@ $(NAMING_OBJS) $(NAMING_LIBOBJS)
 
 -include $(wildcard $(BUILD)/user/naming-obj/*.d)
+
+# The linearizability scenario (tests/naming/cluster.py) over RUNS seeds,
+# each a fresh 3-node cluster under partitions, loss, duplication and kills:
+#   make naming-soak RUNS=20        (about a minute per run)
+.PHONY: naming-soak
+naming-soak: all $(BUILD)/host/netswitch
+	@bash tests/naming/soak.sh $(or $(RUNS),10)
