@@ -170,18 +170,27 @@ static int set_value(struct ns_request *r, const void *v, size_t len)
     return 0;
 }
 
+/* The one request being built (the library serves one caller at a time). */
+static struct ns_request the_req;
+
+static struct ns_request *new_request(uint8_t op, const char *name, int *rv)
+{
+    memset(&the_req, 0, sizeof the_req);
+    the_req.op = op;
+    *rv = set_name(&the_req, name);
+    return &the_req;
+}
+
 static int put(const char *name, const void *value, size_t len, const struct port_id *port,
                uint64_t *version, bool ephemeral)
 {
-    static struct ns_request r;
-    memset(&r, 0, sizeof r);
-    r.op = NS_OP_PUT;
     int rv;
-    if ((rv = set_name(&r, name)) || (rv = set_value(&r, value, len)))
+    struct ns_request *r = new_request(NS_OP_PUT, name, &rv);
+    if (rv || (rv = set_value(r, value, len)))
         return rv;
     if (port) {
-        r.port = *port;
-        r.flags |= NS_F_PORT;
+        r->port = *port;
+        r->flags |= NS_F_PORT;
     }
     if (ephemeral) {
         /* The session is this node's server's; it watches us from now on. */
@@ -198,7 +207,7 @@ static int put(const char *name, const void *value, size_t len, const struct por
                                          TRY_TIMEOUT_NS);
             if (n >= 0 && ns_reply_decode(rep_buf, (size_t)n, &scratch) == 0 &&
                 scratch.status == 0) {
-                r.session = scratch.version;
+                r->session = scratch.version;
                 break;
             }
             if (n == -ECONNREFUSED)
@@ -207,10 +216,10 @@ static int put(const char *name, const void *value, size_t len, const struct por
                 return n < 0 ? (int)n : -ETIMEDOUT;
             sys_sleep(100 * 1000000ULL); /* the server has no session yet */
         }
-        r.owner_pid = sys_getpid();
-        r.flags |= NS_F_EPHEMERAL;
+        r->owner_pid = sys_getpid();
+        r->flags |= NS_F_EPHEMERAL;
     }
-    rv = request(&r, &scratch);
+    rv = request(r, &scratch);
     if (rv == 0 && version)
         *version = scratch.version;
     return rv;
@@ -230,13 +239,11 @@ int ns_put_ephemeral(const char *name, const void *value, size_t len,
 
 int ns_get(const char *name, struct ns_binding *out)
 {
-    static struct ns_request r;
-    memset(&r, 0, sizeof r);
-    r.op = NS_OP_GET;
-    int rv = set_name(&r, name);
+    int rv;
+    struct ns_request *r = new_request(NS_OP_GET, name, &rv);
     if (rv)
         return rv;
-    rv = request(&r, &scratch);
+    rv = request(r, &scratch);
     if (rv == 0 && out)
         *out = scratch.b;
     return rv;
@@ -245,18 +252,16 @@ int ns_get(const char *name, struct ns_binding *out)
 int ns_cas_value(const char *name, const void *old, size_t old_len, const void *new_value,
                  size_t new_len, uint64_t *version)
 {
-    static struct ns_request r;
-    memset(&r, 0, sizeof r);
-    r.op = NS_OP_CAS;
     int rv;
-    if ((rv = set_name(&r, name)) || (rv = set_value(&r, new_value, new_len)))
+    struct ns_request *r = new_request(NS_OP_CAS, name, &rv);
+    if (rv || (rv = set_value(r, new_value, new_len)))
         return rv;
     if (old_len > NS_VALUE_MAX)
         return -EMSGSIZE;
-    memcpy(r.expect, old, old_len);
-    r.expect_len = (uint16_t)old_len;
-    r.flags |= NS_F_CMP_VALUE;
-    rv = request(&r, &scratch);
+    memcpy(r->expect, old, old_len);
+    r->expect_len = (uint16_t)old_len;
+    r->flags |= NS_F_CMP_VALUE;
+    rv = request(r, &scratch);
     if (version)
         *version = scratch.version;
     return rv;
@@ -265,14 +270,12 @@ int ns_cas_value(const char *name, const void *old, size_t old_len, const void *
 int ns_cas_version(const char *name, uint64_t expect, const void *new_value, size_t new_len,
                    uint64_t *version)
 {
-    static struct ns_request r;
-    memset(&r, 0, sizeof r);
-    r.op = NS_OP_CAS;
     int rv;
-    if ((rv = set_name(&r, name)) || (rv = set_value(&r, new_value, new_len)))
+    struct ns_request *r = new_request(NS_OP_CAS, name, &rv);
+    if (rv || (rv = set_value(r, new_value, new_len)))
         return rv;
-    r.version = expect;
-    rv = request(&r, &scratch);
+    r->version = expect;
+    rv = request(r, &scratch);
     if (version)
         *version = scratch.version;
     return rv;
@@ -280,55 +283,48 @@ int ns_cas_version(const char *name, uint64_t expect, const void *new_value, siz
 
 int ns_rm(const char *name, uint64_t version)
 {
-    static struct ns_request r;
-    memset(&r, 0, sizeof r);
-    r.op = NS_OP_RM;
-    int rv = set_name(&r, name);
+    int rv;
+    struct ns_request *r = new_request(NS_OP_RM, name, &rv);
     if (rv)
         return rv;
     if (version) {
-        r.version = version;
-        r.flags |= NS_F_VERSION;
+        r->version = version;
+        r->flags |= NS_F_VERSION;
     }
-    return request(&r, &scratch);
+    return request(r, &scratch);
 }
 
 int ns_list(const char *prefix, const char *after, struct ns_reply *rep)
 {
-    static struct ns_request r;
-    memset(&r, 0, sizeof r);
-    r.op = NS_OP_LIST;
-    int rv = set_name(&r, prefix);
+    int rv;
+    struct ns_request *r = new_request(NS_OP_LIST, prefix, &rv);
     if (rv)
         return rv;
     size_t n = strlen(after);
     if (n > NS_NAME_MAX)
         return -ENAMETOOLONG;
-    memcpy(r.after, after, n);
-    r.after_len = (uint16_t)n;
-    return request(&r, rep);
+    memcpy(r->after, after, n);
+    r->after_len = (uint16_t)n;
+    return request(r, rep);
 }
 
 int ns_watch(const char *prefix, uint64_t after, struct ns_reply *rep)
 {
-    static struct ns_request r;
-    memset(&r, 0, sizeof r);
-    r.op = NS_OP_WATCH;
-    int rv = set_name(&r, prefix);
+    int rv;
+    struct ns_request *r = new_request(NS_OP_WATCH, prefix, &rv);
     if (rv)
         return rv;
-    r.version = after;
-    return request(&r, rep);
+    r->version = after;
+    return request(r, rep);
 }
 
 int ns_status(int node, struct ns_status *out, uint64_t timeout_ns)
 {
-    static struct ns_request r;
-    memset(&r, 0, sizeof r);
-    r.op = NS_OP_STATUS;
-    int len = ns_request_encode(&r, req_buf, sizeof req_buf);
+    int rv;
+    struct ns_request *r = new_request(NS_OP_STATUS, "", &rv);
+    int len = ns_request_encode(r, req_buf, sizeof req_buf);
     struct port_id port;
-    int rv = len < 0 ? -EINVAL : ipc_lookup_timeout(node, "naming", &port, timeout_ns);
+    rv = len < 0 ? -EINVAL : ipc_lookup_timeout(node, "naming", &port, timeout_ns);
     if (rv)
         return rv;
     long n = ipc_call(&port, req_buf, (size_t)len, rep_buf, sizeof rep_buf, timeout_ns);

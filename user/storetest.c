@@ -20,39 +20,9 @@
 #include <string.h>
 
 #include "lib/logstore.h"
+#include "user/diskdev.h"
 #include "user/ipc.h"
 #include "user/ulib.h"
-
-static int disk_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
-{
-    (void)ctx;
-    for (uint32_t done = 0; done < count;) {
-        uint32_t n = count - done > DISK_MAX_SECTORS ? DISK_MAX_SECTORS : count - done;
-        if (syscall3(SYS_DISK_READ, sector + done, (char *)buf + (size_t)done * DISK_SECTOR, n))
-            return -EIO;
-        done += n;
-    }
-    return 0;
-}
-
-static int disk_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
-{
-    (void)ctx;
-    for (uint32_t done = 0; done < count;) {
-        uint32_t n = count - done > DISK_MAX_SECTORS ? DISK_MAX_SECTORS : count - done;
-        if (syscall3(SYS_DISK_WRITE, sector + done,
-                     (const char *)buf + (size_t)done * DISK_SECTOR, n))
-            return -EIO;
-        done += n;
-    }
-    return 0;
-}
-
-static int disk_flush(void *ctx)
-{
-    (void)ctx;
-    return syscall0(SYS_DISK_FLUSH) ? -EIO : 0;
-}
 
 /* The same three operations as calls to the node's "disk" port. */
 static struct port_id disk_port;
@@ -105,7 +75,7 @@ static int port_flush(void *ctx)
     return got == sizeof status && status == 0 ? 0 : -EIO;
 }
 
-static struct blockdev dev = {.read = disk_read, .write = disk_write, .flush = disk_flush};
+static struct blockdev dev = {.read = diskdev_read, .write = diskdev_write, .flush = diskdev_flush};
 
 /* Use the "disk" port for every disk access. */
 static int use_disk_port(void)
@@ -162,7 +132,7 @@ static int open_store(int format_if_blank)
     if (rv == -EBADMSG && format_if_blank && ls.error_log == LOGSTORE_NO_LOG) {
         /* No valid superblock: a fresh disk (the append test starts there). */
         uint8_t first[DISK_SECTOR];
-        int blank = disk_read(0, 0, first, 1) == 0;
+        int blank = dev.read(0, 0, first, 1) == 0;
         for (int i = 0; blank && i < DISK_SECTOR; i++)
             blank = first[i] == 0;
         if (blank) {

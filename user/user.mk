@@ -45,7 +45,7 @@ $(BUILD)/user/%: $(BUILD)/user/obj/%.o $(USER_LIBOBJS) user/user.ld
 
 # storetest also links the log store (lib/ code shared with host tests).
 STORETEST_LIBS := $(BUILD)/user/obj/lib_logstore.o $(BUILD)/user/obj/lib_logstore_io.o \
-	$(BUILD)/user/obj/lib_crc32c.o
+	$(BUILD)/user/obj/lib_crc32c.o $(BUILD)/user/obj/diskdev.o
 $(BUILD)/user/storetest: $(BUILD)/user/obj/storetest.o $(USER_LIBOBJS) $(STORETEST_LIBS) user/user.ld
 	$(CC) $(USER_LDFLAGS) -o $@ $< $(USER_LIBOBJS) $(STORETEST_LIBS)
 

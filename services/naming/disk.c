@@ -1,6 +1,6 @@
 /* services/naming/disk.c: Raft's durable state in the log store (lib/logstore.c)
- * on this node's disk, reached through the disk system calls (the naming
- * server is a boot service, so it may use them).
+ * on this node's disk, reached through the disk system calls (user/diskdev.c;
+ * the naming server is a boot service, so it may use them).
  *
  * One log (log 0) holds the Raft log: record i is entry i, encoded as
  *   term u64 | type u8 | len u16 | data[len]   (little-endian)
@@ -20,6 +20,7 @@
 
 #include "lib/logstore.h"
 #include "services/naming/server.h"
+#include "user/diskdev.h"
 #include "user/ulib.h"
 
 #define NAMING_LOG 0
@@ -34,38 +35,7 @@ static uint8_t rec[REC_HDR + RAFT_MAX_DATA];
 static uint8_t snap_io[SNAP_HDR_MAX + (1 << 20)];
 static bool was_empty;
 
-static int dev_read(void *ctx, uint64_t sector, void *buf, uint32_t count)
-{
-    (void)ctx;
-    for (uint32_t done = 0; done < count;) {
-        uint32_t n = count - done > DISK_MAX_SECTORS ? DISK_MAX_SECTORS : count - done;
-        if (syscall3(SYS_DISK_READ, sector + done, (char *)buf + (size_t)done * DISK_SECTOR, n))
-            return -EIO;
-        done += n;
-    }
-    return 0;
-}
-
-static int dev_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
-{
-    (void)ctx;
-    for (uint32_t done = 0; done < count;) {
-        uint32_t n = count - done > DISK_MAX_SECTORS ? DISK_MAX_SECTORS : count - done;
-        if (syscall3(SYS_DISK_WRITE, sector + done,
-                     (const char *)buf + (size_t)done * DISK_SECTOR, n))
-            return -EIO;
-        done += n;
-    }
-    return 0;
-}
-
-static int dev_flush(void *ctx)
-{
-    (void)ctx;
-    return syscall0(SYS_DISK_FLUSH) ? -EIO : 0;
-}
-
-static struct blockdev dev = {.read = dev_read, .write = dev_write, .flush = dev_flush};
+static struct blockdev dev;
 
 static void put64(uint8_t *p, uint64_t v)
 {
@@ -83,7 +53,7 @@ static uint64_t get64(const uint8_t *p)
 static int format_blank(void)
 {
     uint8_t first[DISK_SECTOR];
-    if (dev_read(0, 0, first, 1))
+    if (dev.read(0, 0, first, 1))
         return -EIO;
     for (int i = 0; i < DISK_SECTOR; i++)
         if (first[i])
@@ -168,14 +138,11 @@ static int load(void)
 
 int disk_open(void)
 {
-    struct disk_info di;
-    long rv = syscall1(SYS_DISK_INFO, &di);
+    long rv = diskdev_open(&dev);
     if (rv < 0) {
         ns_log("no disk: %s", err_str(rv));
         return (int)rv;
     }
-    dev.sector_size = di.sector_size;
-    dev.nsectors = di.sectors;
     rv = logstore_open(&ls, &dev, work, sizeof work);
     if (rv == -EBADMSG && ls.error_log == LOGSTORE_NO_LOG) {
         rv = format_blank();

@@ -11,7 +11,7 @@ NAMING_SRCS     := $(wildcard services/naming/*.c)
 NAMING_OBJS     := $(patsubst services/naming/%.c,$(BUILD)/user/naming-obj/%.o,$(NAMING_SRCS)) \
 	$(patsubst services/raft/%.c,$(BUILD)/user/naming-obj/raft_%.o,$(RAFT_SRCS)) \
 	$(BUILD)/user/obj/lib_logstore.o $(BUILD)/user/obj/lib_logstore_io.o \
-	$(BUILD)/user/obj/lib_crc32c.o
+	$(BUILD)/user/obj/lib_crc32c.o $(BUILD)/user/obj/diskdev.o
 NAMING_CFLAGS   := $(USER_CFLAGS) -DRAFT_MAX_DATA=$(NAMING_DATA_MAX) -DRAFT_MAX_NODES=17
 
 $(BUILD)/user/naming-obj/%.o: services/naming/%.c
