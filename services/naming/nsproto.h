@@ -24,7 +24,7 @@
 #define NS_VALUE_MAX 256      /* bytes in a value (any bytes) */
 #define NS_MAX_BINDINGS 1024  /* names the service holds */
 #define NS_MAX_SESSIONS 64    /* open sessions (about one per naming server) */
-#define NS_MAX_CLIENTS 256    /* clients remembered for duplicate suppression */
+#define NS_MAX_CLIENTS 1024   /* clients remembered for duplicate suppression */
 #define NS_MAX_DELETES 128    /* recent unbinds remembered for watches */
 #define NS_LIST_MAX 256       /* names in one LIST reply */
 #define NS_REQUEST_MAX 700    /* largest encoded request (fits a Raft entry) */

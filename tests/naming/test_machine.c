@@ -373,14 +373,14 @@ static void test_dedup_lru_eviction(void)
     p = client_put(1002, 1, "k", "v");
     CHECK_EQ(nt_apply(&M, &p, &R), -ESTALE);
     /* a forgotten-client refusal is not a use: 1003 stays the oldest */
-    p = client_put(5000, 2, "k", "v");
+    p = client_put(700000, 2, "k", "v");
     CHECK_EQ(nt_apply(&M, &p, &R), -ESTALE);
     memcpy(&M2, &M, sizeof M);
-    p = client_put(2000, 1, "k", "v");
+    p = client_put(900000, 1, "k", "v");
     CHECK_EQ(nt_apply(&M, &p, NULL), 0);
     CHECK_EQ(nt_apply(&M2, &p, NULL), 0);
     CHECK(memcmp(&M, &M2, sizeof M) == 0);
-    CHECK_EQ(M.c[2].id, 2000); /* 1003's slot */
+    CHECK_EQ(M.c[2].id, 900000); /* 1003's slot */
     p = client_put(1003, 2, "k", "v");
     CHECK_EQ(nt_apply(&M, &p, &R), -ESTALE);
     p = client_put(1001, 2, "k", "v");
@@ -389,9 +389,9 @@ static void test_dedup_lru_eviction(void)
     CHECK_EQ(nt_apply(&M, &p, &R), 0);
     /* next evictions, in order of last use: 1005, 1006, ... */
     for (uint64_t c = 0; c < 5; c++) {
-        p = client_put(3000 + c, 1, "k", "v");
+        p = client_put(800000 + c, 1, "k", "v");
         CHECK_EQ(nt_apply(&M, &p, NULL), 0);
-        CHECK_EQ(M.c[4 + c].id, 3000 + c);
+        CHECK_EQ(M.c[4 + c].id, 800000 + c);
     }
     nt_check_invariants(&M);
 }
