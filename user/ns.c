@@ -3,6 +3,8 @@
  *   ns [-t SECONDS] put KEY VALUE     bind KEY to VALUE; prints "ok version N"
  *   ns [-t SECONDS] get KEY           prints the value (and the port, if any)
  *   ns [-t SECONDS] cas KEY OLD NEW   set KEY to NEW if its value is OLD
+ *   ns [-t SECONDS] casv KEY VER NEW  set KEY to NEW if its version is VER
+ *                                     (0: only if KEY does not exist)
  *   ns [-t SECONDS] rm KEY            unbind KEY
  *   ns [-t SECONDS] ls [PREFIX]       names under PREFIX, one per line
  *   ns [-t SECONDS] stat KEY          the binding's version, indexes, owner
@@ -22,8 +24,9 @@
 
 static int usage(void)
 {
-    printf("usage: ns [-t SECONDS] put KEY VALUE | get KEY | cas KEY OLD NEW | rm KEY |\n"
-           "          ls [PREFIX] | stat KEY | watch PREFIX [N] | hold KEY VALUE SECONDS\n");
+    printf("usage: ns [-t SECONDS] put KEY VALUE | get KEY | cas KEY OLD NEW |\n"
+           "          casv KEY VERSION NEW | rm KEY | ls [PREFIX] | stat KEY |\n"
+           "          watch PREFIX [N] | hold KEY VALUE SECONDS\n");
     return 2;
 }
 
@@ -148,6 +151,18 @@ int main(int argc, char **argv)
         rv = ns_cas_value(a[0], a[1], strlen(a[1]), a[2], strlen(a[2]), &version);
         if (rv)
             return fail("cas", a[0], rv);
+        printf("ok version %lu\n", (unsigned long)version);
+    } else if (!strcmp(cmd, "casv") && n == 3) {
+        long expect;
+        if (parse_long(a[1], &expect) || expect < 0)
+            return usage();
+        rv = ns_cas_version(a[0], (uint64_t)expect, a[2], strlen(a[2]), &version);
+        if (rv == -ECANCELED) {
+            printf("ns: %s: casv lost (version is %lu)\n", a[0], (unsigned long)version);
+            return 1;
+        }
+        if (rv)
+            return fail("casv", a[0], rv);
         printf("ok version %lu\n", (unsigned long)version);
     } else if (!strcmp(cmd, "rm") && n == 1) {
         if ((rv = ns_rm(a[0], 0)) != 0)

@@ -107,6 +107,14 @@ def naming_basic3(ctx):
     out, st = c.exec(2, "ns cas color blue red")
     check(st == 1 and "lost" in out, f"a losing cas: status {st}, output {out!r}")
     check(ns_ok(c, 1, "get color") == "green", "value after cas")
+    # Compare-and-set by version; version 0 creates only if absent.
+    check("ok version 3" in ns_ok(c, 2, "casv color 2 teal"), "casv at the right version")
+    out, st = c.exec(3, "ns casv color 2 pink")
+    check(st == 1 and "version is 3" in out, f"a stale casv: {st} {out!r}")
+    check("ok version 1" in ns_ok(c, 3, "casv fresh 0 new"), "casv 0 creates")
+    out, st = c.exec(1, "ns casv fresh 0 again")
+    check(st == 1, f"casv 0 on an existing name: {st} {out!r}")
+    ns_ok(c, 1, "put color green")
     out, st = c.exec(3, "ns get nosuch")
     check(st == 1 and "not found" in out, f"get of a missing name: {st} {out!r}")
     ns_ok(c, 2, "put app.a 1")
@@ -117,7 +125,7 @@ def naming_basic3(ctx):
     check(st == 1, f"rm of a missing name exited {st}")
     check(ns_ok(c, 3, "ls app.").split() == ["app.b"], "ls after rm")
     stat = ns_ok(c, 2, "stat color")
-    check("version 2" in stat, f"stat: {stat}")
+    check("version 4" in stat, f"stat: {stat}")
     # Each node's console is bound by its naming server.
     wait_until(lambda: c.exec(1, "ns ls console.")[0].split() ==
                ["console.1", "console.2", "console.3"], 30, "console.N bindings")
