@@ -106,7 +106,8 @@ void scheduler(void)
         need_resched = 0;
         sched_arm_timer();
         swtch(&scheduler_ctx, &p->ctx);
-        p->cpu_ns += timer_now_ns() - p->run_start_ns;
+        /* Back here from sched(), called by whichever process ran last: with
+         * handoffs (switch_to) that need not be p, which may even be gone. */
         current = 0;
         proc_reap_orphans();
     }
@@ -116,7 +117,28 @@ void scheduler(void)
 static void sched(void)
 {
     fpu_switch_out(current);
+    current->cpu_ns += timer_now_ns() - current->run_start_ns;
     swtch(&current->ctx, &scheduler_ctx);
+}
+
+/* Directed switch, as L4 and seL4 do for IPC: the current process (whose
+ * state the caller has set) gives the CPU straight to `to`, which must be
+ * runnable, without a pass through the scheduler loop and its scans. `to`
+ * inherits what is left of the time slice (slice_end_ns and need_resched
+ * stay), so two processes passing messages back and forth get no more CPU
+ * than one would: at the slice's end the timer sends them through the
+ * round robin like everyone else. */
+static void switch_to(struct proc *to)
+{
+    struct proc *from = current;
+    fpu_switch_out(from);
+    uint64_t now = timer_now_ns();
+    from->cpu_ns += now - from->run_start_ns;
+    to->run_start_ns = now;
+    to->state = P_RUNNING;
+    current = to;
+    vm_switch(to->as.root, (uint32_t)to->slot + 1);
+    swtch(&from->ctx, &to->ctx);
 }
 
 void sched_yield(void)
@@ -126,7 +148,9 @@ void sched_yield(void)
     sched();
 }
 
-int proc_sleep(void *chan, uint64_t deadline_ns)
+int proc_sleep(void *chan, uint64_t deadline_ns) { return proc_sleep_handoff(chan, deadline_ns, 0); }
+
+int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *to)
 {
     struct proc *p = current;
     if (p->killed)
@@ -134,7 +158,15 @@ int proc_sleep(void *chan, uint64_t deadline_ns)
     p->chan = chan;
     p->wake_at_ns = deadline_ns;
     p->state = P_SLEEPING;
-    sched();
+    if (to && to != p && to->state == P_RUNNABLE) {
+        /* The scheduler would re-arm the timer for the new sleeper; here it
+         * is enough that the timer fires by our deadline. */
+        if (deadline_ns)
+            timer_arm_by(deadline_ns);
+        switch_to(to);
+    } else {
+        sched();
+    }
     p->chan = 0;
     p->wake_at_ns = 0;
     return p->killed ? -EINTR : 0;

@@ -48,18 +48,28 @@ uint64_t timer_now_ns(void)
     return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
 }
 
+static uint64_t ns_to_ticks(uint64_t ns)
+{
+    if (ns == UINT64_MAX)
+        return UINT64_MAX;
+    return boot_ticks + ns / 1000000000ULL * hz + ns % 1000000000ULL * hz / 1000000000ULL;
+}
+
 void timer_arm(uint64_t ns)
 {
-    uint64_t ticks;
-    if (ns == UINT64_MAX)
-        ticks = UINT64_MAX;
-    else
-        ticks = boot_ticks + ns / 1000000000ULL * hz + ns % 1000000000ULL * hz / 1000000000ULL;
+    uint64_t ticks = ns_to_ticks(ns);
     /* An earlier deadline already armed and still ahead will fire first,
      * and the scheduler re-arms then: skip the (costly under QEMU) write. */
     if (ticks == armed_ticks || (armed_ticks < ticks && armed_ticks > rdtime()))
         return;
     raw_arm(ticks);
+}
+
+void timer_arm_by(uint64_t ns)
+{
+    uint64_t ticks = ns_to_ticks(ns);
+    if (ticks < armed_ticks)
+        raw_arm(ticks);
 }
 
 void timer_intr(void)
