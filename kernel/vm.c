@@ -143,6 +143,39 @@ void vm_asid_recycle(uint32_t asid)
         asm volatile("sfence.vma zero, %0" ::"r"((uint64_t)asid) : "memory");
 }
 
+/* The translation cache. System calls touch the same few user pages again
+ * and again (the argument block on the stack, a message buffer), and each
+ * software walk of the user page table reads three table pages: under QEMU
+ * every distinct page the kernel touches after an address-space switch
+ * costs a TLB refill, so walking the tables on every copy is what makes a
+ * call slow, not the copy. The cache holds leaf PTEs exactly as in the
+ * table; only vm_free_range and vm_destroy ever change or drop a valid user
+ * PTE (vm_alloc_range only fills empty ones), and both flush it. */
+static void tcache_flush(struct addrspace *as)
+{
+    for (int i = 0; i < VM_TCACHE; i++)
+        as->tcache[i].va = 0;
+}
+
+/* The leaf PTE of user page va (page-aligned), or 0 if unmapped. */
+static pte_t user_pte(const struct addrspace *as, uint64_t va)
+{
+    /* The cache is a memo of the table, not part of the address space's
+     * meaning: filling it through a const pointer changes nothing visible. */
+    struct addrspace *memo = (struct addrspace *)as;
+    int i = (int)((va >> 12) % VM_TCACHE);
+    if (memo->tcache[i].va == va)
+        return memo->tcache[i].pte;
+    pte_t *pte = walk(as->root, va, 0, 0);
+    if (!pte)
+        return 0;
+    if ((*pte & (PTE_V | PTE_U)) == (PTE_V | PTE_U)) {
+        memo->tcache[i].va = va;
+        memo->tcache[i].pte = *pte;
+    }
+    return *pte;
+}
+
 int vm_create(struct addrspace *as, uint64_t page_limit)
 {
     memset(as, 0, sizeof *as);
@@ -174,6 +207,7 @@ void vm_destroy(struct addrspace *as)
 {
     if (!as->root)
         return;
+    tcache_flush(as);
     for (int i = KERNEL_ROOT_ENTRIES; i < 512; i++) {
         pte_t pte = as->root[i];
         if (pte & PTE_V)
@@ -224,15 +258,16 @@ void vm_free_range(struct addrspace *as, uint64_t va, uint64_t len)
         as->pages--;
         sfence_vma_addr(a);
     }
+    tcache_flush(as);
 }
 
 /* Physical address behind user address `uva` if mapped with `need` perms. */
 static uint64_t user_pa(const struct addrspace *as, uint64_t uva, uint64_t need)
 {
-    pte_t *pte = walk(as->root, uva, 0, 0);
-    if (!pte || (*pte & (PTE_V | PTE_U | need)) != (PTE_V | PTE_U | need))
+    pte_t pte = user_pte(as, PAGE_ROUND_DOWN(uva));
+    if ((pte & (PTE_V | PTE_U | need)) != (PTE_V | PTE_U | need))
         return 0;
-    return PTE_PA(*pte) | (uva & (PAGE_SIZE - 1));
+    return PTE_PA(pte) | (uva & (PAGE_SIZE - 1));
 }
 
 uint64_t vm_user_pa(const struct addrspace *as, uint64_t uva)
