@@ -16,7 +16,7 @@ static int cached;
 uint64_t msg_pages_in_use(void) { return pages_in_use; }
 
 /* A struct msg with an empty header and no pages. */
-static struct msg *msg_get(void)
+HOT_PATH static struct msg *msg_get(void)
 {
     struct msg *m = cache;
     if (!m)
@@ -31,7 +31,7 @@ static struct msg *msg_get(void)
     return m;
 }
 
-static void msg_put(struct msg *m)
+HOT_PATH static void msg_put(struct msg *m)
 {
     if (cached >= MSG_CACHE) {
         kfree(m);
@@ -42,7 +42,7 @@ static void msg_put(struct msg *m)
     cached++;
 }
 
-struct msg *msg_alloc(uint32_t len)
+HOT_PATH struct msg *msg_alloc(uint32_t len)
 {
     if (len > MSG_MAX)
         return 0;
@@ -66,7 +66,7 @@ struct msg *msg_alloc(uint32_t len)
     return m;
 }
 
-void msg_free(struct msg *m)
+HOT_PATH void msg_free(struct msg *m)
 {
     if (!m)
         return;
@@ -78,13 +78,13 @@ void msg_free(struct msg *m)
 }
 
 /* Body byte `off`, and how many bytes follow it in the same page. */
-static uint8_t *body_at(const struct msg *m, uint32_t off, uint32_t *room)
+HOT_PATH static uint8_t *body_at(const struct msg *m, uint32_t off, uint32_t *room)
 {
     *room = PAGE_SIZE - off % PAGE_SIZE;
     return m->pages[off / PAGE_SIZE] + off % PAGE_SIZE;
 }
 
-int msg_copyin_user(struct msg *m, uint32_t off, const struct addrspace *as, uint64_t uva,
+HOT_PATH int msg_copyin_user(struct msg *m, uint32_t off, const struct addrspace *as, uint64_t uva,
                     uint32_t n)
 {
     for (uint32_t done = 0, room; done < n; done += room) {
@@ -97,7 +97,7 @@ int msg_copyin_user(struct msg *m, uint32_t off, const struct addrspace *as, uin
     return 0;
 }
 
-int msg_copyout_user(const struct msg *m, const struct addrspace *as, uint64_t uva)
+HOT_PATH int msg_copyout_user(const struct msg *m, const struct addrspace *as, uint64_t uva)
 {
     if (vm_check_user(as, uva, m->len, 1))
         return -EFAULT;

@@ -47,7 +47,7 @@ static struct {
 static uint64_t port_a(uint32_t index) { return (uint64_t)kernel_node_id << 32 | index; }
 
 /* The local port named by id, or NULL: the node, slot and check must match. */
-static struct port *lookup(const struct port_id *id)
+HOT_PATH static struct port *lookup(const struct port_id *id)
 {
     if (PORT_NODE(*id) != kernel_node_id)
         return 0;
@@ -83,12 +83,12 @@ int port_create(struct proc *p, struct port_id *out)
     return -EMFILE;
 }
 
-uint64_t port_token_make(int kind, uint32_t index)
+HOT_PATH uint64_t port_token_make(int kind, uint32_t index)
 {
     return (kernel_random() << 16) | (uint64_t)kind << 15 | (index & 0x7fff);
 }
-int port_token_kind(uint64_t token) { return (int)(token >> 15) & 1; }
-uint32_t port_token_index(uint64_t token) { return token & 0x7fff; }
+HOT_PATH int port_token_kind(uint64_t token) { return (int)(token >> 15) & 1; }
+HOT_PATH uint32_t port_token_index(uint64_t token) { return token & 0x7fff; }
 
 /* Fail the local caller behind token with error. */
 static void fail_caller(uint64_t token, int error)
@@ -153,7 +153,7 @@ void port_proc_exit(struct proc *p)
 }
 
 /* Queue m at pt (or run pt's kernel handler): port_deliver's contract. */
-static int deliver(struct port *pt, struct msg *m)
+HOT_PATH static int deliver(struct port *pt, struct msg *m)
 {
     if (pt->kernel_handler) {
         pt->kernel_handler(m);
@@ -173,7 +173,7 @@ static int deliver(struct port *pt, struct msg *m)
     return 0;
 }
 
-int port_deliver(const struct port_id *dst, struct msg *m)
+HOT_PATH int port_deliver(const struct port_id *dst, struct msg *m)
 {
     struct port *pt = lookup(dst);
     if (!pt)
@@ -183,7 +183,7 @@ int port_deliver(const struct port_id *dst, struct msg *m)
 
 /* The process a server that answered a call should run when it blocks in
  * recv: the caller it answered last, if that is still the same process. */
-static struct proc *replied_caller(struct proc *server)
+HOT_PATH static struct proc *replied_caller(struct proc *server)
 {
     if (last_reply.server_pid != server->pid)
         return 0;
@@ -192,7 +192,7 @@ static struct proc *replied_caller(struct proc *server)
     return q && q->pid == last_reply.caller_pid ? q : 0;
 }
 
-int port_receive(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64_t cap,
+HOT_PATH int port_receive(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64_t cap,
                  uint64_t timeout_ns, struct msg **out, uint64_t *len_out)
 {
     uint64_t deadline = timeout_ns == TIMEOUT_NEVER ? 0 : timer_now_ns() + timeout_ns;
@@ -236,7 +236,7 @@ int port_receive(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64
     }
 }
 
-int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
+HOT_PATH int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
                     uint64_t timeout_ns, struct msg **reply)
 {
     struct caller *c = &callers[p->slot];
@@ -276,7 +276,7 @@ int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
     return rv;
 }
 
-int port_reply(uint64_t token, struct msg *m)
+HOT_PATH int port_reply(uint64_t token, struct msg *m)
 {
     if (port_token_kind(token) == TOKEN_KIND_REMOTE)
         return rpc_reply(token, m);

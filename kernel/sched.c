@@ -23,9 +23,9 @@ static struct proc *fpu_owner; /* whose values the FP registers hold */
 static int last_slot;
 void (*sched_idle_hook)(void);
 
-struct proc *proc_current(void) { return current; }
+HOT_PATH struct proc *proc_current(void) { return current; }
 
-static int other_runnable(void)
+HOT_PATH static int other_runnable(void)
 {
     for (int i = 0; i < proc_slots; i++) {
         struct proc *p = proc_table[i];
@@ -35,7 +35,7 @@ static int other_runnable(void)
     return 0;
 }
 
-void sched_arm_timer(void)
+HOT_PATH void sched_arm_timer(void)
 {
     uint64_t next = UINT64_MAX;
     for (int i = 0; i < proc_slots; i++) {
@@ -63,12 +63,12 @@ void sched_tick(void)
     sched_arm_timer();
 }
 
-int sched_should_yield(void)
+HOT_PATH int sched_should_yield(void)
 {
     return need_resched && current && other_runnable();
 }
 
-static struct proc *pick_next(void)
+HOT_PATH static struct proc *pick_next(void)
 {
     for (int n = 1; n <= proc_slots; n++) {
         int i = (last_slot + n) % proc_slots;
@@ -81,7 +81,7 @@ static struct proc *pick_next(void)
     return 0;
 }
 
-void scheduler(void)
+HOT_PATH void scheduler(void)
 {
     for (;;) {
         struct proc *p = pick_next();
@@ -114,7 +114,7 @@ void scheduler(void)
 }
 
 /* Give up the CPU; the caller has set current->state. */
-static void sched(void)
+HOT_PATH static void sched(void)
 {
     fpu_switch_out(current);
     current->cpu_ns += timer_now_ns() - current->run_start_ns;
@@ -128,7 +128,7 @@ static void sched(void)
  * stay), so two processes passing messages back and forth get no more CPU
  * than one would: at the slice's end the timer sends them through the
  * round robin like everyone else. */
-static void switch_to(struct proc *to)
+HOT_PATH static void switch_to(struct proc *to)
 {
     struct proc *from = current;
     fpu_switch_out(from);
@@ -141,16 +141,16 @@ static void switch_to(struct proc *to)
     swtch(&from->ctx, &to->ctx);
 }
 
-void sched_yield(void)
+HOT_PATH void sched_yield(void)
 {
     if (current->state == P_RUNNING)
         current->state = P_RUNNABLE;
     sched();
 }
 
-int proc_sleep(void *chan, uint64_t deadline_ns) { return proc_sleep_handoff(chan, deadline_ns, 0); }
+HOT_PATH int proc_sleep(void *chan, uint64_t deadline_ns) { return proc_sleep_handoff(chan, deadline_ns, 0); }
 
-int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *to)
+HOT_PATH int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *to)
 {
     struct proc *p = current;
     if (p->killed)
@@ -182,7 +182,7 @@ void proc_sleep_uninterruptible(void *chan)
     p->chan = 0;
 }
 
-void proc_wakeup(void *chan)
+HOT_PATH void proc_wakeup(void *chan)
 {
     int woke = 0;
     for (int i = 0; i < proc_slots; i++) {
@@ -199,7 +199,7 @@ void proc_wakeup(void *chan)
 /* Lazy FP: registers are saved only if the process dirtied them since they
  * were last saved, and loaded only when another process's values are in
  * the register file. */
-void fpu_switch_out(struct proc *p)
+HOT_PATH void fpu_switch_out(struct proc *p)
 {
     if (((p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT) == FS_DIRTY) {
         fpu_save(p->fpregs);
@@ -211,7 +211,7 @@ void fpu_switch_out(struct proc *p)
 
 static const uint64_t fp_zero[33];
 
-void fpu_prepare_return(struct proc *p)
+HOT_PATH void fpu_prepare_return(struct proc *p)
 {
     uint64_t fs = (p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT;
     if (fs == FS_DIRTY)

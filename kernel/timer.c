@@ -4,6 +4,7 @@
 #include "kernel/riscv.h"
 #include "kernel/sbi.h"
 #include "kernel/trap.h"
+#include "kernel/kernel.h"
 
 #define CSR_STIMECMP 0x14D
 
@@ -15,7 +16,7 @@ static uint64_t n_interrupts;
 
 static inline void stimecmp_write(uint64_t v) { asm volatile("csrw 0x14D, %0" ::"r"(v)); }
 
-static void raw_arm(uint64_t ticks)
+HOT_PATH static void raw_arm(uint64_t ticks)
 {
     armed_ticks = ticks;
     if (use_sstc)
@@ -42,20 +43,20 @@ void timer_init(uint64_t timebase_hz, int fdt_says_sstc)
     csr_set(sie, SIE_STIE);
 }
 
-uint64_t timer_now_ns(void)
+HOT_PATH uint64_t timer_now_ns(void)
 {
     uint64_t t = rdtime() - boot_ticks;
     return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
 }
 
-static uint64_t ns_to_ticks(uint64_t ns)
+HOT_PATH static uint64_t ns_to_ticks(uint64_t ns)
 {
     if (ns == UINT64_MAX)
         return UINT64_MAX;
     return boot_ticks + ns / 1000000000ULL * hz + ns % 1000000000ULL * hz / 1000000000ULL;
 }
 
-void timer_arm(uint64_t ns)
+HOT_PATH void timer_arm(uint64_t ns)
 {
     uint64_t ticks = ns_to_ticks(ns);
     /* An earlier deadline already armed and still ahead will fire first,
@@ -65,7 +66,7 @@ void timer_arm(uint64_t ns)
     raw_arm(ticks);
 }
 
-void timer_arm_by(uint64_t ns)
+HOT_PATH void timer_arm_by(uint64_t ns)
 {
     uint64_t ticks = ns_to_ticks(ns);
     if (ticks < armed_ticks)

@@ -74,7 +74,9 @@
     ld x31, 248(\base)
 .endm
 
-    .section .text
+    # With the C code marked HOT_PATH (kernel/kernel.h): trap entry and exit
+    # and the switch run on every system call and every IPC round trip.
+    .section .text.hot, "ax"
     .globl trap_entry
     .balign 4
 trap_entry:
