@@ -20,6 +20,7 @@ static struct context scheduler_ctx;
 static uint64_t slice_end_ns;
 static int need_resched; /* set by the timer when the slice is over */
 static struct proc *fpu_owner; /* whose values the FP registers hold */
+static int fpu_zeros;          /* they hold all zeros, unwritten since loaded */
 static int last_slot;
 void (*sched_idle_hook)(void);
 
@@ -198,7 +199,11 @@ HOT_PATH void proc_wakeup(void *chan)
 
 /* Lazy FP: registers are saved only if the process dirtied them since they
  * were last saved, and loaded only when another process's values are in
- * the register file. */
+ * the register file. A process that has never saved any FP state has the
+ * all-zero state, so registers holding zeros (loaded for one such process,
+ * and not written since: writing makes FS dirty, which every way out of
+ * user mode notices here or in fpu_prepare_return) serve all of them:
+ * processes that never use FP never load the registers at all. */
 HOT_PATH void fpu_switch_out(struct proc *p)
 {
     if (((p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT) == FS_DIRTY) {
@@ -206,6 +211,7 @@ HOT_PATH void fpu_switch_out(struct proc *p)
         p->fp_saved = 1;
         p->tf->sstatus = (p->tf->sstatus & ~SSTATUS_FS) | (FS_CLEAN << SSTATUS_FS_SHIFT);
         fpu_owner = p;
+        fpu_zeros = 0;
     }
 }
 
@@ -214,16 +220,17 @@ static const uint64_t fp_zero[33];
 HOT_PATH void fpu_prepare_return(struct proc *p)
 {
     uint64_t fs = (p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT;
-    if (fs == FS_DIRTY)
+    if (fs == FS_DIRTY) {
         fpu_owner = p; /* it wrote them since its last switch: they are live */
-    if (fpu_owner != p) {
+        fpu_zeros = 0;
+    }
+    if (fpu_owner != p && !(fpu_zeros && !p->fp_saved)) {
         /* The FP unit must be on for the kernel to load it. */
         csr_set(sstatus, FS_CLEAN << SSTATUS_FS_SHIFT);
         fpu_restore(p->fp_saved ? p->fpregs : fp_zero);
-        fpu_owner = p;
-        if (fs == FS_DIRTY)
-            fs = FS_CLEAN;
+        fpu_zeros = !p->fp_saved;
     }
+    fpu_owner = p;
     if (fs == FS_OFF)
         fs = FS_INITIAL;
     p->tf->sstatus = SSTATUS_SPIE | (fs << SSTATUS_FS_SHIFT);
