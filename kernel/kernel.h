@@ -26,6 +26,9 @@ extern char kernel_start[], text_end[], rodata_end[], bss_start[], bss_end[], ke
  * costs a refill, and a jump to another page cannot be chained from one
  * translated block to the next. */
 #define HOT_PATH __attribute__((section(".text.hot")))
+/* Small variables that path reads on every call, kept in one data page
+ * (.data.hot, first in .data) for the same reason. */
+#define HOT_DATA __attribute__((section(".data.hot")))
 
 /* Freestanding memory helpers (kernel/string.c). */
 void *memset(void *dst, int c, size_t n);

@@ -23,10 +23,10 @@
 #include "net/net.h"
 #include "net/rpc.h"
 
-uint64_t kernel_node_id = 1;
+uint64_t kernel_node_id HOT_DATA = 1;
 uint64_t kernel_nodes = 1;
 struct fdt_info boot_fdt;
-static struct rand kernel_rng;
+static struct rand kernel_rng HOT_DATA;
 static int shell_pid;
 
 void trap_set_uart_irq(uint32_t irq);

@@ -9,9 +9,9 @@
  * after an address-space switch costs a TLB refill under QEMU). */
 #define MSG_CACHE 32
 
-static uint64_t pages_in_use;
-static struct msg *cache;
-static int cached;
+static uint64_t pages_in_use HOT_DATA;
+static struct msg *cache HOT_DATA;
+static int cached HOT_DATA;
 
 uint64_t msg_pages_in_use(void) { return pages_in_use; }
 

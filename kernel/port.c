@@ -42,7 +42,7 @@ static struct caller callers[NPROC];
 static struct {
     int server_pid;
     int caller_slot, caller_pid;
-} last_reply;
+} last_reply HOT_DATA;
 
 static uint64_t port_a(uint32_t index) { return (uint64_t)kernel_node_id << 32 | index; }
 

@@ -15,12 +15,12 @@ void fpu_restore(const uint64_t regs[33]);
 void swtch(struct context *from, struct context *to);
 void proc_reap_orphans(void);
 
-static struct proc *current;
+static struct proc *current HOT_DATA;
 static struct context scheduler_ctx;
-static uint64_t slice_end_ns;
-static int need_resched; /* set by the timer when the slice is over */
-static struct proc *fpu_owner; /* whose values the FP registers hold */
-static int fpu_zeros;          /* they hold all zeros, unwritten since loaded */
+static uint64_t slice_end_ns HOT_DATA;
+static int need_resched HOT_DATA; /* set by the timer when the slice is over */
+static struct proc *fpu_owner HOT_DATA; /* whose values the FP registers hold */
+static int fpu_zeros HOT_DATA; /* they hold all zeros, unwritten since loaded */
 static int last_slot;
 void (*sched_idle_hook)(void);
 

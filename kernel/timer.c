@@ -8,10 +8,10 @@
 
 #define CSR_STIMECMP 0x14D
 
-static uint64_t hz = 10000000;
-static uint64_t boot_ticks;
-static int use_sstc;
-static uint64_t armed_ticks = UINT64_MAX;
+static uint64_t hz HOT_DATA = 10000000;
+static uint64_t boot_ticks HOT_DATA;
+static int use_sstc HOT_DATA;
+static uint64_t armed_ticks HOT_DATA = UINT64_MAX;
 static uint64_t n_interrupts;
 
 static inline void stimecmp_write(uint64_t v) { asm volatile("csrw 0x14D, %0" ::"r"(v)); }

@@ -15,7 +15,7 @@
 #define KERNEL_ROOT_ENTRIES 64 /* root entries [0, 64) = the first 64 GiB */
 
 static pte_t *kernel_root;
-static int have_asids; /* the hart implements enough ASID bits for one per slot */
+static int have_asids HOT_DATA; /* the hart implements enough ASID bits for one per slot */
 
 /* The PTE for `va` at level 0, creating tables on the way when `as` is given
  * (their pages are counted against it) or `alloc_kernel` is set. */
