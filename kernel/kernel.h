@@ -19,6 +19,17 @@ extern struct fdt_info boot_fdt; /* everything the device tree told us */
 /* Linker-script symbols (see linker.ld). */
 extern char kernel_start[], text_end[], rodata_end[], bss_start[], bss_end[], kernel_end[];
 
+/* Code on the path of a system call and of a local IPC round trip (trap
+ * entry and exit, call/recv/reply, the process switch). It is linked
+ * together (linker.ld puts .text.hot first) because under QEMU each distinct
+ * code page run after an address-space switch, which flushes the whole TLB,
+ * costs a refill, and a jump to another page cannot be chained from one
+ * translated block to the next. */
+#define HOT_PATH __attribute__((section(".text.hot")))
+/* Small variables that path reads on every call, kept in one data page
+ * (.data.hot, first in .data) for the same reason. */
+#define HOT_DATA __attribute__((section(".data.hot")))
+
 /* Freestanding memory helpers (kernel/string.c). */
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);

@@ -23,16 +23,16 @@
 #include "net/net.h"
 #include "net/rpc.h"
 
-uint64_t kernel_node_id = 1;
+uint64_t kernel_node_id HOT_DATA = 1;
 uint64_t kernel_nodes = 1;
 struct fdt_info boot_fdt;
-static struct rand kernel_rng;
+static struct rand kernel_rng HOT_DATA;
 static int shell_pid;
 
 void trap_set_uart_irq(uint32_t irq);
 void disk_port_start(void); /* kernel/disk_port.c */
 
-uint64_t kernel_random(void) { return rand_next(&kernel_rng); }
+HOT_PATH uint64_t kernel_random(void) { return rand_next(&kernel_rng); }
 
 /* Start (or restart) the console shell, which has no parent. */
 static void start_shell(void)

@@ -1,7 +1,9 @@
 /* kernel/msg.h: message bodies held by the kernel between send and receive.
  * A body lives in whole pages (a 64 KiB message takes 17), so no large
  * contiguous allocation is ever needed; all message pages together are
- * bounded (MSG_PAGES_LIMIT), so senders cannot exhaust kernel memory. */
+ * bounded (MSG_PAGES_LIMIT), so senders cannot exhaust kernel memory.
+ * A small body (MSG_INLINE bytes or less: most calls and replies) lives in
+ * the struct msg itself, so passing it costs no page at all. */
 #ifndef KERNEL_MSG_H
 #define KERNEL_MSG_H
 
@@ -11,6 +13,7 @@
 
 #define MSG_PAGES ((MSG_MAX + 4095) / 4096)
 #define MSG_PAGES_LIMIT 2048 /* 8 MiB of queued message bodies per node */
+#define MSG_INLINE 256       /* bodies up to this size need no page */
 
 struct msg {
     struct msg *next;
@@ -18,7 +21,8 @@ struct msg {
     int32_t sender_pid, sender_node;
     struct port_id carried;
     uint64_t reply_token;
-    uint8_t *pages[MSG_PAGES];
+    uint8_t *pages[MSG_PAGES]; /* pages[0] is inline_body for a small body */
+    uint8_t inline_body[MSG_INLINE];
 };
 
 /* A message of len bytes with its pages allocated (contents undefined):

@@ -13,6 +13,8 @@ struct port {
     int used;
     uint64_t check;
     int owner_pid;                       /* 0: owned by the kernel */
+    struct proc *owner;                  /* NULL for the kernel; valid while used (an
+                                            exiting owner closes its ports first) */
     void (*kernel_handler)(struct msg *m); /* kernel ports: runs at delivery */
     struct msg *head, *tail;
     uint32_t count;
@@ -34,10 +36,18 @@ static struct port ports[PORTS_MAX]; /* slot 0 is never used */
 static void registry_proc_exit(int pid);
 static struct caller callers[NPROC];
 
+/* The local call answered last, and by whom. A server's loop is recv,
+ * reply, recv: when the server blocks in that next recv, the caller it has
+ * just woken is the process to run (a handoff, see proc_sleep_handoff). */
+static struct {
+    int server_pid;
+    int caller_slot, caller_pid;
+} last_reply HOT_DATA;
+
 static uint64_t port_a(uint32_t index) { return (uint64_t)kernel_node_id << 32 | index; }
 
 /* The local port named by id, or NULL: the node, slot and check must match. */
-static struct port *lookup(const struct port_id *id)
+HOT_PATH static struct port *lookup(const struct port_id *id)
 {
     if (PORT_NODE(*id) != kernel_node_id)
         return 0;
@@ -62,7 +72,7 @@ int port_create(struct proc *p, struct port_id *out)
         if (ports[i].used)
             continue;
         struct port *pt = &ports[i];
-        *pt = (struct port){.used = 1, .owner_pid = p ? p->pid : 0};
+        *pt = (struct port){.used = 1, .owner_pid = p ? p->pid : 0, .owner = p};
         do
             pt->check = kernel_random();
         while (pt->check == 0);
@@ -73,12 +83,12 @@ int port_create(struct proc *p, struct port_id *out)
     return -EMFILE;
 }
 
-uint64_t port_token_make(int kind, uint32_t index)
+HOT_PATH uint64_t port_token_make(int kind, uint32_t index)
 {
     return (kernel_random() << 16) | (uint64_t)kind << 15 | (index & 0x7fff);
 }
-int port_token_kind(uint64_t token) { return (int)(token >> 15) & 1; }
-uint32_t port_token_index(uint64_t token) { return token & 0x7fff; }
+HOT_PATH int port_token_kind(uint64_t token) { return (int)(token >> 15) & 1; }
+HOT_PATH uint32_t port_token_index(uint64_t token) { return token & 0x7fff; }
 
 /* Fail the local caller behind token with error. */
 static void fail_caller(uint64_t token, int error)
@@ -142,11 +152,9 @@ void port_proc_exit(struct proc *p)
     *mine = (struct caller){0};
 }
 
-int port_deliver(const struct port_id *dst, struct msg *m)
+/* Queue m at pt (or run pt's kernel handler): port_deliver's contract. */
+HOT_PATH static int deliver(struct port *pt, struct msg *m)
 {
-    struct port *pt = lookup(dst);
-    if (!pt)
-        return -ECONNREFUSED;
     if (pt->kernel_handler) {
         pt->kernel_handler(m);
         return 0;
@@ -165,7 +173,26 @@ int port_deliver(const struct port_id *dst, struct msg *m)
     return 0;
 }
 
-int port_receive(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64_t cap,
+HOT_PATH int port_deliver(const struct port_id *dst, struct msg *m)
+{
+    struct port *pt = lookup(dst);
+    if (!pt)
+        return -ECONNREFUSED;
+    return deliver(pt, m);
+}
+
+/* The process a server that answered a call should run when it blocks in
+ * recv: the caller it answered last, if that is still the same process. */
+HOT_PATH static struct proc *replied_caller(struct proc *server)
+{
+    if (last_reply.server_pid != server->pid)
+        return 0;
+    last_reply.server_pid = 0;
+    struct proc *q = proc_table[last_reply.caller_slot];
+    return q && q->pid == last_reply.caller_pid ? q : 0;
+}
+
+HOT_PATH int port_receive(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64_t cap,
                  uint64_t timeout_ns, struct msg **out, uint64_t *len_out)
 {
     uint64_t deadline = timeout_ns == TIMEOUT_NEVER ? 0 : timer_now_ns() + timeout_ns;
@@ -204,35 +231,42 @@ int port_receive(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64
             return -EAGAIN;
         if (deadline && timer_now_ns() >= deadline)
             return -ETIMEDOUT;
-        if (proc_sleep(pt, deadline))
+        if (proc_sleep_handoff(pt, deadline, replied_caller(p)))
             return -EINTR;
     }
 }
 
-int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
+HOT_PATH int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
                     uint64_t timeout_ns, struct msg **reply)
 {
     struct caller *c = &callers[p->slot];
     *c = (struct caller){.token = port_token_make(TOKEN_KIND_LOCAL, (uint32_t)p->slot),
                          .state = CALL_WAITING};
     m->reply_token = c->token;
-    int rv = port_deliver(dst, m);
+    struct port *pt = lookup(dst);
+    int rv = pt ? deliver(pt, m) : -ECONNREFUSED;
     if (rv) {
         msg_free(m);
         c->token = 0;
         c->state = CALL_IDLE;
         return rv;
     }
+    /* The first wait hands the CPU to the port's owner, which has just been
+     * woken by the delivery (or was runnable already): it is the process
+     * that can answer. Later waits (after a spurious wakeup) use the
+     * scheduler: by then the owner may have exited. */
+    struct proc *server = pt->owner;
     uint64_t deadline = timeout_ns == TIMEOUT_NEVER ? 0 : timer_now_ns() + timeout_ns;
     while (c->state == CALL_WAITING) {
         if (deadline && timer_now_ns() >= deadline) {
             rv = -ETIMEDOUT;
             break;
         }
-        if (proc_sleep(c, deadline)) {
+        if (proc_sleep_handoff(c, deadline, server)) {
             rv = -EINTR;
             break;
         }
+        server = 0;
     }
     if (c->state == CALL_DONE) {
         rv = c->error;
@@ -242,7 +276,7 @@ int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
     return rv;
 }
 
-int port_reply(uint64_t token, struct msg *m)
+HOT_PATH int port_reply(uint64_t token, struct msg *m)
 {
     if (port_token_kind(token) == TOKEN_KIND_REMOTE)
         return rpc_reply(token, m);
@@ -256,6 +290,12 @@ int port_reply(uint64_t token, struct msg *m)
     callers[i].error = 0;
     callers[i].state = CALL_DONE;
     proc_wakeup(&callers[i]);
+    struct proc *server = proc_current();
+    if (server && proc_table[i]) {
+        last_reply.server_pid = server->pid;
+        last_reply.caller_slot = (int)i;
+        last_reply.caller_pid = proc_table[i]->pid;
+    }
     return 0;
 }
 

@@ -11,8 +11,8 @@
 #include "kernel/riscv.h"
 #include "kernel/timer.h"
 
-struct proc *proc_table[NPROC];
-int proc_slots;
+struct proc *proc_table[NPROC] HOT_DATA;
+int proc_slots HOT_DATA;
 
 /* Children running on other nodes: enough to wait for them and reap them. */
 #define REMOTE_CHILDREN 64

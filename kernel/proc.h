@@ -80,6 +80,11 @@ void sched_yield(void);
  * Returns 0, or -EINTR when killed. */
 int proc_sleep(void *chan, uint64_t deadline_ns);
 void proc_wakeup(void *chan);
+/* proc_sleep, but if `to` (may be NULL) is runnable it runs next, at once,
+ * for the rest of this time slice: the IPC handoff from a caller to the
+ * server it is waiting for, or from a server back to the caller it just
+ * answered. Otherwise the scheduler picks, as with proc_sleep. */
+int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *to);
 /* Sleep on chan until proc_wakeup(chan), even if killed meanwhile: for
  * waits that must not be abandoned (a device writing into our pages). The
  * kill takes effect when the syscall returns. */

@@ -15,17 +15,18 @@ void fpu_restore(const uint64_t regs[33]);
 void swtch(struct context *from, struct context *to);
 void proc_reap_orphans(void);
 
-static struct proc *current;
+static struct proc *current HOT_DATA;
 static struct context scheduler_ctx;
-static uint64_t slice_end_ns;
-static int need_resched; /* set by the timer when the slice is over */
-static struct proc *fpu_owner; /* whose values the FP registers hold */
+static uint64_t slice_end_ns HOT_DATA;
+static int need_resched HOT_DATA; /* set by the timer when the slice is over */
+static struct proc *fpu_owner HOT_DATA; /* whose values the FP registers hold */
+static int fpu_zeros HOT_DATA; /* they hold all zeros, unwritten since loaded */
 static int last_slot;
 void (*sched_idle_hook)(void);
 
-struct proc *proc_current(void) { return current; }
+HOT_PATH struct proc *proc_current(void) { return current; }
 
-static int other_runnable(void)
+HOT_PATH static int other_runnable(void)
 {
     for (int i = 0; i < proc_slots; i++) {
         struct proc *p = proc_table[i];
@@ -35,7 +36,7 @@ static int other_runnable(void)
     return 0;
 }
 
-void sched_arm_timer(void)
+HOT_PATH void sched_arm_timer(void)
 {
     uint64_t next = UINT64_MAX;
     for (int i = 0; i < proc_slots; i++) {
@@ -63,12 +64,12 @@ void sched_tick(void)
     sched_arm_timer();
 }
 
-int sched_should_yield(void)
+HOT_PATH int sched_should_yield(void)
 {
     return need_resched && current && other_runnable();
 }
 
-static struct proc *pick_next(void)
+HOT_PATH static struct proc *pick_next(void)
 {
     for (int n = 1; n <= proc_slots; n++) {
         int i = (last_slot + n) % proc_slots;
@@ -81,7 +82,7 @@ static struct proc *pick_next(void)
     return 0;
 }
 
-void scheduler(void)
+HOT_PATH void scheduler(void)
 {
     for (;;) {
         struct proc *p = pick_next();
@@ -106,27 +107,51 @@ void scheduler(void)
         need_resched = 0;
         sched_arm_timer();
         swtch(&scheduler_ctx, &p->ctx);
-        p->cpu_ns += timer_now_ns() - p->run_start_ns;
+        /* Back here from sched(), called by whichever process ran last: with
+         * handoffs (switch_to) that need not be p, which may even be gone. */
         current = 0;
         proc_reap_orphans();
     }
 }
 
 /* Give up the CPU; the caller has set current->state. */
-static void sched(void)
+HOT_PATH static void sched(void)
 {
     fpu_switch_out(current);
+    current->cpu_ns += timer_now_ns() - current->run_start_ns;
     swtch(&current->ctx, &scheduler_ctx);
 }
 
-void sched_yield(void)
+/* Directed switch, as L4 and seL4 do for IPC: the current process (whose
+ * state the caller has set) gives the CPU straight to `to`, which must be
+ * runnable, without a pass through the scheduler loop and its scans. `to`
+ * inherits what is left of the time slice (slice_end_ns and need_resched
+ * stay), so two processes passing messages back and forth get no more CPU
+ * than one would: at the slice's end the timer sends them through the
+ * round robin like everyone else. */
+HOT_PATH static void switch_to(struct proc *to)
+{
+    struct proc *from = current;
+    fpu_switch_out(from);
+    uint64_t now = timer_now_ns();
+    from->cpu_ns += now - from->run_start_ns;
+    to->run_start_ns = now;
+    to->state = P_RUNNING;
+    current = to;
+    vm_switch(to->as.root, (uint32_t)to->slot + 1);
+    swtch(&from->ctx, &to->ctx);
+}
+
+HOT_PATH void sched_yield(void)
 {
     if (current->state == P_RUNNING)
         current->state = P_RUNNABLE;
     sched();
 }
 
-int proc_sleep(void *chan, uint64_t deadline_ns)
+HOT_PATH int proc_sleep(void *chan, uint64_t deadline_ns) { return proc_sleep_handoff(chan, deadline_ns, 0); }
+
+HOT_PATH int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *to)
 {
     struct proc *p = current;
     if (p->killed)
@@ -134,7 +159,15 @@ int proc_sleep(void *chan, uint64_t deadline_ns)
     p->chan = chan;
     p->wake_at_ns = deadline_ns;
     p->state = P_SLEEPING;
-    sched();
+    if (to && to != p && to->state == P_RUNNABLE) {
+        /* The scheduler would re-arm the timer for the new sleeper; here it
+         * is enough that the timer fires by our deadline. */
+        if (deadline_ns)
+            timer_arm_by(deadline_ns);
+        switch_to(to);
+    } else {
+        sched();
+    }
     p->chan = 0;
     p->wake_at_ns = 0;
     return p->killed ? -EINTR : 0;
@@ -150,7 +183,7 @@ void proc_sleep_uninterruptible(void *chan)
     p->chan = 0;
 }
 
-void proc_wakeup(void *chan)
+HOT_PATH void proc_wakeup(void *chan)
 {
     int woke = 0;
     for (int i = 0; i < proc_slots; i++) {
@@ -166,32 +199,38 @@ void proc_wakeup(void *chan)
 
 /* Lazy FP: registers are saved only if the process dirtied them since they
  * were last saved, and loaded only when another process's values are in
- * the register file. */
-void fpu_switch_out(struct proc *p)
+ * the register file. A process that has never saved any FP state has the
+ * all-zero state, so registers holding zeros (loaded for one such process,
+ * and not written since: writing makes FS dirty, which every way out of
+ * user mode notices here or in fpu_prepare_return) serve all of them:
+ * processes that never use FP never load the registers at all. */
+HOT_PATH void fpu_switch_out(struct proc *p)
 {
     if (((p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT) == FS_DIRTY) {
         fpu_save(p->fpregs);
         p->fp_saved = 1;
         p->tf->sstatus = (p->tf->sstatus & ~SSTATUS_FS) | (FS_CLEAN << SSTATUS_FS_SHIFT);
         fpu_owner = p;
+        fpu_zeros = 0;
     }
 }
 
 static const uint64_t fp_zero[33];
 
-void fpu_prepare_return(struct proc *p)
+HOT_PATH void fpu_prepare_return(struct proc *p)
 {
     uint64_t fs = (p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT;
-    if (fs == FS_DIRTY)
+    if (fs == FS_DIRTY) {
         fpu_owner = p; /* it wrote them since its last switch: they are live */
-    if (fpu_owner != p) {
+        fpu_zeros = 0;
+    }
+    if (fpu_owner != p && !(fpu_zeros && !p->fp_saved)) {
         /* The FP unit must be on for the kernel to load it. */
         csr_set(sstatus, FS_CLEAN << SSTATUS_FS_SHIFT);
         fpu_restore(p->fp_saved ? p->fpregs : fp_zero);
-        fpu_owner = p;
-        if (fs == FS_DIRTY)
-            fs = FS_CLEAN;
+        fpu_zeros = !p->fp_saved;
     }
+    fpu_owner = p;
     if (fs == FS_OFF)
         fs = FS_INITIAL;
     p->tf->sstatus = SSTATUS_SPIE | (fs << SSTATUS_FS_SHIFT);

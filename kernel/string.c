@@ -1,7 +1,7 @@
 /* kernel/string.c: the memory and string helpers gcc and the kernel expect. */
 #include "kernel/kernel.h"
 
-void *memset(void *dst, int c, size_t n)
+HOT_PATH void *memset(void *dst, int c, size_t n)
 {
     unsigned char *d = dst;
     if ((((uintptr_t)d | n) & 7) == 0) {
@@ -18,7 +18,7 @@ void *memset(void *dst, int c, size_t n)
     return dst;
 }
 
-void *memcpy(void *dst, const void *src, size_t n)
+HOT_PATH void *memcpy(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;

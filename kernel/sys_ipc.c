@@ -14,7 +14,7 @@
 static int is_zero_port(const struct port_id *id) { return id->a == 0 && id->b == 0; }
 
 /* A message holding user bytes [buf, buf+len), stamped with the sender. */
-static int msg_from_user(struct proc *p, uint64_t buf, uint64_t len,
+HOT_PATH static int msg_from_user(struct proc *p, uint64_t buf, uint64_t len,
                          const struct port_id *carry, struct msg **out)
 {
     if (len > MSG_MAX)
@@ -55,7 +55,7 @@ SYSCALL(port_close)
     return port_close(p, &id);
 }
 
-SYSCALL(send)
+HOT_PATH SYSCALL(send)
 {
     struct send_args a;
     if (vm_copyin(&p->as, &a, args[0], sizeof a))
@@ -79,7 +79,7 @@ SYSCALL(send)
     return rv;
 }
 
-SYSCALL(recv)
+HOT_PATH SYSCALL(recv)
 {
     struct recv_args a;
     if (vm_copyin(&p->as, &a, args[0], sizeof a))
@@ -111,7 +111,7 @@ SYSCALL(recv)
     return rv;
 }
 
-SYSCALL(call)
+HOT_PATH SYSCALL(call)
 {
     struct call_args a;
     if (vm_copyin(&p->as, &a, args[0], sizeof a))
@@ -142,7 +142,7 @@ SYSCALL(call)
     return rv;
 }
 
-SYSCALL(reply)
+HOT_PATH SYSCALL(reply)
 {
     if (args[0] == 0)
         return -EINVAL;

@@ -107,7 +107,7 @@ SYSCALL(log)
     return 0;
 }
 
-SYSCALL(clock) { return (int64_t)timer_now_ns(); }
+HOT_PATH SYSCALL(clock) { return (int64_t)timer_now_ns(); }
 
 SYSCALL(nodeid) { return (int64_t)kernel_node_id; }
 

@@ -14,7 +14,7 @@ SYSCALL(exit)
     proc_exit((int)(args[0] & 0xff));
 }
 
-SYSCALL(getpid) { return p->pid; }
+HOT_PATH SYSCALL(getpid) { return p->pid; }
 
 SYSCALL(getppid) { return p->parent ? p->parent->pid : 0; }
 
@@ -155,7 +155,7 @@ SYSCALL(sleep)
     return 0;
 }
 
-SYSCALL(yield)
+HOT_PATH SYSCALL(yield)
 {
     sched_yield();
     return 0;

@@ -1,6 +1,7 @@
 /* kernel/syscall.c: the system-call table. */
 #include "kernel/syscall.h"
 #include "kernel/proc.h"
+#include "kernel/kernel.h"
 #include "lib/errno.h"
 #include "lib/syscall_abi.h"
 
@@ -46,7 +47,7 @@ static const syscall_fn table[SYS_COUNT] = {
     [SYS_LOG] = sys_log,
 };
 
-void syscall_dispatch(struct proc *p)
+HOT_PATH void syscall_dispatch(struct proc *p)
 {
     uint64_t num = p->tf->regs[REG_A7];
     int64_t rv = -ENOSYS;

@@ -4,18 +4,19 @@
 #include "kernel/riscv.h"
 #include "kernel/sbi.h"
 #include "kernel/trap.h"
+#include "kernel/kernel.h"
 
 #define CSR_STIMECMP 0x14D
 
-static uint64_t hz = 10000000;
-static uint64_t boot_ticks;
-static int use_sstc;
-static uint64_t armed_ticks = UINT64_MAX;
+static uint64_t hz HOT_DATA = 10000000;
+static uint64_t boot_ticks HOT_DATA;
+static int use_sstc HOT_DATA;
+static uint64_t armed_ticks HOT_DATA = UINT64_MAX;
 static uint64_t n_interrupts;
 
 static inline void stimecmp_write(uint64_t v) { asm volatile("csrw 0x14D, %0" ::"r"(v)); }
 
-static void raw_arm(uint64_t ticks)
+HOT_PATH static void raw_arm(uint64_t ticks)
 {
     armed_ticks = ticks;
     if (use_sstc)
@@ -42,24 +43,34 @@ void timer_init(uint64_t timebase_hz, int fdt_says_sstc)
     csr_set(sie, SIE_STIE);
 }
 
-uint64_t timer_now_ns(void)
+HOT_PATH uint64_t timer_now_ns(void)
 {
     uint64_t t = rdtime() - boot_ticks;
     return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
 }
 
-void timer_arm(uint64_t ns)
+HOT_PATH static uint64_t ns_to_ticks(uint64_t ns)
 {
-    uint64_t ticks;
     if (ns == UINT64_MAX)
-        ticks = UINT64_MAX;
-    else
-        ticks = boot_ticks + ns / 1000000000ULL * hz + ns % 1000000000ULL * hz / 1000000000ULL;
+        return UINT64_MAX;
+    return boot_ticks + ns / 1000000000ULL * hz + ns % 1000000000ULL * hz / 1000000000ULL;
+}
+
+HOT_PATH void timer_arm(uint64_t ns)
+{
+    uint64_t ticks = ns_to_ticks(ns);
     /* An earlier deadline already armed and still ahead will fire first,
      * and the scheduler re-arms then: skip the (costly under QEMU) write. */
     if (ticks == armed_ticks || (armed_ticks < ticks && armed_ticks > rdtime()))
         return;
     raw_arm(ticks);
+}
+
+HOT_PATH void timer_arm_by(uint64_t ns)
+{
+    uint64_t ticks = ns_to_ticks(ns);
+    if (ticks < armed_ticks)
+        raw_arm(ticks);
 }
 
 void timer_intr(void)

@@ -10,6 +10,9 @@ void timer_init(uint64_t timebase_hz, int fdt_says_sstc);
 uint64_t timer_now_ns(void);
 /* Raise a timer interrupt at absolute time ns (UINT64_MAX: never). */
 void timer_arm(uint64_t ns);
+/* Make sure a timer interrupt comes no later than ns: moves the armed time
+ * only earlier, so an event already due (or sooner) is never lost. */
+void timer_arm_by(uint64_t ns);
 /* Timer interrupt: disarm, then let the scheduler act. */
 void timer_intr(void);
 /* "sstc" or "sbi", for the boot log and tests. */

@@ -71,7 +71,7 @@ static const char *cause_name(uint64_t c)
     return c < ARRAY_LEN(names) ? names[c] : "?";
 }
 
-void user_trap(struct trapframe *tf)
+HOT_PATH void user_trap(struct trapframe *tf)
 {
     struct proc *p = proc_current();
     uint64_t scause = tf->scause;

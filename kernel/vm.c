@@ -15,11 +15,11 @@
 #define KERNEL_ROOT_ENTRIES 64 /* root entries [0, 64) = the first 64 GiB */
 
 static pte_t *kernel_root;
-static int have_asids; /* the hart implements enough ASID bits for one per slot */
+static int have_asids HOT_DATA; /* the hart implements enough ASID bits for one per slot */
 
 /* The PTE for `va` at level 0, creating tables on the way when `as` is given
  * (their pages are counted against it) or `alloc_kernel` is set. */
-static pte_t *walk(pte_t *root, uint64_t va, struct addrspace *as, int alloc_kernel)
+HOT_PATH static pte_t *walk(pte_t *root, uint64_t va, struct addrspace *as, int alloc_kernel)
 {
     pte_t *table = root;
     for (int level = LEVELS - 1; level > 0; level--) {
@@ -118,13 +118,13 @@ void vm_init(const struct fdt_info *fi)
     sfence_vma_all();
 }
 
-uint64_t vm_satp(const pte_t *root, uint32_t asid)
+HOT_PATH uint64_t vm_satp(const pte_t *root, uint32_t asid)
 {
     return (8UL << 60) | (have_asids ? (uint64_t)asid << 44 : 0) | ((uint64_t)root >> 12);
 }
 uint64_t vm_kernel_satp(void) { return vm_satp(kernel_root, 0); }
 
-void vm_switch(const pte_t *root, uint32_t asid)
+HOT_PATH void vm_switch(const pte_t *root, uint32_t asid)
 {
     uint64_t want = vm_satp(root, asid);
     if (csr_read(satp) == want)
@@ -141,6 +141,39 @@ void vm_asid_recycle(uint32_t asid)
 {
     if (have_asids)
         asm volatile("sfence.vma zero, %0" ::"r"((uint64_t)asid) : "memory");
+}
+
+/* The translation cache. System calls touch the same few user pages again
+ * and again (the argument block on the stack, a message buffer), and each
+ * software walk of the user page table reads three table pages: under QEMU
+ * every distinct page the kernel touches after an address-space switch
+ * costs a TLB refill, so walking the tables on every copy is what makes a
+ * call slow, not the copy. The cache holds leaf PTEs exactly as in the
+ * table; only vm_free_range and vm_destroy ever change or drop a valid user
+ * PTE (vm_alloc_range only fills empty ones), and both flush it. */
+static void tcache_flush(struct addrspace *as)
+{
+    for (int i = 0; i < VM_TCACHE; i++)
+        as->tcache[i].va = 0;
+}
+
+/* The leaf PTE of user page va (page-aligned), or 0 if unmapped. */
+HOT_PATH static pte_t user_pte(const struct addrspace *as, uint64_t va)
+{
+    /* The cache is a memo of the table, not part of the address space's
+     * meaning: filling it through a const pointer changes nothing visible. */
+    struct addrspace *memo = (struct addrspace *)as;
+    int i = (int)((va >> 12) % VM_TCACHE);
+    if (memo->tcache[i].va == va)
+        return memo->tcache[i].pte;
+    pte_t *pte = walk(as->root, va, 0, 0);
+    if (!pte)
+        return 0;
+    if ((*pte & (PTE_V | PTE_U)) == (PTE_V | PTE_U)) {
+        memo->tcache[i].va = va;
+        memo->tcache[i].pte = *pte;
+    }
+    return *pte;
 }
 
 int vm_create(struct addrspace *as, uint64_t page_limit)
@@ -174,6 +207,7 @@ void vm_destroy(struct addrspace *as)
 {
     if (!as->root)
         return;
+    tcache_flush(as);
     for (int i = KERNEL_ROOT_ENTRIES; i < 512; i++) {
         pte_t pte = as->root[i];
         if (pte & PTE_V)
@@ -184,7 +218,7 @@ void vm_destroy(struct addrspace *as)
     as->pages = 0;
 }
 
-static int user_range_ok(uint64_t va, uint64_t len)
+HOT_PATH static int user_range_ok(uint64_t va, uint64_t len)
 {
     return va >= USER_BASE && len <= USER_TOP - va && va < USER_TOP;
 }
@@ -224,15 +258,16 @@ void vm_free_range(struct addrspace *as, uint64_t va, uint64_t len)
         as->pages--;
         sfence_vma_addr(a);
     }
+    tcache_flush(as);
 }
 
 /* Physical address behind user address `uva` if mapped with `need` perms. */
-static uint64_t user_pa(const struct addrspace *as, uint64_t uva, uint64_t need)
+HOT_PATH static uint64_t user_pa(const struct addrspace *as, uint64_t uva, uint64_t need)
 {
-    pte_t *pte = walk(as->root, uva, 0, 0);
-    if (!pte || (*pte & (PTE_V | PTE_U | need)) != (PTE_V | PTE_U | need))
+    pte_t pte = user_pte(as, PAGE_ROUND_DOWN(uva));
+    if ((pte & (PTE_V | PTE_U | need)) != (PTE_V | PTE_U | need))
         return 0;
-    return PTE_PA(*pte) | (uva & (PAGE_SIZE - 1));
+    return PTE_PA(pte) | (uva & (PAGE_SIZE - 1));
 }
 
 uint64_t vm_user_pa(const struct addrspace *as, uint64_t uva)
@@ -240,7 +275,7 @@ uint64_t vm_user_pa(const struct addrspace *as, uint64_t uva)
     return user_pa(as, uva, 0);
 }
 
-int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write)
+HOT_PATH int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write)
 {
     if (len == 0)
         return 0;
@@ -253,7 +288,7 @@ int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int wr
     return 0;
 }
 
-int vm_copyin(const struct addrspace *as, void *dst, uint64_t uva, uint64_t len)
+HOT_PATH int vm_copyin(const struct addrspace *as, void *dst, uint64_t uva, uint64_t len)
 {
     if (vm_check_user(as, uva, len, 0))
         return -EFAULT;
@@ -268,7 +303,7 @@ int vm_copyin(const struct addrspace *as, void *dst, uint64_t uva, uint64_t len)
     return 0;
 }
 
-int vm_copyout(const struct addrspace *as, uint64_t uva, const void *src, uint64_t len)
+HOT_PATH int vm_copyout(const struct addrspace *as, uint64_t uva, const void *src, uint64_t len)
 {
     if (vm_check_user(as, uva, len, 1))
         return -EFAULT;

@@ -27,6 +27,9 @@ typedef uint64_t pte_t;
 #define KSTACK_PAGES 4
 #define KSTACK_SLOTS 256
 
+/* Recent user-page translations (see user_pa in kernel/vm.c). */
+#define VM_TCACHE 4
+
 /* A process's user memory and its accounting. */
 struct addrspace {
     pte_t *root;
@@ -34,6 +37,10 @@ struct addrspace {
     uint64_t page_limit; /* LIMIT_PAGES */
     uint64_t heap_start; /* first byte sbrk manages */
     uint64_t brk;        /* current break */
+    struct {
+        uint64_t va;     /* page address; 0 (never a user address): empty */
+        pte_t pte;       /* its leaf PTE when cached (valid, user) */
+    } tcache[VM_TCACHE];
 };
 
 /* Build the kernel page table from the device tree and turn paging on. */

@@ -2,7 +2,15 @@
  * one line per check and `ipctest: all ok` (exit 0) only if all passed.
  *   ipctest            run every local check
  *   ipctest holder     (internal) receive one call on a port registered as
- *                      "ipctest.hold" and exit without replying */
+ *                      "ipctest.hold" and exit without replying
+ *   ipctest slow       (internal) serve one call on "ipctest.slow", replying
+ *                      after 300 ms; exit 0 iff that reply found no caller
+ *   ipctest spin       (internal) take one call on "ipctest.spin", then spin
+ *   ipctest caller NAME ERR  (internal) call NAME; exit 0 iff it fails with
+ *                      -ERR
+ * The last three check the kernel's handoff (a blocking call runs the server
+ * at once, a server blocking in recv runs the caller it answered) against
+ * timeouts, kills and late replies. */
 #include <stdio.h>
 #include <string.h>
 
@@ -33,10 +41,114 @@ static int holder(void)
     return 0; /* exits holding the request: its caller must get ECONNRESET */
 }
 
+/* Receive one call on a fresh port registered as name: its reply token. */
+static uint64_t take_one_call(const char *name, struct port_id *p)
+{
+    uint8_t buf[64];
+    struct msg_info info = {0};
+    if (ipc_port_create(p) || ipc_register(name, p))
+        return 0;
+    if (ipc_recv(p, buf, sizeof buf, &info, 10 * IPC_SECOND) < 0)
+        return 0;
+    return info.reply_token;
+}
+
+static int slow_server(void)
+{
+    struct port_id p;
+    uint64_t token = take_one_call("ipctest.slow", &p);
+    if (!token)
+        return 2;
+    sys_sleep(300000000);
+    return ipc_reply(token, "late", 4) == -ENOENT ? 0 : 1;
+}
+
+static int spin_server(void)
+{
+    struct port_id p;
+    if (!take_one_call("ipctest.spin", &p))
+        return 2;
+    for (volatile int i = 0;; i++)
+        ; /* holds the call (and the CPU the caller handed over) until killed */
+}
+
+static int lookup_wait(const char *name, struct port_id *out)
+{
+    int rv = -ENOENT;
+    for (int tries = 0; tries < 100 && (rv = ipc_lookup(0, name, out)) != 0; tries++)
+        sys_sleep(10000000);
+    return rv;
+}
+
+static int caller(const char *name, const char *err)
+{
+    struct port_id srv;
+    long want;
+    uint8_t buf[64];
+    if (parse_long(err, &want) || lookup_wait(name, &srv))
+        return 2;
+    return ipc_call(&srv, "x", 1, buf, sizeof buf, 10 * IPC_SECOND) == -want ? 0 : 1;
+}
+
+static int spawn_role(char *role, char *arg1, char *arg2)
+{
+    char *argv[] = {"ipctest", role, arg1, arg2, NULL};
+    return sys_spawn("ipctest", argv);
+}
+
+static int wait_status(int pid)
+{
+    int st = -1;
+    if (sys_wait(pid, &st, 0) != pid)
+        return -1;
+    return st;
+}
+
+/* Calls that block and hand the CPU over, then end in a timeout, a killed
+ * caller or a killed server. */
+static void handoff_checks(void)
+{
+    struct port_id srv;
+    uint8_t buf[64];
+    char err[16];
+
+    int s = spawn_role("slow", NULL, NULL);
+    expect("spawn a slow server", s > 0 && lookup_wait("ipctest.slow", &srv) == 0, 1);
+    expect("a call times out while its server works",
+           ipc_call(&srv, "x", 1, buf, sizeof buf, 50000000), -ETIMEDOUT);
+    expect("  the late reply finds no caller (ENOENT)", wait_status(s), 0);
+
+    s = spawn_role("slow", NULL, NULL);
+    snprintf(err, sizeof err, "%d", EINTR);
+    int c = spawn_role("caller", "ipctest.slow", err);
+    expect("spawn a slow server and its caller", s > 0 && c > 0, 1);
+    sys_sleep(100000000); /* the caller is now blocked in call */
+    expect("kill the waiting caller", sys_kill(c, SIG_KILL), 0);
+    expect("  it ends killed", wait_status(c), 128 + SIG_KILL);
+    expect("  the reply to it finds no caller (ENOENT)", wait_status(s), 0);
+
+    s = spawn_role("spin", NULL, NULL);
+    snprintf(err, sizeof err, "%d", ECONNRESET);
+    c = spawn_role("caller", "ipctest.spin", err);
+    expect("spawn a spinning server and its caller", s > 0 && c > 0, 1);
+    /* The caller handed the CPU to the server, which keeps it: this process
+     * runs again only because the time slice still ends. */
+    sys_sleep(100000000);
+    expect("kill the server holding the call", sys_kill(s, SIG_KILL), 0);
+    expect("  it ends killed", wait_status(s), 128 + SIG_KILL);
+    expect("  its caller gets ECONNRESET", wait_status(c), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "holder") == 0)
         return holder();
+    if (argc == 2 && strcmp(argv[1], "slow") == 0)
+        return slow_server();
+    if (argc == 2 && strcmp(argv[1], "spin") == 0)
+        return spin_server();
+    if (argc == 4 && strcmp(argv[1], "caller") == 0)
+        return caller(argv[2], argv[3]);
     struct port_id p, q;
     uint8_t buf[256];
     struct msg_info info;
@@ -91,6 +203,8 @@ int main(int argc, char **argv)
            ipc_call(&hold, "x", 1, buf, sizeof buf, 5 * IPC_SECOND), -ECONNRESET);
     sys_wait(pid, 0, 0);
     expect("its binding vanished with it", ipc_lookup(0, "ipctest.hold", &got), -ENOENT);
+
+    handoff_checks();
 
     /* Many ports: the per-process limit holds. */
     struct port_id many;
