@@ -335,6 +335,34 @@ def naming_ephemeral(ctx):
 
 
 @scenario(300)
+def naming_learner(ctx):
+    """Four nodes: 1-3 vote, 4 is a learner. It answers through the leader,
+    never leads, and after a restart (new port: it says hello, since a
+    learner never campaigns) it catches up."""
+    c = ctx.cluster(4)
+    lead = wait_leader(c, 4)
+    check(lead != 4, "the learner leads")
+    rows, st, out = nodes_table(c, 1)
+    check(rows[4]["role"] == "learner", f"node 4 is not a learner:\n{out}")
+    check(sorted(r["role"] for k, r in rows.items() if k != 4).count("follower") == 2,
+          f"roles:\n{out}")
+    ns_ok(c, 4, "put from.learner yes")
+    c.kill(4)
+    for i in range(5):
+        ns_ok(c, 1 + i % 3, f"put while.down {i}")
+    off = c.restart(4)
+    c.wait_log(4, rb"naming: recovered from disk", 30, off)
+
+    def caught_up():
+        rows, st, _ = nodes_table(c, 4)
+        r, l = rows.get(4), rows.get(lead)
+        return r and l and r["reachable"] and r["applied"] is not None and \
+            l["commit"] is not None and r["applied"] >= l["commit"] - 2
+    wait_until(caught_up, 60, "the restarted learner catching up")
+    check(ns_ok(c, 4, "get while.down") == "4", "read through the learner")
+
+
+@scenario(300)
 def naming_five_nodes(ctx):
     """Five nodes, five voters: agreement, and two failures survived."""
     c = ctx.cluster(5)
