@@ -393,7 +393,8 @@ def kill_ps(ctx):
 
 @scenario
 def make_run(ctx):
-    """`make run` under a pty reaches the prompt; Ctrl-A X quits, no QEMU is left."""
+    """`make run` under a pty reaches the prompt; `nodes` and `ns` work across
+    its 3 nodes; Ctrl-A X quits, no QEMU is left."""
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(ROOT)
@@ -423,6 +424,15 @@ def make_run(ctx):
 
         check(read_until(rb"n1\$ ", 120), "no prompt from `make run`: " +
               buf[-1500:].decode(errors="replace"))
+        os.write(fd, b"nodes\n")
+        check(read_until(rb"\n3 +(leader|follower) .* yes\r?\n", 30),
+              "`nodes` in `make run`: " + buf[-1500:].decode(errors="replace"))
+        os.write(fd, b"ns put run.key hello\n")
+        check(read_until(rb"ok version 1", 30), "`ns put` in `make run`: " +
+              buf[-1000:].decode(errors="replace"))
+        os.write(fd, b"ns get run.key\n")
+        check(read_until(rb"\nhello\r?\n", 30), "`ns get` in `make run`: " +
+              buf[-1000:].decode(errors="replace"))
         os.write(fd, b"\x01x")
         deadline = time.monotonic() + 20
         status = None

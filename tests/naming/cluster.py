@@ -418,8 +418,8 @@ def record(h, t, op, out, st, seen, key, args):
 @scenario(300)
 def naming_linearizable(ctx):
     """Clients on every node run concurrent put/get/cas/rm on three keys
-    while the fabric partitions, drops and duplicates, and nodes are killed
-    and restarted. The history (host clock; a timed-out operation stays
+    while the fabric partitions, drops, duplicates, delays and reorders, and
+    nodes are paused, killed and restarted. The history (host clock; a timed-out operation stays
     open) must be linearizable (build/host/lincheck, tests/lincheck/)."""
     from history import History, run_check
     seed = int(os.environ.get("NAMING_LIN_SEED", "7"))
@@ -464,7 +464,7 @@ def naming_linearizable(ctx):
         end = time.monotonic() + 45
         while time.monotonic() < end and not stop.is_set():
             time.sleep(rnd.uniform(2, 4))
-            act = rnd.choice(["partition", "lossdup", "kill"])
+            act = rnd.choice(["partition", "lossdup", "kill", "pause"])
             acts.append(act)
             if act == "partition":
                 x = rnd.randrange(1, 4)
@@ -472,10 +472,20 @@ def naming_linearizable(ctx):
                 time.sleep(rnd.uniform(3, 6))
                 c.heal()
             elif act == "lossdup":
-                c.net("* * loss 0.15")
-                c.net("* * dup 0.15")
+                c.net("* * loss 0.15 dup 0.15 reorder 0.2 10 delay 1 3")
                 time.sleep(rnd.uniform(3, 6))
                 c.net("* * clear")
+            elif act == "pause":
+                # SIGSTOP: the node's clock jumps when it runs again (a
+                # paused leader must not serve a stale read on waking up)
+                x = rnd.randrange(1, 4)
+                with lock:
+                    down.add(x)  # its console does not answer while stopped
+                c.pause(x)
+                time.sleep(rnd.uniform(2, 5))
+                c.resume(x)
+                with lock:
+                    down.discard(x)
             else:
                 x = rnd.randrange(1, 4)
                 with lock:
