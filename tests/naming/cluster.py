@@ -129,6 +129,12 @@ def naming_basic3(ctx):
     # Each node's console is bound by its naming server.
     wait_until(lambda: c.exec(1, "ns ls console.")[0].split() ==
                ["console.1", "console.2", "console.3"], 30, "console.N bindings")
+    # A program reaches another node's console by name.
+    off = c.log_size(3)
+    expect(c, 1, "tell 3 hello by name")
+    c.wait_log(3, rb"\[from node 1 pid \d+\] hello by name", 10, off)
+    out, st = c.exec(1, "tell 9 nobody")
+    check(st == 1 and "no console.9" in out, f"tell to a missing console: {st} {out!r}")
     # The calc demo registers itself; a program on another node finds it by name.
     expect(c, 2, "run -n 2 calcd &")
     wait_until(lambda: c.exec(3, "ns get calc")[1] == 0, 30, "calc bound in naming")
