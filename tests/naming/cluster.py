@@ -421,6 +421,31 @@ def record(h, t, op, out, st, seen, key, args):
         h.end_unknown(t)  # timed out (3), or any other failure: outcome not known
 
 
+def stale_read_mutant(lines):
+    """A copy of a history's lines in which one read returns a value that was
+    overwritten before the read began (a put P1, then a put P2 begun after P1
+    ended, then a get begun after P2 ended made to return P1's value):
+    impossible, so the checker must reject it. None if no such triple."""
+    ops = []
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\S+) (\d+) (\d+|\?) (\w+) (\S+)((?: \S+)*) -> (.*)$", line)
+        if m and m.group(3) != "?":
+            ops.append((i, int(m.group(2)), int(m.group(3)), m.group(4), m.group(5),
+                        m.group(6).split(), m.group(7)))
+    puts = [o for o in ops if o[3] == "put" and o[6].startswith("ok")]
+    gets = [o for o in ops if o[3] == "get" and o[6] not in ("absent", "?", "failed")]
+    for p1 in puts:
+        for p2 in puts:
+            if p2[4] != p1[4] or p2[1] <= p1[2]:
+                continue
+            for g in gets:
+                if g[4] == p1[4] and g[1] > p2[2]:
+                    out = list(lines)
+                    out[g[0]] = lines[g[0]].rsplit(" -> ", 1)[0] + " -> " + p1[5][0]
+                    return out
+    return None
+
+
 @scenario(300)
 def naming_linearizable(ctx):
     """Clients on every node run concurrent put/get/cas/rm on three keys
@@ -521,6 +546,16 @@ def naming_linearizable(ctx):
     done = [l for l in lines if not l.endswith("-> ?")]
     check(len(lines) >= 100 and len(done) >= 60, f"only {len(lines)} ops, {len(done)} known")
     check(ok, f"history in {path}:\n{out[:3000]}")
+    # Negative control: the same history with one stale read planted in it
+    # must be rejected, or the check above proves nothing.
+    bad = stale_read_mutant(lines)
+    check(bad is not None, "no put-put-get triple to plant a stale read in")
+    bad_path = path + ".stale"
+    with open(bad_path, "w") as f:
+        f.write("\n".join(bad) + "\n")
+    bad_ok, bad_out = run_check(bad_path)
+    check(not bad_ok and "NOT linearizable" in bad_out,
+          f"a planted stale read was not caught: {bad_out[:500]}")
     ctx.note = (f"{len(lines)} ops, {len(lines) - len(done)} unknown, seed {seed}, "
                 f"faults {' '.join(acts)}: " + out.splitlines()[0])
 
