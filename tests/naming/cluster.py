@@ -161,6 +161,9 @@ def naming_leader_kill(ctx):
     out, st = c.exec(k, "ns -t 30 put after-kill yes", timeout=40)
     check(st == 0, f"write after killing leader {lead}: {st} {out}")
     took = time.monotonic() - t_kill
+    # Bounded: an election takes one to two election timeouts (1-2 s by
+    # default) plus a round; 10 s leaves room for a loaded host.
+    check(took < 10, f"the first write after the leader's death took {took:.1f} s")
     new = wait_leader(c, k, exclude=(lead,))
     check(new != lead, "the dead node still leads")
     ctx.note = f"failover write {took:.1f} s"
