@@ -9,10 +9,10 @@
  * Nodes beyond the voters up to NS_MAX_NODES hold a replica as Raft learners.
  *
  * The loop: take every queued message (Raft datagrams from peers, client
- * calls), advance Raft's clock, then drive the core once: persist what it
- * asks (one flush for everything queued: group commit), apply committed
- * entries to the state machine and answer their callers, send messages,
- * serve confirmed reads. Then wait for the next message or tick. */
+ * calls), advance Raft's clock, then drive the core once: send its
+ * messages, persist what it asks (one flush for everything queued: group
+ * commit), apply committed entries to the state machine and answer their
+ * callers, serve confirmed reads. Then wait for the next message or tick. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +142,13 @@ static void drive(void)
         raft_ready(&ns.raft, &rd);
         if (!rd.persist && !rd.restore && !rd.apply_from && !rd.n_msgs && !rd.n_reads)
             return;
+        /* Messages first: the core holds back any message that promises
+         * durable state (a vote, an append's acknowledgement) until
+         * raft_persisted, so what it hands out now is safe to send before
+         * this batch is on disk. A leader's appends then reach the
+         * followers while its own flush runs (Raft thesis §10.2.1). */
+        for (uint32_t i = 0; i < rd.n_msgs; i++)
+            peers_send(&rd.msgs[i]);
         if (rd.persist) {
             int rv = disk_persist(&rd);
             if (rv) {
@@ -173,8 +180,6 @@ static void drive(void)
                 }
             }
         }
-        for (uint32_t i = 0; i < rd.n_msgs; i++)
-            peers_send(&rd.msgs[i]);
         if (rd.n_reads)
             clients_reads_ready(rd.reads, rd.n_reads);
         if (rd.persist)
