@@ -199,8 +199,10 @@ static void watch_role(void)
         clients_lost_leadership();
     if (ns.last_role != RAFT_LEADER && role == RAFT_LEADER)
         sessions_became_leader();
-    if (leader != ns.last_leader && leader)
+    if (leader != ns.last_leader && leader) {
         ns_log("leader is node %u (term %lu)", leader, (unsigned long)raft_term(&ns.raft));
+        sessions_poke(); /* open or renew our session with it now */
+    }
     ns.last_role = role;
     ns.last_leader = leader;
     if (!ns.ready_printed && leader && sessions_mine()) {

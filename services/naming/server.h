@@ -95,6 +95,7 @@ void sessions_became_leader(void);
 uint64_t sessions_mine(void);
 void sessions_watch_pid(int32_t pid);
 void sessions_applied(void);         /* after each batch of applied entries */
+void sessions_poke(void);            /* run sessions_poll's work at its next call */
 
 /* main.c */
 void ns_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -225,6 +225,10 @@ void sessions_applied(void)
     }
 }
 
+/* Something changed (a leader became known): do the periodic work now,
+ * so a new server's session opens without waiting for the next period. */
+void sessions_poke(void) { next_poll_ns = 0; }
+
 void sessions_poll(void)
 {
     if (ns.now_ns < next_poll_ns)
