@@ -334,8 +334,8 @@ def naming_ephemeral(ctx):
     check(c.exec(lead, "ns get console.%d" % k2)[1] == 0, "console binding of the node")
     c.kill(k2)
     t0 = time.monotonic()
-    wait_until(lambda: c.exec(lead, "ns get eph.node")[1] == 1, 40,
-               "the dead node's binding to vanish")
+    wait_until(lambda: c.exec(lead, "ns get eph.node")[1] == 1, 15,
+               "the dead node's binding to vanish (lease 3 s)")
     t_node = time.monotonic() - t0
     check(t_node >= 2.0, f"the binding vanished {t_node:.1f} s after the node died: before "
                          f"its 3 s lease could have run out")
