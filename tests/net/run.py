@@ -665,6 +665,43 @@ def ipc_flow_control(ctx):
 
 
 @scenario(120)
+def ipc_datagram(ctx):
+    """SEND_DATAGRAM: multi-fragment datagrams arrive whole on a clean
+    link; with every frame duplicated none arrives twice; under loss some
+    are lost and the sender never waits or sees an error."""
+    c = ctx.cluster(2, node_args={1: "services=", 2: "services="})
+    expect(c, 2, "sinkd 0 &")
+
+    def received():
+        m = re.findall(r"sinkd: received (\d+) messages", c.tail(2, 60))
+        return int(m[-1]) if m else 0
+    out = expect(c, 1, "ipcflood -d -n 2 20 3000", timeout=60)
+    check("sent 20 full 0 error 0" in out, f"ipcflood -d: {out}")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and received() < 20:
+        time.sleep(0.3)
+    check(received() == 20, f"clean link: the sink got {received()} of 20")
+    c.net("1 2 dup 1")
+    expect(c, 1, "ipcflood -d -n 2 20 3000", timeout=60)
+    time.sleep(2)
+    check(received() == 40, f"duplicated frames: the sink counts {received()}, not 40")
+    c.net("1 2 clear")
+    c.net("1 2 loss 0.3")
+    t0 = time.monotonic()
+    out = expect(c, 1, "ipcflood -d -n 2 30 3000", timeout=60)
+    took = time.monotonic() - t0
+    check("sent 30 full 0 error 0" in out, f"ipcflood -d under loss: {out}")
+    check(took < 5, f"30 datagrams under 30% loss took {took:.1f} s: the sender waited")
+    time.sleep(2)
+    got = received() - 40
+    check(0 <= got < 30, f"under 30% loss (3 frames each) {got} of 30 arrived")
+    c.net("1 2 clear")
+    out = counters(expect(c, 1, "rpcstat"))
+    check(out["datagrams"] >= 70, f"rpcstat counts {out['datagrams']} datagrams")
+    ctx.note = f"{got} of 30 arrived under 30% loss"
+
+
+@scenario(120)
 def ipc_peer_down(ctx):
     """A call to a node that is killed fails within its timeout; calls to the
     surviving nodes keep working."""
