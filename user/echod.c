@@ -13,14 +13,19 @@ int main(void)
     if (ipc_service_start("echod", "echo", &port) < 0)
         return 1;
     static uint8_t buf[MSG_MAX];
+    /* One system call per request: the reply to the last call (if it was
+     * one) and the wait for the next message (docs/syscalls.md). The reply
+     * goes out before the receive overwrites buf. */
+    uint64_t token = 0;
+    long n = 0;
     for (;;) {
         struct msg_info info;
-        long n = ipc_recv(&port, buf, sizeof buf, &info, TIMEOUT_NEVER);
+        n = ipc_reply_recv(token, buf, (size_t)(n > 0 ? n : 0), &port, buf, sizeof buf, &info,
+                           TIMEOUT_NEVER);
         if (n < 0) {
             printf("echod: recv: %s\n", err_str(n));
             return 1;
         }
-        if (info.reply_token)
-            ipc_reply(info.reply_token, buf, (size_t)n);
+        token = info.reply_token;
     }
 }
