@@ -66,7 +66,19 @@ void sched_tick(void)
 
 HOT_PATH int sched_should_yield(void)
 {
-    return need_resched && current && other_runnable();
+    if (!need_resched || !current)
+        return 0;
+    if (other_runnable())
+        return 1;
+    /* The slice is over and nobody else wants the CPU: the round robin would
+     * pick this process again, so it gets a fresh slice here. Otherwise a
+     * pair handing the CPU back and forth (the IPC handoff, a server on
+     * reply_recv) never passes through the scheduler while the other is
+     * runnable, slice_end_ns stays in the past, and every wakeup between
+     * them (sched_arm_timer) sets the timer to fire at once. */
+    slice_end_ns = timer_now_ns() + TIME_SLICE_NS;
+    need_resched = 0;
+    return 0;
 }
 
 HOT_PATH static struct proc *pick_next(void)
