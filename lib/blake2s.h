@@ -34,6 +34,14 @@ int blake2s_init(struct blake2s_state *s, uint32_t outlen, const void *key, uint
  * digest. in may be NULL when len is 0. */
 void blake2s_update(struct blake2s_state *s, const void *in, uint64_t len);
 
+/* Compresses a full pending block now instead of at the next update. After
+ * a keyed init, that block is the key's (§3.3): a copy of the state then
+ * serves every later message under the same key with one compression fewer
+ * each (the RPC MAC keeps one per cluster key). The digests are unchanged,
+ * provided every message fed to such a copy is non-empty: an empty one
+ * would need the key block compressed as the final block. */
+void blake2s_prepare(struct blake2s_state *s);
+
 /* Writes the s->outlen-byte digest to out and wipes s (init it again to
  * reuse it). */
 void blake2s_final(struct blake2s_state *s, void *out);
