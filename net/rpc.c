@@ -80,7 +80,7 @@ static struct rpc_in ins[RPC_IN_MAX];
 static struct done_id done_ring[DONE_RING];
 static uint32_t done_next;
 static struct rpc_replay replay[MAX_PEERS];
-static uint8_t key[32];
+static struct rpcwire_key wire_key; /* the cluster key, prepared (lib/rpcwire.h) */
 static uint32_t my_epoch, frame_seq;
 static uint64_t next_msg_id = 1;
 static int ready;
@@ -105,13 +105,15 @@ static struct port_id kernel_port(struct rpc_port p) { return (struct port_id){p
 
 /* ---- frames ------------------------------------------------------------ */
 
-static void send_frame(struct rpc_hdr *h, const void *payload)
+/* Stamp h with our node, epoch and next seq, build the frame in frame[]
+ * (payload may already be in place at frame + RPC_HDR_LEN: then it is not
+ * copied) and send it. */
+static void send_frame_in(struct rpc_hdr *h, const void *payload, uint8_t *frame)
 {
-    uint8_t frame[RPC_FRAME_MAX];
     h->src_node = (uint16_t)kernel_node_id;
     h->src_epoch = my_epoch;
     h->seq = ++frame_seq;
-    uint32_t len = rpcwire_encode(frame, sizeof frame, h, payload, key);
+    uint32_t len = rpcwire_encode_k(frame, RPC_FRAME_MAX, h, payload, &wire_key);
     if (len == 0) {
         rpc_stats.encode_errors++;
         return;
@@ -120,12 +122,23 @@ static void send_frame(struct rpc_hdr *h, const void *payload)
     rpc_stats.tx_frames++;
 }
 
-/* Fragment i of message m (request or reply). */
+/* Word-aligned, so the MAC reads it a word at a time (lib/blake2s.c). */
+#define FRAME_BUF(name) uint8_t name[RPC_FRAME_MAX] __attribute__((aligned(8)))
+
+static void send_frame(struct rpc_hdr *h, const void *payload)
+{
+    FRAME_BUF(frame);
+    send_frame_in(h, payload, frame);
+}
+
+/* Fragment i of message m (request or reply), read from m straight into
+ * the frame. */
 static void send_fragment(uint8_t type, uint32_t node, uint64_t msg_id, uint16_t flags,
                           const struct port_id *dst, const struct msg *m, uint16_t i,
                           int sender_pid)
 {
-    uint8_t payload[RPC_FRAG_PAYLOAD];
+    FRAME_BUF(frame);
+    uint8_t *payload = frame + RPC_HDR_LEN;
     uint32_t off = (uint32_t)i * RPC_FRAG_PAYLOAD;
     uint32_t n = m->len - off < RPC_FRAG_PAYLOAD ? m->len - off : RPC_FRAG_PAYLOAD;
     if (m->len == 0)
@@ -140,7 +153,7 @@ static void send_fragment(uint8_t type, uint32_t node, uint64_t msg_id, uint16_t
         .frag_count = frag_count(m->len), .payload_len = (uint16_t)n,
         .sender_pid = (uint32_t)sender_pid,
     };
-    send_frame(&h, payload);
+    send_frame_in(&h, payload, frame);
 }
 
 static void send_ack(uint32_t node, uint64_t msg_id, uint8_t kind, uint64_t bitmap)
@@ -655,7 +668,7 @@ static void rpc_udp_input(uint32_t src_ip, uint16_t sport, uint16_t dport, const
     struct rpc_hdr h;
     const uint8_t *payload;
     rpc_stats.rx_frames++;
-    int rv = rpcwire_decode(data, len, key, &h, &payload);
+    int rv = rpcwire_decode_k(data, len, &wire_key, &h, &payload);
     if (rv == -EACCES) {
         rpc_stats.bad_mac++;
         return;
@@ -733,6 +746,7 @@ static int hexval(char c)
 void rpc_init(void)
 {
     char hex[80];
+    uint8_t key[RPC_KEY_LEN] = {0};
     if (bootargs_get(boot_fdt.bootargs, "key", hex, sizeof hex) == 0 && strlen(hex) == 64) {
         for (int i = 0; i < 32; i++) {
             int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
@@ -745,6 +759,8 @@ void rpc_init(void)
     } else {
         klog("rpc: no key= in bootargs (64 hex digits); using the all-zero key");
     }
+    rpcwire_key_init(&wire_key, key);
+    memset(key, 0, sizeof key);
     /* The boot epoch must grow from one boot to the next, or peers would take
      * a restarted node's frames for replays of its old ones: milliseconds of
      * wall-clock time (compared modulo 2^32 by the replay window). */
