@@ -307,6 +307,26 @@ static void in_deliver(struct rpc_in *e)
     }
 }
 
+/* A new message from a caller process acknowledges every reply this node
+ * still keeps for that process: a process runs one operation at a time
+ * (struct rpc_out), so by the time it sends anything new it has the whole
+ * reply to its last call, or has given up on it. Matched on the sender's
+ * node, epoch and pid, for earlier msg ids (one counter per epoch, so
+ * increasing). The ids stay in the done ring: a late duplicate of the old
+ * request is still acknowledged, never run again. This spares the caller's
+ * final ACK of each reply (docs/ipc.md), half the frames of a small call. */
+static void replies_superseded(const struct rpc_hdr *h)
+{
+    if (h->sender_pid == 0)
+        return;
+    for (int i = 0; i < RPC_IN_MAX; i++) {
+        struct rpc_in *e = &ins[i];
+        if (e->state == IN_REPLIED && e->node == h->src_node && e->epoch == h->src_epoch &&
+            e->sender_pid == (int)h->sender_pid && e->msg_id < h->msg_id)
+            in_finish(e, 0);
+    }
+}
+
 static void on_data(const struct rpc_hdr *h, const uint8_t *payload)
 {
     struct rpc_in *e = in_find(h->src_node, h->src_epoch, h->msg_id);
@@ -322,6 +342,7 @@ static void on_data(const struct rpc_hdr *h, const uint8_t *payload)
                 send_ack(h->src_node, h->msg_id, ACK_DATA, full_mask(h->frag_count));
             return;
         }
+        replies_superseded(h);
         e = in_alloc();
         struct msg *m = e ? msg_alloc(h->total_len) : 0;
         if (!m) {
@@ -462,10 +483,13 @@ static void on_data_ack(struct rpc_out *o, uint64_t bitmap)
 
 /* The final acknowledgement of a reply frees the server's copy; it need not
  * delay the caller, so it waits here until the CPU is idle or the caller's
- * next operation starts (whichever comes first). */
+ * next operation starts. If that next operation is a call or send to the
+ * same node, its request acknowledges the reply itself (replies_superseded,
+ * on the server) and the ACK is not sent at all. */
 #define PENDING_ACKS 16
 static struct {
     uint32_t node;
+    int pid;                 /* the caller */
     uint64_t msg_id, bitmap; /* msg_id 0: free */
 } pending_acks[PENDING_ACKS];
 
@@ -480,11 +504,22 @@ static void flush_pending_acks(void)
     }
 }
 
-static void defer_reply_ack(uint32_t node, uint64_t msg_id, uint64_t bitmap)
+/* pid's next request to node will acknowledge its replies from there. Only
+ * for calls and sends: they are resent until the peer has them, while a
+ * lost datagram would leave the server holding the reply until it expires. */
+static void forget_pending_acks(uint32_t node, int pid)
+{
+    for (int i = 0; i < PENDING_ACKS; i++)
+        if (pending_acks[i].msg_id && pending_acks[i].node == node && pending_acks[i].pid == pid)
+            pending_acks[i].msg_id = 0;
+}
+
+static void defer_reply_ack(uint32_t node, int pid, uint64_t msg_id, uint64_t bitmap)
 {
     for (int i = 0; i < PENDING_ACKS; i++) {
         if (!pending_acks[i].msg_id) {
             pending_acks[i].node = node;
+            pending_acks[i].pid = pid;
             pending_acks[i].msg_id = msg_id;
             pending_acks[i].bitmap = bitmap;
             return;
@@ -520,7 +555,7 @@ static void on_reply_fragment(struct rpc_out *o, const struct rpc_hdr *h, const 
         o->reply->sender_pid = (int32_t)h->sender_pid;
         o->state = OUT_DONE;
         o->error = 0;
-        defer_reply_ack(o->node, o->msg_id, o->reply_got);
+        defer_reply_ack(o->node, o->sender_pid, o->msg_id, o->reply_got);
         proc_wakeup(o);
     }
 }
@@ -556,6 +591,7 @@ static int run_op(const struct port_id *dst, struct msg *m, int is_call, uint64_
         msg_free(m);
         return -EINVAL;
     }
+    forget_pending_acks(node, p->pid); /* this request acknowledges them */
     flush_pending_acks();
     struct rpc_out *o = &outs[p->slot];
     *o = (struct rpc_out){.state = OUT_SENDING, .is_call = is_call, .msg_id = next_msg_id++,
