@@ -44,7 +44,14 @@ HOT_PATH void sched_arm_timer(void)
         if (p && p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns < next)
             next = p->wake_at_ns;
     }
-    if (current && current->state == P_RUNNING && slice_end_ns < next && other_runnable())
+    /* Once the slice is over (need_resched), no timer is needed for it: every
+     * way back to user mode asks sched_should_yield first, and a process in
+     * user mode only learns of a newly runnable one through an interrupt,
+     * which returns through that check. Arming it anyway would fire at once
+     * on every wakeup between a pair handing the CPU back and forth (the IPC
+     * handoff, a server on reply_recv), which never pass the scheduler. */
+    if (current && current->state == P_RUNNING && !need_resched && slice_end_ns < next &&
+        other_runnable())
         next = slice_end_ns;
     timer_arm(next);
 }
@@ -66,19 +73,7 @@ void sched_tick(void)
 
 HOT_PATH int sched_should_yield(void)
 {
-    if (!need_resched || !current)
-        return 0;
-    if (other_runnable())
-        return 1;
-    /* The slice is over and nobody else wants the CPU: the round robin would
-     * pick this process again, so it gets a fresh slice here. Otherwise a
-     * pair handing the CPU back and forth (the IPC handoff, a server on
-     * reply_recv) never passes through the scheduler while the other is
-     * runnable, slice_end_ns stays in the past, and every wakeup between
-     * them (sched_arm_timer) sets the timer to fire at once. */
-    slice_end_ns = timer_now_ns() + TIME_SLICE_NS;
-    need_resched = 0;
-    return 0;
+    return need_resched && current && other_runnable();
 }
 
 HOT_PATH static struct proc *pick_next(void)
