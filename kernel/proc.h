@@ -27,7 +27,7 @@ struct proc {
     enum pstate state;
     char name[PROC_NAME_MAX];
     struct proc *parent;      /* NULL once orphaned: reaped by the scheduler */
-    struct trapframe *tf;     /* = &tf_space (trapvec.S reaches it through sscratch) */
+    struct trapframe *tf;
     struct context ctx;
     uint64_t kstack_top;
     struct addrspace as;
@@ -43,10 +43,6 @@ struct proc {
                                  was started from; zero for this node's own console */
     int remote_parent_pid;    /* a parent on another node (spawned from there), */
     uint32_t remote_parent_node; /* told of the exit by KREQ_EXITED; 0 if none */
-    /* The trap frame lives in the struct, not in an allocation of its own:
-     * the IPC path touches both on every switch, and under QEMU each distinct
-     * page touched after an address-space switch costs a TLB refill. */
-    struct trapframe tf_space;
     int fp_saved;             /* fpregs holds its FP state */
     uint64_t fpregs[33];
 };
@@ -56,10 +52,8 @@ extern struct proc *proc_table[NPROC];
  * a node with five processes scans five slots, not NPROC. */
 extern int proc_slots;
 
-/* The process running on this hart, or NULL in the scheduler (kept by
- * kernel/sched.c; inline because the IPC path asks for it many times). */
-extern struct proc *proc_running;
-static inline struct proc *proc_current(void) { return proc_running; }
+/* The process running on this hart, or NULL in the scheduler. */
+struct proc *proc_current(void);
 void proc_init(void);
 /* Create a process running `path` from the ramdisk with argv (kernel
  * strings). parent may be NULL (a boot process). Returns the new pid or

@@ -15,7 +15,7 @@ void fpu_restore(const uint64_t regs[33]);
 void swtch(struct context *from, struct context *to);
 void proc_reap_orphans(void);
 
-struct proc *proc_running HOT_DATA; /* see proc_current() */
+static struct proc *current HOT_DATA;
 static struct context scheduler_ctx;
 static uint64_t slice_end_ns HOT_DATA;
 static int need_resched HOT_DATA; /* set by the timer when the slice is over */
@@ -24,12 +24,13 @@ static int fpu_zeros HOT_DATA; /* they hold all zeros, unwritten since loaded */
 static int last_slot;
 void (*sched_idle_hook)(void);
 
+HOT_PATH struct proc *proc_current(void) { return current; }
 
 HOT_PATH static int other_runnable(void)
 {
     for (int i = 0; i < proc_slots; i++) {
         struct proc *p = proc_table[i];
-        if (p && p != proc_running && p->state == P_RUNNABLE)
+        if (p && p != current && p->state == P_RUNNABLE)
             return 1;
     }
     return 0;
@@ -49,7 +50,7 @@ HOT_PATH void sched_arm_timer(void)
      * which returns through that check. Arming it anyway would fire at once
      * on every wakeup between a pair handing the CPU back and forth (the IPC
      * handoff, a server on reply_recv), which never pass the scheduler. */
-    if (proc_running && proc_running->state == P_RUNNING && !need_resched && slice_end_ns < next &&
+    if (current && current->state == P_RUNNING && !need_resched && slice_end_ns < next &&
         other_runnable())
         next = slice_end_ns;
     timer_arm(next);
@@ -58,7 +59,7 @@ HOT_PATH void sched_arm_timer(void)
 void sched_tick(void)
 {
     uint64_t now = timer_now_ns();
-    if (proc_running && now >= slice_end_ns)
+    if (current && now >= slice_end_ns)
         need_resched = 1;
     for (int i = 0; i < proc_slots; i++) {
         struct proc *p = proc_table[i];
@@ -72,7 +73,7 @@ void sched_tick(void)
 
 HOT_PATH int sched_should_yield(void)
 {
-    return need_resched && proc_running && other_runnable();
+    return need_resched && current && other_runnable();
 }
 
 HOT_PATH static struct proc *pick_next(void)
@@ -106,7 +107,7 @@ HOT_PATH void scheduler(void)
             continue;
         }
         p->state = P_RUNNING;
-        proc_running = p;
+        current = p;
         vm_switch(p->as.root, (uint32_t)p->slot + 1);
         p->run_start_ns = timer_now_ns();
         slice_end_ns = p->run_start_ns + TIME_SLICE_NS;
@@ -115,17 +116,17 @@ HOT_PATH void scheduler(void)
         swtch(&scheduler_ctx, &p->ctx);
         /* Back here from sched(), called by whichever process ran last: with
          * handoffs (switch_to) that need not be p, which may even be gone. */
-        proc_running = 0;
+        current = 0;
         proc_reap_orphans();
     }
 }
 
-/* Give up the CPU; the caller has set proc_running->state. */
+/* Give up the CPU; the caller has set current->state. */
 HOT_PATH static void sched(void)
 {
-    fpu_switch_out(proc_running);
-    proc_running->cpu_ns += timer_now_ns() - proc_running->run_start_ns;
-    swtch(&proc_running->ctx, &scheduler_ctx);
+    fpu_switch_out(current);
+    current->cpu_ns += timer_now_ns() - current->run_start_ns;
+    swtch(&current->ctx, &scheduler_ctx);
 }
 
 /* Directed switch, as L4 and seL4 do for IPC: the current process (whose
@@ -137,21 +138,21 @@ HOT_PATH static void sched(void)
  * round robin like everyone else. */
 HOT_PATH static void switch_to(struct proc *to)
 {
-    struct proc *from = proc_running;
+    struct proc *from = current;
     fpu_switch_out(from);
     uint64_t now = timer_now_ns();
     from->cpu_ns += now - from->run_start_ns;
     to->run_start_ns = now;
     to->state = P_RUNNING;
-    proc_running = to;
+    current = to;
     vm_switch(to->as.root, (uint32_t)to->slot + 1);
     swtch(&from->ctx, &to->ctx);
 }
 
 HOT_PATH void sched_yield(void)
 {
-    if (proc_running->state == P_RUNNING)
-        proc_running->state = P_RUNNABLE;
+    if (current->state == P_RUNNING)
+        current->state = P_RUNNABLE;
     sched();
 }
 
@@ -159,7 +160,7 @@ HOT_PATH int proc_sleep(void *chan, uint64_t deadline_ns) { return proc_sleep_ha
 
 HOT_PATH int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *to)
 {
-    struct proc *p = proc_running;
+    struct proc *p = current;
     if (p->killed)
         return -EINTR;
     p->chan = chan;
@@ -181,7 +182,7 @@ HOT_PATH int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *t
 
 void proc_sleep_uninterruptible(void *chan)
 {
-    struct proc *p = proc_running;
+    struct proc *p = current;
     p->chan = chan;
     p->wake_at_ns = 0;
     p->state = P_SLEEPING;

@@ -8,8 +8,8 @@
 
 #define CSR_STIMECMP 0x14D
 
-uint64_t timer_hz HOT_DATA = 10000000;
-uint64_t timer_boot_ticks HOT_DATA;
+static uint64_t hz HOT_DATA = 10000000;
+static uint64_t boot_ticks HOT_DATA;
 static int use_sstc HOT_DATA;
 static uint64_t armed_ticks HOT_DATA = UINT64_MAX;
 static uint64_t n_interrupts;
@@ -28,8 +28,8 @@ HOT_PATH static void raw_arm(uint64_t ticks)
 void timer_init(uint64_t timebase_hz, int fdt_says_sstc)
 {
     if (timebase_hz)
-        timer_hz = timebase_hz;
-    timer_boot_ticks = rdtime();
+        hz = timebase_hz;
+    boot_ticks = rdtime();
     if (fdt_says_sstc) {
         /* The ISA string can claim Sstc while the firmware has not enabled
          * it for S-mode (menvcfg.STCE); then the access traps. Probe. */
@@ -43,11 +43,17 @@ void timer_init(uint64_t timebase_hz, int fdt_says_sstc)
     csr_set(sie, SIE_STIE);
 }
 
+HOT_PATH uint64_t timer_now_ns(void)
+{
+    uint64_t t = rdtime() - boot_ticks;
+    return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
+}
+
 HOT_PATH static uint64_t ns_to_ticks(uint64_t ns)
 {
     if (ns == UINT64_MAX)
         return UINT64_MAX;
-    return timer_boot_ticks + ns / 1000000000ULL * timer_hz + ns % 1000000000ULL * timer_hz / 1000000000ULL;
+    return boot_ticks + ns / 1000000000ULL * hz + ns % 1000000000ULL * hz / 1000000000ULL;
 }
 
 HOT_PATH void timer_arm(uint64_t ns)

@@ -3,20 +3,11 @@
 #define KERNEL_TIMER_H
 
 #include <stdint.h>
-#include "kernel/riscv.h"
 
 /* Use Sstc (stimecmp) when the hart has it and it works, else SBI. */
 void timer_init(uint64_t timebase_hz, int fdt_says_sstc);
-/* The time CSR's rate and its value at boot (kernel/timer.c). */
-extern uint64_t timer_hz, timer_boot_ticks;
-/* Monotonic nanoseconds since boot. Inline: the IPC path reads the clock
- * several times per call, and under QEMU a call and its return cost more
- * than the arithmetic. */
-static inline uint64_t timer_now_ns(void)
-{
-    uint64_t t = rdtime() - timer_boot_ticks;
-    return t / timer_hz * 1000000000ULL + t % timer_hz * 1000000000ULL / timer_hz;
-}
+/* Monotonic nanoseconds since boot. */
+uint64_t timer_now_ns(void);
 /* Raise a timer interrupt at absolute time ns (UINT64_MAX: never). */
 void timer_arm(uint64_t ns);
 /* Make sure a timer interrupt comes no later than ns: moves the armed time
