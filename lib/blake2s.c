@@ -112,13 +112,14 @@ static void blake2s_count(struct blake2s_state *s, uint32_t n)
         s->t[1]++;
 }
 
-/* Zeroes n bytes through a volatile pointer, so the store is not dropped as
- * dead: the state holds key material. */
-static void blake2s_wipe(void *p, uint32_t n)
+/* Zeroes the state through a volatile pointer, so the stores are not
+ * dropped as dead: it holds key material. A word at a time (the struct is
+ * all 32-bit words and bytes, a multiple of 4 long). */
+static void blake2s_wipe(struct blake2s_state *s)
 {
-    volatile uint8_t *q = p;
-    while (n--)
-        *q++ = 0;
+    volatile uint32_t *q = (volatile uint32_t *)(void *)s;
+    for (uint32_t i = 0; i < sizeof *s / 4; i++)
+        q[i] = 0;
 }
 
 int blake2s_init(struct blake2s_state *s, uint32_t outlen, const void *key, uint32_t keylen)
@@ -192,7 +193,7 @@ void blake2s_final(struct blake2s_state *s, void *out)
     uint8_t *o = out;
     for (uint32_t i = 0; i < s->outlen; i++)
         o[i] = (uint8_t)(s->h[i >> 2] >> (8 * (i & 3)));
-    blake2s_wipe(s, sizeof *s);
+    blake2s_wipe(s);
 }
 
 int blake2s(void *out, uint32_t outlen, const void *key, uint32_t keylen, const void *in,

@@ -24,6 +24,7 @@ struct blake2s_state {
     uint32_t buflen;            /* bytes in buf, 0..64 */
     uint32_t outlen;            /* digest length, 1..32 */
 };
+_Static_assert(sizeof(struct blake2s_state) % 4 == 0, "blake2s_wipe clears whole words");
 
 /* Starts a hash with an outlen-byte digest, keyed by key[0..keylen) when
  * keylen > 0 (key may be NULL when keylen is 0). Returns 0, or -EINVAL when

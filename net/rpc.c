@@ -517,14 +517,16 @@ static struct {
     int pid;                 /* the caller */
     uint64_t msg_id, bitmap; /* msg_id 0: free */
 } pending_acks[PENDING_ACKS];
+static int pending_count; /* entries in use: most of the time none, and no scan */
 
 static void flush_pending_acks(void)
 {
-    for (int i = 0; i < PENDING_ACKS; i++) {
+    for (int i = 0; i < PENDING_ACKS && pending_count > 0; i++) {
         if (pending_acks[i].msg_id) {
             send_ack(pending_acks[i].node, pending_acks[i].msg_id, ACK_REPLY,
                      pending_acks[i].bitmap);
             pending_acks[i].msg_id = 0;
+            pending_count--;
         }
     }
 }
@@ -534,9 +536,12 @@ static void flush_pending_acks(void)
  * lost datagram would leave the server holding the reply until it expires. */
 static void forget_pending_acks(uint32_t node, int pid)
 {
-    for (int i = 0; i < PENDING_ACKS; i++)
-        if (pending_acks[i].msg_id && pending_acks[i].node == node && pending_acks[i].pid == pid)
+    for (int i = 0; i < PENDING_ACKS && pending_count > 0; i++) {
+        if (pending_acks[i].msg_id && pending_acks[i].node == node && pending_acks[i].pid == pid) {
             pending_acks[i].msg_id = 0;
+            pending_count--;
+        }
+    }
 }
 
 static void defer_reply_ack(uint32_t node, int pid, uint64_t msg_id, uint64_t bitmap)
@@ -547,6 +552,7 @@ static void defer_reply_ack(uint32_t node, int pid, uint64_t msg_id, uint64_t bi
             pending_acks[i].pid = pid;
             pending_acks[i].msg_id = msg_id;
             pending_acks[i].bitmap = bitmap;
+            pending_count++;
             return;
         }
     }
