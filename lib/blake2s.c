@@ -42,6 +42,26 @@ static inline void blake2s_load_block(uint32_t m[16], const uint8_t *block)
 
 /* RFC 7693 §3.1: the mixing function G (R1..R4 = 16, 12, 8, 7), on the
  * working vector held in the sixteen locals v0..v15. */
+#if defined(__riscv) && __riscv_xlen == 64
+/* On RV64, written out: gcc sign-extends every 32-bit rotate result
+ * (sext.w) although srliw/slliw/or already leave it sign-extended, a sixth
+ * of the instructions of a compression. The *w instructions read only the
+ * low 32 bits, so inputs need no extension either. */
+#define B2S_G(a, b, c, d, x, y)                                                  \
+    do {                                                                         \
+        uint32_t t_;                                                             \
+        asm("addw %0, %0, %1\n\taddw %0, %0, %5\n\t"                            \
+            "xor %3, %3, %0\n\tsrliw %4, %3, 16\n\tslliw %3, %3, 16\n\tor %3, %3, %4\n\t" \
+            "addw %2, %2, %3\n\t"                                                 \
+            "xor %1, %1, %2\n\tsrliw %4, %1, 12\n\tslliw %1, %1, 20\n\tor %1, %1, %4\n\t" \
+            "addw %0, %0, %1\n\taddw %0, %0, %6\n\t"                             \
+            "xor %3, %3, %0\n\tsrliw %4, %3, 8\n\tslliw %3, %3, 24\n\tor %3, %3, %4\n\t" \
+            "addw %2, %2, %3\n\t"                                                 \
+            "xor %1, %1, %2\n\tsrliw %4, %1, 7\n\tslliw %1, %1, 25\n\tor %1, %1, %4" \
+            : "+r"(a), "+r"(b), "+r"(c), "+r"(d), "=&r"(t_)                      \
+            : "r"(x), "r"(y));                                                   \
+    } while (0)
+#else
 #define B2S_G(a, b, c, d, x, y)                                                  \
     do {                                                                         \
         a = a + b + (x);                                                         \
@@ -53,6 +73,7 @@ static inline void blake2s_load_block(uint32_t m[16], const uint8_t *block)
         c = c + d;                                                               \
         b = blake2s_ror(b ^ c, 7);                                               \
     } while (0)
+#endif
 
 /* One round, with its row of the message schedule (§2.7) written out, so
  * that the working vector stays in registers and no schedule is loaded:
