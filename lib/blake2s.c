@@ -50,7 +50,7 @@ static inline void blake2s_load_block(uint32_t m[16], const uint8_t *block)
 #define B2S_G(a, b, c, d, x, y)                                                  \
     do {                                                                         \
         uint32_t t_;                                                             \
-        asm("addw %0, %0, %1\n\taddw %0, %0, %5\n\t"                            \
+        __asm__("addw %0, %0, %1\n\taddw %0, %0, %5\n\t"                            \
             "xor %3, %3, %0\n\tsrliw %4, %3, 16\n\tslliw %3, %3, 16\n\tor %3, %3, %4\n\t" \
             "addw %2, %2, %3\n\t"                                                 \
             "xor %1, %1, %2\n\tsrliw %4, %1, 12\n\tslliw %1, %1, 20\n\tor %1, %1, %4\n\t" \
