@@ -60,7 +60,6 @@ static void proc_free(struct proc *p)
     vm_destroy(&p->as);
     if (p->kstack_top)
         vm_kstack_unmap(p->slot);
-    kfree(p->tf);
     proc_table[p->slot] = 0;
     kfree(p);
 }
@@ -89,9 +88,7 @@ int proc_spawn(struct proc *parent, const char *path, char *const argv[], int ar
     if (slot >= proc_slots)
         proc_slots = slot + 1;
     rv = -ENOMEM;
-    p->tf = kmalloc(sizeof *p->tf);
-    if (!p->tf)
-        goto fail;
+    p->tf = &p->tf_space;
     p->kstack_top = vm_kstack_map(slot);
     if (!p->kstack_top)
         goto fail;

@@ -27,7 +27,7 @@ struct proc {
     enum pstate state;
     char name[PROC_NAME_MAX];
     struct proc *parent;      /* NULL once orphaned: reaped by the scheduler */
-    struct trapframe *tf;
+    struct trapframe *tf;     /* = &tf_space (trapvec.S reaches it through sscratch) */
     struct context ctx;
     uint64_t kstack_top;
     struct addrspace as;
@@ -43,6 +43,10 @@ struct proc {
                                  was started from; zero for this node's own console */
     int remote_parent_pid;    /* a parent on another node (spawned from there), */
     uint32_t remote_parent_node; /* told of the exit by KREQ_EXITED; 0 if none */
+    /* The trap frame lives in the struct, not in an allocation of its own:
+     * the IPC path touches both on every switch, and under QEMU each distinct
+     * page touched after an address-space switch costs a TLB refill. */
+    struct trapframe tf_space;
     int fp_saved;             /* fpregs holds its FP state */
     uint64_t fpregs[33];
 };

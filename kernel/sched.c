@@ -44,7 +44,14 @@ HOT_PATH void sched_arm_timer(void)
         if (p && p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns < next)
             next = p->wake_at_ns;
     }
-    if (current && current->state == P_RUNNING && slice_end_ns < next && other_runnable())
+    /* Once the slice is over (need_resched), no timer is needed for it: every
+     * way back to user mode asks sched_should_yield first, and a process in
+     * user mode only learns of a newly runnable one through an interrupt,
+     * which returns through that check. Arming it anyway would fire at once
+     * on every wakeup between a pair handing the CPU back and forth (the IPC
+     * handoff, a server on reply_recv), which never pass the scheduler. */
+    if (current && current->state == P_RUNNING && !need_resched && slice_end_ns < next &&
+        other_runnable())
         next = slice_end_ns;
     timer_arm(next);
 }

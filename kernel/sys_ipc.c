@@ -79,36 +79,50 @@ HOT_PATH SYSCALL(send)
     return rv;
 }
 
-HOT_PATH SYSCALL(recv)
+/* Copy in and check recv's argument block at uva: 0 or -EFAULT. Done before
+ * anything acts, so reply_recv fails whole on a bad block (nothing replied). */
+HOT_PATH static int recv_args_in(struct proc *p, uint64_t uva, struct recv_args *a)
 {
-    struct recv_args a;
-    if (vm_copyin(&p->as, &a, args[0], sizeof a))
+    if (vm_copyin(&p->as, a, uva, sizeof *a))
         return -EFAULT;
-    if (a.cap > MSG_MAX)
-        a.cap = MSG_MAX;
-    if (a.info && vm_check_user(&p->as, (uint64_t)a.info, sizeof(struct msg_info), 1))
+    if (a->cap > MSG_MAX)
+        a->cap = MSG_MAX;
+    if (a->info && vm_check_user(&p->as, (uint64_t)a->info, sizeof(struct msg_info), 1))
         return -EFAULT;
+    return 0;
+}
+
+/* The receiving half of recv and reply_recv, with arguments checked. */
+HOT_PATH static int64_t do_recv(struct proc *p, const struct recv_args *a)
+{
     struct msg *m = 0;
     uint64_t len = 0;
-    int rv = port_receive(p, &a.port, (uint64_t)a.buf, a.cap, a.timeout_ns, &m, &len);
-    if (rv == -EMSGSIZE && a.info) {
+    int rv = port_receive(p, &a->port, (uint64_t)a->buf, a->cap, a->timeout_ns, &m, &len);
+    if (rv == -EMSGSIZE && a->info) {
         struct msg_info info = {.len = len};
-        vm_copyout(&p->as, (uint64_t)a.info, &info, sizeof info);
+        vm_copyout(&p->as, (uint64_t)a->info, &info, sizeof info);
     }
     if (rv)
         return rv;
     /* port_receive checked the buffer for this message, and info was checked
-     * above, so neither copy can fail now. */
-    msg_copyout_user(m, &p->as, (uint64_t)a.buf);
-    if (a.info) {
+     * by recv_args_in, so neither copy can fail now. */
+    msg_copyout_user(m, &p->as, (uint64_t)a->buf);
+    if (a->info) {
         struct msg_info info = {.len = m->len, .sender_pid = m->sender_pid,
                                 .sender_node = m->sender_node, .carried = m->carried,
                                 .reply_token = m->reply_token};
-        vm_copyout(&p->as, (uint64_t)a.info, &info, sizeof info);
+        vm_copyout(&p->as, (uint64_t)a->info, &info, sizeof info);
     }
     rv = (int)m->len;
     msg_free(m);
     return rv;
+}
+
+HOT_PATH SYSCALL(recv)
+{
+    struct recv_args a;
+    int rv = recv_args_in(p, args[0], &a);
+    return rv ? rv : do_recv(p, &a);
 }
 
 HOT_PATH SYSCALL(call)
@@ -151,6 +165,29 @@ HOT_PATH SYSCALL(reply)
     if (rv)
         return rv;
     return port_reply(args[0], m);
+}
+
+/* A server's loop in one trap per request, as L4's ReplyWait and seL4's
+ * ReplyRecv: answer the call received last (token; 0 when there is none,
+ * e.g. the first time round) and wait for the next message. Every argument,
+ * the reply's bytes and the recv block, is checked before anything acts:
+ * a bad one fails the whole call with nothing replied. A reply whose caller
+ * has gone (ENOENT) is dropped silently, as a server could do nothing about
+ * it; the receive goes on. */
+HOT_PATH SYSCALL(reply_recv)
+{
+    struct recv_args a;
+    int rv = recv_args_in(p, args[3], &a);
+    if (rv)
+        return rv;
+    if (args[0]) {
+        struct msg *m;
+        rv = msg_from_user(p, args[1], args[2], 0, &m);
+        if (rv)
+            return rv;
+        port_reply(args[0], m); /* takes m; ENOENT ignored (above) */
+    }
+    return do_recv(p, &a);
 }
 
 SYSCALL(bootstrap)

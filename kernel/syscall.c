@@ -45,6 +45,7 @@ static const syscall_fn table[SYS_COUNT] = {
     [SYS_PROCLIST_NODE] = sys_proclist_node,
     [SYS_NODES] = sys_nodes,
     [SYS_LOG] = sys_log,
+    [SYS_REPLY_RECV] = sys_reply_recv,
 };
 
 HOT_PATH void syscall_dispatch(struct proc *p)

@@ -54,5 +54,6 @@ SYSCALL(spawn_node);
 SYSCALL(proclist_node);
 SYSCALL(nodes);
 SYSCALL(log);
+SYSCALL(reply_recv);
 
 #endif

@@ -24,6 +24,7 @@ struct blake2s_state {
     uint32_t buflen;            /* bytes in buf, 0..64 */
     uint32_t outlen;            /* digest length, 1..32 */
 };
+_Static_assert(sizeof(struct blake2s_state) % 4 == 0, "blake2s_wipe clears whole words");
 
 /* Starts a hash with an outlen-byte digest, keyed by key[0..keylen) when
  * keylen > 0 (key may be NULL when keylen is 0). Returns 0, or -EINVAL when
@@ -33,6 +34,14 @@ int blake2s_init(struct blake2s_state *s, uint32_t outlen, const void *key, uint
 /* Absorbs in[0..len); any split of the input over calls gives the same
  * digest. in may be NULL when len is 0. */
 void blake2s_update(struct blake2s_state *s, const void *in, uint64_t len);
+
+/* Compresses a full pending block now instead of at the next update. After
+ * a keyed init, that block is the key's (§3.3): a copy of the state then
+ * serves every later message under the same key with one compression fewer
+ * each (the RPC MAC keeps one per cluster key). The digests are unchanged,
+ * provided every message fed to such a copy is non-empty: an empty one
+ * would need the key block compressed as the final block. */
+void blake2s_prepare(struct blake2s_state *s);
 
 /* Writes the s->outlen-byte digest to out and wipes s (init it again to
  * reuse it). */

@@ -68,14 +68,20 @@ uint32_t rpcwire_frag_len(uint32_t total_len, uint32_t index)
     return total_len - index * RPC_FRAG_PAYLOAD;
 }
 
-/* mac = BLAKE2s-128 keyed with the cluster key, over body[0..len). (The
+void rpcwire_key_init(struct rpcwire_key *k, const uint8_t key[RPC_KEY_LEN])
+{
+    blake2s_init(&k->keyed, RPC_MAC_LEN, key, RPC_KEY_LEN);
+    blake2s_prepare(&k->keyed); /* every MAC covers >= RPC_HDR_LEN bytes: never empty */
+}
+
+/* mac = BLAKE2s-128 keyed with the cluster key, over body[0..len) (len >=
+ * RPC_HDR_LEN), continuing from a copy of the prepared keyed state. (The
  * streaming calls, not the one-shot blake2s(): the lib cross-check admits
  * only module_prefixed symbols between lib/ modules.) */
 static void rpcwire_mac(uint8_t mac[RPC_MAC_LEN], const uint8_t *body, uint32_t len,
-                        const uint8_t key[RPC_KEY_LEN])
+                        const struct rpcwire_key *k)
 {
-    struct blake2s_state s;
-    blake2s_init(&s, RPC_MAC_LEN, key, RPC_KEY_LEN);
+    struct blake2s_state s = k->keyed;
     blake2s_update(&s, body, len);
     blake2s_final(&s, mac);
 }
@@ -119,6 +125,22 @@ static int rpcwire_check(const struct rpc_hdr *h)
 uint32_t rpcwire_encode(uint8_t *frame, uint32_t cap, const struct rpc_hdr *h,
                         const void *payload, const uint8_t key[RPC_KEY_LEN])
 {
+    struct rpcwire_key k;
+    rpcwire_key_init(&k, key);
+    return rpcwire_encode_k(frame, cap, h, payload, &k);
+}
+
+int rpcwire_decode(const uint8_t *frame, uint32_t len, const uint8_t key[RPC_KEY_LEN],
+                   struct rpc_hdr *h, const uint8_t **payload)
+{
+    struct rpcwire_key k;
+    rpcwire_key_init(&k, key);
+    return rpcwire_decode_k(frame, len, &k, h, payload);
+}
+
+uint32_t rpcwire_encode_k(uint8_t *frame, uint32_t cap, const struct rpc_hdr *h,
+                          const void *payload, const struct rpcwire_key *key)
+{
     if (rpcwire_check(h) < 0)
         return 0;
     uint32_t body = RPC_HDR_LEN + h->payload_len;
@@ -154,8 +176,8 @@ uint32_t rpcwire_encode(uint8_t *frame, uint32_t cap, const struct rpc_hdr *h,
     return body + RPC_MAC_LEN;
 }
 
-int rpcwire_decode(const uint8_t *frame, uint32_t len, const uint8_t key[RPC_KEY_LEN],
-                   struct rpc_hdr *h, const uint8_t **payload)
+int rpcwire_decode_k(const uint8_t *frame, uint32_t len, const struct rpcwire_key *key,
+                     struct rpc_hdr *h, const uint8_t **payload)
 {
     if (len < RPC_HDR_LEN + RPC_MAC_LEN || len > RPC_FRAME_MAX)
         return -EBADMSG;

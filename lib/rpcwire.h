@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "lib/blake2s.h"
+
 #include "lib/errno.h"
 
 #ifndef EALREADY
@@ -98,6 +100,20 @@ uint32_t rpcwire_encode(uint8_t *frame, uint32_t cap, const struct rpc_hdr *h,
  * checked here: pass (src_epoch, seq) to rpc_replay_check afterwards. */
 int rpcwire_decode(const uint8_t *frame, uint32_t len, const uint8_t key[RPC_KEY_LEN],
                    struct rpc_hdr *h, const uint8_t **payload);
+
+/* The cluster key made ready for many frames: the BLAKE2s state after the
+ * key block (blake2s_prepare), so each MAC costs one compression fewer
+ * (a header-only frame: 2 instead of 3). The MACs are the same. */
+struct rpcwire_key {
+    struct blake2s_state keyed;
+};
+void rpcwire_key_init(struct rpcwire_key *k, const uint8_t key[RPC_KEY_LEN]);
+/* rpcwire_encode and rpcwire_decode with a prepared key (the transport's
+ * per-frame path); the two above prepare key on every call. */
+uint32_t rpcwire_encode_k(uint8_t *frame, uint32_t cap, const struct rpc_hdr *h,
+                          const void *payload, const struct rpcwire_key *key);
+int rpcwire_decode_k(const uint8_t *frame, uint32_t len, const struct rpcwire_key *key,
+                     struct rpc_hdr *h, const uint8_t **payload);
 
 /* Replay window of one peer: its newest known epoch, the highest frame seq
  * seen in it, and a bitmap of seqs top, top-1, ..., top-63 (bit i = top-i

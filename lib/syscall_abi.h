@@ -49,6 +49,8 @@ enum {
     SYS_PROCLIST_NODE = 36, /* proclist_node(int node, struct proc_info *buf, int max) */
     SYS_NODES = 37,      /* nodes(): how many nodes the cluster has (bootargs nodes=) */
     SYS_LOG = 38,        /* log(const char *text, size_t len): one kernel log line */
+    SYS_REPLY_RECV = 39, /* reply_recv(uint64_t token, const void *buf, size_t len,
+                            const struct recv_args *a): reply (token 0: none), then recv */
     SYS_COUNT
 };
 

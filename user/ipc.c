@@ -47,6 +47,14 @@ int ipc_reply(uint64_t token, const void *buf, size_t len)
     return (int)syscall3(SYS_REPLY, token, buf, len);
 }
 
+long ipc_reply_recv(uint64_t token, const void *buf, size_t len, const struct port_id *port,
+                    void *rbuf, size_t cap, struct msg_info *info, uint64_t timeout_ns)
+{
+    struct recv_args a = {.port = *port, .buf = rbuf, .cap = cap, .info = info,
+                          .timeout_ns = timeout_ns};
+    return syscall6(SYS_REPLY_RECV, (long)token, (long)buf, (long)len, (long)&a, 0, 0);
+}
+
 static int registry_call(int node, uint32_t op, const char *name, const struct port_id *port,
                          struct port_id *out, uint64_t timeout_ns)
 {

@@ -24,6 +24,12 @@ long ipc_recv(const struct port_id *port, void *buf, size_t cap, struct msg_info
 long ipc_call(const struct port_id *dst, const void *buf, size_t len, void *rbuf, size_t rcap,
               uint64_t timeout_ns);
 int ipc_reply(uint64_t token, const void *buf, size_t len);
+/* A server loop's step in one system call: reply len bytes of buf to token
+ * (0: nothing to answer), then receive the next message of port as
+ * ipc_recv does. Returns what ipc_recv would; a reply whose caller has gone
+ * is dropped silently, a bad reply buffer fails with nothing replied. */
+long ipc_reply_recv(uint64_t token, const void *buf, size_t len, const struct port_id *port,
+                    void *rbuf, size_t cap, struct msg_info *info, uint64_t timeout_ns);
 
 /* The registry of `node` (0: this node) behind the bootstrap port. */
 int ipc_register(const char *name, const struct port_id *port);

@@ -8,6 +8,8 @@
  *   ipctest spin       (internal) take one call on "ipctest.spin", then spin
  *   ipctest caller NAME ERR  (internal) call NAME; exit 0 iff it fails with
  *                      -ERR
+ *   ipctest rr         (internal) serve three calls on "ipctest.rr" with
+ *                      reply_recv, answering each with its bytes + 1
  * The last three check the kernel's handoff (a blocking call runs the server
  * at once, a server blocking in recv runs the caller it answered) against
  * timeouts, kills and late replies. */
@@ -90,6 +92,29 @@ static int caller(const char *name, const char *err)
     return ipc_call(&srv, "x", 1, buf, sizeof buf, 10 * IPC_SECOND) == -want ? 0 : 1;
 }
 
+/* A server loop on reply_recv: each call is answered by the next
+ * reply_recv, and the third answer by one that polls (EAGAIN: nothing more
+ * queued). Exit 0 iff every step returned what it should. */
+static int rr_server(void)
+{
+    struct port_id p;
+    uint8_t buf[64];
+    struct msg_info info = {0};
+    if (ipc_port_create(&p) || ipc_register("ipctest.rr", &p))
+        return 2;
+    uint64_t token = 0;
+    long n = 0;
+    for (int i = 0; i < 3; i++) {
+        n = ipc_reply_recv(token, buf, (size_t)n, &p, buf, sizeof buf, &info, 10 * IPC_SECOND);
+        if (n < 1 || !info.reply_token)
+            return 3;
+        for (long b = 0; b < n; b++)
+            buf[b]++;
+        token = info.reply_token;
+    }
+    return ipc_reply_recv(token, buf, (size_t)n, &p, buf, sizeof buf, &info, 0) == -EAGAIN ? 0 : 4;
+}
+
 static int spawn_role(char *role, char *arg1, char *arg2)
 {
     char *argv[] = {"ipctest", role, arg1, arg2, NULL};
@@ -139,6 +164,42 @@ static void handoff_checks(void)
     expect("  its caller gets ECONNRESET", wait_status(c), 0);
 }
 
+/* reply_recv (SYS_REPLY_RECV): the receive alone, argument checks that
+ * stop it before it replies, a reply to nobody, then a server built on it. */
+static void reply_recv_checks(void)
+{
+    struct port_id p, srv;
+    uint8_t buf[64];
+    struct msg_info info;
+    void *unmapped = (void *)0x2000000000UL;
+    expect("reply_recv: port_create", ipc_port_create(&p), 0);
+    expect("reply_recv with no token polls like recv",
+           ipc_reply_recv(0, 0, 0, &p, buf, sizeof buf, 0, 0), -EAGAIN);
+    expect("reply_recv with an unmapped recv block",
+           syscall6(SYS_REPLY_RECV, 0, 0, 0, (long)unmapped, 0, 0), -EFAULT);
+    expect("send to self", ipc_send(&p, "abc", 3, 0), 0);
+    expect("reply_recv with an unmapped reply buffer",
+           ipc_reply_recv(12345, unmapped, 8, &p, buf, sizeof buf, 0, 0), -EFAULT);
+    expect("reply_recv with an oversized reply",
+           ipc_reply_recv(12345, buf, MSG_MAX + 1, &p, buf, sizeof buf, 0, 0), -EMSGSIZE);
+    expect("  neither received the queued message",
+           ipc_reply_recv(12345, "x", 1, &p, buf, sizeof buf, &info, 0), 3);
+    expect("  a reply to a bogus token is dropped and the receive goes on",
+           memcmp(buf, "abc", 3) == 0 && info.reply_token == 0, 1);
+    ipc_port_close(&p);
+
+    int s = spawn_role("rr", NULL, NULL);
+    expect("spawn a reply_recv server", s > 0 && lookup_wait("ipctest.rr", &srv) == 0, 1);
+    int good = 0;
+    for (int i = 0; i < 3; i++) {
+        uint8_t out[3] = {(uint8_t)i, 10, 20}, in[8];
+        long n = ipc_call(&srv, out, sizeof out, in, sizeof in, 5 * IPC_SECOND);
+        good += n == 3 && in[0] == i + 1 && in[1] == 11 && in[2] == 21;
+    }
+    expect("  three calls answered through reply_recv", good, 3);
+    expect("  the server saw each step right", wait_status(s), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "holder") == 0)
@@ -147,6 +208,8 @@ int main(int argc, char **argv)
         return slow_server();
     if (argc == 2 && strcmp(argv[1], "spin") == 0)
         return spin_server();
+    if (argc == 2 && strcmp(argv[1], "rr") == 0)
+        return rr_server();
     if (argc == 4 && strcmp(argv[1], "caller") == 0)
         return caller(argv[2], argv[3]);
     struct port_id p, q;
@@ -205,6 +268,7 @@ int main(int argc, char **argv)
     expect("its binding vanished with it", ipc_lookup(0, "ipctest.hold", &got), -ENOENT);
 
     handoff_checks();
+    reply_recv_checks();
 
     /* Many ports: the per-process limit holds. */
     struct port_id many;

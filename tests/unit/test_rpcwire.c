@@ -75,6 +75,26 @@ static void rpcwire_golden_frame(void)
     CHECK(memcmp(pl, "hello, rpc", 10) == 0);
 }
 
+/* The transport's path, with the key prepared once, makes and accepts the
+ * same golden frame (Python's struct and hashlib built it). */
+static void rpcwire_prepared_key(void)
+{
+    struct rpc_hdr h = golden_hdr(), d;
+    struct rpcwire_key k;
+    rpcwire_key_init(&k, test_key);
+    uint8_t f[RPC_FRAME_MAX];
+    for (int round = 0; round < 2; round++) { /* the prepared key is reusable */
+        CHECK_EQ(rpcwire_encode_k(f, sizeof f, &h, "hello, rpc", &k), sizeof golden);
+        CHECK(memcmp(f, golden, sizeof golden) == 0);
+        const uint8_t *pl = NULL;
+        CHECK_EQ(rpcwire_decode_k(golden, sizeof golden, &k, &d, &pl), 0);
+        CHECK(hdr_equal(&h, &d));
+    }
+    f[3] ^= 1;
+    const uint8_t *pl = NULL;
+    CHECK_EQ(rpcwire_decode_k(f, sizeof golden, &k, &d, &pl), -EACCES);
+}
+
 static void rpcwire_constants(void)
 {
     CHECK_EQ(RPC_HDR_LEN, 88);
@@ -486,6 +506,7 @@ static void rpcwire_replay_epochs(void)
 
 const struct unit_test unit_rpcwire_tests[] = {
     {"rpcwire_golden_frame", rpcwire_golden_frame},
+    {"rpcwire_prepared_key", rpcwire_prepared_key},
     {"rpcwire_constants", rpcwire_constants},
     {"rpcwire_roundtrip_types", rpcwire_roundtrip_types},
     {"rpcwire_roundtrip_fragments", rpcwire_roundtrip_fragments},
