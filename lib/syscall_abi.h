@@ -208,6 +208,7 @@ struct rpc_stats {
     uint64_t no_buffers;     /* incoming messages refused for lack of memory */
     uint64_t encode_errors;
     uint64_t datagrams;      /* datagrams sent (send with SEND_DATAGRAM to another node) */
+    uint64_t stale_kernel;   /* kernel requests refused: meant for an earlier boot of this node */
 };
 
 /* The disk port (registered as "disk" on a node with a disk): calls from

@@ -259,6 +259,17 @@ static void in_deliver(struct rpc_in *e)
         in_finish(e, -EINVAL);
         return;
     }
+    if ((e->dst.a & 0xffffffffu) == 0 && e->dst.b && e->dst.b != my_epoch) {
+        /* A kernel request addressed to an earlier boot of this node (the
+         * caller names the epoch it last heard from us in the check field):
+         * a retransmission that may already have run there. Refusing it is
+         * what keeps spawn and kill at most once across a restart. */
+        msg_free(m);
+        rpc_stats.stale_kernel++;
+        send_nack(e->node, e->msg_id, -ECONNRESET);
+        in_finish(e, -ECONNRESET);
+        return;
+    }
     if ((e->dst.a & 0xffffffffu) == 0) {
         /* Slot 0 is this node's kernel itself (kernel/kreq.c). */
         int error = 0;
@@ -705,6 +716,9 @@ int rpc_send_datagram(const struct port_id *dst, struct msg *m)
     msg_free(m);
     return rv;
 }
+
+/* The boot epoch last seen in a frame from node, 0 if none yet. */
+uint32_t rpc_peer_epoch(uint32_t node) { return node < MAX_PEERS ? replay[node].epoch : 0; }
 
 int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply)
 {

@@ -21,6 +21,10 @@ void rpc_init(void);
 int rpc_send(const struct port_id *dst, struct msg *m, uint64_t timeout_ns);
 /* Fire and forget (SEND_DATAGRAM): 0 once the frames are out. Takes m. */
 int rpc_send_datagram(const struct port_id *dst, struct msg *m);
+/* The boot epoch last seen from node (0: never heard from it). Kernel
+ * requests carry it, so a restarted node refuses what was meant for its
+ * previous boot (kernel/kreq.c). */
+uint32_t rpc_peer_epoch(uint32_t node);
 /* Call a port on another node and wait for its reply (*reply). Takes m. */
 int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply);
 /* The registry port of another node. */

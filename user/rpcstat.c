@@ -24,5 +24,6 @@ int main(void)
     SHOW(no_buffers);
     SHOW(encode_errors);
     SHOW(datagrams);
+    SHOW(stale_kernel);
     return 0;
 }

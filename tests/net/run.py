@@ -665,6 +665,38 @@ def ipc_flow_control(ctx):
 
 
 @scenario(120)
+def spawn_across_restart(ctx):
+    """A remote spawn whose request is still being retransmitted when its
+    target restarts is refused by the new boot (ECONNRESET), never run
+    there: kernel requests name the boot they were meant for."""
+    import threading
+    c = ctx.cluster(2, node_args={1: "services=", 2: "services="})
+    expect(c, 1, "ps")  # node 1 hears from node 2: it knows its boot epoch
+    c.pause(2)
+    result = {}
+
+    def spawn():
+        try:
+            result["out"] = c.exec(1, "run -n 2 echo spawned-once", timeout=60)
+        except ClusterError as e:
+            result["err"] = str(e)
+    t = threading.Thread(target=spawn)
+    t.start()
+    time.sleep(1.0)  # the request is out and being retransmitted
+    c.kill(2)
+    c.restart(2)
+    t.join(60)
+    check("out" in result, f"run -n 2: {result.get('err')}")
+    out, st = result["out"]
+    check("spawned-once" not in out, f"the new boot ran a request meant for the old one:\n{out}")
+    check(st != 0 and "reset" in out.lower(), f"run -n 2 across the restart: {st} {out!r}")
+    stale = counters(expect(c, 2, "rpcstat"))["stale_kernel"]
+    check(stale >= 1, f"node 2 counted {stale} stale kernel requests")
+    # And the restarted node serves new requests (its new epoch is learnt).
+    check(expect(c, 1, "run -n 2 echo fresh").strip() == "fresh", "spawn after the restart")
+
+
+@scenario(120)
 def ipc_datagram(ctx):
     """SEND_DATAGRAM: multi-fragment datagrams arrive whole on a clean
     link; with every frame duplicated none arrives twice; under loss some
