@@ -5,7 +5,14 @@
  * preemptions, adding K-scaled halves and quarters: every partial sum is an
  * exact binary fraction, so the result must equal the closed form exactly.
  * Workers use different K, so a register leaked between processes shows up
- * as a mismatch. Exit 0 iff every worker matched. */
+ * as a mismatch. Exit 0 iff every worker matched.
+ *
+ * `fpu zeros` checks the other half of lazy FP: a process that has never
+ * used FP starts with all FP registers and fcsr zero, even right after
+ * another process filled them (`fpu dirty` sets every register to a
+ * pattern and keeps yielding; `fpu fresh` only reads them). The kernel
+ * shares one loaded all-zero state between such processes (kernel/sched.c,
+ * fpu_prepare_return), which this guards. */
 #include <stdio.h>
 #include <string.h>
 
@@ -38,9 +45,80 @@ static int worker(long k)
     return 0;
 }
 
+/* Every FP register of this process, read without writing any. */
+#define READ_F(i) asm volatile("fmv.x.d %0, f" #i : "=r"(regs[i]))
+static void read_fregs(uint64_t regs[32])
+{
+    READ_F(0); READ_F(1); READ_F(2); READ_F(3); READ_F(4); READ_F(5); READ_F(6); READ_F(7);
+    READ_F(8); READ_F(9); READ_F(10); READ_F(11); READ_F(12); READ_F(13); READ_F(14);
+    READ_F(15); READ_F(16); READ_F(17); READ_F(18); READ_F(19); READ_F(20); READ_F(21);
+    READ_F(22); READ_F(23); READ_F(24); READ_F(25); READ_F(26); READ_F(27); READ_F(28);
+    READ_F(29); READ_F(30); READ_F(31);
+}
+
+#define SET_F(i) asm volatile("fmv.d.x f" #i ", %0" ::"r"(pattern + i))
+static int dirty(void)
+{
+    uint64_t pattern = 0x4010000000000000ULL;
+    SET_F(0); SET_F(1); SET_F(2); SET_F(3); SET_F(4); SET_F(5); SET_F(6); SET_F(7);
+    SET_F(8); SET_F(9); SET_F(10); SET_F(11); SET_F(12); SET_F(13); SET_F(14); SET_F(15);
+    SET_F(16); SET_F(17); SET_F(18); SET_F(19); SET_F(20); SET_F(21); SET_F(22); SET_F(23);
+    SET_F(24); SET_F(25); SET_F(26); SET_F(27); SET_F(28); SET_F(29); SET_F(30); SET_F(31);
+    asm volatile("fsflags %0" ::"r"(0x1f));
+    for (int i = 0; i < 4000; i++)
+        sys_yield(); /* its values stay in the register file between switches */
+    return 0;
+}
+
+static int fresh(void)
+{
+    uint64_t regs[32];
+    uint64_t fcsr;
+    read_fregs(regs);
+    asm volatile("frcsr %0" : "=r"(fcsr));
+    int bad = 0;
+    for (int i = 0; i < 32; i++)
+        if (regs[i]) {
+            printf("fpu: fresh process: f%d = %#lx, not 0\n", i, (unsigned long)regs[i]);
+            bad = 1;
+        }
+    if (fcsr) {
+        printf("fpu: fresh process: fcsr = %#lx, not 0\n", (unsigned long)fcsr);
+        bad = 1;
+    }
+    return bad;
+}
+
+static int zeros(void)
+{
+    char *dargv[] = {"fpu", "dirty", NULL}, *fargv[] = {"fpu", "fresh", NULL};
+    int dpid = sys_spawn("fpu", dargv);
+    if (dpid < 0) {
+        printf("fpu: spawn: %s\n", err_str(dpid));
+        return 1;
+    }
+    int bad = 0;
+    for (int round = 0; round < 20; round++) {
+        sys_yield(); /* let the dirty one run and fill the registers */
+        int pid = sys_spawn("fpu", fargv), st = 1;
+        if (pid < 0 || sys_wait(pid, &st, 0) != pid || st != 0)
+            bad = 1;
+    }
+    sys_kill(dpid, SIG_TERM);
+    sys_wait(dpid, 0, 0);
+    printf("fpu: zeros %s\n", bad ? "FAILED" : "ok");
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     long n = 3;
+    if (argc == 2 && strcmp(argv[1], "zeros") == 0)
+        return zeros();
+    if (argc == 2 && strcmp(argv[1], "dirty") == 0)
+        return dirty();
+    if (argc == 2 && strcmp(argv[1], "fresh") == 0)
+        return fresh();
     if (argc == 3 && strcmp(argv[1], "worker") == 0) {
         long k;
         if (parse_long(argv[2], &k) != 0)
