@@ -593,6 +593,21 @@ def ipc_remote(ctx):
           f"node 2 counted bad frames: {st}")
 
 
+@scenario(120)
+def ipc_frames_per_call(ctx):
+    """A small remote call costs two frames, the request and the reply:
+    the caller's next request to the node acknowledges the last reply, so no
+    separate ACK goes out per call (docs/ipc.md)."""
+    c = ctx.cluster(2, node_args={1: "services=", 2: "services="})  # a quiet fabric
+    expect(c, 2, "echod &")
+    expect(c, 1, "ipcping -n 2 -c 5 0")  # lookups and ARP out of the way
+    before = counters(expect(c, 1, "rpcstat"))["tx_frames"]
+    expect(c, 1, "ipcping -n 2 -c 200 0", timeout=60)
+    sent = counters(expect(c, 1, "rpcstat"))["tx_frames"] - before
+    check(sent < 200 * 1.2, f"200 calls took {sent} frames from the caller (one each expected)")
+    ctx.note = f"{sent} caller frames for 200 calls"
+
+
 @scenario(300)
 def ipc_at_most_once(ctx):
     """A counter service called under 20% loss plus 20% duplication on every
