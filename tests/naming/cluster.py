@@ -240,24 +240,14 @@ def naming_watch(ctx):
     writes made on other nodes, and nothing outside it."""
     c = ctx.cluster(3)
     wait_leader(c, 1)
-    result = {}
-
-    def watcher():
-        try:
-            result["out"] = c.exec(1, "ns watch cfg. 3", timeout=90)
-        except ClusterError as e:
-            result["err"] = str(e)
     off = c.log_size(1)
-    t = threading.Thread(target=watcher)
-    t.start()
+    watch = harness.BackgroundExec(c, 1, "ns watch cfg. 3", timeout=90)
     c.wait_log(1, rb'watching "cfg\." after index \d+', 30, off)
     ns_ok(c, 2, "put cfg.a 1")
     ns_ok(c, 3, "put other x")  # outside the prefix: not reported
     ns_ok(c, 2, "put cfg.b 2")
     ns_ok(c, 3, "rm cfg.a")
-    t.join(100)
-    check("out" in result, f"watch did not finish: {result.get('err')}")
-    out, st = result["out"]
+    out, st = watch.result(100)
     lines = [l for l in out.splitlines() if not l.startswith("watching")]
     check(st == 0, f"watch exited {st}:\n{out}")
     check([l.split(" (")[0] for l in lines] == ["put cfg.a = 1", "put cfg.b = 2", "rm cfg.a"],

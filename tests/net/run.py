@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -97,6 +98,29 @@ class Ctx:
                 c.down()
             except Exception:
                 pass
+
+
+class BackgroundExec:
+    """c.exec(k, cmd) running in a thread while the test does other things
+    (faults, writes on other nodes); result() waits for it."""
+
+    def __init__(self, c, k, cmd, timeout):
+        self.outcome = {}
+        self.thread = threading.Thread(target=self._run, args=(c, k, cmd, timeout))
+        self.cmd = cmd
+        self.thread.start()
+
+    def _run(self, c, k, cmd, timeout):
+        try:
+            self.outcome["out"] = c.exec(k, cmd, timeout=timeout)
+        except ClusterError as e:
+            self.outcome["err"] = str(e)
+
+    def result(self, wait):
+        """(output, status); Fail if it did not finish in `wait` s or failed."""
+        self.thread.join(wait)
+        check("out" in self.outcome, f"`{self.cmd}`: {self.outcome.get('err', 'still running')}")
+        return self.outcome["out"]
 
 
 def expect(c, k, cmd, status=0, timeout=30):
@@ -684,25 +708,14 @@ def spawn_across_restart(ctx):
     """A remote spawn whose request is still being retransmitted when its
     target restarts is refused by the new boot (ECONNRESET), never run
     there: kernel requests name the boot they were meant for."""
-    import threading
     c = ctx.cluster(2, node_args={1: "services=", 2: "services="})
     expect(c, 1, "ps")  # node 1 hears from node 2: it knows its boot epoch
     c.pause(2)
-    result = {}
-
-    def spawn():
-        try:
-            result["out"] = c.exec(1, "run -n 2 echo spawned-once", timeout=60)
-        except ClusterError as e:
-            result["err"] = str(e)
-    t = threading.Thread(target=spawn)
-    t.start()
+    spawn = BackgroundExec(c, 1, "run -n 2 echo spawned-once", timeout=60)
     time.sleep(1.0)  # the request is out and being retransmitted
     c.kill(2)
     c.restart(2)
-    t.join(60)
-    check("out" in result, f"run -n 2: {result.get('err')}")
-    out, st = result["out"]
+    out, st = spawn.result(60)
     check("spawned-once" not in out, f"the new boot ran a request meant for the old one:\n{out}")
     check(st != 0 and "reset" in out.lower(), f"run -n 2 across the restart: {st} {out!r}")
     stale = counters(expect(c, 2, "rpcstat"))["stale_kernel"]
