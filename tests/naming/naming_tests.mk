@@ -17,7 +17,7 @@ FUZZ_CFLAGS ?= -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -I.
 NAMING_TEST_BIN  := $(BUILD)/host/naming_tests
 NAMING_TEST_BINS := $(NAMING_TEST_BIN)
 NAMING_PURE_SRCS := services/naming/nsproto.c services/naming/nsmachine.c lib/crc32c.c
-NAMING_TEST_SRCS := tests/naming/main.c tests/naming/machine_util.c tests/naming/test_proto.c \
+NAMING_TEST_SRCS := tests/naming/main.c tests/common/forkrun.c tests/naming/machine_util.c tests/naming/test_proto.c \
 	tests/naming/test_machine.c tests/naming/test_snapshot.c
 NAMING_TEST_OBJS := $(patsubst %.c,$(BUILD)/host/naming/%.o,$(NAMING_PURE_SRCS) $(NAMING_TEST_SRCS))
 

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/common/forkrun.h"
 #include "tests/unit/unit.h"
 
 /* Weak, so a table whose test file is not linked in is simply absent. */
@@ -36,27 +36,17 @@ static const struct unit_test *const tables[] = {
     unit_inet_tests, unit_kreqwire_tests, unit_blake2s_tests, unit_rpcwire_tests,
 };
 
-static int fail_fd = -1; /* the child's end of the message pipe */
-static int has_failed;
-
 void unit_fail(const char *file, int line, const char *fmt, ...)
 {
-    if (has_failed)
-        return;
-    has_failed = 1;
-    char msg[1024];
-    int n = snprintf(msg, sizeof msg, "%s:%d: ", file, line);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    forkrun_vfail(file, line, "", fmt, ap);
     va_end(ap);
-    if (fail_fd >= 0 && write(fail_fd, msg, strlen(msg)) < 0)
-        perror("unit_fail");
 }
 
 int unit_failed(void)
 {
-    return has_failed;
+    return forkrun_failed();
 }
 
 void *unit_read_file(const char *path, uint64_t *len)
@@ -92,48 +82,7 @@ void *unit_read_file(const char *path, uint64_t *len)
 /* Runs one test in a child; returns 1 if it passed. */
 static int run_one(const struct unit_test *t)
 {
-    int fds[2];
-    if (pipe(fds) != 0) {
-        printf("FAIL %s: runner: pipe failed\n", t->name);
-        return 0;
-    }
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        printf("FAIL %s: runner: fork failed\n", t->name);
-        close(fds[0]);
-        close(fds[1]);
-        return 0;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        fail_fd = fds[1];
-        t->fn();
-        _exit(has_failed ? 1 : 0);
-    }
-    close(fds[1]);
-    char msg[1024];
-    size_t n = 0;
-    ssize_t r;
-    while ((r = read(fds[0], msg + n, sizeof msg - 1 - n)) > 0)
-        n += (size_t)r;
-    msg[n] = '\0';
-    close(fds[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        ;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && n == 0) {
-        printf("PASS %s\n", t->name);
-        return 1;
-    }
-    if (n > 0)
-        printf("FAIL %s: %s\n", t->name, msg);
-    else if (WIFSIGNALED(status))
-        printf("FAIL %s: killed by signal %d\n", t->name, WTERMSIG(status));
-    else
-        printf("FAIL %s: exited with status %d (sanitizer report above?)\n", t->name,
-               WEXITSTATUS(status));
-    return 0;
+    return forkrun_one(t->name, t->fn, NULL, "");
 }
 
 /* Test data paths are relative to the repo root: if started elsewhere, move

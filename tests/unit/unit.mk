@@ -17,7 +17,7 @@ UNIT_BIN      := $(BUILD)/host/unit_tests
 # so the list can run ahead of the tree).
 UNIT_LIB_NAMES := fmt fdt bootargs elf pagealloc heap rand ramdisk inet blake2s rpcwire kreqwire
 UNIT_LIB_SRCS := $(wildcard $(addprefix lib/,$(addsuffix .c,$(UNIT_LIB_NAMES))))
-UNIT_SRCS     := tests/unit/runner.c $(wildcard tests/unit/test_*.c) $(UNIT_LIB_SRCS)
+UNIT_SRCS     := tests/unit/runner.c tests/common/forkrun.c $(wildcard tests/unit/test_*.c) $(UNIT_LIB_SRCS)
 UNIT_OBJS     := $(patsubst %.c,$(BUILD)/host/unit/%.o,$(UNIT_SRCS))
 
 # ---- device trees from QEMU ------------------------------------------------
