@@ -32,7 +32,7 @@ static int shell_pid;
 void trap_set_uart_irq(uint32_t irq);
 void disk_port_start(void); /* kernel/disk_port.c */
 
-HOT_PATH uint64_t kernel_random(void) { return rand_next(&kernel_rng); }
+HOT_PATH uint64_t kernel_random(void) { return rand_step(&kernel_rng); }
 
 /* Start (or restart) the console shell, which has no parent. */
 static void start_shell(void)

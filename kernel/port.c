@@ -23,18 +23,21 @@ struct port {
 
 enum { CALL_IDLE = 0, CALL_WAITING, CALL_DONE };
 
-/* One outstanding call per process, indexed by its slot. */
-struct caller {
-    uint64_t token;
-    int state;
-    int error;
-    int server_pid; /* who received the request, once someone has */
-    struct msg *reply;
-};
 
 static struct port ports[PORTS_MAX]; /* slot 0 is never used */
 static void registry_proc_exit(int pid);
-static struct caller callers[NPROC];
+
+/* The call record of the process in slot i (struct proc's `call`: one
+ * outstanding call per process), or NULL if the slot is empty. In the
+ * process, not in a table of its own, so the IPC path touches one page
+ * fewer (kernel/kernel.h). A token names its slot; a reply or failure for
+ * a process that has gone finds an empty slot or a record whose token no
+ * longer matches. */
+HOT_PATH static struct caller *caller_at(uint32_t i)
+{
+    struct proc *q = i < NPROC ? proc_table[i] : 0;
+    return q ? &q->call : 0;
+}
 
 /* The local call answered last, and by whom. A server's loop is recv,
  * reply, recv: when the server blocks in that next recv, the caller it has
@@ -97,11 +100,11 @@ static void fail_caller(uint64_t token, int error)
         rpc_fail_request(token, error);
         return;
     }
-    uint32_t i = port_token_index(token);
-    if (i < NPROC && callers[i].token == token && callers[i].state == CALL_WAITING) {
-        callers[i].state = CALL_DONE;
-        callers[i].error = error;
-        proc_wakeup(&callers[i]);
+    struct caller *c = caller_at(port_token_index(token));
+    if (c && c->token == token && c->state == CALL_WAITING) {
+        c->state = CALL_DONE;
+        c->error = error;
+        proc_wakeup(c);
     }
 }
 
@@ -141,15 +144,14 @@ void port_proc_exit(struct proc *p)
         }
     }
     for (int i = 0; i < proc_slots; i++) {
-        struct caller *c = &callers[i];
-        if (c->state == CALL_WAITING && c->server_pid == p->pid)
+        struct caller *c = caller_at((uint32_t)i);
+        if (c && c->state == CALL_WAITING && c->server_pid == p->pid)
             fail_caller(c->token, -ECONNRESET); /* it took the request and died */
     }
     rpc_server_exited(p->pid);
     registry_proc_exit(p->pid);
-    struct caller *mine = &callers[p->slot];
-    msg_free(mine->reply);
-    *mine = (struct caller){0};
+    msg_free(p->call.reply);
+    p->call = (struct caller){0};
 }
 
 /* Queue m at pt (or run pt's kernel handler): port_deliver's contract. */
@@ -217,8 +219,8 @@ HOT_PATH int port_receive(struct proc *p, const struct port_id *id, uint64_t ubu
             pt->bytes -= m->len;
             if (m->reply_token) {
                 if (port_token_kind(m->reply_token) == TOKEN_KIND_LOCAL) {
-                    struct caller *c = &callers[port_token_index(m->reply_token)];
-                    if (c->token == m->reply_token)
+                    struct caller *c = caller_at(port_token_index(m->reply_token));
+                    if (c && c->token == m->reply_token)
                         c->server_pid = p->pid;
                 } else {
                     rpc_request_taken(m->reply_token, p->pid);
@@ -239,7 +241,7 @@ HOT_PATH int port_receive(struct proc *p, const struct port_id *id, uint64_t ubu
 HOT_PATH int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
                     uint64_t timeout_ns, struct msg **reply)
 {
-    struct caller *c = &callers[p->slot];
+    struct caller *c = &p->call;
     *c = (struct caller){.token = port_token_make(TOKEN_KIND_LOCAL, (uint32_t)p->slot),
                          .state = CALL_WAITING};
     m->reply_token = c->token;
@@ -281,15 +283,15 @@ HOT_PATH int port_reply(uint64_t token, struct msg *m)
     if (port_token_kind(token) == TOKEN_KIND_REMOTE)
         return rpc_reply(token, m);
     uint32_t i = port_token_index(token);
-    if (token == 0 || i >= NPROC || callers[i].token != token ||
-        callers[i].state != CALL_WAITING) {
+    struct caller *c = caller_at(i);
+    if (token == 0 || !c || c->token != token || c->state != CALL_WAITING) {
         msg_free(m);
         return -ENOENT;
     }
-    callers[i].reply = m;
-    callers[i].error = 0;
-    callers[i].state = CALL_DONE;
-    proc_wakeup(&callers[i]);
+    c->reply = m;
+    c->error = 0;
+    c->state = CALL_DONE;
+    proc_wakeup(c);
     struct proc *server = proc_current();
     if (server && proc_table[i]) {
         last_reply.server_pid = server->pid;

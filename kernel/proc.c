@@ -114,10 +114,7 @@ int proc_spawn(struct proc *parent, const char *path, char *const argv[], int ar
     p->tf->regs[REG_SP] = start.sp;
     p->tf->regs[REG_A0] = start.argc;
     p->tf->regs[REG_A1] = start.argv;
-    p->tf->kind = 0;
     p->tf->kernel_sp = p->kstack_top;
-    extern struct trapframe hart_frame;
-    p->tf->hart_frame = (uint64_t)&hart_frame;
     p->tf->sstatus = FS_INITIAL << 13;
     p->ctx.ra = (uint64_t)proc_first_run;
     p->ctx.sp = p->kstack_top;

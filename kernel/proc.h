@@ -21,6 +21,15 @@ enum pstate { P_FREE = 0, P_RUNNABLE = PSTATE_RUNNABLE, P_RUNNING = PSTATE_RUNNI
 
 struct context { uint64_t ra, sp, s[12]; };
 
+/* A process's one outstanding local call (kernel/port.c). */
+struct caller {
+    uint64_t token;
+    int state;
+    int error;
+    int server_pid; /* who received the request, once someone has */
+    struct msg *reply;
+};
+
 struct proc {
     int pid;
     int slot;                 /* index in the table and kernel-stack slot */
@@ -47,6 +56,7 @@ struct proc {
      * the IPC path touches both on every switch, and under QEMU each distinct
      * page touched after an address-space switch costs a TLB refill. */
     struct trapframe tf_space;
+    struct caller call;       /* its local call in progress (kernel/port.c) */
     int fp_saved;             /* fpregs holds its FP state */
     uint64_t fpregs[33];
 };

@@ -24,6 +24,7 @@
 /* sie / sip */
 #define SIE_SSIE (1UL << 1)
 #define SIE_STIE (1UL << 5)
+#define SCOUNTEREN_TM (1UL << 1) /* user mode may read the time CSR */
 #define SIE_SEIE (1UL << 9)
 
 /* scause */

@@ -5,8 +5,13 @@ HOT_PATH void *memset(void *dst, int c, size_t n)
 {
     unsigned char *d = dst;
     uint64_t v = (unsigned char)c;
+    /* The empty asms keep gcc from turning the shifts into a multiply by a
+     * constant it loads from .rodata: a page the hot path would touch only
+     * for that (kernel/kernel.h). */
     v |= v << 8;
+    asm("" : "+r"(v));
     v |= v << 16;
+    asm("" : "+r"(v));
     v |= v << 32;
     /* Bytes up to an 8-byte boundary, then words, then the tail: structs
      * whose size is not a multiple of 8 (cleared on every RPC) included. */

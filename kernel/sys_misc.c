@@ -109,6 +109,13 @@ SYSCALL(log)
 
 HOT_PATH SYSCALL(clock) { return (int64_t)timer_now_ns(); }
 
+SYSCALL(clock_info)
+{
+    struct clock_info ci;
+    timer_clock_info(&ci);
+    return vm_copyout(&p->as, args[0], &ci, sizeof ci);
+}
+
 SYSCALL(nodeid) { return (int64_t)kernel_node_id; }
 
 SYSCALL(meminfo)

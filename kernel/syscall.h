@@ -27,6 +27,7 @@ SYSCALL(sbrk);
 SYSCALL(read);
 SYSCALL(write);
 SYSCALL(clock);
+SYSCALL(clock_info);
 SYSCALL(nodeid);
 SYSCALL(proclist);
 SYSCALL(meminfo);

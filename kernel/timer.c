@@ -13,6 +13,7 @@ static uint64_t boot_ticks HOT_DATA;
 static int use_sstc HOT_DATA;
 static uint64_t armed_ticks HOT_DATA = UINT64_MAX;
 static uint64_t n_interrupts;
+static int user_time; /* user mode may read the time CSR */
 
 static inline void stimecmp_write(uint64_t v) { asm volatile("csrw 0x14D, %0" ::"r"(v)); }
 
@@ -41,6 +42,17 @@ void timer_init(uint64_t timebase_hz, int fdt_says_sstc)
     }
     raw_arm(UINT64_MAX);
     csr_set(sie, SIE_STIE);
+    /* Let user mode read the time CSR (as Linux does for its vDSO): clock()
+     * then needs no trap (SYS_CLOCK_INFO, user/syscalls.c). */
+    csr_set(scounteren, SCOUNTEREN_TM);
+    user_time = (csr_read(scounteren) & SCOUNTEREN_TM) != 0;
+}
+
+void timer_clock_info(struct clock_info *out)
+{
+    out->hz = hz;
+    out->base = boot_ticks;
+    out->user_time = (uint64_t)user_time;
 }
 
 HOT_PATH uint64_t timer_now_ns(void)

@@ -4,8 +4,12 @@
 
 #include <stdint.h>
 
+#include "lib/syscall_abi.h"
+
 /* Use Sstc (stimecmp) when the hart has it and it works, else SBI. */
 void timer_init(uint64_t timebase_hz, int fdt_says_sstc);
+/* What user code needs to compute timer_now_ns itself (SYS_CLOCK_INFO). */
+void timer_clock_info(struct clock_info *out);
 /* Monotonic nanoseconds since boot. */
 uint64_t timer_now_ns(void);
 /* Raise a timer interrupt at absolute time ns (UINT64_MAX: never). */

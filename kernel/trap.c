@@ -14,16 +14,15 @@
 
 extern char trap_entry[];
 
-/* The hart's own frame and trap stack (kind = 1: see kernel/trap.h). */
-struct trapframe hart_frame;
+/* The hart's own frame (sscratch: see kernel/trap.h) and trap stack. Every
+ * trap from user mode reads the frame, so it sits in the hot data page. */
+struct trapframe hart_frame HOT_DATA;
 static uint64_t hart_trap_stack[1024] __attribute__((aligned(16)));
 volatile int trap_probe_armed, trap_probe_failed;
 
 void trap_init(void)
 {
-    hart_frame.kind = 1;
     hart_frame.kernel_sp = (uint64_t)&hart_trap_stack[ARRAY_LEN(hart_trap_stack)];
-    hart_frame.hart_frame = (uint64_t)&hart_frame;
     csr_write(sscratch, &hart_frame);
     csr_write(stvec, trap_entry);
 }
@@ -83,6 +82,7 @@ HOT_PATH void user_trap(struct trapframe *tf)
         tf->sepc += 4;
         syscall_dispatch(p);
     } else {
+        tf->stval = csr_read(stval); /* nothing has trapped since this fault */
         int sig = (scause == EXC_ILLEGAL) ? SIG_ILL : SIG_SEGV;
         klog("pid %d (%s) killed: %s at pc %lx, address %lx", p->pid, p->name, cause_name(scause),
              (unsigned long)tf->sepc, (unsigned long)tf->stval);
@@ -100,6 +100,7 @@ HOT_PATH void user_trap(struct trapframe *tf)
 void kernel_trap(struct trapframe *tf)
 {
     uint64_t scause = tf->scause;
+    tf->stval = csr_read(stval); /* nothing has trapped since */
     if (scause & SCAUSE_INTR) {
         if (handle_interrupt(scause))
             return;

@@ -1,10 +1,13 @@
 /* kernel/trap.h: the trap frame and trap entry points.
  *
- * sscratch always points at a trap frame: the running process's while in
- * user mode, the hart's own while in the kernel. kernel/trapvec.S saves the
- * registers there; `kind` tells the two apart. Kernel-mode traps (interrupts
- * while idle, kernel faults) run on the hart's own trap stack, so a kernel
- * stack overflow into its guard page still gets a clean panic report. */
+ * sscratch always points at the hart frame. A trap from user mode
+ * (sstatus.SPP = 0) saves the registers in the frame of the process that
+ * user_return last left from (the hart frame's user_frame) and runs on that
+ * process's kernel stack; a trap from the kernel (interrupts while idle,
+ * kernel faults) saves them in the hart frame and runs on the hart's own
+ * trap stack, so a kernel stack overflow into its guard page still gets a
+ * clean panic report. stval is not saved: trap.c reads it for the faults
+ * that need it, before anything could trap again. */
 #ifndef KERNEL_TRAP_H
 #define KERNEL_TRAP_H
 
@@ -14,14 +17,17 @@
 struct trapframe {
     uint64_t regs[32];   /*   0: x0..x31 (x0's slot unused) */
     uint64_t sepc;       /* 256 */
-    uint64_t kind;       /* 264: 0 = process frame, 1 = hart frame */
+    uint64_t user_frame; /* 264: hart frame only: the process frame user mode runs on */
     uint64_t kernel_sp;  /* 272: stack to run the handler on */
-    uint64_t hart_frame; /* 280: the hart frame (sscratch while in the kernel) */
+    uint64_t unused;     /* 280 */
     uint64_t sstatus;    /* 288 */
     uint64_t scause;     /* 296 */
-    uint64_t stval;      /* 304 */
+    uint64_t stval;      /* 304: filled by trap.c for faults only */
 };
-_Static_assert(__builtin_offsetof(struct trapframe, stval) == 304, "trapvec.S offsets");
+_Static_assert(__builtin_offsetof(struct trapframe, user_frame) == 264, "trapvec.S offsets");
+_Static_assert(__builtin_offsetof(struct trapframe, kernel_sp) == 272, "trapvec.S offsets");
+_Static_assert(__builtin_offsetof(struct trapframe, sstatus) == 288, "trapvec.S offsets");
+_Static_assert(__builtin_offsetof(struct trapframe, scause) == 296, "trapvec.S offsets");
 
 #define REG_RA 1
 #define REG_SP 2

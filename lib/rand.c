@@ -35,24 +35,7 @@ void rand_set_state(struct rand *r, const uint64_t s[4])
         r->s[i] = s[i];
 }
 
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-uint64_t rand_next(struct rand *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
+uint64_t rand_next(struct rand *r) { return rand_step(r); }
 
 uint64_t rand_below(struct rand *r, uint64_t n)
 {

@@ -29,6 +29,23 @@ void rand_set_state(struct rand *r, const uint64_t s[4]);
 /* The next 64 random bits. */
 uint64_t rand_next(struct rand *r);
 
+/* rand_next's step, inline for the kernel's IPC path (kernel_random), which
+ * must not call out of its hot code pages (kernel/kernel.h, HOT_PATH). */
+static inline uint64_t rand_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rand_step(struct rand *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rand_rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rand_rotl(s[3], 45);
+    return result;
+}
+
 /* A uniform value in [0, n) without modulo bias (rejection sampling);
  * 0 when n is 0. */
 uint64_t rand_below(struct rand *r, uint64_t n);

@@ -51,6 +51,7 @@ enum {
     SYS_LOG = 38,        /* log(const char *text, size_t len): one kernel log line */
     SYS_REPLY_RECV = 39, /* reply_recv(uint64_t token, const void *buf, size_t len,
                             const struct recv_args *a): reply (token 0: none), then recv */
+    SYS_CLOCK_INFO = 40, /* clock_info(struct clock_info *out): read clock() without a trap */
     SYS_COUNT
 };
 
@@ -93,6 +94,16 @@ struct proc_info {
     uint64_t pages;   /* user pages held */
     uint64_t cpu_ns;  /* CPU time used */
     char name[PROC_NAME_MAX];
+};
+
+/* SYS_CLOCK_INFO: how user code computes clock() itself from the time CSR,
+ * which the kernel lets user mode read (scounteren.TM) as Linux's vDSO
+ * does: ns = (t / hz) * 1e9 + (t % hz) * 1e9 / hz with t = rdtime - base.
+ * The same formula as the kernel's, so both readings agree to the tick. */
+struct clock_info {
+    uint64_t hz;        /* ticks per second of the time CSR */
+    uint64_t base;      /* the time CSR's value at boot (clock() == 0) */
+    uint64_t user_time; /* 1: user mode may read the time CSR; 0: use SYS_CLOCK */
 };
 
 struct mem_info {

@@ -106,6 +106,7 @@ int main(void)
         if (ov)
             mi = 0xfffffffffffffff8UL; /* the struct would wrap past 2^64 */
         check("meminfo", k, syscall1(SYS_MEMINFO, mi));
+        check("clock_info", k, syscall1(SYS_CLOCK_INFO, mi));
 
         /* netstat: a larger struct, so straddle starts further back. */
         uint64_t ns = strcmp(k, "straddle") == 0 ? end - sizeof(struct net_stats) / 2 : p;

@@ -47,7 +47,9 @@ int sys_yield(void);
 long sys_sbrk(long incr);                 /* old break, or -errno */
 long sys_read(int fd, void *buf, size_t len);
 long sys_write(int fd, const void *buf, size_t len);
-uint64_t sys_clock(void);                 /* monotonic ns since boot */
+uint64_t sys_clock(void);                 /* monotonic ns since boot (no trap: rdtime) */
+uint64_t sys_clock_trap(void);            /* the same through SYS_CLOCK */
+int sys_clock_info(struct clock_info *out);
 int sys_nodeid(void);
 int sys_proclist(struct proc_info *buf, int max);
 int sys_meminfo(struct mem_info *out);

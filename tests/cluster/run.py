@@ -204,6 +204,16 @@ def sleep_accuracy(ctx):
 
 
 @scenario
+def clock_user(ctx):
+    """clock() without a trap (time CSR + SYS_CLOCK_INFO) is the SYS_CLOCK clock, and cheaper."""
+    n = boot_node(ctx)
+    out, st = n.run("clockcheck 20000", timeout=60)
+    check(st == 0, f"clockcheck exited {st}:\n{out}")
+    check(re.search(r"20000 rounds, 0 out of order", out), f"clockcheck output:\n{out}")
+    check(re.search(r"user_time 1", out), f"user mode cannot read the time CSR:\n{out}")
+
+
+@scenario
 def bad_pointers(ctx):
     """Every pointer-taking syscall rejects null/kernel/unmapped/straddling/overflowing pointers."""
     n = boot_node(ctx)
