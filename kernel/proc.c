@@ -49,9 +49,7 @@ struct proc *proc_find(int pid)
 /* First code a new process runs, on its own kernel stack. */
 static void proc_first_run(void)
 {
-    struct proc *p = proc_current();
-    fpu_prepare_return(p);
-    user_return(p->tf);
+    sched_return_to_user(proc_current());
 }
 
 static void proc_free(struct proc *p)
@@ -229,8 +227,7 @@ void proc_exit(int status)
     }
     /* User memory goes back at once (the rest when reaped); leave its page
      * table first, since the root page is freed too. */
-    csr_write(satp, vm_kernel_satp());
-    sfence_vma_all();
+    vm_switch_kernel();
     vm_destroy(&p->as);
     p->exit_status = status;
     p->state = P_ZOMBIE;

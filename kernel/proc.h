@@ -67,7 +67,8 @@ extern struct proc *proc_table[NPROC];
 extern int proc_slots;
 
 /* The process running on this hart, or NULL in the scheduler. */
-struct proc *proc_current(void);
+extern struct proc *sched_current;
+static inline struct proc *proc_current(void) { return sched_current; }
 void proc_init(void);
 /* Create a process running `path` from the ramdisk with argv (kernel
  * strings). parent may be NULL (a boot process). Returns the new pid or
@@ -108,13 +109,13 @@ void proc_sleep_uninterruptible(void *chan);
 extern void (*sched_idle_hook)(void);
 /* Called from the timer interrupt: wake expired sleepers, note slice end. */
 void sched_tick(void);
-/* Whether the running process has used up its slice. */
-int sched_should_yield(void);
 /* Reprogram the timer for the next event (sleeper deadline or slice end). */
 void sched_arm_timer(void);
 
-/* Prepare tf->sstatus and the FP registers for a return to user mode. */
-void fpu_prepare_return(struct proc *p);
+/* Return p (the current process) to user mode: yields first if its slice
+ * is over and another process can run, ends it if it was killed, readies
+ * tf->sstatus and the FP registers. Does not return. */
+void sched_return_to_user(struct proc *p) __attribute__((noreturn));
 void fpu_switch_out(struct proc *p);
 void fpu_forget(struct proc *p);
 

@@ -15,7 +15,8 @@ void fpu_restore(const uint64_t regs[33]);
 void swtch(struct context *from, struct context *to);
 void proc_reap_orphans(void);
 
-static struct proc *current HOT_DATA;
+struct proc *sched_current HOT_DATA; /* proc_current() (kernel/proc.h) */
+#define current sched_current
 static struct context scheduler_ctx;
 static uint64_t slice_end_ns HOT_DATA;
 static int need_resched HOT_DATA; /* set by the timer when the slice is over */
@@ -24,7 +25,6 @@ static int fpu_zeros HOT_DATA; /* they hold all zeros, unwritten since loaded */
 static int last_slot;
 void (*sched_idle_hook)(void);
 
-HOT_PATH struct proc *proc_current(void) { return current; }
 
 HOT_PATH static int other_runnable(void)
 {
@@ -71,7 +71,7 @@ void sched_tick(void)
     sched_arm_timer();
 }
 
-HOT_PATH int sched_should_yield(void)
+HOT_PATH static int should_yield(void)
 {
     return need_resched && current && other_runnable();
 }
@@ -224,7 +224,7 @@ HOT_PATH void fpu_switch_out(struct proc *p)
 
 static const uint64_t fp_zero[33];
 
-HOT_PATH void fpu_prepare_return(struct proc *p)
+HOT_PATH static inline void fpu_prepare_return(struct proc *p)
 {
     uint64_t fs = (p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT;
     if (fs == FS_DIRTY) {
@@ -241,6 +241,21 @@ HOT_PATH void fpu_prepare_return(struct proc *p)
     if (fs == FS_OFF)
         fs = FS_INITIAL;
     p->tf->sstatus = SSTATUS_SPIE | (fs << SSTATUS_FS_SHIFT);
+}
+
+/* The way back to user mode from a trap (and a new process's first run):
+ * yield if the slice is over and someone else can run, end the process if
+ * it was killed, ready the FP state, and return. One function with its
+ * helpers inlined: under QEMU each call and return on this path costs a
+ * jump-cache lookup after the address-space switch (kernel/kernel.h). */
+HOT_PATH void sched_return_to_user(struct proc *p)
+{
+    if (!p->killed && should_yield())
+        sched_yield();
+    if (p->killed) /* by a fault, or by kill() while it waited */
+        proc_exit(128 + p->killed);
+    fpu_prepare_return(p);
+    user_return(p->tf);
 }
 
 /* A freed process must not stay the FP owner (its slot may be reused). */

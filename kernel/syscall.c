@@ -8,7 +8,7 @@
 /* In the hot data page, not .rodata: every system call reads it, and under
  * QEMU each distinct page touched after an address-space switch costs a TLB
  * refill (kernel/kernel.h). Nothing writes it after link time. */
-static syscall_fn table[SYS_COUNT] HOT_DATA = {
+syscall_fn syscall_table[SYS_COUNT] HOT_DATA = {
     [SYS_EXIT] = sys_exit,
     [SYS_GETPID] = sys_getpid,
     [SYS_GETPPID] = sys_getppid,
@@ -51,12 +51,3 @@ static syscall_fn table[SYS_COUNT] HOT_DATA = {
     [SYS_REPLY_RECV] = sys_reply_recv,
     [SYS_CLOCK_INFO] = sys_clock_info,
 };
-
-HOT_PATH void syscall_dispatch(struct proc *p)
-{
-    uint64_t num = p->tf->regs[REG_A7];
-    int64_t rv = -ENOSYS;
-    if (num < SYS_COUNT && table[num])
-        rv = table[num](p, &p->tf->regs[REG_A0]);
-    p->tf->regs[REG_A0] = (uint64_t)rv;
-}

@@ -1,4 +1,4 @@
-/* kernel/syscall.h: system-call dispatch. The table is in kernel/syscall.c;
+/* kernel/syscall.h: the system-call table (kernel/syscall.c, run by user_trap);
  * the calls themselves in kernel/sys_proc.c and kernel/sys_misc.c; the ABI
  * in lib/syscall_abi.h and docs/syscalls.md. */
 #ifndef KERNEL_SYSCALL_H
@@ -8,11 +8,13 @@
 
 struct proc;
 
-/* Run the call named by a7 with a0..a5 and put the result in a0. */
-void syscall_dispatch(struct proc *p);
-
 /* Each call gets the caller and its six argument registers. */
 typedef int64_t (*syscall_fn)(struct proc *p, const uint64_t *args);
+
+/* Indexed by number (lib/syscall_abi.h): user_trap (kernel/trap.c) runs
+ * the call named by a7 with a0..a5 and puts the result in a0. NULL: no such
+ * call (ENOSYS). */
+extern syscall_fn syscall_table[];
 
 #define SYSCALL(name) int64_t sys_##name(struct proc *p, const uint64_t *args)
 SYSCALL(exit);

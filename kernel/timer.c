@@ -8,8 +8,8 @@
 
 #define CSR_STIMECMP 0x14D
 
-static uint64_t hz HOT_DATA = 10000000;
-static uint64_t boot_ticks HOT_DATA;
+uint64_t timer_hz HOT_DATA = 10000000;
+uint64_t timer_boot_ticks HOT_DATA;
 static int use_sstc HOT_DATA;
 static uint64_t armed_ticks HOT_DATA = UINT64_MAX;
 static uint64_t n_interrupts;
@@ -29,8 +29,8 @@ HOT_PATH static void raw_arm(uint64_t ticks)
 void timer_init(uint64_t timebase_hz, int fdt_says_sstc)
 {
     if (timebase_hz)
-        hz = timebase_hz;
-    boot_ticks = rdtime();
+        timer_hz = timebase_hz;
+    timer_boot_ticks = rdtime();
     if (fdt_says_sstc) {
         /* The ISA string can claim Sstc while the firmware has not enabled
          * it for S-mode (menvcfg.STCE); then the access traps. Probe. */
@@ -50,30 +50,28 @@ void timer_init(uint64_t timebase_hz, int fdt_says_sstc)
 
 void timer_clock_info(struct clock_info *out)
 {
-    out->hz = hz;
-    out->base = boot_ticks;
+    out->hz = timer_hz;
+    out->base = timer_boot_ticks;
     out->user_time = (uint64_t)user_time;
-}
-
-HOT_PATH uint64_t timer_now_ns(void)
-{
-    uint64_t t = rdtime() - boot_ticks;
-    return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
 }
 
 HOT_PATH static uint64_t ns_to_ticks(uint64_t ns)
 {
     if (ns == UINT64_MAX)
         return UINT64_MAX;
-    return boot_ticks + ns / 1000000000ULL * hz + ns % 1000000000ULL * hz / 1000000000ULL;
+    return timer_boot_ticks + ns / 1000000000ULL * timer_hz + ns % 1000000000ULL * timer_hz / 1000000000ULL;
 }
 
 HOT_PATH void timer_arm(uint64_t ns)
 {
     uint64_t ticks = ns_to_ticks(ns);
-    /* An earlier deadline already armed and still ahead will fire first,
-     * and the scheduler re-arms then: skip the (costly under QEMU) write. */
-    if (ticks == armed_ticks || (armed_ticks < ticks && armed_ticks > rdtime()))
+    /* An earlier deadline already armed fires first, and the scheduler
+     * re-arms then: skip the (costly under QEMU) write. That holds even if
+     * the earlier one is already past: its interrupt is then pending (the
+     * handler resets armed_ticks before anything else), and taken as soon
+     * as interrupts are on again. No time CSR read, which would end a
+     * translated block under QEMU. */
+    if (ticks == armed_ticks || armed_ticks < ticks)
         return;
     raw_arm(ticks);
 }

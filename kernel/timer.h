@@ -10,8 +10,17 @@
 void timer_init(uint64_t timebase_hz, int fdt_says_sstc);
 /* What user code needs to compute timer_now_ns itself (SYS_CLOCK_INFO). */
 void timer_clock_info(struct clock_info *out);
-/* Monotonic nanoseconds since boot. */
-uint64_t timer_now_ns(void);
+/* Monotonic nanoseconds since boot. Inline: the IPC path reads the clock a
+ * few times per call, and a call into another code page costs a jump-cache
+ * lookup under QEMU (kernel/kernel.h). */
+extern uint64_t timer_hz, timer_boot_ticks;
+static inline uint64_t timer_now_ns(void)
+{
+    uint64_t now;
+    asm volatile("csrr %0, time" : "=r"(now));
+    uint64_t t = now - timer_boot_ticks;
+    return t / timer_hz * 1000000000ULL + t % timer_hz * 1000000000ULL / timer_hz;
+}
 /* Raise a timer interrupt at absolute time ns (UINT64_MAX: never). */
 void timer_arm(uint64_t ns);
 /* Make sure a timer interrupt comes no later than ns: moves the armed time

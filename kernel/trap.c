@@ -11,6 +11,8 @@
 #include "kernel/riscv.h"
 #include "kernel/syscall.h"
 #include "kernel/timer.h"
+#include "lib/errno.h"
+#include "lib/syscall_abi.h"
 
 extern char trap_entry[];
 
@@ -75,12 +77,17 @@ HOT_PATH void user_trap(struct trapframe *tf)
     struct proc *p = proc_current();
     uint64_t scause = tf->scause;
 
-    if (scause & SCAUSE_INTR) {
+    if (scause == EXC_ECALL_U) {
+        /* The dispatch is here, not a call away: see sched_return_to_user. */
+        uint64_t num = tf->regs[REG_A7];
+        int64_t rv = -ENOSYS;
+        tf->sepc += 4;
+        if (num < SYS_COUNT && syscall_table[num])
+            rv = syscall_table[num](p, &tf->regs[REG_A0]);
+        tf->regs[REG_A0] = (uint64_t)rv;
+    } else if (scause & SCAUSE_INTR) {
         if (!handle_interrupt(scause))
             klog("unexpected interrupt %lx", (unsigned long)scause);
-    } else if (scause == EXC_ECALL_U) {
-        tf->sepc += 4;
-        syscall_dispatch(p);
     } else {
         tf->stval = csr_read(stval); /* nothing has trapped since this fault */
         int sig = (scause == EXC_ILLEGAL) ? SIG_ILL : SIG_SEGV;
@@ -89,12 +96,7 @@ HOT_PATH void user_trap(struct trapframe *tf)
         if (!p->killed)
             p->killed = sig;
     }
-    if (!p->killed && sched_should_yield())
-        sched_yield();
-    if (p->killed) /* by a fault above, or by kill() while it waited */
-        proc_exit(128 + p->killed);
-    fpu_prepare_return(p);
-    user_return(tf);
+    sched_return_to_user(p);
 }
 
 void kernel_trap(struct trapframe *tf)

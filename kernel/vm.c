@@ -19,6 +19,10 @@ static int have_asids HOT_DATA; /* the hart implements enough ASID bits for one 
 
 /* The PTE for `va` at level 0, creating tables on the way when `as` is given
  * (their pages are counted against it) or `alloc_kernel` is set. */
+/* What satp holds (every write after boot goes through vm_switch): a CSR
+ * read would end a translated block under QEMU (kernel/trapvec.S). */
+static uint64_t satp_now HOT_DATA;
+
 HOT_PATH static pte_t *walk(pte_t *root, uint64_t va, struct addrspace *as, int alloc_kernel)
 {
     pte_t *table = root;
@@ -116,6 +120,7 @@ void vm_init(const struct fdt_info *fi)
     have_asids = ((csr_read(satp) >> 44) & 0xffff) >= KSTACK_SLOTS;
     csr_write(satp, vm_kernel_satp());
     sfence_vma_all();
+    satp_now = vm_kernel_satp();
 }
 
 HOT_PATH uint64_t vm_satp(const pte_t *root, uint32_t asid)
@@ -126,15 +131,23 @@ uint64_t vm_kernel_satp(void) { return vm_satp(kernel_root, 0); }
 
 HOT_PATH void vm_switch(const pte_t *root, uint32_t asid)
 {
-    uint64_t want = vm_satp(root, asid);
-    if (csr_read(satp) == want)
+    uint64_t want = (8UL << 60) | (have_asids ? (uint64_t)asid << 44 : 0) | ((uint64_t)root >> 12);
+    if (satp_now == want)
         return;
     csr_write(satp, want);
+    satp_now = want;
     /* With ASIDs, translations of other address spaces stay tagged apart, so
      * no fence is needed (vm_asid_recycle fences an ASID before reuse);
      * without them, everything cached belongs to the old table. */
     if (!have_asids)
         sfence_vma_all();
+}
+
+void vm_switch_kernel(void)
+{
+    csr_write(satp, vm_kernel_satp());
+    sfence_vma_all();
+    satp_now = vm_kernel_satp();
 }
 
 void vm_asid_recycle(uint32_t asid)

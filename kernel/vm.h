@@ -51,6 +51,9 @@ uint64_t vm_kernel_satp(void);
 uint64_t vm_satp(const pte_t *root, uint32_t asid);
 /* Make root the current address space. */
 void vm_switch(const pte_t *root, uint32_t asid);
+/* Switch to the kernel's own table (fenced): before freeing the current
+ * process's. */
+void vm_switch_kernel(void);
 /* Drop every cached translation of asid before a new process reuses it. */
 void vm_asid_recycle(uint32_t asid);
 
