@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "cluster"))
 from qemu import ROOT, Node, kernel_built, qemu_available, run_dir  # noqa: E402
 
 BOOTS = int(os.environ.get("BENCH_BOOTS", "5"))
+IPC_RUNS = 5  # runs of ipcping per size (ipc_local)
 # (kind, iterations per round): sized so each round takes well under a second.
 MICRO = [("trap", 200000), ("null", 100000), ("satp", 20000), ("yield", 20000),
          ("spawn", 200)]
@@ -98,15 +99,34 @@ def storage(logdir):
 
 
 def ipc_local(logdir):
-    """Local call/reply round trip through the echo service (0 bytes, 64 KiB)."""
+    """Local call/reply round trip through the echo service (0 bytes, 64 KiB).
+    Each size runs IPC_RUNS times; the figure is the median run (by its median
+    call). On a shared host a run of a few thousand calls now and then lands
+    in a slow stretch (the same guest work, +50%: host-side), which one run
+    would report as the figure."""
     res = {}
     with Node(logdir) as n:
         n.wait_prompt(60)
         n.run("echod &")
-        for size, count in ((0, 2000), (65536, 200)):
-            out, st = n.run(f"ipcping -c {count} {size}", timeout=120)
-            m = re.search(r"median (\d+) ns.* (\d+) KB/s", out)
-            res[size] = (int(m.group(1)), int(m.group(2))) if st == 0 and m else None
+        satps = []
+        for size, count in ((0, 5000), (65536, 200)):
+            runs = []
+            for _ in range(IPC_RUNS):
+                if size == 0:
+                    # The floor, measured beside each run: a round trip is two
+                    # address-space switches, and the host's noise moves both.
+                    out, st = n.run("bench satp 20000", timeout=120)
+                    m = re.search(r"^bench satp \d+ ([\d.]+)$", out, re.M)
+                    if st == 0 and m:
+                        satps.append(float(m.group(1)))
+                out, st = n.run(f"ipcping -c {count} {size}", timeout=120)
+                m = re.search(r"median (\d+) ns.* (\d+) KB/s", out)
+                if st != 0 or not m:
+                    runs = None
+                    break
+                runs.append((int(m.group(1)), int(m.group(2))))
+            res[size] = sorted(runs)[len(runs) // 2] if runs else None
+        res["satp_ns"] = statistics.median(satps) if satps else None
     return res
 
 
@@ -264,7 +284,9 @@ def main():
          f"{st.get('logstore_MBps_1024', 'n/a')} MB/s vs raw write "
          f"{st.get('disk_write_MBps', 'n/a')} MB/s", "group commit"),
         ("local call 0 B", fmt_ns(l0[0] if l0 else None),
-         f"{ratio(l0[0] if l0 else None, null)} null syscall", "target 10 us, xv6 pipe 366 us"),
+         f"{ratio(l0[0] if l0 else None, 2 * il['satp_ns'] if il.get('satp_ns') else None)} "
+         f"two satp switches ({fmt_ns(2 * il['satp_ns'] if il.get('satp_ns') else None)})",
+         "target 10 us, xv6 pipe 366 us"),
         ("local call 64K", fmt_ns(l64[0] if l64 else None),
          f"{l64[1] if l64 else 'n/a'} KB/s", "copy in + copy out"),
         ("raw frame RTT", fmt_ns(raw), "two kernels, below IP", "the floor (limit)"),
