@@ -61,24 +61,6 @@ static inline void blake2s_load_block(uint32_t m[16], const uint8_t *block)
             : "+r"(a), "+r"(b), "+r"(c), "+r"(d), "=&r"(t_)                      \
             : "r"(x), "r"(y));                                                   \
     } while (0)
-/* The same with Zbb's rotate (roriw: one instruction instead of three, a
- * third of G). Used only once the kernel has seen Zbb in the device tree
- * and checked it (blake2s_use_zbb): the kernel is built for rv64imac. */
-#define B2S_G_ZBB(a, b, c, d, x, y)                                              \
-    do {                                                                         \
-        __asm__(".option push\n\t.option arch, +zbb\n\t"                         \
-            "addw %0, %0, %1\n\taddw %0, %0, %4\n\t"                             \
-            "xor %3, %3, %0\n\troriw %3, %3, 16\n\t"                              \
-            "addw %2, %2, %3\n\t"                                                 \
-            "xor %1, %1, %2\n\troriw %1, %1, 12\n\t"                              \
-            "addw %0, %0, %1\n\taddw %0, %0, %5\n\t"                             \
-            "xor %3, %3, %0\n\troriw %3, %3, 8\n\t"                               \
-            "addw %2, %2, %3\n\t"                                                 \
-            "xor %1, %1, %2\n\troriw %1, %1, 7\n\t"                               \
-            ".option pop"                                                        \
-            : "+r"(a), "+r"(b), "+r"(c), "+r"(d)                                  \
-            : "r"(x), "r"(y));                                                   \
-    } while (0)
 #else
 #define B2S_G(a, b, c, d, x, y)                                                  \
     do {                                                                         \
@@ -97,71 +79,50 @@ static inline void blake2s_load_block(uint32_t m[16], const uint8_t *block)
  * that the working vector stays in registers and no schedule is loaded:
  * under QEMU's TCG every guest load and store costs a softmmu lookup, and
  * the MAC of every RPC frame runs this 10 times per 64 bytes. */
-#define B2S_ROUND(G, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15) \
+#define B2S_ROUND(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15) \
     do {                                                                         \
-        G(v0, v4, v8, v12, m[s0], m[s1]);                                        \
-        G(v1, v5, v9, v13, m[s2], m[s3]);                                        \
-        G(v2, v6, v10, v14, m[s4], m[s5]);                                       \
-        G(v3, v7, v11, v15, m[s6], m[s7]);                                       \
-        G(v0, v5, v10, v15, m[s8], m[s9]);                                       \
-        G(v1, v6, v11, v12, m[s10], m[s11]);                                     \
-        G(v2, v7, v8, v13, m[s12], m[s13]);                                      \
-        G(v3, v4, v9, v14, m[s14], m[s15]);                                      \
+        B2S_G(v0, v4, v8, v12, m[s0], m[s1]);                                    \
+        B2S_G(v1, v5, v9, v13, m[s2], m[s3]);                                    \
+        B2S_G(v2, v6, v10, v14, m[s4], m[s5]);                                   \
+        B2S_G(v3, v7, v11, v15, m[s6], m[s7]);                                   \
+        B2S_G(v0, v5, v10, v15, m[s8], m[s9]);                                   \
+        B2S_G(v1, v6, v11, v12, m[s10], m[s11]);                                 \
+        B2S_G(v2, v7, v8, v13, m[s12], m[s13]);                                  \
+        B2S_G(v3, v4, v9, v14, m[s14], m[s15]);                                  \
     } while (0)
-
-/* The body of a compression, with G given (the portable or the Zbb one). */
-#define B2S_COMPRESS(G)                                                          \
-    uint32_t m[16];                                                              \
-    blake2s_load_block(m, block);                                                \
-    uint32_t v0 = s->h[0], v1 = s->h[1], v2 = s->h[2], v3 = s->h[3];              \
-    uint32_t v4 = s->h[4], v5 = s->h[5], v6 = s->h[6], v7 = s->h[7];              \
-    uint32_t v8 = blake2s_iv[0], v9 = blake2s_iv[1], v10 = blake2s_iv[2], v11 = blake2s_iv[3]; \
-    uint32_t v12 = blake2s_iv[4] ^ s->t[0], v13 = blake2s_iv[5] ^ s->t[1];       \
-    uint32_t v14 = last ? ~blake2s_iv[6] : blake2s_iv[6], v15 = blake2s_iv[7];   \
-    B2S_ROUND(G, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);          \
-    B2S_ROUND(G, 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3);          \
-    B2S_ROUND(G, 11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4);          \
-    B2S_ROUND(G, 7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8);          \
-    B2S_ROUND(G, 9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13);          \
-    B2S_ROUND(G, 2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9);          \
-    B2S_ROUND(G, 12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11);          \
-    B2S_ROUND(G, 13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10);          \
-    B2S_ROUND(G, 6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5);          \
-    B2S_ROUND(G, 10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0);          \
-    s->h[0] ^= v0 ^ v8;                                                          \
-    s->h[1] ^= v1 ^ v9;                                                          \
-    s->h[2] ^= v2 ^ v10;                                                         \
-    s->h[3] ^= v3 ^ v11;                                                         \
-    s->h[4] ^= v4 ^ v12;                                                         \
-    s->h[5] ^= v5 ^ v13;                                                         \
-    s->h[6] ^= v6 ^ v14;                                                         \
-    s->h[7] ^= v7 ^ v15
-
-#if defined(__riscv) && __riscv_xlen == 64
-static int use_zbb;
-void blake2s_use_zbb(int on) { use_zbb = on; }
-
-static void blake2s_compress_zbb(struct blake2s_state *s, const uint8_t *block, int last)
-{
-    B2S_COMPRESS(B2S_G_ZBB);
-}
-#endif
 
 /* RFC 7693 §3.2: compresses the 64-byte block into s->h, with the counter
  * already advanced past it; last marks the final block. The ten rounds'
  * arguments are the rows of the message schedule SIGMA (§2.7), in order;
  * tests/unit/test_blake2s.c checks the result against the RFC's vectors and
- * Python's hashlib (and the kernel's boot self-test, net/rpc.c, each
- * variant it uses). */
+ * Python's hashlib. */
 static void blake2s_compress(struct blake2s_state *s, const uint8_t *block, int last)
 {
-#if defined(__riscv) && __riscv_xlen == 64
-    if (use_zbb) {
-        blake2s_compress_zbb(s, block, last);
-        return;
-    }
-#endif
-    B2S_COMPRESS(B2S_G);
+    uint32_t m[16];
+    blake2s_load_block(m, block);
+    uint32_t v0 = s->h[0], v1 = s->h[1], v2 = s->h[2], v3 = s->h[3];
+    uint32_t v4 = s->h[4], v5 = s->h[5], v6 = s->h[6], v7 = s->h[7];
+    uint32_t v8 = blake2s_iv[0], v9 = blake2s_iv[1], v10 = blake2s_iv[2], v11 = blake2s_iv[3];
+    uint32_t v12 = blake2s_iv[4] ^ s->t[0], v13 = blake2s_iv[5] ^ s->t[1];
+    uint32_t v14 = last ? ~blake2s_iv[6] : blake2s_iv[6], v15 = blake2s_iv[7];
+    B2S_ROUND(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    B2S_ROUND(14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3);
+    B2S_ROUND(11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4);
+    B2S_ROUND(7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8);
+    B2S_ROUND(9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13);
+    B2S_ROUND(2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9);
+    B2S_ROUND(12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11);
+    B2S_ROUND(13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10);
+    B2S_ROUND(6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5);
+    B2S_ROUND(10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0);
+    s->h[0] ^= v0 ^ v8;
+    s->h[1] ^= v1 ^ v9;
+    s->h[2] ^= v2 ^ v10;
+    s->h[3] ^= v3 ^ v11;
+    s->h[4] ^= v4 ^ v12;
+    s->h[5] ^= v5 ^ v13;
+    s->h[6] ^= v6 ^ v14;
+    s->h[7] ^= v7 ^ v15;
 }
 
 /* Adds n bytes to the 64-bit counter t. */

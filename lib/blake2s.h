@@ -56,11 +56,4 @@ int blake2s(void *out, uint32_t outlen, const void *key, uint32_t keylen, const 
  * where they differ), for checking MACs. Returns 1 if equal, 0 if not. */
 int blake2s_equal(const void *a, const void *b, uint32_t len);
 
-#if defined(__riscv) && __riscv_xlen == 64
-/* Compress with Zbb's rotate instruction (on) or without (off, the
- * default). The caller must know the hart has Zbb (the kernel: from the
- * device tree) and should check the result (net/rpc.c's self-test). */
-void blake2s_use_zbb(int on);
-#endif
-
 #endif

@@ -186,9 +186,6 @@ static int node_done(struct state *st, const struct level *self, const struct le
         if (self->cpu0)
             out->has_sstc = (pr->isa.p && isa_has(pr->isa, "sstc")) ||
                             (pr->isa_ext.p && list_has(pr->isa_ext, "sstc", true));
-        if (self->cpu0)
-            out->has_zbb = (pr->isa.p && isa_has(pr->isa, "zbb")) ||
-                           (pr->isa_ext.p && list_has(pr->isa_ext, "zbb", true));
         return 0;
     case K_CHOSEN:
         if (pr->bootargs.p) {

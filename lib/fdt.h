@@ -35,7 +35,6 @@ struct fdt_info {
     uint32_t timebase_freq;       /* /cpus timebase-frequency (Hz) */
     uint32_t nharts;              /* number of /cpus/cpu@N nodes */
     bool has_sstc;                /* cpu@0 implements Sstc (stimecmp) */
-    bool has_zbb;                 /* cpu@0 implements Zbb (rotates: net/rpc.c's MAC) */
     int nvirtio;                  /* "virtio,mmio" nodes, in FDT order; */
     struct fdt_mmio virtio[FDT_MAX_VIRTIO]; /* any past the 16th are ignored */
     char bootargs[FDT_BOOTARGS_MAX];        /* /chosen/bootargs, "" if absent */
@@ -55,7 +54,7 @@ struct fdt_info {
  * A `reg` is decoded with the parent's #address-cells/#size-cells (default 2/1),
  * which must be 1 or 2 for the nodes it reads. Nodes with status "disabled" are
  * ignored. Sstc: cpu@0's riscv,isa has an "_sstc" extension (whole name, any
- * case) or its riscv,isa-extensions list contains "sstc"; Zbb likewise.
+ * case) or its riscv,isa-extensions list contains "sstc".
  *
  * Returns 0, or -EINVAL if the blob is malformed, /chosen/bootargs does not fit
  * in 255 characters, or there is no memory node, ns16550a UART, PLIC or

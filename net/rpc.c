@@ -861,18 +861,6 @@ void rpc_init(void)
         klog("rpc: BLAKE2s self-test failed; remote calls are disabled");
         return;
     }
-    /* Zbb's rotate makes a compression a third cheaper; the device tree
-     * says whether the hart has it, and the self-test checks that variant
-     * too before any frame depends on it. */
-    if (boot_fdt.has_zbb) {
-        blake2s_use_zbb(1);
-        if (mac_self_test()) {
-            klog("rpc: MAC with Zbb rotates");
-        } else {
-            blake2s_use_zbb(0);
-            klog("rpc: BLAKE2s with Zbb failed its self-test; using the base ISA");
-        }
-    }
     char hex[80];
     uint8_t key[RPC_KEY_LEN] = {0};
     if (bootargs_get(boot_fdt.bootargs, "key", hex, sizeof hex) == 0 && strlen(hex) == 64) {

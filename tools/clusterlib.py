@@ -160,15 +160,13 @@ def sup_request(rundir, line, timeout=60.0):
 class Cluster:
     """A cluster of n nodes in run directory `dir` (a fresh /tmp/mkc-XXXX when
     None). up() starts it; attach() connects to one already running (as the
-    CLI does). node_args maps a node id to extra bootargs words; node_cpu
-    to its QEMU -cpu (default "rv64")."""
+    CLI does). node_args maps a node id to extra bootargs words."""
 
     def __init__(self, n=3, dir=None, mem="128M", node_args=None, kernel=KERNEL,
-                 boot_timeout=None, attached=True, qemu_args=(), node_cpu=None):
+                 boot_timeout=None, attached=True, qemu_args=()):
         self.n = n
         self.mem = mem
         self.node_args = {int(k): v for k, v in (node_args or {}).items()}
-        self.node_cpu = {int(k): v for k, v in (node_cpu or {}).items()}
         self.kernel = os.path.abspath(kernel)
         self.attached = attached
         self.qemu_args = list(qemu_args)
@@ -232,7 +230,6 @@ class Cluster:
                # The cluster key authenticates every RPC frame (docs/ipc.md).
                "key": secrets.token_hex(32),
                "node_args": {str(k): v for k, v in self.node_args.items()},
-               "node_cpu": {str(k): v for k, v in self.node_cpu.items()},
                "gdb_ports": {str(k): p for k, p in zip(range(1, self.n + 1),
                                                         free_ports(self.n))},
                "qemu_args": self.qemu_args, "root": ROOT,
@@ -654,8 +651,7 @@ class Supervisor:
             boot += " services=naming"  # the naming service runs on every node by default
         if extra:
             boot += " " + extra
-        cpu = self.cfg.get("node_cpu", {}).get(str(k), "rv64")
-        return [QEMU, "-machine", "virt", "-cpu", cpu, "-smp", "1", "-m", self.cfg["mem"],
+        return [QEMU, "-machine", "virt", "-cpu", "rv64", "-smp", "1", "-m", self.cfg["mem"],
                 "-bios", "default", "-kernel", self.cfg["kernel"], "-append", boot,
                 "-display", "none", "-monitor", "none",
                 "-chardev", f"socket,id=c0,path={d}/console-{k}.sock,server=on,wait=on",

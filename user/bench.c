@@ -4,6 +4,7 @@
  *   bench spawn N   spawn(true) + wait
  *   bench trap N    the bare trap (SYS_BARE_TRAP): the floor for any syscall
  *   bench satp N    one satp write + sfence.vma, measured in the kernel
+ *   bench mac N     the RPC MAC of a header-only frame, in the kernel
  * Each runs ROUNDS rounds of N operations timed with SYS_CLOCK and prints the
  * median as one line: `bench <kind> <n> <ns_per_op>`. */
 #include <stdio.h>
@@ -71,6 +72,15 @@ static double round_ns(const char *kind, long n)
         sys_wait(pid, NULL, 0);
         return (double)(t1 - t0) / (double)(2 * n); /* each yield: there and back */
     }
+    if (strcmp(kind, "mac") == 0) {
+        long s = sys_calibrate(CAL_MAC, (uint64_t)n);
+        long z = sys_calibrate(CAL_NOP, (uint64_t)n);
+        if (s < 0)
+            return s;
+        if (z < 0)
+            return z;
+        return (double)(s - z) / (double)n;
+    }
     if (strcmp(kind, "satp") == 0) {
         long s = sys_calibrate(CAL_SATP_SWITCH, (uint64_t)n);
         long z = sys_calibrate(CAL_NOP, (uint64_t)n);
@@ -97,7 +107,7 @@ int main(int argc, char **argv)
     }
     long n;
     if (argc != 3 || parse_long(argv[2], &n) != 0 || n < 1 || n > 1000000) {
-        fprintf(stderr, "usage: bench null|yield|spawn|trap|satp N\n");
+        fprintf(stderr, "usage: bench null|yield|spawn|trap|satp|mac N\n");
         return 2;
     }
     double r[ROUNDS];

@@ -11,6 +11,7 @@ median of its own rounds):
     spawn  spawn(true) + exit + wait
     trap   bare U->S->U trap round trip (the floor for any syscall)
     satp   one satp write + sfence.vma   (what a page-table switch costs)
+    mac    the RPC MAC of a header-only frame (4 per remote call per node)
 
 Prints a table with each figure beside the calibration it should be read
 against, and writes build/bench.json with the git commit and QEMU version.
@@ -32,7 +33,7 @@ IPC_RUNS = 5  # runs of ipcping per size (ipc_local)
 REMOTE_ROUNDS = 5  # interleaved rounds of rawecho and ipcping (network)
 # (kind, iterations per round): sized so each round takes well under a second.
 MICRO = [("trap", 200000), ("null", 100000), ("satp", 20000), ("yield", 20000),
-         ("spawn", 200)]
+         ("spawn", 200), ("mac", 20000)]
 TARGETS = {"boot_to_prompt_ms": 150, "null_ns": 1000, "spawn_ns": 500000}
 XV6 = {"boot_to_prompt_ms": 345, "null_ns": 21600, "spawn_ns": 2900000}
 
@@ -274,6 +275,8 @@ def main():
          f"{ratio(m.get('yield'), satp)} satp switch", "one process switch"),
         ("spawn+exit+wait", fmt_ns(m.get("spawn")),
          f"{ratio(m.get('spawn'), satp)} satp switch", "target 0.5 ms, xv6 2.9 ms (fork+exec)"),
+        ("frame MAC", fmt_ns(m.get("mac")), "BLAKE2s, 88-byte header, in the kernel",
+         "4 per remote call per node"),
     ]
     print(f"{'figure':<18} {'median':>10}  {'vs calibration':<38} reference")
     for name, val, cal, ref in rows:

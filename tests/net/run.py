@@ -618,29 +618,6 @@ def ipc_remote(ctx):
 
 
 @scenario(120)
-def mac_zbb_mixed(ctx):
-    """A node whose hart has Zbb computes the MAC with its rotates (the boot
-    self-test passed), one without uses the base code, and the two still
-    accept each other's frames: calls of 0 to 64 KiB both ways, checked byte
-    for byte, and no frame fails its MAC."""
-    c = ctx.cluster(2, node_args={1: "services=", 2: "services="},
-                    node_cpu={2: "rv64,zbb=false"})
-    logs = {k: open(c.log_path(k), errors="replace").read() for k in (1, 2)}
-    check("rpc: MAC with Zbb rotates" in logs[1], "node 1 (Zbb) does not use it")
-    check("Zbb" not in logs[2], "node 2 (no Zbb) mentions Zbb")
-    for k in (1, 2):
-        check("self-test failed" not in logs[k], f"node {k}: a MAC self-test failed")
-    for server, client in ((2, 1), (1, 2)):
-        expect(c, server, "echod &")
-        for size in (0, 1368, 65536):
-            out = expect(c, client, f"ipcping -n {server} -c 3 {size}", timeout=60)
-            check("3/3 ok" in out, f"node {client} -> {server}, {size} bytes: {out}")
-    for k in (1, 2):
-        st = counters(expect(c, k, "rpcstat"))
-        check(st["bad_mac"] == 0 and st["bad_frames"] == 0, f"node {k} counted bad frames: {st}")
-
-
-@scenario(120)
 def ipc_frames_per_call(ctx):
     """A small remote call costs two frames, the request and the reply:
     the caller's next request to the node acknowledges the last reply, so no

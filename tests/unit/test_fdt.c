@@ -84,15 +84,14 @@ static void fdt_generated(void)
         const char *path;
         uint64_t mem;
         uint32_t harts;
-        bool sstc, zbb;
+        bool sstc;
         const char *args;
     } cases[] = {
-        { "build/host/dtb/virt-64m.dtb", 64 * MiB, 1, true, true, "" },
-        { "build/host/dtb/virt-1g.dtb", 1024 * MiB, 4, true, true, "" },
-        { "build/host/dtb/virt-nosstc.dtb", 64 * MiB, 1, false, true, "" },
-        { "build/host/dtb/virt-nozbb.dtb", 64 * MiB, 1, true, false, "" },
-        { "build/host/dtb/virt-args.dtb", 128 * MiB, 2, true, true, "node=2 nodes=3" },
-        { "build/host/dtb/virt-net.dtb", 64 * MiB, 1, true, true, "" },
+        { "build/host/dtb/virt-64m.dtb", 64 * MiB, 1, true, "" },
+        { "build/host/dtb/virt-1g.dtb", 1024 * MiB, 4, true, "" },
+        { "build/host/dtb/virt-nosstc.dtb", 64 * MiB, 1, false, "" },
+        { "build/host/dtb/virt-args.dtb", 128 * MiB, 2, true, "node=2 nodes=3" },
+        { "build/host/dtb/virt-net.dtb", 64 * MiB, 1, true, "" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rv;
@@ -104,7 +103,6 @@ static void fdt_generated(void)
         CHECK_EQ(fi->mem_size, cases[i].mem);
         CHECK_EQ(fi->nharts, cases[i].harts);
         CHECK_EQ(fi->has_sstc, cases[i].sstc);
-        CHECK_EQ(fi->has_zbb, cases[i].zbb);
         CHECK_STR(fi->bootargs, cases[i].args);
         CHECK_EQ(fi->rtc.base, 0x101000); /* the goldfish RTC: boot epochs come from it */
     }
@@ -423,25 +421,6 @@ static void fdt_synth_sstc(void)
         { "rv64imac_zicsr", "sstcc", false },
         { "rv64imac", "zicsr", false },
     };
-    static const struct {
-        const char *isa, *ext;
-        bool want;
-    } zbb[] = {
-        { "rv64imac_zba_zbb_zbc", NULL, true },
-        { "rv64imac_zbb", NULL, true },
-        { "rv64imac_zbbx", NULL, false },
-        { "rv64imac_zba", NULL, false },
-        { "rv64imac", "zbb", true },
-    };
-    for (size_t i = 0; i < sizeof zbb / sizeof zbb[0]; i++) {
-        struct fdt_info fi;
-        struct synth o = { .isa = zbb[i].isa, .isa_ext = zbb[i].ext };
-        CHECK_EQ(synth_parse(&o, &fi), 0);
-        if (fi.has_zbb != zbb[i].want)
-            unit_fail(__FILE__, __LINE__, "isa \"%s\" ext \"%s\": has_zbb %d", zbb[i].isa,
-                      zbb[i].ext ? zbb[i].ext : "-", fi.has_zbb);
-        CHECK_OK();
-    }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct fdt_info fi;
         struct synth o = { .isa = cases[i].isa, .isa_ext = cases[i].ext };

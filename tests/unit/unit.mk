@@ -23,7 +23,7 @@ UNIT_OBJS     := $(patsubst %.c,$(BUILD)/host/unit/%.o,$(UNIT_SRCS))
 # ---- device trees from QEMU ------------------------------------------------
 UNIT_DTB_DIR  := $(BUILD)/host/dtb
 UNIT_DTBS     := $(addprefix $(UNIT_DTB_DIR)/,virt-64m.dtb virt-1g.dtb virt-nosstc.dtb \
-	virt-nozbb.dtb virt-args.dtb virt-net.dtb)
+	virt-args.dtb virt-net.dtb)
 # QEMU reports the dump on stderr; keep its output only when it fails.
 UNIT_QEMU_DTB  = $(QEMU) -machine virt,dumpdtb=$@ -nographic -display none
 UNIT_QUIET     = >$@.log 2>&1 || { cat $@.log; rm -f $@; exit 1; }
@@ -40,9 +40,6 @@ $(UNIT_DTB_DIR)/virt-1g.dtb:
 $(UNIT_DTB_DIR)/virt-nosstc.dtb:
 	@mkdir -p $(dir $@)
 	$(UNIT_QEMU_DTB) -m 64M -cpu rv64,sstc=off $(UNIT_QUIET)
-$(UNIT_DTB_DIR)/virt-nozbb.dtb:
-	@mkdir -p $(dir $@)
-	$(UNIT_QEMU_DTB) -m 64M -cpu rv64,zbb=false $(UNIT_QUIET)
 $(UNIT_DTB_DIR)/virt-args.dtb: $(UNIT_DTB_DIR)/dummy.bin
 	$(UNIT_QEMU_DTB) -m 128M -smp 2 -kernel $< -initrd $< -append "node=2 nodes=3" $(UNIT_QUIET)
 $(UNIT_DTB_DIR)/virt-net.dtb:
