@@ -122,8 +122,9 @@ int kreq_call_carry(uint32_t node, const struct kreq *rq, const void *extra, uin
     m->sender_node = (int32_t)kernel_node_id;
     m->carried = carry ? *carry : (struct port_id){0, 0};
     /* Slot 0 is the node's kernel; the check field names the boot we last
-     * heard from (0: none yet), so a retransmission that reaches a new
-     * boot is refused (ECONNRESET) instead of spawning or killing twice. */
-    struct port_id kernel = {(uint64_t)node << 32, rpc_peer_epoch(node)};
+     * heard from (or, before we have heard from it, when we sent this), so
+     * a retransmission that reaches a new boot is refused (ECONNRESET)
+     * instead of spawning or killing twice. */
+    struct port_id kernel = {(uint64_t)node << 32, rpc_kernel_check(node)};
     return rpc_call(&kernel, m, timeout_ns, reply);
 }

@@ -82,6 +82,7 @@ static uint32_t done_next;
 static struct rpc_replay replay[MAX_PEERS];
 static struct rpcwire_key wire_key; /* the cluster key, prepared (lib/rpcwire.h) */
 static uint32_t my_epoch, frame_seq;
+static int epoch_from_wall; /* my_epoch is wall-clock ms at boot (kernel_request_stale) */
 static uint64_t next_msg_id = 1;
 static int ready;
 
@@ -245,6 +246,21 @@ static void push_reply(struct rpc_in *e, uint64_t have, int resend)
     }
 }
 
+/* Whether a kernel request with this check field (rpc_kernel_check) may
+ * have been meant for an earlier boot of this node: it names another boot,
+ * or, sent before its caller had heard from us, it was sent before this
+ * boot began (its first transmission may have reached the previous one).
+ * Both clocks are the host's wall clock (goldfish RTC); without one the
+ * send time means nothing here and such requests are accepted. */
+static int kernel_request_stale(uint64_t check)
+{
+    if (check == 0)
+        return 0;
+    if (check & RPC_CHECK_SENT_AT)
+        return epoch_from_wall && (int32_t)((uint32_t)check - my_epoch) < 0;
+    return check != my_epoch;
+}
+
 /* A complete request: hand it to its port. */
 static void in_deliver(struct rpc_in *e)
 {
@@ -259,10 +275,9 @@ static void in_deliver(struct rpc_in *e)
         in_finish(e, -EINVAL);
         return;
     }
-    if ((e->dst.a & 0xffffffffu) == 0 && e->dst.b && e->dst.b != my_epoch) {
-        /* A kernel request addressed to an earlier boot of this node (the
-         * caller names the epoch it last heard from us in the check field):
-         * a retransmission that may already have run there. Refusing it is
+    if ((e->dst.a & 0xffffffffu) == 0 && kernel_request_stale(e->dst.b)) {
+        /* A kernel request meant for an earlier boot of this node: a
+         * retransmission that may already have run there. Refusing it is
          * what keeps spawn and kill at most once across a restart. */
         msg_free(m);
         rpc_stats.stale_kernel++;
@@ -720,6 +735,15 @@ int rpc_send_datagram(const struct port_id *dst, struct msg *m)
 /* The boot epoch last seen in a frame from node, 0 if none yet. */
 uint32_t rpc_peer_epoch(uint32_t node) { return node < MAX_PEERS ? replay[node].epoch : 0; }
 
+uint64_t rpc_kernel_check(uint32_t node)
+{
+    uint32_t epoch = rpc_peer_epoch(node);
+    if (epoch)
+        return epoch;
+    uint64_t wall = rtc_now_ns();
+    return wall ? RPC_CHECK_SENT_AT | (uint32_t)(wall / 1000000) : 0;
+}
+
 int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply)
 {
     return run_op(dst, m, 1, timeout_ns, reply);
@@ -883,6 +907,7 @@ void rpc_init(void)
     uint64_t wall = rtc_now_ns();
     if (wall) {
         my_epoch = (uint32_t)(wall / 1000000);
+        epoch_from_wall = 1;
     } else {
         klog("rpc: no wall clock; boot epochs may not grow across restarts");
         my_epoch = (uint32_t)kernel_random();

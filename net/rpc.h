@@ -25,6 +25,13 @@ int rpc_send_datagram(const struct port_id *dst, struct msg *m);
  * requests carry it, so a restarted node refuses what was meant for its
  * previous boot (kernel/kreq.c). */
 uint32_t rpc_peer_epoch(uint32_t node);
+/* The check field of a kernel request (slot 0) to `node`: the boot epoch
+ * last heard from it, or, if none yet, RPC_CHECK_SENT_AT | the wall-clock
+ * ms now (the epoch's own units), so that a boot that began after this
+ * moment accepts the request and an earlier one's successor refuses it.
+ * 0 (accepted by any boot) only without a wall clock. */
+#define RPC_CHECK_SENT_AT (1ULL << 63)
+uint64_t rpc_kernel_check(uint32_t node);
 /* Call a port on another node and wait for its reply (*reply). Takes m. */
 int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply);
 /* The registry port of another node. */

@@ -725,6 +725,32 @@ def spawn_across_restart(ctx):
 
 
 @scenario(120)
+def spawn_first_contact_restart(ctx):
+    """The same when the caller has never heard from the target (so knows
+    no boot epoch to name): the request carries when it was sent, and a
+    boot that began after that refuses it; a retransmission of a request
+    the old boot may have run never runs again."""
+    c = ctx.cluster(2, node_args={1: "services=", 2: "services="})
+    rx = counters(expect(c, 1, "rpcstat"))["rx_frames"]
+    check(rx == 0, f"node 1 has heard from node 2 already ({rx} frames): not a first contact")
+    c.pause(2)
+    spawn = BackgroundExec(c, 1, "run -n 2 echo spawned-once", timeout=60)
+    time.sleep(1.0)  # the request is out and being retransmitted
+    c.kill(2)
+    c.restart(2)
+    out, st = spawn.result(60)
+    check("spawned-once" not in out, f"the new boot ran a request sent before it began:\n{out}")
+    check(st != 0 and "reset" in out.lower(), f"run -n 2 across the restart: {st} {out!r}")
+    stale = counters(expect(c, 2, "rpcstat"))["stale_kernel"]
+    check(stale >= 1, f"node 2 counted {stale} stale kernel requests")
+    check(expect(c, 1, "run -n 2 echo fresh").strip() == "fresh", "spawn after the restart")
+    # A first contact after the target's boot is served at once.
+    expect(c, 2, "ps")  # (node 2 may now talk to node 1; node 1 -> 2 is what counts)
+    d = ctx.cluster(2, node_args={1: "services=", 2: "services="})
+    check(expect(d, 1, "run -n 2 echo first").strip() == "first", "a first contact is refused")
+
+
+@scenario(120)
 def ipc_datagram(ctx):
     """SEND_DATAGRAM: multi-fragment datagrams arrive whole on a clean
     link; with every frame duplicated none arrives twice; under loss some
