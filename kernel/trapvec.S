@@ -8,40 +8,8 @@
 #define SSTATUS_SPP 0x100
 #define BARE_TRAP 0x7ff
 
-.macro SAVE_GPRS_EXCEPT_SP_T0
-    sd x1, 8(sp)
-    sd x3, 24(sp)
-    sd x4, 32(sp)
-    sd x6, 48(sp)
-    sd x7, 56(sp)
-    sd x8, 64(sp)
-    sd x9, 72(sp)
-    sd x10, 80(sp)
-    sd x11, 88(sp)
-    sd x12, 96(sp)
-    sd x13, 104(sp)
-    sd x14, 112(sp)
-    sd x15, 120(sp)
-    sd x16, 128(sp)
-    sd x17, 136(sp)
-    sd x18, 144(sp)
-    sd x19, 152(sp)
-    sd x20, 160(sp)
-    sd x21, 168(sp)
-    sd x22, 176(sp)
-    sd x23, 184(sp)
-    sd x24, 192(sp)
-    sd x25, 200(sp)
-    sd x26, 208(sp)
-    sd x27, 216(sp)
-    sd x28, 224(sp)
-    sd x29, 232(sp)
-    sd x30, 240(sp)
-    sd x31, 248(sp)
-.endm
-
 # Saves every register but x2 (sp), x5 (t0) and x6 (t1) into the frame in
-# \base (t1 itself, for the user path).
+# \base: t1 itself on the user path, the hart frame (sp) on the kernel's.
 .macro SAVE_GPRS_EXCEPT_SP_T0_T1 base
     sd x1, 8(\base)
     sd x3, 24(\base)
@@ -172,7 +140,8 @@ trap_entry:
 from_kernel:
     # The hart frame takes the registers; the handler runs on the hart's
     # own trap stack.
-    SAVE_GPRS_EXCEPT_SP_T0
+    sd t1, 48(sp)
+    SAVE_GPRS_EXCEPT_SP_T0_T1 sp
     csrrw t0, sscratch, sp          # t0 = interrupted sp; sscratch = hart frame
     sd t0, 16(sp)
     csrr t0, sepc

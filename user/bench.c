@@ -28,6 +28,19 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* One round of `kind`: ns per operation, or a negative error. */
+/* ns per operation of a kernel-internal calibration (SYS_CALIBRATE), its
+ * empty loop subtracted; a negative errno if the kernel refuses. */
+static double calibrated(int cal, long n)
+{
+    long s = sys_calibrate(cal, (uint64_t)n);
+    long z = sys_calibrate(CAL_NOP, (uint64_t)n);
+    if (s < 0)
+        return s;
+    if (z < 0)
+        return z;
+    return (double)(s - z) / (double)n;
+}
+
 static double round_ns(const char *kind, long n)
 {
     uint64_t t0, t1;
@@ -72,24 +85,10 @@ static double round_ns(const char *kind, long n)
         sys_wait(pid, NULL, 0);
         return (double)(t1 - t0) / (double)(2 * n); /* each yield: there and back */
     }
-    if (strcmp(kind, "mac") == 0) {
-        long s = sys_calibrate(CAL_MAC, (uint64_t)n);
-        long z = sys_calibrate(CAL_NOP, (uint64_t)n);
-        if (s < 0)
-            return s;
-        if (z < 0)
-            return z;
-        return (double)(s - z) / (double)n;
-    }
-    if (strcmp(kind, "satp") == 0) {
-        long s = sys_calibrate(CAL_SATP_SWITCH, (uint64_t)n);
-        long z = sys_calibrate(CAL_NOP, (uint64_t)n);
-        if (s < 0)
-            return s;
-        if (z < 0)
-            return z;
-        return (double)(s - z) / (double)n;
-    }
+    if (strcmp(kind, "mac") == 0)
+        return calibrated(CAL_MAC, n);
+    if (strcmp(kind, "satp") == 0)
+        return calibrated(CAL_SATP_SWITCH, n);
     return -EINVAL;
 }
 
