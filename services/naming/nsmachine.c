@@ -11,6 +11,7 @@
 
 #include "lib/crc32c.h"
 #include "lib/errno.h"
+#include "lib/lebytes.h"
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -518,25 +519,6 @@ size_t nsm_snapshot_max(void)
            NS_MAX_DELETES * SNAP_DELETE + NS_MAX_BINDINGS * SNAP_BINDING + 4;
 }
 
-struct sw {
-    uint8_t *p;
-    size_t cap, n;
-};
-
-static void s_put(struct sw *w, uint64_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++, w->n++)
-        if (w->n < w->cap)
-            w->p[w->n] = (uint8_t)(v >> (8 * i));
-}
-
-static void s_bytes(struct sw *w, const void *src, size_t len)
-{
-    if (w->n <= w->cap && len <= w->cap - w->n)
-        __builtin_memcpy(w->p + w->n, src, len);
-    w->n += len;
-}
-
 static uint32_t deletes_count(const struct ns_machine *m)
 {
     uint32_t n = 0;
@@ -547,104 +529,82 @@ static uint32_t deletes_count(const struct ns_machine *m)
 
 long nsm_snapshot(const struct ns_machine *m, uint8_t *buf, size_t cap)
 {
-    struct sw w = {buf, cap, 0};
+    struct le_writer w = {buf, cap, 0};
     uint32_t ns = 0, nc = 0, nd = deletes_count(m);
     for (int i = 0; i < NS_MAX_SESSIONS; i++)
         ns += m->s[i].id != 0;
     for (int i = 0; i < NS_MAX_CLIENTS; i++)
         nc += m->c[i].id != 0;
-    s_put(&w, SNAP_MAGIC, 4);
-    s_put(&w, SNAP_FORMAT, 4);
-    s_put(&w, m->applied, 8);
-    s_put(&w, m->d_lost, 8);
-    s_put(&w, ns, 2);
-    s_put(&w, nc, 2);
-    s_put(&w, nd, 2);
-    s_put(&w, m->n_bindings, 2);
-    s_put(&w, m->d_next, 2);
+    le_put(&w, SNAP_MAGIC, 4);
+    le_put(&w, SNAP_FORMAT, 4);
+    le_put(&w, m->applied, 8);
+    le_put(&w, m->d_lost, 8);
+    le_put(&w, ns, 2);
+    le_put(&w, nc, 2);
+    le_put(&w, nd, 2);
+    le_put(&w, m->n_bindings, 2);
+    le_put(&w, m->d_next, 2);
     for (int i = 0; i < NS_MAX_SESSIONS; i++) {
         const struct nsm_session *s = &m->s[i];
         if (!s->id)
             continue;
-        s_put(&w, (uint64_t)i, 2);
-        s_put(&w, s->id, 8);
-        s_put(&w, s->nonce, 8);
-        s_put(&w, s->node, 4);
+        le_put(&w, (uint64_t)i, 2);
+        le_put(&w, s->id, 8);
+        le_put(&w, s->nonce, 8);
+        le_put(&w, s->node, 4);
     }
     for (int i = 0; i < NS_MAX_CLIENTS; i++) {
         const struct nsm_client *c = &m->c[i];
         if (!c->id)
             continue;
-        s_put(&w, (uint64_t)i, 2);
-        s_put(&w, c->id, 8);
-        s_put(&w, c->seq, 8);
-        s_put(&w, c->last_used, 8);
-        s_put(&w, (uint32_t)c->status, 4);
-        s_put(&w, c->version, 8);
-        s_put(&w, c->index, 8);
+        le_put(&w, (uint64_t)i, 2);
+        le_put(&w, c->id, 8);
+        le_put(&w, c->seq, 8);
+        le_put(&w, c->last_used, 8);
+        le_put(&w, (uint32_t)c->status, 4);
+        le_put(&w, c->version, 8);
+        le_put(&w, c->index, 8);
     }
     for (uint32_t k = 0; k < nd; k++) {
         const struct nsm_delete *d = &m->d[k];
-        s_put(&w, d->index, 8);
-        s_put(&w, d->name_len, 1);
-        s_bytes(&w, d->name, d->name_len);
+        le_put(&w, d->index, 8);
+        le_put(&w, d->name_len, 1);
+        le_put_bytes(&w, d->name, d->name_len);
     }
     for (uint32_t i = 0; i < m->n_bindings; i++) {
         const struct ns_binding *b = &m->e[i].b;
-        s_put(&w, b->name_len, 1);
-        s_bytes(&w, b->name, b->name_len);
-        s_put(&w, b->version, 8);
-        s_put(&w, b->create_index, 8);
-        s_put(&w, b->mod_index, 8);
-        s_put(&w, b->session, 8);
-        s_put(&w, (uint32_t)b->owner_pid, 4);
-        s_put(&w, b->flags, 1);
+        le_put(&w, b->name_len, 1);
+        le_put_bytes(&w, b->name, b->name_len);
+        le_put(&w, b->version, 8);
+        le_put(&w, b->create_index, 8);
+        le_put(&w, b->mod_index, 8);
+        le_put(&w, b->session, 8);
+        le_put(&w, (uint32_t)b->owner_pid, 4);
+        le_put(&w, b->flags, 1);
         if (b->flags & NS_F_PORT) {
-            s_put(&w, b->port.a, 8);
-            s_put(&w, b->port.b, 8);
+            le_put(&w, b->port.a, 8);
+            le_put(&w, b->port.b, 8);
         }
         if (b->flags & NS_F_VALUE) {
-            s_put(&w, b->value_len, 2);
-            s_bytes(&w, b->value, b->value_len);
+            le_put(&w, b->value_len, 2);
+            le_put_bytes(&w, b->value, b->value_len);
         }
     }
     if (w.n > w.cap || w.cap - w.n < 4)
         return -EMSGSIZE;
-    s_put(&w, crc32c(buf, w.n), 4);
+    le_put(&w, crc32c(buf, w.n), 4);
     return (long)w.n;
 }
 
-/* A bounds-checked reader over the snapshot. */
-struct sr {
-    const uint8_t *p;
-    size_t len, at;
-    bool ok;
-};
-
-static uint64_t s_get(struct sr *r, int bytes)
-{
-    if (!r->ok || (size_t)bytes > r->len - r->at) {
-        r->ok = false;
-        return 0;
-    }
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++)
-        v |= (uint64_t)r->p[r->at + (size_t)i] << (8 * i);
-    r->at += (size_t)bytes;
-    return v;
-}
-
 /* A name of 1..NS_NAME_MAX valid bytes into dst (if any); its length, 0 if bad. */
-static uint16_t s_name(struct sr *r, char *dst)
+static uint16_t s_name(struct le_reader *r, char *dst)
 {
-    size_t n = (size_t)s_get(r, 1);
+    size_t n = (size_t)le_get(r, 1);
     if (!r->ok || n > r->len - r->at || !ns_name_ok((const char *)r->p + r->at, n, false)) {
         r->ok = false;
         return 0;
     }
-    if (dst)
-        __builtin_memcpy(dst, r->p + r->at, n);
-    r->at += n;
+    le_get_bytes(r, dst, n);
     return (uint16_t)n;
 }
 
@@ -653,13 +613,13 @@ static uint16_t s_name(struct sr *r, char *dst)
  * so nothing reaches m that the first pass did not accept. */
 static bool restore_pass(struct ns_machine *m, const uint8_t *buf, size_t len)
 {
-    struct sr r = {buf, len, 0, true};
-    if (s_get(&r, 4) != SNAP_MAGIC || s_get(&r, 4) != SNAP_FORMAT)
+    struct le_reader r = le_reader(buf, len);
+    if (le_get(&r, 4) != SNAP_MAGIC || le_get(&r, 4) != SNAP_FORMAT)
         return false;
-    uint64_t applied = s_get(&r, 8), d_lost = s_get(&r, 8);
-    uint32_t ns = (uint32_t)s_get(&r, 2), nc = (uint32_t)s_get(&r, 2);
-    uint32_t nd = (uint32_t)s_get(&r, 2), nb = (uint32_t)s_get(&r, 2);
-    uint32_t d_next = (uint32_t)s_get(&r, 2);
+    uint64_t applied = le_get(&r, 8), d_lost = le_get(&r, 8);
+    uint32_t ns = (uint32_t)le_get(&r, 2), nc = (uint32_t)le_get(&r, 2);
+    uint32_t nd = (uint32_t)le_get(&r, 2), nb = (uint32_t)le_get(&r, 2);
+    uint32_t d_next = (uint32_t)le_get(&r, 2);
     bool full = nd == NS_MAX_DELETES;
     if (!r.ok || ns > NS_MAX_SESSIONS || nc > NS_MAX_CLIENTS || nd > NS_MAX_DELETES ||
         nb > NS_MAX_BINDINGS || d_lost > applied || d_next >= NS_MAX_DELETES ||
@@ -676,9 +636,9 @@ static bool restore_pass(struct ns_machine *m, const uint8_t *buf, size_t len)
     uint32_t snode[NS_MAX_SESSIONS];
     int last_slot = -1;
     for (uint32_t k = 0; k < ns; k++) {
-        int slot = (int)s_get(&r, 2);
-        uint64_t id = s_get(&r, 8), nonce = s_get(&r, 8);
-        uint32_t node = (uint32_t)s_get(&r, 4);
+        int slot = (int)le_get(&r, 2);
+        uint64_t id = le_get(&r, 8), nonce = le_get(&r, 8);
+        uint32_t node = (uint32_t)le_get(&r, 4);
         if (!r.ok || slot <= last_slot || slot >= NS_MAX_SESSIONS || id == 0 || id > applied ||
             node == 0)
             return false;
@@ -695,10 +655,10 @@ static bool restore_pass(struct ns_machine *m, const uint8_t *buf, size_t len)
     uint64_t cid[NS_MAX_CLIENTS];
     last_slot = -1;
     for (uint32_t k = 0; k < nc; k++) {
-        int slot = (int)s_get(&r, 2);
-        uint64_t id = s_get(&r, 8), seq = s_get(&r, 8), last_used = s_get(&r, 8);
-        int32_t status = (int32_t)(uint32_t)s_get(&r, 4);
-        uint64_t version = s_get(&r, 8), index = s_get(&r, 8);
+        int slot = (int)le_get(&r, 2);
+        uint64_t id = le_get(&r, 8), seq = le_get(&r, 8), last_used = le_get(&r, 8);
+        int32_t status = (int32_t)(uint32_t)le_get(&r, 4);
+        uint64_t version = le_get(&r, 8), index = le_get(&r, 8);
         if (!r.ok || slot <= last_slot || slot >= NS_MAX_CLIENTS || id == 0 || seq == 0 ||
             last_used > applied || index > last_used || index == 0 || status > 0 ||
             status < -4095)
@@ -718,7 +678,7 @@ static bool restore_pass(struct ns_machine *m, const uint8_t *buf, size_t len)
     for (uint32_t k = 0; k < nd; k++) {
         struct nsm_delete d;
         __builtin_memset(&d, 0, sizeof d);
-        d.index = di[k] = s_get(&r, 8);
+        d.index = di[k] = le_get(&r, 8);
         d.name_len = s_name(&r, d.name);
         if (!r.ok || d.index == 0 || d.index > applied)
             return false;
@@ -743,12 +703,12 @@ static bool restore_pass(struct ns_machine *m, const uint8_t *buf, size_t len)
         e.used = true;
         struct ns_binding *b = &e.b;
         b->name_len = s_name(&r, b->name);
-        b->version = s_get(&r, 8);
-        b->create_index = s_get(&r, 8);
-        b->mod_index = s_get(&r, 8);
-        b->session = s_get(&r, 8);
-        b->owner_pid = (int32_t)(uint32_t)s_get(&r, 4);
-        b->flags = (uint8_t)s_get(&r, 1);
+        b->version = le_get(&r, 8);
+        b->create_index = le_get(&r, 8);
+        b->mod_index = le_get(&r, 8);
+        b->session = le_get(&r, 8);
+        b->owner_pid = (int32_t)(uint32_t)le_get(&r, 4);
+        b->flags = (uint8_t)le_get(&r, 1);
         if (!r.ok || b->version == 0 || b->create_index == 0 ||
             b->create_index > b->mod_index || b->mod_index > applied ||
             (b->flags & ~(NS_F_VALUE | NS_F_PORT)) || !(b->flags & (NS_F_VALUE | NS_F_PORT)) ||
@@ -766,11 +726,11 @@ static bool restore_pass(struct ns_machine *m, const uint8_t *buf, size_t len)
                 return false;
         }
         if (b->flags & NS_F_PORT) {
-            b->port.a = s_get(&r, 8);
-            b->port.b = s_get(&r, 8);
+            b->port.a = le_get(&r, 8);
+            b->port.b = le_get(&r, 8);
         }
         if (b->flags & NS_F_VALUE) {
-            size_t vl = (size_t)s_get(&r, 2);
+            size_t vl = (size_t)le_get(&r, 2);
             if (!r.ok || vl > NS_VALUE_MAX || vl > r.len - r.at)
                 return false;
             b->value_len = (uint16_t)vl;

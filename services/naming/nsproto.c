@@ -14,85 +14,26 @@
 #include "services/naming/nsproto.h"
 
 #include "lib/errno.h"
+#include "lib/lebytes.h"
 
-/* ---- byte cursors --------------------------------------------------------- */
-
-/* A writer that counts what would not fit instead of writing past cap. */
-struct wr {
-    uint8_t *p;
-    size_t cap, n;
-};
-
-static void w_bytes(struct wr *w, const void *src, size_t len)
-{
-    if (w->n <= w->cap && len <= w->cap - w->n)
-        __builtin_memcpy(w->p + w->n, src, len);
-    w->n += len;
-}
-
-static void w_uint(struct wr *w, uint64_t v, int bytes)
-{
-    uint8_t b[8];
-    for (int i = 0; i < bytes; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    w_bytes(w, b, (size_t)bytes);
-}
-
-static void w_u8(struct wr *w, uint8_t v) { w_uint(w, v, 1); }
-static void w_u16(struct wr *w, uint16_t v) { w_uint(w, v, 2); }
-static void w_u32(struct wr *w, uint32_t v) { w_uint(w, v, 4); }
-static void w_u64(struct wr *w, uint64_t v) { w_uint(w, v, 8); }
-
-/* A reader that turns `ok` off (and yields zeros) once it would read past len. */
-struct rd {
-    const uint8_t *p;
-    size_t len, at;
-    bool ok;
-};
-
-static bool r_bytes(struct rd *r, void *dst, size_t n)
-{
-    if (!r->ok || n > r->len - r->at) {
-        r->ok = false;
-        return false;
-    }
-    __builtin_memcpy(dst, r->p + r->at, n);
-    r->at += n;
-    return true;
-}
-
-static uint64_t r_uint(struct rd *r, int bytes)
-{
-    uint8_t b[8];
-    if (!r_bytes(r, b, (size_t)bytes))
-        return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++)
-        v |= (uint64_t)b[i] << (8 * i);
-    return v;
-}
-
-static uint8_t r_u8(struct rd *r) { return (uint8_t)r_uint(r, 1); }
-static uint16_t r_u16(struct rd *r) { return (uint16_t)r_uint(r, 2); }
-static uint32_t r_u32(struct rd *r) { return (uint32_t)r_uint(r, 4); }
-static uint64_t r_u64(struct rd *r) { return r_uint(r, 8); }
+/* ---- byte cursors (lib/lebytes.h) ------------------------------------------ */
 
 /* A length-prefixed string into dst[0..max): the length (u8 or u16) then the
  * bytes. A length above max stops the reader. */
-static uint16_t r_str(struct rd *r, void *dst, size_t max, int len_bytes)
+static uint16_t r_str(struct le_reader *r, void *dst, size_t max, int len_bytes)
 {
-    uint16_t n = (uint16_t)r_uint(r, len_bytes);
+    uint16_t n = (uint16_t)le_get(r, len_bytes);
     if (n > max) {
         r->ok = false;
         return 0;
     }
-    r_bytes(r, dst, n);
+    le_get_bytes(r, dst, n);
     return r->ok ? n : 0;
 }
 
-static int finish(const struct wr *w)
+static int finish(const struct le_writer *w)
 {
-    return w->n > w->cap ? -EMSGSIZE : (int)w->n;
+    return le_overflow(w) ? -EMSGSIZE : (int)w->n;
 }
 
 /* ---- names ---------------------------------------------------------------- */
@@ -188,6 +129,17 @@ static bool req_valid(const struct ns_request *r)
     }
 }
 
+/* Each field of a layout, written (w set) or read (rd set) by one walk, so
+ * the two directions cannot drift (req_walk, rep_walk). */
+#define U8(f) (w ? le_put(w, (uint8_t)(f), 1) : (void)((f) = (uint8_t)le_get(rd, 1)))
+#define U16(f) (w ? le_put(w, (uint16_t)(f), 2) : (void)((f) = (uint16_t)le_get(rd, 2)))
+#define U32(f) (w ? le_put(w, (uint32_t)(f), 4) : (void)((f) = (uint32_t)le_get(rd, 4)))
+#define I32(f) (w ? le_put(w, (uint32_t)(f), 4) : (void)((f) = (int32_t)le_get(rd, 4)))
+#define U64(f) (w ? le_put(w, (f), 8) : (void)((f) = le_get(rd, 8)))
+#define STR(buf, len, max, lb)                                                                  \
+    (w ? (le_put(w, (len), (lb)), le_put_bytes(w, (buf), (len)))                                \
+       : (void)((len) = r_str(rd, (buf), (max), (lb))))
+
 /* The layout, in order (docs/naming-machine.md):
  *   op u8, flags u8
  *   PUT, CAS, RM:       client u64, seq u64
@@ -203,16 +155,8 @@ static bool req_valid(const struct ns_request *r)
  *   CMP_VALUE:          expect_len u16, expect
  * Both directions walk it through this one function, so they cannot drift:
  * with w set it writes r, with rd set it fills r. */
-static void req_walk(struct ns_request *r, struct wr *w, struct rd *rd)
+static void req_walk(struct ns_request *r, struct le_writer *w, struct le_reader *rd)
 {
-#define U8(f) (w ? w_u8(w, (uint8_t)(f)) : (void)((f) = r_u8(rd)))
-#define U16(f) (w ? w_u16(w, (uint16_t)(f)) : (void)((f) = r_u16(rd)))
-#define U32(f) (w ? w_u32(w, (uint32_t)(f)) : (void)((f) = r_u32(rd)))
-#define I32(f) (w ? w_u32(w, (uint32_t)(f)) : (void)((f) = (int32_t)r_u32(rd)))
-#define U64(f) (w ? w_u64(w, (f)) : (void)((f) = r_u64(rd)))
-#define STR(buf, len, max, lb)                                                                  \
-    (w ? (w_uint(w, (len), (lb)), w_bytes(w, (buf), (len)))                                     \
-       : (void)((len) = r_str(rd, (buf), (max), (lb))))
     uint8_t op = r->op, fl = r->flags;
     bool named = false;
     switch (op) {
@@ -263,12 +207,6 @@ static void req_walk(struct ns_request *r, struct wr *w, struct rd *rd)
         STR(r->value, r->value_len, NS_VALUE_MAX, 2);
     if (fl & NS_F_CMP_VALUE)
         STR(r->expect, r->expect_len, NS_VALUE_MAX, 2);
-#undef U8
-#undef U16
-#undef U32
-#undef I32
-#undef U64
-#undef STR
 }
 
 /* Encode r: its length; -EINVAL if r is not a valid request (the decoder
@@ -277,9 +215,9 @@ int ns_request_encode(const struct ns_request *r, uint8_t *buf, size_t cap)
 {
     if (!req_valid(r))
         return -EINVAL;
-    struct wr w = {buf, cap, 0};
-    w_u8(&w, r->op);
-    w_u8(&w, r->flags);
+    struct le_writer w = {buf, cap, 0};
+    le_put(&w, r->op, 1);
+    le_put(&w, r->flags, 1);
     req_walk((struct ns_request *)r, &w, 0); /* writing only reads r */
     return finish(&w);
 }
@@ -287,9 +225,9 @@ int ns_request_encode(const struct ns_request *r, uint8_t *buf, size_t cap)
 int ns_request_decode(const uint8_t *buf, size_t len, struct ns_request *r)
 {
     __builtin_memset(r, 0, sizeof *r);
-    struct rd rd = {buf, len, 0, true};
-    r->op = r_u8(&rd);
-    r->flags = r_u8(&rd);
+    struct le_reader rd = le_reader(buf, len);
+    r->op = (uint8_t)le_get(&rd, 1);
+    r->flags = (uint8_t)le_get(&rd, 1);
     int allowed = op_flags(r->op);
     if (!rd.ok || allowed < 0 || (r->flags & ~allowed))
         goto bad; /* the layout depends on both: check them before walking it */
@@ -370,16 +308,8 @@ static bool rep_valid(const struct ns_reply *r)
  *   STATUS:     node u32, leader u32, role u8, member u8, term, commit,
  *               applied, last_index, snap_index, session u64, bindings u32
  *   LIST:       n_names u16, names_len u16, names */
-static void rep_walk(struct ns_reply *r, struct wr *w, struct rd *rd)
+static void rep_walk(struct ns_reply *r, struct le_writer *w, struct le_reader *rd)
 {
-#define U8(f) (w ? w_u8(w, (uint8_t)(f)) : (void)((f) = r_u8(rd)))
-#define U16(f) (w ? w_u16(w, (uint16_t)(f)) : (void)((f) = r_u16(rd)))
-#define U32(f) (w ? w_u32(w, (uint32_t)(f)) : (void)((f) = r_u32(rd)))
-#define I32(f) (w ? w_u32(w, (uint32_t)(f)) : (void)((f) = (int32_t)r_u32(rd)))
-#define U64(f) (w ? w_u64(w, (f)) : (void)((f) = r_u64(rd)))
-#define STR(buf, len, max, lb)                                                                  \
-    (w ? (w_uint(w, (len), (lb)), w_bytes(w, (buf), (len)))                                     \
-       : (void)((len) = r_str(rd, (buf), (max), (lb))))
     I32(r->status);
     U32(r->leader);
     U8(r->op);
@@ -428,14 +358,14 @@ static void rep_walk(struct ns_reply *r, struct wr *w, struct rd *rd)
     case NS_OP_LIST:
         U16(r->n_names);
         if (w) {
-            w_u16(w, (uint16_t)r->names_len);
-            w_bytes(w, r->names, r->names_len);
+            le_put(w, r->names_len, 2);
+            le_put_bytes(w, r->names, r->names_len);
         } else {
-            r->names_len = r_u16(rd);
+            r->names_len = (uint16_t)le_get(rd, 2);
             if (r->names_len > sizeof r->names)
                 rd->ok = false;
             else
-                r_bytes(rd, r->names, r->names_len);
+                le_get_bytes(rd, r->names, r->names_len);
         }
         break;
     default:
@@ -456,7 +386,7 @@ int ns_reply_encode(const struct ns_reply *r, uint8_t *buf, size_t cap)
 {
     if (!rep_valid(r))
         return -EINVAL;
-    struct wr w = {buf, cap, 0};
+    struct le_writer w = {buf, cap, 0};
     rep_walk((struct ns_reply *)r, &w, 0); /* writing only reads r */
     return finish(&w);
 }
@@ -464,7 +394,7 @@ int ns_reply_encode(const struct ns_reply *r, uint8_t *buf, size_t cap)
 int ns_reply_decode(const uint8_t *buf, size_t len, struct ns_reply *r)
 {
     __builtin_memset(r, 0, sizeof *r);
-    struct rd rd = {buf, len, 0, true};
+    struct le_reader rd = le_reader(buf, len);
     if (len < REP_HEAD)
         goto bad;
     rep_walk(r, 0, &rd);

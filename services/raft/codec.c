@@ -12,32 +12,9 @@
  * exactly where the message does. It never reads past `len`. Semantic checks
  * (terms, addressing) are raft_step's job. */
 #include "services/raft/internal.h"
+#include "lib/lebytes.h"
 
 #define RAFT_MAGIC 0x52
-
-struct wbuf {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static void put(struct wbuf *w, uint64_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++)
-        if (w->len < w->cap)
-            w->p[w->len++] = (uint8_t)(v >> (8 * i));
-        else
-            w->len = w->cap + 1; /* overflow marker */
-}
-
-static void put_bytes(struct wbuf *w, const uint8_t *b, size_t n)
-{
-    if (w->len > w->cap || n > w->cap - w->len) {
-        w->len = w->cap + 1;
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        w->p[w->len++] = b[i];
-}
 
 size_t raft_encoded_size(const struct raft_msg *m)
 {
@@ -54,129 +31,108 @@ size_t raft_encoded_size(const struct raft_msg *m)
 
 int raft_encode(const struct raft_msg *m, uint8_t *buf, size_t cap)
 {
-    struct wbuf w = {buf, 0, cap};
-    put(&w, RAFT_MAGIC, 1);
-    put(&w, RAFT_WIRE_VERSION, 1);
-    put(&w, m->type, 1);
-    put(&w, m->flags, 1);
-    put(&w, m->reject, 1);
-    put(&w, m->from, 4);
-    put(&w, m->to, 4);
-    put(&w, m->term, 8);
-    put(&w, m->index, 8);
-    put(&w, m->log_term, 8);
-    put(&w, m->commit, 8);
-    put(&w, m->hint, 8);
-    put(&w, m->ctx, 8);
+    struct le_writer w = {buf, cap, 0};
+    le_put(&w, RAFT_MAGIC, 1);
+    le_put(&w, RAFT_WIRE_VERSION, 1);
+    le_put(&w, m->type, 1);
+    le_put(&w, m->flags, 1);
+    le_put(&w, m->reject, 1);
+    le_put(&w, m->from, 4);
+    le_put(&w, m->to, 4);
+    le_put(&w, m->term, 8);
+    le_put(&w, m->index, 8);
+    le_put(&w, m->log_term, 8);
+    le_put(&w, m->commit, 8);
+    le_put(&w, m->hint, 8);
+    le_put(&w, m->ctx, 8);
     if (m->type == RAFT_MSG_APPEND) {
-        put(&w, m->n_entries, 4);
+        le_put(&w, m->n_entries, 4);
         for (uint32_t k = 0; k < m->n_entries; k++) {
             const struct raft_entry *e = &m->entries[k];
             if (e->len > RAFT_MAX_DATA)
                 return -EINVAL;
-            put(&w, e->term, 8);
-            put(&w, e->type, 1);
-            put(&w, e->len, 2);
-            put_bytes(&w, e->data, e->len);
+            le_put(&w, e->term, 8);
+            le_put(&w, e->type, 1);
+            le_put(&w, e->len, 2);
+            le_put_bytes(&w, e->data, e->len);
         }
     } else if (m->type == RAFT_MSG_SNAPSHOT) {
         if (m->conf.n > RAFT_MAX_NODES)
             return -EINVAL;
-        put(&w, m->conf.n, 1);
+        le_put(&w, m->conf.n, 1);
         for (uint32_t i = 0; i < m->conf.n; i++) {
-            put(&w, m->conf.m[i].id, 4);
-            put(&w, m->conf.m[i].role, 1);
+            le_put(&w, m->conf.m[i].id, 4);
+            le_put(&w, m->conf.m[i].role, 1);
         }
-        put(&w, m->snap_len, 4);
-        put_bytes(&w, m->snap_data, m->snap_len);
+        le_put(&w, m->snap_len, 4);
+        le_put_bytes(&w, m->snap_data, m->snap_len);
     }
-    if (w.len > cap)
+    if (le_overflow(&w))
         return -EMSGSIZE;
-    return (int)w.len;
-}
-
-struct rbuf {
-    const uint8_t *p;
-    size_t len, off;
-    bool bad;
-};
-
-static uint64_t get(struct rbuf *b, int bytes)
-{
-    if (b->bad || b->len - b->off < (size_t)bytes) {
-        b->bad = true;
-        return 0;
-    }
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++)
-        v |= (uint64_t)b->p[b->off++] << (8 * i);
-    return v;
+    return (int)w.n;
 }
 
 int raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out,
                 struct raft_entry *ents, uint32_t ents_cap)
 {
-    struct rbuf b = {buf, len, 0, false};
+    struct le_reader b = le_reader(buf, len);
     struct raft_msg m = {0};
     if (!buf || len < RAFT_WIRE_HEADER)
         return -EBADMSG;
-    if (get(&b, 1) != RAFT_MAGIC)
+    if (le_get(&b, 1) != RAFT_MAGIC)
         return -EBADMSG;
-    if (get(&b, 1) != RAFT_WIRE_VERSION)
+    if (le_get(&b, 1) != RAFT_WIRE_VERSION)
         return -EPROTO;
-    m.type = (uint8_t)get(&b, 1);
-    m.flags = (uint8_t)get(&b, 1);
-    m.reject = (uint8_t)get(&b, 1);
+    m.type = (uint8_t)le_get(&b, 1);
+    m.flags = (uint8_t)le_get(&b, 1);
+    m.reject = (uint8_t)le_get(&b, 1);
     if (m.type == 0 || m.type >= RAFT_MSG_TYPE_END || (m.flags & ~RAFT_FLAG_TRANSFER) ||
         m.reject > 1)
         return -EBADMSG;
-    m.from = (uint32_t)get(&b, 4);
-    m.to = (uint32_t)get(&b, 4);
-    m.term = get(&b, 8);
-    m.index = get(&b, 8);
-    m.log_term = get(&b, 8);
-    m.commit = get(&b, 8);
-    m.hint = get(&b, 8);
-    m.ctx = get(&b, 8);
+    m.from = (uint32_t)le_get(&b, 4);
+    m.to = (uint32_t)le_get(&b, 4);
+    m.term = le_get(&b, 8);
+    m.index = le_get(&b, 8);
+    m.log_term = le_get(&b, 8);
+    m.commit = le_get(&b, 8);
+    m.hint = le_get(&b, 8);
+    m.ctx = le_get(&b, 8);
     if (m.type == RAFT_MSG_APPEND) {
-        uint64_t n = get(&b, 4);
+        uint64_t n = le_get(&b, 4);
         /* each entry takes at least 11 bytes: reject absurd counts first */
-        if (b.bad || n > (b.len - b.off) / 11)
+        if (n > le_left(&b) / 11)
             return -EBADMSG;
         if (n > ents_cap)
             return -ENOBUFS;
         for (uint32_t k = 0; k < n; k++) {
             struct raft_entry *e = &ents[k];
-            e->term = get(&b, 8);
-            e->type = (uint8_t)get(&b, 1);
-            e->len = (uint16_t)get(&b, 2);
-            if (b.bad || e->len > RAFT_MAX_DATA || e->len > b.len - b.off ||
-                e->type < RAFT_ENTRY_NORMAL || e->type > RAFT_ENTRY_CONF)
+            e->term = le_get(&b, 8);
+            e->type = (uint8_t)le_get(&b, 1);
+            e->len = (uint16_t)le_get(&b, 2);
+            if (!b.ok || e->len > RAFT_MAX_DATA || e->type < RAFT_ENTRY_NORMAL ||
+                e->type > RAFT_ENTRY_CONF || !le_get_bytes(&b, e->data, e->len))
                 return -EBADMSG;
-            for (uint16_t i = 0; i < e->len; i++)
-                e->data[i] = b.p[b.off++];
         }
         m.n_entries = (uint32_t)n;
         m.entries = n ? ents : NULL;
     } else if (m.type == RAFT_MSG_SNAPSHOT) {
-        uint64_t n = get(&b, 1);
-        if (b.bad || n > RAFT_MAX_NODES)
+        uint64_t n = le_get(&b, 1);
+        if (!b.ok || n > RAFT_MAX_NODES)
             return -EBADMSG;
         m.conf.n = (uint32_t)n;
         for (uint32_t i = 0; i < n; i++) {
-            m.conf.m[i].id = (uint32_t)get(&b, 4);
-            m.conf.m[i].role = (uint8_t)get(&b, 1);
+            m.conf.m[i].id = (uint32_t)le_get(&b, 4);
+            m.conf.m[i].role = (uint8_t)le_get(&b, 1);
             if (m.conf.m[i].role != RAFT_VOTER && m.conf.m[i].role != RAFT_LEARNER)
                 return -EBADMSG;
         }
-        uint64_t sl = get(&b, 4);
-        if (b.bad || sl > b.len - b.off)
+        uint64_t sl = le_get(&b, 4);
+        m.snap_data = sl ? b.p + b.at : NULL;
+        if (!le_get_bytes(&b, NULL, sl))
             return -EBADMSG;
         m.snap_len = (uint32_t)sl;
-        m.snap_data = sl ? b.p + b.off : NULL;
-        b.off += sl;
     }
-    if (b.bad || b.off != b.len)
+    if (!b.ok || b.at != b.len)
         return -EBADMSG;
     *out = m;
     return 0;
