@@ -12,8 +12,6 @@ CC           := $(CROSS)gcc
 OBJCOPY      := $(CROSS)objcopy
 OBJDUMP      := $(CROSS)objdump
 QEMU         := qemu-system-riscv64
-HOST_CC      := gcc
-FUZZ_CC      := clang
 PYTHON       := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 # Kernel: freestanding, no FP (user FP state is saved by kernel/fpu.S, which is
@@ -22,10 +20,8 @@ KERNEL_ARCH  := -march=rv64imac_zicsr_zifencei -mabi=lp64
 KERNEL_CFLAGS := $(KERNEL_ARCH) -mcmodel=medany -ffreestanding -fno-common -nostdlib \
 	-fno-builtin -fno-stack-protector -fno-pie -no-pie -O2 -g -std=gnu11 \
 	-Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP
-# Host builds of pure code run under ASan/UBSan.
-HOST_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined -I. -MMD -MP
-FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -I.
+# Host builds of pure code run under ASan/UBSan: HOST_CC, HOST_CFLAGS, FUZZ_*.
+include tests/common/host.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all deps run gdb test bench fuzz soak mutants clean host-bins

@@ -6,10 +6,7 @@
 #   $(LINCHECK_BIN) HISTORY_FILE   the checker (ASan/UBSan, like the other host tools)
 #   bash tests/lincheck/run.sh     its tests
 
-BUILD       ?= build
-HOST_CC     ?= gcc
-HOST_CFLAGS ?= -std=c11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined -I. -MMD -MP
+include tests/common/host.mk
 
 LINCHECK_BIN  := $(BUILD)/host/lincheck
 LINCHECK_SRCS := tests/lincheck/lincheck.c tests/lincheck/parse.c tests/lincheck/search.c

@@ -4,11 +4,6 @@
 # contains FILTER. Prints `PASS name` or `FAIL name: why` per test and ends
 # with `N passed, M failed`.
 cd "$(dirname "$0")/../.." || exit 1
-if ! out=$(make --no-print-directory -s -f tests/lincheck/lincheck.mk build/host/lincheck 2>&1); then
-    echo "$out"
-    echo "FAIL build: lincheck did not compile"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-PY=$(test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+. tests/common/build_or_fail.sh
+build_or_fail tests/lincheck/lincheck.mk build/host/lincheck
 exec "$PY" tests/lincheck/test_lincheck.py "$@"

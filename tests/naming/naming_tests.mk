@@ -7,12 +7,7 @@
 #   bash tests/naming/run.sh [FILTER] builds it if needed, then runs it
 #   $(BUILD)/fuzz/fuzz_nsproto, fuzz_nsmachine   libFuzzer targets
 
-BUILD       ?= build
-HOST_CC     ?= gcc
-FUZZ_CC     ?= clang
-HOST_CFLAGS ?= -std=c11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined -I. -MMD -MP
-FUZZ_CFLAGS ?= -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -I.
+include tests/common/host.mk
 
 NAMING_TEST_BIN  := $(BUILD)/host/naming_tests
 NAMING_TEST_BINS := $(NAMING_TEST_BIN)

@@ -4,10 +4,6 @@
 # whose name contains FILTER. Prints `PASS name` or `FAIL name: why` per test
 # and ends with `N passed, M failed`. NAMING_SEED=S changes the random streams.
 cd "$(dirname "$0")/../.." || exit 1
-if ! out=$(make --no-print-directory -s -f tests/naming/naming_tests.mk build/host/naming_tests 2>&1); then
-    echo "$out"
-    echo "FAIL build: naming_tests did not compile"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
+. tests/common/build_or_fail.sh
+build_or_fail tests/naming/naming_tests.mk build/host/naming_tests
 exec build/host/naming_tests "$@"

@@ -7,12 +7,7 @@
 #   make storage-bench        appends/s over a RAM disk with a simulated flush cost
 #   $(BUILD)/fuzz/fuzz_logstore   libFuzzer target over the recovery path
 
-BUILD       ?= build
-HOST_CC     ?= gcc
-FUZZ_CC     ?= clang
-HOST_CFLAGS ?= -std=c11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined -I. -MMD -MP
-FUZZ_CFLAGS ?= -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -I.
+include tests/common/host.mk
 
 STORAGE_BIN       := $(BUILD)/host/storage_tests
 STORAGE_BENCH_BIN := $(BUILD)/host/storage_bench
