@@ -146,6 +146,13 @@ def fault(ctx):
     # The illegal instruction report names the right cause.
     _, _, klog = n.run_full("fault ill")
     check(klog and "illegal" in klog[0], f"fault ill report: {klog}")
+    # And a memory fault's report names the faulting address (stval, which
+    # trap.c reads itself, before anything else can trap).
+    _, _, klog = n.run_full("fault unmapped")
+    check(klog and "load page fault" in klog[0] and "address 2000000000" in klog[0],
+          f"fault unmapped report: {klog}")
+    _, _, klog = n.run_full("fault kwrite")
+    check(klog and "address 80200000" in klog[0], f"fault kwrite report: {klog}")
 
 
 @scenario
