@@ -82,7 +82,7 @@ enum {
 /* calibrate() kinds, for make bench */
 #define CAL_SATP_SWITCH 0 /* write satp + sfence.vma */
 #define CAL_NOP 1         /* empty kernel loop, to subtract */
-#define CAL_MAC 2         /* the RPC MAC of an 88-byte header-only frame (BLAKE2s) */
+#define CAL_MAC 2         /* encode + MAC one header-only RPC frame (rpcwire_encode_k) */
 
 #define PROC_NAME_MAX 16
 enum { PSTATE_RUNNABLE = 1, PSTATE_RUNNING, PSTATE_SLEEPING, PSTATE_ZOMBIE };

@@ -4,7 +4,7 @@
  *   bench spawn N   spawn(true) + wait
  *   bench trap N    the bare trap (SYS_BARE_TRAP): the floor for any syscall
  *   bench satp N    one satp write + sfence.vma, measured in the kernel
- *   bench mac N     the RPC MAC of a header-only frame, in the kernel
+ *   bench mac N     encode + MAC of a header-only RPC frame, in the kernel
  * Each runs ROUNDS rounds of N operations timed with SYS_CLOCK and prints the
  * median as one line: `bench <kind> <n> <ns_per_op>`. */
 #include <stdio.h>

@@ -11,7 +11,8 @@ median of its own rounds):
     spawn  spawn(true) + exit + wait
     trap   bare U->S->U trap round trip (the floor for any syscall)
     satp   one satp write + sfence.vma   (what a page-table switch costs)
-    mac    the RPC MAC of a header-only frame (4 per remote call per node)
+    mac    encoding and MACing a header-only RPC frame (rpcwire_encode_k;
+           a MAC is computed 4 times per remote call per node)
 
 Prints a table with each figure beside the calibration it should be read
 against, and writes build/bench.json with the git commit and QEMU version.
@@ -282,7 +283,7 @@ def main():
          f"{ratio(m.get('yield'), satp)} satp switch", "one process switch"),
         ("spawn+exit+wait", fmt_ns(m.get("spawn")),
          f"{ratio(m.get('spawn'), satp)} satp switch", "target 0.5 ms, xv6 2.9 ms (fork+exec)"),
-        ("frame MAC", fmt_ns(m.get("mac")), "BLAKE2s, 88-byte header, in the kernel",
+        ("frame MAC", fmt_ns(m.get("mac")), "encode + BLAKE2s MAC, 88-byte header",
          "4 per remote call per node"),
     ]
     print(f"{'figure':<18} {'median':>10}  {'vs calibration':<38} reference")
