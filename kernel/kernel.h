@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include "lib/errno.h"
 #include "lib/fdt.h"
+#include "lib/rand.h"
 
 #define PAGE_SIZE 4096UL
 #define PAGE_ROUND_UP(x) (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
@@ -26,6 +27,10 @@ extern char kernel_start[], text_end[], rodata_end[], bss_start[], bss_end[], ke
  * costs a refill, and a jump to another page cannot be chained from one
  * translated block to the next. */
 #define HOT_PATH __attribute__((section(".text.hot")))
+/* The IPC fastpath (kernel/ipc_fast.c) and what it calls: linked right
+ * after the trap vector, in the same page, so a fast round trip runs in one
+ * code page (and direct jumps between its blocks can be chained). */
+#define FAST_PATH __attribute__((section(".text.hot.fast")))
 /* Small variables that path reads on every call, kept in one data page
  * (.data.hot, first in .data) for the same reason. */
 #define HOT_DATA __attribute__((section(".data.hot")))
@@ -42,6 +47,7 @@ size_t strlcpy(char *dst, const char *src, size_t n);
 
 /* A random 64-bit value from the kernel's generator (seeded from the device
  * tree's /chosen/rng-seed). */
-uint64_t kernel_random(void);
+extern struct rand kernel_rng;
+static inline uint64_t kernel_random(void) { return rand_step(&kernel_rng); }
 
 #endif

@@ -26,13 +26,12 @@
 uint64_t kernel_node_id HOT_DATA = 1;
 uint64_t kernel_nodes = 1;
 struct fdt_info boot_fdt;
-static struct rand kernel_rng HOT_DATA;
+struct rand kernel_rng HOT_DATA; /* kernel_random (kernel/kernel.h) */
 static int shell_pid;
 
 void trap_set_uart_irq(uint32_t irq);
 void disk_port_start(void); /* kernel/disk_port.c */
 
-HOT_PATH uint64_t kernel_random(void) { return rand_step(&kernel_rng); }
 
 /* Start (or restart) the console shell, which has no parent. */
 static void start_shell(void)

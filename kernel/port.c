@@ -9,22 +9,7 @@
 #include "lib/kreqwire.h"
 #include "net/rpc.h"
 
-struct port {
-    int used;
-    uint64_t check;
-    int owner_pid;                       /* 0: owned by the kernel */
-    struct proc *owner;                  /* NULL for the kernel; valid while used (an
-                                            exiting owner closes its ports first) */
-    void (*kernel_handler)(struct msg *m); /* kernel ports: runs at delivery */
-    struct msg *head, *tail;
-    uint32_t count;
-    uint64_t bytes;
-};
-
-enum { CALL_IDLE = 0, CALL_WAITING, CALL_DONE };
-
-
-static struct port ports[PORTS_MAX]; /* slot 0 is never used */
+struct port ports[PORTS_MAX]; /* slot 0 is never used */
 static void registry_proc_exit(int pid);
 
 /* The call record of the process in slot i (struct proc's `call`: one
@@ -48,17 +33,6 @@ static struct {
 } last_reply HOT_DATA;
 
 static uint64_t port_a(uint32_t index) { return (uint64_t)kernel_node_id << 32 | index; }
-
-/* The local port named by id, or NULL: the node, slot and check must match. */
-HOT_PATH static struct port *lookup(const struct port_id *id)
-{
-    if (PORT_NODE(*id) != kernel_node_id)
-        return 0;
-    uint64_t index = id->a & 0xffffffffu;
-    if (index == 0 || index >= PORTS_MAX || !ports[index].used || ports[index].check != id->b)
-        return 0;
-    return &ports[index];
-}
 
 void port_init(void) {}
 
@@ -85,13 +59,6 @@ int port_create(struct proc *p, struct port_id *out)
     }
     return -EMFILE;
 }
-
-HOT_PATH uint64_t port_token_make(int kind, uint32_t index)
-{
-    return (kernel_random() << 16) | (uint64_t)kind << 15 | (index & 0x7fff);
-}
-HOT_PATH int port_token_kind(uint64_t token) { return (int)(token >> 15) & 1; }
-HOT_PATH uint32_t port_token_index(uint64_t token) { return token & 0x7fff; }
 
 /* Fail the local caller behind token with error. */
 static void fail_caller(uint64_t token, int error)
@@ -124,7 +91,7 @@ static void drain(struct port *pt, int error)
 
 int port_close(struct proc *p, const struct port_id *id)
 {
-    struct port *pt = lookup(id);
+    struct port *pt = port_lookup(id);
     if (!pt)
         return -ENOENT;
     if (!p || pt->owner_pid != p->pid)
@@ -177,7 +144,7 @@ HOT_PATH static int deliver(struct port *pt, struct msg *m)
 
 HOT_PATH int port_deliver(const struct port_id *dst, struct msg *m)
 {
-    struct port *pt = lookup(dst);
+    struct port *pt = port_lookup(dst);
     if (!pt)
         return -ECONNREFUSED;
     return deliver(pt, m);
@@ -185,7 +152,7 @@ HOT_PATH int port_deliver(const struct port_id *dst, struct msg *m)
 
 /* The process a server that answered a call should run when it blocks in
  * recv: the caller it answered last, if that is still the same process. */
-HOT_PATH static struct proc *replied_caller(struct proc *server)
+HOT_PATH struct proc *port_replied_caller(struct proc *server)
 {
     if (last_reply.server_pid != server->pid)
         return 0;
@@ -194,88 +161,61 @@ HOT_PATH static struct proc *replied_caller(struct proc *server)
     return q && q->pid == last_reply.caller_pid ? q : 0;
 }
 
-HOT_PATH int port_receive(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64_t cap,
-                 uint64_t timeout_ns, struct msg **out, uint64_t *len_out)
+HOT_PATH int port_take(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64_t cap,
+                       struct msg **out, uint64_t *len_out, void **wait_chan)
 {
-    uint64_t deadline = timeout_ns == TIMEOUT_NEVER ? 0 : timer_now_ns() + timeout_ns;
-    for (;;) {
-        struct port *pt = lookup(id);
-        if (!pt)
-            return -ENOENT;
-        if (pt->owner_pid != p->pid)
-            return -EPERM;
-        if (pt->head) {
-            struct msg *m = pt->head;
-            *len_out = m->len;
-            if (m->len > cap)
-                return -EMSGSIZE;
-            /* Only the bytes this message needs are checked, not all of cap. */
-            if (vm_check_user(&p->as, ubuf, m->len, 1))
-                return -EFAULT;
-            pt->head = m->next;
-            if (!pt->head)
-                pt->tail = 0;
-            pt->count--;
-            pt->bytes -= m->len;
-            if (m->reply_token) {
-                if (port_token_kind(m->reply_token) == TOKEN_KIND_LOCAL) {
-                    struct caller *c = caller_at(port_token_index(m->reply_token));
-                    if (c && c->token == m->reply_token)
-                        c->server_pid = p->pid;
-                } else {
-                    rpc_request_taken(m->reply_token, p->pid);
-                }
-            }
-            *out = m;
-            return 0;
-        }
-        if (timeout_ns == 0)
-            return -EAGAIN;
-        if (deadline && timer_now_ns() >= deadline)
-            return -ETIMEDOUT;
-        if (proc_sleep_handoff(pt, deadline, replied_caller(p)))
-            return -EINTR;
+    struct port *pt = port_lookup(id);
+    if (!pt)
+        return -ENOENT;
+    if (pt->owner_pid != p->pid)
+        return -EPERM;
+    struct msg *m = pt->head;
+    if (!m) {
+        *wait_chan = pt;
+        return -EAGAIN;
     }
+    *len_out = m->len;
+    if (m->len > cap)
+        return -EMSGSIZE;
+    /* Only the bytes this message needs are checked, not all of cap. */
+    if (vm_check_user(&p->as, ubuf, m->len, 1))
+        return -EFAULT;
+    pt->head = m->next;
+    if (!pt->head)
+        pt->tail = 0;
+    pt->count--;
+    pt->bytes -= m->len;
+    if (m->reply_token) {
+        if (port_token_kind(m->reply_token) == TOKEN_KIND_LOCAL) {
+            struct caller *c = caller_at(port_token_index(m->reply_token));
+            if (c && c->token == m->reply_token)
+                c->server_pid = p->pid;
+        } else {
+            rpc_request_taken(m->reply_token, p->pid);
+        }
+    }
+    *out = m;
+    return 0;
 }
 
-HOT_PATH int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
-                    uint64_t timeout_ns, struct msg **reply)
+HOT_PATH int port_call_start(struct proc *p, const struct port_id *dst, struct msg *m,
+                             uint64_t rbuf, uint64_t rcap, uint64_t deadline,
+                             struct proc **server)
 {
     struct caller *c = &p->call;
     *c = (struct caller){.token = port_token_make(TOKEN_KIND_LOCAL, (uint32_t)p->slot),
-                         .state = CALL_WAITING};
+                         .state = CALL_WAITING, .rbuf = rbuf, .rcap = rcap,
+                         .deadline = deadline};
     m->reply_token = c->token;
-    struct port *pt = lookup(dst);
+    struct port *pt = port_lookup(dst);
     int rv = pt ? deliver(pt, m) : -ECONNREFUSED;
     if (rv) {
         msg_free(m);
-        c->token = 0;
-        c->state = CALL_IDLE;
+        *c = (struct caller){0};
         return rv;
     }
-    /* The first wait hands the CPU to the port's owner, which has just been
-     * woken by the delivery (or was runnable already): it is the process
-     * that can answer. Later waits (after a spurious wakeup) use the
-     * scheduler: by then the owner may have exited. */
-    struct proc *server = pt->owner;
-    uint64_t deadline = timeout_ns == TIMEOUT_NEVER ? 0 : timer_now_ns() + timeout_ns;
-    while (c->state == CALL_WAITING) {
-        if (deadline && timer_now_ns() >= deadline) {
-            rv = -ETIMEDOUT;
-            break;
-        }
-        if (proc_sleep_handoff(c, deadline, server)) {
-            rv = -EINTR;
-            break;
-        }
-        server = 0;
-    }
-    if (c->state == CALL_DONE) {
-        rv = c->error;
-        *reply = c->reply;
-    }
-    *c = (struct caller){0}; /* a late reply finds no caller: -ENOENT */
-    return rv;
+    *server = pt->owner;
+    return 0;
 }
 
 HOT_PATH int port_reply(uint64_t token, struct msg *m)

@@ -9,6 +9,7 @@
 #define KERNEL_PORT_H
 
 #include <stdint.h>
+#include "kernel/kernel.h"
 #include "kernel/msg.h"
 #include "lib/syscall_abi.h"
 
@@ -18,6 +19,35 @@
 #define PORT_QUEUE_BYTES (256 * 1024)
 
 struct proc;
+
+/* A port. Defined here, not in port.c, for the IPC fastpath
+ * (kernel/ipc_fast.c), which looks ports up inline. */
+struct port {
+    int used;
+    uint64_t check;
+    int owner_pid;                       /* 0: owned by the kernel */
+    struct proc *owner;                  /* NULL for the kernel; valid while used (an
+                                            exiting owner closes its ports first) */
+    void (*kernel_handler)(struct msg *m); /* kernel ports: runs at delivery */
+    struct msg *head, *tail;
+    uint32_t count;
+    uint64_t bytes;
+};
+extern struct port ports[PORTS_MAX];
+
+/* The local port named by id, or NULL: the node, slot and check must match. */
+static inline struct port *port_lookup(const struct port_id *id)
+{
+    if (PORT_NODE(*id) != kernel_node_id)
+        return 0;
+    uint64_t index = id->a & 0xffffffffu;
+    if (index == 0 || index >= PORTS_MAX || !ports[index].used || ports[index].check != id->b)
+        return 0;
+    return &ports[index];
+}
+
+/* The states of a process's call record (struct caller, kernel/proc.h). */
+enum { CALL_IDLE = 0, CALL_WAITING, CALL_DONE };
 
 void port_init(void);
 /* New port owned by p (or by the kernel when p is NULL): 0, -EMFILE, -ENOMEM. */
@@ -29,25 +59,37 @@ void port_proc_exit(struct proc *p);
 /* Queue m at local port dst (takes m on success): 0, -ECONNREFUSED (no such
  * port), -EAGAIN (its queue is full). */
 int port_deliver(const struct port_id *dst, struct msg *m);
-/* Take the next message of port id owned by p, waiting up to timeout_ns:
- * 0 with *out, -ENOENT, -EPERM, -EAGAIN, -ETIMEDOUT, -EINTR, -EMSGSIZE
- * (head longer than cap: *len_out set, message kept), -EFAULT (the user
- * buffer ubuf cannot take the head message: it stays queued). */
-int port_receive(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64_t cap,
-                 uint64_t timeout_ns, struct msg **out, uint64_t *len_out);
+/* Take the next message of port id owned by p, without waiting: 0 with
+ * *out, -ENOENT, -EPERM, -EAGAIN (empty: *wait_chan is what a receiver
+ * sleeps on until a message comes), -EMSGSIZE (head longer than cap:
+ * *len_out set, message kept), -EFAULT (the user buffer ubuf cannot take
+ * the head message: it stays queued). The waiting is kernel/ipc_wait.c's. */
+int port_take(struct proc *p, const struct port_id *id, uint64_t ubuf, uint64_t cap,
+              struct msg **out, uint64_t *len_out, void **wait_chan);
+/* Whom a server blocking in recv should hand the CPU to: the local caller
+ * it answered last, if that process is still there (else NULL). */
+struct proc *port_replied_caller(struct proc *server);
 
 /* Reply tokens. A token names either a local caller waiting in call() or a
  * request that arrived from another node (net/rpc.c answers those). */
 #define TOKEN_KIND_LOCAL 0
 #define TOKEN_KIND_REMOTE 1
-uint64_t port_token_make(int kind, uint32_t index);
-int port_token_kind(uint64_t token);
-uint32_t port_token_index(uint64_t token);
+/* A token: 48 random bits, the kind, and a 15-bit index (the caller's
+ * process slot, or net/rpc.c's request slot). Inline for the fastpath. */
+static inline uint64_t port_token_make(int kind, uint32_t index)
+{
+    return (kernel_random() << 16) | (uint64_t)kind << 15 | (index & 0x7fff);
+}
+static inline int port_token_kind(uint64_t token) { return (int)(token >> 15) & 1; }
+static inline uint32_t port_token_index(uint64_t token) { return token & 0x7fff; }
 
-/* Local call: queue m (its reply_token is set here) and wait for the reply
- * or the timeout. 0 with *reply, or a negative error. */
-int port_call_local(struct proc *p, const struct port_id *dst, struct msg *m,
-                    uint64_t timeout_ns, struct msg **reply);
+/* Start a local call: record it in p->call (the reply goes to user memory
+ * [rbuf, rbuf+rcap), already checked writable; deadline 0 is none) and
+ * queue m with its reply token. 0 with *server (the port's owner: who can
+ * answer, NULL for a kernel port), or an error (m freed, no call). The wait
+ * for the reply is kernel/ipc_wait.c's. */
+int port_call_start(struct proc *p, const struct port_id *dst, struct msg *m, uint64_t rbuf,
+                    uint64_t rcap, uint64_t deadline, struct proc **server);
 /* Answer a token with m (taken in every case). 0, -ENOENT (no such caller,
  * or it gave up). */
 int port_reply(uint64_t token, struct msg *m);

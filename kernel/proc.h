@@ -24,10 +24,23 @@ struct context { uint64_t ra, sp, s[12]; };
 /* A process's one outstanding local call (kernel/port.c). */
 struct caller {
     uint64_t token;
-    int state;
+    int state;      /* CALL_IDLE, CALL_WAITING, CALL_DONE (kernel/port.h) */
     int error;
     int server_pid; /* who received the request, once someone has */
     struct msg *reply;
+    uint64_t rbuf, rcap; /* where the reply goes in the caller (checked writable) */
+    uint64_t deadline;   /* when the call times out; 0: never */
+};
+
+/* What a process blocked in an IPC wait is waiting for. Such a wait is a
+ * continuation (kernel/ipc_wait.c): the process keeps nothing on its kernel
+ * stack, only this and its call record, so the IPC fastpath can complete
+ * its system call for it and return it straight to user mode. */
+enum { IPC_WAIT_NONE = 0, IPC_WAIT_RECV, IPC_WAIT_CALL };
+struct ipc_wait {
+    int kind;
+    uint64_t deadline;      /* RECV: when it times out; 0: never */
+    struct recv_args recv;  /* RECV: its arguments, checked */
 };
 
 struct proc {
@@ -57,6 +70,8 @@ struct proc {
      * page touched after an address-space switch costs a TLB refill. */
     struct trapframe tf_space;
     struct caller call;       /* its local call in progress (kernel/port.c) */
+    struct ipc_wait ipc;      /* the IPC wait it is blocked in, if any */
+    void (*resume)(void);     /* where a continuation wait resumes (proc_block) */
     int fp_saved;             /* fpregs holds its FP state */
     uint64_t fpregs[33];
 };
@@ -69,6 +84,10 @@ extern int proc_slots;
 /* The process running on this hart, or NULL in the scheduler. */
 extern struct proc *sched_current;
 static inline struct proc *proc_current(void) { return sched_current; }
+/* The running process's time slice is over: the next return to user mode
+ * lets the round robin go on (so a fastpath must not skip that return). */
+extern int sched_need_resched;
+static inline int sched_slice_over(void) { return sched_need_resched; }
 void proc_init(void);
 /* Create a process running `path` from the ramdisk with argv (kernel
  * strings). parent may be NULL (a boot process). Returns the new pid or
@@ -100,6 +119,20 @@ void proc_wakeup(void *chan);
  * server it is waiting for, or from a server back to the caller it just
  * answered. Otherwise the scheduler picks, as with proc_sleep. */
 int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *to);
+/* proc_sleep_handoff as a continuation: the current process (not killed)
+ * sleeps keeping nothing on its kernel stack, which is abandoned. Woken, it
+ * starts afresh at resume() on an empty kernel stack, with chan and its
+ * deadline cleared; resume must finish its system call and return to user
+ * mode. Does not return. */
+void proc_block(void *chan, uint64_t deadline_ns, struct proc *to, void (*resume)(void))
+    __attribute__((noreturn));
+/* The IPC fastpath's switch (kernel/ipc_fast.c): the current process
+ * blocks as proc_block does, without a handoff, and `to`, whose continuation
+ * wait the caller has just completed (its result is in its frame), returns
+ * to user mode at once, for the rest of the time slice. now: the time, read
+ * once by the fastpath. Does not return. */
+void sched_fast_switch(void *chan, uint64_t deadline_ns, void (*resume)(void), struct proc *to,
+                       uint64_t now) __attribute__((noreturn));
 /* Sleep on chan until proc_wakeup(chan), even if killed meanwhile: for
  * waits that must not be abandoned (a device writing into our pages). The
  * kill takes effect when the syscall returns. */

@@ -19,12 +19,15 @@ struct proc *sched_current HOT_DATA; /* proc_current() (kernel/proc.h) */
 #define current sched_current
 static struct context scheduler_ctx;
 static uint64_t slice_end_ns HOT_DATA;
-static int need_resched HOT_DATA; /* set by the timer when the slice is over */
+int sched_need_resched HOT_DATA; /* set by the timer when the slice is over */
+#define need_resched sched_need_resched
 static struct proc *fpu_owner HOT_DATA; /* whose values the FP registers hold */
 static int fpu_zeros HOT_DATA; /* they hold all zeros, unwritten since loaded */
 static int last_slot;
 void (*sched_idle_hook)(void);
 
+
+static inline __attribute__((always_inline)) void fpu_prepare_return(struct proc *p);
 
 HOT_PATH static int other_runnable(void)
 {
@@ -73,7 +76,16 @@ void sched_tick(void)
 
 HOT_PATH static int should_yield(void)
 {
-    return need_resched && current && other_runnable();
+    if (!need_resched || !current)
+        return 0;
+    if (other_runnable())
+        return 1;
+    /* Nobody else wants the CPU: it gets a new slice. Otherwise the flag
+     * would stay set until someone did, and the IPC fastpath, which leaves
+     * a slice's end to this check, would step aside on every call. */
+    need_resched = 0;
+    slice_end_ns = timer_now_ns() + TIME_SLICE_NS;
+    return 0;
 }
 
 HOT_PATH static struct proc *pick_next(void)
@@ -121,13 +133,16 @@ HOT_PATH void scheduler(void)
     }
 }
 
-/* Give up the CPU; the caller has set current->state. */
-HOT_PATH static void sched(void)
+/* Give up the CPU; the caller has set current->state. Its kernel context
+ * is saved in *save: its own ctx, or a scratch one for a continuation. */
+HOT_PATH static void sched_saving(struct context *save)
 {
     fpu_switch_out(current);
     current->cpu_ns += timer_now_ns() - current->run_start_ns;
-    swtch(&current->ctx, &scheduler_ctx);
+    swtch(save, &scheduler_ctx);
 }
+
+HOT_PATH static void sched(void) { sched_saving(&current->ctx); }
 
 /* Directed switch, as L4 and seL4 do for IPC: the current process (whose
  * state the caller has set) gives the CPU straight to `to`, which must be
@@ -136,7 +151,7 @@ HOT_PATH static void sched(void)
  * stay), so two processes passing messages back and forth get no more CPU
  * than one would: at the slice's end the timer sends them through the
  * round robin like everyone else. */
-HOT_PATH static void switch_to(struct proc *to)
+HOT_PATH static void switch_to(struct proc *to, struct context *save)
 {
     struct proc *from = current;
     fpu_switch_out(from);
@@ -146,7 +161,7 @@ HOT_PATH static void switch_to(struct proc *to)
     to->state = P_RUNNING;
     current = to;
     vm_switch(to->as.root, (uint32_t)to->slot + 1);
-    swtch(&from->ctx, &to->ctx);
+    swtch(save, &to->ctx);
 }
 
 HOT_PATH void sched_yield(void)
@@ -171,13 +186,71 @@ HOT_PATH int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *t
          * is enough that the timer fires by our deadline. */
         if (deadline_ns)
             timer_arm_by(deadline_ns);
-        switch_to(to);
+        switch_to(to, &p->ctx);
     } else {
         sched();
     }
     p->chan = 0;
     p->wake_at_ns = 0;
     return p->killed ? -EINTR : 0;
+}
+
+/* Where every continuation wait starts again (proc_block set ctx to it). */
+static void continuation_entry(void)
+{
+    struct proc *p = current;
+    p->chan = 0;
+    p->wake_at_ns = 0;
+    p->resume();
+}
+
+/* Set p up to resume at resume() on an empty kernel stack, and sleep. */
+HOT_PATH static inline void block_as_continuation(struct proc *p, void *chan, uint64_t deadline_ns,
+                                                  void (*resume)(void))
+{
+    p->chan = chan;
+    p->wake_at_ns = deadline_ns;
+    p->state = P_SLEEPING;
+    p->resume = resume;
+    p->ctx.ra = (uint64_t)continuation_entry;
+    p->ctx.sp = p->kstack_top;
+}
+
+HOT_PATH void proc_block(void *chan, uint64_t deadline_ns, struct proc *to, void (*resume)(void))
+{
+    struct proc *p = current;
+    struct context abandoned; /* what swtch saves here is never resumed */
+    block_as_continuation(p, chan, deadline_ns, resume);
+    if (to && to != p && to->state == P_RUNNABLE) {
+        if (deadline_ns)
+            timer_arm_by(deadline_ns);
+        switch_to(to, &abandoned);
+    } else {
+        sched_saving(&abandoned);
+    }
+    __builtin_unreachable();
+}
+
+/* The IPC fastpath's switch: proc_block and switch_to in one, with the
+ * return to user mode of sched_return_to_user, whose checks the fastpath
+ * has made (the slice is not over, `to` is not killed). */
+FAST_PATH void sched_fast_switch(void *chan, uint64_t deadline_ns, void (*resume)(void),
+                                 struct proc *to, uint64_t now)
+{
+    struct proc *from = current;
+    block_as_continuation(from, chan, deadline_ns, resume);
+    if (deadline_ns)
+        timer_arm_by(deadline_ns);
+    fpu_switch_out(from);
+    from->cpu_ns += now - from->run_start_ns;
+    to->run_start_ns = now;
+    to->chan = 0;
+    to->wake_at_ns = 0;
+    to->state = P_RUNNING;
+    current = to;
+    vm_switch(to->as.root, (uint32_t)to->slot + 1);
+    fpu_prepare_return(to);
+    user_return(to->tf);
 }
 
 void proc_sleep_uninterruptible(void *chan)
@@ -211,7 +284,7 @@ HOT_PATH void proc_wakeup(void *chan)
  * and not written since: writing makes FS dirty, which every way out of
  * user mode notices here or in fpu_prepare_return) serve all of them:
  * processes that never use FP never load the registers at all. */
-HOT_PATH void fpu_switch_out(struct proc *p)
+FAST_PATH void fpu_switch_out(struct proc *p)
 {
     if (((p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT) == FS_DIRTY) {
         fpu_save(p->fpregs);
@@ -224,7 +297,7 @@ HOT_PATH void fpu_switch_out(struct proc *p)
 
 static const uint64_t fp_zero[33];
 
-HOT_PATH static inline void fpu_prepare_return(struct proc *p)
+HOT_PATH static inline __attribute__((always_inline)) void fpu_prepare_return(struct proc *p)
 {
     uint64_t fs = (p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT;
     if (fs == FS_DIRTY) {

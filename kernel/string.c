@@ -31,7 +31,7 @@ HOT_PATH void *memset(void *dst, int c, size_t n)
     for (; (n) >= sizeof(type); (n) -= sizeof(type), (d) += sizeof(type), (s) += sizeof(type)) \
         *(type *)(d) = *(const type *)(s)
 
-HOT_PATH void *memcpy(void *dst, const void *src, size_t n)
+FAST_PATH void *memcpy(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;

@@ -1,6 +1,8 @@
 /* kernel/sys_ipc.c: the port system calls. Each copies its argument block
  * in, checks every pointer and length, and only then acts. A destination on
  * another node goes through net/rpc.c; nothing else changes for the caller. */
+#include "kernel/ipc_fast.h"
+#include "kernel/ipc_wait.h"
 #include "kernel/kernel.h"
 #include "kernel/msg.h"
 #include "kernel/port.h"
@@ -92,37 +94,11 @@ HOT_PATH static int recv_args_in(struct proc *p, uint64_t uva, struct recv_args 
     return 0;
 }
 
-/* The receiving half of recv and reply_recv, with arguments checked. */
-HOT_PATH static int64_t do_recv(struct proc *p, const struct recv_args *a)
-{
-    struct msg *m = 0;
-    uint64_t len = 0;
-    int rv = port_receive(p, &a->port, (uint64_t)a->buf, a->cap, a->timeout_ns, &m, &len);
-    if (rv == -EMSGSIZE && a->info) {
-        struct msg_info info = {.len = len};
-        vm_copyout(&p->as, (uint64_t)a->info, &info, sizeof info);
-    }
-    if (rv)
-        return rv;
-    /* port_receive checked the buffer for this message, and info was checked
-     * by recv_args_in, so neither copy can fail now. */
-    msg_copyout_user(m, &p->as, (uint64_t)a->buf);
-    if (a->info) {
-        struct msg_info info = {.len = m->len, .sender_pid = m->sender_pid,
-                                .sender_node = m->sender_node, .carried = m->carried,
-                                .reply_token = m->reply_token};
-        vm_copyout(&p->as, (uint64_t)a->info, &info, sizeof info);
-    }
-    rv = (int)m->len;
-    msg_free(m);
-    return rv;
-}
-
 HOT_PATH SYSCALL(recv)
 {
     struct recv_args a;
     int rv = recv_args_in(p, args[0], &a);
-    return rv ? rv : do_recv(p, &a);
+    return rv ? rv : ipc_recv(p, &a, ipc_deadline(a.timeout_ns));
 }
 
 HOT_PATH SYSCALL(call)
@@ -136,14 +112,22 @@ HOT_PATH SYSCALL(call)
         a.rcap = MSG_MAX;
     if (vm_check_user(&p->as, (uint64_t)a.rbuf, a.rcap, 1))
         return -EFAULT;
+    int local = PORT_NODE(a.dst) == kernel_node_id;
+    uint64_t deadline = ipc_deadline(a.timeout_ns);
     struct msg *m, *reply = 0;
     int rv = msg_from_user(p, (uint64_t)a.buf, a.len, &a.carry, &m);
     if (rv)
         return rv;
-    if (PORT_NODE(a.dst) != kernel_node_id)
-        rv = rpc_call(&a.dst, m, a.timeout_ns, &reply);
-    else
-        rv = port_call_local(p, &a.dst, m, a.timeout_ns, &reply);
+    if (local) {
+        struct proc *server = 0;
+        rv = port_call_start(p, &a.dst, m, (uint64_t)a.rbuf, a.rcap, deadline, &server);
+        if (rv)
+            return rv;
+        /* The first wait hands the CPU to the port's owner, woken by the
+         * delivery: the process that can answer. */
+        ipc_call_wait(p, server);
+    }
+    rv = rpc_call(&a.dst, m, a.timeout_ns, &reply);
     if (rv)
         return rv;
     if (reply->len > a.rcap) {
@@ -180,6 +164,7 @@ HOT_PATH SYSCALL(reply_recv)
     int rv = recv_args_in(p, args[3], &a);
     if (rv)
         return rv;
+    uint64_t deadline = ipc_deadline(a.timeout_ns);
     if (args[0]) {
         struct msg *m;
         rv = msg_from_user(p, args[1], args[2], 0, &m);
@@ -187,7 +172,7 @@ HOT_PATH SYSCALL(reply_recv)
             return rv;
         port_reply(args[0], m); /* takes m; ENOENT ignored (above) */
     }
-    return do_recv(p, &a);
+    return ipc_recv(p, &a, deadline);
 }
 
 SYSCALL(bootstrap)
@@ -211,5 +196,7 @@ SYSCALL(bootstrap)
 
 SYSCALL(rpcstat)
 {
-    return vm_copyout(&p->as, args[0], &rpc_stats, sizeof rpc_stats);
+    struct rpc_stats s = rpc_stats;
+    s.local_fast = ipc_fast_count;
+    return vm_copyout(&p->as, args[0], &s, sizeof s);
 }

@@ -17,7 +17,7 @@ static int user_time; /* user mode may read the time CSR */
 
 static inline void stimecmp_write(uint64_t v) { asm volatile("csrw 0x14D, %0" ::"r"(v)); }
 
-HOT_PATH static void raw_arm(uint64_t ticks)
+FAST_PATH static void raw_arm(uint64_t ticks)
 {
     armed_ticks = ticks;
     if (use_sstc)
@@ -55,7 +55,7 @@ void timer_clock_info(struct clock_info *out)
     out->user_time = (uint64_t)user_time;
 }
 
-HOT_PATH static uint64_t ns_to_ticks(uint64_t ns)
+FAST_PATH static uint64_t ns_to_ticks(uint64_t ns)
 {
     if (ns == UINT64_MAX)
         return UINT64_MAX;
@@ -76,7 +76,7 @@ HOT_PATH void timer_arm(uint64_t ns)
     raw_arm(ticks);
 }
 
-HOT_PATH void timer_arm_by(uint64_t ns)
+FAST_PATH void timer_arm_by(uint64_t ns)
 {
     uint64_t ticks = ns_to_ticks(ns);
     if (ticks < armed_ticks)

@@ -14,7 +14,7 @@ void timer_clock_info(struct clock_info *out);
  * few times per call, and a call into another code page costs a jump-cache
  * lookup under QEMU (kernel/kernel.h). */
 extern uint64_t timer_hz, timer_boot_ticks;
-static inline uint64_t timer_now_ns(void)
+static inline __attribute__((always_inline)) uint64_t timer_now_ns(void)
 {
     uint64_t now;
     asm volatile("csrr %0, time" : "=r"(now));

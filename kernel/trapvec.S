@@ -7,6 +7,9 @@
 #define TF_SCAUSE 296
 #define SSTATUS_SPP 0x100
 #define BARE_TRAP 0x7ff
+#define SYS_CALL 31         /* lib/syscall_abi.h (checked in kernel/ipc_fast.c) */
+#define SYS_REPLY_RECV 39
+#define IPC_FAST_STACK 1024 /* kernel/ipc_fast.h */
 
 # Saves every register but x2 (sp), x5 (t0) and x6 (t1) into the frame in
 # \base: t1 itself on the user path, the hart frame (sp) on the kernel's.
@@ -133,7 +136,17 @@ trap_entry:
     csrr t0, sepc
     sd t0, TF_SEPC(t1)
     mv a0, t1
-    ld sp, TF_KSP(t1)
+    # call and reply_recv try the IPC fastpath first (kernel/ipc_fast.c), on
+    # the hart's fastpath stack: it returns only when it does not apply.
+    li t0, SYS_CALL
+    beq a7, t0, 3f
+    li t0, SYS_REPLY_RECV
+    bne a7, t0, 4f
+3:  la sp, ipc_fast_stack + IPC_FAST_STACK
+    call ipc_fastpath
+    la t0, hart_frame
+    ld a0, TF_USER_FRAME(t0)
+4:  ld sp, TF_KSP(a0)
     call user_trap                  # returns to user through user_return
 1:  j 1b
 

@@ -9,7 +9,6 @@
 
 #define LEVELS 3
 #define VPN(va, level) (((va) >> (12 + 9 * (level))) & 0x1ff)
-#define PTE_PA(pte) (((pte) >> 10) << 12)
 #define PA_PTE(pa) (((uint64_t)(pa) >> 12) << 10)
 #define MEGA (2UL << 20)
 #define KERNEL_ROOT_ENTRIES 64 /* root entries [0, 64) = the first 64 GiB */
@@ -23,7 +22,7 @@ static int have_asids HOT_DATA; /* the hart implements enough ASID bits for one 
  * read would end a translated block under QEMU (kernel/trapvec.S). */
 static uint64_t satp_now HOT_DATA;
 
-HOT_PATH static pte_t *walk(pte_t *root, uint64_t va, struct addrspace *as, int alloc_kernel)
+FAST_PATH static pte_t *walk(pte_t *root, uint64_t va, struct addrspace *as, int alloc_kernel)
 {
     pte_t *table = root;
     for (int level = LEVELS - 1; level > 0; level--) {
@@ -129,7 +128,7 @@ HOT_PATH uint64_t vm_satp(const pte_t *root, uint32_t asid)
 }
 uint64_t vm_kernel_satp(void) { return vm_satp(kernel_root, 0); }
 
-HOT_PATH void vm_switch(const pte_t *root, uint32_t asid)
+FAST_PATH void vm_switch(const pte_t *root, uint32_t asid)
 {
     uint64_t want = (8UL << 60) | (have_asids ? (uint64_t)asid << 44 : 0) | ((uint64_t)root >> 12);
     if (satp_now == want)
@@ -171,7 +170,7 @@ static void tcache_flush(struct addrspace *as)
 }
 
 /* The leaf PTE of user page va (page-aligned), or 0 if unmapped. */
-HOT_PATH static pte_t user_pte(const struct addrspace *as, uint64_t va)
+FAST_PATH static pte_t user_pte(const struct addrspace *as, uint64_t va)
 {
     /* The cache is a memo of the table, not part of the address space's
      * meaning: filling it through a const pointer changes nothing visible. */
@@ -231,7 +230,7 @@ void vm_destroy(struct addrspace *as)
     as->pages = 0;
 }
 
-HOT_PATH static int user_range_ok(uint64_t va, uint64_t len)
+FAST_PATH static int user_range_ok(uint64_t va, uint64_t len)
 {
     return va >= USER_BASE && len <= USER_TOP - va && va < USER_TOP;
 }
@@ -275,7 +274,7 @@ void vm_free_range(struct addrspace *as, uint64_t va, uint64_t len)
 }
 
 /* Physical address behind user address `uva` if mapped with `need` perms. */
-HOT_PATH static uint64_t user_pa(const struct addrspace *as, uint64_t uva, uint64_t need)
+FAST_PATH static uint64_t user_pa(const struct addrspace *as, uint64_t uva, uint64_t need)
 {
     pte_t pte = user_pte(as, PAGE_ROUND_DOWN(uva));
     if ((pte & (PTE_V | PTE_U | need)) != (PTE_V | PTE_U | need))
@@ -288,7 +287,7 @@ uint64_t vm_user_pa(const struct addrspace *as, uint64_t uva)
     return user_pa(as, uva, 0);
 }
 
-HOT_PATH int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write)
+FAST_PATH int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write)
 {
     if (len == 0)
         return 0;
@@ -301,7 +300,7 @@ HOT_PATH int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t le
     return 0;
 }
 
-HOT_PATH int vm_copyin(const struct addrspace *as, void *dst, uint64_t uva, uint64_t len)
+FAST_PATH int vm_copyin(const struct addrspace *as, void *dst, uint64_t uva, uint64_t len)
 {
     if (vm_check_user(as, uva, len, 0))
         return -EFAULT;
@@ -316,7 +315,7 @@ HOT_PATH int vm_copyin(const struct addrspace *as, void *dst, uint64_t uva, uint
     return 0;
 }
 
-HOT_PATH int vm_copyout(const struct addrspace *as, uint64_t uva, const void *src, uint64_t len)
+FAST_PATH int vm_copyout(const struct addrspace *as, uint64_t uva, const void *src, uint64_t len)
 {
     if (vm_check_user(as, uva, len, 1))
         return -EFAULT;

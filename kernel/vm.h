@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include "lib/fdt.h"
+#include "lib/syscall_abi.h"
 
 typedef uint64_t pte_t;
 
@@ -21,6 +22,7 @@ typedef uint64_t pte_t;
 #define PTE_A (1UL << 6)
 #define PTE_D (1UL << 7)
 
+#define PTE_PA(pte) (((pte) >> 10) << 12)
 /* Kernel stacks: one slot per process in a region of their own, each slot a
  * guard page (never mapped) under KSTACK_PAGES mapped pages. */
 #define KSTACK_REGION 0xFC0000000ULL /* 63 GiB: the last root entry the kernel owns */
@@ -86,6 +88,25 @@ int vm_fill(struct addrspace *as, uint64_t uva, const void *src, uint64_t len);
 uint64_t vm_user_pa(const struct addrspace *as, uint64_t uva);
 /* Check a user range without copying: 0 or -EFAULT. write != 0 needs W. */
 int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write);
+
+/* Where the kernel reaches user bytes [uva, uva+len) when they are 8-byte
+ * aligned, within one page, and that page's translation is in the cache
+ * with the needed permission (write != 0: W, else R); NULL otherwise, and
+ * the caller falls back to vm_copyin/vm_copyout, which fill the cache.
+ * Inline for the IPC fastpath: its argument blocks, read and written
+ * without a call (each call and return costs it a jump-cache lookup). */
+static inline void *vm_user_ptr_cached(const struct addrspace *as, uint64_t uva, uint64_t len,
+                                       int write)
+{
+    uint64_t off = uva & 4095, va = uva - off;
+    if (uva < USER_BASE || uva >= USER_TOP || (uva & 7) || len > 4096 - off)
+        return 0;
+    int i = (int)((va >> 12) % VM_TCACHE);
+    uint64_t need = PTE_V | PTE_U | (write ? PTE_W : PTE_R);
+    if (as->tcache[i].va != va || (as->tcache[i].pte & need) != need)
+        return 0;
+    return (void *)(PTE_PA(as->tcache[i].pte) | off);
+}
 
 /* Map/unmap kernel stack slot `slot`; returns the stack top or 0. */
 uint64_t vm_kstack_map(int slot);

@@ -207,7 +207,8 @@ struct registry_rep {
     struct port_id port;             /* for LOOKUP */
 };
 
-/* RPC transport counters (SYS_RPCSTAT): every frame dropped is counted once. */
+/* IPC counters (SYS_RPCSTAT): the RPC transport's, where every frame dropped
+ * is counted once, and the local fastpath's. */
 struct rpc_stats {
     uint64_t rx_frames, tx_frames;
     uint64_t bad_mac;        /* wrong key or altered in flight */
@@ -221,6 +222,7 @@ struct rpc_stats {
     uint64_t encode_errors;
     uint64_t datagrams;      /* datagrams sent (send with SEND_DATAGRAM to another node) */
     uint64_t stale_kernel;   /* kernel requests refused: meant for an earlier boot of this node */
+    uint64_t local_fast;     /* local calls and replies the fastpath delivered (kernel/ipc_fast.c) */
 };
 
 /* The disk port (registered as "disk" on a node with a disk): calls from

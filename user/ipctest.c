@@ -115,6 +115,44 @@ static int rr_server(void)
     return ipc_reply_recv(token, buf, (size_t)n, &p, buf, sizeof buf, &info, 0) == -EAGAIN ? 0 : 4;
 }
 
+/* A reply_recv server whose replies are 8 bytes, to two calls; the first
+ * caller has room for 4 only. Both receives wait, so the calls can reach
+ * it through the kernel's fastpath, and the too-long reply must fall back
+ * to the ordinary path and fail at the caller (EMSGSIZE). */
+static int big_reply_server(void)
+{
+    struct port_id p;
+    uint8_t buf[64];
+    struct msg_info info = {0};
+    if (ipc_port_create(&p) || ipc_register("ipctest.big", &p))
+        return 2;
+    uint64_t token = 0;
+    for (int i = 0; i < 2; i++) {
+        long n = ipc_reply_recv(token, "12345678", token ? 8 : 0, &p, buf, sizeof buf, &info,
+                                10 * IPC_SECOND);
+        if (n != 1 || !info.reply_token)
+            return 3;
+        token = info.reply_token;
+    }
+    return ipc_reply(token, "12345678", 8) == 0 ? 0 : 4;
+}
+
+/* A server waiting with a 4-byte buffer for an 8-byte call: the message
+ * must stay queued (EMSGSIZE, its length reported) for a bigger receive. */
+static int small_buffer_server(void)
+{
+    struct port_id p;
+    uint8_t buf[64];
+    struct msg_info info = {0};
+    if (ipc_port_create(&p) || ipc_register("ipctest.small", &p))
+        return 2;
+    if (ipc_recv(&p, buf, 4, &info, 10 * IPC_SECOND) != -EMSGSIZE || info.len != 8)
+        return 3;
+    if (ipc_recv(&p, buf, sizeof buf, &info, 0) != 8 || memcmp(buf, "abcdefgh", 8) != 0)
+        return 4;
+    return ipc_reply(info.reply_token, "ok", 2) == 0 ? 0 : 5;
+}
+
 static int spawn_role(char *role, char *arg1, char *arg2)
 {
     char *argv[] = {"ipctest", role, arg1, arg2, NULL};
@@ -198,6 +236,25 @@ static void reply_recv_checks(void)
     }
     expect("  three calls answered through reply_recv", good, 3);
     expect("  the server saw each step right", wait_status(s), 0);
+
+    uint8_t in[8];
+    s = spawn_role("big", NULL, NULL);
+    expect("spawn a server with 8-byte replies", s > 0 && lookup_wait("ipctest.big", &srv) == 0, 1);
+    expect("  a reply longer than the caller's buffer", ipc_call(&srv, "x", 1, in, 4, 5 * IPC_SECOND),
+           -EMSGSIZE);
+    expect("  the next call gets all of it",
+           ipc_call(&srv, "y", 1, in, sizeof in, 5 * IPC_SECOND) == 8 && memcmp(in, "12345678", 8) == 0,
+           1);
+    expect("  the server saw each step right", wait_status(s), 0);
+
+    s = spawn_role("small", NULL, NULL);
+    expect("spawn a server waiting with a small buffer",
+           s > 0 && lookup_wait("ipctest.small", &srv) == 0, 1);
+    sys_sleep(20000000); /* it is waiting in recv by now */
+    expect("  a call longer than its buffer waits for a bigger recv",
+           ipc_call(&srv, "abcdefgh", 8, in, sizeof in, 5 * IPC_SECOND) == 2 && memcmp(in, "ok", 2) == 0,
+           1);
+    expect("  the server saw each step right", wait_status(s), 0);
 }
 
 int main(int argc, char **argv)
@@ -210,6 +267,10 @@ int main(int argc, char **argv)
         return spin_server();
     if (argc == 2 && strcmp(argv[1], "rr") == 0)
         return rr_server();
+    if (argc == 2 && strcmp(argv[1], "big") == 0)
+        return big_reply_server();
+    if (argc == 2 && strcmp(argv[1], "small") == 0)
+        return small_buffer_server();
     if (argc == 4 && strcmp(argv[1], "caller") == 0)
         return caller(argv[2], argv[3]);
     struct port_id p, q;

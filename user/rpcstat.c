@@ -25,5 +25,6 @@ int main(void)
     SHOW(encode_errors);
     SHOW(datagrams);
     SHOW(stale_kernel);
+    SHOW(local_fast);
     return 0;
 }

@@ -607,6 +607,15 @@ def ipc_local(ctx):
     expect(n, "calc add -5 3", output="-2")
     expect(n, "calc sum 1000", output="500500", timeout=60)
     expect(n, "calc sum 0", output="0")
+    # The fastpath (kernel/ipc_fast.c) carries nearly every step of a small
+    # ping-pong: a call and a reply per round trip. A few may take the
+    # ordinary path (the end of a time slice, a timer), none should fail.
+    def fast():
+        return int(re.search(r"^local_fast\s+(\d+)", expect(n, "rpcstat"), re.M).group(1))
+    before = fast()
+    expect(n, "ipcping -c 2000 0", contains="ipcping: 2000/2000 ok", timeout=60)
+    steps = fast() - before
+    check(steps >= 0.9 * 2 * 2000, f"only {steps} of 4000 call/reply steps took the fastpath")
     before = n.meminfo()
     for _ in range(3):
         expect(n, "ipcping -c 20 65536", contains="20/20 ok", timeout=60)

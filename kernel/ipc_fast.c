@@ -1,0 +1,191 @@
+/* kernel/ipc_fast.c: the local IPC fastpath, as seL4's.
+ *
+ * The common case of a local round trip: a client calls a port whose owner
+ * is waiting in recv on it, and the server answers with reply_recv while
+ * the client waits for that answer. Both waits are continuations
+ * (kernel/ipc_wait.h), so the kernel can finish the waiting process's
+ * system call itself (copy the message into its buffer, set its return
+ * value) and return it straight to user mode from the sender's system
+ * call: no message is allocated or queued, no wakeup scans the process
+ * table, and the waiting process's kernel stack is never touched. The
+ * sender blocks as a continuation in turn.
+ *
+ * Why it matters here: under QEMU each address-space switch empties the
+ * soft TLB and the jump cache, so after it every page touched costs a
+ * refill and every block entered other than by a chained jump costs a
+ * hash lookup (docs/ipc.md, "The local fast path"). The fastpath touches
+ * the two processes, the port and the hot pages, in one function.
+ *
+ * Anything unusual takes the ordinary path, which gives the same result:
+ * a message too big for the fastpath's buffer, a receiver not waiting (or
+ * woken already, killed, or with a smaller buffer), messages queued ahead,
+ * a bad user buffer, a remote token, the end of the time slice. The checks
+ * come first; nothing changes before they have all passed. */
+#include "kernel/ipc_fast.h"
+#include "kernel/ipc_wait.h"
+#include "kernel/kernel.h"
+#include "kernel/port.h"
+#include "kernel/proc.h"
+
+/* The trap vector compares a7 with these numbers. */
+_Static_assert(SYS_CALL == 31 && SYS_REPLY_RECV == 39, "kernel/trapvec.S");
+_Static_assert(sizeof(struct call_args) % 8 == 0 && sizeof(struct recv_args) % 8 == 0,
+               "args_in copies words");
+
+/* Bytes the fastpath carries: they pass through a buffer on its stack. */
+#define FAST_MAX 256
+
+/* The fastpath's stack: it keeps nothing there once it switches, so one
+ * per hart will do, and in the hot data page it costs no TLB refill. */
+uint64_t ipc_fast_stack[IPC_FAST_STACK / 8] HOT_DATA __attribute__((aligned(16)));
+uint64_t ipc_fast_count HOT_DATA;
+
+/* Copy len bytes from one process's user memory to another's: 0, or
+ * -EFAULT with nothing written (vm_copyout checks its whole range first). */
+FAST_PATH static int copy_between(const struct addrspace *to, uint64_t to_uva,
+                                  const struct addrspace *from, uint64_t from_uva, uint64_t len)
+{
+    uint8_t body[FAST_MAX];
+    if (len == 0)
+        return 0;
+    if (vm_copyin(from, body, from_uva, len))
+        return -EFAULT;
+    return vm_copyout(to, to_uva, body, len);
+}
+
+/* A local call (arguments copied in and checked) straight into its
+ * server's waiting recv. */
+FAST_PATH static void fast_call(struct proc *p, const struct call_args *a, uint64_t now)
+{
+    if (a->len > FAST_MAX || p->killed || sched_slice_over())
+        return;
+    struct port *pt = port_lookup(&a->dst);
+    if (!pt || pt->head || !pt->owner)
+        return;
+    struct proc *s = pt->owner;
+    if (s->ipc.kind != IPC_WAIT_RECV || s->state != P_SLEEPING || s->chan != pt || s->killed ||
+        a->len > s->ipc.recv.cap)
+        return;
+    uint64_t info_uva = (uint64_t)s->ipc.recv.info;
+    struct msg_info *info = 0;
+    if (info_uva) {
+        /* Checked writable when the server began to wait; its address
+         * space cannot have changed since, so the slow copy cannot fail. */
+        info = vm_user_ptr_cached(&s->as, info_uva, sizeof *info, 1);
+    }
+    if (copy_between(&s->as, (uint64_t)s->ipc.recv.buf, &p->as, (uint64_t)a->buf, a->len))
+        return; /* the ordinary path reports whose buffer is bad */
+
+    /* Committed: the server has the bytes. Now the call record and the
+     * server's result, as port_call_start and port_take would leave them.
+     * (Field by field: a struct assignment would call memset, on another
+     * code page.) */
+    uint64_t deadline = a->timeout_ns == TIMEOUT_NEVER ? 0 : now + a->timeout_ns;
+    struct caller *c = &p->call;
+    c->token = port_token_make(TOKEN_KIND_LOCAL, (uint32_t)p->slot);
+    c->state = CALL_WAITING;
+    c->error = 0;
+    c->server_pid = s->pid;
+    c->reply = 0;
+    c->rbuf = (uint64_t)a->rbuf;
+    c->rcap = a->rcap;
+    c->deadline = deadline;
+    if (info) {
+        info->len = a->len;
+        info->sender_pid = p->pid;
+        info->sender_node = (int32_t)kernel_node_id;
+        info->carried = a->carry;
+        info->reply_token = c->token;
+    } else if (info_uva) {
+        struct msg_info slow = {.len = a->len, .sender_pid = p->pid,
+                                .sender_node = (int32_t)kernel_node_id, .carried = a->carry,
+                                .reply_token = c->token};
+        vm_copyout(&s->as, info_uva, &slow, sizeof slow);
+    }
+    s->ipc.kind = IPC_WAIT_NONE;
+    s->tf->regs[REG_A0] = a->len;
+    p->tf->sepc += 4;
+    p->ipc.kind = IPC_WAIT_CALL;
+    ipc_fast_count++;
+    sched_fast_switch(c, deadline, ipc_call_resume, s, now);
+}
+
+/* reply_recv's reply (token, user bytes [buf, buf+len)) straight into its
+ * waiting caller, and the server's wait for the next message (recv
+ * arguments checked). */
+FAST_PATH static void fast_reply_recv(struct proc *s, uint64_t token, uint64_t buf, uint64_t len,
+                                      const struct recv_args *a)
+{
+    if (len > FAST_MAX || a->timeout_ns == 0 || s->killed || sched_slice_over() ||
+        port_token_kind(token) != TOKEN_KIND_LOCAL)
+        return;
+    uint32_t i = port_token_index(token);
+    struct proc *cp = i < NPROC ? proc_table[i] : 0;
+    if (!cp || cp->call.token != token || cp->call.state != CALL_WAITING ||
+        cp->ipc.kind != IPC_WAIT_CALL || cp->state != P_SLEEPING || cp->killed ||
+        len > cp->call.rcap)
+        return;
+    struct port *pt = port_lookup(&a->port);
+    if (!pt || pt->owner != s || pt->head)
+        return;
+    if (copy_between(&cp->as, cp->call.rbuf, &s->as, buf, len))
+        return;
+
+    /* Committed: the caller has its reply. */
+    uint64_t now = timer_now_ns();
+    cp->call.token = 0;
+    cp->call.state = CALL_IDLE;
+    cp->call.server_pid = 0;
+    cp->ipc.kind = IPC_WAIT_NONE;
+    cp->tf->regs[REG_A0] = len;
+    s->tf->sepc += 4;
+    s->ipc.recv = *a;
+    s->ipc.deadline = a->timeout_ns == TIMEOUT_NEVER ? 0 : now + a->timeout_ns;
+    s->ipc.kind = IPC_WAIT_RECV;
+    ipc_fast_count++;
+    sched_fast_switch(pt, s->ipc.deadline, ipc_recv_resume, cp, now);
+}
+
+/* An argument block: read in place when it can be (vm_user_ptr_cached),
+ * else copied. 0 or -EFAULT. */
+FAST_PATH static inline int args_in(const struct addrspace *as, void *dst, uint64_t uva,
+                                    uint64_t len)
+{
+    const uint64_t *src = vm_user_ptr_cached(as, uva, len, 0);
+    if (!src)
+        return vm_copyin(as, dst, uva, len);
+    uint64_t *d = dst;
+    for (uint64_t i = 0; i < len / 8; i++)
+        d[i] = src[i];
+    return 0;
+}
+
+/* The argument checks are sys_call's and sys_reply_recv's (kernel/sys_ipc.c);
+ * any that fails leaves the call to them, to report. */
+FAST_PATH void ipc_fastpath(struct trapframe *tf)
+{
+    struct proc *p = proc_current();
+    const uint64_t *args = &tf->regs[REG_A0];
+    if (tf->regs[REG_A7] == SYS_CALL) {
+        struct call_args a;
+        if (args_in(&p->as, &a, args[0], sizeof a) || PORT_NODE(a.dst) != kernel_node_id ||
+            a.timeout_ns == 0)
+            return;
+        if (a.rcap > MSG_MAX)
+            a.rcap = MSG_MAX;
+        if (a.rcap && !vm_user_ptr_cached(&p->as, (uint64_t)a.rbuf, a.rcap, 1) &&
+            vm_check_user(&p->as, (uint64_t)a.rbuf, a.rcap, 1))
+            return;
+        fast_call(p, &a, timer_now_ns());
+    } else if (args[0]) {
+        struct recv_args a;
+        if (args_in(&p->as, &a, args[3], sizeof a))
+            return;
+        if (a.cap > MSG_MAX)
+            a.cap = MSG_MAX;
+        if (a.info && !vm_user_ptr_cached(&p->as, (uint64_t)a.info, sizeof(struct msg_info), 1) &&
+            vm_check_user(&p->as, (uint64_t)a.info, sizeof(struct msg_info), 1))
+            return;
+        fast_reply_recv(p, args[0], args[1], args[2], &a);
+    }
+}

@@ -1,0 +1,105 @@
+/* kernel/ipc_wait.c: recv and the local call's wait, as continuations
+ * (see kernel/ipc_wait.h). */
+#include "kernel/ipc_wait.h"
+#include "kernel/kernel.h"
+#include "kernel/msg.h"
+#include "kernel/port.h"
+#include "kernel/proc.h"
+#include "kernel/timer.h"
+
+/* Finish the system call of p (the current process) with rv. */
+HOT_PATH __attribute__((noreturn)) static void finish(struct proc *p, int64_t rv)
+{
+    p->tf->regs[REG_A0] = (uint64_t)rv;
+    sched_return_to_user(p);
+}
+
+HOT_PATH int64_t ipc_recv(struct proc *p, const struct recv_args *a, uint64_t deadline)
+{
+    struct msg *m = 0;
+    uint64_t len = 0;
+    void *chan = 0;
+    int rv = port_take(p, &a->port, (uint64_t)a->buf, a->cap, &m, &len, &chan);
+    if (rv == -EAGAIN && a->timeout_ns != 0) {
+        if (deadline && timer_now_ns() >= deadline)
+            return -ETIMEDOUT;
+        if (p->killed)
+            return -EINTR;
+        if (&p->ipc.recv != a)
+            p->ipc.recv = *a;
+        p->ipc.deadline = deadline;
+        p->ipc.kind = IPC_WAIT_RECV;
+        /* To the caller it answered last, if any (a handoff: kernel/sched.c). */
+        proc_block(chan, deadline, port_replied_caller(p), ipc_recv_resume);
+    }
+    if (rv == -EMSGSIZE && a->info) {
+        struct msg_info info = {.len = len};
+        vm_copyout(&p->as, (uint64_t)a->info, &info, sizeof info);
+    }
+    if (rv)
+        return rv;
+    /* port_take checked the buffer for this message, and info was checked
+     * with the arguments, so neither copy can fail now. */
+    msg_copyout_user(m, &p->as, (uint64_t)a->buf);
+    if (a->info) {
+        struct msg_info info = {.len = m->len, .sender_pid = m->sender_pid,
+                                .sender_node = m->sender_node, .carried = m->carried,
+                                .reply_token = m->reply_token};
+        vm_copyout(&p->as, (uint64_t)a->info, &info, sizeof info);
+    }
+    rv = (int)m->len;
+    msg_free(m);
+    return rv;
+}
+
+HOT_PATH void ipc_recv_resume(void)
+{
+    struct proc *p = proc_current();
+    p->ipc.kind = IPC_WAIT_NONE;
+    finish(p, ipc_recv(p, &p->ipc.recv, p->ipc.deadline));
+}
+
+/* The result of p's finished call: the reply's length (the reply copied to
+ * the caller's buffer) or the error it ended with. */
+HOT_PATH static int64_t call_result(struct proc *p)
+{
+    struct caller *c = &p->call;
+    if (c->error)
+        return c->error;
+    struct msg *r = c->reply;
+    int64_t rv = r->len;
+    if (r->len > c->rcap)
+        rv = -EMSGSIZE;
+    else
+        msg_copyout_user(r, &p->as, c->rbuf); /* checked at the call */
+    msg_free(r);
+    c->reply = 0;
+    return rv;
+}
+
+HOT_PATH void ipc_call_wait(struct proc *p, struct proc *to)
+{
+    struct caller *c = &p->call;
+    int64_t rv;
+    if (c->state == CALL_DONE) {
+        rv = call_result(p);
+    } else if (c->deadline && timer_now_ns() >= c->deadline) {
+        rv = -ETIMEDOUT;
+    } else if (p->killed) {
+        rv = -EINTR;
+    } else {
+        p->ipc.kind = IPC_WAIT_CALL;
+        proc_block(c, c->deadline, to, ipc_call_resume);
+    }
+    *c = (struct caller){0}; /* a late reply finds no caller: -ENOENT */
+    finish(p, rv);
+}
+
+/* Resumed by anything but the fastpath: a reply, a failure, the timeout, a
+ * kill. No handoff now: the server may have exited. */
+HOT_PATH void ipc_call_resume(void)
+{
+    struct proc *p = proc_current();
+    p->ipc.kind = IPC_WAIT_NONE;
+    ipc_call_wait(p, 0);
+}

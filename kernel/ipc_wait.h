@@ -1,0 +1,47 @@
+/* kernel/ipc_wait.h: how a process waits in recv and in a local call.
+ *
+ * Both waits are continuations, as in Mach and seL4: the waiting process
+ * keeps nothing on its kernel stack. Its arguments are in struct proc (the
+ * recv arguments in p->ipc, the call's reply buffer in p->call), and when
+ * it is woken it starts afresh at a resume function that finishes the
+ * system call. That is what lets the fastpath (kernel/ipc_fast.c) complete
+ * a waiting process's recv or call for it and return it straight to user
+ * mode, without ever running on its kernel stack. Every other wakeup (a
+ * message queued by the slow path, a reply, a timeout, a kill, a closed
+ * port) goes through the resume function, which does what the blocking
+ * loop used to do. */
+#ifndef KERNEL_IPC_WAIT_H
+#define KERNEL_IPC_WAIT_H
+
+#include <stdint.h>
+#include "kernel/timer.h"
+#include "lib/syscall_abi.h"
+
+struct proc;
+
+/* The absolute deadline of a timeout: 0 for TIMEOUT_NEVER (and for 0,
+ * which callers treat as "do not wait"). */
+static inline uint64_t ipc_deadline(uint64_t timeout_ns)
+{
+    if (timeout_ns == TIMEOUT_NEVER || timeout_ns == 0)
+        return 0;
+    return timer_now_ns() + timeout_ns;
+}
+
+/* recv for p with its arguments checked (a->info writable, a->cap clipped),
+ * waiting until deadline. Returns the result (length or error) if it can
+ * without waiting; otherwise p waits and this does not return: the system
+ * call's result reaches user mode when p resumes. */
+int64_t ipc_recv(struct proc *p, const struct recv_args *a, uint64_t deadline);
+
+/* The caller's side of a local call started with port_call_start: the
+ * result if it is in, else wait for it (handing the CPU to `to` first, if
+ * runnable), the deadline or a kill. Does not return: the result is the
+ * system call's return value. */
+void ipc_call_wait(struct proc *p, struct proc *to) __attribute__((noreturn));
+
+/* Where the two waits resume (for the fastpath's own switch). */
+void ipc_recv_resume(void) __attribute__((noreturn));
+void ipc_call_resume(void) __attribute__((noreturn));
+
+#endif
