@@ -28,6 +28,7 @@ void (*sched_idle_hook)(void);
 
 
 static inline __attribute__((always_inline)) void fpu_prepare_return(struct proc *p);
+static inline __attribute__((always_inline)) void fpu_save_if_dirty(struct proc *p);
 
 HOT_PATH static int other_runnable(void)
 {
@@ -241,7 +242,7 @@ FAST_PATH void sched_fast_switch(void *chan, uint64_t deadline_ns, void (*resume
     block_as_continuation(from, chan, deadline_ns, resume);
     if (deadline_ns)
         timer_arm_by(deadline_ns);
-    fpu_switch_out(from);
+    fpu_save_if_dirty(from);
     from->cpu_ns += now - from->run_start_ns;
     to->run_start_ns = now;
     to->chan = 0;
@@ -284,7 +285,7 @@ HOT_PATH void proc_wakeup(void *chan)
  * and not written since: writing makes FS dirty, which every way out of
  * user mode notices here or in fpu_prepare_return) serve all of them:
  * processes that never use FP never load the registers at all. */
-FAST_PATH void fpu_switch_out(struct proc *p)
+static inline __attribute__((always_inline)) void fpu_save_if_dirty(struct proc *p)
 {
     if (((p->tf->sstatus & SSTATUS_FS) >> SSTATUS_FS_SHIFT) == FS_DIRTY) {
         fpu_save(p->fpregs);
@@ -294,6 +295,8 @@ FAST_PATH void fpu_switch_out(struct proc *p)
         fpu_zeros = 0;
     }
 }
+
+HOT_PATH void fpu_switch_out(struct proc *p) { fpu_save_if_dirty(p); }
 
 static const uint64_t fp_zero[33];
 

@@ -9,7 +9,7 @@
 #define BARE_TRAP 0x7ff
 #define SYS_CALL 31         /* lib/syscall_abi.h (checked in kernel/ipc_fast.c) */
 #define SYS_REPLY_RECV 39
-#define IPC_FAST_STACK 1024 /* kernel/ipc_fast.h */
+#include "kernel/ipc_fast.h"  /* IPC_FAST_STACK */
 
 # Saves every register but x2 (sp), x5 (t0) and x6 (t1) into the frame in
 # \base: t1 itself on the user path, the hart frame (sp) on the kernel's.

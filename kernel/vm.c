@@ -14,13 +14,13 @@
 #define KERNEL_ROOT_ENTRIES 64 /* root entries [0, 64) = the first 64 GiB */
 
 static pte_t *kernel_root;
-static int have_asids HOT_DATA; /* the hart implements enough ASID bits for one per slot */
+int vm_have_asids HOT_DATA; /* the hart implements enough ASID bits for one per slot */
+#define have_asids vm_have_asids
 
 /* The PTE for `va` at level 0, creating tables on the way when `as` is given
  * (their pages are counted against it) or `alloc_kernel` is set. */
-/* What satp holds (every write after boot goes through vm_switch): a CSR
- * read would end a translated block under QEMU (kernel/trapvec.S). */
-static uint64_t satp_now HOT_DATA;
+uint64_t vm_satp_now HOT_DATA; /* vm_switch (kernel/vm.h) */
+#define satp_now vm_satp_now
 
 FAST_PATH static pte_t *walk(pte_t *root, uint64_t va, struct addrspace *as, int alloc_kernel)
 {
@@ -127,20 +127,6 @@ HOT_PATH uint64_t vm_satp(const pte_t *root, uint32_t asid)
     return (8UL << 60) | (have_asids ? (uint64_t)asid << 44 : 0) | ((uint64_t)root >> 12);
 }
 uint64_t vm_kernel_satp(void) { return vm_satp(kernel_root, 0); }
-
-FAST_PATH void vm_switch(const pte_t *root, uint32_t asid)
-{
-    uint64_t want = (8UL << 60) | (have_asids ? (uint64_t)asid << 44 : 0) | ((uint64_t)root >> 12);
-    if (satp_now == want)
-        return;
-    csr_write(satp, want);
-    satp_now = want;
-    /* With ASIDs, translations of other address spaces stay tagged apart, so
-     * no fence is needed (vm_asid_recycle fences an ASID before reuse);
-     * without them, everything cached belongs to the old table. */
-    if (!have_asids)
-        sfence_vma_all();
-}
 
 void vm_switch_kernel(void)
 {

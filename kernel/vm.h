@@ -51,8 +51,26 @@ void vm_init(const struct fdt_info *fi);
 uint64_t vm_kernel_satp(void);
 /* satp for root tagged with asid (process slot + 1; the kernel's is 0). */
 uint64_t vm_satp(const pte_t *root, uint32_t asid);
-/* Make root the current address space. */
-void vm_switch(const pte_t *root, uint32_t asid);
+/* Make root the current address space. Inline: the IPC fastpath switches
+ * on every call, and a return after the satp write costs it a jump-cache
+ * lookup under QEMU (kernel/kernel.h). */
+extern int vm_have_asids;
+/* What satp holds (every write after boot goes through vm_switch or
+ * vm_switch_kernel): a CSR read would end a translated block under QEMU. */
+extern uint64_t vm_satp_now;
+static inline __attribute__((always_inline)) void vm_switch(const pte_t *root, uint32_t asid)
+{
+    uint64_t want = (8UL << 60) | (vm_have_asids ? (uint64_t)asid << 44 : 0) | ((uint64_t)root >> 12);
+    if (vm_satp_now == want)
+        return;
+    asm volatile("csrw satp, %0" ::"r"(want));
+    vm_satp_now = want;
+    /* With ASIDs, translations of other address spaces stay tagged apart, so
+     * no fence is needed (vm_asid_recycle fences an ASID before reuse);
+     * without them, everything cached belongs to the old table. */
+    if (!vm_have_asids)
+        asm volatile("sfence.vma zero, zero" ::: "memory");
+}
 /* Switch to the kernel's own table (fenced): before freeing the current
  * process's. */
 void vm_switch_kernel(void);
