@@ -26,7 +26,7 @@ HOT_PATH static struct caller *caller_at(uint32_t i)
 
 /* The local call answered last, and by whom. A server's loop is recv,
  * reply, recv: when the server blocks in that next recv, the caller it has
- * just woken is the process to run (a handoff, see proc_sleep_handoff). */
+ * just woken is the process to run (a handoff, see proc_block). */
 static struct {
     int server_pid;
     int caller_slot, caller_pid;

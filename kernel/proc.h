@@ -114,16 +114,15 @@ void sched_yield(void);
  * Returns 0, or -EINTR when killed. */
 int proc_sleep(void *chan, uint64_t deadline_ns);
 void proc_wakeup(void *chan);
-/* proc_sleep, but if `to` (may be NULL) is runnable it runs next, at once,
- * for the rest of this time slice: the IPC handoff from a caller to the
- * server it is waiting for, or from a server back to the caller it just
- * answered. Otherwise the scheduler picks, as with proc_sleep. */
-int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *to);
-/* proc_sleep_handoff as a continuation: the current process (not killed)
- * sleeps keeping nothing on its kernel stack, which is abandoned. Woken, it
+/* The IPC waits' sleep (kernel/ipc_wait.c), as a continuation: the current
+ * process (not killed) sleeps on chan until a wakeup, the deadline or a
+ * kill, keeping nothing on its kernel stack, which is abandoned. Woken, it
  * starts afresh at resume() on an empty kernel stack, with chan and its
  * deadline cleared; resume must finish its system call and return to user
- * mode. Does not return. */
+ * mode. If `to` (may be NULL) is runnable it runs next, at once, for the
+ * rest of this time slice: the handoff from a caller to the server it
+ * waits for, or from a server back to the caller it just answered (as L4
+ * and seL4 do). Otherwise the scheduler picks. Does not return. */
 void proc_block(void *chan, uint64_t deadline_ns, struct proc *to, void (*resume)(void))
     __attribute__((noreturn));
 /* The IPC fastpath's switch (kernel/ipc_fast.c): the current process

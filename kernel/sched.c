@@ -172,9 +172,7 @@ HOT_PATH void sched_yield(void)
     sched();
 }
 
-HOT_PATH int proc_sleep(void *chan, uint64_t deadline_ns) { return proc_sleep_handoff(chan, deadline_ns, 0); }
-
-HOT_PATH int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *to)
+HOT_PATH int proc_sleep(void *chan, uint64_t deadline_ns)
 {
     struct proc *p = current;
     if (p->killed)
@@ -182,15 +180,7 @@ HOT_PATH int proc_sleep_handoff(void *chan, uint64_t deadline_ns, struct proc *t
     p->chan = chan;
     p->wake_at_ns = deadline_ns;
     p->state = P_SLEEPING;
-    if (to && to != p && to->state == P_RUNNABLE) {
-        /* The scheduler would re-arm the timer for the new sleeper; here it
-         * is enough that the timer fires by our deadline. */
-        if (deadline_ns)
-            timer_arm_by(deadline_ns);
-        switch_to(to, &p->ctx);
-    } else {
-        sched();
-    }
+    sched();
     p->chan = 0;
     p->wake_at_ns = 0;
     return p->killed ? -EINTR : 0;
@@ -223,6 +213,8 @@ HOT_PATH void proc_block(void *chan, uint64_t deadline_ns, struct proc *to, void
     struct context abandoned; /* what swtch saves here is never resumed */
     block_as_continuation(p, chan, deadline_ns, resume);
     if (to && to != p && to->state == P_RUNNABLE) {
+        /* The scheduler would re-arm the timer for the new sleeper; here it
+         * is enough that the timer fires by our deadline. */
         if (deadline_ns)
             timer_arm_by(deadline_ns);
         switch_to(to, &abandoned);

@@ -1,6 +1,9 @@
 /* kernel/sys_ipc.c: the port system calls. Each copies its argument block
  * in, checks every pointer and length, and only then acts. A destination on
- * another node goes through net/rpc.c; nothing else changes for the caller. */
+ * another node goes through net/rpc.c; nothing else changes for the caller.
+ * recv and a local call wait as continuations (kernel/ipc_wait.c). call and
+ * reply_recv come here only when the fastpath (kernel/ipc_fast.c), which the
+ * trap vector tries first, did not apply. */
 #include "kernel/ipc_fast.h"
 #include "kernel/ipc_wait.h"
 #include "kernel/kernel.h"
@@ -112,18 +115,18 @@ HOT_PATH SYSCALL(call)
         a.rcap = MSG_MAX;
     if (vm_check_user(&p->as, (uint64_t)a.rbuf, a.rcap, 1))
         return -EFAULT;
-    int local = PORT_NODE(a.dst) == kernel_node_id;
-    uint64_t deadline = ipc_deadline(a.timeout_ns);
     struct msg *m, *reply = 0;
     int rv = msg_from_user(p, (uint64_t)a.buf, a.len, &a.carry, &m);
     if (rv)
         return rv;
-    if (local) {
+    if (PORT_NODE(a.dst) == kernel_node_id) {
         struct proc *server = 0;
-        rv = port_call_start(p, &a.dst, m, (uint64_t)a.rbuf, a.rcap, deadline, &server);
+        rv = port_call_start(p, &a.dst, m, (uint64_t)a.rbuf, a.rcap,
+                             ipc_deadline(a.timeout_ns), &server);
         if (rv)
             return rv;
-        /* The first wait hands the CPU to the port's owner, woken by the
+        /* Does not return: the reply reaches user mode when the wait ends.
+         * Its first wait hands the CPU to the port's owner, woken by the
          * delivery: the process that can answer. */
         ipc_call_wait(p, server);
     }

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "cluster"))
 from qemu import ROOT, Node, kernel_built, qemu_available, run_dir  # noqa: E402
 
 BOOTS = int(os.environ.get("BENCH_BOOTS", "5"))
-IPC_RUNS = 5  # runs of ipcping per size (ipc_local)
+IPC_RUNS = 8  # runs of ipcping per size (ipc_local)
 MICRO_PASSES = 3  # passes over MICRO (micro)
 REMOTE_ROUNDS = 5  # interleaved rounds of rawecho and ipcping (network)
 # (kind, iterations per round): sized so each round takes well under a second.
@@ -122,7 +122,7 @@ def ipc_local(logdir):
     with Node(logdir) as n:
         n.wait_prompt(60)
         n.run("echod &")
-        for size, count in ((0, 5000), (65536, 200)):
+        for size, count in ((0, 3000), (65536, 200)):
             runs = []
             for _ in range(IPC_RUNS):
                 satp = None
