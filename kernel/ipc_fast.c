@@ -66,13 +66,6 @@ FAST_PATH static void fast_call(struct proc *p, const struct call_args *a, uint6
     if (s->ipc.kind != IPC_WAIT_RECV || s->state != P_SLEEPING || s->chan != pt || s->killed ||
         a->len > s->ipc.recv.cap)
         return;
-    uint64_t info_uva = (uint64_t)s->ipc.recv.info;
-    struct msg_info *info = 0;
-    if (info_uva) {
-        /* Checked writable when the server began to wait; its address
-         * space cannot have changed since, so the slow copy cannot fail. */
-        info = vm_user_ptr_cached(&s->as, info_uva, sizeof *info, 1);
-    }
     if (copy_between(&s->as, (uint64_t)s->ipc.recv.buf, &p->as, (uint64_t)a->buf, a->len))
         return; /* the ordinary path reports whose buffer is bad */
 
@@ -90,20 +83,9 @@ FAST_PATH static void fast_call(struct proc *p, const struct call_args *a, uint6
     c->rbuf = (uint64_t)a->rbuf;
     c->rcap = a->rcap;
     c->deadline = deadline;
-    if (info) {
-        info->len = a->len;
-        info->sender_pid = p->pid;
-        info->sender_node = (int32_t)kernel_node_id;
-        info->carried = a->carry;
-        info->reply_token = c->token;
-    } else if (info_uva) {
-        struct msg_info slow = {.len = a->len, .sender_pid = p->pid,
-                                .sender_node = (int32_t)kernel_node_id, .carried = a->carry,
-                                .reply_token = c->token};
-        vm_copyout(&s->as, info_uva, &slow, sizeof slow);
-    }
     s->ipc.kind = IPC_WAIT_NONE;
     s->tf->regs[REG_A0] = a->len;
+    ipc_recv_regs(s->tf, a->len, c->token, p->pid, (int32_t)kernel_node_id, a->carry);
     p->tf->sepc += 4;
     p->ipc.kind = IPC_WAIT_CALL;
     ipc_fast_count++;
@@ -183,9 +165,6 @@ FAST_PATH void ipc_fastpath(struct trapframe *tf)
             return;
         if (a.cap > MSG_MAX)
             a.cap = MSG_MAX;
-        if (a.info && !vm_user_ptr_cached(&p->as, (uint64_t)a.info, sizeof(struct msg_info), 1) &&
-            vm_check_user(&p->as, (uint64_t)a.info, sizeof(struct msg_info), 1))
-            return;
         fast_reply_recv(p, args[0], args[1], args[2], &a);
     }
 }

@@ -32,21 +32,13 @@ HOT_PATH int64_t ipc_recv(struct proc *p, const struct recv_args *a, uint64_t de
         /* To the caller it answered last, if any (a handoff: kernel/sched.c). */
         proc_block(chan, deadline, port_replied_caller(p), ipc_recv_resume);
     }
-    if (rv == -EMSGSIZE && a->info) {
-        struct msg_info info = {.len = len};
-        vm_copyout(&p->as, (uint64_t)a->info, &info, sizeof info);
-    }
+    if (rv == -EMSGSIZE)
+        ipc_recv_regs(p->tf, len, 0, 0, 0, (struct port_id){0, 0});
     if (rv)
         return rv;
-    /* port_take checked the buffer for this message, and info was checked
-     * with the arguments, so neither copy can fail now. */
+    /* port_take checked the buffer for this message: the copy cannot fail. */
     msg_copyout_user(m, &p->as, (uint64_t)a->buf);
-    if (a->info) {
-        struct msg_info info = {.len = m->len, .sender_pid = m->sender_pid,
-                                .sender_node = m->sender_node, .carried = m->carried,
-                                .reply_token = m->reply_token};
-        vm_copyout(&p->as, (uint64_t)a->info, &info, sizeof info);
-    }
+    ipc_recv_regs(p->tf, m->len, m->reply_token, m->sender_pid, m->sender_node, m->carried);
     rv = (int)m->len;
     msg_free(m);
     return rv;

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include "kernel/timer.h"
+#include "kernel/trap.h"
 #include "lib/syscall_abi.h"
 
 struct proc;
@@ -28,8 +29,20 @@ static inline uint64_t ipc_deadline(uint64_t timeout_ns)
     return timer_now_ns() + timeout_ns;
 }
 
-/* recv for p with its arguments checked (a->info writable, a->cap clipped),
- * waiting until deadline. Returns the result (length or error) if it can
+/* The details of a received message in the receiver's registers a1-a5
+ * (lib/syscall_abi.h, after struct recv_args). */
+static inline void ipc_recv_regs(struct trapframe *tf, uint64_t len, uint64_t token, int32_t pid,
+                                 int32_t node, struct port_id carried)
+{
+    tf->regs[REG_A1] = len;
+    tf->regs[REG_A2] = token;
+    tf->regs[REG_A3] = (uint32_t)pid | (uint64_t)(uint32_t)node << 32;
+    tf->regs[REG_A4] = carried.a;
+    tf->regs[REG_A5] = carried.b;
+}
+
+/* recv for p with its arguments checked (a->cap clipped), waiting until
+ * deadline. Returns the result (length or error) if it can
  * without waiting; otherwise p waits and this does not return: the system
  * call's result reaches user mode when p resumes. */
 int64_t ipc_recv(struct proc *p, const struct recv_args *a, uint64_t deadline);

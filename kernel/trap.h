@@ -33,6 +33,10 @@ _Static_assert(__builtin_offsetof(struct trapframe, scause) == 296, "trapvec.S o
 #define REG_SP 2
 #define REG_A0 10
 #define REG_A1 11
+#define REG_A2 12
+#define REG_A3 13
+#define REG_A4 14
+#define REG_A5 15
 #define REG_A7 17
 
 void trap_init(void);

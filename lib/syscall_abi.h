@@ -178,10 +178,16 @@ struct msg_info {
 struct recv_args {
     struct port_id port;
     void *buf;
-    uint64_t cap;                    /* a longer message stays queued: -EMSGSIZE, info.len set */
-    struct msg_info *info;           /* may be NULL */
+    uint64_t cap;                    /* a longer message stays queued: -EMSGSIZE, its length in a1 */
     uint64_t timeout_ns;             /* 0: do not wait (-EAGAIN); TIMEOUT_NEVER */
 };
+
+/* recv and reply_recv return the message's struct msg_info in registers,
+ * as L4 and seL4 return message registers, not through memory: a0 is the
+ * length or -errno; after a message (and after -EMSGSIZE, which sets only
+ * the length) a1 = its length, a2 = its reply token, a3 = sender pid (low
+ * 32 bits) and node (high 32), a4 and a5 = the carried port. The user
+ * library (user/ipc.c) fills a struct msg_info from them. */
 
 struct call_args {
     struct port_id dst;

@@ -26,12 +26,36 @@ int ipc_send_datagram(const struct port_id *dst, const void *buf, size_t len,
     return (int)syscall1(SYS_SEND, &a);
 }
 
+/* recv and reply_recv: the message's details come back in a1-a5
+ * (lib/syscall_abi.h, after struct recv_args), and go to *info if asked. */
+static long recv_syscall(long n, long a0, long a1, long a2, long a3, struct msg_info *info)
+{
+    register long r0 asm("a0") = a0;
+    register long r1 asm("a1") = a1;
+    register long r2 asm("a2") = a2;
+    register long r3 asm("a3") = a3;
+    register long r4 asm("a4");
+    register long r5 asm("a5");
+    register long r7 asm("a7") = n;
+    asm volatile("ecall"
+                 : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "=r"(r4), "=r"(r5)
+                 : "r"(r7)
+                 : "memory");
+    if (info && (r0 >= 0 || r0 == -EMSGSIZE)) {
+        info->len = (uint64_t)r1;
+        info->reply_token = (uint64_t)r2;
+        info->sender_pid = (int32_t)r3;
+        info->sender_node = (int32_t)((uint64_t)r3 >> 32);
+        info->carried = (struct port_id){(uint64_t)r4, (uint64_t)r5};
+    }
+    return r0;
+}
+
 long ipc_recv(const struct port_id *port, void *buf, size_t cap, struct msg_info *info,
               uint64_t timeout_ns)
 {
-    struct recv_args a = {.port = *port, .buf = buf, .cap = cap, .info = info,
-                          .timeout_ns = timeout_ns};
-    return syscall1(SYS_RECV, &a);
+    struct recv_args a = {.port = *port, .buf = buf, .cap = cap, .timeout_ns = timeout_ns};
+    return recv_syscall(SYS_RECV, (long)&a, 0, 0, 0, info);
 }
 
 long ipc_call(const struct port_id *dst, const void *buf, size_t len, void *rbuf, size_t rcap,
@@ -50,9 +74,8 @@ int ipc_reply(uint64_t token, const void *buf, size_t len)
 long ipc_reply_recv(uint64_t token, const void *buf, size_t len, const struct port_id *port,
                     void *rbuf, size_t cap, struct msg_info *info, uint64_t timeout_ns)
 {
-    struct recv_args a = {.port = *port, .buf = rbuf, .cap = cap, .info = info,
-                          .timeout_ns = timeout_ns};
-    return syscall6(SYS_REPLY_RECV, (long)token, (long)buf, (long)len, (long)&a, 0, 0);
+    struct recv_args a = {.port = *port, .buf = rbuf, .cap = cap, .timeout_ns = timeout_ns};
+    return recv_syscall(SYS_REPLY_RECV, (long)token, (long)buf, (long)len, (long)&a, info);
 }
 
 static int registry_call(int node, uint32_t op, const char *name, const struct port_id *port,
