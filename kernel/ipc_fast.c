@@ -29,8 +29,6 @@
 
 /* The trap vector compares a7 with these numbers. */
 _Static_assert(SYS_CALL == 31 && SYS_REPLY_RECV == 39, "kernel/trapvec.S");
-_Static_assert(sizeof(struct call_args) % 8 == 0 && sizeof(struct recv_args) % 8 == 0,
-               "args_in copies words");
 
 /* Bytes the fastpath carries: they pass through a buffer on its stack. */
 #define FAST_MAX 256
@@ -66,7 +64,7 @@ FAST_PATH static void fast_call(struct proc *p, const struct call_args *a, uint6
     if (s->ipc.kind != IPC_WAIT_RECV || s->state != P_SLEEPING || s->chan != pt || s->killed ||
         a->len > s->ipc.recv.cap)
         return;
-    if (copy_between(&s->as, (uint64_t)s->ipc.recv.buf, &p->as, (uint64_t)a->buf, a->len))
+    if (copy_between(&s->as, s->ipc.recv.buf, &p->as, a->buf, a->len))
         return; /* the ordinary path reports whose buffer is bad */
 
     /* Committed: the server has the bytes. Now the call record and the
@@ -80,12 +78,14 @@ FAST_PATH static void fast_call(struct proc *p, const struct call_args *a, uint6
     c->error = 0;
     c->server_pid = s->pid;
     c->reply = 0;
-    c->rbuf = (uint64_t)a->rbuf;
+    c->rbuf = a->rbuf;
     c->rcap = a->rcap;
     c->deadline = deadline;
     s->ipc.kind = IPC_WAIT_NONE;
     s->tf->regs[REG_A0] = a->len;
-    ipc_recv_regs(s->tf, a->len, c->token, p->pid, (int32_t)kernel_node_id, a->carry);
+    /* (A call carrying a port takes the ordinary path.) */
+    ipc_recv_regs(s->tf, a->len, c->token, p->pid, (int32_t)kernel_node_id,
+                  (struct port_id){0, 0});
     p->tf->sepc += 4;
     p->ipc.kind = IPC_WAIT_CALL;
     ipc_fast_count++;
@@ -128,43 +128,29 @@ FAST_PATH static void fast_reply_recv(struct proc *s, uint64_t token, uint64_t b
     sched_fast_switch(pt, s->ipc.deadline, ipc_recv_resume, cp, now);
 }
 
-/* An argument block: read in place when it can be (vm_user_ptr_cached),
- * else copied. 0 or -EFAULT. */
-FAST_PATH static inline int args_in(const struct addrspace *as, void *dst, uint64_t uva,
-                                    uint64_t len)
-{
-    const uint64_t *src = vm_user_ptr_cached(as, uva, len, 0);
-    if (!src)
-        return vm_copyin(as, dst, uva, len);
-    uint64_t *d = dst;
-    for (uint64_t i = 0; i < len / 8; i++)
-        d[i] = src[i];
-    return 0;
-}
-
 /* The argument checks are sys_call's and sys_reply_recv's (kernel/sys_ipc.c);
- * any that fails leaves the call to them, to report. */
+ * any that fails leaves the call to them, to report. The arguments are in
+ * registers (lib/syscall_abi.h): nothing of the caller's memory is read. */
 FAST_PATH void ipc_fastpath(struct trapframe *tf)
 {
     struct proc *p = proc_current();
     const uint64_t *args = &tf->regs[REG_A0];
     if (tf->regs[REG_A7] == SYS_CALL) {
         struct call_args a;
-        if (args_in(&p->as, &a, args[0], sizeof a) || PORT_NODE(a.dst) != kernel_node_id ||
-            a.timeout_ns == 0)
+        ipc_call_args(args, &a);
+        if (PORT_NODE(a.dst) != kernel_node_id || a.timeout_ns == 0 || a.carry_uva)
             return;
         if (a.rcap > MSG_MAX)
             a.rcap = MSG_MAX;
-        if (a.rcap && !vm_user_ptr_cached(&p->as, (uint64_t)a.rbuf, a.rcap, 1) &&
-            vm_check_user(&p->as, (uint64_t)a.rbuf, a.rcap, 1))
+        if (!vm_user_range_cached(&p->as, a.rbuf, a.rcap, 1) &&
+            vm_check_user(&p->as, a.rbuf, a.rcap, 1))
             return;
         fast_call(p, &a, timer_now_ns());
     } else if (args[0]) {
         struct recv_args a;
-        if (args_in(&p->as, &a, args[3], sizeof a))
-            return;
+        ipc_reply_recv_args(args, &a);
         if (a.cap > MSG_MAX)
             a.cap = MSG_MAX;
-        fast_reply_recv(p, args[0], args[1], args[2], &a);
+        fast_reply_recv(p, args[0], args[1], args[2] & 0xffffffffu, &a);
     }
 }

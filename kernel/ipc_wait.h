@@ -14,11 +14,11 @@
 #define KERNEL_IPC_WAIT_H
 
 #include <stdint.h>
+#include "kernel/proc.h"
 #include "kernel/timer.h"
 #include "kernel/trap.h"
 #include "lib/syscall_abi.h"
 
-struct proc;
 
 /* The absolute deadline of a timeout: 0 for TIMEOUT_NEVER (and for 0,
  * which callers treat as "do not wait"). */
@@ -29,8 +29,36 @@ static inline uint64_t ipc_deadline(uint64_t timeout_ns)
     return timer_now_ns() + timeout_ns;
 }
 
+/* call's arguments (they arrive in registers: lib/syscall_abi.h). */
+struct call_args {
+    struct port_id dst;
+    uint64_t buf, len;
+    uint64_t rbuf, rcap;
+    uint64_t timeout_ns;
+    uint64_t carry_uva; /* a struct port_id to hand over, or 0 */
+};
+
+/* The arguments of call, recv and reply_recv's receive, from the system
+ * call's registers (args = a0...a6). */
+static inline void ipc_call_args(const uint64_t *args, struct call_args *a)
+{
+    *a = (struct call_args){.dst = {args[0], args[1]}, .buf = args[2],
+                            .len = args[3] & 0xffffffffu, .rcap = args[3] >> 32,
+                            .rbuf = args[4], .timeout_ns = args[5], .carry_uva = args[6]};
+}
+static inline void ipc_recv_args(const uint64_t *args, struct recv_args *a)
+{
+    *a = (struct recv_args){.port = {args[0], args[1]}, .buf = args[2], .cap = args[3],
+                            .timeout_ns = args[4]};
+}
+static inline void ipc_reply_recv_args(const uint64_t *args, struct recv_args *a)
+{
+    *a = (struct recv_args){.port = {args[3], args[4]}, .buf = args[5], .cap = args[2] >> 32,
+                            .timeout_ns = args[6]};
+}
+
 /* The details of a received message in the receiver's registers a1-a5
- * (lib/syscall_abi.h, after struct recv_args). */
+ * (lib/syscall_abi.h, after IPC_SIZES). */
 static inline void ipc_recv_regs(struct trapframe *tf, uint64_t len, uint64_t token, int32_t pid,
                                  int32_t node, struct port_id carried)
 {

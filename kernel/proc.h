@@ -37,6 +37,13 @@ struct caller {
  * stack, only this and its call record, so the IPC fastpath can complete
  * its system call for it and return it straight to user mode. */
 enum { IPC_WAIT_NONE = 0, IPC_WAIT_RECV, IPC_WAIT_CALL };
+/* recv's arguments (they arrive in registers: lib/syscall_abi.h). */
+struct recv_args {
+    struct port_id port;
+    uint64_t buf;
+    uint64_t cap;        /* at most MSG_MAX, once checked */
+    uint64_t timeout_ns; /* 0: do not wait; TIMEOUT_NEVER */
+};
 struct ipc_wait {
     int kind;
     uint64_t deadline;      /* RECV: when it times out; 0: never */

@@ -84,42 +84,35 @@ HOT_PATH SYSCALL(send)
     return rv;
 }
 
-/* Copy in and check recv's argument block at uva: 0 or -EFAULT. Done before
- * anything acts, so reply_recv fails whole on a bad block (nothing replied). */
-HOT_PATH static int recv_args_in(struct proc *p, uint64_t uva, struct recv_args *a)
-{
-    if (vm_copyin(&p->as, a, uva, sizeof *a))
-        return -EFAULT;
-    if (a->cap > MSG_MAX)
-        a->cap = MSG_MAX;
-    return 0;
-}
-
 HOT_PATH SYSCALL(recv)
 {
     struct recv_args a;
-    int rv = recv_args_in(p, args[0], &a);
-    return rv ? rv : ipc_recv(p, &a, ipc_deadline(a.timeout_ns));
+    ipc_recv_args(args, &a);
+    if (a.cap > MSG_MAX)
+        a.cap = MSG_MAX;
+    return ipc_recv(p, &a, ipc_deadline(a.timeout_ns));
 }
 
 HOT_PATH SYSCALL(call)
 {
     struct call_args a;
-    if (vm_copyin(&p->as, &a, args[0], sizeof a))
-        return -EFAULT;
+    ipc_call_args(args, &a);
     if (is_zero_port(&a.dst) || a.timeout_ns == 0)
         return -EINVAL;
     if (a.rcap > MSG_MAX)
         a.rcap = MSG_MAX;
-    if (vm_check_user(&p->as, (uint64_t)a.rbuf, a.rcap, 1))
+    if (vm_check_user(&p->as, a.rbuf, a.rcap, 1))
+        return -EFAULT;
+    struct port_id carry = {0, 0};
+    if (a.carry_uva && vm_copyin(&p->as, &carry, a.carry_uva, sizeof carry))
         return -EFAULT;
     struct msg *m, *reply = 0;
-    int rv = msg_from_user(p, (uint64_t)a.buf, a.len, &a.carry, &m);
+    int rv = msg_from_user(p, a.buf, a.len, &carry, &m);
     if (rv)
         return rv;
     if (PORT_NODE(a.dst) == kernel_node_id) {
         struct proc *server = 0;
-        rv = port_call_start(p, &a.dst, m, (uint64_t)a.rbuf, a.rcap,
+        rv = port_call_start(p, &a.dst, m, a.rbuf, a.rcap,
                              ipc_deadline(a.timeout_ns), &server);
         if (rv)
             return rv;
@@ -154,21 +147,21 @@ HOT_PATH SYSCALL(reply)
 
 /* A server's loop in one trap per request, as L4's ReplyWait and seL4's
  * ReplyRecv: answer the call received last (token; 0 when there is none,
- * e.g. the first time round) and wait for the next message. Every argument,
- * the reply's bytes and the recv block, is checked before anything acts:
- * a bad one fails the whole call with nothing replied. A reply whose caller
- * has gone (ENOENT) is dropped silently, as a server could do nothing about
- * it; the receive goes on. */
+ * e.g. the first time round) and wait for the next message. The reply's
+ * bytes are checked before anything acts: a bad buffer or size fails the
+ * whole call with nothing replied. A reply whose caller has gone (ENOENT)
+ * is dropped silently, as a server could do nothing about it; the receive
+ * goes on. */
 HOT_PATH SYSCALL(reply_recv)
 {
     struct recv_args a;
-    int rv = recv_args_in(p, args[3], &a);
-    if (rv)
-        return rv;
+    ipc_reply_recv_args(args, &a);
+    if (a.cap > MSG_MAX)
+        a.cap = MSG_MAX;
     uint64_t deadline = ipc_deadline(a.timeout_ns);
     if (args[0]) {
         struct msg *m;
-        rv = msg_from_user(p, args[1], args[2], 0, &m);
+        int rv = msg_from_user(p, args[1], args[2] & 0xffffffffu, 0, &m);
         if (rv)
             return rv;
         port_reply(args[0], m); /* takes m; ENOENT ignored (above) */

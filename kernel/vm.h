@@ -107,23 +107,21 @@ uint64_t vm_user_pa(const struct addrspace *as, uint64_t uva);
 /* Check a user range without copying: 0 or -EFAULT. write != 0 needs W. */
 int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write);
 
-/* Where the kernel reaches user bytes [uva, uva+len) when they are 8-byte
- * aligned, within one page, and that page's translation is in the cache
- * with the needed permission (write != 0: W, else R); NULL otherwise, and
- * the caller falls back to vm_copyin/vm_copyout, which fill the cache.
- * Inline for the IPC fastpath: its argument blocks, read and written
- * without a call (each call and return costs it a jump-cache lookup). */
-static inline void *vm_user_ptr_cached(const struct addrspace *as, uint64_t uva, uint64_t len,
+/* Whether user bytes [uva, uva+len) lie within one page whose translation
+ * is in the cache with the needed permission (write != 0: W, else R): a
+ * check without a call, for the IPC fastpath (each call and return costs
+ * it a jump-cache lookup). 0 says only "not known": use vm_check_user. */
+static inline int vm_user_range_cached(const struct addrspace *as, uint64_t uva, uint64_t len,
                                        int write)
 {
     uint64_t off = uva & 4095, va = uva - off;
-    if (uva < USER_BASE || uva >= USER_TOP || (uva & 7) || len > 4096 - off)
+    if (len == 0)
+        return 1;
+    if (uva < USER_BASE || uva >= USER_TOP || len > 4096 - off)
         return 0;
     int i = (int)((va >> 12) % VM_TCACHE);
     uint64_t need = PTE_V | PTE_U | (write ? PTE_W : PTE_R);
-    if (as->tcache[i].va != va || (as->tcache[i].pte & need) != need)
-        return 0;
-    return (void *)(PTE_PA(as->tcache[i].pte) | off);
+    return as->tcache[i].va == va && (as->tcache[i].pte & need) == need;
 }
 
 /* Map/unmap kernel stack slot `slot`; returns the stack top or 0. */

@@ -175,12 +175,22 @@ struct msg_info {
     uint64_t reply_token;            /* nonzero: the sender waits in call(); pass to reply() */
 };
 
-struct recv_args {
-    struct port_id port;
-    void *buf;
-    uint64_t cap;                    /* a longer message stays queued: -EMSGSIZE, its length in a1 */
-    uint64_t timeout_ns;             /* 0: do not wait (-EAGAIN); TIMEOUT_NEVER */
-};
+/* call, recv and reply_recv, the system calls of a round trip, take their
+ * arguments in registers, not in a block in memory (which the kernel would
+ * have to translate and read on every call); two sizes share one register,
+ * low 32 bits and high 32 (each is at most MSG_MAX; user/ipc.c passes a
+ * larger one as IPC_SIZE_MAX, which fails the way it would have):
+ *   recv(port.a, port.b, buf, cap, timeout_ns)
+ *   call(dst.a, dst.b, buf, len | rcap << 32, rbuf, timeout_ns, carry)
+ *        carry: a const struct port_id * to hand the server, or 0
+ *   reply_recv(token, buf, len | cap << 32, port.a, port.b, rbuf, timeout_ns)
+ * recv's cap: a longer message stays queued (-EMSGSIZE, its length in a1).
+ * timeout_ns 0: recv does not wait (-EAGAIN), call is refused (-EINVAL);
+ * TIMEOUT_NEVER waits for ever. */
+#define IPC_SIZE_MAX 0xffffffffULL
+#define IPC_SIZES(lo, hi)                                                         \
+    (((uint64_t)(lo) > IPC_SIZE_MAX ? IPC_SIZE_MAX : (uint64_t)(lo)) |             \
+     ((uint64_t)(hi) > IPC_SIZE_MAX ? IPC_SIZE_MAX : (uint64_t)(hi)) << 32)
 
 /* recv and reply_recv return the message's struct msg_info in registers,
  * as L4 and seL4 return message registers, not through memory: a0 is the
@@ -188,16 +198,6 @@ struct recv_args {
  * the length) a1 = its length, a2 = its reply token, a3 = sender pid (low
  * 32 bits) and node (high 32), a4 and a5 = the carried port. The user
  * library (user/ipc.c) fills a struct msg_info from them. */
-
-struct call_args {
-    struct port_id dst;
-    const void *buf;
-    uint64_t len;
-    void *rbuf;
-    uint64_t rcap;                   /* a longer reply is an error: -EMSGSIZE */
-    uint64_t timeout_ns;
-    struct port_id carry;
-};
 
 /* The per-node registry behind every bootstrap port takes calls whose
  * message is a struct registry_req and answers with a struct registry_rep. */

@@ -26,20 +26,23 @@ int ipc_send_datagram(const struct port_id *dst, const void *buf, size_t len,
     return (int)syscall1(SYS_SEND, &a);
 }
 
-/* recv and reply_recv: the message's details come back in a1-a5
- * (lib/syscall_abi.h, after struct recv_args), and go to *info if asked. */
-static long recv_syscall(long n, long a0, long a1, long a2, long a3, struct msg_info *info)
+/* The round trip's system calls take up to seven arguments in registers
+ * (lib/syscall_abi.h); recv and reply_recv return the message's details in
+ * a1-a5, which go to *info if it is asked for. */
+static long ipc_syscall(long n, long a0, long a1, long a2, long a3, long a4, long a5, long a6,
+                        struct msg_info *info)
 {
     register long r0 asm("a0") = a0;
     register long r1 asm("a1") = a1;
     register long r2 asm("a2") = a2;
     register long r3 asm("a3") = a3;
-    register long r4 asm("a4");
-    register long r5 asm("a5");
+    register long r4 asm("a4") = a4;
+    register long r5 asm("a5") = a5;
+    register long r6 asm("a6") = a6;
     register long r7 asm("a7") = n;
     asm volatile("ecall"
-                 : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "=r"(r4), "=r"(r5)
-                 : "r"(r7)
+                 : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5)
+                 : "r"(r6), "r"(r7)
                  : "memory");
     if (info && (r0 >= 0 || r0 == -EMSGSIZE)) {
         info->len = (uint64_t)r1;
@@ -54,16 +57,16 @@ static long recv_syscall(long n, long a0, long a1, long a2, long a3, struct msg_
 long ipc_recv(const struct port_id *port, void *buf, size_t cap, struct msg_info *info,
               uint64_t timeout_ns)
 {
-    struct recv_args a = {.port = *port, .buf = buf, .cap = cap, .timeout_ns = timeout_ns};
-    return recv_syscall(SYS_RECV, (long)&a, 0, 0, 0, info);
+    return ipc_syscall(SYS_RECV, (long)port->a, (long)port->b, (long)buf,
+                       (long)(cap > IPC_SIZE_MAX ? IPC_SIZE_MAX : cap), (long)timeout_ns, 0, 0,
+                       info);
 }
 
 long ipc_call(const struct port_id *dst, const void *buf, size_t len, void *rbuf, size_t rcap,
               uint64_t timeout_ns)
 {
-    struct call_args a = {.dst = *dst, .buf = buf, .len = len, .rbuf = rbuf, .rcap = rcap,
-                          .timeout_ns = timeout_ns};
-    return syscall1(SYS_CALL, &a);
+    return ipc_syscall(SYS_CALL, (long)dst->a, (long)dst->b, (long)buf,
+                       (long)IPC_SIZES(len, rcap), (long)rbuf, (long)timeout_ns, 0, 0);
 }
 
 int ipc_reply(uint64_t token, const void *buf, size_t len)
@@ -74,8 +77,8 @@ int ipc_reply(uint64_t token, const void *buf, size_t len)
 long ipc_reply_recv(uint64_t token, const void *buf, size_t len, const struct port_id *port,
                     void *rbuf, size_t cap, struct msg_info *info, uint64_t timeout_ns)
 {
-    struct recv_args a = {.port = *port, .buf = rbuf, .cap = cap, .timeout_ns = timeout_ns};
-    return recv_syscall(SYS_REPLY_RECV, (long)token, (long)buf, (long)len, (long)&a, info);
+    return ipc_syscall(SYS_REPLY_RECV, (long)token, (long)buf, (long)IPC_SIZES(len, cap),
+                       (long)port->a, (long)port->b, (long)rbuf, (long)timeout_ns, info);
 }
 
 static int registry_call(int node, uint32_t op, const char *name, const struct port_id *port,

@@ -202,6 +202,26 @@ static void handoff_checks(void)
     expect("  its caller gets ECONNRESET", wait_status(c), 0);
 }
 
+/* A one-byte call that hands the server a port (the seventh argument: the
+ * library's ipc_call carries none). */
+static long call_carrying(const struct port_id *dst, const void *carry, void *rbuf, size_t rcap,
+                          uint64_t timeout_ns)
+{
+    register long r0 asm("a0") = (long)dst->a;
+    register long r1 asm("a1") = (long)dst->b;
+    register long r2 asm("a2") = (long)"c";
+    register long r3 asm("a3") = (long)IPC_SIZES(1, rcap);
+    register long r4 asm("a4") = (long)rbuf;
+    register long r5 asm("a5") = (long)timeout_ns;
+    register long r6 asm("a6") = (long)carry;
+    register long r7 asm("a7") = SYS_CALL;
+    asm volatile("ecall"
+                 : "+r"(r0)
+                 : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r6), "r"(r7)
+                 : "memory");
+    return r0;
+}
+
 /* reply_recv (SYS_REPLY_RECV): the receive alone, argument checks that
  * stop it before it replies, a reply to nobody, then a server built on it. */
 static void reply_recv_checks(void)
@@ -213,8 +233,14 @@ static void reply_recv_checks(void)
     expect("reply_recv: port_create", ipc_port_create(&p), 0);
     expect("reply_recv with no token polls like recv",
            ipc_reply_recv(0, 0, 0, &p, buf, sizeof buf, 0, 0), -EAGAIN);
-    expect("reply_recv with an unmapped recv block",
-           syscall6(SYS_REPLY_RECV, 0, 0, 0, (long)unmapped, 0, 0), -EFAULT);
+    uint8_t in[8];
+    expect("call carrying a port from an unmapped address",
+           call_carrying(&p, unmapped, in, sizeof in, 20000000), -EFAULT);
+    expect("call to itself carrying a port times out",
+           call_carrying(&p, &p, in, sizeof in, 20000000), -ETIMEDOUT);
+    expect("  its port holds the call", ipc_recv(&p, buf, sizeof buf, &info, 0), 1);
+    expect("  which carries the port, with a reply token",
+           info.carried.a == p.a && info.carried.b == p.b && info.reply_token != 0, 1);
     expect("send to self", ipc_send(&p, "abc", 3, 0), 0);
     expect("reply_recv with an unmapped reply buffer",
            ipc_reply_recv(12345, unmapped, 8, &p, buf, sizeof buf, 0, 0), -EFAULT);
@@ -237,7 +263,6 @@ static void reply_recv_checks(void)
     expect("  three calls answered through reply_recv", good, 3);
     expect("  the server saw each step right", wait_status(s), 0);
 
-    uint8_t in[8];
     s = spawn_role("big", NULL, NULL);
     expect("spawn a server with 8-byte replies", s > 0 && lookup_wait("ipctest.big", &srv) == 0, 1);
     expect("  a reply longer than the caller's buffer", ipc_call(&srv, "x", 1, in, 4, 5 * IPC_SECOND),
