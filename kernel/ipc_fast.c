@@ -51,7 +51,7 @@ FAST_PATH static int copy_between(const struct addrspace *to, uint64_t to_uva,
     return vm_copyout(to, to_uva, body, len);
 }
 
-/* A local call (arguments copied in and checked) straight into its
+/* A local call (arguments checked) straight into its
  * server's waiting recv. */
 FAST_PATH static void fast_call(struct proc *p, const struct call_args *a, uint64_t now)
 {

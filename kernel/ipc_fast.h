@@ -4,7 +4,7 @@
 #define KERNEL_IPC_FAST_H
 
 /* Bytes of the hart's fastpath stack (in the hot data page). Its deepest
- * use is ~650 bytes: ipc_fastpath's 448-byte frame, which holds the
+ * use is ~650 bytes: ipc_fastpath's frame, which holds the
  * message buffer, then vm_copyout, user_pa and walk. */
 #define IPC_FAST_STACK 1536
 
