@@ -186,8 +186,10 @@ static void handoff_checks(void)
     int c = spawn_role("caller", "ipctest.slow", err);
     expect("spawn a slow server and its caller", s > 0 && c > 0, 1);
     sys_sleep(100000000); /* the caller is now blocked in call */
+    uint64_t t0 = sys_clock();
     expect("kill the waiting caller", sys_kill(c, SIG_KILL), 0);
     expect("  it ends killed", wait_status(c), 128 + SIG_KILL);
+    expect("  at once, not when its 10 s call would time out", sys_clock() - t0 < 1000000000, 1);
     expect("  the reply to it finds no caller (ENOENT)", wait_status(s), 0);
 
     s = spawn_role("spin", NULL, NULL);

@@ -12,7 +12,7 @@ USER_LDFLAGS := $(USER_ARCH) --specs=picolibc.specs -nostartfiles -T user/user.l
 
 USER_NAMES   := sh args echo ps kill sleep uptime true false exitcode mem burn memtouch \
 	fault badptr fpu spawnmany failalloc limits bench ping netstat udpecho rawecho disktool \
-	echod ipcping rpcstat calcd calc ipctest storetest counterd counter sinkd ipcflood ns nodes nsbench tell clockcheck
+	echod ipcping rpcstat calcd calc ipctest ipcstress storetest counterd counter sinkd ipcflood ns nodes nsbench tell clockcheck
 USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o $(BUILD)/user/obj/lib_inet.o \
 	$(BUILD)/user/obj/ipc.o $(BUILD)/user/obj/nsclient.o $(BUILD)/user/obj/ns_nsproto.o
 # badelf: a copy of `true` with a corrupted header, so that spawning it must
