@@ -62,11 +62,17 @@ long ipc_recv(const struct port_id *port, void *buf, size_t cap, struct msg_info
                        info);
 }
 
+long ipc_call_carry(const struct port_id *dst, const void *buf, size_t len, void *rbuf,
+                    size_t rcap, const struct port_id *carry, uint64_t timeout_ns)
+{
+    return ipc_syscall(SYS_CALL, (long)dst->a, (long)dst->b, (long)buf,
+                       (long)IPC_SIZES(len, rcap), (long)rbuf, (long)timeout_ns, (long)carry, 0);
+}
+
 long ipc_call(const struct port_id *dst, const void *buf, size_t len, void *rbuf, size_t rcap,
               uint64_t timeout_ns)
 {
-    return ipc_syscall(SYS_CALL, (long)dst->a, (long)dst->b, (long)buf,
-                       (long)IPC_SIZES(len, rcap), (long)rbuf, (long)timeout_ns, 0, 0);
+    return ipc_call_carry(dst, buf, len, rbuf, rcap, 0, timeout_ns);
 }
 
 int ipc_reply(uint64_t token, const void *buf, size_t len)

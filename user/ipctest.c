@@ -204,26 +204,6 @@ static void handoff_checks(void)
     expect("  its caller gets ECONNRESET", wait_status(c), 0);
 }
 
-/* A one-byte call that hands the server a port (the seventh argument: the
- * library's ipc_call carries none). */
-static long call_carrying(const struct port_id *dst, const void *carry, void *rbuf, size_t rcap,
-                          uint64_t timeout_ns)
-{
-    register long r0 asm("a0") = (long)dst->a;
-    register long r1 asm("a1") = (long)dst->b;
-    register long r2 asm("a2") = (long)"c";
-    register long r3 asm("a3") = (long)IPC_SIZES(1, rcap);
-    register long r4 asm("a4") = (long)rbuf;
-    register long r5 asm("a5") = (long)timeout_ns;
-    register long r6 asm("a6") = (long)carry;
-    register long r7 asm("a7") = SYS_CALL;
-    asm volatile("ecall"
-                 : "+r"(r0)
-                 : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r6), "r"(r7)
-                 : "memory");
-    return r0;
-}
-
 /* reply_recv (SYS_REPLY_RECV): the receive alone, argument checks that
  * stop it before it replies, a reply to nobody, then a server built on it. */
 static void reply_recv_checks(void)
@@ -237,9 +217,9 @@ static void reply_recv_checks(void)
            ipc_reply_recv(0, 0, 0, &p, buf, sizeof buf, 0, 0), -EAGAIN);
     uint8_t in[8];
     expect("call carrying a port from an unmapped address",
-           call_carrying(&p, unmapped, in, sizeof in, 20000000), -EFAULT);
+           ipc_call_carry(&p, "c", 1, in, sizeof in, unmapped, 20000000), -EFAULT);
     expect("call to itself carrying a port times out",
-           call_carrying(&p, &p, in, sizeof in, 20000000), -ETIMEDOUT);
+           ipc_call_carry(&p, "c", 1, in, sizeof in, &p, 20000000), -ETIMEDOUT);
     expect("  its port holds the call", ipc_recv(&p, buf, sizeof buf, &info, 0), 1);
     expect("  which carries the port, with a reply token",
            info.carried.a == p.a && info.carried.b == p.b && info.reply_token != 0, 1);
