@@ -19,7 +19,6 @@
 #include "kernel/trap.h"
 #include "lib/syscall_abi.h"
 
-
 /* The absolute deadline of a timeout: 0 for TIMEOUT_NEVER (and for 0,
  * which callers treat as "do not wait"). */
 static inline uint64_t ipc_deadline(uint64_t timeout_ns)
