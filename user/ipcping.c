@@ -1,7 +1,8 @@
-/* user/ipcping.c: `ipcping [-n NODE] [-c COUNT] SIZE`: calls the "echo"
- * service (user/echod.c) found in NODE's registry (default: this node)
- * with SIZE-byte messages (0..MSG_MAX), checks every reply byte for byte,
- * and prints the median round trip and the throughput. Exit 0 only if all
+/* user/ipcping.c: `ipcping [-n NODE] [-c COUNT] [-t MS] SIZE`: calls the
+ * "echo" service (user/echod.c) found in NODE's registry (default: this
+ * node) with SIZE-byte messages (0..MSG_MAX), each call with a timeout of
+ * MS milliseconds (default 5000), checks every reply byte for byte, and
+ * prints the median round trip and the throughput. Exit 0 only if all
  * calls came back intact. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,15 +19,18 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    long node = 0, count = 10, size;
+    long node = 0, count = 10, timeout_ms = 5000, size;
     int i = 1;
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-        long *dst = strcmp(argv[i], "-n") == 0 ? &node : strcmp(argv[i], "-c") == 0 ? &count : 0;
+        long *dst = strcmp(argv[i], "-n") == 0   ? &node
+                    : strcmp(argv[i], "-c") == 0 ? &count
+                    : strcmp(argv[i], "-t") == 0 ? &timeout_ms
+                                                 : 0;
         if (!dst || parse_long(argv[i + 1], dst))
             goto usage;
     }
     if (i != argc - 1 || parse_long(argv[i], &size) || size < 0 || size > MSG_MAX || count < 1 ||
-        count > 100000 || node < 0)
+        count > 100000 || node < 0 || timeout_ms < 1)
         goto usage;
     struct port_id echo;
     int rv = ipc_lookup((int)node, "echo", &echo);
@@ -46,7 +50,8 @@ int main(int argc, char **argv)
         for (long b = 0; b < size; b++)
             out[b] = (uint8_t)(n * 131 + b * 7 + b / 251);
         uint64_t s = sys_clock();
-        long got = ipc_call(&echo, out, (size_t)size, in, (size_t)size, 5 * IPC_SECOND);
+        long got = ipc_call(&echo, out, (size_t)size, in, (size_t)size,
+                            (uint64_t)timeout_ms * 1000000);
         uint64_t e = sys_clock();
         if (got < 0) {
             printf("ipcping: call %ld: %s\n", n, err_str(got));
@@ -70,6 +75,6 @@ int main(int argc, char **argv)
            (unsigned long)((uint64_t)size * (uint64_t)ok * 1000000ULL / (el ? el : 1)));
     return ok == count ? 0 : 1;
 usage:
-    fprintf(stderr, "usage: ipcping [-n NODE] [-c COUNT] SIZE\n");
+    fprintf(stderr, "usage: ipcping [-n NODE] [-c COUNT] [-t MS] SIZE\n");
     return 2;
 }

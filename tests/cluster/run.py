@@ -610,12 +610,17 @@ def ipc_local(ctx):
     # The fastpath (kernel/ipc_fast.c) carries nearly every step of a small
     # ping-pong: a call and a reply per round trip. A few may take the
     # ordinary path (the end of a time slice, a timer), none should fail.
+    # 20 ms timeouts: the timer then fires every ~20 ms for a deadline that
+    # has passed, while the pair runs and nobody else wants the CPU; each
+    # such tick ends the slice, and the next return must start a new one
+    # (should_yield in kernel/sched.c), or every call after the first tick
+    # would take the ordinary path.
     def fast():
         return int(re.search(r"^local_fast\s+(\d+)", expect(n, "rpcstat"), re.M).group(1))
     before = fast()
-    expect(n, "ipcping -c 2000 0", contains="ipcping: 2000/2000 ok", timeout=60)
+    expect(n, "ipcping -c 20000 -t 20 0", contains="ipcping: 20000/20000 ok", timeout=60)
     steps = fast() - before
-    check(steps >= 0.9 * 2 * 2000, f"only {steps} of 4000 call/reply steps took the fastpath")
+    check(steps >= 0.9 * 2 * 20000, f"only {steps} of 40000 call/reply steps took the fastpath")
     before = n.meminfo()
     for _ in range(3):
         expect(n, "ipcping -c 20 65536", contains="20/20 ok", timeout=60)
