@@ -12,37 +12,102 @@
  * another process filled them (`fpu dirty` sets every register to a
  * pattern and keeps yielding; `fpu fresh` only reads them). The kernel
  * shares one loaded all-zero state between such processes (kernel/sched.c,
- * fpu_prepare_return), which this guards. */
+ * fpu_prepare_return), which this guards.
+ *
+ * `fpu ipc` does the same accumulation in a client and in a server that
+ * pass calls back and forth every 100 steps, each keeping its values in FP
+ * registers across the calls: the switches are the IPC fastpath's
+ * (kernel/ipc_fast.c, sched_fast_switch), not the scheduler's. */
 #include <stdio.h>
 #include <string.h>
 
+#include "user/ipc.h"
 #include "user/ulib.h"
 
 #define ITERS 2000000
 #define YIELD_EVERY 50000
+#define IPC_ITERS 200000
+#define IPC_EVERY 100
 
-static int worker(long k)
+/* Accumulate K-scaled values for `iters` steps, calling between() every
+ * `every` steps with the accumulators live in FP registers; 0 iff the
+ * sums equal their closed form exactly. */
+static int accumulate(long k, long iters, long every, void (*between)(void))
 {
     double a = 0, b = 0, c = 0, d = 0;
     double ka = (double)k * 0.5, kb = (double)k * 0.25, kc = (double)k * 2.0;
-    for (long i = 0; i < ITERS; i++) {
+    for (long i = 0; i < iters; i++) {
         double x = (double)i;
         a += x * ka;
         b += x * kb;
         c -= x * kc;
         d += ka + kb;
-        if (i % YIELD_EVERY == 0)
-            sys_yield();
+        if (i % every == 0)
+            between();
     }
-    /* sum_{i<n} i = n(n-1)/2, exact in double for n = 2000000 */
-    double s = (double)ITERS * (double)(ITERS - 1) / 2.0;
-    double ea = s * ka, eb = s * kb, ec = -s * kc, ed = (double)ITERS * (ka + kb);
+    /* sum_{i<n} i = n(n-1)/2, exact in double for n <= 2000000 */
+    double s = (double)iters * (double)(iters - 1) / 2.0;
+    double ea = s * ka, eb = s * kb, ec = -s * kc, ed = (double)iters * (ka + kb);
     if (a != ea || b != eb || c != ec || d != ed) {
         printf("fpu: worker %ld: MISMATCH a=%.17g/%.17g b=%.17g/%.17g c=%.17g/%.17g d=%.17g/%.17g\n",
                k, a, ea, b, eb, c, ec, d, ed);
         return 1;
     }
     return 0;
+}
+
+static void yield_once(void) { sys_yield(); }
+
+static int worker(long k) { return accumulate(k, ITERS, YIELD_EVERY, yield_once); }
+
+/* fpu ipc: the server answers each call with reply_recv; the client calls. */
+static struct port_id ipc_port;
+static uint64_t ipc_token;
+static int ipc_failed;
+
+static void serve_one(void)
+{
+    uint8_t buf[8];
+    struct msg_info info = {0};
+    long n = ipc_reply_recv(ipc_token, "ok", ipc_token ? 2 : 0, &ipc_port, buf, sizeof buf, &info,
+                            10 * IPC_SECOND);
+    if (n < 0 || !info.reply_token)
+        ipc_failed = 1;
+    ipc_token = info.reply_token;
+}
+
+static void call_server(void)
+{
+    uint8_t buf[8];
+    if (ipc_call(&ipc_port, "x", 1, buf, sizeof buf, 10 * IPC_SECOND) != 2)
+        ipc_failed = 1;
+}
+
+static int ipc_server(void)
+{
+    if (ipc_port_create(&ipc_port) || ipc_register("fpu.ipc", &ipc_port))
+        return 2;
+    int bad = accumulate(5, IPC_ITERS, IPC_EVERY, serve_one);
+    if (ipc_reply(ipc_token, "ok", 2) != 0)
+        ipc_failed = 1;
+    return bad || ipc_failed;
+}
+
+static int ipc_pair(void)
+{
+    char *sargv[] = {"fpu", "server", NULL};
+    int spid = sys_spawn("fpu", sargv), st = 1;
+    int tries = 0;
+    while (spid > 0 && ipc_lookup(0, "fpu.ipc", &ipc_port) != 0 && tries++ < 100)
+        sys_sleep(10000000);
+    int bad = spid < 0 || tries > 100 || accumulate(1, IPC_ITERS, IPC_EVERY, call_server) ||
+              ipc_failed;
+    if (spid > 0 && (sys_wait(spid, &st, 0) != spid || st != 0)) {
+        printf("fpu: ipc server exited %d\n", st);
+        bad = 1;
+    }
+    printf("fpu: ipc %s\n", bad ? "FAILED" : "ok");
+    return bad;
 }
 
 /* Every FP register of this process, read without writing any. */
@@ -119,6 +184,10 @@ int main(int argc, char **argv)
         return dirty();
     if (argc == 2 && strcmp(argv[1], "fresh") == 0)
         return fresh();
+    if (argc == 2 && strcmp(argv[1], "ipc") == 0)
+        return ipc_pair();
+    if (argc == 2 && strcmp(argv[1], "server") == 0)
+        return ipc_server();
     if (argc == 3 && strcmp(argv[1], "worker") == 0) {
         long k;
         if (parse_long(argv[2], &k) != 0)

@@ -284,10 +284,12 @@ def alloc_failures(ctx):
 @scenario
 def fpu(ctx):
     """Floating-point state survives yields and preemption in several processes,
-    and a process that never used FP sees zero registers even right after
-    another one filled them."""
+    and the IPC fastpath's switches between a client and a server that both
+    keep FP values in registers across their calls; a process that never
+    used FP sees zero registers even right after another one filled them."""
     n = boot_node(ctx)
     expect(n, "fpu 3", output=None, contains="fpu: ok", timeout=90)
+    expect(n, "fpu ipc", output=None, contains="fpu: ipc ok", timeout=60)
     expect(n, "fpu zeros", output=None, contains="fpu: zeros ok", timeout=60)
 
 
