@@ -306,6 +306,10 @@ int main(int argc, char **argv)
     expect("a wrong check field is no port", ipc_send(&forged, buf, 1, 0), -ECONNREFUSED);
     expect("recv on a forged port", ipc_recv(&forged, buf, sizeof buf, 0, 0), -ENOENT);
     expect("message too big", ipc_send(&p, buf, MSG_MAX + 1, 0), -EMSGSIZE);
+    /* call passes two sizes in one register (IPC_SIZES): a length past 32
+     * bits must not be cut to its low bits (here 1). */
+    expect("a call whose length needs 33 bits",
+           ipc_call(&p, buf, ((size_t)1 << 32) + 1, buf, 8, 20000000), -EMSGSIZE);
     expect("reply with a bogus token", ipc_reply(12345, buf, 1), -ENOENT);
     expect("port_close", ipc_port_close(&p), 0);
     expect("send to a closed port", ipc_send(&p, buf, 1, 0), -ECONNREFUSED);
