@@ -97,11 +97,8 @@ static int ipc_pair(void)
 {
     char *sargv[] = {"fpu", "server", NULL};
     int spid = sys_spawn("fpu", sargv), st = 1;
-    int tries = 0;
-    while (spid > 0 && ipc_lookup(0, "fpu.ipc", &ipc_port) != 0 && tries++ < 100)
-        sys_sleep(10000000);
-    int bad = spid < 0 || tries > 100 || accumulate(1, IPC_ITERS, IPC_EVERY, call_server) ||
-              ipc_failed;
+    int bad = spid < 0 || ipc_lookup_wait("fpu.ipc", &ipc_port, 1000) != 0 ||
+              accumulate(1, IPC_ITERS, IPC_EVERY, call_server) || ipc_failed;
     if (spid > 0 && (sys_wait(spid, &st, 0) != spid || st != 0)) {
         printf("fpu: ipc server exited %d\n", st);
         bad = 1;

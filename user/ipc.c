@@ -123,6 +123,14 @@ int ipc_lookup(int node, const char *name, struct port_id *out)
     return registry_call(node, REGISTRY_LOOKUP, name, 0, out, 0);
 }
 
+int ipc_lookup_wait(const char *name, struct port_id *out, long wait_ms)
+{
+    int rv;
+    for (long waited = 0; (rv = ipc_lookup(0, name, out)) != 0 && waited < wait_ms; waited += 10)
+        sys_sleep(10000000);
+    return rv;
+}
+
 int ipc_lookup_timeout(int node, const char *name, struct port_id *out, uint64_t timeout_ns)
 {
     return registry_call(node, REGISTRY_LOOKUP, name, 0, out, timeout_ns);

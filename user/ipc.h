@@ -38,6 +38,9 @@ long ipc_reply_recv(uint64_t token, const void *buf, size_t len, const struct po
 int ipc_register(const char *name, const struct port_id *port);
 int ipc_unregister(const char *name);
 int ipc_lookup(int node, const char *name, struct port_id *out);
+/* ipc_lookup on this node, retried every 10 ms for up to wait_ms while the
+ * name is not bound yet (a server just started): 0 or the last error. */
+int ipc_lookup_wait(const char *name, struct port_id *out, long wait_ms);
 /* The same, waiting at most timeout_ns for each of the two remote steps. */
 int ipc_lookup_timeout(int node, const char *name, struct port_id *out, uint64_t timeout_ns);
 

@@ -38,13 +38,7 @@ static uint32_t next_rand(void)
 }
 
 /* "echo" once it is bound (a restarted server binds it again): 0 or -errno. */
-static int find_server(struct port_id *out)
-{
-    int rv = -ENOENT;
-    for (int tries = 0; tries < 300 && (rv = ipc_lookup(0, "echo", out)) != 0; tries++)
-        sys_sleep(10000000);
-    return rv;
-}
+static int find_server(struct port_id *out) { return ipc_lookup_wait("echo", out, 3000); }
 
 static int client(long seed, long calls)
 {

@@ -74,20 +74,12 @@ static int spin_server(void)
         ; /* holds the call (and the CPU the caller handed over) until killed */
 }
 
-static int lookup_wait(const char *name, struct port_id *out)
-{
-    int rv = -ENOENT;
-    for (int tries = 0; tries < 100 && (rv = ipc_lookup(0, name, out)) != 0; tries++)
-        sys_sleep(10000000);
-    return rv;
-}
-
 static int caller(const char *name, const char *err)
 {
     struct port_id srv;
     long want;
     uint8_t buf[64];
-    if (parse_long(err, &want) || lookup_wait(name, &srv))
+    if (parse_long(err, &want) || ipc_lookup_wait(name, &srv, 1000))
         return 2;
     return ipc_call(&srv, "x", 1, buf, sizeof buf, 10 * IPC_SECOND) == -want ? 0 : 1;
 }
@@ -176,7 +168,7 @@ static void handoff_checks(void)
     char err[16];
 
     int s = spawn_role("slow", NULL, NULL);
-    expect("spawn a slow server", s > 0 && lookup_wait("ipctest.slow", &srv) == 0, 1);
+    expect("spawn a slow server", s > 0 && ipc_lookup_wait("ipctest.slow", &srv, 1000) == 0, 1);
     expect("a call times out while its server works",
            ipc_call(&srv, "x", 1, buf, sizeof buf, 50000000), -ETIMEDOUT);
     expect("  the late reply finds no caller (ENOENT)", wait_status(s), 0);
@@ -235,7 +227,7 @@ static void reply_recv_checks(void)
     ipc_port_close(&p);
 
     int s = spawn_role("rr", NULL, NULL);
-    expect("spawn a reply_recv server", s > 0 && lookup_wait("ipctest.rr", &srv) == 0, 1);
+    expect("spawn a reply_recv server", s > 0 && ipc_lookup_wait("ipctest.rr", &srv, 1000) == 0, 1);
     int good = 0;
     for (int i = 0; i < 3; i++) {
         uint8_t out[3] = {(uint8_t)i, 10, 20}, in[8];
@@ -246,20 +238,23 @@ static void reply_recv_checks(void)
     expect("  the server saw each step right", wait_status(s), 0);
 
     s = spawn_role("big", NULL, NULL);
-    expect("spawn a server with 8-byte replies", s > 0 && lookup_wait("ipctest.big", &srv) == 0, 1);
-    expect("  a reply longer than the caller's buffer", ipc_call(&srv, "x", 1, in, 4, 5 * IPC_SECOND),
-           -EMSGSIZE);
+    expect("spawn a server with 8-byte replies",
+           s > 0 && ipc_lookup_wait("ipctest.big", &srv, 1000) == 0, 1);
+    expect("  a reply longer than the caller's buffer",
+           ipc_call(&srv, "x", 1, in, 4, 5 * IPC_SECOND), -EMSGSIZE);
     expect("  the next call gets all of it",
-           ipc_call(&srv, "y", 1, in, sizeof in, 5 * IPC_SECOND) == 8 && memcmp(in, "12345678", 8) == 0,
+           ipc_call(&srv, "y", 1, in, sizeof in, 5 * IPC_SECOND) == 8 &&
+               memcmp(in, "12345678", 8) == 0,
            1);
     expect("  the server saw each step right", wait_status(s), 0);
 
     s = spawn_role("small", NULL, NULL);
     expect("spawn a server waiting with a small buffer",
-           s > 0 && lookup_wait("ipctest.small", &srv) == 0, 1);
+           s > 0 && ipc_lookup_wait("ipctest.small", &srv, 1000) == 0, 1);
     sys_sleep(20000000); /* it is waiting in recv by now */
     expect("  a call longer than its buffer waits for a bigger recv",
-           ipc_call(&srv, "abcdefgh", 8, in, sizeof in, 5 * IPC_SECOND) == 2 && memcmp(in, "ok", 2) == 0,
+           ipc_call(&srv, "abcdefgh", 8, in, sizeof in, 5 * IPC_SECOND) == 2 &&
+               memcmp(in, "ok", 2) == 0,
            1);
     expect("  the server saw each step right", wait_status(s), 0);
 }
@@ -332,8 +327,7 @@ int main(int argc, char **argv)
     int pid = sys_spawn("ipctest", hargv);
     expect("spawn the holder", pid > 0, 1);
     struct port_id hold;
-    for (int tries = 0; tries < 100 && ipc_lookup(0, "ipctest.hold", &hold) != 0; tries++)
-        sys_sleep(10000000);
+    ipc_lookup_wait("ipctest.hold", &hold, 1000);
     expect("call a server that exits without replying",
            ipc_call(&hold, "x", 1, buf, sizeof buf, 5 * IPC_SECOND), -ECONNRESET);
     sys_wait(pid, 0, 0);
