@@ -68,19 +68,10 @@ FAST_PATH static void fast_call(struct proc *p, const struct call_args *a, uint6
         return; /* the ordinary path reports whose buffer is bad */
 
     /* Committed: the server has the bytes. Now the call record and the
-     * server's result, as port_call_start and port_take would leave them.
-     * (Field by field: a struct assignment would call memset, on another
-     * code page.) */
-    uint64_t deadline = a->timeout_ns == TIMEOUT_NEVER ? 0 : now + a->timeout_ns;
+     * server's result, as port_call_start and port_take would leave them. */
+    uint64_t deadline = ipc_deadline_at(a->timeout_ns, now);
     struct caller *c = &p->call;
-    c->token = port_token_make(TOKEN_KIND_LOCAL, (uint32_t)p->slot);
-    c->state = CALL_WAITING;
-    c->error = 0;
-    c->server_pid = s->pid;
-    c->reply = 0;
-    c->rbuf = a->rbuf;
-    c->rcap = a->rcap;
-    c->deadline = deadline;
+    port_caller_begin(c, (uint32_t)p->slot, s->pid, a->rbuf, a->rcap, deadline);
     s->ipc.kind = IPC_WAIT_NONE;
     s->tf->regs[REG_A0] = a->len;
     /* (A call carrying a port takes the ordinary path.) */
@@ -122,7 +113,7 @@ FAST_PATH static void fast_reply_recv(struct proc *s, uint64_t token, uint64_t b
     cp->tf->regs[REG_A0] = len;
     s->tf->sepc += 4;
     s->ipc.recv = *a;
-    s->ipc.deadline = a->timeout_ns == TIMEOUT_NEVER ? 0 : now + a->timeout_ns;
+    s->ipc.deadline = ipc_deadline_at(a->timeout_ns, now);
     s->ipc.kind = IPC_WAIT_RECV;
     ipc_fast_count++;
     sched_fast_switch(pt, s->ipc.deadline, ipc_recv_resume, cp, now);

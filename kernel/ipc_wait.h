@@ -19,13 +19,18 @@
 #include "kernel/trap.h"
 #include "lib/syscall_abi.h"
 
-/* The absolute deadline of a timeout: 0 for TIMEOUT_NEVER (and for 0,
- * which callers treat as "do not wait"). */
+/* The absolute deadline of a timeout starting at `now`: 0 for
+ * TIMEOUT_NEVER (and for 0, which callers treat as "do not wait"). */
+static inline uint64_t ipc_deadline_at(uint64_t timeout_ns, uint64_t now)
+{
+    return timeout_ns == TIMEOUT_NEVER || timeout_ns == 0 ? 0 : now + timeout_ns;
+}
+/* The same from the present (the clock is read only when needed). */
 static inline uint64_t ipc_deadline(uint64_t timeout_ns)
 {
     if (timeout_ns == TIMEOUT_NEVER || timeout_ns == 0)
         return 0;
-    return timer_now_ns() + timeout_ns;
+    return ipc_deadline_at(timeout_ns, timer_now_ns());
 }
 
 /* call's arguments (they arrive in registers: lib/syscall_abi.h). */

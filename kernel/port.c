@@ -203,9 +203,7 @@ HOT_PATH int port_call_start(struct proc *p, const struct port_id *dst, struct m
                              struct proc **server)
 {
     struct caller *c = &p->call;
-    *c = (struct caller){.token = port_token_make(TOKEN_KIND_LOCAL, (uint32_t)p->slot),
-                         .state = CALL_WAITING, .rbuf = rbuf, .rcap = rcap,
-                         .deadline = deadline};
+    port_caller_begin(c, (uint32_t)p->slot, 0, rbuf, rcap, deadline);
     m->reply_token = c->token;
     struct port *pt = port_lookup(dst);
     int rv = pt ? deliver(pt, m) : -ECONNREFUSED;

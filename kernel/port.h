@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "kernel/kernel.h"
 #include "kernel/msg.h"
+#include "kernel/proc.h"
 #include "lib/syscall_abi.h"
 
 #define PORTS_MAX 256
@@ -18,7 +19,6 @@
 #define PORT_QUEUE_MSGS 32
 #define PORT_QUEUE_BYTES (256 * 1024)
 
-struct proc;
 
 /* A port. Defined here, not in port.c, for the IPC fastpath
  * (kernel/ipc_fast.c), which looks ports up inline. */
@@ -82,6 +82,22 @@ static inline uint64_t port_token_make(int kind, uint32_t index)
 }
 static inline int port_token_kind(uint64_t token) { return (int)(token >> 15) & 1; }
 static inline uint32_t port_token_index(uint64_t token) { return token & 0x7fff; }
+
+/* Open p's call record for a new local call (state CALL_WAITING, a fresh
+ * token naming p's slot). Field by field, not a struct assignment: that
+ * would call memset, on another code page than the fastpath's. */
+static inline void port_caller_begin(struct caller *c, uint32_t slot, int server_pid,
+                                     uint64_t rbuf, uint64_t rcap, uint64_t deadline)
+{
+    c->token = port_token_make(TOKEN_KIND_LOCAL, slot);
+    c->state = CALL_WAITING;
+    c->error = 0;
+    c->server_pid = server_pid;
+    c->reply = 0;
+    c->rbuf = rbuf;
+    c->rcap = rcap;
+    c->deadline = deadline;
+}
 
 /* Start a local call: record it in p->call (the reply goes to user memory
  * [rbuf, rbuf+rcap), already checked writable; deadline 0 is none) and
