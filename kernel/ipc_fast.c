@@ -106,9 +106,7 @@ FAST_PATH static void fast_reply_recv(struct proc *s, uint64_t token, uint64_t b
 
     /* Committed: the caller has its reply. */
     uint64_t now = timer_now_ns();
-    cp->call.token = 0;
-    cp->call.state = CALL_IDLE;
-    cp->call.server_pid = 0;
+    port_caller_end(&cp->call);
     cp->ipc.kind = IPC_WAIT_NONE;
     cp->tf->regs[REG_A0] = len;
     s->tf->sepc += 4;

@@ -83,7 +83,7 @@ HOT_PATH void ipc_call_wait(struct proc *p, struct proc *to)
         p->ipc.kind = IPC_WAIT_CALL;
         proc_block(c, c->deadline, to, ipc_call_resume);
     }
-    *c = (struct caller){0}; /* a late reply finds no caller: -ENOENT */
+    port_caller_end(c);
     finish(p, rv);
 }
 

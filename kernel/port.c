@@ -209,7 +209,7 @@ HOT_PATH int port_call_start(struct proc *p, const struct port_id *dst, struct m
     int rv = pt ? deliver(pt, m) : -ECONNREFUSED;
     if (rv) {
         msg_free(m);
-        *c = (struct caller){0};
+        port_caller_end(c);
         return rv;
     }
     *server = pt->owner;

@@ -99,6 +99,16 @@ static inline void port_caller_begin(struct caller *c, uint32_t slot, int server
     c->deadline = deadline;
 }
 
+/* Close it: a late reply finds no caller (-ENOENT). Field by field too. */
+static inline void port_caller_end(struct caller *c)
+{
+    c->token = 0;
+    c->state = CALL_IDLE;
+    c->error = 0;
+    c->server_pid = 0;
+    c->reply = 0;
+}
+
 /* Start a local call: record it in p->call (the reply goes to user memory
  * [rbuf, rbuf+rcap), already checked writable; deadline 0 is none) and
  * queue m with its reply token. 0 with *server (the port's owner: who can
