@@ -36,6 +36,7 @@ include services/raft/raft.mk
 include tools/netswitch/netswitch.mk
 # The naming service (issue 7): the guest program, its host tests, and the
 # linearizability checker used on histories recorded from QEMU clusters.
+include services/replica/replica.mk
 include services/naming/naming.mk
 -include tests/naming/naming_tests.mk
 -include tests/lincheck/lincheck.mk

@@ -59,7 +59,7 @@ CURRENT = os.path.join(ROOT, "build", "cluster.current")
 KLOG_LINE = re.compile(r"^\[n\d+ +\d+\.\d+\] ")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 EXIT_TIMEOUT = 124
-DISK_MB = 32  # each node's disk image
+DISK_MB = 256  # each node's disk image (sparse: blocks cost only once written)
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "netswitch"))
 import ctl as _ctl  # noqa: E402

@@ -1,298 +1,105 @@
-/* services/naming/main.c: the naming server's start-up and event loop.
+/* services/naming/main.c: the naming service on the replicated-service
+ * runtime (services/replica/replica.h).
  *
- * Started at boot on every node from bootargs (services=naming[:opt=N...]):
- *   voters=N      nodes 1..N are Raft voters (default 3, or 5 from 5 nodes up)
- *   election=MS   base election timeout (default 1000; Raft picks [T, 2T))
- *   heartbeat=MS  leader heartbeat interval (default 150)
- *   lease=MS      session lease for ephemeral bindings (default 4000)
- *   snapshot=N    compact the log every N applied entries (default 128)
- * Nodes beyond the voters up to NS_MAX_NODES hold a replica as Raft learners.
- *
- * The loop: take every queued message (Raft datagrams from peers, client
- * calls), advance Raft's clock, then drive the core once: send its
- * messages, persist what it asks (one flush for everything queued: group
- * commit), apply committed entries to the state machine and answer their
- * callers, serve confirmed reads. Then wait for the next message or tick. */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
+ * Started at boot on every node from bootargs (services=naming[:opt=N...]),
+ * with the runtime's options (voters, election, heartbeat, lease, snapshot:
+ * services/replica/loop.c). What naming gives the runtime: its state machine
+ * (nsmachine.c), how it answers requests (clients.c), which server commands
+ * it accepts from another server, and its side of sessions: a pid "holds"
+ * something while it owns an ephemeral binding. */
 #include <string.h>
 
 #include "services/naming/server.h"
 #include "user/ulib.h"
 
-#define RING_CAP 1024
-#define DRAIN_MAX 32 /* messages taken per loop before Raft runs (group commit) */
-
-struct ns_server ns;
-
-static struct raft_entry ring[RING_CAP];
-static uint8_t raft_snap[NS_SNAP_CAP];
-static uint8_t snap_tmp[NS_SNAP_CAP];
-static uint8_t rx[MSG_MAX];
+struct ns_machine ns_machine;
 static struct ns_reply apply_rep;
 
-void ns_log(const char *fmt, ...)
+static void reset(void) { nsm_init(&ns_machine); }
+static uint64_t applied(void) { return ns_machine.applied; }
+static void skip(uint64_t index) { nsm_skip(&ns_machine, index); }
+
+static long apply(uint64_t index, const uint8_t *cmd, uint32_t len, bool want_reply,
+                  uint8_t *rep, uint32_t cap)
 {
-    char line[200];
-    int n = snprintf(line, sizeof line, "naming: ");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    va_end(ap);
-    syscall2(SYS_LOG, line, strlen(line));
+    nsm_apply(&ns_machine, index, cmd, len, want_reply ? &apply_rep : 0);
+    return want_reply ? ns_reply_encode(&apply_rep, rep, cap) : -1;
 }
 
-static int parse_opt(const char *arg, const char *key, uint32_t *out)
+static long snapshot(uint8_t *buf, uint32_t cap) { return nsm_snapshot(&ns_machine, buf, cap); }
+static int restore(const uint8_t *buf, uint32_t len) { return nsm_restore(&ns_machine, buf, len); }
+
+/* A server's own command: a session's, or one of its bindings (client 0). */
+static bool forward_ok(const uint8_t *cmd, uint32_t len)
 {
-    size_t k = strlen(key);
-    if (strncmp(arg, key, k) || arg[k] != '=')
-        return 0;
-    long v;
-    if (parse_long(arg + k + 1, &v) || v <= 0 || v > 1000000) {
-        ns_log("bad option %s", arg);
-        return -1;
-    }
-    *out = (uint32_t)v;
-    return 1;
+    static struct ns_request req;
+    if (ns_request_decode(cmd, len, &req))
+        return false;
+    return req.op == NS_OP_SESSION_OPEN || req.op == NS_OP_SESSION_EXPIRE ||
+           req.op == NS_OP_RELEASE || (req.op == NS_OP_PUT && req.client == 0);
 }
 
-static int configure(int argc, char **argv)
+static const struct session_entry *sessions(uint32_t *cap)
 {
-    struct ns_config *c = &ns.cfg;
-    c->node = (uint32_t)sys_nodeid();
-    c->nodes = (uint32_t)syscall0(SYS_NODES);
-    c->voters = c->nodes >= 5 ? 5 : (c->nodes < 3 ? c->nodes : 3);
-    c->election_ms = 1000;
-    c->heartbeat_ms = 150;
-    c->lease_ms = 4000;
-    c->snapshot_every = RING_CAP / 8;
-    for (int i = 1; i < argc; i++) {
-        int hit = parse_opt(argv[i], "voters", &c->voters) |
-                  parse_opt(argv[i], "election", &c->election_ms) |
-                  parse_opt(argv[i], "heartbeat", &c->heartbeat_ms) |
-                  parse_opt(argv[i], "lease", &c->lease_ms) |
-                  parse_opt(argv[i], "snapshot", &c->snapshot_every);
-        if (hit <= 0) {
-            ns_log("unknown option %s", argv[i]);
-            return -EINVAL;
-        }
-    }
-    uint32_t members = c->nodes < NS_MAX_NODES ? c->nodes : NS_MAX_NODES;
-    if (c->voters > members)
-        c->voters = members;
-    if (c->heartbeat_ms >= c->election_ms || c->snapshot_every > RING_CAP / 8 ||
-        c->lease_ms < 4 * NS_TICK_MS) {
-        ns_log("inconsistent options (heartbeat < election, snapshot <= %d)", RING_CAP / 8);
-        return -EINVAL;
-    }
-    ns.member = c->node <= NS_MAX_NODES;
-    return 0;
+    *cap = NS_MAX_SESSIONS;
+    return ns_machine.s;
 }
 
-static int start_raft(void)
+static bool holds(uint64_t session, int32_t pid)
 {
-    struct raft_config rc = {
-        .id = ns.cfg.node, .election_ms = ns.cfg.election_ms,
-        .heartbeat_ms = ns.cfg.heartbeat_ms, .seed = sys_clock() ^ ((uint64_t)ns.cfg.node << 40),
-        .pre_vote = true, .check_quorum = true, .ring = ring, .ring_cap = RING_CAP,
-        .snap_buf = raft_snap, .snap_cap = sizeof raft_snap,
-    };
-    int rv = raft_init(&ns.raft, &rc);
-    if (rv)
-        return rv;
-    if ((rv = disk_open()) != 0)
-        return rv;
-    if (disk_was_empty()) {
-        /* A brand-new cluster: every initial member starts from the same
-         * configuration (voters, then learners) as its snapshot at index 0. */
-        struct raft_conf conf;
-        memset(&conf, 0, sizeof conf);
-        uint32_t members = ns.cfg.nodes < NS_MAX_NODES ? ns.cfg.nodes : NS_MAX_NODES;
-        for (uint32_t k = 1; k <= members; k++) {
-            conf.m[conf.n].id = k;
-            conf.m[conf.n].role = k <= ns.cfg.voters ? RAFT_VOTER : RAFT_LEARNER;
-            conf.n++;
-        }
-        rv = raft_bootstrap(&ns.raft, &conf);
+    for (uint32_t i = 0; i < ns_machine.n_bindings; i++) {
+        const struct ns_binding *b = &ns_machine.e[i].b;
+        if (b->session == session && b->owner_pid == pid)
+            return true;
     }
-    return rv;
+    return false;
 }
 
-static void maybe_compact(void)
+static long session_cmd(enum replica_session_cmd kind, uint64_t session, uint32_t node,
+                        uint64_t nonce, int32_t pid, uint8_t *buf, uint32_t cap)
 {
-    uint64_t applied = ns.machine.applied;
-    if (applied - raft_snap_index(&ns.raft) < ns.cfg.snapshot_every)
-        return;
-    long n = nsm_snapshot(&ns.machine, snap_tmp, sizeof snap_tmp);
-    if (n < 0) {
-        ns_log("snapshot does not fit: %ld", n);
-        return;
-    }
-    int rv = raft_compact(&ns.raft, applied, snap_tmp, (uint32_t)n);
-    if (rv)
-        ns_log("compaction at %lu refused: %d", (unsigned long)applied, rv);
+    struct ns_request req;
+    memset(&req, 0, sizeof req);
+    req.op = kind == REPLICA_SESSION_OPEN     ? NS_OP_SESSION_OPEN
+             : kind == REPLICA_SESSION_EXPIRE ? NS_OP_SESSION_EXPIRE
+                                              : NS_OP_RELEASE;
+    req.session = session;
+    req.owner_node = node;
+    req.nonce = nonce;
+    req.owner_pid = pid;
+    return ns_request_encode(&req, buf, cap);
 }
 
-/* One pass of the Raft core's output (services/raft/raft.h, struct raft_ready). */
-static void drive(void)
+static void poll(void)
 {
-    for (int round = 0; round < 8; round++) {
-        struct raft_ready rd;
-        raft_ready(&ns.raft, &rd);
-        if (!rd.persist && !rd.restore && !rd.apply_from && !rd.n_msgs && !rd.n_reads)
-            return;
-        /* Messages first: the core holds back any message that promises
-         * durable state (a vote, an append's acknowledgement) until
-         * raft_persisted, so what it hands out now is safe to send before
-         * this batch is on disk. A leader's appends then reach the
-         * followers while its own flush runs (Raft thesis §10.2.1). */
-        for (uint32_t i = 0; i < rd.n_msgs; i++)
-            peers_send(&rd.msgs[i]);
-        if (rd.persist) {
-            int rv = disk_persist(&rd);
-            if (rv) {
-                /* Raft must not go on as if it were durable. */
-                ns_log("cannot persist Raft state: %s; stopping", err_str(rv));
-                exit(1);
-            }
-        }
-        if (rd.restore) {
-            if (rd.snap_len == 0 && rd.snap_index == 0) {
-                nsm_init(&ns.machine); /* the bootstrap configuration: no state yet */
-            } else if (nsm_restore(&ns.machine, rd.snap_data, rd.snap_len)) {
-                ns_log("snapshot from the leader does not check out; stopping");
-                exit(1);
-            }
-            ns_log("installed a snapshot at index %lu", (unsigned long)rd.snap_index);
-        }
-        if (rd.apply_from) {
-            for (uint64_t i = rd.apply_from; i <= rd.apply_to; i++) {
-                const struct raft_entry *e = raft_entry_at(&ns.raft, i);
-                if (!e)
-                    continue;
-                if (e->type == RAFT_ENTRY_NORMAL) {
-                    nsm_apply(&ns.machine, i, e->data, e->len, &apply_rep);
-                    clients_applied(i, e->term, &apply_rep);
-                } else {
-                    nsm_skip(&ns.machine, i);
-                    clients_applied(i, e->term, 0);
-                }
-            }
-        }
-        if (rd.n_reads)
-            clients_reads_ready(rd.reads, rd.n_reads);
-        if (rd.persist)
-            raft_persisted(&ns.raft);
-        if (rd.apply_from || rd.restore) {
-            sessions_applied();
-            maybe_compact();
-        }
-    }
+    clients_poll();
+    console_poll();
 }
 
-static void watch_role(void)
-{
-    uint8_t role = raft_role(&ns.raft);
-    uint32_t leader = raft_leader(&ns.raft);
-    if (ns.last_role == RAFT_LEADER && role != RAFT_LEADER)
-        clients_lost_leadership();
-    if (ns.last_role != RAFT_LEADER && role == RAFT_LEADER)
-        sessions_became_leader();
-    if (leader != ns.last_leader && leader) {
-        ns_log("leader is node %u (term %lu)", leader, (unsigned long)raft_term(&ns.raft));
-        sessions_poke(); /* open or renew our session with it now */
-    }
-    ns.last_role = role;
-    ns.last_leader = leader;
-    if (!ns.ready_printed && leader && sessions_mine()) {
-        ns.ready_printed = true;
-        ns_log("ready: leader %u, term %lu", leader, (unsigned long)raft_term(&ns.raft));
-    }
-}
-
-static void dispatch(long n, const struct msg_info *info)
-{
-    if (info->reply_token) {
-        clients_request(rx, n, info);
-        return;
-    }
-    if (n < 1)
-        return;
-    switch (rx[0]) {
-    case NS_TAG_RAFT:
-        peers_input((uint32_t)info->sender_node, &info->carried, rx, n);
-        break;
-    case NS_TAG_FORWARD:
-        clients_forward(rx + 1, n - 1);
-        break;
-    case NS_TAG_KEEPALIVE:
-        sessions_keepalive(rx + 1, n - 1);
-        break;
-    case NS_TAG_HELLO:
-        peers_hello((uint32_t)info->sender_node, &info->carried);
-        break;
-    default:
-        break;
-    }
-}
+static const struct replica_service naming = {
+    .name = "naming",
+    .reset = reset,
+    .applied = applied,
+    .apply = apply,
+    .skip = skip,
+    .snapshot = snapshot,
+    .restore = restore,
+    .request = clients_request,
+    .read = clients_read,
+    .reply_status = clients_reply_status,
+    .forward_ok = forward_ok,
+    .sessions = sessions,
+    .holds = holds,
+    .session_cmd = session_cmd,
+    .poll = poll,
+    .lost_leadership = clients_lost_leadership,
+};
 
 int main(int argc, char **argv)
 {
-    if (configure(argc, argv))
-        return 2;
-    if (nsm_snapshot_max() > NS_SNAP_CAP) {
-        ns_log("a full state machine (%lu bytes) exceeds the snapshot buffer",
-               (unsigned long)nsm_snapshot_max());
-        return 1;
-    }
-    nsm_init(&ns.machine);
-    int rv = ipc_port_create(&ns.port);
-    if (rv == 0)
-        rv = ipc_register("naming", &ns.port);
-    if (rv) {
-        ns_log("cannot serve \"naming\": %s", err_str(rv));
-        return 1;
-    }
-    if (ns.member && (rv = start_raft()) != 0) {
-        ns_log("cannot start Raft: %s", err_str(rv));
-        return 1;
-    }
-    ns_log("node %u of %u: %s, %u voters, election %u ms, heartbeat %u ms, lease %u ms",
-           ns.cfg.node, ns.cfg.nodes,
-           !ns.member ? "no replica (client only)"
-                      : ns.cfg.node <= ns.cfg.voters ? "voter" : "learner",
-           ns.cfg.voters, ns.cfg.election_ms, ns.cfg.heartbeat_ms, ns.cfg.lease_ms);
-    peers_init();
-    sessions_init();
-    uint64_t last_tick = sys_clock();
-    for (;;) {
-        ns.now_ns = sys_clock();
-        uint64_t ms = (ns.now_ns - last_tick) / 1000000ULL;
-        if (ms >= NS_TICK_MS && ns.member) {
-            raft_tick(&ns.raft, (uint32_t)ms);
-            last_tick += ms * 1000000ULL;
-        }
-        if (ns.member) {
-            peers_poll();
-            clients_poll();
-            drive();
-            watch_role();
-        }
-        sessions_poll();
-        uint64_t next = last_tick + NS_TICK_MS * 1000000ULL;
-        if (peers_next_ns() && peers_next_ns() < next)
-            next = peers_next_ns(); /* a snapshot is being paced out */
-        uint64_t now = sys_clock();
-        uint64_t wait = next > now ? next - now : 0;
-        struct msg_info info;
-        long n = ipc_recv(&ns.port, rx, sizeof rx, &info, wait);
-        for (int k = 0; n != -EAGAIN && n != -ETIMEDOUT && k < DRAIN_MAX; k++) {
-            if (n >= 0)
-                dispatch(n, &info);
-            else
-                ns_log("receive: %s", err_str(n));
-            n = ipc_recv(&ns.port, rx, sizeof rx, &info, 0);
-        }
-    }
+    static struct replica_service svc;
+    svc = naming;
+    svc.snap_cap = (uint32_t)nsm_snapshot_max();
+    console_init();
+    return replica_run(&svc, argc, argv);
 }

@@ -54,42 +54,12 @@ static int find(const struct ns_machine *m, const char *name, size_t len)
     return -1;
 }
 
-static int session_slot(const struct ns_machine *m, uint64_t id)
-{
-    for (int i = 0; i < NS_MAX_SESSIONS; i++)
-        if (id && m->s[i].id == id)
-            return i;
-    return -1;
-}
-
 /* Clears everything in rep but the names array (16 KiB nobody reads unless
  * n_names says so). */
 static void rep_clear(struct ns_reply *rep, uint8_t op)
 {
     __builtin_memset(rep, 0, __builtin_offsetof(struct ns_reply, names));
     rep->op = op;
-}
-
-/* Slots are written field by field over zeros, never from a compound
- * literal, so their padding is zero too: replicas hold the same bytes. */
-static void session_set(struct nsm_session *s, uint64_t id, uint64_t nonce, uint32_t node)
-{
-    __builtin_memset(s, 0, sizeof *s);
-    s->id = id;
-    s->nonce = nonce;
-    s->node = node;
-}
-
-static void client_set(struct nsm_client *c, uint64_t id, uint64_t seq, uint64_t last_used,
-                       int32_t status, uint64_t version, uint64_t index)
-{
-    __builtin_memset(c, 0, sizeof *c);
-    c->id = id;
-    c->seq = seq;
-    c->last_used = last_used;
-    c->status = status;
-    c->version = version;
-    c->index = index;
 }
 
 void nsm_init(struct ns_machine *m)
@@ -99,15 +69,12 @@ void nsm_init(struct ns_machine *m)
 
 uint64_t nsm_session_find(const struct ns_machine *m, uint32_t node, uint64_t nonce)
 {
-    for (int i = 0; i < NS_MAX_SESSIONS; i++)
-        if (m->s[i].id && m->s[i].node == node && m->s[i].nonce == nonce)
-            return m->s[i].id;
-    return 0;
+    return sessiontab_find(m->s, NS_MAX_SESSIONS, node, nonce);
 }
 
 bool nsm_session_exists(const struct ns_machine *m, uint64_t id)
 {
-    return session_slot(m, id) >= 0;
+    return sessiontab_slot(m->s, NS_MAX_SESSIONS, id) >= 0;
 }
 
 /* ---- bindings and the deletes ring ---------------------------------------- */
@@ -242,48 +209,6 @@ static int rm(struct ns_machine *m, const struct ns_request *req, uint64_t index
     return 0;
 }
 
-static int session_open(struct ns_machine *m, const struct ns_request *req, uint64_t index,
-                        uint64_t *id)
-{
-    uint64_t s = nsm_session_find(m, req->owner_node, req->nonce);
-    if (s) {
-        *id = s; /* a retry of the open that made it */
-        return 0;
-    }
-    for (int i = 0; i < NS_MAX_SESSIONS; i++) {
-        if (!m->s[i].id) {
-            session_set(&m->s[i], index, req->nonce, req->owner_node);
-            *id = index;
-            return 0;
-        }
-    }
-    return -ENOSPC;
-}
-
-/* ---- duplicate suppression (Raft thesis §6.3) ----------------------------- */
-
-static int client_slot(const struct ns_machine *m, uint64_t id)
-{
-    for (int i = 0; i < NS_MAX_CLIENTS; i++)
-        if (m->c[i].id == id)
-            return i;
-    return -1;
-}
-
-/* A slot for a new client: the lowest free one, else the least recently
- * used (lowest slot on a tie), which is forgotten. */
-static int client_victim(const struct ns_machine *m)
-{
-    int v = 0;
-    for (int i = 0; i < NS_MAX_CLIENTS; i++) {
-        if (!m->c[i].id)
-            return i;
-        if (m->c[i].last_used < m->c[v].last_used)
-            v = i;
-    }
-    return v;
-}
-
 /* ---- apply ---------------------------------------------------------------- */
 
 static int apply_op(struct ns_machine *m, const struct ns_request *req, uint64_t index,
@@ -297,15 +222,13 @@ static int apply_op(struct ns_machine *m, const struct ns_request *req, uint64_t
     case NS_OP_RM:
         return rm(m, req, index, version);
     case NS_OP_SESSION_OPEN:
-        return session_open(m, req, index, version);
-    case NS_OP_SESSION_EXPIRE: {
-        int s = session_slot(m, req->session);
-        if (s < 0)
+        return sessiontab_open(m->s, NS_MAX_SESSIONS, index, req->owner_node, req->nonce,
+                               version);
+    case NS_OP_SESSION_EXPIRE:
+        if (!sessiontab_close(m->s, NS_MAX_SESSIONS, req->session))
             return 0; /* already gone: a repeated expiry */
-        __builtin_memset(&m->s[s], 0, sizeof m->s[s]);
         *version = remove_owned(m, req->session, true, 0, index);
         return 0;
-    }
     case NS_OP_RELEASE:
         *version = remove_owned(m, req->session, false, req->owner_pid, index);
         return 0;
@@ -347,23 +270,21 @@ int nsm_apply(struct ns_machine *m, uint64_t index, const uint8_t *cmd, size_t l
         status = -EINVAL;
     } else if ((req.op == NS_OP_PUT || req.op == NS_OP_CAS || req.op == NS_OP_RM) &&
                req.client != 0) {
-        int c = client_slot(m, req.client);
-        struct nsm_client *cl = c >= 0 ? &m->c[c] : 0;
-        if (cl && req.seq == cl->seq) {
+        struct dedup_client *cl;
+        switch (dedup_check(m->c, NS_MAX_CLIENTS, req.client, req.seq, index, &cl)) {
+        case DEDUP_REPEAT:
             status = cl->status;
             version = cl->version;
             rindex = cl->index;
-            cl->last_used = index;
-        } else if (cl && req.seq < cl->seq) {
+            break;
+        case DEDUP_STALE:
             status = -ESTALE;
-            cl->last_used = index;
-        } else if (!cl && req.seq != 1) {
-            status = -ESTALE;
-        } else {
+            break;
+        case DEDUP_APPLY:
+        default:
             status = apply_op(m, &req, index, &version);
-            if (!cl)
-                cl = &m->c[client_victim(m)];
-            client_set(cl, req.client, req.seq, index, status, version, index);
+            dedup_record(m->c, NS_MAX_CLIENTS, cl, req.client, req.seq, index, status, version);
+            break;
         }
     } else {
         status = apply_op(m, &req, index, &version);
@@ -508,8 +429,8 @@ void nsm_read(const struct ns_machine *m, const struct ns_request *req, struct n
 #define SNAP_MAGIC 0x314d534eu /* "NSM1" */
 #define SNAP_FORMAT 1
 #define SNAP_HEAD (4 + 4 + 8 + 8 + 5 * 2)
-#define SNAP_SESSION (2 + 8 + 8 + 4)
-#define SNAP_CLIENT (2 + 8 + 8 + 8 + 4 + 8 + 8)
+#define SNAP_SESSION SESSIONTAB_SNAP_ENTRY
+#define SNAP_CLIENT DEDUP_SNAP_ENTRY
 #define SNAP_DELETE (8 + 1 + NS_NAME_MAX)
 #define SNAP_BINDING (1 + NS_NAME_MAX + 8 * 4 + 4 + 1 + 16 + 2 + NS_VALUE_MAX)
 
@@ -530,11 +451,8 @@ static uint32_t deletes_count(const struct ns_machine *m)
 long nsm_snapshot(const struct ns_machine *m, uint8_t *buf, size_t cap)
 {
     struct le_writer w = {buf, cap, 0};
-    uint32_t ns = 0, nc = 0, nd = deletes_count(m);
-    for (int i = 0; i < NS_MAX_SESSIONS; i++)
-        ns += m->s[i].id != 0;
-    for (int i = 0; i < NS_MAX_CLIENTS; i++)
-        nc += m->c[i].id != 0;
+    uint32_t ns = sessiontab_count(m->s, NS_MAX_SESSIONS);
+    uint32_t nc = dedup_count(m->c, NS_MAX_CLIENTS), nd = deletes_count(m);
     le_put(&w, SNAP_MAGIC, 4);
     le_put(&w, SNAP_FORMAT, 4);
     le_put(&w, m->applied, 8);
@@ -544,27 +462,8 @@ long nsm_snapshot(const struct ns_machine *m, uint8_t *buf, size_t cap)
     le_put(&w, nd, 2);
     le_put(&w, m->n_bindings, 2);
     le_put(&w, m->d_next, 2);
-    for (int i = 0; i < NS_MAX_SESSIONS; i++) {
-        const struct nsm_session *s = &m->s[i];
-        if (!s->id)
-            continue;
-        le_put(&w, (uint64_t)i, 2);
-        le_put(&w, s->id, 8);
-        le_put(&w, s->nonce, 8);
-        le_put(&w, s->node, 4);
-    }
-    for (int i = 0; i < NS_MAX_CLIENTS; i++) {
-        const struct nsm_client *c = &m->c[i];
-        if (!c->id)
-            continue;
-        le_put(&w, (uint64_t)i, 2);
-        le_put(&w, c->id, 8);
-        le_put(&w, c->seq, 8);
-        le_put(&w, c->last_used, 8);
-        le_put(&w, (uint32_t)c->status, 4);
-        le_put(&w, c->version, 8);
-        le_put(&w, c->index, 8);
-    }
+    sessiontab_put(&w, m->s, NS_MAX_SESSIONS);
+    dedup_put(&w, m->c, NS_MAX_CLIENTS);
     for (uint32_t k = 0; k < nd; k++) {
         const struct nsm_delete *d = &m->d[k];
         le_put(&w, d->index, 8);
@@ -631,46 +530,17 @@ static bool restore_pass(struct ns_machine *m, const uint8_t *buf, size_t len)
         m->d_next = d_next;
     }
 
-    /* Sessions: slots increasing, ids 1..applied and unique, (node, nonce) unique. */
-    uint64_t sid[NS_MAX_SESSIONS], snonce[NS_MAX_SESSIONS];
-    uint32_t snode[NS_MAX_SESSIONS];
-    int last_slot = -1;
-    for (uint32_t k = 0; k < ns; k++) {
-        int slot = (int)le_get(&r, 2);
-        uint64_t id = le_get(&r, 8), nonce = le_get(&r, 8);
-        uint32_t node = (uint32_t)le_get(&r, 4);
-        if (!r.ok || slot <= last_slot || slot >= NS_MAX_SESSIONS || id == 0 || id > applied ||
-            node == 0)
-            return false;
-        for (uint32_t j = 0; j < k; j++)
-            if (sid[j] == id || (snode[j] == node && snonce[j] == nonce))
-                return false;
-        sid[k] = id, snonce[k] = nonce, snode[k] = node;
-        last_slot = slot;
-        if (m)
-            session_set(&m->s[slot], id, nonce, node);
-    }
-
-    /* Clients: slots increasing, ids unique, seq >= 1, indexes <= applied. */
-    uint64_t cid[NS_MAX_CLIENTS];
-    last_slot = -1;
-    for (uint32_t k = 0; k < nc; k++) {
-        int slot = (int)le_get(&r, 2);
-        uint64_t id = le_get(&r, 8), seq = le_get(&r, 8), last_used = le_get(&r, 8);
-        int32_t status = (int32_t)(uint32_t)le_get(&r, 4);
-        uint64_t version = le_get(&r, 8), index = le_get(&r, 8);
-        if (!r.ok || slot <= last_slot || slot >= NS_MAX_CLIENTS || id == 0 || seq == 0 ||
-            last_used > applied || index > last_used || index == 0 || status > 0 ||
-            status < -4095)
-            return false;
-        for (uint32_t j = 0; j < k; j++)
-            if (cid[j] == id)
-                return false;
-        cid[k] = id;
-        last_slot = slot;
-        if (m)
-            client_set(&m->c[slot], id, seq, last_used, status, version, index);
-    }
+    /* Sessions: slots increasing, ids 1..applied and unique, (node, nonce)
+     * unique; clients: slots increasing, ids unique, seq >= 1, indexes <=
+     * applied. A validating pass reads the sessions into a table of its own,
+     * for the bindings' check below. */
+    struct session_entry seen[NS_MAX_SESSIONS];
+    __builtin_memset(seen, 0, sizeof seen);
+    if (!sessiontab_get(&r, seen, NS_MAX_SESSIONS, ns, applied) ||
+        !dedup_get(&r, m ? m->c : 0, NS_MAX_CLIENTS, nc, applied))
+        return false;
+    if (m)
+        __builtin_memcpy(m->s, seen, sizeof seen);
 
     /* Deletes: indexes 1..applied, non-decreasing oldest first, none before
      * d_lost (the newest one dropped). */
@@ -718,13 +588,8 @@ static bool restore_pass(struct ns_machine *m, const uint8_t *buf, size_t len)
             return false;
         prev_name = buf + name_at;
         prev_len = b->name_len;
-        if (b->session) {
-            bool found = false;
-            for (uint32_t j = 0; j < ns && !found; j++)
-                found = sid[j] == b->session;
-            if (!found)
-                return false;
-        }
+        if (b->session && sessiontab_slot(seen, NS_MAX_SESSIONS, b->session) < 0)
+            return false;
         if (b->flags & NS_F_PORT) {
             b->port.a = le_get(&r, 8);
             b->port.b = le_get(&r, 8);

@@ -8,12 +8,14 @@
  *   - bindings: name -> (value and/or port, version, create/mod index,
  *     owning session and pid for ephemeral ones), at most NS_MAX_BINDINGS;
  *   - sessions: one per naming server that asked (NS_OP_SESSION_OPEN), id =
- *     the log index of the open command; ephemeral bindings belong to one;
- *   - clients: for duplicate suppression (Raft thesis §6.3), the last request
- *     number each client had applied and its reply's status/version; the
- *     least recently used client is forgotten when the table is full, and a
- *     later request of a forgotten client with seq > its first is refused
- *     with -ESTALE instead of being applied a second time;
+ *     the log index of the open command (services/replica/sessiontab.h);
+ *     ephemeral bindings belong to one;
+ *   - clients: for duplicate suppression (Raft thesis §6.3,
+ *     services/replica/dedup.h), the last request number each client had
+ *     applied and its reply's status/version; the least recently used
+ *     client is forgotten when the table is full, and a later request of a
+ *     forgotten client with seq > its first is refused with -ESTALE instead
+ *     of being applied a second time;
  *   - the last NS_MAX_DELETES unbinds (name, index), so a watch can report
  *     a removal it did not see happen.
  *
@@ -22,24 +24,12 @@
 #define SERVICES_NAMING_NSMACHINE_H
 
 #include "services/naming/nsproto.h"
+#include "services/replica/dedup.h"
+#include "services/replica/sessiontab.h"
 
 struct nsm_entry {          /* one binding slot; used == false: free */
     bool used;
     struct ns_binding b;
-};
-
-struct nsm_session {
-    uint64_t id;            /* 0: free slot */
-    uint64_t nonce;
-    uint32_t node;
-};
-
-struct nsm_client {
-    uint64_t id;            /* 0: free slot */
-    uint64_t seq;           /* last applied request number */
-    uint64_t last_used;     /* log index of its last request (LRU) */
-    int32_t status;         /* the reply it got */
-    uint64_t version, index;
 };
 
 struct nsm_delete {
@@ -52,8 +42,8 @@ struct ns_machine {
     uint64_t applied;       /* index of the last command applied */
     uint32_t n_bindings;
     struct nsm_entry e[NS_MAX_BINDINGS]; /* kept sorted by name in [0, n_bindings) */
-    struct nsm_session s[NS_MAX_SESSIONS];
-    struct nsm_client c[NS_MAX_CLIENTS];
+    struct session_entry s[NS_MAX_SESSIONS];
+    struct dedup_client c[NS_MAX_CLIENTS];
     struct nsm_delete d[NS_MAX_DELETES]; /* ring, oldest overwritten */
     uint32_t d_next;
     uint64_t d_lost;        /* highest index of a delete dropped from the ring */

@@ -5,7 +5,7 @@
 # Other fragments add their own fuzzers to FUZZ_BINS with +=; run.sh runs every
 # executable it finds in $(BUILD)/fuzz/.
 
-FUZZ_LIB_NAMES := fdt elf ramdisk bootargs inet rpcwire kreqwire
+FUZZ_LIB_NAMES := fdt elf ramdisk bootargs inet rpcwire kreqwire disklabel
 FUZZ_LIB_BINS  := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_LIB_NAMES))
 FUZZ_BINS      += $(FUZZ_LIB_BINS)
 
@@ -16,5 +16,6 @@ $(FUZZ_LIB_BINS): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c lib/%.c
 
 # A fuzzer whose module uses another lists it as an extra prerequisite.
 $(BUILD)/fuzz/fuzz_rpcwire: lib/blake2s.c
+$(BUILD)/fuzz/fuzz_disklabel: lib/crc32c.c
 
 -include $(patsubst $(BUILD)/fuzz/%,$(BUILD)/fuzz-obj/%.d,$(FUZZ_LIB_BINS))

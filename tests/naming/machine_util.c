@@ -66,7 +66,7 @@ static uint64_t rand_session(const struct ns_machine *m)
     if (nt_below(8) == 0)
         return 1 + nt_below(m->applied + 1); /* most likely not a session */
     for (int tries = 0; tries < 8; tries++) {
-        const struct nsm_session *s = &m->s[nt_below(NS_MAX_SESSIONS)];
+        const struct session_entry *s = &m->s[nt_below(NS_MAX_SESSIONS)];
         if (s->id)
             return s->id;
     }

@@ -11,7 +11,8 @@ include tests/common/host.mk
 
 NAMING_TEST_BIN  := $(BUILD)/host/naming_tests
 NAMING_TEST_BINS := $(NAMING_TEST_BIN)
-NAMING_PURE_SRCS := services/naming/nsproto.c services/naming/nsmachine.c lib/crc32c.c
+NAMING_PURE_SRCS := services/naming/nsproto.c services/naming/nsmachine.c lib/crc32c.c \
+	services/replica/dedup.c services/replica/sessiontab.c
 NAMING_TEST_SRCS := tests/naming/main.c tests/common/forkrun.c tests/naming/machine_util.c tests/naming/test_proto.c \
 	tests/naming/test_machine.c tests/naming/test_snapshot.c
 NAMING_TEST_OBJS := $(patsubst %.c,$(BUILD)/host/naming/%.o,$(NAMING_PURE_SRCS) $(NAMING_TEST_SRCS))

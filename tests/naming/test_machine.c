@@ -803,7 +803,7 @@ struct ref_client {
 };
 static struct ref {
     struct ref_binding b[NS_MAX_BINDINGS];
-    struct nsm_session s[NS_MAX_SESSIONS];
+    struct session_entry s[NS_MAX_SESSIONS];
     struct ref_client c[64];
     struct nsm_delete del[20000];
     int n_del;
@@ -921,7 +921,7 @@ static int ref_op(const struct ns_request *q, uint64_t index, uint64_t *version)
         }
         for (int i = 0; i < NS_MAX_SESSIONS; i++) {
             if (!ref.s[i].id) {
-                ref.s[i] = (struct nsm_session){index, q->nonce, q->owner_node};
+                ref.s[i] = (struct session_entry){index, q->nonce, q->owner_node};
                 *version = index;
                 return 0;
             }

@@ -1,17 +1,17 @@
-/* services/naming/peers.c: Raft messages between naming servers.
+/* services/replica/peers.c: Raft messages between the servers of a service.
  *
  * Every message goes as a datagram (ipc_send_datagram): the kernel sends it
  * once and never makes the loop wait for a peer, so a dead or partitioned
  * peer costs nothing. Raft itself retries what is lost.
  *
- * Each datagram carries this server's naming port, so a peer that restarted
+ * Each datagram carries this server's port, so a peer that restarted
  * (and so has a new port) is known again by everyone as soon as it sends
  * anything. Ports not learnt that way are looked up in the peer's registry
- * ("naming"), with a short timeout, at most once a second per peer. A server
+ * (under the service's name), with a short timeout, at most once a second per peer. A server
  * that starts also says hello to every peer, since a learner never sends
  * on its own.
  *
- * Framing: NS_TAG_RAFT | xfer u32 | index u16 | count u16 | bytes. A Raft
+ * Framing: REPLICA_TAG_RAFT | xfer u32 | index u16 | count u16 | bytes. A Raft
  * message larger than one chunk (a snapshot) is cut into CHUNK-byte pieces,
  * sent a few milliseconds apart so the receiver's network queue keeps up;
  * the receiver reassembles one such transfer at a time. A lost chunk loses
@@ -19,12 +19,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "services/naming/server.h"
+#include "services/replica/internal.h"
 #include "user/ulib.h"
 
 #define CHUNK (16 * 1024)
 #define FRAME_HDR 9
-#define BULK_MAX (NS_SNAP_CAP + 4096) /* a snapshot message with its header */
+#define BULK_MAX (REPLICA_SNAP_CAP + 4096) /* a snapshot message with its header */
 #define CHUNK_GAP_NS (4 * 1000000ULL)
 #define LOOKUP_EVERY_NS (1000 * 1000000ULL)
 #define LOOKUP_TIMEOUT_NS (300 * 1000000ULL)
@@ -37,7 +37,7 @@ struct peer {
     uint64_t heard_ns;
 };
 
-static struct peer peer[NS_MAX_NODES + 1];
+static struct peer peer[REPLICA_MAX_NODES + 1];
 static uint32_t xfer_next = 1;
 static uint8_t frame[FRAME_HDR + CHUNK];
 
@@ -64,18 +64,10 @@ static struct {
 static struct raft_entry rx_ents[RAFT_MAX_BATCH];
 uint64_t peers_dropped; /* messages not sent: no port known, or a transfer busy */
 
-bool peers_port(uint32_t node, struct port_id *out_port)
-{
-    if (node == 0 || node > NS_MAX_NODES || !peer[node].known)
-        return false;
-    *out_port = peer[node].port;
-    return true;
-}
-
 static void send_frame(uint32_t to, uint32_t xfer, uint16_t index, uint16_t count,
                        const uint8_t *bytes, uint32_t len)
 {
-    frame[0] = NS_TAG_RAFT;
+    frame[0] = REPLICA_TAG_RAFT;
     for (int i = 0; i < 4; i++)
         frame[1 + i] = (uint8_t)(xfer >> (8 * i));
     frame[5] = (uint8_t)index;
@@ -83,26 +75,26 @@ static void send_frame(uint32_t to, uint32_t xfer, uint16_t index, uint16_t coun
     frame[7] = (uint8_t)count;
     frame[8] = (uint8_t)(count >> 8);
     memcpy(frame + FRAME_HDR, bytes, len);
-    ipc_send_datagram(&peer[to].port, frame, FRAME_HDR + len, &ns.port);
+    ipc_send_datagram(&peer[to].port, frame, FRAME_HDR + len, &replica.port);
 }
 
-void peers_send_tagged(uint32_t node, uint8_t tag, const void *body, long len)
+void replica_send_tagged(uint32_t node, uint8_t tag, const void *body, long len)
 {
-    static uint8_t buf[1 + NS_REQUEST_MAX];
-    if (node == 0 || node > NS_MAX_NODES || !peer[node].known || len > NS_REQUEST_MAX) {
+    static uint8_t buf[1 + REPLICA_REQUEST_MAX];
+    if (node == 0 || node > REPLICA_MAX_NODES || !peer[node].known || len > REPLICA_REQUEST_MAX) {
         peers_dropped++;
         return;
     }
     buf[0] = tag;
     memcpy(buf + 1, body, (size_t)len);
-    ipc_send_datagram(&peer[node].port, buf, 1 + (size_t)len, &ns.port);
+    ipc_send_datagram(&peer[node].port, buf, 1 + (size_t)len, &replica.port);
 }
 
 void peers_send(const struct raft_msg *m)
 {
     static uint8_t enc[CHUNK];
     uint32_t to = m->to;
-    if (to == 0 || to > NS_MAX_NODES || !peer[to].known) {
+    if (to == 0 || to > REPLICA_MAX_NODES || !peer[to].known) {
         peers_dropped++;
         return;
     }
@@ -134,23 +126,23 @@ static void deliver(uint32_t from, const uint8_t *bytes, uint32_t len)
     struct raft_msg m;
     int rv = raft_decode(bytes, len, &m, rx_ents, RAFT_MAX_BATCH);
     if (rv) {
-        ns_log("bad Raft message from node %u: %d", from, rv);
+        replica_log("bad Raft message from node %u: %d", from, rv);
         return;
     }
-    if (m.from != from || m.to != ns.cfg.node)
+    if (m.from != from || m.to != replica.cfg.node)
         return; /* not the sender it claims, or not for us */
-    raft_step(&ns.raft, &m);
+    raft_step(&replica.raft, &m);
 }
 
 void peers_input(uint32_t from, const struct port_id *carried, const uint8_t *buf, long len)
 {
-    if (from == 0 || from > NS_MAX_NODES || len < FRAME_HDR)
+    if (from == 0 || from > REPLICA_MAX_NODES || len < FRAME_HDR)
         return;
     if (carried && (carried->a || carried->b)) {
         peer[from].port = *carried;
         peer[from].known = true;
     }
-    peer[from].heard_ns = ns.now_ns;
+    peer[from].heard_ns = replica.now_ns;
     uint32_t xfer = (uint32_t)(buf[1] | buf[2] << 8 | buf[3] << 16 | (uint32_t)buf[4] << 24);
     uint16_t index = (uint16_t)(buf[5] | buf[6] << 8), count = (uint16_t)(buf[7] | buf[8] << 8);
     const uint8_t *bytes = buf + FRAME_HDR;
@@ -165,7 +157,7 @@ void peers_input(uint32_t from, const struct port_id *carried, const uint8_t *bu
     if (in.busy && (in.from != from || in.xfer != xfer)) {
         /* Another transfer holds the buffer: a newer one from the same peer
          * replaces it, anyone else waits until it is stale. */
-        if (in.from != from && ns.now_ns - in.started_ns < REASSEMBLY_STALE_NS)
+        if (in.from != from && replica.now_ns - in.started_ns < REASSEMBLY_STALE_NS)
             return;
         in.busy = false;
     }
@@ -178,7 +170,7 @@ void peers_input(uint32_t from, const struct port_id *carried, const uint8_t *bu
         in.count = count;
         in.have = 0;
         in.len = 0;
-        in.started_ns = ns.now_ns;
+        in.started_ns = replica.now_ns;
     }
     if (index != in.have || count != in.count) {
         in.busy = false; /* a chunk was lost: drop the transfer */
@@ -195,18 +187,18 @@ void peers_input(uint32_t from, const struct port_id *carried, const uint8_t *bu
 
 static void say_hello(uint32_t node)
 {
-    uint8_t body[4] = {(uint8_t)ns.cfg.node, (uint8_t)(ns.cfg.node >> 8), 0, 0};
-    peers_send_tagged(node, NS_TAG_HELLO, body, sizeof body);
+    uint8_t body[4] = {(uint8_t)replica.cfg.node, (uint8_t)(replica.cfg.node >> 8), 0, 0};
+    replica_send_tagged(node, REPLICA_TAG_HELLO, body, sizeof body);
 }
 
 void peers_hello(uint32_t from, const struct port_id *carried)
 {
-    if (from == 0 || from > NS_MAX_NODES || !carried || !(carried->a || carried->b))
+    if (from == 0 || from > REPLICA_MAX_NODES || !carried || !(carried->a || carried->b))
         return;
     bool was_known = peer[from].known;
     peer[from].port = *carried;
     peer[from].known = true;
-    peer[from].heard_ns = ns.now_ns;
+    peer[from].heard_ns = replica.now_ns;
     if (!was_known)
         say_hello(from); /* it may not know us either */
 }
@@ -214,10 +206,10 @@ void peers_hello(uint32_t from, const struct port_id *carried)
 void peers_init(void)
 {
     /* At start-up every lookup may wait: nothing else is going on yet. */
-    for (uint32_t k = 1; k <= ns.cfg.nodes && k <= NS_MAX_NODES; k++) {
-        if (k == ns.cfg.node)
+    for (uint32_t k = 1; k <= replica.cfg.nodes && k <= REPLICA_MAX_NODES; k++) {
+        if (k == replica.cfg.node)
             continue;
-        if (ipc_lookup_timeout((int)k, "naming", &peer[k].port, LOOKUP_TIMEOUT_NS) == 0) {
+        if (ipc_lookup_timeout((int)k, replica.svc->name, &peer[k].port, LOOKUP_TIMEOUT_NS) == 0) {
             peer[k].known = true;
             say_hello(k);
         }
@@ -227,21 +219,21 @@ void peers_init(void)
 
 void peers_poll(void)
 {
-    if (out.busy && ns.now_ns >= out.next_ns) {
+    if (out.busy && replica.now_ns >= out.next_ns) {
         uint32_t off = (uint32_t)out.next * CHUNK;
         uint32_t n = out.len - off < CHUNK ? out.len - off : CHUNK;
         send_frame(out.to, out.xfer, out.next, out.count, out.buf + off, n);
         out.next++;
-        out.next_ns = ns.now_ns + CHUNK_GAP_NS;
+        out.next_ns = replica.now_ns + CHUNK_GAP_NS;
         if (out.next == out.count)
             out.busy = false;
     }
     /* One lookup per call at most: each may wait for a dead node. */
-    for (uint32_t k = 1; k <= ns.cfg.nodes && k <= NS_MAX_NODES; k++) {
-        if (k == ns.cfg.node || peer[k].known || ns.now_ns < peer[k].next_lookup_ns)
+    for (uint32_t k = 1; k <= replica.cfg.nodes && k <= REPLICA_MAX_NODES; k++) {
+        if (k == replica.cfg.node || peer[k].known || replica.now_ns < peer[k].next_lookup_ns)
             continue;
-        peer[k].next_lookup_ns = ns.now_ns + LOOKUP_EVERY_NS;
-        if (ipc_lookup_timeout((int)k, "naming", &peer[k].port, LOOKUP_TIMEOUT_NS) == 0) {
+        peer[k].next_lookup_ns = replica.now_ns + LOOKUP_EVERY_NS;
+        if (ipc_lookup_timeout((int)k, replica.svc->name, &peer[k].port, LOOKUP_TIMEOUT_NS) == 0) {
             peer[k].known = true;
             say_hello(k);
         }
@@ -253,4 +245,4 @@ void peers_poll(void)
 uint64_t peers_next_ns(void) { return out.busy ? out.next_ns : 0; }
 
 /* The last time anything came from node k (0: never). */
-uint64_t peers_heard(uint32_t k) { return k && k <= NS_MAX_NODES ? peer[k].heard_ns : 0; }
+uint64_t replica_heard(uint32_t k) { return k && k <= REPLICA_MAX_NODES ? peer[k].heard_ns : 0; }
