@@ -1,5 +1,6 @@
 /* kernel/sys_misc.c: console I/O, time, node identity, and the test and
  * measurement hooks. */
+#include "drivers/rtc.h"
 #include "kernel/console.h"
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
@@ -116,6 +117,10 @@ SYSCALL(clock_info)
     timer_clock_info(&ci);
     return vm_copyout(&p->as, args[0], &ci, sizeof ci);
 }
+
+/* The wall clock (drivers/rtc.c), for times that must mean the same on
+ * every node, such as a file's mtime; 0 when the node has none. */
+SYSCALL(wallclock) { return (int64_t)rtc_now_ns(); }
 
 SYSCALL(nodeid) { return (int64_t)kernel_node_id; }
 

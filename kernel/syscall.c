@@ -50,4 +50,5 @@ syscall_fn syscall_table[SYS_COUNT] HOT_DATA = {
     [SYS_LOG] = sys_log,
     [SYS_REPLY_RECV] = sys_reply_recv,
     [SYS_CLOCK_INFO] = sys_clock_info,
+    [SYS_WALLCLOCK] = sys_wallclock,
 };

@@ -19,6 +19,7 @@ extern syscall_fn syscall_table[];
 #define SYSCALL(name) int64_t sys_##name(struct proc *p, const uint64_t *args)
 SYSCALL(exit);
 SYSCALL(getpid);
+SYSCALL(wallclock);
 SYSCALL(getppid);
 SYSCALL(spawn);
 SYSCALL(wait);

@@ -24,14 +24,19 @@
 #define EBUSY 16        /* resource busy */
 #define EEXIST 17       /* already exists */
 #define ENODEV 19       /* no such device */
+#define ENOTDIR 20      /* not a directory */
+#define EISDIR 21       /* is a directory */
 #define EINVAL 22       /* invalid argument */
 #define EMFILE 24       /* too many open objects */
+#define EFBIG 27        /* file too large */
 #define ENOSPC 28       /* no space left */
+#define ESPIPE 29       /* illegal seek */
 #define ERANGE 34       /* result out of range */
 #define EREMOTE 66      /* not here: ask another node (naming: not the leader) */
 #define EPROTO 71       /* protocol error */
 #define EBADMSG 77      /* malformed message */
 #define ENOSYS 88       /* no such system call */
+#define ENOTEMPTY 90    /* directory not empty */
 #define ENAMETOOLONG 91 /* name too long */
 #define ECONNRESET 104  /* connection reset (peer restarted) */
 #define ENOBUFS 105     /* no buffer space */

@@ -52,6 +52,7 @@ enum {
     SYS_REPLY_RECV = 39, /* reply_recv(uint64_t token, const void *buf, size_t len,
                             const struct recv_args *a): reply (token 0: none), then recv */
     SYS_CLOCK_INFO = 40, /* clock_info(struct clock_info *out): read clock() without a trap */
+    SYS_WALLCLOCK = 41,  /* wallclock(): ns since 1970 (the host's clock), 0 if none */
     SYS_COUNT
 };
 

@@ -23,6 +23,7 @@ PARTS = [
     ("raft-sim", ["bash", "tests/sim/run.sh"], 400),
     ("storage", ["bash", "tests/storage/run.sh"], 300),
     ("naming-unit", ["bash", "tests/naming/run.sh"], 300),
+    ("fs-unit", ["bash", "tests/fs/run.sh"], 300),
     ("lincheck", ["bash", "tests/lincheck/run.sh"], 300),
     ("netswitch", ["bash", "tests/netswitch/run.sh"], 300),
     ("cluster", [sys.executable, "tests/cluster/run.py"], 1200),

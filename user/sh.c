@@ -4,18 +4,31 @@
  * followed by `&` runs in the background), splits each command into words
  * (single and double quotes group, and are removed), expands `$?` (outside
  * single quotes) to the last exit status, and runs it: a builtin, or a
- * program from the ramdisk by spawn + wait. Builtins: echo, exit, wait, help. Each command is expanded only
- * when its turn comes, so `false; echo $?` prints 1.
+ * program from the ramdisk by spawn + wait. Builtins: echo, exit, wait,
+ * help, cd, pwd. Each command is expanded only when its turn comes, so
+ * `false; echo $?` prints 1.
+ *
+ * Redirections: unquoted `< file`, `> file` and `>> file` (spaces around
+ * them optional, in any order and number: the last one for a descriptor
+ * wins, as in sh) give the command's stdin or stdout a file. A program gets
+ * them, with the working directory and the mount mode, through
+ * spawn_with_files (user/spawnfiles.h); a builtin by the shell pointing its
+ * own descriptors at the file while it runs. A file that cannot be opened
+ * is reported as `sh: FILE: reason`, status 1, and the command is not run.
  *
  * Background jobs print `[pid]` when started and `[pid] done <status>` when
  * reaped, which happens just before the next prompt (or in `wait`).
  * The prompt is `n<node>$ `. Bad input (long lines, unbalanced quotes, too
  * many words) gives an error message and status 2; the shell never exits
  * except by `exit` or end of input. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "user/fsclient.h"
+#include "user/spawnfiles.h"
 #include "user/ulib.h"
 
 #define LINE_MAX 1024
@@ -23,6 +36,7 @@
 #define STATUS_SYNTAX 2
 #define STATUS_NOTFOUND 127
 #define STATUS_CANTRUN 126
+#define REDIRS_MAX 8
 
 static int last_status;
 
@@ -30,9 +44,10 @@ static int last_status;
 
 /* Reads one line (without its '\n') into buf. Returns its length, -1 at end
  * of input, or -2 if the line was longer than the buffer (the rest of it is
- * read and thrown away). The kernel does the echo and the line editing and
- * normally returns one line per read; bytes after a '\n' are kept for the
- * next call all the same. */
+ * read and thrown away). On the console the kernel does the echo and the
+ * line editing and normally returns one line per read; bytes after a '\n'
+ * are kept for the next call all the same (and from a file, `sh < script`,
+ * a read returns many lines). */
 static int read_line(char *buf, int size)
 {
     static char chunk[256];
@@ -40,8 +55,8 @@ static int read_line(char *buf, int size)
     int len = 0, too_long = 0;
     for (;;) {
         if (next == have) {
-            long n = sys_read(0, chunk, sizeof chunk);
-            if (n == -EINTR)
+            long n = read(0, chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
                 return len > 0 ? len : -1;
@@ -110,9 +125,14 @@ static int split_commands(const char *line, struct cmd *cmds, int max)
     return n;
 }
 
-/* Splits one command into words in store (quotes removed, $? expanded).
+/* What split_words found: a word, or a redirection operator. */
+enum word_kind { W_WORD, W_IN, W_OUT, W_APPEND };
+
+/* Splits one command into words in store (quotes removed, $? expanded);
+ * an unquoted `<`, `>` or `>>` is a word of its own, of that kind in kinds.
  * Returns the number of words, or -1 with a message. */
-static int split_words(const char *s, int len, char *store, int store_size, char **words)
+static int split_words(const char *s, int len, char *store, int store_size, char **words,
+                       int *kinds)
 {
     int nw = 0, out = 0, i = 0;
     char status_text[16];
@@ -126,9 +146,27 @@ static int split_words(const char *s, int len, char *store, int store_size, char
             fprintf(stderr, "sh: too many words (max %d)\n", WORDS_MAX - 1);
             return -1;
         }
+        if (s[i] == '<' || s[i] == '>') {
+            int kind = s[i] == '<' ? W_IN : W_OUT, oplen = 1;
+            if (kind == W_OUT && i + 1 < len && s[i + 1] == '>')
+                kind = W_APPEND, oplen = 2;
+            if (out + oplen >= store_size - 1) {
+                fprintf(stderr, "sh: command too long\n");
+                return -1;
+            }
+            kinds[nw] = kind;
+            words[nw++] = store + out;
+            memcpy(store + out, s + i, (size_t)oplen);
+            out += oplen;
+            store[out++] = 0;
+            i += oplen;
+            continue;
+        }
+        kinds[nw] = W_WORD;
         words[nw++] = store + out;
         char quote = 0;
-        for (; i < len && (quote || (s[i] != ' ' && s[i] != '\t')); i++) {
+        for (; i < len && (quote || (s[i] != ' ' && s[i] != '\t' && s[i] != '<' && s[i] != '>'));
+             i++) {
             char c = s[i];
             if (quote && c == quote) {
                 quote = 0;
@@ -188,20 +226,144 @@ static int wait_all(void)
     }
 }
 
+/* ---- redirections ------------------------------------------------------------ */
+
+struct redir {
+    int fd;                /* 0 or 1 */
+    struct spawn_redir r;  /* path (in the word store) and SPAWN_* mode */
+};
+
+/* Takes the redirections out of words (operator + file name), in order,
+ * into rd; *nw becomes the number of words left. Returns how many were
+ * found, or -1 with a message (an operator with no file name after it). */
+static int take_redirs(char **words, const int *kinds, int *nw, struct redir *rd)
+{
+    int n = 0, out = 0;
+    for (int i = 0; i < *nw; i++) {
+        if (kinds[i] == W_WORD) {
+            words[out++] = words[i];
+            continue;
+        }
+        if (i + 1 >= *nw || kinds[i + 1] != W_WORD) {
+            fprintf(stderr, "sh: syntax error near '%s'\n",
+                    i + 1 < *nw ? words[i + 1] : "newline");
+            return -1;
+        }
+        if (n == REDIRS_MAX) {
+            fprintf(stderr, "sh: too many redirections (max %d)\n", REDIRS_MAX);
+            return -1;
+        }
+        rd[n].fd = kinds[i] == W_IN ? 0 : 1;
+        rd[n].r.mode = kinds[i] == W_IN ? SPAWN_READ
+                       : kinds[i] == W_OUT ? SPAWN_TRUNC : SPAWN_APPEND;
+        rd[n].r.path = words[++i];
+        n++;
+    }
+    words[out] = NULL;
+    *nw = out;
+    return n;
+}
+
+/* Opens (creating, truncating) and closes one redirection's file, for
+ * `> a > b cmd` (a is created as in sh) and a command of redirections only.
+ * 0, or 1 with a message. */
+static int touch_redir(const struct redir *r)
+{
+    int t = spawn_redir_open(&r->r);
+    if (t < 0) {
+        fprintf(stderr, "sh: %s: %s\n", r->r.path, strerror(errno));
+        return 1;
+    }
+    close(t);
+    return 0;
+}
+
+/* 1 if a later redirection in rd[0..nr) is for the same descriptor. */
+static int overridden(const struct redir *rd, int nr, int i)
+{
+    for (int j = i + 1; j < nr; j++)
+        if (rd[j].fd == rd[i].fd)
+            return 1;
+    return 0;
+}
+
+/* Restores the shell's descriptors after a builtin: saved[fd] is the copy
+ * of what fd was (-1: untouched, -2: it was closed). */
+static void restore_self(int saved[3])
+{
+    fflush(stdout);
+    fflush(stderr);
+    for (int fd = 0; fd < 3; fd++) {
+        if (saved[fd] == -1)
+            continue;
+        if (saved[fd] == -2) {
+            close(fd);
+        } else {
+            dup2(saved[fd], fd);
+            close(saved[fd]);
+        }
+        saved[fd] = -1;
+    }
+}
+
+/* Points the shell's own descriptors at rd's files for a builtin. 0, or 1
+ * with a message and everything put back. */
+static int redirect_self(const struct redir *rd, int nr, int saved[3])
+{
+    fflush(stdout);
+    fflush(stderr);
+    saved[0] = saved[1] = saved[2] = -1;
+    for (int i = 0; i < nr; i++) {
+        int fd = rd[i].fd;
+        int t = spawn_redir_open(&rd[i].r);
+        if (t < 0) {
+            fprintf(stderr, "sh: %s: %s\n", rd[i].r.path, strerror(errno));
+            restore_self(saved);
+            return 1;
+        }
+        if (saved[fd] == -1) {
+            saved[fd] = dup(fd);
+            if (saved[fd] < 0 && errno != EBADF) {
+                fprintf(stderr, "sh: %s: %s\n", rd[i].r.path, strerror(errno));
+                saved[fd] = -1;
+                close(t);
+                restore_self(saved);
+                return 1;
+            }
+            if (saved[fd] < 0)
+                saved[fd] = -2; /* it was closed: close it again after */
+        }
+        dup2(t, fd);
+        close(t);
+    }
+    return 0;
+}
+
 /* ---- running a command ------------------------------------------------------ */
 
 static void help(void)
 {
-    printf("builtins: echo ARGS, exit [N], wait, help, run -n NODE PROG ARGS\n"
+    printf("builtins: echo ARGS, exit [N], wait, help, cd [DIR], pwd, run -n NODE PROG ARGS\n"
            "syntax:   cmd args [&] [; cmd ...]   quotes '..' \"..\"   $? = last status\n"
+           "          cmd < in > out   cmd >> out   (files, relative to the working directory)\n"
            "programs: sh args echo ps kill sleep uptime true false exitcode mem burn memtouch\n"
            "          fault badptr fpu spawnmany failalloc limits bench ping netstat udpecho\n"
            "          rawecho rpcstat echod ipcping calcd calc counterd counter sinkd ipcflood\n"
-           "          ipctest disktool storetest\n");
+           "          ipctest disktool storetest ns nodes tell date\n"
+           "files:    ls cat cp mv rm mkdir rmdir touch stat wc head df mount\n");
 }
 
-/* Runs one command; returns its status. *quit is set by `exit`. */
-static int run_command(char **argv, int argc, int background, int *quit)
+static int is_builtin(const char *name)
+{
+    static const char *const names[] = {"exit", "wait", "echo", "help", "cd", "pwd"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Runs a builtin; returns its status. *quit is set by `exit`. */
+static int run_builtin(char **argv, int argc, int *quit)
 {
     if (strcmp(argv[0], "exit") == 0) {
         long code = last_status;
@@ -223,10 +385,36 @@ static int run_command(char **argv, int argc, int background, int *quit)
         printf("\n");
         return 0;
     }
-    if (strcmp(argv[0], "help") == 0) {
-        help();
+    if (strcmp(argv[0], "cd") == 0) {
+        /* No HOME: a bare `cd` goes to "/". */
+        const char *dir = argc > 1 ? argv[1] : "/";
+        if (argc > 2) {
+            fprintf(stderr, "sh: cd: too many arguments\n");
+            return 1;
+        }
+        if (chdir(dir) < 0) {
+            fprintf(stderr, "sh: cd: %s: %s\n", dir, strerror(errno));
+            return 1;
+        }
         return 0;
     }
+    if (strcmp(argv[0], "pwd") == 0) {
+        char buf[FSC_PATH_MAX + 1];
+        if (!getcwd(buf, sizeof buf)) {
+            fprintf(stderr, "sh: pwd: %s\n", strerror(errno));
+            return 1;
+        }
+        printf("%s\n", buf);
+        return 0;
+    }
+    help();
+    return 0;
+}
+
+/* Runs a program (here, or with `run -n NODE` on another node) with the
+ * redirections rd; returns its status, or 0 at once if in the background. */
+static int run_program(char **argv, int argc, const struct redir *rd, int nr, int background)
+{
     /* `run -n NODE prog args`: the same, on another node; its output comes
      * here, and wait/kill/$? work as for a local child. */
     long node = 0;
@@ -239,8 +427,19 @@ static int run_command(char **argv, int argc, int background, int *quit)
         argv += 3;
         argc -= 3;
     }
+    struct spawn_files sf = {.node = (int)node};
+    for (int i = 0; i < nr; i++) {
+        if (!overridden(rd, nr, i))
+            sf.fd[rd[i].fd] = rd[i].r;
+        else if (touch_redir(&rd[i]))
+            return 1;
+    }
     fflush(stdout);
-    int pid = node ? (int)syscall3(SYS_SPAWN_NODE, node, argv[0], argv) : sys_spawn(argv[0], argv);
+    int pid = spawn_with_files(argv[0], argv, &sf);
+    if (pid < 0 && sf.failed >= 0) {
+        fprintf(stderr, "sh: %s: %s\n", sf.fd[sf.failed].path, err_str(pid));
+        return 1;
+    }
     if (pid == -ENOENT) {
         fprintf(stderr, "sh: %s: not found\n", argv[0]);
         return STATUS_NOTFOUND;
@@ -263,12 +462,29 @@ static int run_command(char **argv, int argc, int background, int *quit)
     return st;
 }
 
+/* Runs one command with its redirections; returns its status. */
+static int run_command(char **argv, int argc, const struct redir *rd, int nr, int background,
+                       int *quit)
+{
+    if (!is_builtin(argv[0]))
+        return run_program(argv, argc, rd, nr, background);
+    int saved[3];
+    if (nr > 0 && redirect_self(rd, nr, saved))
+        return 1;
+    int st = run_builtin(argv, argc, quit);
+    if (nr > 0)
+        restore_self(saved);
+    return st;
+}
+
 /* Runs every command of a line in order. Returns 1 if `exit` was run. */
 static int run_line(const char *line)
 {
     static struct cmd cmds[WORDS_MAX];
     static char store[LINE_MAX + 64 * 16];
     char *words[WORDS_MAX];
+    int kinds[WORDS_MAX];
+    struct redir rd[REDIRS_MAX];
     int quit = 0;
     int nc = split_commands(line, cmds, WORDS_MAX);
     if (nc < 0) {
@@ -276,9 +492,17 @@ static int run_line(const char *line)
         return 0;
     }
     for (int i = 0; i < nc && !quit; i++) {
-        int nw = split_words(cmds[i].text, cmds[i].len, store, sizeof store, words);
-        if (nw < 0) {
+        int nw = split_words(cmds[i].text, cmds[i].len, store, sizeof store, words, kinds);
+        int nr = nw < 0 ? -1 : take_redirs(words, kinds, &nw, rd);
+        if (nr < 0) {
             last_status = STATUS_SYNTAX;
+            continue;
+        }
+        if (nw == 0 && nr > 0) {
+            /* `> file` alone creates (or empties) the file, as in sh. */
+            last_status = 0;
+            for (int r = 0; r < nr && last_status == 0; r++)
+                last_status = touch_redir(&rd[r]);
             continue;
         }
         if (nw == 0) {
@@ -290,7 +514,7 @@ static int run_line(const char *line)
             }
             continue;
         }
-        last_status = run_command(words, nw, cmds[i].background, &quit);
+        last_status = run_command(words, nw, rd, nr, cmds[i].background, &quit);
     }
     return quit;
 }
@@ -303,8 +527,10 @@ int main(int argc, char **argv)
     int node = sys_nodeid();
     for (;;) {
         reap_background();
-        printf("n%d$ ", node);
-        fflush(stdout);
+        if (isatty(0)) { /* no prompts for a script: `sh < file` */
+            printf("n%d$ ", node);
+            fflush(stdout);
+        }
         int n = read_line(line, sizeof line);
         if (n == -1)
             break;

@@ -1,16 +1,23 @@
 /* user/syscalls.c: the glue between picolibc and our kernel.
  *
  * Thin sys_* wrappers over ecall, the few POSIX functions picolibc calls
- * (read, write, sbrk, _exit), and the stdin/stdout/stderr FILE objects that
- * picolibc's tinystdio expects the program to define. stdout and stderr are
- * line-buffered (one write per line instead of one per character); exit()
- * flushes them. stdin hands out one cooked line from the kernel at a time. */
+ * that are not about files (sbrk, _exit, getpid: read, write and the other
+ * file calls are in user/posix_fs.c), and the stdin/stdout/stderr FILE
+ * objects that picolibc's tinystdio expects the program to define. stdout
+ * and stderr go through write(1) and write(2): on the console they are
+ * line-buffered (one write per line instead of one per character), in a
+ * file fully buffered; exit() flushes them and closes every file. stdin
+ * reads through read(0): from the console one cooked line at a time.
+ * Before main, ulib_start takes the parent's file context (working
+ * directory, mount mode, redirections) out of argv (user/spawnfiles.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "user/posix_fs.h"
+#include "user/spawnfiles.h"
 #include "user/ulib.h"
 
 /* ---- raw system calls ---------------------------------------------------- */
@@ -31,6 +38,7 @@ long sys_sbrk(long incr) { return syscall1(SYS_SBRK, incr); }
 long sys_read(int fd, void *buf, size_t len) { return syscall3(SYS_READ, fd, buf, len); }
 long sys_write(int fd, const void *buf, size_t len) { return syscall3(SYS_WRITE, fd, buf, len); }
 uint64_t sys_clock_trap(void) { return (uint64_t)syscall0(SYS_CLOCK); }
+uint64_t sys_wallclock(void) { return (uint64_t)syscall0(SYS_WALLCLOCK); }
 int sys_clock_info(struct clock_info *out) { return (int)syscall1(SYS_CLOCK_INFO, out); }
 
 /* clock() without a trap: the kernel lets user mode read the time CSR and
@@ -75,20 +83,6 @@ long sys_udpecho(uint32_t ip, const void *buf, size_t len, uint64_t timeout_ns)
 
 /* ---- POSIX functions picolibc needs -------------------------------------- */
 
-/* A negative kernel result becomes -1 with errno set (the values match). */
-static long posix_ret(long rv)
-{
-    if (rv < 0) {
-        errno = (int)-rv;
-        return -1;
-    }
-    return rv;
-}
-
-ssize_t read(int fd, void *buf, size_t len) { return posix_ret(sys_read(fd, buf, len)); }
-
-ssize_t write(int fd, const void *buf, size_t len) { return posix_ret(sys_write(fd, buf, len)); }
-
 /* picolibc's malloc grows its arena with sbrk and expects (void *)-1 when
  * the kernel refuses (out of memory or over the page limit). */
 void *sbrk(ptrdiff_t incr)
@@ -101,35 +95,53 @@ void *sbrk(ptrdiff_t incr)
     return (void *)rv;
 }
 
-void _exit(int status) { sys_exit(status); }
+/* As POSIX, _exit closes the descriptors (each file's open reference at the
+ * service is dropped) but flushes no stdio buffers. */
+void _exit(int status)
+{
+    posix_fs_close_all();
+    sys_exit(status);
+}
 
 pid_t getpid(void) { return sys_getpid(); }
 
 /* ---- stdio --------------------------------------------------------------- */
 
+/* out_bufs[0] is stdout (fd 1), out_bufs[1] stderr (fd 2); in .bss, so the
+ * buffers cost no space in each program's file. */
 struct outbuf {
-    int fd;
     size_t len;
-    char data[256];
+    int err; /* errno of the first write that failed (its bytes were dropped) */
+    char data[1024];
 };
-static struct outbuf out_bufs[2] = {{.fd = 1}, {.fd = 2}};
+static struct outbuf out_bufs[2];
 
-static void outbuf_flush(struct outbuf *b)
+static int outbuf_fd(const struct outbuf *b) { return b == &out_bufs[0] ? 1 : 2; }
+
+/* Writes out what is buffered: 0, or -1 if a write failed (the rest is
+ * dropped: there is nothing sensible to do with it). */
+static int outbuf_flush(struct outbuf *b)
 {
     size_t off = 0;
+    int rv = 0;
     while (off < b->len) {
-        long n = sys_write(b->fd, b->data + off, b->len - off);
-        if (n <= 0)
-            break; /* nothing sensible to do: drop the rest */
+        ssize_t n = write(outbuf_fd(b), b->data + off, b->len - off);
+        if (n <= 0) {
+            if (!b->err)
+                b->err = n < 0 ? errno : EIO;
+            rv = -1;
+            break;
+        }
         off += (size_t)n;
     }
     b->len = 0;
+    return rv;
 }
 
 static int outbuf_put(struct outbuf *b, char c)
 {
     b->data[b->len++] = c;
-    if (c == '\n' || b->len == sizeof b->data)
+    if (b->len == sizeof b->data || (c == '\n' && posix_fs_is_console(outbuf_fd(b))))
         outbuf_flush(b);
     return (unsigned char)c;
 }
@@ -138,13 +150,14 @@ static int stdout_put(char c, FILE *f) { (void)f; return outbuf_put(&out_bufs[0]
 static int stderr_put(char c, FILE *f)
 {
     (void)f;
-    outbuf_flush(&out_bufs[0]); /* keep stdout and stderr in order */
+    if (posix_fs_is_console(1))
+        outbuf_flush(&out_bufs[0]); /* keep stdout and stderr in order on the console */
     return outbuf_put(&out_bufs[1], c);
 }
-static int stdout_flush(FILE *f) { (void)f; outbuf_flush(&out_bufs[0]); return 0; }
-static int stderr_flush(FILE *f) { (void)f; outbuf_flush(&out_bufs[1]); return 0; }
+static int stdout_flush(FILE *f) { (void)f; return outbuf_flush(&out_bufs[0]); }
+static int stderr_flush(FILE *f) { (void)f; return outbuf_flush(&out_bufs[1]); }
 
-/* stdin: one cooked line at a time from the kernel. */
+/* stdin: read(0), which from the console gives one cooked line at a time. */
 static char in_buf[256];
 static size_t in_len, in_pos;
 
@@ -152,9 +165,11 @@ static int stdin_get(FILE *f)
 {
     (void)f;
     if (in_pos == in_len) {
-        outbuf_flush(&out_bufs[0]); /* a prompt must appear before we block */
-        outbuf_flush(&out_bufs[1]);
-        long n = sys_read(0, in_buf, sizeof in_buf);
+        if (posix_fs_is_console(0)) {
+            outbuf_flush(&out_bufs[0]); /* a prompt must appear before we block */
+            outbuf_flush(&out_bufs[1]);
+        }
+        ssize_t n = read(0, in_buf, sizeof in_buf);
         if (n <= 0)
             return n == 0 ? _FDEV_EOF : _FDEV_ERR;
         in_len = (size_t)n;
@@ -170,18 +185,35 @@ FILE *const stdin = &f_stdin;
 FILE *const stdout = &f_stdout;
 FILE *const stderr = &f_stderr;
 
-/* exit(): flush what is buffered, then leave. Replaces picolibc's exit, so
- * no atexit machinery is pulled in. */
+static const char *prog_name = "?";
+
+/* exit(): flush what is buffered, close every descriptor, then leave.
+ * Replaces picolibc's exit, so no atexit machinery is pulled in. Streams a
+ * program opened itself (fopen) are not known here: fclose them first. As
+ * coreutils do, a program that would exit 0 although some of its standard
+ * output was lost (a full or unreachable file) says so and exits 1. */
 void exit(int status)
 {
     outbuf_flush(&out_bufs[0]);
+    if (out_bufs[0].err && status == 0) {
+        fprintf(stderr, "%s: write error: %s\n", prog_name, strerror(out_bufs[0].err));
+        status = 1;
+    }
     outbuf_flush(&out_bufs[1]);
+    posix_fs_close_all();
     sys_exit(status);
 }
 
-/* Called by crt0 with the arguments the kernel set up. */
+/* Called by crt0 with the arguments the kernel set up; main sees them
+ * without the parent's hidden file-context argument. */
 int main(int argc, char **argv);
-void ulib_start(int argc, char **argv) { exit(main(argc, argv)); }
+void ulib_start(int argc, char **argv)
+{
+    spawn_files_accept(&argc, &argv);
+    if (argc > 0)
+        prog_name = argv[0];
+    exit(main(argc, argv));
+}
 
 /* ---- helpers ------------------------------------------------------------- */
 

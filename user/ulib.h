@@ -49,6 +49,7 @@ long sys_read(int fd, void *buf, size_t len);
 long sys_write(int fd, const void *buf, size_t len);
 uint64_t sys_clock(void);                 /* monotonic ns since boot (no trap: rdtime) */
 uint64_t sys_clock_trap(void);            /* the same through SYS_CLOCK */
+uint64_t sys_wallclock(void);             /* ns since 1970 (host clock), 0 if none */
 int sys_clock_info(struct clock_info *out);
 int sys_nodeid(void);
 int sys_proclist(struct proc_info *buf, int max);

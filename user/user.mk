@@ -1,23 +1,39 @@
 # user/user.mk: user programs, built against Debian's picolibc with our own
-# crt0 (user/crt0.S), syscall glue (user/syscalls.c) and layout (user/user.ld).
-# Included by the top Makefile. Defines USER_PROGS: the ELF files packed into
-# the ramdisk (a program is spawned by its basename).
+# crt0 (user/crt0.S), syscall glue (user/syscalls.c), POSIX file calls
+# (user/posix_fs.c) and layout (user/user.ld). Included by the top Makefile.
+# Defines USER_PROGS: the ELF files packed into the ramdisk (a program is
+# spawned by its basename).
+#
+# Adding a program is dropping user/NAME.c into the tree: every user/*.c
+# with a line that starts `int main(` (a definition, not a declaration
+# ending in `;`) is a program named NAME; every other user/*.c is library
+# code, linked into programs only when listed in USER_LIBOBJS below.
+# user/include/ holds the standard headers picolibc lacks or leaves short
+# (<dirent.h>; lstat in <sys/stat.h>).
 
 USER_ARCH    := -march=rv64imafdc_zicsr -mabi=lp64d -mcmodel=medany
 USER_CFLAGS  := $(USER_ARCH) --specs=picolibc.specs -std=gnu11 -O2 -g \
 	-Wall -Wextra -Werror -fno-common -ffunction-sections -fdata-sections \
-	-I. -MMD -MP
+	-I. -Iuser/include -MMD -MP
 USER_LDFLAGS := $(USER_ARCH) --specs=picolibc.specs -nostartfiles -T user/user.ld \
 	-Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
 
-USER_NAMES   := sh args echo ps kill sleep uptime true false exitcode mem burn memtouch \
-	fault badptr fpu spawnmany failalloc limits bench ping netstat udpecho rawecho disktool \
-	echod ipcping rpcstat calcd calc ipctest ipcstress storetest counterd counter sinkd ipcflood ns nodes nsbench tell clockcheck
+USER_MAINS   := $(shell grep -lE '^int main\(.*\)( *\{.*)?$$' user/*.c)
+USER_NAMES   := $(sort $(basename $(notdir $(USER_MAINS))))
+# The file service's client library; whatever objects it needs besides
+# fsclient.o belong in this list too (every program links it: any program's
+# stdout may be a file).
+USER_FSCLIENT_OBJS := $(BUILD)/user/obj/fsclient.o $(BUILD)/user/obj/fsmeta.o \
+	$(BUILD)/user/obj/fs_fsproto.o $(BUILD)/user/obj/fs_chunkproto.o $(BUILD)/user/obj/fs_placement.o
 USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o $(BUILD)/user/obj/lib_inet.o \
-	$(BUILD)/user/obj/ipc.o $(BUILD)/user/obj/nsclient.o $(BUILD)/user/obj/ns_nsproto.o
+	$(BUILD)/user/obj/ipc.o $(BUILD)/user/obj/nsclient.o $(BUILD)/user/obj/ns_nsproto.o \
+	$(BUILD)/user/obj/posix_fs.o $(BUILD)/user/obj/posix_dir.o $(BUILD)/user/obj/fspath.o \
+	$(BUILD)/user/obj/spawnfiles.o $(USER_FSCLIENT_OBJS)
 # badelf: a copy of `true` with a corrupted header, so that spawning it must
 # fail cleanly in the kernel's ELF loader.
-USER_PROGS   := $(addprefix $(BUILD)/user/,$(USER_NAMES)) $(BUILD)/user/badelf $(BUILD)/user/naming
+# The system services built by their own fragments (services/*/*.mk).
+USER_PROGS   := $(addprefix $(BUILD)/user/,$(USER_NAMES)) $(BUILD)/user/badelf $(BUILD)/user/naming \
+	$(BUILD)/user/fs $(BUILD)/user/chunkd $(BUILD)/user/primaryd
 
 USER_OBJS    := $(addprefix $(BUILD)/user/obj/,$(addsuffix .o,$(USER_NAMES))) $(USER_LIBOBJS)
 .SECONDARY: $(USER_OBJS)
@@ -36,6 +52,11 @@ $(BUILD)/user/obj/ns_%.o: services/naming/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 
+# The file service's codecs and placement, for its client library (user/fsclient.c).
+$(BUILD)/user/obj/fs_%.o: services/fs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
 $(BUILD)/user/obj/%.o: user/%.S
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
@@ -50,8 +71,9 @@ $(BUILD)/user/storetest: $(BUILD)/user/obj/storetest.o $(USER_LIBOBJS) $(STORETE
 	$(CC) $(USER_LDFLAGS) -o $@ $< $(USER_LIBOBJS) $(STORETEST_LIBS)
 
 # e_phoff (bytes 32..39) is set to 0xffffffff: far past the end of the file.
+# (Stripped first, as every program in the ramdisk is: it cannot be later.)
 $(BUILD)/user/badelf: $(BUILD)/user/true
-	cp $< $@.tmp
+	$(CROSS)strip -o $@.tmp $<
 	printf '\377\377\377\377' | dd of=$@.tmp bs=1 seek=32 conv=notrunc status=none
 	mv $@.tmp $@
 

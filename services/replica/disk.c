@@ -91,11 +91,12 @@ static int load_snapshot(void)
     uint64_t term = get64(snap_io + 4);
     uint16_t clen = (uint16_t)(snap_io[12] | snap_io[13] << 8);
     struct raft_conf conf;
-    /* An empty machine snapshot is the bootstrap configuration's (index 0). */
+    /* An empty machine snapshot is the bootstrap configuration's (index 0):
+     * the machine stays as reset() made it. */
     uint32_t mlen = 14u + clen <= len ? len - 14 - clen : 0;
     if (14u + clen > len || raft_conf_decode(snap_io + 14, clen, &conf) ||
         (mlen ? replica.svc->restore(snap_io + 14 + clen, mlen) != 0 : last_index != 0) ||
-        replica.svc->applied() != last_index ||
+        (mlen && replica.svc->applied() != last_index) ||
         raft_load_snapshot(&replica.raft, last_index, term, &conf, snap_io + 14 + clen, mlen)) {
         replica_log("snapshot on disk does not check out");
         return -EBADMSG;

@@ -221,6 +221,16 @@ def clock_user(ctx):
 
 
 @scenario
+def wall_clock(ctx):
+    """SYS_WALLCLOCK: the node's wall clock is the host's (to a few seconds)."""
+    n = boot_node(ctx)
+    out = expect(n, "date")
+    m = re.search(r"^(\d+)\.(\d{9}) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", out, re.M)
+    check(m, f"date printed {out!r}")
+    check(abs(int(m.group(1)) - time.time()) < 5, f"node says {m.group(1)}, host {time.time():.0f}")
+
+
+@scenario
 def bad_pointers(ctx):
     """Every pointer-taking syscall rejects null/kernel/unmapped/straddling/overflowing pointers."""
     n = boot_node(ctx)

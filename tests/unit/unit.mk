@@ -1,5 +1,6 @@
-# tests/unit/unit.mk: host unit tests of the pure lib/ code, and the proof that
-# the same code is freestanding. Included by the top Makefile.
+# tests/unit/unit.mk: host unit tests of the pure lib/ code (and of the pure
+# user/ modules), and the proof that the same code is freestanding. Included by
+# the top Makefile.
 #
 #   make build/host/unit_tests     build the runner (and its test data)
 #   build/host/unit_tests [FILTER] run the tests whose name contains FILTER
@@ -18,6 +19,9 @@ UNIT_BIN      := $(BUILD)/host/unit_tests
 UNIT_LIB_NAMES := fmt fdt bootargs elf pagealloc heap rand ramdisk inet blake2s rpcwire kreqwire \
 	crc32c disklabel
 UNIT_LIB_SRCS := $(wildcard $(addprefix lib/,$(addsuffix .c,$(UNIT_LIB_NAMES))))
+# Pure user/ modules, tested and cross-checked the same way as lib/ ones.
+UNIT_USER_NAMES := fspath
+UNIT_LIB_SRCS += $(wildcard $(addprefix user/,$(addsuffix .c,$(UNIT_USER_NAMES))))
 UNIT_SRCS     := tests/unit/runner.c tests/common/forkrun.c $(wildcard tests/unit/test_*.c) $(UNIT_LIB_SRCS)
 UNIT_OBJS     := $(patsubst %.c,$(BUILD)/host/unit/%.o,$(UNIT_SRCS))
 
@@ -78,7 +82,7 @@ $(UNIT_XOBJS): $(BUILD)/cross-check/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_XCFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
 	@bad=$$($(UNIT_NM) -u $@.tmp | awk '{print $$2}' \
-		| grep -vxE 'memcpy|memset|memmove|memcmp|crc32c|($(subst $(UNIT_SPACE),|,$(UNIT_LIB_NAMES)))_[a-z0-9_]+' \
+		| grep -vxE 'memcpy|memset|memmove|memcmp|crc32c|($(subst $(UNIT_SPACE),|,$(UNIT_LIB_NAMES) $(UNIT_USER_NAMES)))_[a-z0-9_]+' \
 		|| true); \
 	if [ -n "$$bad" ]; then echo "$<: not freestanding, calls: $$bad" >&2; rm -f $@.tmp; exit 1; fi
 	@mv $@.tmp $@

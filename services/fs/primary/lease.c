@@ -1,0 +1,125 @@
+/* services/fs/primary/lease.c: leases from the metadata leader, and the
+ * sync that makes a new lease holder safe to serve.
+ *
+ * A lease (docs/fs.md, "Leases") comes from the metadata leader
+ * (FS_OP_LEASE) with a fencing token, term << 32 | lease number, and a
+ * length. This primary counts the lease from the moment it asked, at
+ * LEASE_USE of its length, so it stops using the lease before the leader
+ * would grant it to anyone else, as long as the two clocks run at rates
+ * within that margin of each other.
+ *
+ * A new token is followed by a sync, before anything is served: every
+ * replica's store is fenced with the token (FENCE: it refuses lower tokens
+ * from now on, and tells its version). Once a majority answered, the
+ * newest version among them is the chunk's: every acknowledged write is on
+ * a majority, and any two majorities share a replica. The old holder's
+ * writes can no longer reach a majority. A renewal (the same token) needs
+ * no sync. */
+#include <string.h>
+
+#include "services/fs/primary/primary.h"
+#include "user/fsmeta.h"
+#include "user/ulib.h"
+
+#define MAX_CHUNKS 512
+#define LEASE_USE_NUM 8 /* use 8/10 of the lease, counted from the request */
+#define LEASE_USE_DEN 10
+#define RENEW_BEFORE_NS (1000 * 1000000ULL)
+#define META_TRY_NS (1500 * 1000000ULL)
+#define META_DEADLINE_NS (3000 * 1000000ULL)
+
+static struct pchunk chunks[MAX_CHUNKS];
+
+static struct pchunk *entry(uint64_t ino, uint32_t index)
+{
+    struct pchunk *lru = &chunks[0];
+    for (int i = 0; i < MAX_CHUNKS; i++) {
+        if (chunks[i].ino == ino && chunks[i].index == index)
+            return &chunks[i];
+        if (chunks[i].used_ns < lru->used_ns)
+            lru = &chunks[i];
+    }
+    memset(lru, 0, sizeof *lru);
+    lru->ino = ino;
+    lru->index = index;
+    lru->nrep = placement_replicas(ino, index, primary_nodes, lru->rep);
+    return lru;
+}
+
+/* Fence every replica with the new token; learn the newest version. */
+static int sync_replicas(struct pchunk *c)
+{
+    struct chunk_req q;
+    memset(&q, 0, sizeof q);
+    q.op = CHUNK_OP_FENCE;
+    q.ino = c->ino;
+    q.index = c->index;
+    q.token = c->token;
+    uint32_t answered = 0;
+    uint64_t newest = 0;
+    uint32_t length = 0;
+    for (uint32_t i = 0; i < c->nrep; i++) {
+        struct chunk_rep r;
+        c->have[i] = 0;
+        if (store_call(c->rep[i], &q, &r))
+            continue; /* unreachable: the others may still make a majority */
+        if (r.status == -ESTALE) {
+            /* A newer lease fenced this replica: ours is already deposed. */
+            c->token = 0;
+            return -EAGAIN;
+        }
+        if (r.status)
+            continue;
+        answered++;
+        c->have[i] = r.version;
+        if (answered == 1 || r.version > newest) {
+            newest = r.version;
+            length = r.length;
+        }
+    }
+    if (answered < c->nrep / 2 + 1) {
+        c->token = 0; /* not synced: ask again (a new token then) */
+        return -EAGAIN;
+    }
+    c->version = newest;
+    c->length = length;
+    return 0;
+}
+
+int lease_ensure(uint64_t ino, uint32_t index, struct pchunk **out, uint32_t *hint)
+{
+    struct pchunk *c = entry(ino, index);
+    uint64_t now = sys_clock();
+    c->used_ns = now;
+    *hint = 0;
+    if (c->token && now + RENEW_BEFORE_NS < c->until_ns) {
+        *out = c;
+        return 0;
+    }
+    struct fs_request req;
+    static struct fs_reply rep;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_LEASE;
+    req.ino = ino;
+    req.size = index;
+    req.owner_node = primary_node;
+    struct fsmeta_policy pol = {META_TRY_NS, 0, now + META_DEADLINE_NS};
+    int rv = fsmeta_request(&req, &rep, &pol);
+    if (rv == -EBUSY) {
+        *hint = (uint32_t)rep.value; /* the node that holds it */
+        return -EREMOTE;
+    }
+    if (rv == -ETIMEDOUT)
+        return -EAGAIN;
+    if (rv)
+        return rv;
+    uint64_t token = rep.value;
+    uint64_t until = now + (uint64_t)rep.lease_ms * 1000000ULL * LEASE_USE_NUM / LEASE_USE_DEN;
+    bool renewal = c->token == token;
+    c->token = token;
+    c->until_ns = until;
+    if (!renewal && (rv = sync_replicas(c)) != 0)
+        return rv;
+    *out = c;
+    return 0;
+}

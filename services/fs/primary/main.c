@@ -1,0 +1,217 @@
+/* services/fs/primary/main.c: the chunk primary's loop (primary.h).
+ *
+ * One request at a time from clients: READ, WRITE or TRUNC of one chunk.
+ * Each gets a valid lease first (lease.c), then:
+ *   - WRITE and TRUNC become version v+1 of the chunk, sent to every
+ *     replica's store with the lease's token: REPLICATE (apply this change
+ *     if you hold v), and to a replica that holds something else, the whole
+ *     new chunk (PUT). Acknowledged once a majority of the replicas have it
+ *     on disk; else -EAGAIN, and the client tries again.
+ *   - READ is served by a replica known to hold the chunk's newest version
+ *     (this node's own store first). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "services/fs/primary/primary.h"
+#include "user/ipc.h"
+#include "user/ulib.h"
+
+uint32_t primary_node, primary_nodes;
+
+static uint8_t rx[CHUNK_MSG_MAX];
+static uint8_t tx[CHUNK_MSG_MAX];
+static uint8_t whole[FS_CHUNK_SIZE];
+
+void primary_log(const char *fmt, ...)
+{
+    char line[200];
+    int n = snprintf(line, sizeof line, "primaryd: ");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    syscall2(SYS_LOG, line, strlen(line));
+}
+
+/* The whole chunk at version v, from a replica that acknowledged it. */
+static int fetch_whole(struct pchunk *c, uint64_t v, uint32_t *length)
+{
+    struct chunk_req q;
+    memset(&q, 0, sizeof q);
+    q.op = CHUNK_OP_GET;
+    q.ino = c->ino;
+    q.index = c->index;
+    q.token = c->token;
+    for (uint32_t i = 0; i < c->nrep; i++) {
+        struct chunk_rep r;
+        if (c->have[i] != v || store_call(c->rep[i], &q, &r) || r.status || r.version != v)
+            continue;
+        memcpy(whole, r.data, r.data_len);
+        memset(whole + r.data_len, 0, sizeof whole - r.data_len);
+        *length = r.length;
+        return 0;
+    }
+    return -EAGAIN;
+}
+
+/* Send change q (REPLICATE or TRUNC, as version v over base) to every
+ * replica; the ones that hold another version get the whole chunk. Returns
+ * how many replicas have v on disk, or -ESTALE if a newer lease fenced one. */
+static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v)
+{
+    int acks = 0;
+    bool need_full[FS_REPLICAS] = {false};
+    for (uint32_t i = 0; i < c->nrep; i++) {
+        struct chunk_rep r;
+        if (store_call(c->rep[i], q, &r))
+            continue;
+        if (r.status == -ESTALE)
+            return -ESTALE;
+        if (r.status == -EAGAIN) { /* it holds another version */
+            need_full[i] = true;
+            continue;
+        }
+        if (r.status)
+            continue;
+        c->have[i] = v;
+        acks++;
+    }
+    uint32_t length = 0;
+    bool fetched = false;
+    for (uint32_t i = 0; i < c->nrep; i++) {
+        if (!need_full[i] || acks == 0)
+            continue;
+        if (!fetched && fetch_whole(c, v, &length))
+            break;
+        fetched = true;
+        struct chunk_req p;
+        memset(&p, 0, sizeof p);
+        p.op = CHUNK_OP_PUT;
+        p.ino = c->ino;
+        p.index = c->index;
+        p.token = c->token;
+        p.version = v;
+        p.length = length;
+        p.data_len = length;
+        p.data = whole;
+        struct chunk_rep r;
+        if (store_call(c->rep[i], &p, &r) == 0 && r.status == 0) {
+            c->have[i] = v;
+            acks++;
+        }
+    }
+    return acks;
+}
+
+static void change(const struct chunk_req *q, struct chunk_rep *r)
+{
+    struct pchunk *c;
+    int rv = lease_ensure(q->ino, q->index, &c, &r->hint);
+    if (rv) {
+        r->status = rv;
+        return;
+    }
+    uint64_t v = c->version + 1;
+    struct chunk_req s = *q;
+    s.token = c->token;
+    s.version = v;
+    s.base = c->version;
+    if (q->op == CHUNK_OP_WRITE) {
+        s.op = CHUNK_OP_REPLICATE;
+        s.length = q->off + q->len > c->length ? q->off + q->len : c->length;
+    } else {
+        s.op = CHUNK_OP_TRUNC;
+        s.length = q->length;
+    }
+    int acks = fan_out(c, &s, v);
+    if (acks == -ESTALE) {
+        primary_log("chunk %lu/%u: a newer lease fenced us", (unsigned long)c->ino, c->index);
+        c->token = 0;
+        r->status = -EAGAIN;
+        return;
+    }
+    if (acks > 0) {
+        c->version = v;
+        c->length = s.length;
+    }
+    r->status = acks >= (int)(c->nrep / 2 + 1) ? 0 : -EAGAIN;
+    r->version = c->version;
+    r->length = c->length;
+}
+
+static void read_chunk(const struct chunk_req *q, struct chunk_rep *r)
+{
+    struct pchunk *c;
+    int rv = lease_ensure(q->ino, q->index, &c, &r->hint);
+    if (rv) {
+        r->status = rv;
+        return;
+    }
+    struct chunk_req s = *q;
+    s.token = c->token;
+    s.version = c->version;
+    r->status = -EAGAIN;
+    /* This node's store first, then the others that hold the version. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < c->nrep; i++) {
+            if ((c->rep[i] == primary_node) != (pass == 0) || c->have[i] != c->version)
+                continue;
+            if (c->version == 0) { /* no replica has ever had data: a hole */
+                r->status = 0;
+                r->version = 0;
+                r->length = 0;
+                return;
+            }
+            struct chunk_rep sr;
+            if (store_call(c->rep[i], &s, &sr) || sr.status)
+                continue;
+            *r = sr;
+            return;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    primary_node = (uint32_t)sys_nodeid();
+    primary_nodes = (uint32_t)syscall0(SYS_NODES);
+    if (primary_nodes > FS_MAX_NODES)
+        primary_nodes = FS_MAX_NODES;
+    struct port_id port;
+    int rv = ipc_port_create(&port);
+    if (rv == 0)
+        rv = ipc_register("primary", &port);
+    if (rv) {
+        primary_log("cannot serve \"primary\": %s", err_str(rv));
+        return 1;
+    }
+    primary_log("node %u of %u: serving", primary_node, primary_nodes);
+    uint64_t token = 0;
+    long len = 0;
+    for (;;) {
+        struct msg_info info;
+        long n = ipc_reply_recv(token, tx, (size_t)len, &port, rx, sizeof rx, &info,
+                                TIMEOUT_NEVER);
+        token = 0;
+        len = 0;
+        if (n < 0 || !info.reply_token)
+            continue; /* a datagram: nobody to answer */
+        token = info.reply_token;
+        struct chunk_req q;
+        struct chunk_rep r;
+        memset(&r, 0, sizeof r);
+        if (chunk_req_decode(rx, (size_t)n, &q) ||
+            (q.op != CHUNK_OP_READ && q.op != CHUNK_OP_WRITE && q.op != CHUNK_OP_TRUNC))
+            r.status = -EINVAL;
+        else if (q.op == CHUNK_OP_READ)
+            read_chunk(&q, &r);
+        else
+            change(&q, &r);
+        len = chunk_rep_encode(&r, tx, sizeof tx);
+        if (len < 0)
+            len = 0;
+    }
+}

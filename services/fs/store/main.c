@@ -1,0 +1,237 @@
+/* services/fs/store/main.c: the chunk store server, one per node
+ * (services=...,chunkd), port "chunks" (docs/fs.md).
+ *
+ * It keeps this node's replicas of file data in the disk's "chunks" region
+ * (lib/disklabel.h) with the chunk store (services/fs/chunkstore.c: copy-on-
+ * write, CRC32C per 4 KiB block, a version and a fencing token per chunk),
+ * and answers the chunk primaries (services/fs/primary/): apply a change
+ * (REPLICATE, TRUNC) if it holds the version the change builds on, take a
+ * whole chunk (PUT), raise the token (FENCE), hand out a chunk (GET, READ);
+ * and fsck and anti-entropy: list what it holds (LIST), space (STATFS).
+ *
+ * It calls nobody, so it answers every request on its own (docs/fs.md,
+ * "Processes"). Every change carries a lease's fencing token; one below the
+ * highest the chunk has seen is refused with -ESTALE, before anything else,
+ * so a deposed primary changes nothing. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/disklabel.h"
+#include "lib/lebytes.h"
+#include "services/fs/chunkproto.h"
+#include "services/fs/chunkstore.h"
+#include "user/diskdev.h"
+#include "user/ipc.h"
+#include "user/ulib.h"
+
+static struct chunkstore cs;
+static struct blockdev disk, region;
+static struct disklabel_dev region_ctx;
+static uint8_t rx[CHUNK_MSG_MAX];
+static uint8_t tx[CHUNK_MSG_MAX];
+static uint8_t data[FS_CHUNK_SIZE];
+
+static void store_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void store_log(const char *fmt, ...)
+{
+    char line[200];
+    int n = snprintf(line, sizeof line, "chunkd: ");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    syscall2(SYS_LOG, line, strlen(line));
+}
+
+static int open_store(void)
+{
+    int rv = diskdev_open(&disk);
+    if (rv) {
+        store_log("no disk: %s", err_str(rv));
+        return rv;
+    }
+    if ((rv = disklabel_open(&disk, "chunks", &region_ctx, &region)) != 0) {
+        store_log("no \"chunks\" region on the disk: %s", err_str(rv));
+        return rv;
+    }
+    uint32_t slots = chunkstore_slots_for(region.nsectors);
+    size_t need = chunkstore_work_size(slots);
+    void *work = malloc(need);
+    if (!work) {
+        store_log("no memory for %lu slots (%lu bytes)", (unsigned long)slots,
+                  (unsigned long)need);
+        return -ENOMEM;
+    }
+    rv = chunkstore_open(&cs, &region, work, need);
+    if (rv == -ENOENT) {
+        uint64_t id = sys_clock() * 0x9e3779b97f4a7c15ULL ^ sys_wallclock() ^ sys_nodeid();
+        store_log("blank region: formatting %lu slots", (unsigned long)slots);
+        rv = chunkstore_format(&region, (uint32_t)sys_nodeid(), id ? id : 1);
+        if (rv == 0)
+            rv = chunkstore_open(&cs, &region, work, need);
+    }
+    if (rv) {
+        store_log("cannot open the chunk store: %s: %s", err_str(rv), cs.error_msg);
+        return rv;
+    }
+    struct chunkstore_stats st;
+    chunkstore_stats(&cs, &st);
+    store_log("%u chunks in %u slots%s", st.used, st.nslots,
+              st.open_dropped ? " (a torn write was dropped)" : "");
+    return 0;
+}
+
+/* A change builds on `base`: the chunk must hold exactly that version (0:
+ * absent, or the empty chunk a fence left). -ESTALE: a newer lease fenced
+ * it; -EAGAIN: it holds another version (r->version), send the whole. */
+static int check_base(struct chunk_id id, const struct chunk_req *q, struct chunk_rep *r)
+{
+    uint64_t version = 0, token = 0;
+    uint32_t length = 0;
+    chunkstore_info(&cs, id, &version, &token, &length);
+    r->version = version;
+    r->length = length;
+    if (q->token < token)
+        return -ESTALE;
+    return version == q->base ? 0 : -EAGAIN;
+}
+
+static void serve(const struct chunk_req *q, struct chunk_rep *r)
+{
+    struct chunk_id id = {q->ino, q->index};
+    uint64_t version = 0, token = 0;
+    uint32_t length = 0;
+    int rv;
+    switch (q->op) {
+    case CHUNK_OP_REPLICATE:
+        if ((rv = check_base(id, q, r)) == 0)
+            rv = chunkstore_write(&cs, id, q->off, q->data, q->len, q->version, q->token);
+        break;
+    case CHUNK_OP_TRUNC:
+        if ((rv = check_base(id, q, r)) == 0)
+            rv = chunkstore_truncate(&cs, id, q->length, q->version, q->token);
+        break;
+    case CHUNK_OP_PUT:
+        rv = chunkstore_put(&cs, id, q->data, q->length, q->version, q->token);
+        break;
+    case CHUNK_OP_FENCE:
+        rv = chunkstore_fence(&cs, id, q->token);
+        break;
+    case CHUNK_OP_REMOVE:
+        rv = chunkstore_info(&cs, id, 0, &token, 0);
+        if (rv == 0)
+            rv = q->token < token ? -ESTALE : chunkstore_remove(&cs, id);
+        break;
+    case CHUNK_OP_GET:
+    case CHUNK_OP_READ: {
+        rv = chunkstore_info(&cs, id, &version, &token, &length);
+        bool whole = q->op == CHUNK_OP_GET;
+        if (rv == -ENOENT && !whole && q->version == 0) {
+            rv = 0; /* a hole that no replica ever stored */
+            break;
+        }
+        if (rv)
+            break;
+        if (!whole && (version != q->version || q->token < token)) {
+            rv = -ESTALE; /* not the version the primary serves */
+            break;
+        }
+        uint32_t off = whole ? 0 : q->off;
+        uint32_t n = whole ? length : (off >= length ? 0 : length - off);
+        if (!whole && n > q->len)
+            n = q->len;
+        if (n && (rv = chunkstore_read(&cs, id, off, n, data)) != 0) {
+            if (rv == -EBADMSG)
+                store_log("chunk %lu/%u: a block fails its CRC", (unsigned long)id.ino,
+                          id.index);
+            break;
+        }
+        r->data = data;
+        r->data_len = n;
+        break;
+    }
+    case CHUNK_OP_LIST: {
+        struct chunk_id after = {q->ino, q->index};
+        struct chunkstore_entry e;
+        uint32_t max = q->len ? q->len : CHUNK_LIST_MAX;
+        uint32_t n = 0;
+        bool first = q->flags & CHUNK_F_FIRST;
+        while (n < max && chunkstore_next(&cs, first && n == 0 ? 0 : &after, &e) == 0) {
+            uint8_t *p = data + n * CHUNK_LIST_ENTRY;
+            struct le_writer w = {p, CHUNK_LIST_ENTRY, 0};
+            le_put(&w, e.id.ino, 8);
+            le_put(&w, e.id.index, 4);
+            le_put(&w, e.version, 8);
+            le_put(&w, e.length, 4);
+            le_put(&w, e.digest, 4);
+            after = e.id;
+            n++;
+        }
+        r->count = n;
+        r->data = data;
+        r->data_len = n * CHUNK_LIST_ENTRY;
+        rv = 0;
+        break;
+    }
+    case CHUNK_OP_STATFS: {
+        struct chunkstore_stats st;
+        chunkstore_stats(&cs, &st);
+        r->version = st.bytes_used;
+        r->token = st.bytes_free;
+        rv = 0;
+        break;
+    }
+    default:
+        rv = -EINVAL;
+        break;
+    }
+    if (rv == 0 && q->op != CHUNK_OP_LIST && q->op != CHUNK_OP_STATFS &&
+        chunkstore_info(&cs, id, &version, &token, &length) == 0) {
+        r->version = version;
+        r->length = length;
+        r->token = token;
+    }
+    if (rv == -EIO && cs.broken) {
+        store_log("the disk failed; stopping"); /* a restart reopens and recovers */
+        exit(1);
+    }
+    r->status = rv;
+}
+
+int main(void)
+{
+    if (open_store())
+        return 1;
+    struct port_id port;
+    int rv = ipc_port_create(&port);
+    if (rv == 0)
+        rv = ipc_register("chunks", &port);
+    if (rv) {
+        store_log("cannot serve \"chunks\": %s", err_str(rv));
+        return 1;
+    }
+    uint64_t token = 0;
+    long len = 0;
+    for (;;) {
+        struct msg_info info;
+        long n = ipc_reply_recv(token, tx, (size_t)len, &port, rx, sizeof rx, &info,
+                                TIMEOUT_NEVER);
+        token = 0;
+        len = 0;
+        if (n < 0 || !info.reply_token)
+            continue;
+        token = info.reply_token;
+        struct chunk_req q;
+        struct chunk_rep r;
+        memset(&r, 0, sizeof r);
+        if (chunk_req_decode(rx, (size_t)n, &q))
+            r.status = -EINVAL;
+        else
+            serve(&q, &r);
+        len = chunk_rep_encode(&r, tx, sizeof tx);
+        if (len < 0)
+            len = 0;
+    }
+}

@@ -1,0 +1,549 @@
+/* user/fsclient.c: the file service's client library (fsclient.h;
+ * docs/fs.md has the protocol).
+ *
+ * Metadata (the namespace, sizes, open references) goes to the metadata
+ * leader (user/fsmeta.c). File data goes, one chunk at a time, to the
+ * chunk's primary: the first of its replicas (services/fs/placement.h)
+ * unless a reply names another, which holds the chunk's lease. Every call
+ * retries by the process's mount mode: hard retries until the service
+ * answers; soft gives up after retrans tries of timeo each.
+ *
+ * A write is durable on a majority of its chunk's replicas when the primary
+ * answers; then the file's size is raised to cover it (FS_OP_EXTEND, through
+ * Raft), and only then does the write return: a read that starts after it,
+ * on any node, sees both. A read asks the metadata leader for the size
+ * first (a ReadIndex read), then the primaries for the bytes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "services/fs/chunkproto.h"
+#include "services/fs/placement.h"
+#include "user/fsclient.h"
+#include "user/fsmeta.h"
+#include "user/ipc.h"
+#include "user/ulib.h"
+
+#define LOOKUP_TIMEOUT_NS (500 * 1000000ULL)
+#define MAX_NODES 16
+
+static struct fsc_mount mount_mode = {0, 1500, 3};
+/* Buffers, allocated at the first call that needs them: every program
+ * links this library (any program's stdout may be a file), and most never
+ * touch a file, so they should not pay for 150 KiB of buffers. */
+static struct fsc_bufs {
+    struct fs_reply rep; /* large (a READDIR) */
+    uint8_t creq[CHUNK_MSG_MAX], crep[CHUNK_MSG_MAX];
+} *bufs;
+#define rep (bufs->rep)
+#define creq (bufs->creq)
+#define crep (bufs->crep)
+static struct port_id prim_port[MAX_NODES + 1];
+static uint8_t prim_known[MAX_NODES + 1];
+static uint64_t my_session;
+
+void fsc_set_mount(const struct fsc_mount *m)
+{
+    mount_mode = *m;
+    if (!mount_mode.timeo_ms)
+        mount_mode.timeo_ms = 1500;
+    if (!mount_mode.retrans)
+        mount_mode.retrans = 3;
+}
+
+void fsc_get_mount(struct fsc_mount *m) { *m = mount_mode; }
+
+/* 0, or -ENOMEM when the buffers cannot be had. */
+static int ready(void)
+{
+    if (!bufs)
+        bufs = malloc(sizeof *bufs);
+    return bufs ? 0 : -ENOMEM;
+}
+
+static struct fsmeta_policy policy(void)
+{
+    struct fsmeta_policy p = {(uint64_t)mount_mode.timeo_ms * 1000000ULL, 0, 0};
+    if (mount_mode.soft)
+        p.tries = mount_mode.retrans;
+    return p;
+}
+
+static uint32_t nodes(void)
+{
+    long n = syscall0(SYS_NODES);
+    return n < 1 ? 1 : (n > MAX_NODES ? MAX_NODES : (uint32_t)n);
+}
+
+static int set_path(char *dst, uint16_t *dlen, const char *path)
+{
+    size_t n = strlen(path);
+    if (n > FS_PATH_MAX)
+        return -ENAMETOOLONG;
+    int rv = fs_path_check(path, n);
+    if (rv)
+        return rv;
+    memcpy(dst, path, n);
+    *dlen = (uint16_t)n;
+    return 0;
+}
+
+static void to_stat(const struct fs_attr *a, struct fsc_stat *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ino = a->ino;
+    out->type = a->type;
+    out->mode = a->mode;
+    out->nlink = a->nlink;
+    out->size = a->size;
+    out->mtime_ns = a->mtime_ns;
+    out->ctime_ns = a->ctime_ns;
+    out->version = a->version;
+}
+
+static int meta(struct fs_request *req)
+{
+    if (ready())
+        return -ENOMEM;
+    struct fsmeta_policy p = policy();
+    int rv = fsmeta_request(req, &rep, &p);
+    if (rv == -ETIMEDOUT && fs_op_is_client_write(req->op))
+        return -EIO; /* a soft mount's write whose outcome is unknown */
+    return rv;
+}
+
+/* This node's session of the file service (open references belong to it,
+ * and its server releases ours when this process exits). */
+static int session(uint64_t *out)
+{
+    if (!my_session) {
+        if (ready())
+            return -ENOMEM;
+        struct fs_request req;
+        memset(&req, 0, sizeof req);
+        req.op = FS_OP_SESSION;
+        struct port_id port;
+        int rv = ipc_lookup_timeout(0, "fs", &port, LOOKUP_TIMEOUT_NS);
+        uint8_t buf[FS_REQUEST_MAX];
+        uint8_t *rbuf = crep;
+        int n = rv ? rv : fs_request_encode(&req, buf, sizeof buf);
+        uint64_t deadline = sys_clock() + 30 * IPC_SECOND;
+        while (n >= 0) {
+            long m = ipc_call(&port, buf, (size_t)n, rbuf, FS_REPLY_MAX,
+                              (uint64_t)mount_mode.timeo_ms * 1000000ULL);
+            if (m >= 0 && fs_reply_decode(rbuf, (size_t)m, &rep) == 0 && rep.status == 0) {
+                my_session = rep.value;
+                break;
+            }
+            if (m == -EINTR || sys_clock() > deadline)
+                return m == -EINTR ? -EINTR : -ETIMEDOUT;
+            sys_sleep(100 * 1000000ULL); /* the server has no session yet */
+        }
+        if (n < 0)
+            return n == -ENOENT ? -ECONNREFUSED : n;
+    }
+    *out = my_session;
+    return 0;
+}
+
+int fsc_open(const char *path, uint32_t flags, uint16_t mode, struct fsc_file *f)
+{
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    int rv = set_path(req.path, &req.path_len, path);
+    if (rv)
+        return rv;
+    for (int attempt = 0;; attempt++) {
+        if ((rv = session(&req.session)) != 0)
+            return rv;
+        req.pid = sys_getpid();
+        if (flags & FSC_O_CREAT) {
+            req.op = FS_OP_CREATE;
+            req.mode = mode & FS_MODE_MASK;
+            req.flags = FS_F_OPEN | ((flags & FSC_O_EXCL) ? FS_F_EXCL : 0);
+        } else {
+            req.op = FS_OP_OPEN;
+        }
+        rv = meta(&req);
+        if (rv == -ESTALE && attempt == 0) {
+            my_session = 0; /* our node's session expired: open a new one */
+            continue;
+        }
+        break;
+    }
+    if (rv)
+        return rv;
+    memset(f, 0, sizeof *f);
+    f->ino = rep.attr.ino;
+    f->flags = flags;
+    f->type = rep.attr.type;
+    if (f->type == FS_T_DIR && (flags & (FSC_O_WRITE | FSC_O_TRUNC)))
+        rv = -EISDIR;
+    else if (f->type != FS_T_DIR && (flags & FSC_O_DIRECTORY))
+        rv = -ENOTDIR;
+    else if ((flags & FSC_O_TRUNC) && rep.attr.size > 0)
+        rv = fsc_ftruncate(f, 0);
+    if (rv)
+        fsc_close(f);
+    return rv;
+}
+
+int fsc_close(struct fsc_file *f)
+{
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_CLOSE;
+    req.ino = f->ino;
+    req.pid = sys_getpid();
+    int rv = session(&req.session);
+    if (rv)
+        return rv;
+    rv = meta(&req);
+    return rv == -ESTALE ? 0 : rv; /* the session expired: the reference went with it */
+}
+
+static int primary_port(uint32_t node, struct port_id *out)
+{
+    if (node == 0 || node > MAX_NODES)
+        return -EINVAL;
+    if (!prim_known[node]) {
+        int rv = ipc_lookup_timeout((int)node, "primary", &prim_port[node], LOOKUP_TIMEOUT_NS);
+        if (rv)
+            return rv;
+        prim_known[node] = 1;
+    }
+    *out = prim_port[node];
+    return 0;
+}
+
+/* One chunk request to the chunk's primary, retried by the mount mode. */
+static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
+{
+    if (ready())
+        return -ENOMEM;
+    uint32_t reps[FS_REPLICAS];
+    uint32_t nrep = placement_replicas(q->ino, q->index, nodes(), reps);
+    long len = chunk_req_encode(q, creq, sizeof creq);
+    if (len < 0)
+        return (int)len;
+    uint32_t at = 0, target = reps[0], tries = 0;
+    uint64_t backoff = 20 * 1000000ULL;
+    for (;;) {
+        if (mount_mode.soft && tries >= mount_mode.retrans)
+            return q->op == CHUNK_OP_READ ? -ETIMEDOUT : -EIO;
+        struct port_id port;
+        long n = primary_port(target, &port);
+        if (n == 0) {
+            tries++;
+            n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep,
+                         (uint64_t)mount_mode.timeo_ms * 1000000ULL);
+        }
+        if (n == -EINTR)
+            return -EINTR;
+        if (n >= 0) {
+            if (chunk_rep_decode(crep, (size_t)n, r))
+                return -EPROTO;
+            if (r->status == -EREMOTE && r->hint) {
+                target = r->hint; /* the lease is there */
+                continue;
+            }
+            if (r->status != -EAGAIN && r->status != -EREMOTE)
+                return r->status;
+            /* busy, no majority yet, or a lease still to run out: later */
+        } else {
+            if (n == -ECONNREFUSED || n == -ECONNRESET)
+                prim_known[target] = 0;
+            at = (at + 1) % nrep; /* that node does not answer: the next replica */
+            target = reps[at];
+        }
+        sys_sleep(backoff);
+        if (backoff < 500 * 1000000ULL)
+            backoff *= 2;
+    }
+}
+
+static int fstat_ino(uint64_t ino, struct fs_attr *out)
+{
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_FSTAT;
+    req.ino = ino;
+    int rv = meta(&req);
+    if (rv == 0)
+        *out = rep.attr;
+    return rv;
+}
+
+long fsc_pread(struct fsc_file *f, void *buf, size_t len, uint64_t off)
+{
+    if (f->type == FS_T_DIR)
+        return -EISDIR;
+    struct fs_attr a;
+    int rv = fstat_ino(f->ino, &a);
+    if (rv)
+        return rv;
+    if (off >= a.size)
+        return 0;
+    if (len > a.size - off)
+        len = (size_t)(a.size - off);
+    size_t done = 0;
+    while (done < len) {
+        uint64_t at = off + done;
+        uint32_t in = (uint32_t)(at % FS_CHUNK_SIZE);
+        uint32_t n = FS_CHUNK_SIZE - in < len - done ? FS_CHUNK_SIZE - in : (uint32_t)(len - done);
+        struct chunk_req q;
+        struct chunk_rep r;
+        memset(&q, 0, sizeof q);
+        q.op = CHUNK_OP_READ;
+        q.ino = f->ino;
+        q.index = (uint32_t)(at / FS_CHUNK_SIZE);
+        q.off = in;
+        q.len = n;
+        if ((rv = chunk_call(&q, &r)) != 0)
+            return done ? (long)done : rv;
+        uint32_t got = r.data_len < n ? r.data_len : n;
+        memcpy((uint8_t *)buf + done, r.data, got);
+        memset((uint8_t *)buf + done + got, 0, n - got); /* a hole, or past the chunk's end */
+        done += n;
+    }
+    return (long)done;
+}
+
+/* The bytes, chunk by chunk, through each chunk's primary. */
+static long write_data(struct fsc_file *f, const void *buf, size_t len, uint64_t off)
+{
+    size_t done = 0;
+    while (done < len) {
+        uint64_t at = off + done;
+        uint32_t in = (uint32_t)(at % FS_CHUNK_SIZE);
+        uint32_t n = FS_CHUNK_SIZE - in < len - done ? FS_CHUNK_SIZE - in : (uint32_t)(len - done);
+        struct chunk_req q;
+        struct chunk_rep r;
+        memset(&q, 0, sizeof q);
+        q.op = CHUNK_OP_WRITE;
+        q.ino = f->ino;
+        q.index = (uint32_t)(at / FS_CHUNK_SIZE);
+        q.off = in;
+        q.len = n;
+        q.data_len = n;
+        q.data = (const uint8_t *)buf + done;
+        int rv = chunk_call(&q, &r);
+        if (rv)
+            return rv == -ENOENT ? -EBADF : rv; /* ENOENT: the file is gone */
+        done += n;
+    }
+    return (long)done;
+}
+
+static int extend(uint64_t ino, uint64_t end)
+{
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_EXTEND;
+    req.ino = ino;
+    req.size = end;
+    return meta(&req);
+}
+
+static bool writable(const struct fsc_file *f) { return (f->flags & FSC_O_WRITE) != 0; }
+
+long fsc_pwrite(struct fsc_file *f, const void *buf, size_t len, uint64_t off)
+{
+    if (f->type == FS_T_DIR)
+        return -EISDIR;
+    if (!writable(f))
+        return -EBADF;
+    if (len == 0)
+        return 0;
+    if (off + len < off || off + len > (uint64_t)FS_CHUNK_SIZE * CHUNK_MAX_INDEX)
+        return -EFBIG;
+    long n = write_data(f, buf, len, off);
+    if (n < 0)
+        return n;
+    int rv = extend(f->ino, off + len);
+    return rv ? rv : n;
+}
+
+long fsc_append(struct fsc_file *f, const void *buf, size_t len, uint64_t *at)
+{
+    if (f->type == FS_T_DIR)
+        return -EISDIR;
+    if (!writable(f))
+        return -EBADF;
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_RESERVE;
+    req.ino = f->ino;
+    req.size = len;
+    int rv = meta(&req);
+    if (rv)
+        return rv;
+    *at = rep.value; /* where the file ended: our bytes go there */
+    return write_data(f, buf, len, *at);
+}
+
+/* Data first: the chunk holding the new end keeps only what is before it,
+ * and the chunks after it are emptied; then the size. So a later extension
+ * reads zeros there, never the old bytes. */
+int fsc_ftruncate(struct fsc_file *f, uint64_t size)
+{
+    if (f->type == FS_T_DIR)
+        return -EISDIR;
+    if (size > (uint64_t)FS_CHUNK_SIZE * CHUNK_MAX_INDEX)
+        return -EFBIG;
+    struct fs_attr a;
+    int rv = fstat_ino(f->ino, &a);
+    if (rv)
+        return rv;
+    if (size < a.size) {
+        uint64_t last = (a.size - 1) / FS_CHUNK_SIZE;
+        for (uint64_t c = size / FS_CHUNK_SIZE; c <= last; c++) {
+            uint32_t keep = c == size / FS_CHUNK_SIZE ? (uint32_t)(size % FS_CHUNK_SIZE) : 0;
+            struct chunk_req q;
+            struct chunk_rep r;
+            memset(&q, 0, sizeof q);
+            q.op = CHUNK_OP_TRUNC;
+            q.ino = f->ino;
+            q.index = (uint32_t)c;
+            q.length = keep;
+            if ((rv = chunk_call(&q, &r)) != 0)
+                return rv;
+        }
+    }
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_SETATTR;
+    req.flags = FS_F_SIZE;
+    req.ino = f->ino;
+    req.size = size;
+    return meta(&req);
+}
+
+int fsc_fsync(struct fsc_file *f)
+{
+    /* Every write is on a majority's disks before it returns. */
+    return f->ino ? 0 : -EBADF;
+}
+
+int fsc_fstat(struct fsc_file *f, struct fsc_stat *out)
+{
+    struct fs_attr a;
+    int rv = fstat_ino(f->ino, &a);
+    if (rv == 0)
+        to_stat(&a, out);
+    return rv;
+}
+
+static int path_op(uint8_t op, const char *path, const char *path2, uint16_t mode)
+{
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = op;
+    req.mode = mode & FS_MODE_MASK;
+    int rv = set_path(req.path, &req.path_len, path);
+    if (rv == 0 && path2)
+        rv = set_path(req.path2, &req.path2_len, path2);
+    return rv ? rv : meta(&req);
+}
+
+int fsc_stat(const char *path, struct fsc_stat *out)
+{
+    int rv = path_op(FS_OP_STAT, path, 0, 0);
+    if (rv == 0)
+        to_stat(&rep.attr, out);
+    return rv;
+}
+
+int fsc_mkdir(const char *path, uint16_t mode) { return path_op(FS_OP_MKDIR, path, 0, mode); }
+int fsc_rmdir(const char *path) { return path_op(FS_OP_RMDIR, path, 0, 0); }
+int fsc_unlink(const char *path) { return path_op(FS_OP_UNLINK, path, 0, 0); }
+int fsc_rename(const char *from, const char *to) { return path_op(FS_OP_RENAME, from, to, 0); }
+
+int fsc_truncate(const char *path, uint64_t size)
+{
+    struct fsc_file f;
+    int rv = fsc_open(path, FSC_O_WRITE, 0, &f);
+    if (rv)
+        return rv;
+    rv = fsc_ftruncate(&f, size);
+    int cv = fsc_close(&f);
+    return rv ? rv : cv;
+}
+
+int fsc_readdir(const char *path, const char *after, struct fsc_dirent *ents, int max, int *more)
+{
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_READDIR;
+    int rv = set_path(req.path, &req.path_len, path);
+    if (rv)
+        return rv;
+    size_t al = strlen(after);
+    if (al > FS_NAME_MAX)
+        return -ENAMETOOLONG;
+    memcpy(req.after, after, al);
+    req.after_len = (uint16_t)al;
+    req.max = max > 0 && max < FS_READDIR_MAX ? (uint32_t)max : FS_READDIR_MAX;
+    if ((rv = meta(&req)) != 0)
+        return rv;
+    int n = (int)rep.n;
+    for (int i = 0; i < n; i++) {
+        ents[i].ino = rep.ents[i].ino;
+        ents[i].type = rep.ents[i].type;
+        memcpy(ents[i].name, rep.ents[i].name, rep.ents[i].name_len);
+        ents[i].name[rep.ents[i].name_len] = 0;
+    }
+    *more = rep.more;
+    return n;
+}
+
+/* One node's store: bytes used and free in its chunks region. */
+static int store_space(uint32_t node, uint64_t *used, uint64_t *free_bytes)
+{
+    *used = *free_bytes = 0;
+    if (ready())
+        return -ENOMEM;
+    struct port_id port;
+    int rv = ipc_lookup_timeout((int)node, "chunks", &port, LOOKUP_TIMEOUT_NS);
+    if (rv)
+        return rv;
+    struct chunk_req q;
+    struct chunk_rep r;
+    memset(&q, 0, sizeof q);
+    q.op = CHUNK_OP_STATFS;
+    q.ino = 1;
+    long len = chunk_req_encode(&q, creq, sizeof creq);
+    long n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep,
+                      (uint64_t)mount_mode.timeo_ms * 1000000ULL);
+    if (n < 0)
+        return (int)n;
+    if (chunk_rep_decode(crep, (size_t)n, &r))
+        return -EPROTO;
+    *used = r.version;
+    *free_bytes = r.token;
+    return r.status;
+}
+
+int fsc_statfs(int node, struct fsc_statfs *out)
+{
+    memset(out, 0, sizeof out[0]);
+    uint32_t from = node ? (uint32_t)node : 1, to = node ? (uint32_t)node : nodes();
+    for (uint32_t k = from; k <= to; k++) {
+        uint64_t used, free_bytes;
+        int rv = store_space(k, &used, &free_bytes);
+        if (rv && node)
+            return rv;
+        if (rv == 0) {
+            out->chunk_bytes += used + free_bytes;
+            out->chunk_bytes_free += free_bytes;
+        }
+    }
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_STATFS;
+    int rv = meta(&req);
+    if (rv == 0) {
+        out->inodes = rep.sf.inodes_total;
+        out->inodes_free = rep.sf.inodes_total - rep.sf.inodes_used;
+    }
+    return rv;
+}
