@@ -59,6 +59,11 @@ CURRENT = os.path.join(ROOT, "build", "cluster.current")
 KLOG_LINE = re.compile(r"^\[n\d+ +\d+\.\d+\] ")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 EXIT_TIMEOUT = 124
+# The system services every node boots unless its bootargs say otherwise:
+# the naming service and the file service (metadata, chunk store, chunk
+# primary; docs/fs.md).
+DEFAULT_SERVICES = "naming,fs,chunkd,primaryd"
+REPLICATED = ("naming", "fs")  # those that print "<name>: ready"
 DISK_MB = 256  # each node's disk image (sparse: blocks cost only once written)
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "netswitch"))
@@ -279,15 +284,21 @@ class Cluster:
             time.sleep(0.2)
         # Nodes that run the naming service say when it is ready (a leader is
         # known and the node's session is open): wait for that too.
-        naming = [k for k in range(1, self.n + 1) if self.runs_naming(k)]
-        while naming:
-            naming = [k for k in naming if b"naming: ready" not in self._log_bytes(k)]
-            if not naming:
+        # Nodes that run a replicated service (naming, the file service's
+        # metadata) say when it is ready (a leader is known and the node's
+        # session is open): wait for that too.
+        waits = [(k, svc) for svc in REPLICATED for k in range(1, self.n + 1)
+                 if self.runs(k, svc)]
+        while waits:
+            waits = [(k, svc) for k, svc in waits
+                     if f"{svc}: ready".encode() not in self._log_bytes(k)]
+            if not waits:
                 break
             if time.monotonic() > deadline:
-                raise ClusterError(f"node(s) {naming} did not report `naming: ready` in "
-                                   f"{self.boot_timeout} s; node {naming[0]}:\n"
-                                   + self.tail(naming[0]))
+                k, svc = waits[0]
+                raise ClusterError(f"node(s) {sorted({w[0] for w in waits})} did not report "
+                                   f"`{svc}: ready` in {self.boot_timeout} s; node {k}:\n"
+                                   + self.tail(k))
             time.sleep(0.2)
         # The prompt was printed; make sure each shell answers.
         errors = []
@@ -307,12 +318,18 @@ class Cluster:
         if errors:
             raise ClusterError("; ".join(errors))
 
-    def runs_naming(self, k):
-        """True if node k boots the naming service (the default)."""
+    def runs(self, k, service):
+        """True if node k boots `service` (every one in DEFAULT_SERVICES
+        does, unless its bootargs name a services= list of their own)."""
         extra = self.node_args.get(k, "")
         m = re.search(r"services=(\S*)", extra)
-        return m is None or "naming" in m.group(1).split(",") or \
-            any(s.startswith("naming:") for s in m.group(1).split(","))
+        if m is None:
+            return service in DEFAULT_SERVICES.split(",")
+        return any(s.split(":")[0] == service for s in m.group(1).split(","))
+
+    def runs_naming(self, k):
+        """True if node k boots the naming service (the default)."""
+        return self.runs(k, "naming")
 
     def wait_log(self, k, pattern, timeout, after=0):
         """Waits until node k's log matches pattern (bytes regex) past offset
@@ -648,7 +665,7 @@ class Supervisor:
             boot += f" key={self.cfg['key']}"  # node args come after: they can override it
         extra = self.cfg["node_args"].get(str(k), "")
         if "services=" not in extra:
-            boot += " services=naming"  # the naming service runs on every node by default
+            boot += " services=" + DEFAULT_SERVICES
         if extra:
             boot += " " + extra
         return [QEMU, "-machine", "virt", "-cpu", "rv64", "-smp", "1", "-m", self.cfg["mem"],

@@ -112,37 +112,43 @@ static int meta(struct fs_request *req)
 }
 
 /* This node's session of the file service (open references belong to it,
- * and its server releases ours when this process exits). */
-static int session(uint64_t *out)
+ * and its server releases ours when this process exits). `stale`: a session
+ * the service said is gone (0: none); wait until the server has a new one. */
+static int session(uint64_t *out, uint64_t stale)
 {
-    if (!my_session) {
-        if (ready())
-            return -ENOMEM;
-        struct fs_request req;
-        memset(&req, 0, sizeof req);
-        req.op = FS_OP_SESSION;
-        struct port_id port;
-        int rv = ipc_lookup_timeout(0, "fs", &port, LOOKUP_TIMEOUT_NS);
-        uint8_t buf[FS_REQUEST_MAX];
-        uint8_t *rbuf = crep;
-        int n = rv ? rv : fs_request_encode(&req, buf, sizeof buf);
-        uint64_t deadline = sys_clock() + 30 * IPC_SECOND;
-        while (n >= 0) {
-            long m = ipc_call(&port, buf, (size_t)n, rbuf, FS_REPLY_MAX,
-                              (uint64_t)mount_mode.timeo_ms * 1000000ULL);
-            if (m >= 0 && fs_reply_decode(rbuf, (size_t)m, &rep) == 0 && rep.status == 0) {
-                my_session = rep.value;
-                break;
-            }
-            if (m == -EINTR || sys_clock() > deadline)
-                return m == -EINTR ? -EINTR : -ETIMEDOUT;
-            sys_sleep(100 * 1000000ULL); /* the server has no session yet */
-        }
-        if (n < 0)
-            return n == -ENOENT ? -ECONNREFUSED : n;
+    if (ready())
+        return -ENOMEM;
+    if (my_session && my_session != stale) {
+        *out = my_session;
+        return 0;
     }
-    *out = my_session;
-    return 0;
+    my_session = 0;
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_SESSION;
+    uint8_t buf[FS_REQUEST_MAX];
+    int n = fs_request_encode(&req, buf, sizeof buf);
+    struct port_id port;
+    int rv = ipc_lookup_timeout(0, "fs", &port, LOOKUP_TIMEOUT_NS);
+    if (rv)
+        return rv == -ENOENT ? -ECONNREFUSED : rv;
+    uint64_t timeo = (uint64_t)mount_mode.timeo_ms * 1000000ULL;
+    uint64_t give_up = sys_clock() + timeo * mount_mode.retrans;
+    while (n >= 0) {
+        long m = ipc_call(&port, buf, (size_t)n, crep, FS_REPLY_MAX, timeo);
+        if (m >= 0 && fs_reply_decode(crep, (size_t)m, &rep) == 0 && rep.status == 0 &&
+            rep.value != stale) {
+            my_session = rep.value;
+            *out = my_session;
+            return 0;
+        }
+        if (m == -EINTR)
+            return -EINTR;
+        if (mount_mode.soft && sys_clock() > give_up)
+            return -ETIMEDOUT;
+        sys_sleep(100 * 1000000ULL); /* the server has no (new) session yet */
+    }
+    return n;
 }
 
 int fsc_open(const char *path, uint32_t flags, uint16_t mode, struct fsc_file *f)
@@ -152,8 +158,9 @@ int fsc_open(const char *path, uint32_t flags, uint16_t mode, struct fsc_file *f
     int rv = set_path(req.path, &req.path_len, path);
     if (rv)
         return rv;
+    uint64_t stale = 0;
     for (int attempt = 0;; attempt++) {
-        if ((rv = session(&req.session)) != 0)
+        if ((rv = session(&req.session, stale)) != 0)
             return rv;
         req.pid = sys_getpid();
         if (flags & FSC_O_CREAT) {
@@ -164,8 +171,10 @@ int fsc_open(const char *path, uint32_t flags, uint16_t mode, struct fsc_file *f
             req.op = FS_OP_OPEN;
         }
         rv = meta(&req);
-        if (rv == -ESTALE && attempt == 0) {
-            my_session = 0; /* our node's session expired: open a new one */
+        /* Our node's session expired (it was cut off for longer than a
+         * lease): its server opens a new one; use that. */
+        if (rv == -ESTALE && (!mount_mode.soft || attempt < (int)mount_mode.retrans)) {
+            stale = req.session;
             continue;
         }
         break;
@@ -174,6 +183,7 @@ int fsc_open(const char *path, uint32_t flags, uint16_t mode, struct fsc_file *f
         return rv;
     memset(f, 0, sizeof *f);
     f->ino = rep.attr.ino;
+    f->session = req.session;
     f->flags = flags;
     f->type = rep.attr.type;
     if (f->type == FS_T_DIR && (flags & (FSC_O_WRITE | FSC_O_TRUNC)))
@@ -194,10 +204,10 @@ int fsc_close(struct fsc_file *f)
     req.op = FS_OP_CLOSE;
     req.ino = f->ino;
     req.pid = sys_getpid();
-    int rv = session(&req.session);
-    if (rv)
-        return rv;
-    rv = meta(&req);
+    req.session = f->session;
+    if (!req.session)
+        return 0; /* never opened at the service */
+    int rv = meta(&req);
     return rv == -ESTALE ? 0 : rv; /* the session expired: the reference went with it */
 }
 

@@ -50,6 +50,7 @@ struct fsc_file {
     uint64_t ino;
     uint32_t flags;      /* FSC_O_* it was opened with */
     uint64_t offset;     /* the POSIX layer's file position */
+    uint64_t session;    /* the session its open reference belongs to */
     uint8_t type;
 };
 

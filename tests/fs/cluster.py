@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""The file service on real QEMU clusters (stdlib only).
+
+    tests/fs/cluster.py [FILTER]
+
+Same harness as tests/net/run.py (one cluster per scenario, time limits,
+teardown, `N passed, M failed`); node logs are kept in
+build/test-runs/fs/<scenario>/. Programs on the nodes do the work through
+the POSIX calls: `fstest` (user/fstest.c) writes and checks files whose every
+byte depends on its offset and a seed, and runs the table of error cases;
+the shell and the file tools are used as a user would.
+"""
+import os
+import re
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "net"))
+import run as harness  # noqa: E402  (tests/net/run.py: the scenario harness)
+from run import BackgroundExec, check, expect  # noqa: E402
+
+harness.SCENARIOS.clear()
+harness.LOGS = os.path.join(ROOT, "build", "test-runs", "fs")
+scenario = harness.scenario
+
+MIB = 1 << 20
+
+
+def fs_leader(c, k=1):
+    """The metadata leader as node k's log last named it."""
+    found = re.findall(rb"fs: leader is node (\d+)", c._log_bytes(k))
+    return int(found[-1]) if found else None
+
+
+@scenario(300)
+def fs_files_across_nodes(ctx):
+    """A file written on one node reads back byte for byte on every node:
+    sizes from 0 B to 8 MiB (chunk edges around 64 KiB included), a sparse
+    file, truncation down and up (zeros, never the old bytes), and a file
+    rewritten from another node."""
+    c = ctx.cluster(3)
+    sizes = [0, 1, 4095, 65535, 65536, 65537, 1000000, 8 * MIB]
+    for i, size in enumerate(sizes):
+        out = expect(c, 1 + i % 3, f"fstest write /f{i} {size} {i + 7}", timeout=180)
+        check(f"wrote {size} bytes" in out, out)
+    for k in (1, 2, 3):
+        for i, size in enumerate(sizes):
+            out = expect(c, k, f"fstest check /f{i} {size} {i + 7}", timeout=120)
+            check(f"ok {size} bytes" in out, f"node {k}, /f{i}: {out}")
+    # Odd-sized calls: every write and read straddles chunk edges.
+    expect(c, 2, "fstest write /odd 300000 5 7777", timeout=60)
+    check("ok 300000" in expect(c, 3, "fstest check /odd 300000 5 1000", timeout=60), "odd")
+    check("sparse ok" in expect(c, 3, "fstest sparse /sparse", timeout=60), "sparse")
+    check("trunc ok" in expect(c, 1, "fstest trunc /trunc", timeout=60), "truncate")
+    # Rewrite from another node: every reader sees the new bytes.
+    expect(c, 3, "fstest write /f6 1000000 99", timeout=120)
+    for k in (1, 2):
+        check("ok 1000000" in expect(c, k, "fstest check /f6 1000000 99", timeout=60),
+              f"node {k} reads the rewrite")
+
+
+@scenario(240)
+def fs_call_errors(ctx):
+    """Every POSIX call and its error cases (fstest errors: a table of named
+    tests), from two nodes in their own directories, and 1000 files in one
+    directory listed by readdir exactly once each, in order."""
+    c = ctx.cluster(3)
+    for k in (2, 3):
+        out, st = c.exec(k, f"fstest errors /t{k}", timeout=120)
+        fails = [ln for ln in out.splitlines() if ln.startswith("FAIL")]
+        check(st == 0 and not fails and "0 failed" in out, f"node {k}:\n{out}")
+        check(len([ln for ln in out.splitlines() if ln.startswith("PASS")]) >= 12, out)
+    out = expect(c, 1, "fstest many /many 1000", timeout=180)
+    check("1000 files listed" in out, out)
+    out = expect(c, 2, "ls /many", timeout=60)
+    check(len(out.split()) == 1000, f"ls /many on node 2 lists {len(out.split())} names")
+
+
+@scenario(240)
+def fs_shell_tools(ctx):
+    """What a user types: redirection (>, >>, <), cat, cp, mv, rm -r,
+    mkdir -p, rmdir, touch, stat, wc, head, ls -l, cd/pwd, df, mount, each
+    seen from another node."""
+    c = ctx.cluster(3)
+    expect(c, 1, "echo one > /notes")
+    expect(c, 2, "echo two >> /notes")
+    check(expect(c, 3, "cat /notes") == "one\ntwo", "cat after > and >>")
+    check(expect(c, 3, "wc < /notes").split()[:3] == ["2", "2", "8"], "wc < file")
+    expect(c, 1, "mkdir -p /a/b/c")
+    expect(c, 2, "cp /notes /a/b/c/copy")
+    check(expect(c, 3, "head -n 1 /a/b/c/copy") == "one", "head of the copy")
+    expect(c, 3, "mv /a/b/c/copy /a/moved")
+    check(expect(c, 1, "cat /a/moved") == "one\ntwo", "moved file")
+    out, st = c.exec(2, "cat /a/b/c/copy")
+    check(st == 1 and "No such file" in out, f"the old name still reads: {out!r}")
+    expect(c, 1, "touch /a/empty")
+    check(re.search(r"size\s*:?\s*0", expect(c, 2, "stat /a/empty")), "stat of an empty file")
+    out = expect(c, 3, "ls -l /a")
+    check("moved" in out and "empty" in out and "b" in out, out)
+    out, st = c.exec(1, "rmdir /a")
+    check(st == 1, f"rmdir of a non-empty directory: {out!r}")
+    expect(c, 2, "rm -r /a")
+    out, st = c.exec(3, "ls /a")
+    check(st == 1, f"/a still lists after rm -r: {out!r}")
+    check(expect(c, 1, "cd /; mkdir /w; cd /w; pwd") == "/w", "cd and pwd")
+    out = expect(c, 1, "df")
+    check(re.search(r"total", out), f"df: {out}")
+    check(expect(c, 2, "mount").startswith("hard"), "default mount mode")
+    check(expect(c, 2, "mount soft,timeo=500,retrans=2 mount") == "soft,timeo=500,retrans=2",
+          "a command under a soft mount")
+
+
+@scenario(240)
+def fs_append_three_nodes(ctx):
+    """O_APPEND from three nodes at once: every record lands exactly once,
+    each writer's in its order, none torn or overwritten."""
+    c = ctx.cluster(3)
+    expect(c, 1, "touch /log")
+    runs = [BackgroundExec(c, k, f"fstest append /log w{k} 60", 180) for k in (1, 2, 3)]
+    for r in runs:
+        out, st = r.result(200)
+        check(st == 0 and "appended 60" in out, out)
+    out = expect(c, 2, "fstest records /log w1,w2,w3 60", timeout=60)
+    check("records ok" in out, out)
+
+
+@scenario(300)
+def fs_kill_minority_midwrite(ctx):
+    """A node (a chunk primary for about a third of the chunks, and maybe
+    the metadata leader) is killed while another writes 4 MiB: the write
+    completes within a bound, every byte reads back from the survivors, and
+    once the node is back it serves reads of the file too."""
+    c = ctx.cluster(3)
+    w = BackgroundExec(c, 1, "fstest write /big 4194304 3", 200)
+    time.sleep(2.0)
+    c.kill(3)
+    t0 = time.monotonic()
+    out, st = w.result(220)
+    check(st == 0 and "wrote 4194304" in out, f"the write did not complete: {out}")
+    ctx.note = f"write finished {time.monotonic() - t0:.1f} s after the kill"
+    check("ok 4194304" in expect(c, 2, "fstest check /big 4194304 3", timeout=120), "node 2")
+    c.restart(3)
+    c.wait_log(3, rb"fs: ready", 60)
+    check("ok 4194304" in expect(c, 3, "fstest check /big 4194304 3", timeout=120), "node 3")
+
+
+@scenario(300)
+def fs_restart_all(ctx):
+    """Every node killed at once and restarted: the namespace and every
+    acknowledged byte are back."""
+    c = ctx.cluster(3)
+    expect(c, 1, "mkdir /keep")
+    expect(c, 2, "fstest write /keep/a 500000 11", timeout=120)
+    expect(c, 3, "echo kept > /keep/b")
+    for k in (1, 2, 3):
+        c.kill(k)
+    offs = {k: c.restart(k) for k in (1, 2, 3)}
+    for k in (1, 2, 3):
+        c.wait_log(k, rb"fs: ready", 60, offs[k])
+    check("ok 500000" in expect(c, 3, "fstest check /keep/a 500000 11", timeout=120), "data")
+    check(expect(c, 1, "cat /keep/b") == "kept", "small file")
+    check(expect(c, 2, "ls /keep").split() == ["a", "b"], "namespace")
+
+
+@scenario(300)
+def fs_soft_and_hard(ctx):
+    """Seed scenario 2: a node cut off from the others. A soft mount gives
+    an error within about timeo x retrans; a hard one waits, and completes
+    once the partition heals."""
+    c = ctx.cluster(3)
+    expect(c, 1, "echo before > /m")
+    c.partition("1/2,3")
+    t0 = time.monotonic()
+    out, st = c.exec(1, "mount soft,timeo=500,retrans=2 cat /m", timeout=60)
+    took = time.monotonic() - t0
+    check(st == 1 and ("timed out" in out or "I/O error" in out), f"soft: {st} {out!r}")
+    check(took < 15, f"the soft mount took {took:.1f} s to give up")
+    hard = BackgroundExec(c, 1, "cat /m", 120)
+    time.sleep(4)
+    check(hard.thread.is_alive(), "a hard mount gave up while cut off")
+    c.heal()
+    out, st = hard.result(90)
+    check(st == 0 and out == "before", f"hard mount after heal: {st} {out!r}")
+    ctx.note = f"soft gave up in {took:.1f} s"
+
+
+if __name__ == "__main__":
+    sys.exit(harness.main())
