@@ -29,6 +29,7 @@ PARTS = [
     ("cluster", [sys.executable, "tests/cluster/run.py"], 1200),
     ("net", [sys.executable, "tests/net/run.py"], 600),
     ("naming", [sys.executable, "tests/naming/cluster.py"], 1500),
+    ("fs", [sys.executable, "tests/fs/cluster.py"], 1500),
 ]
 
 
