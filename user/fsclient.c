@@ -557,3 +557,66 @@ int fsc_statfs(int node, struct fsc_statfs *out)
     }
     return rv;
 }
+
+/* ---- for fsck ------------------------------------------------------------ */
+
+int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_index,
+                   int verify, struct fsc_chunk_info *out, int max)
+{
+    if (ready())
+        return -ENOMEM;
+    struct port_id port;
+    int rv = ipc_lookup_timeout((int)node, "chunks", &port, LOOKUP_TIMEOUT_NS);
+    if (rv)
+        return rv;
+    struct chunk_req q;
+    struct chunk_rep r;
+    memset(&q, 0, sizeof q);
+    q.op = CHUNK_OP_LIST;
+    q.flags = (first ? CHUNK_F_FIRST : 0) | (verify ? CHUNK_F_VERIFY : 0);
+    q.ino = first ? 1 : after_ino;
+    q.index = first ? 0 : after_index;
+    q.len = max < CHUNK_LIST_MAX ? (uint32_t)max : CHUNK_LIST_MAX;
+    long len = chunk_req_encode(&q, creq, sizeof creq);
+    long n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep, 30 * IPC_SECOND);
+    if (n < 0)
+        return (int)n;
+    if (chunk_rep_decode(crep, (size_t)n, &r) || r.data_len != r.count * CHUNK_LIST_ENTRY)
+        return -EPROTO;
+    if (r.status)
+        return r.status;
+    for (uint32_t i = 0; i < r.count; i++) {
+        const uint8_t *p = r.data + i * CHUNK_LIST_ENTRY;
+        struct fsc_chunk_info *e = &out[i];
+        uint64_t v[6] = {0};
+        static const int widths[6] = {8, 4, 8, 4, 4, 4};
+        for (int f = 0, at = 0; f < 6; at += widths[f], f++)
+            for (int b = 0; b < widths[f]; b++)
+                v[f] |= (uint64_t)p[at + b] << (8 * b);
+        e->ino = v[0];
+        e->index = (uint32_t)v[1];
+        e->version = v[2];
+        e->length = (uint32_t)v[3];
+        e->digest = (uint32_t)v[4];
+        e->bad = (uint32_t)v[5];
+    }
+    return (int)r.count;
+}
+
+int fsc_chunk_repair(uint64_t ino, uint32_t index, uint32_t node)
+{
+    struct chunk_req q;
+    struct chunk_rep r;
+    memset(&q, 0, sizeof q);
+    q.op = CHUNK_OP_REPAIR;
+    q.ino = ino;
+    q.index = index;
+    q.node = node;
+    int rv = chunk_call(&q, &r);
+    return rv ? rv : (int)r.count;
+}
+
+int fsc_chunk_replicas(uint64_t ino, uint32_t index, uint32_t *nodes_out)
+{
+    return (int)placement_replicas(ino, index, nodes(), nodes_out);
+}

@@ -97,6 +97,25 @@ struct fsc_statfs {
 };
 int fsc_statfs(int node, struct fsc_statfs *out);
 
+/* For fsck (user/fsck.c): the chunks node's store holds, in (ino, index)
+ * order after (after_ino, after_index) (first: from the start), at most
+ * max; with verify, every block is read and checked. The count or -errno. */
+struct fsc_chunk_info {
+    uint64_t ino;
+    uint32_t index;
+    uint64_t version;
+    uint32_t length;
+    uint32_t digest; /* equal on replicas with equal data, version and length */
+    uint32_t bad;    /* verify: a bit per 4 KiB block that fails its CRC */
+};
+int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_index,
+                   int verify, struct fsc_chunk_info *out, int max);
+/* Have the chunk's primary rewrite replica `node` (0: every replica not at
+ * the newest version) from a good one: how many it rewrote, or -errno. */
+int fsc_chunk_repair(uint64_t ino, uint32_t index, uint32_t node);
+/* The chunk's replicas, best first: how many. */
+int fsc_chunk_replicas(uint64_t ino, uint32_t index, uint32_t *nodes_out);
+
 /* Mount mode of this process (seed scenario 2, as NFS): hard (default)
  * retries until the service answers (a kill still ends the process at
  * once); soft gives up after retrans tries of timeo_ms each with -ETIMEDOUT

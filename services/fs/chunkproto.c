@@ -11,7 +11,7 @@ bool chunk_op_is_peer(uint8_t op)
 
 static bool op_known(uint8_t op)
 {
-    return (op >= CHUNK_OP_READ && op <= CHUNK_OP_TRUNC) ||
+    return (op >= CHUNK_OP_READ && op <= CHUNK_OP_REPAIR) ||
            (op >= CHUNK_OP_REPLICATE && op <= CHUNK_OP_REMOVE) || op == CHUNK_OP_LEASE;
 }
 
@@ -54,7 +54,7 @@ int chunk_req_decode(const uint8_t *buf, size_t len, struct chunk_req *r)
     if (!d.ok || le_left(&d) != r->data_len || !op_known(r->op) || r->ino == 0 ||
         r->index >= CHUNK_MAX_INDEX || r->off > FS_CHUNK_SIZE ||
         r->len > FS_CHUNK_SIZE - r->off || r->length > FS_CHUNK_SIZE ||
-        (r->flags & ~CHUNK_F_FIRST))
+        (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY)))
         return -EBADMSG;
     r->data = r->data_len ? buf + d.at : 0;
     switch (r->op) {

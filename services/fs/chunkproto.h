@@ -26,7 +26,8 @@
 #define CHUNK_MAX_INDEX 16384 /* chunks per file: FS_CHUNK_SIZE x this = 1 GiB */
 #define CHUNK_REQ_HDR 59
 #define CHUNK_REP_HDR 44
-#define CHUNK_LIST_ENTRY 28    /* ino u64 | index u32 | version u64 | length u32 | digest u32 */
+#define CHUNK_LIST_ENTRY 32    /* ino u64 | index u32 | version u64 | length u32 | digest u32 |
+                                * bad u32 (VERIFY: a bit per block that fails its CRC) */
 #define CHUNK_LIST_MAX 1024    /* entries in one LIST reply */
 #define CHUNK_MSG_MAX (CHUNK_REQ_HDR + FS_CHUNK_SIZE + 64)
 
@@ -35,6 +36,7 @@ enum chunk_op {
     CHUNK_OP_READ = 100,  /* off, len -> data (zeros past the chunk's length) */
     CHUNK_OP_WRITE = 101, /* off, data -> version */
     CHUNK_OP_TRUNC = 102, /* length: bytes past it become zeros (0: the chunk goes) */
+    CHUNK_OP_REPAIR = 103, /* rewrite replica `node` (0: every stale one) from a good one */
     /* a primary to the other replicas (token: its lease's fencing token) */
     CHUNK_OP_REPLICATE = 110, /* apply off, data as `version` if yours is `base` */
     CHUNK_OP_PUT = 111,       /* the whole chunk (data, length) as `version` */
@@ -47,7 +49,8 @@ enum chunk_op {
     CHUNK_OP_LEASE = 120,     /* node asks to be (ino, index)'s primary -> token, lease_ms */
 };
 
-#define CHUNK_F_FIRST 0x01 /* LIST: from the first chunk (ino and index are ignored) */
+#define CHUNK_F_FIRST 0x01  /* LIST: from the first chunk (ino and index are ignored) */
+#define CHUNK_F_VERIFY 0x02 /* LIST: read every block and report those that fail */
 
 struct chunk_req {
     uint8_t op, flags;

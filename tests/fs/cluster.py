@@ -28,6 +28,31 @@ scenario = harness.scenario
 MIB = 1 << 20
 
 
+def pattern(off, seed, n):
+    """fstest's bytes (user/fstest.c: pattern) at file offsets off..off+n."""
+    out = bytearray(n)
+    m = (1 << 64) - 1
+    s = (seed * 0xbf58476d1ce4e5b9) & m
+    for i in range(n):
+        x = (((off + i + 1) * 0x9e3779b97f4a7c15) & m) ^ s
+        x ^= x >> 29
+        out[i] = (x ^ (x >> 8)) & 0xFF
+    return bytes(out)
+
+
+def flip_in_image(path, needle):
+    """Flips one byte in the middle of the first copy of needle in a disk
+    image; returns the offset, or -1 if it is not there."""
+    with open(path, "r+b") as f:
+        data = f.read()
+        at = data.find(needle)
+        if at < 0:
+            return -1
+        f.seek(at + len(needle) // 2)
+        f.write(bytes([data[at + len(needle) // 2] ^ 0x5A]))
+        return at
+
+
 def fs_leader(c, k=1):
     """The metadata leader as node k's log last named it."""
     found = re.findall(rb"fs: leader is node (\d+)", c._log_bytes(k))
@@ -144,6 +169,44 @@ def fs_kill_minority_midwrite(ctx):
     c.restart(3)
     c.wait_log(3, rb"fs: ready", 60)
     check("ok 4194304" in expect(c, 3, "fstest check /big 4194304 3", timeout=120), "node 3")
+
+
+@scenario(300)
+def fs_corrupt_replica(ctx):
+    """A block of one replica corrupted in its disk image from the host:
+    reads on every node still return the right bytes, fsck reports the
+    corrupt replica, fsck -r rewrites it from a good one, and fsck is then
+    clean. A node down while a file is written is caught up the same way."""
+    c = ctx.cluster(3)
+    expect(c, 1, "fstest write /victim 262144 21", timeout=120)
+    check("0 problems" in expect(c, 1, "fsck", timeout=120), "fsck before any damage")
+    block = pattern(65536, 21, 4096)  # the first block of chunk 1
+    c.kill(2)
+    img = os.path.join(c.dir, "disk-2.img")
+    at = flip_in_image(img, block)
+    check(at >= 0, "chunk 1 of /victim not found in node 2's disk image")
+    off = c.restart(2)
+    c.wait_log(2, rb"fs: ready", 60, off)
+    for k in (1, 2, 3):
+        out = expect(c, k, "fstest check /victim 262144 21", timeout=120)
+        check("ok 262144" in out, f"node {k} read damaged data: {out}")
+    out, st = c.exec(3, "fsck", timeout=120)
+    check(st == 1 and re.search(r"/victim chunk 1 \(ino \d+\): node 2 corrupt", out),
+          f"fsck did not report the corrupt replica:\n{out}")
+    out = expect(c, 3, "fsck -r", timeout=120)
+    check("repaired 1 of 1" in out and "0 problems" in out, f"fsck -r:\n{out}")
+    check("0 problems" in expect(c, 1, "fsck", timeout=120), "fsck after the repair")
+    # A node down during writes: its replicas are missing, then repaired.
+    c.kill(3)
+    expect(c, 1, "fstest write /late 400000 22", timeout=180)
+    off = c.restart(3)
+    c.wait_log(3, rb"fs: ready", 60, off)
+    out, st = c.exec(2, "fsck", timeout=120)
+    check(st == 1 and re.search(r"/late chunk \d+ \(ino \d+\): node 3 missing", out),
+          f"fsck did not see node 3's missing replicas:\n{out}")
+    expect(c, 2, "fsck -r", timeout=180)
+    check("0 problems" in expect(c, 1, "fsck", timeout=120), "fsck after catching up")
+    check("ok 400000" in expect(c, 3, "fstest check /late 400000 22", timeout=120), "node 3")
 
 
 @scenario(300)

@@ -34,8 +34,10 @@ void primary_log(const char *fmt, ...)
     syscall2(SYS_LOG, line, strlen(line));
 }
 
-/* The whole chunk at version v, from a replica that acknowledged it. */
-static int fetch_whole(struct pchunk *c, uint64_t v, uint32_t *length)
+/* The whole chunk at version v, from a replica that holds it and whose
+ * blocks all check out (a corrupt one answers -EBADMSG: the next is tried).
+ * skip: a node not to take it from (0: none). */
+static int fetch_whole_from(struct pchunk *c, uint64_t v, uint32_t *length, uint32_t skip)
 {
     struct chunk_req q;
     memset(&q, 0, sizeof q);
@@ -45,7 +47,8 @@ static int fetch_whole(struct pchunk *c, uint64_t v, uint32_t *length)
     q.token = c->token;
     for (uint32_t i = 0; i < c->nrep; i++) {
         struct chunk_rep r;
-        if (c->have[i] != v || store_call(c->rep[i], &q, &r) || r.status || r.version != v)
+        if (c->have[i] != v || c->rep[i] == skip || store_call(c->rep[i], &q, &r) || r.status ||
+            r.version != v)
             continue;
         memcpy(whole, r.data, r.data_len);
         memset(whole + r.data_len, 0, sizeof whole - r.data_len);
@@ -53,6 +56,11 @@ static int fetch_whole(struct pchunk *c, uint64_t v, uint32_t *length)
         return 0;
     }
     return -EAGAIN;
+}
+
+static int fetch_whole(struct pchunk *c, uint64_t v, uint32_t *length)
+{
+    return fetch_whole_from(c, v, length, 0);
 }
 
 /* Send change q (REPLICATE or TRUNC, as version v over base) to every
@@ -140,6 +148,51 @@ static void change(const struct chunk_req *q, struct chunk_rep *r)
     r->length = c->length;
 }
 
+/* REPAIR: rewrite replica q->node (0: every replica not known to hold the
+ * newest version) with the whole chunk from a good replica. r->count: how
+ * many were rewritten. fsck (user/fsck.c) asks for it. */
+static void repair(const struct chunk_req *q, struct chunk_rep *r)
+{
+    struct pchunk *c;
+    int rv = lease_ensure(q->ino, q->index, &c, &r->hint);
+    if (rv) {
+        r->status = rv;
+        return;
+    }
+    r->status = 0;
+    r->version = c->version;
+    if (c->version == 0)
+        return; /* a hole: nothing to copy */
+    uint32_t length;
+    if (fetch_whole_from(c, c->version, &length, q->node)) {
+        r->status = -EAGAIN; /* no replica with a good copy answered */
+        return;
+    }
+    for (uint32_t i = 0; i < c->nrep; i++) {
+        if (q->node ? c->rep[i] != q->node : c->have[i] == c->version)
+            continue;
+        struct chunk_req p;
+        memset(&p, 0, sizeof p);
+        p.op = CHUNK_OP_PUT;
+        p.ino = c->ino;
+        p.index = c->index;
+        p.token = c->token;
+        p.version = c->version;
+        p.length = length;
+        p.data_len = length;
+        p.data = whole;
+        struct chunk_rep pr;
+        if (store_call(c->rep[i], &p, &pr) == 0 && pr.status == 0) {
+            c->have[i] = c->version;
+            r->count++;
+            primary_log("chunk %lu/%u: replica on node %u rewritten at version %lu",
+                        (unsigned long)c->ino, c->index, c->rep[i], (unsigned long)c->version);
+        } else {
+            r->status = -EAGAIN;
+        }
+    }
+}
+
 static void read_chunk(const struct chunk_req *q, struct chunk_rep *r)
 {
     struct pchunk *c;
@@ -203,11 +256,12 @@ int main(int argc, char **argv)
         struct chunk_req q;
         struct chunk_rep r;
         memset(&r, 0, sizeof r);
-        if (chunk_req_decode(rx, (size_t)n, &q) ||
-            (q.op != CHUNK_OP_READ && q.op != CHUNK_OP_WRITE && q.op != CHUNK_OP_TRUNC))
+        if (chunk_req_decode(rx, (size_t)n, &q) || q.op < CHUNK_OP_READ || q.op > CHUNK_OP_REPAIR)
             r.status = -EINVAL;
         else if (q.op == CHUNK_OP_READ)
             read_chunk(&q, &r);
+        else if (q.op == CHUNK_OP_REPAIR)
+            repair(&q, &r);
         else
             change(&q, &r);
         len = chunk_rep_encode(&r, tx, sizeof tx);

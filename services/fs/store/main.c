@@ -166,6 +166,10 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
             le_put(&w, e.version, 8);
             le_put(&w, e.length, 4);
             le_put(&w, e.digest, 4);
+            uint32_t bad = 0;
+            if (q->flags & CHUNK_F_VERIFY)
+                chunkstore_verify(&cs, e.id, &bad);
+            le_put(&w, bad, 4);
             after = e.id;
             n++;
         }
