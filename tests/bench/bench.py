@@ -243,6 +243,47 @@ def naming():
     return res
 
 
+FSBENCH_SEQ = re.compile(r"fsbench: seq (\d+) MiB write (\d+) us (\d+) KB/s read (\d+) us (\d+) KB/s")
+
+
+def fs():
+    """The file service (issue 13) on a 3-node cluster, with the limits
+    measured in the same cluster: the remote 64 KiB call (the data path's
+    floor: a write is one such call to the primary plus its copies), a
+    naming bind (a create is one Raft commit too) and lookup (a stat is one
+    ReadIndex read). Sequential write and read of 16 MiB in 64 KiB calls,
+    create, stat, random 4 KiB reads."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from clusterlib import Cluster  # noqa: E402
+    res = {}
+    with Cluster(3) as c:
+        c.exec(2, "echod &")
+        out, st = c.exec(1, "ipcping -n 2 -c 50 65536", timeout=120)
+        m = re.search(r"(\d+) KB/s", out)
+        res["remote_64k_KBps"] = int(m.group(1)) if st == 0 and m else None
+        out, _ = c.exec(1, "nsbench put 200 fsb.", timeout=300)
+        m = NSBENCH.search(out)
+        res["bind_us"] = int(m.group(5)) if m else None
+        out, _ = c.exec(1, "nsbench get 200", timeout=300)
+        m = NSBENCH.search(out)
+        res["lookup_us"] = int(m.group(5)) if m else None
+        c.exec(1, "echo warm > /warm", timeout=60)  # the first lease waits out a new leader's
+        out, _ = c.exec(1, "fsbench seq /seq 16", timeout=600)
+        m = FSBENCH_SEQ.search(out)
+        if m:
+            res["write_KBps"], res["read_KBps"] = int(m.group(3)), int(m.group(5))
+        out, _ = c.exec(1, "fsbench create /cr 200", timeout=300)
+        m = re.search(r"mean (\d+) us", out)
+        res["create_us"] = int(m.group(1)) if m else None
+        out, _ = c.exec(1, "fsbench stat /seq 200", timeout=300)
+        m = re.search(r"mean (\d+) us", out)
+        res["stat_us"] = int(m.group(1)) if m else None
+        out, _ = c.exec(1, "fsbench rand /seq 300", timeout=300)
+        m = re.search(r"(\d+) reads/s", out)
+        res["rand_reads_s"] = int(m.group(1)) if m else None
+    return res
+
+
 def fmt_ns(ns):
     if ns is None:
         return "n/a"
@@ -366,6 +407,31 @@ def main():
         ("failover write", f"{nm.get('failover_ms') or 0:.0f} ms", "leader killed -> write ok",
          "election timeout 1-2 s"),
     ]
+    try:
+        fsr = fs()
+    except Exception as e:
+        print(f"bench: file service figures failed: {e}", file=sys.stderr)
+        fsr = {}
+    r64k = fsr.get("remote_64k_KBps")
+
+    def frac(a, b):
+        return f"{a / b:.2f}x" if a and b else "n/a"
+    rows2 += [
+        ("fs write 16 MiB", f"{(fsr.get('write_KBps') or 0) / 1000:.2f} MB/s",
+         f"{frac(fsr.get('write_KBps'), r64k)} remote 64K call ({r64k} KB/s)",
+         f"target 0.5x; xv6 0.33 MB/s ({frac(fsr.get('write_KBps'), 330)})"),
+        ("fs read 16 MiB", f"{(fsr.get('read_KBps') or 0) / 1000:.2f} MB/s",
+         f"{frac(fsr.get('read_KBps'), r64k)} remote 64K call",
+         f"target 0.8x; xv6 2.3 MB/s ({frac(fsr.get('read_KBps'), 2300)})"),
+        ("fs create", fmt_ns((fsr.get("create_us") or 0) * 1000 or None),
+         f"{frac(fsr.get('create_us'), fsr.get('bind_us'))} naming bind "
+         f"({fmt_ns((fsr.get('bind_us') or 0) * 1000 or None)})", "target 1.5x"),
+        ("fs stat", fmt_ns((fsr.get("stat_us") or 0) * 1000 or None),
+         f"{frac(fsr.get('stat_us'), fsr.get('lookup_us'))} naming lookup "
+         f"({fmt_ns((fsr.get('lookup_us') or 0) * 1000 or None)})", "target 1.2x"),
+        ("fs random 4K", f"{fsr.get('rand_reads_s') or 0}/s", "reads of one 16 MiB file",
+         "size + data: two round trips"),
+    ]
     for name, val, cal, ref in rows2:
         print(f"{name:<18} {val:>10}  {cal:<38} {ref}")
     if il.get("runs_0"):
@@ -384,6 +450,7 @@ def main():
         "ipc_local": {str(k): v for k, v in il.items()},
         "network": net,
         "naming": nm,
+        "fs": fsr,
         "targets": TARGETS,
         "xv6_reference": XV6,
     }
