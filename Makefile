@@ -32,6 +32,7 @@ include kernel/kernel.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include tests/storage/storage.mk
+include tests/chunkstore/chunkstore.mk
 include services/raft/raft.mk
 include tools/netswitch/netswitch.mk
 # The naming service (issue 7): the guest program, its host tests, and the
@@ -51,7 +52,7 @@ deps:
 
 # Every host-side binary that `make test` runs.
 host-bins: $(UNIT_BIN) $(FUZZ_BINS) $(RAFT_BINS) $(NETSWITCH_BIN) $(NETSWITCH_ASAN_BIN) \
-	$(STORAGE_BIN) $(NAMING_TEST_BINS) $(FS_TEST_BINS) $(LINCHECK_BINS)
+	$(STORAGE_BIN) $(CHUNKSTORE_TEST_BIN) $(NAMING_TEST_BINS) $(FS_TEST_BINS) $(LINCHECK_BINS)
 
 # The test parts, in order; tests/run_parts.py times each, sums the results and
 # prints the final `N passed, N failed`. T=NAME runs only tests matching NAME.

@@ -22,6 +22,7 @@ PARTS = [
     ("fuzz", ["bash", "tests/fuzz/run.sh", "short"], 300),
     ("raft-sim", ["bash", "tests/sim/run.sh"], 400),
     ("storage", ["bash", "tests/storage/run.sh"], 300),
+    ("chunkstore", ["bash", "tests/chunkstore/run.sh"], 300),
     ("naming-unit", ["bash", "tests/naming/run.sh"], 300),
     ("fs-unit", ["bash", "tests/fs/run.sh"], 300),
     ("lincheck", ["bash", "tests/lincheck/run.sh"], 300),

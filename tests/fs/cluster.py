@@ -53,6 +53,29 @@ def flip_in_image(path, needle):
         return at
 
 
+M64 = (1 << 64) - 1
+
+
+def _mix(x):
+    x ^= x >> 30
+    x = (x * 0xbf58476d1ce4e5b9) & M64
+    x ^= x >> 27
+    x = (x * 0x94d049bb133111eb) & M64
+    return x ^ (x >> 31)
+
+
+def replicas(ino, index, nodes):
+    """services/fs/placement.c: the chunk's replicas, best first."""
+    score = {k: _mix(_mix(_mix(ino) ^ index) ^ ((k << 32) | k)) for k in range(1, nodes + 1)}
+    return sorted(score, key=lambda k: (-score[k], k))[:3]
+
+
+def ino_of(c, k, path):
+    m = re.search(r"ino: (\d+)", expect(c, k, f"stat {path}"))
+    check(m, f"stat {path} printed no inode number")
+    return int(m.group(1))
+
+
 def fs_leader(c, k=1):
     """The metadata leader as node k's log last named it."""
     found = re.findall(rb"fs: leader is node (\d+)", c._log_bytes(k))
@@ -207,6 +230,33 @@ def fs_corrupt_replica(ctx):
     expect(c, 2, "fsck -r", timeout=180)
     check("0 problems" in expect(c, 1, "fsck", timeout=120), "fsck after catching up")
     check("ok 400000" in expect(c, 3, "fstest check /late 400000 22", timeout=120), "node 3")
+
+
+@scenario(300)
+def fs_split_brain(ctx):
+    """Seed scenario 1: a chunk's primary cut off from the other two. Its
+    writes are refused (no majority can take them once its lease is gone,
+    and the others fence it); the majority side takes over the chunk after
+    the lease runs out and writes; after the heal every node reads the
+    majority's bytes, and fsck -r leaves no divergent replica."""
+    c = ctx.cluster(3)
+    expect(c, 1, "fstest write /sb 65536 1", timeout=60)
+    ino = ino_of(c, 1, "/sb")
+    p = replicas(ino, 0, 3)[0]
+    q = [k for k in (1, 2, 3) if k != p][0]
+    expect(c, p, "fstest check /sb 65536 1", timeout=60)  # p now holds the lease
+    c.partition(f"{p}/" + ",".join(str(k) for k in (1, 2, 3) if k != p))
+    out, st = c.exec(p, "mount soft,timeo=1000,retrans=3 fstest write /sb 65536 2", timeout=90)
+    check(st != 0, f"node {p}, cut off, could write:\n{out}")
+    t0 = time.monotonic()
+    out = expect(c, q, "fstest write /sb 65536 3", timeout=120)
+    ctx.note = f"primary {p} cut off; node {q} wrote after {time.monotonic() - t0:.1f} s"
+    c.heal()
+    for k in (1, 2, 3):
+        check("ok 65536" in expect(c, k, "fstest check /sb 65536 3", timeout=120),
+              f"node {k} does not read the majority's write")
+    expect(c, q, "fsck -r", timeout=120)
+    check("0 problems" in expect(c, p, "fsck", timeout=120), "divergent replicas left")
 
 
 @scenario(300)

@@ -22,6 +22,14 @@
 #include "user/ulib.h"
 
 #define MAX_CHUNKS 512
+/* A new lease's writes skip this many versions past the newest it found:
+ * more than a deposed holder can have written to its own replica alone,
+ * unacknowledged, before its lease ran out (one per try, a few per
+ * millisecond at most, for a lease of seconds). So every version a later
+ * lease writes is above any an earlier holder wrote, and a replica left
+ * with such an orphan version is merely stale: no sync takes it for the
+ * newest, and the next write or fsck -r replaces it. */
+#define LEASE_VERSION_GAP (1ULL << 20)
 #define LEASE_USE_NUM 8 /* use 8/10 of the lease, counted from the request */
 #define LEASE_USE_DEN 10
 #define RENEW_BEFORE_NS (1000 * 1000000ULL)
@@ -82,6 +90,7 @@ static int sync_replicas(struct pchunk *c)
         return -EAGAIN;
     }
     c->version = newest;
+    c->floor = newest + LEASE_VERSION_GAP;
     c->length = length;
     return 0;
 }

@@ -120,7 +120,7 @@ static void change(const struct chunk_req *q, struct chunk_rep *r)
         r->status = rv;
         return;
     }
-    uint64_t v = c->version + 1;
+    uint64_t v = (c->version > c->floor ? c->version : c->floor) + 1;
     struct chunk_req s = *q;
     s.token = c->token;
     s.version = v;

@@ -35,6 +35,7 @@ struct pchunk {
     uint64_t token;       /* the lease's fencing token; 0: none */
     uint64_t until_ns;    /* the lease holds until then, by this node's clock */
     uint64_t version;     /* the newest version a replica was asked to take */
+    uint64_t floor;       /* this lease's writes get versions above it (lease.c) */
     uint32_t length;      /* its length */
     uint32_t nrep;
     uint32_t rep[FS_REPLICAS];
