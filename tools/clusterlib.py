@@ -61,8 +61,8 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 EXIT_TIMEOUT = 124
 # The system services every node boots unless its bootargs say otherwise:
 # the naming service and the file service (metadata, chunk store, chunk
-# primary; docs/fs.md).
-DEFAULT_SERVICES = "naming,fs,chunkd,primaryd"
+# primary, anti-entropy; docs/fs.md).
+DEFAULT_SERVICES = "naming,fs,chunkd,primaryd,repaird"
 REPLICATED = ("naming", "fs")  # those that print "<name>: ready"
 DISK_MB = 256  # each node's disk image (sparse: blocks cost only once written)
 

@@ -603,6 +603,34 @@ int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_
     return (int)r.count;
 }
 
+int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint64_t *hash,
+                   uint32_t *count)
+{
+    if (ready())
+        return -ENOMEM;
+    struct port_id port;
+    int rv = ipc_lookup_timeout((int)node, "chunks", &port, LOOKUP_TIMEOUT_NS);
+    if (rv)
+        return rv;
+    struct chunk_req q;
+    struct chunk_rep r;
+    memset(&q, 0, sizeof q);
+    q.op = CHUNK_OP_HASH;
+    q.ino = 1;
+    q.node = peer;
+    q.version = lo;
+    q.base = hi;
+    long len = chunk_req_encode(&q, creq, sizeof creq);
+    long n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep, 5 * IPC_SECOND);
+    if (n < 0)
+        return (int)n;
+    if (chunk_rep_decode(crep, (size_t)n, &r))
+        return -EPROTO;
+    *hash = r.token;
+    *count = r.count;
+    return r.status;
+}
+
 int fsc_chunk_repair(uint64_t ino, uint32_t index, uint32_t node)
 {
     struct chunk_req q;

@@ -110,6 +110,10 @@ struct fsc_chunk_info {
 };
 int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_index,
                    int verify, struct fsc_chunk_info *out, int max);
+/* Anti-entropy: the hash and count of the chunks node's store shares with
+ * `peer`, with keys (chunk_key) in [lo, hi). 0 or -errno. */
+int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint64_t *hash,
+                   uint32_t *count);
 /* Have the chunk's primary rewrite replica `node` (0: every replica not at
  * the newest version) from a good one: how many it rewrote, or -errno. */
 int fsc_chunk_repair(uint64_t ino, uint32_t index, uint32_t node);

@@ -33,7 +33,7 @@ USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o $(BUILD)/u
 # fail cleanly in the kernel's ELF loader.
 # The system services built by their own fragments (services/*/*.mk).
 USER_PROGS   := $(addprefix $(BUILD)/user/,$(USER_NAMES)) $(BUILD)/user/badelf $(BUILD)/user/naming \
-	$(BUILD)/user/fs $(BUILD)/user/chunkd $(BUILD)/user/primaryd
+	$(BUILD)/user/fs $(BUILD)/user/chunkd $(BUILD)/user/primaryd $(BUILD)/user/repaird
 
 USER_OBJS    := $(addprefix $(BUILD)/user/obj/,$(addsuffix .o,$(USER_NAMES))) $(USER_LIBOBJS)
 .SECONDARY: $(USER_OBJS)

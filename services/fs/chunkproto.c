@@ -6,13 +6,13 @@
 
 bool chunk_op_is_peer(uint8_t op)
 {
-    return op >= CHUNK_OP_REPLICATE && op <= CHUNK_OP_REMOVE;
+    return op >= CHUNK_OP_REPLICATE && op <= CHUNK_OP_HASH;
 }
 
 static bool op_known(uint8_t op)
 {
     return (op >= CHUNK_OP_READ && op <= CHUNK_OP_REPAIR) ||
-           (op >= CHUNK_OP_REPLICATE && op <= CHUNK_OP_REMOVE) || op == CHUNK_OP_LEASE;
+           (op >= CHUNK_OP_REPLICATE && op <= CHUNK_OP_HASH) || op == CHUNK_OP_LEASE;
 }
 
 long chunk_req_encode(const struct chunk_req *r, uint8_t *buf, size_t cap)
@@ -78,7 +78,7 @@ int chunk_req_decode(const uint8_t *buf, size_t len, struct chunk_req *r)
         break;
     }
     if (chunk_op_is_peer(r->op) && r->op != CHUNK_OP_LIST && r->op != CHUNK_OP_STATFS &&
-        r->op != CHUNK_OP_GET && r->token == 0)
+        r->op != CHUNK_OP_GET && r->op != CHUNK_OP_HASH && r->token == 0)
         return -EBADMSG; /* a change from a peer always carries a lease's token */
     return 0;
 }

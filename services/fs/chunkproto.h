@@ -45,6 +45,9 @@ enum chunk_op {
     CHUNK_OP_LIST = 114,      /* chunks after (ino, index) -> count entries */
     CHUNK_OP_STATFS = 115,    /* -> version = bytes used, length = 0, token = bytes free */
     CHUNK_OP_REMOVE = 116,    /* drop a replica (its file is gone, or it moved) */
+    CHUNK_OP_HASH = 117,      /* anti-entropy: of the chunks this store shares with
+                               * replica `node` whose key (chunk_key) is in
+                               * [version, base): a hash (token) and count */
     /* a chunk server to the metadata leader (the file service's port) */
     CHUNK_OP_LEASE = 120,     /* node asks to be (ino, index)'s primary -> token, lease_ms */
 };
@@ -81,6 +84,10 @@ long chunk_req_encode(const struct chunk_req *r, uint8_t *buf, size_t cap);
 int chunk_req_decode(const uint8_t *buf, size_t len, struct chunk_req *r);
 long chunk_rep_encode(const struct chunk_rep *r, uint8_t *buf, size_t cap);
 int chunk_rep_decode(const uint8_t *buf, size_t len, struct chunk_rep *r);
+
+/* A chunk's place in the order anti-entropy walks: (ino, index) as one
+ * number (indexes are below 2^15). */
+static inline uint64_t chunk_key(uint64_t ino, uint32_t index) { return ino << 15 | index; }
 
 /* True if op's requests come from a chunk server's peers or the metadata
  * service rather than a client (they carry a fencing token). */

@@ -26,6 +26,7 @@ harness.LOGS = os.path.join(ROOT, "build", "test-runs", "fs")
 scenario = harness.scenario
 
 MIB = 1 << 20
+NO_REPAIRD = "services=naming,fs,chunkd,primaryd"  # the default, less anti-entropy
 
 
 def pattern(off, seed, n):
@@ -41,16 +42,19 @@ def pattern(off, seed, n):
 
 
 def flip_in_image(path, needle):
-    """Flips one byte in the middle of the first copy of needle in a disk
-    image; returns the offset, or -1 if it is not there."""
+    """Flips one byte in the middle of every copy of needle in a disk image
+    (copy-on-write leaves older copies in free slots: the live one is among
+    them); returns how many, -1 if there is none."""
     with open(path, "r+b") as f:
         data = f.read()
-        at = data.find(needle)
-        if at < 0:
-            return -1
-        f.seek(at + len(needle) // 2)
-        f.write(bytes([data[at + len(needle) // 2] ^ 0x5A]))
-        return at
+        found, at = 0, data.find(needle)
+        while at >= 0:
+            mid = at + len(needle) // 2
+            f.seek(mid)
+            f.write(bytes([data[mid] ^ 0x5A]))
+            found += 1
+            at = data.find(needle, at + 1)
+        return found or -1
 
 
 M64 = (1 << 64) - 1
@@ -199,8 +203,9 @@ def fs_corrupt_replica(ctx):
     """A block of one replica corrupted in its disk image from the host:
     reads on every node still return the right bytes, fsck reports the
     corrupt replica, fsck -r rewrites it from a good one, and fsck is then
-    clean. A node down while a file is written is caught up the same way."""
-    c = ctx.cluster(3)
+    clean. A node down while a file is written is caught up the same way.
+    (Without anti-entropy, which would repair them first: fs_anti_entropy.)"""
+    c = ctx.cluster(3, node_args={k: NO_REPAIRD for k in (1, 2, 3)})
     expect(c, 1, "fstest write /victim 262144 21", timeout=120)
     check("0 problems" in expect(c, 1, "fsck", timeout=120), "fsck before any damage")
     block = pattern(65536, 21, 4096)  # the first block of chunk 1
@@ -257,6 +262,42 @@ def fs_split_brain(ctx):
               f"node {k} does not read the majority's write")
     expect(c, q, "fsck -r", timeout=120)
     check("0 problems" in expect(c, p, "fsck", timeout=120), "divergent replicas left")
+
+
+def wait_fsck_clean(c, k, timeout):
+    deadline = time.monotonic() + timeout
+    out = ""
+    while time.monotonic() < deadline:
+        out, st = c.exec(k, "fsck -q", timeout=120)
+        if st == 0 and "0 problems" in out:
+            return time.monotonic()
+        time.sleep(2)
+    raise harness.Fail(f"fsck not clean within {timeout} s:\n{out}")
+
+
+@scenario(300)
+def fs_anti_entropy(ctx):
+    """Background repair, no fsck -r: a node that was down while a file was
+    written is caught up after it returns, and a block corrupted in a disk
+    image is found by the store's scrub and rewritten, by Merkle-tree
+    anti-entropy between the stores (repaird)."""
+    c = ctx.cluster(3)
+    c.kill(3)
+    expect(c, 1, "fstest write /late 400000 31", timeout=180)
+    t0 = time.monotonic()
+    off = c.restart(3)
+    c.wait_log(3, rb"fs: ready", 60, off)
+    t1 = wait_fsck_clean(c, 2, 90)
+    check("ok 400000" in expect(c, 3, "fstest check /late 400000 31", timeout=120), "node 3")
+    c.kill(2)
+    check(flip_in_image(os.path.join(c.dir, "disk-2.img"), pattern(131072, 31, 4096)) >= 0,
+          "chunk 2 of /late not found in node 2's disk image")
+    off = c.restart(2)
+    c.wait_log(2, rb"chunkd: scrub: chunk \d+/2 has bad blocks", 60, off)
+    t2 = time.monotonic()
+    wait_fsck_clean(c, 3, 90)
+    ctx.note = (f"caught up {t1 - t0:.1f} s after the restart, corrupt block repaired "
+                f"{time.monotonic() - t2:.1f} s after the scrub found it")
 
 
 @scenario(300)

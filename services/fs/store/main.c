@@ -32,8 +32,95 @@ static struct disklabel_dev region_ctx;
 static uint8_t rx[CHUNK_MSG_MAX];
 static uint8_t tx[CHUNK_MSG_MAX];
 static uint8_t data[FS_CHUNK_SIZE];
-
+static uint32_t my_node, nodes;
 static void store_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Scrubbing: while idle, one stored chunk at a time is read whole and its
+ * blocks checked; the ones that fail are remembered here (until rewritten),
+ * and anti-entropy (services/fs/repair/) sees them as differing from their
+ * peers' copies, so the rot is repaired even if no one reads the chunk. */
+#define MAX_BAD 64
+#define SCRUB_EVERY_NS (500 * 1000000ULL)
+static struct chunk_id bad[MAX_BAD];
+static uint32_t nbad;
+static struct chunk_id scrub_at;
+static bool scrub_started;
+
+static bool is_bad(struct chunk_id id)
+{
+    for (uint32_t i = 0; i < nbad; i++)
+        if (bad[i].ino == id.ino && bad[i].index == id.index)
+            return true;
+    return false;
+}
+
+static void forget_bad(struct chunk_id id)
+{
+    for (uint32_t i = 0; i < nbad; i++) {
+        if (bad[i].ino == id.ino && bad[i].index == id.index) {
+            bad[i] = bad[--nbad];
+            return;
+        }
+    }
+}
+
+static void scrub_one(void)
+{
+    struct chunkstore_entry e;
+    if (chunkstore_next(&cs, scrub_started ? &scrub_at : 0, &e)) {
+        scrub_started = false; /* the end: from the start again */
+        return;
+    }
+    scrub_started = true;
+    scrub_at = e.id;
+    uint32_t blocks = 0;
+    if (chunkstore_verify(&cs, e.id, &blocks) == -EBADMSG && !is_bad(e.id) && nbad < MAX_BAD) {
+        store_log("scrub: chunk %lu/%u has bad blocks %#x", (unsigned long)e.id.ino,
+                  e.id.index, blocks);
+        bad[nbad++] = e.id;
+    }
+}
+
+/* Does this chunk have replicas on both this node and `peer`? */
+static bool shared_with(struct chunk_id id, uint32_t peer)
+{
+    uint32_t reps[FS_REPLICAS];
+    uint32_t n = placement_replicas(id.ino, id.index, nodes, reps);
+    bool me = false, them = false;
+    for (uint32_t i = 0; i < n; i++) {
+        me |= reps[i] == my_node;
+        them |= reps[i] == peer;
+    }
+    return me && them;
+}
+
+/* HASH: the chunks shared with `peer` whose key is in [lo, hi), summed as
+ * leaves (a mix of the key and the chunk's digest: version, length and data
+ * CRCs), so the sum does not depend on order and two replicas in sync get
+ * the same. A chunk known to be bad counts with a digest no peer has. */
+static void hash_range(uint32_t peer, uint64_t lo, uint64_t hi, struct chunk_rep *r)
+{
+    uint64_t h = 0;
+    uint32_t count = 0;
+    /* chunkstore_next gives what is after a key: start after lo - 1 (keys
+     * keep (ino, index) order, so lo - 1 names the place just before lo) */
+    struct chunk_id after = {(lo - 1) >> 15, (uint32_t)((lo - 1) & 0x7fff)};
+    struct chunkstore_entry e;
+    while (chunkstore_next(&cs, lo ? &after : 0, &e) == 0) {
+        if (chunk_key(e.id.ino, e.id.index) >= hi)
+            break;
+        after = e.id;
+        lo = 1; /* from now on, always after the last one */
+        if (!shared_with(e.id, peer))
+            continue;
+        uint64_t d = is_bad(e.id) ? ~(uint64_t)e.digest : e.digest;
+        h += placement_score(e.id.ino, e.id.index, 0) ^ (d * 0x9e3779b97f4a7c15ULL);
+        count++;
+    }
+    r->token = h;
+    r->count = count;
+}
+
 static void store_log(const char *fmt, ...)
 {
     char line[200];
@@ -179,6 +266,10 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
         rv = 0;
         break;
     }
+    case CHUNK_OP_HASH:
+        hash_range(q->node, q->version, q->base, r);
+        r->status = 0;
+        return;
     case CHUNK_OP_STATFS: {
         struct chunkstore_stats st;
         chunkstore_stats(&cs, &st);
@@ -191,6 +282,9 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
         rv = -EINVAL;
         break;
     }
+    if (rv == 0 && (q->op == CHUNK_OP_PUT || q->op == CHUNK_OP_REPLICATE ||
+                    q->op == CHUNK_OP_TRUNC || q->op == CHUNK_OP_REMOVE))
+        forget_bad(id); /* rewritten whole or in part: the scrub looks again */
     if (rv == 0 && q->op != CHUNK_OP_LIST && q->op != CHUNK_OP_STATFS &&
         chunkstore_info(&cs, id, &version, &token, &length) == 0) {
         r->version = version;
@@ -206,6 +300,10 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
 
 int main(void)
 {
+    my_node = (uint32_t)sys_nodeid();
+    nodes = (uint32_t)syscall0(SYS_NODES);
+    if (nodes > FS_MAX_NODES)
+        nodes = FS_MAX_NODES;
     if (open_store())
         return 1;
     struct port_id port;
@@ -221,9 +319,11 @@ int main(void)
     for (;;) {
         struct msg_info info;
         long n = ipc_reply_recv(token, tx, (size_t)len, &port, rx, sizeof rx, &info,
-                                TIMEOUT_NEVER);
+                                SCRUB_EVERY_NS);
         token = 0;
         len = 0;
+        if (n == -ETIMEDOUT || n == -EAGAIN)
+            scrub_one(); /* idle */
         if (n < 0 || !info.reply_token)
             continue;
         token = info.reply_token;
