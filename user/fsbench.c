@@ -5,6 +5,7 @@
  *   fsbench create DIR N      N empty files (open O_CREAT|O_EXCL + close)
  *   fsbench stat PATH N       N stats of one path
  *   fsbench rand PATH N       N reads of 4 KiB at random 4 KiB-aligned offsets
+ *   fsbench small DIR N       N files of one byte each (a chunk each)
  *
  * Each prints one line: "fsbench: NAME ... " with the figure and the time. */
 #include <fcntl.h>
@@ -82,6 +83,25 @@ static int stats(const char *path, long n)
     return 0;
 }
 
+static int smalls(const char *dir, long n)
+{
+    if (mkdir(dir, 0755))
+        return 1;
+    char p[128];
+    uint64_t t0 = sys_clock();
+    for (long i = 0; i < n; i++) {
+        snprintf(p, sizeof p, "%s/s%ld", dir, i);
+        int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0 || write(fd, "x", 1) != 1)
+            return 1;
+        close(fd);
+    }
+    uint64_t us = us_since(t0);
+    printf("fsbench: small %ld in %lu us, mean %lu us\n", n, (unsigned long)us,
+           (unsigned long)(us / (uint64_t)n));
+    return 0;
+}
+
 static int rand_reads(const char *path, long n)
 {
     int fd = open(path, O_RDONLY);
@@ -106,13 +126,15 @@ int main(int argc, char **argv)
 {
     long n;
     if (argc != 4 || parse_long(argv[3], &n) || n <= 0) {
-        fprintf(stderr, "usage: fsbench seq PATH MIB | create DIR N | stat PATH N | rand PATH N\n");
+        fprintf(stderr, "usage: fsbench seq PATH MIB | create DIR N | stat PATH N | rand PATH N |"
+                        " small DIR N\n");
         return 2;
     }
     int rv = !strcmp(argv[1], "seq")      ? seq(argv[2], n)
              : !strcmp(argv[1], "create") ? creates(argv[2], n)
              : !strcmp(argv[1], "stat")   ? stats(argv[2], n)
              : !strcmp(argv[1], "rand")   ? rand_reads(argv[2], n)
+             : !strcmp(argv[1], "small")  ? smalls(argv[2], n)
                                           : 2;
     if (rv == 1)
         printf("fsbench: %s failed\n", argv[1]);

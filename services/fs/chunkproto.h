@@ -24,8 +24,8 @@
 #include "services/fs/placement.h"
 
 #define CHUNK_MAX_INDEX 16384 /* chunks per file: FS_CHUNK_SIZE x this = 1 GiB */
-#define CHUNK_REQ_HDR 59
-#define CHUNK_REP_HDR 44
+#define CHUNK_REQ_HDR 58
+#define CHUNK_REP_HDR 40
 #define CHUNK_LIST_ENTRY 32    /* ino u64 | index u32 | version u64 | length u32 | digest u32 |
                                 * bad u32 (VERIFY: a bit per block that fails its CRC) */
 #define CHUNK_LIST_MAX 1024    /* entries in one LIST reply */

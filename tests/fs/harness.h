@@ -30,6 +30,7 @@ extern const struct ft_test ft_machine_tests[];
 extern const struct ft_test ft_refs_tests[];
 extern const struct ft_test ft_model_tests[];
 extern const struct ft_test ft_snapshot_tests[];
+extern const struct ft_test ft_data_tests[];
 
 /* The table-driven error cases (test_ops.c): each row runs as its own test. */
 struct ft_case {

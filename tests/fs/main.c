@@ -16,7 +16,8 @@
 #include "tests/fs/harness.h"
 
 static const struct ft_test *const tables[] = {ft_proto_tests, ft_reply_tests, ft_machine_tests,
-                                               ft_refs_tests, ft_model_tests, ft_snapshot_tests};
+                                               ft_refs_tests, ft_model_tests, ft_snapshot_tests,
+                                               ft_data_tests};
 
 static uint64_t base_seed = 1, rng;
 static char seed_hint[40]; /* "(FS_SEED=S)": how to reproduce a failure */

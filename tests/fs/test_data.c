@@ -1,0 +1,148 @@
+/* tests/fs/test_data.c: the pure parts of the data path: rendezvous
+ * placement (services/fs/placement.c) and the chunk messages' codec
+ * (services/fs/chunkproto.c). */
+#include <string.h>
+
+#include "lib/errno.h"
+#include "services/fs/chunkproto.h"
+#include "services/fs/placement.h"
+#include "tests/fs/harness.h"
+
+/* Replicas are distinct nodes of 1..n, min(3, n) of them, and the same for
+ * the same chunk every time. */
+static void placement_distinct_stable(void)
+{
+    for (uint32_t n = 1; n <= 16; n++) {
+        for (uint64_t ino = 1; ino < 40; ino++) {
+            for (uint32_t idx = 0; idx < 20; idx++) {
+                uint32_t a[FS_REPLICAS], b[FS_REPLICAS];
+                uint32_t k = placement_replicas(ino, idx, n, a);
+                CHECK_EQ(k, n < 3 ? n : 3);
+                CHECK_EQ(placement_replicas(ino, idx, n, b), k);
+                CHECK(memcmp(a, b, k * sizeof a[0]) == 0);
+                for (uint32_t i = 0; i < k; i++) {
+                    CHECK(a[i] >= 1 && a[i] <= n);
+                    for (uint32_t j = 0; j < i; j++)
+                        CHECK(a[i] != a[j]);
+                }
+            }
+        }
+    }
+}
+
+/* Adding node n+1 changes the replica set of about 3/(n+1) of the chunks
+ * (it takes a place in the top three of those), and never reorders the
+ * others: the rest of the chunks stay where they were. Preferred primaries
+ * move for about 1/(n+1). Rendezvous hashing's promise. */
+static void placement_moves_one_nth(void)
+{
+    for (uint32_t n = 3; n <= 9; n += 3) {
+        uint32_t moved = 0, primary_moved = 0, total = 0;
+        for (uint64_t ino = 2; ino < 202; ino++) {
+            for (uint32_t idx = 0; idx < 50; idx++) {
+                uint32_t a[FS_REPLICAS], b[FS_REPLICAS];
+                placement_replicas(ino, idx, n, a);
+                placement_replicas(ino, idx, n + 1, b);
+                bool joined = false;
+                for (int i = 0; i < 3; i++)
+                    joined |= b[i] == n + 1;
+                if (!joined)
+                    CHECK(memcmp(a, b, sizeof a) == 0);
+                moved += joined;
+                primary_moved += a[0] != b[0];
+                total++;
+            }
+        }
+        double want = 3.0 / (n + 1), got = (double)moved / total;
+        CHECK(got > want * 0.85 && got < want * 1.15);
+        double pwant = 1.0 / (n + 1), pgot = (double)primary_moved / total;
+        CHECK(pgot > pwant * 0.8 && pgot < pwant * 1.2);
+    }
+}
+
+/* Each node is the preferred primary of about 1/n of the chunks. */
+static void placement_balanced(void)
+{
+    uint32_t count[17] = {0}, n = 16, total = 0;
+    for (uint64_t ino = 2; ino < 402; ino++)
+        for (uint32_t idx = 0; idx < 50; idx++, total++) {
+            uint32_t r[FS_REPLICAS];
+            placement_replicas(ino, idx, n, r);
+            count[r[0]]++;
+        }
+    for (uint32_t k = 1; k <= n; k++)
+        CHECK(count[k] > total / n * 8 / 10 && count[k] < total / n * 12 / 10);
+}
+
+static void chunkproto_round_trip(void)
+{
+    static uint8_t buf[CHUNK_MSG_MAX], data[1000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 13);
+    struct chunk_req q = {.op = CHUNK_OP_REPLICATE, .ino = 77, .index = 3, .off = 100,
+                          .len = 1000, .token = (5ULL << 32) | 9, .version = 12, .base = 11,
+                          .length = 1100, .data_len = 1000, .data = data};
+    long n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(n, CHUNK_REQ_HDR + 1000);
+    struct chunk_req d;
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), 0);
+    CHECK(d.op == q.op && d.ino == 77 && d.index == 3 && d.off == 100 && d.len == 1000 &&
+          d.token == q.token && d.version == 12 && d.base == 11 && d.length == 1100);
+    CHECK(d.data == buf + CHUNK_REQ_HDR && memcmp(d.data, data, 1000) == 0);
+    struct chunk_rep r = {.status = -EAGAIN, .version = 4, .length = 9, .token = 3, .hint = 2,
+                          .lease_ms = 4000, .data_len = 10, .data = data};
+    n = chunk_rep_encode(&r, buf, sizeof buf);
+    struct chunk_rep e;
+    CHECK_EQ(chunk_rep_decode(buf, (size_t)n, &e), 0);
+    CHECK(e.status == -EAGAIN && e.version == 4 && e.hint == 2 && e.data_len == 10);
+}
+
+/* Every malformed request is refused before anything reads its fields. */
+static void chunkproto_refusals(void)
+{
+    static uint8_t buf[CHUNK_MSG_MAX], data[16];
+    struct chunk_req base = {.op = CHUNK_OP_WRITE, .ino = 5, .index = 1, .off = 10, .len = 16,
+                             .data_len = 16, .data = data};
+    struct chunk_req d, q;
+    long n = chunk_req_encode(&base, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), 0);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n - 1, &d), -EBADMSG); /* short */
+    buf[n] = 0;
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n + 1, &d), -EBADMSG); /* trailing byte */
+    q = base, q.op = 99;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG); /* unknown op */
+    q = base, q.ino = 0;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG); /* no file */
+    q = base, q.off = FS_CHUNK_SIZE - 8;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG); /* past the chunk's end */
+    q = base, q.index = CHUNK_MAX_INDEX;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG); /* past 1 GiB */
+    q = base, q.len = 15;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG); /* len != data */
+    q = base, q.op = CHUNK_OP_REPLICATE, q.token = 0;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG); /* a peer's change needs a token */
+    q = base, q.op = CHUNK_OP_READ, q.data_len = 0, q.data = 0;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), 0);
+    q.data_len = 16, q.data = data; /* a read carries no data */
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG);
+    q = base, q.flags = 0x80;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG); /* unknown flag */
+}
+
+const struct ft_test ft_data_tests[] = {
+    {"placement_distinct_stable", placement_distinct_stable},
+    {"placement_moves_one_nth", placement_moves_one_nth},
+    {"placement_balanced", placement_balanced},
+    {"chunkproto_round_trip", chunkproto_round_trip},
+    {"chunkproto_refusals", chunkproto_refusals},
+    {NULL, NULL},
+};
