@@ -9,6 +9,9 @@
  *   fstest records PATH TAGS N         every TAG's N records, once each, in order per tag
  *   fstest errors [DIR]                every call's error cases, a table of named tests
  *   fstest many DIR N                  N files in one directory; readdir lists each once
+ *   fstest pwrite PATH OFF LEN SEED    pattern SEED at OFF..OFF+LEN (64 KiB calls, aligned)
+ *   fstest blocks PATH OFF LEN SEEDS   every 64 KiB block of OFF..OFF+LEN is wholly one
+ *                                      of the comma-separated SEEDS' pattern (no mix)
  *
  * The pattern makes every byte depend on its offset and the seed, so a
  * misplaced, stale or torn chunk shows as a mismatch at a precise offset.
@@ -518,6 +521,72 @@ static int cmd_many(const char *dir, long n)
     return seen == n ? 0 : 1;
 }
 
+static int cmd_pwrite(const char *path, long off, long len, long seed)
+{
+    int fd = open(path, O_WRONLY | O_CREAT, 0644);
+    if (fd < 0) {
+        printf("fstest: open %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    for (long at = off; at < off + len;) {
+        long n = IO_MAX - at % IO_MAX;
+        if (n > off + len - at)
+            n = off + len - at;
+        for (long i = 0; i < n; i++)
+            io[i] = pattern((unsigned long long)(at + i), (unsigned long)seed);
+        if (pwrite(fd, io, (size_t)n, at) != n) {
+            printf("fstest: pwrite at %ld: %s\n", at, strerror(errno));
+            close(fd);
+            return 1;
+        }
+        at += n;
+    }
+    close(fd);
+    printf("fstest: pwrote %ld at %ld\n", len, off);
+    return 0;
+}
+
+static int cmd_blocks(const char *path, long off, long len, const char *seeds)
+{
+    long sv[8];
+    int ns = 0;
+    for (const char *p = seeds; *p && ns < 8;) {
+        sv[ns++] = strtol(p, 0, 10);
+        p = strchr(p, ',');
+        if (!p)
+            break;
+        p++;
+    }
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 1;
+    int bad = 0;
+    for (long at = off; at < off + len && !bad; at += IO_MAX) {
+        long n = off + len - at < IO_MAX ? off + len - at : IO_MAX;
+        if (pread(fd, io, (size_t)n, at) != n) {
+            printf("fstest: pread at %ld: %s\n", at, strerror(errno));
+            bad = 1;
+            break;
+        }
+        int which = -1;
+        for (int k = 0; k < ns && which < 0; k++) {
+            long i = 0;
+            while (i < n && io[i] == pattern((unsigned long long)(at + i), (unsigned long)sv[k]))
+                i++;
+            if (i == n)
+                which = k;
+        }
+        if (which < 0) {
+            printf("fstest: block at %ld is no one writer's\n", at);
+            bad = 1;
+        }
+    }
+    close(fd);
+    if (!bad)
+        printf("fstest: blocks ok\n");
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     long a = 0, b = 0, c = IO_MAX;
@@ -537,6 +606,11 @@ int main(int argc, char **argv)
         return cmd_records(argv[2], argv[3], a);
     if (argc <= 3 && argc >= 2 && !strcmp(argv[1], "errors"))
         return cmd_errors(argc == 3 ? argv[2] : "/fstest");
+    if (argc == 6 && !strcmp(argv[1], "pwrite") && !num(argv[3], &a) && !num(argv[4], &b) &&
+        !num(argv[5], &c))
+        return cmd_pwrite(argv[2], a, b, c);
+    if (argc == 6 && !strcmp(argv[1], "blocks") && !num(argv[3], &a) && !num(argv[4], &b))
+        return cmd_blocks(argv[2], a, b, argv[5]);
     if (argc == 4 && !strcmp(argv[1], "many") && !num(argv[3], &a))
         return cmd_many(argv[2], a);
     fprintf(stderr, "usage: fstest write|check PATH SIZE SEED [IO] | sparse PATH | trunc PATH |"

@@ -179,6 +179,51 @@ def fs_append_three_nodes(ctx):
 
 
 @scenario(300)
+def fs_concurrent_writers(ctx):
+    """Writers on three nodes at once: disjoint ranges of one file each land
+    whole; overlapping writes of the same range leave every 64 KiB block
+    wholly one writer's (a chunk's writes are ordered by its primary)."""
+    c = ctx.cluster(3)
+    expect(c, 1, "touch /shared")
+    part = 512 * 1024
+    runs = [BackgroundExec(c, k, f"fstest pwrite /shared {(k - 1) * part} {part} {k}", 200)
+            for k in (1, 2, 3)]
+    for r in runs:
+        out, st = r.result(220)
+        check(st == 0, out)
+    for k in (1, 2, 3):
+        out = expect(c, 1 + k % 3, f"fstest blocks /shared {(k - 1) * part} {part} {k}",
+                     timeout=60)
+        check("blocks ok" in out, f"node {k}'s range: {out}")
+    runs = [BackgroundExec(c, k, f"fstest pwrite /over 0 {part} {10 + k}", 200)
+            for k in (1, 2, 3)]
+    for r in runs:
+        out, st = r.result(220)
+        check(st == 0, out)
+    for k in (1, 2, 3):
+        out = expect(c, k, f"fstest blocks /over 0 {part} 11,12,13", timeout=60)
+        check("blocks ok" in out, f"node {k}: {out}")
+
+
+@scenario(300)
+def fs_five_nodes(ctx):
+    """Five nodes (five metadata voters, each chunk on three of them): a
+    file written on node 5 reads back on every node; with a node killed it
+    still reads (every chunk keeps a majority of its three replicas), and a
+    new file can still be written. (Two dead nodes would leave the chunks
+    they share, about 3 in 10, with one replica: those wait for a node to
+    come back, as a majority is what a write needs.)"""
+    c = ctx.cluster(5)
+    expect(c, 5, "fstest write /five 1000000 5", timeout=120)
+    for k in (1, 2, 3, 4):
+        check("ok 1000000" in expect(c, k, "fstest check /five 1000000 5", timeout=120), f"{k}")
+    c.kill(1)
+    check("ok 1000000" in expect(c, 4, "fstest check /five 1000000 5", timeout=180), "after")
+    expect(c, 3, "fstest write /after 300000 6", timeout=180)
+    check("ok 300000" in expect(c, 5, "fstest check /after 300000 6", timeout=120), "new file")
+
+
+@scenario(300)
 def fs_kill_minority_midwrite(ctx):
     """A node (a chunk primary for about a third of the chunks, and maybe
     the metadata leader) is killed while another writes 4 MiB: the write
