@@ -12,6 +12,12 @@
  *   fstest pwrite PATH OFF LEN SEED    pattern SEED at OFF..OFF+LEN (64 KiB calls, aligned)
  *   fstest blocks PATH OFF LEN SEEDS   every 64 KiB block of OFF..OFF+LEN is wholly one
  *                                      of the comma-separated SEEDS' pattern (no mix)
+ *   fstest put PATH VALUE              replace PATH's content with VALUE atomically (a
+ *                                      temporary file renamed over it); prints "ok"
+ *   fstest get PATH                    PATH's content, or "absent"
+ *   fstest random DIR SEED N           N random operations (open, write, pwrite, read,
+ *                                      ftruncate, close, rename, unlink) on a few files,
+ *                                      every read compared with an in-memory model
  *
  * The pattern makes every byte depend on its offset and the seed, so a
  * misplaced, stale or torn chunk shows as a mismatch at a precise offset.
@@ -521,6 +527,165 @@ static int cmd_many(const char *dir, long n)
     return seen == n ? 0 : 1;
 }
 
+static int cmd_put(const char *path, const char *value)
+{
+    char tmp[300];
+    snprintf(tmp, sizeof tmp, "%s.t%d", path, sys_getpid());
+    if (put_file(tmp, value) || rename(tmp, path)) {
+        printf("fstest: put: %s\n", strerror(errno));
+        return 1;
+    }
+    printf("ok\n");
+    return 0;
+}
+
+static int cmd_get(const char *path)
+{
+    char buf[256];
+    long n = get_file(path, buf, sizeof buf);
+    if (n < 0 && errno == ENOENT) {
+        printf("absent\n");
+        return 0;
+    }
+    if (n < 0) {
+        printf("fstest: get: %s\n", strerror(errno));
+        return 1;
+    }
+    printf("%s\n", buf);
+    return 0;
+}
+
+/* ---- the random-operation checker --------------------------------------- */
+
+#define RFILES 4
+#define RMAX (192 * 1024)
+
+static unsigned char model[RFILES][RMAX];
+static long msize[RFILES];
+static int mexists[RFILES];
+static int rfd[RFILES];
+static unsigned long long rstate;
+
+static unsigned long rnd(unsigned long n)
+{
+    rstate ^= rstate << 13, rstate ^= rstate >> 7, rstate ^= rstate << 17;
+    return (unsigned long)(rstate % n);
+}
+
+static int rfail(long op, const char *what, const char *path)
+{
+    printf("fstest: random op %ld: %s %s: %s\n", op, what, path, strerror(errno));
+    return 1;
+}
+
+static int cmd_random(const char *dir, long seed, long n)
+{
+    char path[RFILES][200];
+    rstate = 0x9e3779b97f4a7c15ULL ^ (unsigned long long)seed * 0xbf58476d1ce4e5b9ULL;
+    if (mkdir(dir, 0755) && errno != EEXIST)
+        return rfail(-1, "mkdir", dir);
+    for (int f = 0; f < RFILES; f++) {
+        snprintf(path[f], sizeof path[f], "%s/r%d", dir, f);
+        rfd[f] = -1;
+        unlink(path[f]);
+    }
+    for (long op = 0; op < n; op++) {
+        int f = (int)rnd(RFILES);
+        switch (rnd(8)) {
+        case 0: /* open (creating it), or close */
+            if (rfd[f] >= 0) {
+                if (close(rfd[f]))
+                    return rfail(op, "close", path[f]);
+                rfd[f] = -1;
+            } else {
+                rfd[f] = open(path[f], O_RDWR | O_CREAT, 0644);
+                if (rfd[f] < 0)
+                    return rfail(op, "open", path[f]);
+                if (!mexists[f])
+                    mexists[f] = 1, msize[f] = 0;
+            }
+            break;
+        case 1:
+        case 2: { /* pwrite somewhere (past the end too: a hole) */
+            if (rfd[f] < 0)
+                break;
+            long len = 1 + (long)rnd(rnd(4) ? 5000 : 70000);
+            long off = (long)rnd(RMAX - (unsigned long)len);
+            for (long i = 0; i < len; i++)
+                io[i % IO_MAX] = (unsigned char)rnd(256);
+            if (len > IO_MAX)
+                len = IO_MAX;
+            if (pwrite(rfd[f], io, (size_t)len, off) != len)
+                return rfail(op, "pwrite", path[f]);
+            if (off > msize[f])
+                memset(model[f] + msize[f], 0, (size_t)(off - msize[f]));
+            memcpy(model[f] + off, io, (size_t)len);
+            if (off + len > msize[f])
+                msize[f] = off + len;
+            break;
+        }
+        case 3: { /* ftruncate down or up */
+            if (rfd[f] < 0)
+                break;
+            long size = (long)rnd(RMAX);
+            if (ftruncate(rfd[f], size))
+                return rfail(op, "ftruncate", path[f]);
+            if (size > msize[f])
+                memset(model[f] + msize[f], 0, (size_t)(size - msize[f]));
+            msize[f] = size;
+            break;
+        }
+        case 4:
+        case 5: { /* read a range, or the whole file, and compare */
+            if (!mexists[f])
+                break;
+            int fd = rfd[f] >= 0 ? rfd[f] : open(path[f], O_RDONLY);
+            if (fd < 0)
+                return rfail(op, "open for reading", path[f]);
+            long off = (long)rnd((unsigned long)msize[f] + 100);
+            long len = 1 + (long)rnd(IO_MAX);
+            long got = pread(fd, io, (size_t)len, off);
+            long want = off >= msize[f] ? 0 : (msize[f] - off < len ? msize[f] - off : len);
+            if (got != want || (want && memcmp(io, model[f] + off, (size_t)want))) {
+                printf("fstest: random op %ld: MISMATCH reading %s at %ld: got %ld bytes, "
+                       "expected %ld\n", op, path[f], off, got, want);
+                return 1;
+            }
+            if (fd != rfd[f])
+                close(fd);
+            break;
+        }
+        case 6: { /* rename over another (both closed: the model follows names) */
+            int g = (int)rnd(RFILES);
+            if (g == f || !mexists[f] || rfd[f] >= 0 || rfd[g] >= 0)
+                break;
+            if (rename(path[f], path[g]))
+                return rfail(op, "rename", path[f]);
+            memcpy(model[g], model[f], (size_t)msize[f]);
+            msize[g] = msize[f];
+            mexists[g] = 1;
+            mexists[f] = 0;
+            break;
+        }
+        case 7: /* unlink a closed file */
+            if (!mexists[f] || rfd[f] >= 0)
+                break;
+            if (unlink(path[f]))
+                return rfail(op, "unlink", path[f]);
+            mexists[f] = 0;
+            struct stat st;
+            if (stat(path[f], &st) == 0 || errno != ENOENT)
+                return rfail(op, "stat after unlink", path[f]);
+            break;
+        }
+    }
+    for (int f = 0; f < RFILES; f++)
+        if (rfd[f] >= 0)
+            close(rfd[f]);
+    printf("fstest: random ok %ld ops\n", n);
+    return 0;
+}
+
 static int cmd_pwrite(const char *path, long off, long len, long seed)
 {
     int fd = open(path, O_WRONLY | O_CREAT, 0644);
@@ -611,6 +776,12 @@ int main(int argc, char **argv)
         return cmd_pwrite(argv[2], a, b, c);
     if (argc == 6 && !strcmp(argv[1], "blocks") && !num(argv[3], &a) && !num(argv[4], &b))
         return cmd_blocks(argv[2], a, b, argv[5]);
+    if (argc == 4 && !strcmp(argv[1], "put"))
+        return cmd_put(argv[2], argv[3]);
+    if (argc == 3 && !strcmp(argv[1], "get"))
+        return cmd_get(argv[2]);
+    if (argc == 5 && !strcmp(argv[1], "random") && !num(argv[3], &a) && !num(argv[4], &b))
+        return cmd_random(argv[2], a, b);
     if (argc == 4 && !strcmp(argv[1], "many") && !num(argv[3], &a))
         return cmd_many(argv[2], a);
     fprintf(stderr, "usage: fstest write|check PATH SIZE SEED [IO] | sparse PATH | trunc PATH |"

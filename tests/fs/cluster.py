@@ -11,13 +11,16 @@ byte depends on its offset and a seed, and runs the table of error cases;
 the shell and the file tools are used as a user would.
 """
 import os
+import random
 import re
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "net"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lincheck"))
 import run as harness  # noqa: E402  (tests/net/run.py: the scenario harness)
 from run import BackgroundExec, check, expect  # noqa: E402
 
@@ -343,6 +346,133 @@ def fs_anti_entropy(ctx):
     wait_fsck_clean(c, 3, 90)
     ctx.note = (f"caught up {t1 - t0:.1f} s after the restart, corrupt block repaired "
                 f"{time.monotonic() - t2:.1f} s after the scrub found it")
+
+
+@scenario(420)
+def fs_random_ops(ctx):
+    """Seeded random operations (open, write, pwrite past the end, read,
+    ftruncate down and up, close, rename over, unlink) on two nodes at once,
+    each over its own files, every read compared with an in-memory model,
+    while the fabric drops 10% of frames and the third node is killed and
+    restarted. FS_RANDOM_SEED=S replays a run."""
+    seed = int(os.environ.get("FS_RANDOM_SEED", "3"))
+    c = ctx.cluster(3)
+    expect(c, 1, "echo warm > /warm", timeout=60)  # the first lease waits out a new leader's
+    runs = [BackgroundExec(c, k, f"fstest random /r{k} {seed + k} 300", 400) for k in (1, 2)]
+    time.sleep(3)
+    c.net("* * loss 0.1")
+    time.sleep(3)
+    c.kill(3)
+    time.sleep(4)
+    c.restart(3)
+    time.sleep(3)
+    c.net("* * clear")
+    for k, r in zip((1, 2), runs):
+        out, st = r.result(400)
+        check(st == 0 and "random ok 300 ops" in out, f"node {k}, seed {seed + k}:\n{out}")
+    ctx.note = f"seed {seed}"
+
+
+@scenario(420)
+def fs_linearizable(ctx):
+    """Clients on every node replace whole files (a temporary file renamed
+    over the name) and read them back, on three names, while the fabric
+    partitions, drops and duplicates and nodes are killed and restarted. The
+    history (host clock; an operation whose outcome is unknown stays open)
+    must be linearizable (build/host/lincheck)."""
+    from history import History
+    seed = int(os.environ.get("FS_LIN_SEED", "5"))
+    c = ctx.cluster(3)
+    expect(c, 1, "mkdir /lin", timeout=60)
+    h = History()
+    down = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+    errors = []
+
+    def client(k):
+        rnd = random.Random(seed * 100 + k)
+        n = 0
+        while not stop.is_set():
+            with lock:
+                busy = k in down
+            if busy:
+                time.sleep(0.2)
+                continue
+            key = rnd.choice(["k0", "k1", "k2"])
+            if rnd.random() < 0.5:
+                n += 1
+                val = f"v{k}x{n}"
+                t = h.begin(str(k), "put", key, [val])
+                cmd = f"mount soft,timeo=2000,retrans=2 fstest put /lin/{key} {val}"
+            else:
+                t = h.begin(str(k), "get", key)
+                cmd = f"mount soft,timeo=2000,retrans=2 fstest get /lin/{key}"
+            try:
+                out, st = c.exec(k, cmd, timeout=30)
+            except (harness.ClusterError, OSError):
+                h.end_unknown(t)
+                time.sleep(0.5)
+                continue
+            out = out.strip()
+            if st == 0 and cmd.split()[3] == "put" and out == "ok":
+                h.end(t, "ok")
+            elif st == 0 and cmd.split()[3] == "get" and out and " " not in out:
+                h.end(t, out)
+            elif st == 0:
+                errors.append(f"{cmd}: {out!r}")
+                h.end_unknown(t)
+            else:
+                h.end_unknown(t)
+
+    acts = []
+
+    def nemesis():
+        rnd = random.Random(seed)
+        end = time.monotonic() + 40
+        while time.monotonic() < end:
+            time.sleep(rnd.uniform(2, 4))
+            act = rnd.choice(["partition", "lossdup", "kill"])
+            acts.append(act)
+            x = rnd.randrange(1, 4)
+            if act == "partition":
+                c.partition([[x], [k for k in (1, 2, 3) if k != x]])
+                time.sleep(rnd.uniform(3, 6))
+                c.heal()
+            elif act == "lossdup":
+                c.net("* * loss 0.15 dup 0.15 reorder 0.2 10 delay 1 3")
+                time.sleep(rnd.uniform(3, 6))
+                c.net("* * clear")
+            else:
+                with lock:
+                    down.add(x)
+                c.kill(x)
+                time.sleep(rnd.uniform(1, 4))
+                c.restart(x)
+                with lock:
+                    down.discard(x)
+        c.heal()
+        c.net("* * clear")
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in (1, 2, 3)]
+    for t in threads:
+        t.start()
+    try:
+        nemesis()
+        time.sleep(5)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    path = os.path.join(harness.LOGS, ctx.name + ".hist")
+    ok, out = h.check(path)
+    check(not errors, "unparsable answers: " + "; ".join(errors[:3]))
+    lines = h.lines()
+    done = [ln for ln in lines if not ln.endswith("-> ?")]
+    check(len(lines) >= 60 and len(done) >= 40, f"only {len(lines)} ops, {len(done)} known")
+    check(ok, f"history in {path}:\n{out[:3000]}")
+    ctx.note = (f"{len(lines)} ops, {len(lines) - len(done)} unknown, seed {seed}, "
+                f"faults {' '.join(acts)}: " + out.splitlines()[0])
 
 
 @scenario(300)
