@@ -648,3 +648,34 @@ int fsc_chunk_replicas(uint64_t ino, uint32_t index, uint32_t *nodes_out)
 {
     return (int)placement_replicas(ino, index, nodes(), nodes_out);
 }
+
+int fsc_ino_exists(uint64_t ino)
+{
+    struct fs_attr a;
+    int rv = fstat_ino(ino, &a);
+    return rv == -ENOENT ? 0 : rv ? rv : 1;
+}
+
+int fsc_store_remove_gone(uint32_t node, uint64_t ino, uint32_t index)
+{
+    if (ready())
+        return -ENOMEM;
+    struct port_id port;
+    int rv = ipc_lookup_timeout((int)node, "chunks", &port, LOOKUP_TIMEOUT_NS);
+    if (rv)
+        return rv;
+    struct chunk_req q;
+    struct chunk_rep r;
+    memset(&q, 0, sizeof q);
+    q.op = CHUNK_OP_REMOVE;
+    q.flags = CHUNK_F_GC;
+    q.ino = ino;
+    q.index = index;
+    long len = chunk_req_encode(&q, creq, sizeof creq);
+    long n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep, 5 * IPC_SECOND);
+    if (n < 0)
+        return (int)n;
+    if (chunk_rep_decode(crep, (size_t)n, &r))
+        return -EPROTO;
+    return r.status;
+}

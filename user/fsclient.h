@@ -117,6 +117,11 @@ int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint6
 /* Have the chunk's primary rewrite replica `node` (0: every replica not at
  * the newest version) from a good one: how many it rewrote, or -errno. */
 int fsc_chunk_repair(uint64_t ino, uint32_t index, uint32_t node);
+/* Garbage collection (repaird): 1 if inode ino exists (an unlinked file
+ * still open does), 0 if it is gone for good, or -errno; and the removal of
+ * a chunk of a gone file from node's store. */
+int fsc_ino_exists(uint64_t ino);
+int fsc_store_remove_gone(uint32_t node, uint64_t ino, uint32_t index);
 /* The chunk's replicas, best first: how many. */
 int fsc_chunk_replicas(uint64_t ino, uint32_t index, uint32_t *nodes_out);
 

@@ -15,6 +15,8 @@
  *   fstest put PATH VALUE              replace PATH's content with VALUE atomically (a
  *                                      temporary file renamed over it); prints "ok"
  *   fstest get PATH                    PATH's content, or "absent"
+ *   fstest unlinked PATH SIZE SEED S   open PATH, unlink it, wait S seconds, then read it
+ *                                      all through the open descriptor and check it
  *   fstest random DIR SEED N           N random operations (open, write, pwrite, read,
  *                                      ftruncate, close, rename, unlink) on a few files,
  *                                      every read compared with an in-memory model
@@ -527,6 +529,32 @@ static int cmd_many(const char *dir, long n)
     return seen == n ? 0 : 1;
 }
 
+static int cmd_unlinked(const char *path, long size, long seed, long secs)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0 || unlink(path)) {
+        printf("fstest: open and unlink %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    sys_sleep((uint64_t)secs * 1000000000ULL);
+    long at = 0, r;
+    while ((r = read(fd, io, IO_MAX)) > 0) {
+        for (long i = 0; i < r; i++)
+            if (io[i] != pattern((unsigned long long)(at + i), (unsigned long)seed)) {
+                printf("fstest: unlinked file differs at %ld\n", at + i);
+                return 1;
+            }
+        at += r;
+    }
+    close(fd);
+    if (r < 0 || at != size) {
+        printf("fstest: unlinked file: %ld bytes (%s)\n", at, r < 0 ? strerror(errno) : "");
+        return 1;
+    }
+    printf("fstest: unlinked ok\n");
+    return 0;
+}
+
 static int cmd_put(const char *path, const char *value)
 {
     char tmp[300];
@@ -776,6 +804,9 @@ int main(int argc, char **argv)
         return cmd_pwrite(argv[2], a, b, c);
     if (argc == 6 && !strcmp(argv[1], "blocks") && !num(argv[3], &a) && !num(argv[4], &b))
         return cmd_blocks(argv[2], a, b, argv[5]);
+    if (argc == 6 && !strcmp(argv[1], "unlinked") && !num(argv[3], &a) && !num(argv[4], &b) &&
+        !num(argv[5], &c))
+        return cmd_unlinked(argv[2], a, b, c);
     if (argc == 4 && !strcmp(argv[1], "put"))
         return cmd_put(argv[2], argv[3]);
     if (argc == 3 && !strcmp(argv[1], "get"))

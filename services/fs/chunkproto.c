@@ -54,7 +54,7 @@ int chunk_req_decode(const uint8_t *buf, size_t len, struct chunk_req *r)
     if (!d.ok || le_left(&d) != r->data_len || !op_known(r->op) || r->ino == 0 ||
         r->index >= CHUNK_MAX_INDEX || r->off > FS_CHUNK_SIZE ||
         r->len > FS_CHUNK_SIZE - r->off || r->length > FS_CHUNK_SIZE ||
-        (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY)))
+        (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY | CHUNK_F_GC)))
         return -EBADMSG;
     r->data = r->data_len ? buf + d.at : 0;
     switch (r->op) {
@@ -78,7 +78,8 @@ int chunk_req_decode(const uint8_t *buf, size_t len, struct chunk_req *r)
         break;
     }
     if (chunk_op_is_peer(r->op) && r->op != CHUNK_OP_LIST && r->op != CHUNK_OP_STATFS &&
-        r->op != CHUNK_OP_GET && r->op != CHUNK_OP_HASH && r->token == 0)
+        r->op != CHUNK_OP_GET && r->op != CHUNK_OP_HASH && r->token == 0 &&
+        !(r->op == CHUNK_OP_REMOVE && (r->flags & CHUNK_F_GC)))
         return -EBADMSG; /* a change from a peer always carries a lease's token */
     return 0;
 }

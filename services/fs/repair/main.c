@@ -16,6 +16,11 @@
  * scrubbing makes a corrupt block count as a difference even if nobody
  * reads it.
  *
+ * Every GC_EVERY rounds it also collects garbage in its own store: the
+ * chunks of files the metadata says are gone (an inode number is a log
+ * index, never reused, so a file that is gone stays gone; an unlinked file
+ * still open is not gone).
+ *
  *   repaird            run for ever
  *   repaird once PEER  compare with PEER once, repair nothing, print what it
  *                      found and how long it took (make bench) */
@@ -32,6 +37,7 @@
 #define KEY_END (1ULL << 50) /* inos below 2^35: far beyond any log index */
 #define LEAF 16              /* chunks in a range that is listed, not split */
 #define MAX_SUSPECTS 64
+#define GC_EVERY 5 /* rounds */
 
 struct diff {
     uint64_t key;
@@ -172,6 +178,41 @@ static void repair_seen_twice(void)
     nnow = 0;
 }
 
+/* Remove this store's chunks of files that are gone. */
+static void collect_garbage(void)
+{
+    static struct fsc_chunk_info page[256];
+    uint64_t ino = 0, gone_ino = 0, kept_ino = 0;
+    uint32_t index = 0, removed = 0;
+    int first = 1;
+    for (;;) {
+        int n = fsc_store_list(me, first, ino, index, 0, page, 256);
+        if (n <= 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            uint64_t f = page[i].ino;
+            if (f != gone_ino && f != kept_ino) {
+                int e = fsc_ino_exists(f);
+                if (e < 0)
+                    return; /* the metadata does not answer: later */
+                if (e)
+                    kept_ino = f;
+                else
+                    gone_ino = f;
+            }
+            if (f == gone_ino && fsc_store_remove_gone(me, f, page[i].index) == 0)
+                removed++;
+        }
+        if (n < 256)
+            break;
+        first = 0;
+        ino = page[n - 1].ino;
+        index = page[n - 1].index;
+    }
+    if (removed)
+        repair_log("removed %u chunks of files that are gone", removed);
+}
+
 int main(int argc, char **argv)
 {
     me = (uint32_t)sys_nodeid();
@@ -197,9 +238,11 @@ int main(int argc, char **argv)
     }
     repair_log("node %u of %u: comparing with a peer every %lu ms", me, nodes,
                (unsigned long)(ROUND_NS / 1000000));
-    uint32_t peer_k = me;
+    uint32_t peer_k = me, round = 0;
     for (;;) {
         sys_sleep(ROUND_NS);
+        if (++round % GC_EVERY == 0)
+            collect_garbage();
         if (nodes < 2)
             continue;
         peer_k = peer_k % nodes + 1;
