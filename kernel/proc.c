@@ -62,17 +62,16 @@ static void proc_free(struct proc *p)
     kfree(p);
 }
 
-int proc_spawn(struct proc *parent, const char *path, char *const argv[], int argc)
+/* A new process running path's program: from the ramdisk (image, len),
+ * or from another process's memory (uimg). */
+static int spawn_from(struct proc *parent, const char *path, const void *image,
+                      uint64_t image_len, const struct exec_user_image *uimg, char *const argv[],
+                      int argc)
 {
-    const void *image;
-    uint64_t image_len;
     int rv, slot;
 
     if (parent && (uint64_t)parent->nchildren >= parent->child_limit)
         return -EAGAIN;
-    rv = ramdisk_lookup(path, &image, &image_len);
-    if (rv)
-        return rv;
     for (slot = 0; slot < NPROC && proc_table[slot]; slot++)
         ;
     if (slot == NPROC)
@@ -95,7 +94,8 @@ int proc_spawn(struct proc *parent, const char *path, char *const argv[], int ar
         goto fail;
     vm_asid_recycle((uint32_t)slot + 1); /* the slot's last owner may have left entries */
     struct user_start start;
-    rv = exec_load(&p->as, image, image_len, argv, argc, &start);
+    rv = uimg ? exec_load_user(&p->as, uimg, argv, argc, &start)
+              : exec_load(&p->as, image, image_len, argv, argc, &start);
     if (rv)
         goto fail;
 
@@ -125,6 +125,20 @@ int proc_spawn(struct proc *parent, const char *path, char *const argv[], int ar
 fail:
     proc_free(p);
     return rv;
+}
+
+int proc_spawn(struct proc *parent, const char *path, char *const argv[], int argc)
+{
+    const void *image;
+    uint64_t image_len;
+    int rv = ramdisk_lookup(path, &image, &image_len);
+    return rv ? rv : spawn_from(parent, path, image, image_len, 0, argv, argc);
+}
+
+int proc_spawn_image(struct proc *parent, const char *name, const struct exec_user_image *img,
+                     char *const argv[], int argc)
+{
+    return spawn_from(parent, name, 0, 0, img, argv, argc);
 }
 
 /* A child on another node can run and exit before the reply to our spawn

@@ -101,6 +101,11 @@ void proc_init(void);
  * -ENOENT, -ENOEXEC, -ENOMEM, -EAGAIN (no slot or over the child limit),
  * -E2BIG. */
 int proc_spawn(struct proc *parent, const char *path, char *const argv[], int argc);
+/* The same with the program's image in the parent's memory (spawn_image):
+ * name is what ps shows. */
+struct exec_user_image;
+int proc_spawn_image(struct proc *parent, const char *name, const struct exec_user_image *img,
+                     char *const argv[], int argc);
 /* End the current process with `status`; does not return. */
 void proc_exit(int status) __attribute__((noreturn));
 /* Reap a zombie child: see SYS_WAIT. */

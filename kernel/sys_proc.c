@@ -2,6 +2,8 @@
  * and checks its arguments before it changes anything. */
 #include "kernel/kalloc.h"
 #include "kernel/console.h"
+#include "kernel/exec.h"
+#include "kernel/ramdisk.h"
 #include "kernel/kreq.h"
 #include "lib/kreqwire.h"
 #include "kernel/kernel.h"
@@ -68,6 +70,51 @@ SYSCALL(spawn)
         rv = proc_spawn(p, path, argv, rv);
     page_free(buf);
     return rv;
+}
+
+/* spawn_image(elf, len, name, argv): as spawn, with the program's image in
+ * the caller's memory (read from the file service: user/spawnfiles.c)
+ * rather than the ramdisk. The kernel reads it from there a page at a time
+ * while it loads (kernel/exec.c: exec_load_user); name is what ps shows. */
+SYSCALL(spawn_image)
+{
+    uint64_t len = args[1];
+    if (len == 0 || len > SPAWN_IMAGE_MAX)
+        return -EINVAL;
+    char path[64];
+    char *buf = page_alloc();
+    if (!buf)
+        return -ENOMEM;
+    char *argv[USER_ARGV_MAX + 1];
+    int rv = spawn_args(p, args[2], args[3], path, buf, argv);
+    if (rv > 0) {
+        struct exec_user_image img = {&p->as, args[0], len};
+        rv = proc_spawn_image(p, path, &img, argv, rv);
+    }
+    page_free(buf);
+    return rv;
+}
+
+/* ramdisk_read(name, off, buf, len): up to len bytes of boot program name
+ * from offset off (`install` copies programs into the file service). The
+ * count (0 at the end), -ENOENT, -EFAULT. */
+SYSCALL(ramdisk_read)
+{
+    char name[64];
+    int rv = vm_copyin_str(&p->as, name, args[0], sizeof name);
+    if (rv < 0)
+        return rv;
+    const void *image;
+    uint64_t image_len, off = args[1], len = args[3];
+    if ((rv = ramdisk_lookup(name, &image, &image_len)) != 0)
+        return rv;
+    if (off >= image_len)
+        return 0;
+    if (len > image_len - off)
+        len = image_len - off;
+    if (vm_copyout(&p->as, args[2], (const char *)image + off, len))
+        return -EFAULT;
+    return (int64_t)len;
 }
 
 /* spawn_node(node, path, argv): as spawn, on any node. The child's output

@@ -51,4 +51,6 @@ syscall_fn syscall_table[SYS_COUNT] HOT_DATA = {
     [SYS_REPLY_RECV] = sys_reply_recv,
     [SYS_CLOCK_INFO] = sys_clock_info,
     [SYS_WALLCLOCK] = sys_wallclock,
+    [SYS_SPAWN_IMAGE] = sys_spawn_image,
+    [SYS_RAMDISK_READ] = sys_ramdisk_read,
 };

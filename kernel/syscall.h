@@ -20,6 +20,8 @@ extern syscall_fn syscall_table[];
 SYSCALL(exit);
 SYSCALL(getpid);
 SYSCALL(wallclock);
+SYSCALL(spawn_image);
+SYSCALL(ramdisk_read);
 SYSCALL(getppid);
 SYSCALL(spawn);
 SYSCALL(wait);

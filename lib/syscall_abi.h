@@ -53,6 +53,10 @@ enum {
                             const struct recv_args *a): reply (token 0: none), then recv */
     SYS_CLOCK_INFO = 40, /* clock_info(struct clock_info *out): read clock() without a trap */
     SYS_WALLCLOCK = 41,  /* wallclock(): ns since 1970 (the host's clock), 0 if none */
+    SYS_SPAWN_IMAGE = 42, /* spawn_image(const void *elf, size_t len, const char *name,
+                           *             char *const argv[]): pid; the program from memory */
+    SYS_RAMDISK_READ = 43, /* ramdisk_read(const char *name, uint64_t off, void *buf,
+                            *              size_t len): bytes of a boot program */
     SYS_COUNT
 };
 
@@ -151,6 +155,7 @@ struct port_id {
 #define PORT_NODE(p) ((uint32_t)((p).a >> 32))
 
 #define MSG_MAX (64 * 1024 + 4096) /* largest message, local or remote */
+#define SPAWN_IMAGE_MAX (16u << 20) /* largest program spawn_image takes */
 #define TIMEOUT_NEVER UINT64_MAX     /* recv/call timeout: wait forever */
 
 struct send_args {

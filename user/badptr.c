@@ -108,6 +108,15 @@ int main(void)
         check("meminfo", k, syscall1(SYS_MEMINFO, mi));
         check("clock_info", k, syscall1(SYS_CLOCK_INFO, mi));
 
+        /* spawn_image: the image (64 bytes from p: the ELF header's first
+         * read) and ramdisk_read's destination. */
+        uint64_t im = strcmp(k, "straddle") == 0 ? end - 32 : p;
+        check("spawn_image", k, syscall6(SYS_SPAWN_IMAGE, (long)im, ov ? OVERFLOW_LEN : 4096,
+                                          (long)"x", 0, 0, 0));
+        check("ramdisk_read", k, syscall6(SYS_RAMDISK_READ, (long)"true", 0, (long)im,
+                                           ov ? OVERFLOW_LEN : 4096, 0, 0));
+        check("ramdisk_read-name", k, syscall6(SYS_RAMDISK_READ, (long)p, 0, (long)&bad, 8, 0, 0));
+
         /* netstat: a larger struct, so straddle starts further back. */
         uint64_t ns = strcmp(k, "straddle") == 0 ? end - sizeof(struct net_stats) / 2 : p;
         if (ov)

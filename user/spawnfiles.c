@@ -96,6 +96,42 @@ static int ctx_add_fd(struct ctx_buf *b, int fd, struct spawn_files *sf)
     return rv;
 }
 
+/* A program named by a path ("/bin/ls", "./tool") is read from the file
+ * service into memory and spawned from there (sys_spawn_image); a bare
+ * name ("ls") is a boot program from the kernel's ramdisk. */
+static int spawn_from_fs(const char *path, char *const argv[])
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        int rv = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
+        close(fd);
+        return rv ? rv : -EACCES;
+    }
+    if (st.st_size <= 0 || st.st_size > SPAWN_IMAGE_MAX) {
+        close(fd);
+        return -ENOEXEC;
+    }
+    char *image = malloc((size_t)st.st_size);
+    long got = 0, n = 0;
+    while (image && got < st.st_size && (n = read(fd, image + got, (size_t)(st.st_size - got))) > 0)
+        got += n;
+    close(fd);
+    int rv;
+    if (!image)
+        rv = -ENOMEM;
+    else if (got != st.st_size)
+        rv = n < 0 ? -errno : -EIO;
+    else {
+        const char *name = strrchr(path, '/') + 1;
+        rv = sys_spawn_image(image, (size_t)got, *name ? name : path, argv);
+    }
+    free(image);
+    return rv;
+}
+
 int spawn_with_files(const char *prog, char *const argv[], struct spawn_files *sf)
 {
     /* On the stack, not static: only a process that spawns pays for them
@@ -142,6 +178,8 @@ int spawn_with_files(const char *prog, char *const argv[], struct spawn_files *s
         memcpy(&args[1], argv, sizeof argv[0] * (size_t)(argc + 1));
         use = args;
     }
+    if (strchr(prog, '/') && !node)
+        return spawn_from_fs(prog, use);
     return node ? (int)syscall3(SYS_SPAWN_NODE, node, prog, use) : sys_spawn(prog, use);
 }
 

@@ -30,6 +30,14 @@ void sys_exit(int status)
 int sys_getpid(void) { return (int)syscall0(SYS_GETPID); }
 int sys_getppid(void) { return (int)syscall0(SYS_GETPPID); }
 int sys_spawn(const char *path, char *const argv[]) { return (int)syscall2(SYS_SPAWN, path, argv); }
+int sys_spawn_image(const void *elf, size_t len, const char *name, char *const argv[])
+{
+    return (int)syscall6(SYS_SPAWN_IMAGE, (long)elf, (long)len, (long)name, (long)argv, 0, 0);
+}
+long sys_ramdisk_read(const char *name, uint64_t off, void *buf, size_t len)
+{
+    return syscall6(SYS_RAMDISK_READ, (long)name, (long)off, (long)buf, (long)len, 0, 0);
+}
 int sys_wait(int pid, int *status, int flags) { return (int)syscall3(SYS_WAIT, pid, status, flags); }
 int sys_kill(int pid, int sig) { return (int)syscall2(SYS_KILL, pid, sig); }
 int sys_sleep(uint64_t ns) { return (int)syscall1(SYS_SLEEP, ns); }

@@ -38,6 +38,11 @@ int sys_getppid(void);
 /* spawn(path, argv): argv is NULL-terminated; argv NULL means {path, NULL}.
  * The program's name is the basename of path in the ramdisk. */
 int sys_spawn(const char *path, char *const argv[]);
+/* spawn with the program's ELF image in memory (len bytes at elf); name is
+ * what ps shows. */
+int sys_spawn_image(const void *elf, size_t len, const char *name, char *const argv[]);
+/* Up to len bytes of boot program `name` (the ramdisk) from offset off. */
+long sys_ramdisk_read(const char *name, uint64_t off, void *buf, size_t len);
 /* wait(pid, status, flags): pid -1 waits for any child; WAIT_NOHANG returns
  * 0 when no child has finished yet. Returns the pid reaped. */
 int sys_wait(int pid, int *status, int flags);

@@ -500,6 +500,31 @@ def fs_garbage(ctx):
     check("unlinked ok" in out, out)
 
 
+@scenario(240)
+def fs_programs_by_path(ctx):
+    """Programs run from the file service by path: a boot program installed
+    into /bin on one node runs on another as /bin/NAME (the shell reads it
+    and the kernel spawns it from memory), with redirection and its exit
+    status; a path that is not there, a directory and a file that is not a
+    program each give a clear error."""
+    c = ctx.cluster(3)
+    check("-> /bin/echo" in expect(c, 1, "install echo", timeout=60), "install")
+    expect(c, 1, "install exitcode /bin/ec", timeout=60)
+    check(expect(c, 2, "/bin/echo hello from the file service") ==
+          "hello from the file service", "/bin/echo on node 2")
+    expect(c, 3, "/bin/echo one two > /out")
+    check(expect(c, 1, "cat /out") == "one two", "redirected output of /bin/echo")
+    out, st = c.exec(3, "/bin/ec 7")
+    check(st == 7, f"exit status through /bin/ec: {st} {out!r}")
+    out, st = c.exec(2, "/bin/nope")
+    check(st != 0 and ("No such file" in out or "not found" in out),
+          f"a missing program: {st} {out!r}")
+    out, st = c.exec(2, "/bin")
+    check(st != 0 and "directory" in out.lower(), f"a directory: {st} {out!r}")
+    out, st = c.exec(2, "/out")
+    check(st != 0 and "exec" in out.lower(), f"a file that is no program: {st} {out!r}")
+
+
 @scenario(300)
 def fs_restart_all(ctx):
     """Every node killed at once and restarted: the namespace and every
