@@ -184,6 +184,7 @@ int fsc_open(const char *path, uint32_t flags, uint16_t mode, struct fsc_file *f
     memset(f, 0, sizeof *f);
     f->ino = rep.attr.ino;
     f->session = req.session;
+    f->size = rep.attr.size;
     f->flags = flags;
     f->type = rep.attr.type;
     if (f->type == FS_T_DIR && (flags & (FSC_O_WRITE | FSC_O_TRUNC)))
@@ -197,18 +198,29 @@ int fsc_open(const char *path, uint32_t flags, uint16_t mode, struct fsc_file *f
     return rv;
 }
 
+/* Closing does not wait for the service: the reference is dropped through
+ * this node's server (a datagram it passes to the leader), and if that is
+ * lost, when this process exits (services/fs/main.c). So a close costs no
+ * round trip, and an unlinked file may outlive its last close a moment. */
 int fsc_close(struct fsc_file *f)
 {
+    if (!f->session)
+        return 0; /* never opened at the service */
+    if (f->session != my_session)
+        return 0; /* that session expired: the reference went with it */
     struct fs_request req;
     memset(&req, 0, sizeof req);
     req.op = FS_OP_CLOSE;
     req.ino = f->ino;
-    req.pid = sys_getpid();
     req.session = f->session;
-    if (!req.session)
-        return 0; /* never opened at the service */
-    int rv = meta(&req);
-    return rv == -ESTALE ? 0 : rv; /* the session expired: the reference went with it */
+    req.pid = sys_getpid();
+    uint8_t buf[FS_REQUEST_MAX];
+    int n = fs_request_encode(&req, buf, sizeof buf);
+    struct port_id port;
+    if (n < 0 || ipc_lookup_timeout(0, "fs", &port, LOOKUP_TIMEOUT_NS))
+        return 0; /* no server here: the exit releases it */
+    ipc_send_datagram(&port, buf, (size_t)n, 0);
+    return 0;
 }
 
 static int primary_port(uint32_t node, struct port_id *out)
@@ -283,19 +295,17 @@ static int fstat_ino(uint64_t ino, struct fs_attr *out)
     return rv;
 }
 
-long fsc_pread(struct fsc_file *f, void *buf, size_t len, uint64_t off)
+/* Read len bytes at off, the file taken to be `size` long; *short_chunk is
+ * set if a chunk held less than the range asked of it. */
+static long read_range(struct fsc_file *f, void *buf, size_t len, uint64_t off, uint64_t size,
+                       bool *short_chunk)
 {
-    if (f->type == FS_T_DIR)
-        return -EISDIR;
-    struct fs_attr a;
-    int rv = fstat_ino(f->ino, &a);
-    if (rv)
-        return rv;
-    if (off >= a.size)
+    if (off >= size)
         return 0;
-    if (len > a.size - off)
-        len = (size_t)(a.size - off);
+    if (len > size - off)
+        len = (size_t)(size - off);
     size_t done = 0;
+    *short_chunk = false;
     while (done < len) {
         uint64_t at = off + done;
         uint32_t in = (uint32_t)(at % FS_CHUNK_SIZE);
@@ -308,14 +318,41 @@ long fsc_pread(struct fsc_file *f, void *buf, size_t len, uint64_t off)
         q.index = (uint32_t)(at / FS_CHUNK_SIZE);
         q.off = in;
         q.len = n;
-        if ((rv = chunk_call(&q, &r)) != 0)
+        int rv = chunk_call(&q, &r);
+        if (rv)
             return done ? (long)done : rv;
         uint32_t got = r.data_len < n ? r.data_len : n;
         memcpy((uint8_t *)buf + done, r.data, got);
         memset((uint8_t *)buf + done + got, 0, n - got); /* a hole, or past the chunk's end */
+        *short_chunk |= got < n;
         done += n;
     }
     return (long)done;
+}
+
+/* The file's size is asked of the metadata leader only when the read
+ * cannot trust the one it knows (f->size, from the open or the last ask):
+ * when the read reaches past it (the file may have grown), or when a chunk
+ * holds less than asked (a hole, or a truncation: truncation cuts the
+ * chunks before it changes the size, so a read that starts after a
+ * truncation returned finds its chunks cut, and asks). A sequential read
+ * of a file nobody changes asks once, at its end. */
+long fsc_pread(struct fsc_file *f, void *buf, size_t len, uint64_t off)
+{
+    if (f->type == FS_T_DIR)
+        return -EISDIR;
+    bool short_chunk = false;
+    if (off + len <= f->size) {
+        long n = read_range(f, buf, len, off, f->size, &short_chunk);
+        if (n < 0 || !short_chunk)
+            return n;
+    }
+    struct fs_attr a;
+    int rv = fstat_ino(f->ino, &a);
+    if (rv)
+        return rv;
+    f->size = a.size;
+    return read_range(f, buf, len, off, a.size, &short_chunk);
 }
 
 /* The bytes, chunk by chunk, through each chunk's primary. */
@@ -370,6 +407,8 @@ long fsc_pwrite(struct fsc_file *f, const void *buf, size_t len, uint64_t off)
     if (n < 0)
         return n;
     int rv = extend(f->ino, off + len);
+    if (rv == 0 && rep.attr.size > f->size)
+        f->size = rep.attr.size;
     return rv ? rv : n;
 }
 
@@ -388,6 +427,8 @@ long fsc_append(struct fsc_file *f, const void *buf, size_t len, uint64_t *at)
     if (rv)
         return rv;
     *at = rep.value; /* where the file ended: our bytes go there */
+    if (*at + len > f->size)
+        f->size = *at + len;
     return write_data(f, buf, len, *at);
 }
 
@@ -425,7 +466,10 @@ int fsc_ftruncate(struct fsc_file *f, uint64_t size)
     req.flags = FS_F_SIZE;
     req.ino = f->ino;
     req.size = size;
-    return meta(&req);
+    rv = meta(&req);
+    if (rv == 0)
+        f->size = size;
+    return rv;
 }
 
 int fsc_fsync(struct fsc_file *f)

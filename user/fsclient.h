@@ -51,6 +51,7 @@ struct fsc_file {
     uint32_t flags;      /* FSC_O_* it was opened with */
     uint64_t offset;     /* the POSIX layer's file position */
     uint64_t session;    /* the session its open reference belongs to */
+    uint64_t size;       /* the size last learnt (reads refresh it: fsclient.c) */
     uint8_t type;
 };
 

@@ -31,14 +31,37 @@ static long apply(uint64_t index, const uint8_t *cmd, uint32_t len, bool want_re
 static long snapshot(uint8_t *buf, uint32_t cap) { return fsm_snapshot(&fs_machine, buf, cap); }
 static int restore(const uint8_t *buf, uint32_t len) { return fsm_restore(&fs_machine, buf, len); }
 
-/* A server's own command: its session's, never a client's request. */
+/* A server's own command: its session's, or a close it passes on for a
+ * process of its node (client 0: never a client's request in disguise). */
 static bool forward_ok(const uint8_t *cmd, uint32_t len)
 {
     static struct fs_request req;
     if (fs_request_decode(cmd, len, &req))
         return false;
     return req.op == FS_OP_SESSION_OPEN || req.op == FS_OP_SESSION_EXPIRE ||
-           req.op == FS_OP_RELEASE;
+           req.op == FS_OP_RELEASE || (req.op == FS_OP_CLOSE && req.client == 0);
+}
+
+/* A close, sent by a process of this node as a datagram: nobody waits for
+ * it (close returns at once), and the server passes it to the leader as
+ * its own command, for the caller's pid in this node's session. If it is
+ * lost, the reference goes when the process exits (RELEASE). */
+static void datagram(const uint8_t *buf, long len, const struct msg_info *info)
+{
+    static struct fs_request req;
+    static uint8_t cmd[FS_REQUEST_MAX];
+    if ((uint32_t)info->sender_node != replica.cfg.node || len <= 0 ||
+        fs_request_decode(buf, (size_t)len, &req) || req.op != FS_OP_CLOSE ||
+        !replica_session())
+        return;
+    req.client = 0;
+    req.seq = 0;
+    req.session = replica_session();
+    req.pid = info->sender_pid;
+    req.now_ns = sys_wallclock();
+    int n = fs_request_encode(&req, cmd, sizeof cmd);
+    if (n > 0)
+        replica_forward(cmd, (uint32_t)n);
 }
 
 static const struct session_entry *sessions(uint32_t *cap)
@@ -91,6 +114,7 @@ static const struct replica_service fs_service = {
     .holds = holds,
     .session_cmd = session_cmd,
     .option = leases_option,
+    .datagram = datagram,
     .poll = poll,
 };
 

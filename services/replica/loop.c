@@ -247,7 +247,7 @@ static void dispatch(long n, const struct msg_info *info)
         break;
     default:
         if (replica.svc->datagram)
-            replica.svc->datagram(rx[0], from, rx + 1, n - 1);
+            replica.svc->datagram(rx, n, info);
         break;
     }
 }

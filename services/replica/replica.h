@@ -108,7 +108,8 @@ struct replica_service {
     void (*poll)(void);             /* every pass of the loop */
     void (*after_apply)(void);      /* after each batch of applied entries */
     void (*lost_leadership)(void);  /* answer what only a leader could */
-    void (*datagram)(uint8_t tag, uint32_t from, const uint8_t *body, long len);
+    /* A datagram whose first byte is none of the runtime's tags. */
+    void (*datagram)(const uint8_t *buf, long len, const struct msg_info *info);
 };
 
 /* The runtime's state, for services to read. */
