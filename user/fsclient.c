@@ -550,28 +550,38 @@ int fsc_readdir(const char *path, const char *after, struct fsc_dirent *ents, in
     return n;
 }
 
-/* One node's store: bytes used and free in its chunks region. */
-static int store_space(uint32_t node, uint64_t *used, uint64_t *free_bytes)
+/* One request to node's chunk store (fsck, anti-entropy, df): 0 with the
+ * reply in *r, or -errno. */
+static int store_request(uint32_t node, const struct chunk_req *q, struct chunk_rep *r,
+                         uint64_t timeout_ns)
 {
-    *used = *free_bytes = 0;
     if (ready())
         return -ENOMEM;
     struct port_id port;
     int rv = ipc_lookup_timeout((int)node, "chunks", &port, LOOKUP_TIMEOUT_NS);
     if (rv)
         return rv;
+    long len = chunk_req_encode(q, creq, sizeof creq);
+    if (len < 0)
+        return (int)len;
+    long n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep, timeout_ns);
+    if (n < 0)
+        return (int)n;
+    return chunk_rep_decode(crep, (size_t)n, r) ? -EPROTO : 0;
+}
+
+/* One node's store: bytes used and free in its chunks region. */
+static int store_space(uint32_t node, uint64_t *used, uint64_t *free_bytes)
+{
     struct chunk_req q;
     struct chunk_rep r;
     memset(&q, 0, sizeof q);
     q.op = CHUNK_OP_STATFS;
     q.ino = 1;
-    long len = chunk_req_encode(&q, creq, sizeof creq);
-    long n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep,
-                      (uint64_t)mount_mode.timeo_ms * 1000000ULL);
-    if (n < 0)
-        return (int)n;
-    if (chunk_rep_decode(crep, (size_t)n, &r))
-        return -EPROTO;
+    *used = *free_bytes = 0;
+    int rv = store_request(node, &q, &r, (uint64_t)mount_mode.timeo_ms * 1000000ULL);
+    if (rv)
+        return rv;
     *used = r.version;
     *free_bytes = r.token;
     return r.status;
@@ -607,12 +617,6 @@ int fsc_statfs(int node, struct fsc_statfs *out)
 int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_index,
                    int verify, struct fsc_chunk_info *out, int max)
 {
-    if (ready())
-        return -ENOMEM;
-    struct port_id port;
-    int rv = ipc_lookup_timeout((int)node, "chunks", &port, LOOKUP_TIMEOUT_NS);
-    if (rv)
-        return rv;
     struct chunk_req q;
     struct chunk_rep r;
     memset(&q, 0, sizeof q);
@@ -621,11 +625,10 @@ int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_
     q.ino = first ? 1 : after_ino;
     q.index = first ? 0 : after_index;
     q.len = max < CHUNK_LIST_MAX ? (uint32_t)max : CHUNK_LIST_MAX;
-    long len = chunk_req_encode(&q, creq, sizeof creq);
-    long n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep, 30 * IPC_SECOND);
-    if (n < 0)
-        return (int)n;
-    if (chunk_rep_decode(crep, (size_t)n, &r) || r.data_len != r.count * CHUNK_LIST_ENTRY)
+    int rv = store_request(node, &q, &r, 30 * IPC_SECOND);
+    if (rv)
+        return rv;
+    if (r.data_len != r.count * CHUNK_LIST_ENTRY)
         return -EPROTO;
     if (r.status)
         return r.status;
@@ -650,12 +653,6 @@ int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_
 int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint64_t *hash,
                    uint32_t *count)
 {
-    if (ready())
-        return -ENOMEM;
-    struct port_id port;
-    int rv = ipc_lookup_timeout((int)node, "chunks", &port, LOOKUP_TIMEOUT_NS);
-    if (rv)
-        return rv;
     struct chunk_req q;
     struct chunk_rep r;
     memset(&q, 0, sizeof q);
@@ -664,12 +661,9 @@ int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint6
     q.node = peer;
     q.version = lo;
     q.base = hi;
-    long len = chunk_req_encode(&q, creq, sizeof creq);
-    long n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep, 5 * IPC_SECOND);
-    if (n < 0)
-        return (int)n;
-    if (chunk_rep_decode(crep, (size_t)n, &r))
-        return -EPROTO;
+    int rv = store_request(node, &q, &r, 5 * IPC_SECOND);
+    if (rv)
+        return rv;
     *hash = r.token;
     *count = r.count;
     return r.status;
@@ -702,12 +696,6 @@ int fsc_ino_exists(uint64_t ino)
 
 int fsc_store_remove_gone(uint32_t node, uint64_t ino, uint32_t index)
 {
-    if (ready())
-        return -ENOMEM;
-    struct port_id port;
-    int rv = ipc_lookup_timeout((int)node, "chunks", &port, LOOKUP_TIMEOUT_NS);
-    if (rv)
-        return rv;
     struct chunk_req q;
     struct chunk_rep r;
     memset(&q, 0, sizeof q);
@@ -715,11 +703,6 @@ int fsc_store_remove_gone(uint32_t node, uint64_t ino, uint32_t index)
     q.flags = CHUNK_F_GC;
     q.ino = ino;
     q.index = index;
-    long len = chunk_req_encode(&q, creq, sizeof creq);
-    long n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep, 5 * IPC_SECOND);
-    if (n < 0)
-        return (int)n;
-    if (chunk_rep_decode(crep, (size_t)n, &r))
-        return -EPROTO;
-    return r.status;
+    int rv = store_request(node, &q, &r, 5 * IPC_SECOND);
+    return rv ? rv : r.status;
 }

@@ -1,18 +1,15 @@
 /* user/fsmeta.c: a request to the file service's metadata leader
- * (fsmeta.h). The same retry rules as the naming library (user/nsclient.c). */
+ * (fsmeta.h), through leader_call (user/leadercall.c), as the naming
+ * library's are. */
 #include <string.h>
 
 #include "user/fsmeta.h"
 #include "user/ipc.h"
+#include "user/leadercall.h"
 #include "user/ulib.h"
 
-#define LOOKUP_TIMEOUT_NS (500 * 1000000ULL)
-#define MAX_NODES 16
-
 static uint64_t client_id, seq;
-static uint32_t leader;
-static struct port_id ports[MAX_NODES + 1];
-static uint8_t known[MAX_NODES + 1];
+static struct leader_cache servers = {.service = "fs"};
 static uint8_t req_buf[FS_REQUEST_MAX];
 static uint8_t rep_buf[FS_REPLY_MAX];
 
@@ -25,27 +22,28 @@ static void new_client(void)
     seq = 0;
 }
 
-static uint32_t cluster_nodes(void)
-{
-    long n = syscall0(SYS_NODES);
-    return n < 1 ? 1 : (n > MAX_NODES ? MAX_NODES : (uint32_t)n);
-}
+/* What a reply says, for leader_call (user/leadercall.h). */
+struct judge_ctx {
+    struct fs_reply *rep;
+    bool write;
+    uint64_t seq;
+};
 
-static int port_of(uint32_t node, struct port_id *out)
+static int judge(void *ctx, long n, uint32_t *hint)
 {
-    if (node == 0 || node > MAX_NODES)
-        return -EINVAL;
-    if (!known[node]) {
-        int rv = ipc_lookup_timeout((int)node, "fs", &ports[node], LOOKUP_TIMEOUT_NS);
-        if (rv)
-            return rv;
-        known[node] = 1;
+    struct judge_ctx *j = ctx;
+    if (fs_reply_decode(rep_buf, (size_t)n, j->rep))
+        return -1;
+    if (j->rep->status == -EREMOTE) {
+        *hint = j->rep->leader;
+        return LEADER_NOT_HERE;
     }
-    *out = ports[node];
-    return 0;
+    if (j->rep->status == -EAGAIN)
+        return LEADER_BUSY; /* busy, or no leader yet */
+    if (j->rep->status == -ESTALE && j->write && j->seq > 1)
+        return LEADER_FORGOTTEN; /* the service forgot this client (least recently used) */
+    return LEADER_ANSWERED;
 }
-
-static uint32_t next_node(uint32_t k) { return k >= cluster_nodes() ? 1 : k + 1; }
 
 int fsmeta_request(struct fs_request *req, struct fs_reply *rep, const struct fsmeta_policy *p)
 {
@@ -59,72 +57,34 @@ int fsmeta_request(struct fs_request *req, struct fs_reply *rep, const struct fs
     int len = fs_request_encode(req, req_buf, sizeof req_buf);
     if (len < 0)
         return len;
-    uint32_t target = leader ? leader : (uint32_t)sys_nodeid();
-    uint64_t backoff = 10 * 1000000ULL;
+    struct judge_ctx jc = {rep, write, req->seq};
+    struct leader_call c = {
+        .req = req_buf, .len = (size_t)len, .rep = rep_buf, .rep_cap = sizeof rep_buf,
+        .try_ns = p->try_ns, .max_tries = p->tries, .deadline_ns = p->deadline_ns,
+        .judge = judge, .ctx = &jc,
+    };
     bool sent = false;
-    uint32_t tries = 0, no_server = 0;
     for (;;) {
-        uint64_t now = sys_clock();
-        if ((p->deadline_ns && now >= p->deadline_ns) || (p->tries && tries >= p->tries))
-            break;
-        uint64_t t = p->try_ns;
-        if (p->deadline_ns && p->deadline_ns - now < t)
-            t = p->deadline_ns - now;
-        struct port_id port;
-        long n = port_of(target, &port);
-        if (n == 0) {
-            n = ipc_call(&port, req_buf, (size_t)len, rep_buf, sizeof rep_buf, t);
-            sent = true;
-            tries++;
+        int rv = leader_call(&servers, &c);
+        sent |= c.sent;
+        if (rv == 0)
+            return rep->status;
+        if (rv == 1 && c.tries == 1) {
+            /* Forgotten, and this request went out only once: safe to send
+             * again as a new client's first. */
+            new_client();
+            req->client = client_id;
+            req->seq = ++seq;
+            jc.seq = req->seq;
+            if ((len = fs_request_encode(req, req_buf, sizeof req_buf)) < 0)
+                return len;
+            c.len = (size_t)len;
+            continue;
         }
-        if (n == -EINTR)
-            return -EINTR;
-        if (n >= 0) {
-            if (fs_reply_decode(rep_buf, (size_t)n, rep))
-                return -EPROTO;
-            if (rep->status == -EREMOTE) {
-                uint32_t hint = rep->leader;
-                leader = 0;
-                if (hint && hint != target) {
-                    target = hint;
-                    continue;
-                }
-                target = next_node(target);
-            } else if (rep->status == -EAGAIN) {
-                /* busy, or no leader yet: the same server, a little later */
-            } else if (rep->status == -ESTALE && write && req->seq > 1 && tries == 1) {
-                /* The service forgot this client (least recently used):
-                 * start afresh; safe since this request went out only once. */
-                new_client();
-                req->client = client_id;
-                req->seq = ++seq;
-                if ((len = fs_request_encode(req, req_buf, sizeof req_buf)) < 0)
-                    return len;
-                tries = 0;
-                continue;
-            } else {
-                leader = target;
-                return rep->status;
-            }
-        } else {
-            if (n == -ENOENT && ++no_server >= cluster_nodes())
-                return -ECONNREFUSED; /* no node runs the file service */
-            if (n != -ENOENT)
-                no_server = 0;
-            if (n == -ECONNREFUSED || n == -ECONNRESET)
-                known[target] = 0; /* the server restarted: its port changed */
-            target = next_node(target);
-        }
-        now = sys_clock();
-        uint64_t nap = backoff;
-        if (p->deadline_ns && (now >= p->deadline_ns || p->deadline_ns - now < nap))
-            nap = now >= p->deadline_ns ? 0 : p->deadline_ns - now;
-        if (nap && sys_sleep(nap) == -EINTR)
-            return -EINTR;
-        if (backoff < 200 * 1000000ULL)
-            backoff *= 2;
+        if (rv == 1)
+            return -ESTALE;
+        if (rv == -ETIMEDOUT && write && sent)
+            new_client(); /* outcome unknown: later requests must not depend on this seq */
+        return rv;
     }
-    if (write && sent)
-        new_client(); /* outcome unknown: later requests must not depend on this seq */
-    return -ETIMEDOUT;
 }

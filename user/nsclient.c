@@ -5,23 +5,21 @@
  * the leader named in the reply (or the next node when none is named); on a
  * timeout or a dead node, the next node; on -EAGAIN (busy, or the leader has
  * not yet committed an entry of its term) wait a little and ask again. All
- * within the call's overall deadline. */
+ * within the call's overall deadline. The finding is user/leadercall.c's,
+ * shared with the file service's library. */
 #include <string.h>
 
 #include "user/ipc.h"
+#include "user/leadercall.h"
 #include "user/nsclient.h"
 #include "user/ulib.h"
 
 #define TRY_TIMEOUT_NS (1500 * 1000000ULL)
 #define WATCH_TRY_NS (13000 * 1000000ULL) /* the server holds a watch up to 10 s */
-#define LOOKUP_TIMEOUT_NS (500 * 1000000ULL)
-#define MAX_NODES 16
 
 static uint64_t overall_ns = 10 * IPC_SECOND;
 static uint64_t client_id, seq;
-static uint32_t leader;
-static struct port_id ports[MAX_NODES + 1];
-static uint8_t known[MAX_NODES + 1];
+static struct leader_cache servers = {.service = "naming"};
 static uint8_t req_buf[NS_REQUEST_MAX];
 static uint8_t rep_buf[NS_REPLY_MAX];
 static struct ns_reply scratch;
@@ -37,30 +35,28 @@ static void new_client(void)
     seq = 0;
 }
 
-static uint32_t cluster_nodes(void)
-{
-    long n = syscall0(SYS_NODES);
-    return n < 1 ? 1 : (n > MAX_NODES ? MAX_NODES : (uint32_t)n);
-}
+/* What a reply says, for leader_call (user/leadercall.h). */
+struct judge_ctx {
+    struct ns_reply *rep;
+    uint8_t op;
+    bool write;
+    uint64_t seq;
+};
 
-static int port_of(uint32_t node, struct port_id *out)
+static int judge(void *ctx, long n, uint32_t *hint)
 {
-    if (node == 0 || node > MAX_NODES)
-        return -EINVAL;
-    if (!known[node]) {
-        int rv = ipc_lookup_timeout((int)node, "naming", &ports[node], LOOKUP_TIMEOUT_NS);
-        if (rv)
-            return rv;
-        known[node] = 1;
+    struct judge_ctx *j = ctx;
+    if (ns_reply_decode(rep_buf, (size_t)n, j->rep))
+        return -1;
+    if (j->rep->status == -EREMOTE) {
+        *hint = j->rep->leader;
+        return LEADER_NOT_HERE;
     }
-    *out = ports[node];
-    return 0;
-}
-
-static uint32_t next_node(uint32_t k)
-{
-    uint32_t n = cluster_nodes();
-    return k >= n ? 1 : k + 1;
+    if (j->rep->status == -EAGAIN && j->op != NS_OP_WATCH)
+        return LEADER_BUSY; /* busy or not ready: same server, a little later */
+    if (j->rep->status == -ESTALE && j->write && j->seq > 1)
+        return LEADER_FORGOTTEN; /* least recently used, or an earlier request timed out */
+    return LEADER_ANSWERED;
 }
 
 /* Send req until a server that can answer does, or the deadline. */
@@ -76,76 +72,32 @@ static int request(struct ns_request *req, struct ns_reply *rep)
     int len = ns_request_encode(req, req_buf, sizeof req_buf);
     if (len < 0)
         return -EINVAL;
-    uint64_t deadline = sys_clock() + overall_ns;
-    uint32_t target = leader ? leader : (uint32_t)sys_nodeid();
-    uint64_t backoff = 10 * 1000000ULL;
+    struct judge_ctx jc = {rep, req->op, write, req->seq};
+    struct leader_call c = {
+        .req = req_buf, .len = (size_t)len, .rep = rep_buf, .rep_cap = sizeof rep_buf,
+        .try_ns = req->op == NS_OP_WATCH ? WATCH_TRY_NS : TRY_TIMEOUT_NS,
+        .deadline_ns = sys_clock() + overall_ns, .judge = judge, .ctx = &jc,
+    };
     bool sent = false;
-    int tries = 0; /* calls made for this request */
-    uint32_t no_server = 0; /* nodes in a row with no "naming" in their registry */
     for (;;) {
-        uint64_t now = sys_clock();
-        if (now >= deadline)
-            break;
-        uint64_t left = deadline - now;
-        uint64_t try_ns = req->op == NS_OP_WATCH ? WATCH_TRY_NS : TRY_TIMEOUT_NS;
-        struct port_id port;
-        int rv = port_of(target, &port);
-        long n = rv;
-        if (rv == 0) {
-            n = ipc_call(&port, req_buf, (size_t)len, rep_buf, sizeof rep_buf,
-                         left < try_ns ? left : try_ns);
-            sent = true;
-            tries++;
-        }
-        if (n >= 0) {
-            if (ns_reply_decode(rep_buf, (size_t)n, rep))
-                return -EPROTO;
-            if (rep->status == -EREMOTE) {
-                uint32_t hint = rep->leader;
-                leader = 0;
-                if (hint && hint != target) {
-                    target = hint;
-                    continue;
-                }
-                target = next_node(target);
-            } else if (rep->status == -EAGAIN && req->op != NS_OP_WATCH) {
-                /* busy or not ready: same server, a little later */
-            } else if (rep->status == -ESTALE && write && req->seq > 1) {
-                /* The service forgot this client (least recently used, or
-                 * its earlier request timed out): start afresh. Safe to send
-                 * again only if no earlier attempt of this request went out. */
-                new_client();
-                if (tries > 1)
-                    return -ESTALE;
-                req->client = client_id;
-                req->seq = ++seq;
-                if ((len = ns_request_encode(req, req_buf, sizeof req_buf)) < 0)
-                    return -EINVAL;
-                tries = 0;
-                continue;
-            } else {
-                leader = target;
-                return rep->status;
-            }
-        } else {
-            if (n == -ENOENT && ++no_server >= cluster_nodes())
-                return -ECONNREFUSED; /* no node runs a naming server */
-            if (n != -ENOENT)
-                no_server = 0;
-            if (n == -ECONNREFUSED || n == -ECONNRESET)
-                known[target] = 0; /* the server restarted: its port changed */
-            if (n != -EINTR)
-                target = next_node(target);
-        }
-        now = sys_clock();
-        if (now < deadline)
-            sys_sleep(backoff < deadline - now ? backoff : deadline - now);
-        if (backoff < 200 * 1000000ULL)
-            backoff *= 2;
+        int rv = leader_call(&servers, &c);
+        sent |= c.sent;
+        if (rv == 0)
+            return rep->status;
+        if (rv != 1)
+            return rv == -ETIMEDOUT && write && sent ? (new_client(), -ETIMEDOUT) : rv;
+        /* The service forgot this client: start afresh. Safe to send again
+         * only if no earlier attempt of this request went out. */
+        new_client();
+        if (c.tries > 1)
+            return -ESTALE;
+        req->client = client_id;
+        req->seq = ++seq;
+        jc.seq = req->seq;
+        if ((len = ns_request_encode(req, req_buf, sizeof req_buf)) < 0)
+            return -EINVAL;
+        c.len = (size_t)len;
     }
-    if (write && sent)
-        new_client(); /* outcome unknown: later requests must not depend on this seq */
-    return -ETIMEDOUT;
 }
 
 static int set_name(struct ns_request *r, const char *name)
@@ -200,7 +152,7 @@ static int put(const char *name, const void *value, size_t len, const struct por
         struct port_id local;
         uint64_t deadline = sys_clock() + overall_ns;
         for (;;) {
-            rv = port_of((uint32_t)sys_nodeid(), &local);
+            rv = leader_port(&servers, (uint32_t)sys_nodeid(), &local);
             int len2 = rv ? rv : ns_request_encode(&q, req_buf, sizeof req_buf);
             long n = len2 < 0 ? len2
                               : ipc_call(&local, req_buf, (size_t)len2, rep_buf, sizeof rep_buf,
@@ -211,7 +163,7 @@ static int put(const char *name, const void *value, size_t len, const struct por
                 break;
             }
             if (n == -ECONNREFUSED)
-                known[sys_nodeid()] = 0;
+                leader_forget(&servers, (uint32_t)sys_nodeid());
             if (sys_clock() >= deadline)
                 return n < 0 ? (int)n : -ETIMEDOUT;
             sys_sleep(100 * 1000000ULL); /* the server has no session yet */

@@ -11,6 +11,7 @@
  * Before main, ulib_start takes the parent's file context (working
  * directory, mount mode, redirections) out of argv (user/spawnfiles.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,17 @@ long sys_read(int fd, void *buf, size_t len) { return syscall3(SYS_READ, fd, buf
 long sys_write(int fd, const void *buf, size_t len) { return syscall3(SYS_WRITE, fd, buf, len); }
 uint64_t sys_clock_trap(void) { return (uint64_t)syscall0(SYS_CLOCK); }
 uint64_t sys_wallclock(void) { return (uint64_t)syscall0(SYS_WALLCLOCK); }
+
+void ulog(const char *prefix, const char *fmt, ...)
+{
+    char line[200];
+    int n = snprintf(line, sizeof line, "%s: ", prefix);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    syscall2(SYS_LOG, line, strlen(line));
+}
 int sys_clock_info(struct clock_info *out) { return (int)syscall1(SYS_CLOCK_INFO, out); }
 
 /* clock() without a trap: the kernel lets user mode read the time CSR and

@@ -55,6 +55,9 @@ long sys_write(int fd, const void *buf, size_t len);
 uint64_t sys_clock(void);                 /* monotonic ns since boot (no trap: rdtime) */
 uint64_t sys_clock_trap(void);            /* the same through SYS_CLOCK */
 uint64_t sys_wallclock(void);             /* ns since 1970 (host clock), 0 if none */
+/* One kernel log line, "PREFIX: " and the formatted text (a service's
+ * messages in the node's log). */
+void ulog(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int sys_clock_info(struct clock_info *out);
 int sys_nodeid(void);
 int sys_proclist(struct proc_info *buf, int max);

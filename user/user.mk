@@ -26,7 +26,7 @@ USER_NAMES   := $(sort $(basename $(notdir $(USER_MAINS))))
 USER_FSCLIENT_OBJS := $(BUILD)/user/obj/fsclient.o $(BUILD)/user/obj/fsmeta.o \
 	$(BUILD)/user/obj/fs_fsproto.o $(BUILD)/user/obj/fs_chunkproto.o $(BUILD)/user/obj/fs_placement.o
 USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o $(BUILD)/user/obj/lib_inet.o \
-	$(BUILD)/user/obj/ipc.o $(BUILD)/user/obj/nsclient.o $(BUILD)/user/obj/ns_nsproto.o \
+	$(BUILD)/user/obj/ipc.o $(BUILD)/user/obj/leadercall.o $(BUILD)/user/obj/nsclient.o $(BUILD)/user/obj/ns_nsproto.o \
 	$(BUILD)/user/obj/posix_fs.o $(BUILD)/user/obj/posix_dir.o $(BUILD)/user/obj/fspath.o \
 	$(BUILD)/user/obj/spawnfiles.o $(USER_FSCLIENT_OBJS)
 # badelf: a copy of `true` with a corrupted header, so that spawning it must

@@ -23,16 +23,6 @@ static uint8_t rx[CHUNK_MSG_MAX];
 static uint8_t tx[CHUNK_MSG_MAX];
 static uint8_t whole[FS_CHUNK_SIZE];
 
-void primary_log(const char *fmt, ...)
-{
-    char line[200];
-    int n = snprintf(line, sizeof line, "primaryd: ");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    va_end(ap);
-    syscall2(SYS_LOG, line, strlen(line));
-}
 
 /* The whole chunk at version v, from a replica that holds it and whose
  * blocks all check out (a corrupt one answers -EBADMSG: the next is tried).

@@ -54,6 +54,6 @@ int lease_ensure(uint64_t ino, uint32_t index, struct pchunk **out, uint32_t *hi
 int store_call(uint32_t node, const struct chunk_req *req, struct chunk_rep *rep);
 
 extern uint32_t primary_node, primary_nodes;
-void primary_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define primary_log(...) ulog("primaryd", __VA_ARGS__)
 
 #endif

@@ -44,23 +44,14 @@ struct diff {
     uint32_t node; /* the replica to rewrite (0: whichever is stale) */
 };
 
+#define repair_log(...) ulog("repaird", __VA_ARGS__)
+
 static uint32_t me, nodes;
 static struct diff seen[MAX_SUSPECTS], now[MAX_SUSPECTS];
 static uint32_t nseen, nnow;
 static uint64_t calls, differing;
 static struct fsc_chunk_info mine[64], theirs[64];
 
-static void repair_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void repair_log(const char *fmt, ...)
-{
-    char line[200];
-    int n = snprintf(line, sizeof line, "repaird: ");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    va_end(ap);
-    syscall2(SYS_LOG, line, strlen(line));
-}
 
 static bool shared(uint64_t ino, uint32_t index, uint32_t peer)
 {

@@ -33,7 +33,7 @@ static uint8_t rx[CHUNK_MSG_MAX];
 static uint8_t tx[CHUNK_MSG_MAX];
 static uint8_t data[FS_CHUNK_SIZE];
 static uint32_t my_node, nodes;
-static void store_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define store_log(...) ulog("chunkd", __VA_ARGS__)
 
 /* Scrubbing: while idle, one stored chunk at a time is read whole and its
  * blocks checked; the ones that fail are remembered here (until rewritten),
@@ -121,16 +121,6 @@ static void hash_range(uint32_t peer, uint64_t lo, uint64_t hi, struct chunk_rep
     r->count = count;
 }
 
-static void store_log(const char *fmt, ...)
-{
-    char line[200];
-    int n = snprintf(line, sizeof line, "chunkd: ");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    va_end(ap);
-    syscall2(SYS_LOG, line, strlen(line));
-}
 
 static int open_store(void)
 {
