@@ -54,7 +54,7 @@ int chunk_req_decode(const uint8_t *buf, size_t len, struct chunk_req *r)
     if (!d.ok || le_left(&d) != r->data_len || !op_known(r->op) || r->ino == 0 ||
         r->index >= CHUNK_MAX_INDEX || r->off > FS_CHUNK_SIZE ||
         r->len > FS_CHUNK_SIZE - r->off || r->length > FS_CHUNK_SIZE ||
-        (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY | CHUNK_F_GC)))
+        (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY | CHUNK_F_GC | CHUNK_F_PEEK)))
         return -EBADMSG;
     r->data = r->data_len ? buf + d.at : 0;
     switch (r->op) {

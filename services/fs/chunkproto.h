@@ -55,6 +55,7 @@ enum chunk_op {
 #define CHUNK_F_FIRST 0x01  /* LIST: from the first chunk (ino and index are ignored) */
 #define CHUNK_F_VERIFY 0x02 /* LIST: read every block and report those that fail */
 #define CHUNK_F_GC 0x04     /* REMOVE: its file is gone (the metadata said so): no token */
+#define CHUNK_F_PEEK 0x08   /* FENCE: only say the version (refusing a lower token), raise nothing */
 
 struct chunk_req {
     uint8_t op, flags;

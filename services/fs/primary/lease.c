@@ -9,12 +9,14 @@
  * within that margin of each other.
  *
  * A new token is followed by a sync, before anything is served: every
- * replica's store is fenced with the token (FENCE: it refuses lower tokens
- * from now on, and tells its version). Once a majority answered, the
- * newest version among them is the chunk's: every acknowledged write is on
- * a majority, and any two majorities share a replica. The old holder's
- * writes can no longer reach a majority. A renewal (the same token) needs
- * no sync. */
+ * replica's store tells its version (and refuses if a newer lease has been
+ * there). Once a majority answered, the newest version among them is the
+ * chunk's: every acknowledged write is on a majority, and any two
+ * majorities share a replica. Before the first change under the token the
+ * replicas are also fenced (FENCE: each refuses lower tokens from now on,
+ * durably, which costs a copy-on-write of the chunk), so the old holder's
+ * writes can no longer reach a majority; a holder that only reads skips
+ * that cost. A renewal (the same token) needs no sync. */
 #include <string.h>
 
 #include "services/fs/primary/primary.h"
@@ -54,12 +56,15 @@ static struct pchunk *entry(uint64_t ino, uint32_t index)
     return lru;
 }
 
-/* Fence every replica with the new token; learn the newest version. */
-static int sync_replicas(struct pchunk *c)
+/* Ask every replica its version (refusing our token if a newer lease has
+ * been there); with fence, have each also refuse lower tokens from now on
+ * (a copy-on-write of the chunk on each: only before a change). */
+static int sync_replicas(struct pchunk *c, bool fence)
 {
     struct chunk_req q;
     memset(&q, 0, sizeof q);
     q.op = CHUNK_OP_FENCE;
+    q.flags = fence ? 0 : CHUNK_F_PEEK;
     q.ino = c->ino;
     q.index = c->index;
     q.token = c->token;
@@ -92,18 +97,22 @@ static int sync_replicas(struct pchunk *c)
     c->version = newest;
     c->floor = newest + LEASE_VERSION_GAP;
     c->length = length;
+    c->fenced = fence;
     return 0;
 }
 
-int lease_ensure(uint64_t ino, uint32_t index, struct pchunk **out, uint32_t *hint)
+int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
+                 uint32_t *hint)
 {
     struct pchunk *c = entry(ino, index);
     uint64_t now = sys_clock();
     c->used_ns = now;
     *hint = 0;
     if (c->token && now + RENEW_BEFORE_NS < c->until_ns) {
-        *out = c;
-        return 0;
+        int rv = change && !c->fenced ? sync_replicas(c, true) : 0;
+        if (rv == 0)
+            *out = c;
+        return rv;
     }
     struct fs_request req;
     static struct fs_reply rep;
@@ -127,7 +136,7 @@ int lease_ensure(uint64_t ino, uint32_t index, struct pchunk **out, uint32_t *hi
     bool renewal = c->token == token;
     c->token = token;
     c->until_ns = until;
-    if (!renewal && (rv = sync_replicas(c)) != 0)
+    if ((!renewal || (change && !c->fenced)) && (rv = sync_replicas(c, change)) != 0)
         return rv;
     *out = c;
     return 0;

@@ -105,7 +105,7 @@ static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v)
 static void change(const struct chunk_req *q, struct chunk_rep *r)
 {
     struct pchunk *c;
-    int rv = lease_ensure(q->ino, q->index, &c, &r->hint);
+    int rv = lease_ensure(q->ino, q->index, true, &c, &r->hint);
     if (rv) {
         r->status = rv;
         return;
@@ -144,7 +144,7 @@ static void change(const struct chunk_req *q, struct chunk_rep *r)
 static void repair(const struct chunk_req *q, struct chunk_rep *r)
 {
     struct pchunk *c;
-    int rv = lease_ensure(q->ino, q->index, &c, &r->hint);
+    int rv = lease_ensure(q->ino, q->index, true, &c, &r->hint);
     if (rv) {
         r->status = rv;
         return;
@@ -186,7 +186,7 @@ static void repair(const struct chunk_req *q, struct chunk_rep *r)
 static void read_chunk(const struct chunk_req *q, struct chunk_rep *r)
 {
     struct pchunk *c;
-    int rv = lease_ensure(q->ino, q->index, &c, &r->hint);
+    int rv = lease_ensure(q->ino, q->index, false, &c, &r->hint);
     if (rv) {
         r->status = rv;
         return;

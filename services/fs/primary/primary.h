@@ -34,6 +34,7 @@ struct pchunk {
     uint32_t index;
     uint64_t token;       /* the lease's fencing token; 0: none */
     uint64_t until_ns;    /* the lease holds until then, by this node's clock */
+    bool fenced;          /* the replicas refuse lower tokens (done before the first change) */
     uint64_t version;     /* the newest version a replica was asked to take */
     uint64_t floor;       /* this lease's writes get versions above it (lease.c) */
     uint32_t length;      /* its length */
@@ -43,10 +44,12 @@ struct pchunk {
     uint64_t used_ns;     /* for reuse of the least recently used entry */
 };
 
-/* lease.c: the chunk's entry with a valid lease, synced; 0 or -errno
+/* lease.c: the chunk's entry with a valid lease, synced, and if `change`
+ * (a write is to follow), with every replica fenced; 0 or -errno
  * (-EREMOTE with *hint: another node holds the lease; -EAGAIN: no majority
  * of the replicas answered, or no lease yet). */
-int lease_ensure(uint64_t ino, uint32_t index, struct pchunk **out, uint32_t *hint);
+int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
+                 uint32_t *hint);
 
 /* stores.c: one call to node's store; the reply decoded into *rep (its data
  * points into a buffer valid until the next call). 0, or -errno of the call

@@ -194,6 +194,13 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
         rv = chunkstore_put(&cs, id, q->data, q->length, q->version, q->token);
         break;
     case CHUNK_OP_FENCE:
+        if (q->flags & CHUNK_F_PEEK) { /* a lease holder that only reads yet */
+            rv = chunkstore_info(&cs, id, &version, &token, &length);
+            rv = rv == -ENOENT ? 0 : rv;
+            if (rv == 0 && q->token < token)
+                rv = -ESTALE;
+            break;
+        }
         rv = chunkstore_fence(&cs, id, q->token);
         break;
     case CHUNK_OP_REMOVE:
