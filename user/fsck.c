@@ -22,11 +22,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "services/fs/placement.h"
 #include "user/fsclient.h"
 #include "user/ulib.h"
 
 #define MAX_FILES 4096
-#define MAX_NODES 16
+#define MAX_NODES FS_MAX_NODES /* chunks are placed over every node */
 #define PAGE 512
 #define CHUNK 65536ULL
 

@@ -24,7 +24,7 @@
 #include "user/ulib.h"
 
 #define LOOKUP_TIMEOUT_NS (500 * 1000000ULL)
-#define MAX_NODES 16
+#define MAX_NODES FS_MAX_NODES /* placement spans every node (up to 64) */
 
 static struct fsc_mount mount_mode = {0, 1500, 3};
 /* Buffers, allocated at the first call that needs them: every program
