@@ -238,6 +238,31 @@ static int primary_port(uint32_t node, struct port_id *out)
 }
 
 /* One chunk request to the chunk's primary, retried by the mount mode. */
+/* A primary that did not answer is tried last for a while, so that while
+ * a node is down each call waits for it once, not every time. */
+#define SUSPECT_NS (5000 * 1000000ULL)
+static uint64_t prim_suspect_until[MAX_NODES + 1];
+
+static bool suspect(uint32_t node)
+{
+    return node <= MAX_NODES && sys_clock() < prim_suspect_until[node];
+}
+
+/* The replica to try at or after position *at (cyclic): the first one not
+ * suspected, else the one at *at. */
+static uint32_t pick(const uint32_t *reps, uint32_t nrep, uint32_t *at)
+{
+    for (uint32_t i = 0; i < nrep; i++) {
+        uint32_t k = (*at + i) % nrep;
+        if (!suspect(reps[k])) {
+            *at = k;
+            return reps[k];
+        }
+    }
+    return reps[*at % nrep];
+}
+
+/* One chunk request to the chunk's primary, retried by the mount mode. */
 static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
 {
     if (ready())
@@ -247,7 +272,8 @@ static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
     long len = chunk_req_encode(q, creq, sizeof creq);
     if (len < 0)
         return (int)len;
-    uint32_t at = 0, target = reps[0], tries = 0;
+    uint32_t at = 0, tries = 0;
+    uint32_t target = pick(reps, nrep, &at);
     uint64_t backoff = 20 * 1000000ULL;
     for (;;) {
         if (mount_mode.soft && tries >= mount_mode.retrans)
@@ -264,18 +290,21 @@ static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
         if (n >= 0) {
             if (chunk_rep_decode(crep, (size_t)n, r))
                 return -EPROTO;
-            if (r->status == -EREMOTE && r->hint) {
+            if (r->status == -EREMOTE && r->hint && !suspect(r->hint)) {
                 target = r->hint; /* the lease is there */
                 continue;
             }
             if (r->status != -EAGAIN && r->status != -EREMOTE)
                 return r->status;
-            /* busy, no majority yet, or a lease still to run out: later */
+            /* busy, no majority yet, or a lease (maybe a dead node's) still
+             * to run out: later */
         } else {
             if (n == -ECONNREFUSED || n == -ECONNRESET)
-                prim_known[target] = 0;
+                prim_known[target] = 0; /* restarted: a new port */
+            else if (target <= MAX_NODES)
+                prim_suspect_until[target] = sys_clock() + SUSPECT_NS;
             at = (at + 1) % nrep; /* that node does not answer: the next replica */
-            target = reps[at];
+            target = pick(reps, nrep, &at);
         }
         sys_sleep(backoff);
         if (backoff < 500 * 1000000ULL)
