@@ -3,10 +3,12 @@
  * One request at a time from clients: READ, WRITE or TRUNC of one chunk.
  * Each gets a valid lease first (lease.c), then:
  *   - WRITE and TRUNC become version v+1 of the chunk, sent to every
- *     replica's store with the lease's token: REPLICATE (apply this change
- *     if you hold v), and to a replica that holds something else, the whole
- *     new chunk (PUT). Acknowledged once a majority of the replicas have it
- *     on disk; else -EAGAIN, and the client tries again.
+ *     replica's store with the lease's token (this node's own first):
+ *     REPLICATE (apply this change if you hold v), and to a replica that
+ *     holds something else, the whole new chunk (PUT). Answered as soon as
+ *     a majority of the replicas have it on disk, and the remaining copies
+ *     are made after that, while the client goes on; with no majority,
+ *     -EAGAIN, and the client tries again.
  *   - READ is served by a replica known to hold the chunk's newest version
  *     (this node's own store first). */
 #include <stdarg.h>
@@ -53,6 +55,28 @@ static int fetch_whole(struct pchunk *c, uint64_t v, uint32_t *length)
     return fetch_whole_from(c, v, length, 0);
 }
 
+/* The client of the change in progress, answered as soon as a majority
+ * has it (answer_early): the copies to the remaining replicas then go on
+ * while the client is already on its way (its size update, its next
+ * write). 0 once answered. */
+static uint64_t early_token;
+
+static void answer_early(struct pchunk *c, uint64_t v, uint32_t length)
+{
+    if (!early_token)
+        return;
+    c->version = v;
+    c->length = length;
+    struct chunk_rep r;
+    memset(&r, 0, sizeof r);
+    r.version = v;
+    r.length = length;
+    long n = chunk_rep_encode(&r, tx, sizeof tx);
+    if (n >= 0)
+        ipc_reply(early_token, tx, (size_t)n);
+    early_token = 0;
+}
+
 /* Send change q (REPLICATE or TRUNC, as version v over base) to every
  * replica; the ones that hold another version get the whole chunk. Returns
  * how many replicas have v on disk, or -ESTALE if a newer lease fenced one. */
@@ -60,7 +84,18 @@ static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v)
 {
     int acks = 0;
     bool need_full[FS_REPLICAS] = {false};
-    for (uint32_t i = 0; i < c->nrep; i++) {
+    /* This node's own store first (a local call, no network): with it and
+     * one more, a write of a chunk placed here has its majority after a
+     * single remote copy. */
+    uint32_t order[FS_REPLICAS], n = 0;
+    for (uint32_t i = 0; i < c->nrep; i++)
+        if (c->rep[i] == primary_node)
+            order[n++] = i;
+    for (uint32_t i = 0; i < c->nrep; i++)
+        if (c->rep[i] != primary_node)
+            order[n++] = i;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = order[k];
         struct chunk_rep r;
         if (store_call(c->rep[i], q, &r))
             continue;
@@ -73,7 +108,8 @@ static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v)
         if (r.status)
             continue;
         c->have[i] = v;
-        acks++;
+        if (++acks == (int)(c->nrep / 2 + 1))
+            answer_early(c, v, q->length);
     }
     uint32_t length = 0;
     bool fetched = false;
@@ -96,7 +132,8 @@ static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v)
         struct chunk_rep r;
         if (store_call(c->rep[i], &p, &r) == 0 && r.status == 0) {
             c->have[i] = v;
-            acks++;
+            if (++acks == (int)(c->nrep / 2 + 1))
+                answer_early(c, v, q->length);
         }
     }
     return acks;
@@ -252,8 +289,15 @@ int main(int argc, char **argv)
             read_chunk(&q, &r);
         else if (q.op == CHUNK_OP_REPAIR)
             repair(&q, &r);
-        else
+        else {
+            early_token = token;
             change(&q, &r);
+            if (!early_token) {
+                token = 0; /* answered as soon as a majority had it */
+                continue;
+            }
+            early_token = 0;
+        }
         len = chunk_rep_encode(&r, tx, sizeof tx);
         if (len < 0)
             len = 0;
