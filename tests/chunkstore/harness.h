@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "services/fs/chunkstore.h"
+#include "tests/common/tabletest.h"
 #include "tests/storage/simdisk.h"
 
 extern char test_why[1024];
@@ -34,12 +35,8 @@ extern bool test_soak; /* SOAK=1: longer sweeps */
             return 1;    \
     } while (0)
 
-struct cs_test {
-    const char *name;
-    int (*fn)(void);
-};
 
-extern const struct cs_test basic_tests[], fault_tests[], crash_tests[];
+extern const struct table_test basic_tests[], fault_tests[], crash_tests[];
 
 /* Work memory for chunkstore_open: enough for a 200 MiB region. */
 #define TEST_WORK (1u << 20)

@@ -75,24 +75,6 @@ int main(int argc, char **argv)
     const char *filter = argc > 1 ? argv[1] : "";
     const char *soak = getenv("SOAK");
     test_soak = soak && *soak && strcmp(soak, "0") != 0;
-    const struct cs_test *tables[] = {basic_tests, fault_tests, crash_tests};
-    int passed = 0, failed = 0;
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
-        for (const struct cs_test *ct = tables[t]; ct->name; ct++) {
-            if (!strstr(ct->name, filter))
-                continue;
-            test_why[0] = 0;
-            if (ct->fn() == 0) {
-                printf("PASS %s\n", ct->name);
-                passed++;
-            } else {
-                printf("FAIL %s: %s\n", ct->name, test_why);
-                failed++;
-            }
-            fflush(stdout);
-        }
-    }
-    printf("%d passed, %d failed\n", passed, failed);
-    fflush(stdout); /* before LeakSanitizer's report, which exits without flushing */
-    return failed ? 1 : 0;
+    const struct table_test *const tables[] = {basic_tests, fault_tests, crash_tests};
+    return table_run(tables, sizeof tables / sizeof tables[0], filter, test_why) ? 1 : 0;
 }

@@ -525,7 +525,7 @@ static int t_open_many_chunks_reads_only_the_table(void)
     return 0;
 }
 
-const struct cs_test basic_tests[] = {
+const struct table_test basic_tests[] = {
     {"format_open_round_trip", t_format_open_round_trip},
     {"io_per_call", t_io_per_call},
     {"partial_writes_odd_offsets", t_partial_writes_odd_offsets},

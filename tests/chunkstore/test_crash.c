@@ -392,7 +392,7 @@ static int t_random_ops_model(void)
     return 0;
 }
 
-const struct cs_test crash_tests[] = {
+const struct table_test crash_tests[] = {
     {"crash_at_every_write", t_crash_at_every_write},
     {"random_ops_model_with_crashes", t_random_ops_model},
     {NULL, NULL},

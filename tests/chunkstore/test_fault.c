@@ -442,7 +442,7 @@ static int t_io_error_breaks_until_reopen(void)
     return 0;
 }
 
-const struct cs_test fault_tests[] = {
+const struct table_test fault_tests[] = {
     {"flipped_data_byte_ebadmsg_put_repairs", t_flipped_data_byte},
     {"flipped_header_byte_older_or_absent", t_flipped_header_byte},
     {"garbage_past_length_never_shows", t_garbage_past_length_never_shows},

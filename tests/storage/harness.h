@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tests/common/tabletest.h"
 #include "lib/logstore.h"
 #include "tests/storage/simdisk.h"
 
@@ -30,12 +31,8 @@ extern bool test_soak; /* SOAK=1: longer sweeps */
             return 1;       \
     } while (0)
 
-struct storage_test {
-    const char *name;
-    int (*fn)(void);
-};
 
-extern const struct storage_test basic_tests[], crash_tests[];
+extern const struct table_test basic_tests[], crash_tests[];
 
 /* Work memory for logstore_open in tests. */
 #define TEST_WORK (1u << 20)

@@ -30,23 +30,6 @@ int main(int argc, char **argv)
     const char *filter = argc > 1 ? argv[1] : "";
     const char *soak = getenv("SOAK");
     test_soak = soak && *soak && strcmp(soak, "0") != 0;
-    const struct storage_test *tables[] = {basic_tests, crash_tests};
-    int passed = 0, failed = 0;
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
-        for (const struct storage_test *st = tables[t]; st->name; st++) {
-            if (!strstr(st->name, filter))
-                continue;
-            test_why[0] = 0;
-            if (st->fn() == 0) {
-                printf("PASS %s\n", st->name);
-                passed++;
-            } else {
-                printf("FAIL %s: %s\n", st->name, test_why);
-                failed++;
-            }
-            fflush(stdout);
-        }
-    }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    const struct table_test *const tables[] = {basic_tests, crash_tests};
+    return table_run(tables, sizeof tables / sizeof tables[0], filter, test_why) ? 1 : 0;
 }

@@ -518,7 +518,7 @@ static int t_reformat(void)
     return 0;
 }
 
-const struct storage_test basic_tests[] = {
+const struct table_test basic_tests[] = {
     {"crc32c_vectors", t_crc32c_vectors},
     {"format_open_empty", t_format_open_empty},
     {"append_read_reopen", t_append_read_reopen},

@@ -400,7 +400,7 @@ static int t_crash_sweep_long(void)
     return test_soak ? sweep(soak_seed(1000), 40, 200, 10) : sweep(1000, 1, 120, 3);
 }
 
-const struct storage_test crash_tests[] = {
+const struct table_test crash_tests[] = {
     {"crash_sweep", t_crash_sweep},
     {"crash_sweep_long_workload", t_crash_sweep_long},
     {NULL, NULL},
