@@ -165,12 +165,15 @@ def sup_request(rundir, line, timeout=60.0):
 class Cluster:
     """A cluster of n nodes in run directory `dir` (a fresh /tmp/mkc-XXXX when
     None). up() starts it; attach() connects to one already running (as the
-    CLI does). node_args maps a node id to extra bootargs words."""
+    CLI does). node_args maps a node id to extra bootargs words. disk_mb:
+    the size of each node's disk image when it is made (lib/disklabel.c
+    cuts it into regions; docs/storage.md, "Regions")."""
 
     def __init__(self, n=3, dir=None, mem="128M", node_args=None, kernel=KERNEL,
-                 boot_timeout=None, attached=True, qemu_args=()):
+                 boot_timeout=None, attached=True, qemu_args=(), disk_mb=DISK_MB):
         self.n = n
         self.mem = mem
+        self.disk_mb = disk_mb
         self.node_args = {int(k): v for k, v in (node_args or {}).items()}
         self.kernel = os.path.abspath(kernel)
         self.attached = attached
@@ -193,6 +196,7 @@ class Cluster:
         except OSError:
             raise ClusterError(f"no cluster at {dir}") from None
         c = cls(cfg["n"], dir=dir, mem=cfg["mem"], node_args=cfg["node_args"],
+                disk_mb=cfg.get("disk_mb", DISK_MB),
                 kernel=cfg["kernel"])
         c.own_dir = False
         return c
@@ -230,8 +234,8 @@ class Cluster:
             img = os.path.join(self.dir, f"disk-{k}.img")
             if not os.path.exists(img):
                 with open(img, "wb") as f:
-                    f.truncate(DISK_MB << 20)
-        cfg = {"n": self.n, "mem": self.mem, "kernel": self.kernel,
+                    f.truncate(self.disk_mb << 20)
+        cfg = {"n": self.n, "mem": self.mem, "kernel": self.kernel, "disk_mb": self.disk_mb,
                # The cluster key authenticates every RPC frame (docs/ipc.md).
                "key": secrets.token_hex(32),
                "node_args": {str(k): v for k, v in self.node_args.items()},

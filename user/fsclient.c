@@ -262,19 +262,45 @@ static uint32_t pick(const uint32_t *reps, uint32_t nrep, uint32_t *at)
     return reps[*at % nrep];
 }
 
+/* The out-node mask (services/fs/fsproto.h, FS_OP_NODE_OUT): the nodes
+ * chunks are placed without. Asked of the metadata service at most every
+ * OUT_NODES_TTL_NS (it changes only when a node is declared gone for good
+ * or comes back); a stale mask costs a detour, never data: a primary asks
+ * the leader for its lease, and the leader checks it against the mask. */
+#define OUT_NODES_TTL_NS (5 * IPC_SECOND)
+static uint64_t out_nodes, out_nodes_at;
+
+uint64_t fsc_out_nodes(int refresh)
+{
+    uint64_t now = sys_clock();
+    if (!refresh && out_nodes_at && now - out_nodes_at < OUT_NODES_TTL_NS)
+        return out_nodes;
+    static struct fs_reply sr;
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_STATFS;
+    struct fsmeta_policy p = {mount_mode.timeo_ms * 1000000ULL, 1, 0};
+    if (fsmeta_request(&req, &sr, &p) == 0) {
+        out_nodes = sr.sf.out_nodes;
+        out_nodes_at = now;
+    }
+    return out_nodes;
+}
+
 /* One chunk request to the chunk's primary, retried by the mount mode. */
 static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
 {
     if (ready())
         return -ENOMEM;
     uint32_t reps[FS_REPLICAS];
-    uint32_t nrep = placement_replicas(q->ino, q->index, nodes(), reps);
+    uint32_t nrep = placement_replicas(q->ino, q->index, nodes(), fsc_out_nodes(0), reps);
     long len = chunk_req_encode(q, creq, sizeof creq);
     if (len < 0)
         return (int)len;
     uint32_t at = 0, tries = 0;
     uint32_t target = pick(reps, nrep, &at);
     uint64_t backoff = 20 * 1000000ULL;
+    bool replaced = false;
     for (;;) {
         if (mount_mode.soft && tries >= mount_mode.retrans)
             return q->op == CHUNK_OP_READ ? -ETIMEDOUT : -EIO;
@@ -292,6 +318,16 @@ static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
                 return -EPROTO;
             if (r->status == -EREMOTE && r->hint && !suspect(r->hint)) {
                 target = r->hint; /* the lease is there */
+                continue;
+            }
+            if (r->status == -EINVAL && !replaced) {
+                /* the leader says that node is no replica: our out-node
+                 * mask is stale (a node left or came back); once more
+                 * with the mask as it is now */
+                replaced = true;
+                nrep = placement_replicas(q->ino, q->index, nodes(), fsc_out_nodes(1), reps);
+                at = 0;
+                target = pick(reps, nrep, &at);
                 continue;
             }
             if (r->status != -EAGAIN && r->status != -EREMOTE)
@@ -690,6 +726,7 @@ int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint6
     q.node = peer;
     q.version = lo;
     q.base = hi;
+    q.token = fsc_out_nodes(0); /* HASH: the placement's out-node mask */
     int rv = store_request(node, &q, &r, 5 * IPC_SECOND);
     if (rv)
         return rv;
@@ -713,7 +750,7 @@ int fsc_chunk_repair(uint64_t ino, uint32_t index, uint32_t node)
 
 int fsc_chunk_replicas(uint64_t ino, uint32_t index, uint32_t *nodes_out)
 {
-    return (int)placement_replicas(ino, index, nodes(), nodes_out);
+    return (int)placement_replicas(ino, index, nodes(), fsc_out_nodes(0), nodes_out);
 }
 
 int fsc_ino_exists(uint64_t ino)
@@ -723,7 +760,7 @@ int fsc_ino_exists(uint64_t ino)
     return rv == -ENOENT ? 0 : rv ? rv : 1;
 }
 
-int fsc_store_remove_gone(uint32_t node, uint64_t ino, uint32_t index)
+int fsc_store_remove_gone(uint32_t node, uint64_t ino, uint32_t index, uint64_t version)
 {
     struct chunk_req q;
     struct chunk_rep r;
@@ -732,6 +769,7 @@ int fsc_store_remove_gone(uint32_t node, uint64_t ino, uint32_t index)
     q.flags = CHUNK_F_GC;
     q.ino = ino;
     q.index = index;
+    q.version = version;
     int rv = store_request(node, &q, &r, 5 * IPC_SECOND);
     return rv ? rv : r.status;
 }

@@ -120,9 +120,15 @@ int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint6
 int fsc_chunk_repair(uint64_t ino, uint32_t index, uint32_t node);
 /* Garbage collection (repaird): 1 if inode ino exists (an unlinked file
  * still open does), 0 if it is gone for good, or -errno; and the removal of
- * a chunk of a gone file from node's store. */
+ * a chunk from node's store: of a gone file, or a copy on a node that is
+ * no longer one of the chunk's replicas (version != 0: only if the store
+ * still holds that version, else -ESTALE). */
 int fsc_ino_exists(uint64_t ino);
-int fsc_store_remove_gone(uint32_t node, uint64_t ino, uint32_t index);
+int fsc_store_remove_gone(uint32_t node, uint64_t ino, uint32_t index, uint64_t version);
+/* The nodes chunk placement leaves out (bit k-1: node k; declared gone
+ * for good by the metadata service), cached for a few seconds unless
+ * refresh. */
+uint64_t fsc_out_nodes(int refresh);
 /* The chunk's replicas, best first: how many. */
 int fsc_chunk_replicas(uint64_t ino, uint32_t index, uint32_t *nodes_out);
 

@@ -51,8 +51,12 @@ int chunk_req_decode(const uint8_t *buf, size_t len, struct chunk_req *r)
     r->length = (uint32_t)le_get(&d, 4);
     r->node = (uint32_t)le_get(&d, 4);
     r->data_len = (uint32_t)le_get(&d, 4);
-    if (!d.ok || le_left(&d) != r->data_len || !op_known(r->op) || r->ino == 0 ||
-        r->index >= CHUNK_MAX_INDEX || r->off > FS_CHUNK_SIZE ||
+    /* LIST's (ino, index) is a cursor, "after this key", that need not name
+     * a chunk: anti-entropy lists from just before a range of keys
+     * (chunk_key(ino, index) - 1, whose index may be any below 2^15). */
+    bool cursor = r->op == CHUNK_OP_LIST;
+    if (!d.ok || le_left(&d) != r->data_len || !op_known(r->op) || (r->ino == 0 && !cursor) ||
+        r->index >= (cursor ? 1u << 15 : CHUNK_MAX_INDEX) || r->off > FS_CHUNK_SIZE ||
         r->len > FS_CHUNK_SIZE - r->off || r->length > FS_CHUNK_SIZE ||
         (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY | CHUNK_F_GC | CHUNK_F_PEEK)))
         return -EBADMSG;

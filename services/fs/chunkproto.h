@@ -43,11 +43,17 @@ enum chunk_op {
     CHUNK_OP_FENCE = 112,     /* refuse tokens below `token` from now; -> version, length */
     CHUNK_OP_GET = 113,       /* the whole chunk -> data, version, length */
     CHUNK_OP_LIST = 114,      /* chunks after (ino, index) -> count entries */
-    CHUNK_OP_STATFS = 115,    /* -> version = bytes used, length = 0, token = bytes free */
-    CHUNK_OP_REMOVE = 116,    /* drop a replica (its file is gone, or it moved) */
+    CHUNK_OP_STATFS = 115,    /* -> version = bytes used, length = 0, token = bytes free,
+                               * count = requests refused as malformed (since the
+                               * store started). Also served by a primary: only
+                               * its own count, the rest 0 */
+    CHUNK_OP_REMOVE = 116,    /* drop a replica (its file is gone, or it moved);
+                               * with a version, only if it holds that one */
     CHUNK_OP_HASH = 117,      /* anti-entropy: of the chunks this store shares with
                                * replica `node` whose key (chunk_key) is in
-                               * [version, base): a hash (token) and count */
+                               * [version, base), placed without the nodes in
+                               * the out-node mask `token`: a hash (token) and
+                               * count */
     /* a chunk server to the metadata leader (the file service's port) */
     CHUNK_OP_LEASE = 120,     /* node asks to be (ino, index)'s primary -> token, lease_ms */
 };
@@ -74,7 +80,7 @@ struct chunk_rep {
     uint64_t token;
     uint32_t hint;    /* a node to try instead (0: none) */
     uint32_t lease_ms;
-    uint32_t count;   /* LIST entries */
+    uint32_t count;   /* LIST entries; STATFS: malformed requests refused */
     uint32_t data_len;
     const uint8_t *data;
 };

@@ -14,7 +14,9 @@
  * - Reads (STAT, FSTAT, READDIR) and lease requests wait for a ReadIndex
  *   round (replica_read): answered by a server that is still the leader,
  *   from a machine that has applied everything committed before they came.
- * - STATUS and STATFS are answered by any server, from its own state. */
+ * - STATUS and STATFS are answered by any server, from its own state.
+ * A call that does not decode, or names an op clients may not send, is
+ * answered with an error and counted (STATUS's bad_requests; df shows it). */
 #include <string.h>
 
 #include "services/fs/server.h"
@@ -24,6 +26,8 @@ static uint8_t rep_buf[FS_REPLY_MAX];
 static uint8_t cmd_buf[FS_REQUEST_MAX];
 static struct fs_reply rep; /* large (a READDIR): one, reused */
 static struct fs_request req;
+static uint32_t bad_requests;
+#define BAD_LOGGED 10 /* the first few refusals are logged too */
 
 void clients_send(uint64_t token, const struct fs_reply *r)
 {
@@ -72,6 +76,7 @@ static void status_reply(uint64_t token)
     st->applied = fs_machine.applied;
     st->session = replica_session();
     st->inodes = fs_machine.n_inodes;
+    st->bad_requests = bad_requests;
     r.leader = st->leader;
     clients_send(token, &r);
 }
@@ -116,10 +121,19 @@ static int propose(uint64_t token, const struct msg_info *info)
     return replica_propose(cmd_buf, (uint32_t)n, token, req.op);
 }
 
+static void refused(long len, const struct msg_info *info)
+{
+    if (++bad_requests <= BAD_LOGGED)
+        replica_log("refused a malformed request of %ld bytes from pid %d on node %d%s", len,
+                    (int)info->sender_pid, (int)info->sender_node,
+                    bad_requests == BAD_LOGGED ? " (from now on only counted)" : "");
+}
+
 void clients_request(const uint8_t *buf, long len, const struct msg_info *info)
 {
     uint64_t token = info->reply_token;
     if (len < 0 || fs_request_decode(buf, (size_t)len, &req)) {
+        refused(len, info);
         clients_reply_status(token, 0, -EINVAL);
         return;
     }
@@ -138,6 +152,7 @@ void clients_request(const uint8_t *buf, long len, const struct msg_info *info)
     case FS_OP_SESSION_OPEN:
     case FS_OP_SESSION_EXPIRE:
     case FS_OP_RELEASE:
+        refused(len, info);
         clients_reply_status(token, req.op, -EPERM); /* servers only, forwarded */
         return;
     default:
@@ -159,6 +174,7 @@ void clients_request(const uint8_t *buf, long len, const struct msg_info *info)
 void clients_read(uint64_t token, const uint8_t *buf, uint32_t len)
 {
     if (fs_request_decode(buf, len, &req)) {
+        bad_requests++; /* it decoded when it came: only if memory went bad */
         clients_reply_status(token, 0, -EINVAL);
         return;
     }

@@ -552,6 +552,12 @@ static int apply_op(struct fs_machine *m, const struct fs_request *q, uint64_t i
     case FS_OP_RELEASE:
         o->value = drop_opens(m, q->session, false, q->pid);
         return 0;
+    case FS_OP_NODE_OUT: /* owner_node is 1..FS_OUT_NODES_MAX (fsproto.c) */
+        m->out_nodes |= 1ULL << (q->owner_node - 1);
+        return 0;
+    case FS_OP_NODE_IN:
+        m->out_nodes &= ~(1ULL << (q->owner_node - 1));
+        return 0;
     default:
         return -EINVAL; /* a read in the log: never proposed by a server */
     }

@@ -5,7 +5,7 @@
  * Pure and deterministic: every replica that applies the same commands in
  * the same order holds the same bytes, padding included. No clock (a
  * command's time is the now_ns the leader stamped in it), no randomness, no
- * I/O, no allocation. The caller owns one struct fs_machine (665,112 bytes
+ * I/O, no allocation. The caller owns one struct fs_machine (665,120 bytes
  * on a 64-bit target: put it in .bss).
  *
  * What it holds:
@@ -27,6 +27,8 @@
  *     that asked; open references belong to one, and go when it expires.
  *   - clients (services/replica/dedup.h): the last request each client had
  *     applied and a summary of its answer, so a retry is not applied twice.
+ *   - the out-node mask: the nodes declared gone for good (NODE_OUT) and not
+ *     back yet (NODE_IN), which chunk placement leaves out.
  *
  * docs/fs-machine.md describes every op, its errors, the invariants and the
  * snapshot layout. */
@@ -74,6 +76,8 @@ struct fs_machine {
     struct fsm_open opens[FS_MAX_OPENS];        /* sorted by (session, pid, ino) */
     struct session_entry s[FS_MAX_SESSIONS];    /* services/replica/sessiontab.h */
     struct dedup_client c[FS_MAX_CLIENTS];      /* services/replica/dedup.h */
+    uint64_t out_nodes;     /* nodes gone for good: bit k-1 is node k (FS_OP_NODE_OUT);
+                             * chunks are placed without them (placement.h) */
     /* ---- reserved: file data (snapshot format 2) ----------------------------
      * File contents live in FS_CHUNK_SIZE chunks on the chunk servers. When
      * the machine comes to hold per-chunk state (per chunk: ino, chunk

@@ -65,7 +65,8 @@ bool fs_op_is_client_write(uint8_t op)
 bool fs_op_is_write(uint8_t op)
 {
     return fs_op_is_client_write(op) || op == FS_OP_SESSION_OPEN ||
-           op == FS_OP_SESSION_EXPIRE || op == FS_OP_RELEASE;
+           op == FS_OP_SESSION_EXPIRE || op == FS_OP_RELEASE || op == FS_OP_NODE_OUT ||
+           op == FS_OP_NODE_IN;
 }
 
 /* The flags op may carry; -1 for an unknown op. */
@@ -95,6 +96,8 @@ static int op_flags(uint8_t op)
     case FS_OP_SESSION_OPEN:
     case FS_OP_SESSION_EXPIRE:
     case FS_OP_RELEASE:
+    case FS_OP_NODE_OUT:
+    case FS_OP_NODE_IN:
         return 0;
     default:
         return -1;
@@ -220,6 +223,9 @@ static int req_check(const struct fs_request *r)
         return r->after_len == 0 ? 0 : fs_name_check(r->after, r->after_len);
     case FS_OP_SESSION_OPEN:
         return r->owner_node ? 0 : -EINVAL;
+    case FS_OP_NODE_OUT:
+    case FS_OP_NODE_IN:
+        return r->owner_node >= 1 && r->owner_node <= FS_OUT_NODES_MAX ? 0 : -EINVAL;
     case FS_OP_SESSION_EXPIRE:
     case FS_OP_RELEASE:
         return r->session ? 0 : -EINVAL;
@@ -245,6 +251,7 @@ static int req_check(const struct fs_request *r)
  *   SESSION_OPEN:          owner_node u32, nonce u64
  *   SESSION_EXPIRE:        session u64
  *   RELEASE:               session u64, pid i32
+ *   NODE_OUT, NODE_IN:     owner_node u32
  *   STATUS, STATFS, SESSION: nothing
  * A path is path_len u16 and its bytes. */
 static void req_walk(struct fs_request *r, struct walk *k)
@@ -310,6 +317,10 @@ static void req_walk(struct fs_request *r, struct walk *k)
         break;
     case FS_OP_SESSION_EXPIRE:
         f_u64(k, &r->session);
+        break;
+    case FS_OP_NODE_OUT:
+    case FS_OP_NODE_IN:
+        f_u32(k, &r->owner_node);
         break;
     case FS_OP_RELEASE:
         f_u64(k, &r->session);
@@ -380,7 +391,7 @@ static bool rep_valid(const struct fs_reply *r)
         return false;
     if (r->more > ((ok && r->op == FS_OP_READDIR) ? 1 : 0))
         return false;
-    if (r->lease_ms != 0 && r->op != FS_OP_LEASE)
+    if ((r->lease_ms != 0 || r->out_nodes != 0) && r->op != FS_OP_LEASE)
         return false;
     if (!attr_valid(&r->attr))
         return false;
@@ -401,12 +412,13 @@ static bool rep_valid(const struct fs_reply *r)
  *   status i32, leader u32, op u8, created u8, more u8, index u64, value u64,
  *   attr: ino u64, type u8, mode u16, nlink u32, size u64, mtime_ns u64,
  *         ctime_ns u64, version u64
- *   LEASE, whatever the status: lease_ms u32
+ *   LEASE, whatever the status: lease_ms u32, out_nodes u64
  *   then only when status == 0:
  *   READDIR: n u16, n x (name_len u8, name, ino u64, type u8)
  *   STATUS:  node u32, leader u32, role u8, member u8, term, commit, applied,
- *            last_index, snap_index, session u64, inodes u32
- *   STATFS:  inodes_used u32, inodes_total u32, opens_used u32, opens_total u32 */
+ *            last_index, snap_index, session u64, inodes u32, bad_requests u32
+ *   STATFS:  inodes_used u32, inodes_total u32, opens_used u32, opens_total u32,
+ *            out_nodes u64 */
 static void rep_walk(struct fs_reply *r, struct walk *k)
 {
     f_i32(k, &r->status);
@@ -425,8 +437,10 @@ static void rep_walk(struct fs_reply *r, struct walk *k)
     f_u64(k, &a->mtime_ns);
     f_u64(k, &a->ctime_ns);
     f_u64(k, &a->version);
-    if (r->op == FS_OP_LEASE)
+    if (r->op == FS_OP_LEASE) {
         f_u32(k, &r->lease_ms);
+        f_u64(k, &r->out_nodes);
+    }
     if (r->status != 0 || (k->r && !k->r->ok))
         return;
     switch (r->op) {
@@ -461,6 +475,7 @@ static void rep_walk(struct fs_reply *r, struct walk *k)
         f_u64(k, &st->snap_index);
         f_u64(k, &st->session);
         f_u32(k, &st->inodes);
+        f_u32(k, &st->bad_requests);
         break;
     }
     case FS_OP_STATFS:
@@ -468,6 +483,7 @@ static void rep_walk(struct fs_reply *r, struct walk *k)
         f_u32(k, &r->sf.inodes_total);
         f_u32(k, &r->sf.opens_used);
         f_u32(k, &r->sf.opens_total);
+        f_u64(k, &r->sf.out_nodes);
         break;
     default:
         break;

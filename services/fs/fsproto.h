@@ -66,7 +66,12 @@ enum fs_op {
     FS_OP_SESSION_OPEN = 30,   /* owner_node opens a session; nonce tells retries apart */
     FS_OP_SESSION_EXPIRE = 31, /* the leader saw no keepalive: its references go */
     FS_OP_RELEASE = 32,        /* pid of session exited: its references go */
+    FS_OP_NODE_OUT = 33,       /* owner_node is gone for good: chunks are placed without it */
+    FS_OP_NODE_IN = 34,        /* owner_node answers again: chunks are placed on it again */
 };
+
+/* Nodes a placement may exclude: bit k-1 of an out-node mask is node k. */
+#define FS_OUT_NODES_MAX 64
 
 /* Request flags. */
 #define FS_F_EXCL 0x01  /* CREATE: fail with -EEXIST if the name exists */
@@ -132,12 +137,14 @@ struct fs_status {
     uint64_t term, commit, applied, last_index, snap_index;
     uint64_t session;       /* this server's session, 0 if none yet */
     uint32_t inodes;
+    uint32_t bad_requests;  /* calls this server refused as malformed since it started */
 };
 
 /* FS_OP_STATFS. */
 struct fs_statfs {
     uint32_t inodes_used, inodes_total;
     uint32_t opens_used, opens_total;
+    uint64_t out_nodes; /* the nodes chunks are placed without (FS_OP_NODE_OUT) */
 };
 
 struct fs_reply {
@@ -152,6 +159,9 @@ struct fs_reply {
                        * size before (where the reserved bytes start); LEASE: the
                        * fencing token, or with -EBUSY the holder's node; else 0 */
     uint32_t lease_ms; /* LEASE (whatever the status): how long a lease lasts */
+    uint64_t out_nodes; /* LEASE (whatever the status): the out-node mask the leader
+                         * placed the chunk under, so the primary writes to the
+                         * replicas the grant was checked against */
     struct fs_attr attr; /* the inode the answer names (READDIR: the directory) */
     struct fs_status st; /* STATUS */
     struct fs_statfs sf; /* STATFS */

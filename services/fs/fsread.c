@@ -65,6 +65,7 @@ void fsm_read(const struct fs_machine *m, const struct fs_request *q, struct fs_
         rep->sf.inodes_total = FS_MAX_INODES;
         rep->sf.opens_used = m->n_opens;
         rep->sf.opens_total = FS_MAX_OPENS;
+        rep->sf.out_nodes = m->out_nodes;
         return;
     default:
         rep->status = -EINVAL;

@@ -2,10 +2,11 @@
  * (fsm_snapshot, fsm_restore in fsmachine.h; the layout is tabled in
  * docs/fs-machine.md).
  *
- * Layout, little-endian, format 1:
- *   head     magic u32 "FSM1", format u32 = 1, applied u64, n_sessions u16,
+ * Layout, little-endian, format 2:
+ *   head     magic u32 "FSM1", format u32 = 2, applied u64, n_sessions u16,
  *            n_clients u16, n_inodes u16, n_dirents u16, n_opens u16,
- *            n_chunks u32 (reserved: 0 in format 1)
+ *            n_chunks u32 (reserved: 0), out_nodes u64 (the nodes chunks are
+ *            placed without; format 1 had no such field)
  *   sessions (slot order)  sessiontab_put: slot u16, id u64, nonce u64, node u32
  *   clients  (slot order)  dedup_put: slot u16, id u64, seq u64, last_used u64,
  *                          status i32, version u64, index u64
@@ -14,7 +15,7 @@
  *                          version u64: 51 bytes each
  *   dirents  ((parent, name) order)  parent u64, ino u64, name_len u8, name
  *   opens    ((session, pid, ino) order)  session u64, pid i32, ino u64, count u32
- *   chunks   none in format 1 (format 2 will put the chunk table here)
+ *   chunks   none yet (a chunk table would go here, with a new format)
  *   crc32c u32 of everything before it
  * What the entries determine is not stored: every nlink and a directory's
  * size are recomputed by the restore, so they cannot disagree with the
@@ -32,8 +33,8 @@
 #include "services/fs/fstab.h"
 
 #define SNAP_MAGIC 0x314d5346u /* "FSM1" */
-#define SNAP_FORMAT 1
-#define SNAP_HEAD (4 + 4 + 8 + 5 * 2 + 4)
+#define SNAP_FORMAT 2
+#define SNAP_HEAD (4 + 4 + 8 + 5 * 2 + 4 + 8)
 #define SNAP_INODE (8 + 8 + 1 + 2 + 8 + 8 + 8 + 8)
 #define SNAP_DIRENT_MAX (8 + 8 + 1 + FS_NAME_MAX)
 #define SNAP_OPEN (8 + 4 + 8 + 4)
@@ -56,7 +57,8 @@ long fsm_snapshot(const struct fs_machine *m, uint8_t *buf, size_t cap)
     le_put(&w, m->n_inodes, 2);
     le_put(&w, m->n_dirents, 2);
     le_put(&w, m->n_opens, 2);
-    le_put(&w, 0, 4); /* chunks: none in format 1 */
+    le_put(&w, 0, 4); /* chunks: none */
+    le_put(&w, m->out_nodes, 8);
     sessiontab_put(&w, m->s, FS_MAX_SESSIONS);
     dedup_put(&w, m->c, FS_MAX_CLIENTS);
     for (uint32_t i = 0; i < m->n_inodes; i++) {
@@ -296,6 +298,7 @@ static bool restore_pass(struct fs_machine *m, const uint8_t *buf, size_t len)
     uint32_t ns = (uint32_t)le_get(&r, 2), nc = (uint32_t)le_get(&r, 2);
     uint32_t ni = (uint32_t)le_get(&r, 2), nd = (uint32_t)le_get(&r, 2);
     uint32_t no = (uint32_t)le_get(&r, 2), nchunks = (uint32_t)le_get(&r, 4);
+    uint64_t out_nodes = le_get(&r, 8);
     if (!r.ok || applied < FS_ROOT_INO || ns > FS_MAX_SESSIONS || nc > FS_MAX_CLIENTS ||
         ni == 0 || ni > FS_MAX_INODES || nd >= ni || no > FS_MAX_OPENS || nchunks != 0)
         return false;
@@ -322,6 +325,7 @@ static bool restore_pass(struct fs_machine *m, const uint8_t *buf, size_t len)
         m->n_inodes = ni;
         m->n_dirents = nd;
         m->n_opens = no;
+        m->out_nodes = out_nodes;
     }
     return r.ok && r.at == len;
 }

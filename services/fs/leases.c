@@ -68,6 +68,7 @@ static void reply(uint64_t token, int status, uint64_t value)
     r.status = status;
     r.value = value;
     r.lease_ms = lease_ms;
+    r.out_nodes = fs_machine.out_nodes;
     r.index = fs_machine.applied;
     clients_send(token, &r);
 }
@@ -91,12 +92,7 @@ void leases_request(uint64_t token, const struct fs_request *req)
         reply(token, sr.status ? sr.status : -EISDIR, 0);
         return;
     }
-    uint32_t reps[FS_REPLICAS];
-    uint32_t n = placement_replicas(req->ino, index, replica.cfg.nodes, reps);
-    bool member = false;
-    for (uint32_t i = 0; i < n; i++)
-        member |= reps[i] == node;
-    if (!member) {
+    if (!placement_holds(req->ino, index, replica.cfg.nodes, fs_machine.out_nodes, node)) {
         reply(token, -EINVAL, 0);
         return;
     }

@@ -39,20 +39,33 @@ static bool forward_ok(const uint8_t *cmd, uint32_t len)
     if (fs_request_decode(cmd, len, &req))
         return false;
     return req.op == FS_OP_SESSION_OPEN || req.op == FS_OP_SESSION_EXPIRE ||
-           req.op == FS_OP_RELEASE || (req.op == FS_OP_CLOSE && req.client == 0);
+           req.op == FS_OP_RELEASE || req.op == FS_OP_NODE_OUT || req.op == FS_OP_NODE_IN ||
+           (req.op == FS_OP_CLOSE && req.client == 0);
 }
 
 /* A close, sent by a process of this node as a datagram: nobody waits for
  * it (close returns at once), and the server passes it to the leader as
  * its own command, for the caller's pid in this node's session. If it is
- * lost, the reference goes when the process exits (RELEASE). */
+ * lost, the reference goes when the process exits (RELEASE).
+ * Also NODE_OUT and NODE_IN from this node's repaird (services/fs/repair/),
+ * passed on the same way; repaird sees whether they took effect in the
+ * out-node mask STATFS shows, and sends again if not. (Any process of the
+ * node could send them: privileges are the membership issue's.) */
 static void datagram(const uint8_t *buf, long len, const struct msg_info *info)
 {
     static struct fs_request req;
     static uint8_t cmd[FS_REQUEST_MAX];
     if ((uint32_t)info->sender_node != replica.cfg.node || len <= 0 ||
-        fs_request_decode(buf, (size_t)len, &req) || req.op != FS_OP_CLOSE ||
-        !replica_session())
+        fs_request_decode(buf, (size_t)len, &req))
+        return;
+    if (req.op == FS_OP_NODE_OUT || req.op == FS_OP_NODE_IN) {
+        req.now_ns = sys_wallclock();
+        int n = fs_request_encode(&req, cmd, sizeof cmd);
+        if (n > 0)
+            replica_forward(cmd, (uint32_t)n);
+        return;
+    }
+    if (req.op != FS_OP_CLOSE || !replica_session())
         return;
     req.client = 0;
     req.seq = 0;

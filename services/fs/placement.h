@@ -13,6 +13,7 @@
 #ifndef SERVICES_FS_PLACEMENT_H
 #define SERVICES_FS_PLACEMENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define FS_REPLICAS 3       /* copies of each chunk (fewer in a smaller cluster) */
@@ -20,8 +21,18 @@
 #define FS_MAX_NODES 64     /* nodes a placement considers */
 
 /* The replicas of chunk (ino, index) among nodes 1..nodes, best first, into
- * out[0..FS_REPLICAS); returns how many (min(FS_REPLICAS, nodes)). */
-uint32_t placement_replicas(uint64_t ino, uint32_t index, uint32_t nodes, uint32_t *out);
+ * reps[0..FS_REPLICAS); returns how many (min(FS_REPLICAS, nodes left)).
+ * Nodes in the out-node mask `gone` (bit k-1: node k; the nodes the
+ * metadata declared gone for good) are left out, so a chunk that had a
+ * replica on a gone node keeps its other replicas and gains the next node
+ * in its order: repair copies the data there (docs/fs.md, "Nodes gone for
+ * good"). If every node is in the mask it is ignored. */
+uint32_t placement_replicas(uint64_t ino, uint32_t index, uint32_t nodes, uint64_t gone,
+                            uint32_t *reps);
+
+/* Is node one of chunk (ino, index)'s replicas? */
+bool placement_holds(uint64_t ino, uint32_t index, uint32_t nodes, uint64_t gone,
+                     uint32_t node);
 
 /* The score of node for chunk (ino, index): higher is preferred. */
 uint64_t placement_score(uint64_t ino, uint32_t index, uint32_t node);

@@ -13,6 +13,7 @@ the shell and the file tools are used as a user would.
 import os
 import random
 import re
+import struct
 import sys
 import threading
 import time
@@ -29,6 +30,7 @@ harness.LOGS = os.path.join(ROOT, "build", "test-runs", "fs")
 scenario = harness.scenario
 
 MIB = 1 << 20
+FS_CHUNK = 64 * 1024
 NO_REPAIRD = "services=naming,fs,chunkd,primaryd"  # the default, less anti-entropy
 
 
@@ -71,10 +73,25 @@ def _mix(x):
     return x ^ (x >> 31)
 
 
-def replicas(ino, index, nodes):
-    """services/fs/placement.c: the chunk's replicas, best first."""
-    score = {k: _mix(_mix(_mix(ino) ^ index) ^ ((k << 32) | k)) for k in range(1, nodes + 1)}
+def replicas(ino, index, nodes, gone=()):
+    """services/fs/placement.c: the chunk's replicas, best first, placed
+    without the nodes in `gone`."""
+    score = {k: _mix(_mix(_mix(ino) ^ index) ^ ((k << 32) | k))
+             for k in range(1, nodes + 1) if k not in gone}
     return sorted(score, key=lambda k: (-score[k], k))[:3]
+
+
+def wait_any_log(c, pattern, timeout, offs=None):
+    """Waits until some node's log matches pattern (past offs[k], if given):
+    returns that node."""
+    rx = re.compile(pattern)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for k in range(1, c.n + 1):
+            if rx.search(c._log_bytes(k), (offs or {}).get(k, 0)):
+                return k
+        time.sleep(0.2)
+    raise harness.Fail(f"no node logged {pattern!r} within {timeout} s")
 
 
 def ino_of(c, k, path):
@@ -224,6 +241,46 @@ def fs_five_nodes(ctx):
     check("ok 1000000" in expect(c, 4, "fstest check /five 1000000 5", timeout=180), "after")
     expect(c, 3, "fstest write /after 300000 6", timeout=180)
     check("ok 300000" in expect(c, 5, "fstest check /after 300000 6", timeout=120), "new file")
+
+
+@scenario(360)
+def fs_node_gone_for_good(ctx):
+    """A node gone for longer than the grace period (here 6 s) is declared
+    out by the repaird beside the metadata leader; every chunk that had a
+    replica there gets a third copy on the next node in its order, so the
+    file then survives a second node's death among the same chunks (which,
+    with the copies where they were, would leave some chunks one replica,
+    no majority). Both nodes come back: they are declared in, caught up,
+    and the extra copies are removed (fsck clean throughout at the end)."""
+    grace = "services=naming,fs,chunkd,primaryd,repaird:grace=6"
+    c = ctx.cluster(5, node_args={k: grace for k in range(1, 6)})
+    expect(c, 5, "fstest write /g 1048576 51", timeout=120)
+    ino = ino_of(c, 1, "/g")
+    first, second = 4, 3
+    both = [i for i in range(16) if {first, second} <= set(replicas(ino, i, 5))]
+    check(both, "no chunk of /g has replicas on both nodes 3 and 4: pick other nodes")
+    offs = {k: len(c._log_bytes(k)) for k in range(1, 6)}
+    t0 = time.monotonic()
+    c.kill(first)
+    judge = wait_any_log(c, rb"repaird: node 4: no answer for \d+ s", 60, offs)
+    t1 = time.monotonic()
+    t2 = wait_fsck_clean(c, 1, 120)
+    out = expect(c, 2, "fsck", timeout=120)
+    check("0 problems" in out and "down 0" in out, f"fsck with node 4 out:\n{out}")
+    c.kill(second)
+    check("ok 1048576" in expect(c, 1, "fstest check /g 1048576 51", timeout=180),
+          "/g does not read back with nodes 3 and 4 dead")
+    offs = {k: len(c._log_bytes(k)) for k in range(1, 6)}
+    for k in (first, second):
+        c.restart(k)
+    wait_any_log(c, rb"repaird: node 4 answers again", 60, offs)
+    wait_any_log(c, rb"repaird: removed \d+ copies of chunks now placed on other nodes", 90,
+                 offs)
+    wait_fsck_clean(c, 2, 120)
+    check("ok 1048576" in expect(c, 4, "fstest check /g 1048576 51", timeout=120), "node 4")
+    ctx.note = (f"node 4 declared out by node {judge}'s repaird {t1 - t0:.1f} s after its "
+                f"death, re-replicated {t2 - t1:.1f} s later; {len(both)} of 16 chunks had "
+                f"replicas on nodes 3 and 4")
 
 
 @scenario(300)
@@ -503,6 +560,112 @@ def fs_garbage(ctx):
     expect(c, 1, "fstest write /h 200000 42", timeout=120)
     out = expect(c, 2, "fstest unlinked /h 200000 42 25", timeout=120)
     check("unlinked ok" in out, out)
+
+
+def bad_counts(c, k):
+    """df's "bad requests" lines on node k: {node: (fs, chunkd, primaryd)}."""
+    out = expect(c, k, "df", timeout=60)
+    found = re.findall(r"bad requests: node (\d+): fs (\d+), chunkd (\d+), primaryd (\d+)", out)
+    check(len(found) == c.n, f"df shows no bad request counts for every node:\n{out}")
+    return {int(n): tuple(int(x) for x in xs) for n, *xs in found}
+
+
+def chunk_req_hex(op, ino=1, token=0, data=b""):
+    """services/fs/chunkproto.h's request layout, as rawcall's hex."""
+    hdr = struct.pack("<BBQIIIQQQIII", op, 0, ino, 0, 0, len(data), token, 0, 0, 0, 0, len(data))
+    return (hdr + data).hex()
+
+
+@scenario(180)
+def fs_bad_requests(ctx):
+    """Malformed requests from node 1 to each of node 2's three file servers
+    (user/rawcall): no bytes, a short header, noise, noise of the largest
+    size a message may have, an op the server does not serve, and to
+    chunkd and primaryd, which take only calls, datagrams. Every call is
+    answered with an error; df's counts for node 2 rise by exactly what was
+    sent, and no other node's; the servers go on serving."""
+    c = ctx.cluster(3)
+    before = bad_counts(c, 1)
+    noise = ["-", "00", "ffffffff", "+100", "+69632"]
+    calls = {
+        "fs": noise,
+        # WRITE goes to a primary, never a store; LEASE to the metadata
+        "chunks": noise + [chunk_req_hex(101, data=b"x"), chunk_req_hex(120)],
+        # REPLICATE goes from a primary to a store, never to a primary
+        "primary": noise + [chunk_req_hex(110, token=5, data=b"x"), chunk_req_hex(120)],
+    }
+    datagrams = {"fs": [], "chunks": ["01", "+10"], "primary": ["01", "+10"]}
+    for name in ("fs", "chunks", "primary"):
+        out = expect(c, 1, f"rawcall 2 {name} " + " ".join(calls[name]), timeout=60)
+        lines = out.splitlines()
+        check(len(lines) == len(calls[name]) and
+              all(re.match(r"\d+: status -(22|74) ", ln) for ln in lines),
+              f"{name}: not every malformed call was refused with an error:\n{out}")
+        if datagrams[name]:
+            expect(c, 1, f"rawcall -d 2 {name} " + " ".join(datagrams[name]))
+    time.sleep(0.5)  # the datagrams are out once sent: let them arrive
+    after = bad_counts(c, 3)
+    sent = tuple(len(calls[s]) + len(datagrams[s]) for s in ("fs", "chunks", "primary"))
+    want = tuple(b + s for b, s in zip(before[2], sent))
+    check(after[2] == want, f"node 2's counts (fs, chunkd, primaryd): {before[2]} -> "
+          f"{after[2]}, expected {want}")
+    for k in (1, 3):
+        check(after[k] == before[k], f"node {k}'s counts changed: {before[k]} -> {after[k]}")
+    # Still serving: every chunk of a 5-chunk file has a replica on node 2,
+    # and some have their primary there.
+    expect(c, 2, "fstest write /after 300000 4", timeout=120)
+    check("ok 300000" in expect(c, 3, "fstest check /after 300000 4", timeout=120), "read")
+    ctx.note = f"node 2 counted (fs, chunkd, primaryd) {sent}"
+
+
+def df_avail(c, k):
+    """df on node k: {node: bytes available}."""
+    out = expect(c, k, "df", timeout=60)
+    rows = re.findall(r"^(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+%", out, re.M)
+    check(len(rows) == c.n, f"df lists {len(rows)} nodes:\n{out}")
+    return {int(r[0]): int(r[3]) for r in rows}
+
+
+@scenario(180)
+def fs_disk_full(ctx):
+    """A full disk gives ENOSPC and loses nothing acknowledged. On 16 MiB
+    disks (a 9 MiB chunks region each: lib/disklabel.c) one node writes a
+    file until write() fails: it fails with ENOSPC, promptly, and so do a
+    new file's first write and cp; every byte acknowledged before reads back
+    from another node, as does a file written before; df shows no space.
+    Once the file is removed its chunks are collected (repaird), df shows
+    the space again, and a new file is written and read back."""
+    c = ctx.cluster(3, disk_mb=16)
+    expect(c, 2, "fstest write /keep 200000 5", timeout=60)
+    t0 = time.monotonic()
+    out, st = c.exec(1, f"fstest write /fill {64 * MIB} 7", timeout=90)
+    took = time.monotonic() - t0
+    m = re.search(r"write at (\d+): No space left on device", out)
+    check(st == 1 and m, f"filling did not end in ENOSPC: {st} {out!r}")
+    acked = int(m.group(1))
+    check(acked >= 6 * MIB, f"only {acked} bytes fit in 9 MiB chunk regions")
+    check(all(v < FS_CHUNK for v in df_avail(c, 3).values()), "df shows space left")
+    out, st = c.exec(2, "fstest write /more 100000 8", timeout=60)
+    check(st == 1 and "No space left on device" in out, f"a new file: {st} {out!r}")
+    out, st = c.exec(3, "cp /keep /keep2", timeout=60)
+    check(st == 1 and "No space left on device" in out, f"cp: {st} {out!r}")
+    out = expect(c, 3, f"fstest check /fill {acked} 7", timeout=120)
+    check(f"ok {acked}" in out, f"acknowledged bytes lost: {out}")
+    check("ok 200000" in expect(c, 1, "fstest check /keep 200000 5", timeout=60), "/keep")
+    expect(c, 2, "rm /fill")
+    t1 = time.monotonic()
+    deadline = t1 + 45  # repaird collects every 10 s
+    while True:
+        avail = df_avail(c, 1)
+        if all(v >= acked - MIB for v in avail.values()):
+            break
+        check(time.monotonic() < deadline, f"space not freed 45 s after rm: {avail}")
+        time.sleep(2)
+    freed = time.monotonic() - t1
+    expect(c, 1, "fstest write /again 4000000 9", timeout=60)
+    check("ok 4000000" in expect(c, 2, "fstest check /again 4000000 9", timeout=60), "/again")
+    ctx.note = (f"{acked} bytes acknowledged, ENOSPC after {took:.1f} s; space back "
+                f"{freed:.0f} s after rm")
 
 
 @scenario(240)

@@ -99,7 +99,7 @@ uint64_t ft_session(struct fs_machine *m, uint32_t node, uint64_t nonce);
 /* ---- random fields (util.c) -------------------------------------------------- */
 
 /* Every op the protocol knows. */
-#define FT_N_OPS 20
+#define FT_N_OPS 22
 extern const uint8_t ft_all_ops[FT_N_OPS];
 /* 0, a small number, nearly UINT64_MAX, or anything: a quarter each. */
 uint64_t ft_rand_u64(void);

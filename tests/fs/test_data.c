@@ -16,9 +16,9 @@ static void placement_distinct_stable(void)
         for (uint64_t ino = 1; ino < 40; ino++) {
             for (uint32_t idx = 0; idx < 20; idx++) {
                 uint32_t a[FS_REPLICAS], b[FS_REPLICAS];
-                uint32_t k = placement_replicas(ino, idx, n, a);
+                uint32_t k = placement_replicas(ino, idx, n, 0, a);
                 CHECK_EQ(k, n < 3 ? n : 3);
-                CHECK_EQ(placement_replicas(ino, idx, n, b), k);
+                CHECK_EQ(placement_replicas(ino, idx, n, 0, b), k);
                 CHECK(memcmp(a, b, k * sizeof a[0]) == 0);
                 for (uint32_t i = 0; i < k; i++) {
                     CHECK(a[i] >= 1 && a[i] <= n);
@@ -41,8 +41,8 @@ static void placement_moves_one_nth(void)
         for (uint64_t ino = 2; ino < 202; ino++) {
             for (uint32_t idx = 0; idx < 50; idx++) {
                 uint32_t a[FS_REPLICAS], b[FS_REPLICAS];
-                placement_replicas(ino, idx, n, a);
-                placement_replicas(ino, idx, n + 1, b);
+                placement_replicas(ino, idx, n, 0, a);
+                placement_replicas(ino, idx, n + 1, 0, b);
                 bool joined = false;
                 for (int i = 0; i < 3; i++)
                     joined |= b[i] == n + 1;
@@ -67,11 +67,61 @@ static void placement_balanced(void)
     for (uint64_t ino = 2; ino < 402; ino++)
         for (uint32_t idx = 0; idx < 50; idx++, total++) {
             uint32_t r[FS_REPLICAS];
-            placement_replicas(ino, idx, n, r);
+            placement_replicas(ino, idx, n, 0, r);
             count[r[0]]++;
         }
     for (uint32_t k = 1; k <= n; k++)
         CHECK(count[k] > total / n * 8 / 10 && count[k] < total / n * 12 / 10);
+}
+
+/* A node declared gone for good is never chosen; a chunk that had a replica
+ * there keeps its two others and gains the next node in its order (so only
+ * the gone node's chunks get a new home: about 3/n of them), and every other
+ * chunk stays exactly where it was. With every node gone the mask is
+ * ignored, and a mask beyond the cluster changes nothing. */
+static void placement_without_gone_nodes(void)
+{
+    for (uint32_t n = 4; n <= 8; n += 4) {
+        uint32_t gained = 0, total = 0;
+        for (uint32_t gone = 1; gone <= n; gone++) {
+            uint64_t mask = 1ULL << (gone - 1);
+            for (uint64_t ino = 2; ino < 102; ino++) {
+                for (uint32_t idx = 0; idx < 20; idx++, total++) {
+                    uint32_t a[FS_REPLICAS], b[FS_REPLICAS];
+                    placement_replicas(ino, idx, n, 0, a);
+                    CHECK_EQ(placement_replicas(ino, idx, n, mask, b), 3);
+                    bool had = false;
+                    for (int i = 0; i < 3; i++) {
+                        CHECK(b[i] != gone);
+                        had |= a[i] == gone;
+                    }
+                    CHECK_EQ(placement_holds(ino, idx, n, mask, gone), false);
+                    if (!had) {
+                        CHECK(memcmp(a, b, sizeof a) == 0);
+                        continue;
+                    }
+                    gained++;
+                    /* the two others keep their places, in their order */
+                    uint32_t kept = 0;
+                    for (int i = 0; i < 3; i++)
+                        if (a[i] != gone)
+                            CHECK_EQ(b[kept++], a[i]);
+                    CHECK_EQ(kept, 2);
+                    CHECK(b[2] != a[0] && b[2] != a[1] && b[2] != a[2]);
+                }
+            }
+        }
+        double want = 3.0 / n, got = (double)gained / total;
+        CHECK(got > want * 0.85 && got < want * 1.15);
+    }
+    uint32_t r[FS_REPLICAS], s[FS_REPLICAS];
+    CHECK_EQ(placement_replicas(5, 1, 3, 0x7, r), 3); /* all gone: ignored */
+    placement_replicas(5, 1, 3, 0, s);
+    CHECK(memcmp(r, s, sizeof r) == 0);
+    CHECK_EQ(placement_replicas(5, 1, 3, 0x3, r), 1); /* one node left */
+    CHECK_EQ(r[0], 3);
+    CHECK_EQ(placement_replicas(5, 1, 3, 1ULL << 40, r), 3); /* beyond the cluster */
+    CHECK(memcmp(r, s, sizeof r) == 0);
 }
 
 static void chunkproto_round_trip(void)
@@ -136,12 +186,27 @@ static void chunkproto_refusals(void)
     q = base, q.flags = 0x80;
     n = chunk_req_encode(&q, buf, sizeof buf);
     CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG); /* unknown flag */
+    /* LIST's position is a cursor: just before a key range, any index under
+     * 2^15, ino 0 too (not a chunk: nothing else may name one) */
+    q = (struct chunk_req){.op = CHUNK_OP_LIST, .ino = 4, .index = 0x7fff};
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), 0);
+    q.ino = 0;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), 0);
+    q.index = 0x8000;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG);
+    q = (struct chunk_req){.op = CHUNK_OP_READ, .ino = 4, .index = 0x7fff};
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG);
 }
 
 const struct ft_test ft_data_tests[] = {
     {"placement_distinct_stable", placement_distinct_stable},
     {"placement_moves_one_nth", placement_moves_one_nth},
     {"placement_balanced", placement_balanced},
+    {"placement_without_gone_nodes", placement_without_gone_nodes},
     {"chunkproto_round_trip", chunkproto_round_trip},
     {"chunkproto_refusals", chunkproto_refusals},
     {NULL, NULL},

@@ -32,7 +32,7 @@ static bool client_write(uint8_t op) { return op >= FS_OP_CREATE && op <= FS_OP_
 static bool write_op(uint8_t op)
 {
     return client_write(op) || op == FS_OP_SESSION_OPEN || op == FS_OP_SESSION_EXPIRE ||
-           op == FS_OP_RELEASE;
+           op == FS_OP_RELEASE || op == FS_OP_NODE_OUT || op == FS_OP_NODE_IN;
 }
 
 /* ---- path rules --------------------------------------------------------------- */
@@ -153,6 +153,8 @@ static void rand_request(struct fs_request *r, uint8_t op)
     r->nonce = ft_rand_u64();
     r->pid = (int32_t)ft_rand();
     r->owner_node = (uint32_t)ft_rand() | 1;
+    if (op == FS_OP_NODE_OUT || op == FS_OP_NODE_IN)
+        r->owner_node = 1 + (uint32_t)ft_below(FS_OUT_NODES_MAX);
     r->mode = (uint16_t)ft_below(FS_MODE_MASK + 1);
     r->ino = ft_rand_u64() | 1;
     r->size = ft_rand_u64();
@@ -212,6 +214,8 @@ static void norm_request(const struct fs_request *r, struct fs_request *n)
         n->owner_node = r->owner_node;
         n->nonce = r->nonce;
     }
+    if (op == FS_OP_NODE_OUT || op == FS_OP_NODE_IN)
+        n->owner_node = r->owner_node;
 }
 
 /* Every op with random fields: decode(encode(r)) is r's used fields, the

@@ -229,6 +229,37 @@ static void test_sessions(void)
     ft_check_invariants(&M);
 }
 
+/* NODE_OUT and NODE_IN keep the out-node mask that chunk placement leaves
+ * out: STATFS shows it, a snapshot carries it, a repeat changes nothing,
+ * and a node number outside 1..64 is refused before it reaches the log. */
+static void test_out_nodes(void)
+{
+    fsm_init(&M);
+    struct fs_request q = ft_req(FS_OP_NODE_OUT, NULL), st = ft_req(FS_OP_STATFS, NULL);
+    q.owner_node = 3;
+    CHECK_EQ(ft_apply(&M, &q, &R), 0);
+    CHECK_EQ(ft_apply(&M, &q, &R), 0); /* again: still out */
+    q.owner_node = 64;
+    CHECK_EQ(ft_apply(&M, &q, &R), 0);
+    fsm_read(&M, &st, &R);
+    CHECK_EQ(R.sf.out_nodes, (1ULL << 2) | (1ULL << 63));
+    static uint8_t snap[1 << 20];
+    static struct fs_machine M3;
+    long n = fsm_snapshot(&M, snap, sizeof snap);
+    CHECK(n > 0 && fsm_restore(&M3, snap, (size_t)n) == 0 && M3.out_nodes == M.out_nodes);
+    q.op = FS_OP_NODE_IN;
+    q.owner_node = 3;
+    CHECK_EQ(ft_apply(&M, &q, &R), 0);
+    fsm_read(&M, &st, &R);
+    CHECK_EQ(R.sf.out_nodes, 1ULL << 63);
+    uint8_t buf[FS_REQUEST_MAX];
+    q.owner_node = 0;
+    CHECK_EQ(fs_request_encode(&q, buf, sizeof buf), -EINVAL);
+    q.owner_node = 65;
+    CHECK_EQ(fs_request_encode(&q, buf, sizeof buf), -EINVAL);
+    ft_check_invariants(&M);
+}
+
 /* A retried client write is answered from the table, not applied again:
  * the same status, inode number, index and `created`, even where applying
  * it again would give something else. The repeat's attr holds the number
@@ -366,6 +397,7 @@ const struct ft_test ft_refs_tests[] = {
     {"refs_rename_over_open_file", test_rename_over_open_file},
     {"refs_open_count_limit", test_open_count_limit},
     {"refs_sessions", test_sessions},
+    {"refs_out_nodes", test_out_nodes},
     {"refs_dedup_repeat", test_dedup_repeat},
     {"refs_dedup_reserve", test_dedup_reserve},
     {"refs_dedup_stale", test_dedup_stale},

@@ -158,9 +158,16 @@ static void test_reply_rejects(void)
     r.lease_ms = 1; /* only LEASE */
     CHECK_EQ(fs_reply_encode(&r, buf, sizeof buf), -EINVAL);
     r.op = FS_OP_LEASE;
-    CHECK_EQ(fs_reply_encode(&r, buf, sizeof buf), 78);
+    CHECK_EQ(fs_reply_encode(&r, buf, sizeof buf), 86);
     r.status = -EBUSY;
-    CHECK_EQ(fs_reply_encode(&r, buf, sizeof buf), 78);
+    CHECK_EQ(fs_reply_encode(&r, buf, sizeof buf), 86);
+    r.op = FS_OP_CREATE;
+    r.lease_ms = 0;
+    r.out_nodes = 1; /* only LEASE */
+    CHECK_EQ(fs_reply_encode(&r, buf, sizeof buf), -EINVAL);
+    r.out_nodes = 0;
+    r.lease_ms = 1;
+    r.op = FS_OP_LEASE;
     r.status = 0;
     r.op = FS_OP_CREATE;
     r.lease_ms = 0;

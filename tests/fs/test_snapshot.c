@@ -35,7 +35,7 @@ static void test_empty(void)
     uint8_t *buf = snap_buf(), *again = malloc(fsm_snapshot_max());
     fsm_init(&M);
     long n = snap(&M, buf);
-    CHECK_EQ(n, 30 + 51 + 4);
+    CHECK_EQ(n, 38 + 51 + 4);
     fsm_init(&M2);
     ft_random_history(&M2, 200);
     CHECK_EQ(fsm_restore(&M2, buf, (size_t)n), 0);
@@ -264,7 +264,7 @@ static void put(uint8_t *buf, size_t at, uint64_t v, int bytes)
 }
 
 /* Offsets in the snapshot of the machine built below (docs/fs-machine.md). */
-#define HEAD 30
+#define HEAD 38
 #define SES HEAD                 /* one session */
 #define CLI (SES + 22)           /* one client */
 #define INO(k) (CLI + 46 + 51 * (k)) /* six inodes: 1, 3, 4, 5, 6, 8 */
@@ -294,7 +294,8 @@ static void test_rejects_inconsistent(void)
         int bytes;
     } cases[] = {
         {"magic", 0, 'X', 1},
-        {"format 2", 4, 2, 4},
+        {"format 1", 4, 1, 4},
+        {"format 3", 4, 3, 4},
         {"applied 0", 8, 0, 8},
         {"applied below an inode", 8, 7, 8},
         {"session count", 16, 2, 2},
@@ -303,7 +304,7 @@ static void test_rejects_inconsistent(void)
         {"inode count", 20, 7, 2},
         {"as many entries as inodes", 22, 6, 2},
         {"open count", 24, 3, 2},
-        {"a chunk table in format 1", 26, 1, 4},
+        {"a chunk table", 26, 1, 4},
         {"session id 0", SES + 2, 0, 8},
         {"client seq 0", CLI + 10, 0, 8},
         {"root not first", INO(0), 2, 8},
@@ -367,14 +368,15 @@ static size_t hand_snapshot(uint8_t *buf, const struct hand_inode *in, int ni,
 {
     struct le_writer w = {buf, 4096, 0};
     le_put(&w, 0x314d5346u, 4);
-    le_put(&w, 1, 4);
+    le_put(&w, 2, 4);                /* format */
     le_put(&w, 100, 8);              /* applied */
     le_put(&w, 1, 2);                /* a session */
     le_put(&w, 0, 2);
     le_put(&w, (uint64_t)ni, 2);
     le_put(&w, (uint64_t)nd, 2);
     le_put(&w, open_ino ? 1 : 0, 2);
-    le_put(&w, 0, 4);
+    le_put(&w, 0, 4);                /* no chunk table */
+    le_put(&w, 0x10, 8);             /* out nodes: node 5 */
     le_put(&w, 0, 2);                /* the session: slot 0, id 50, nonce 0, node 1 */
     le_put(&w, 50, 8);
     le_put(&w, 0, 8);
@@ -419,6 +421,7 @@ static void test_rejects_shapes(void)
     CHECK_EQ(fsm_restore(&M2, buf, n), 0);
     ft_check_invariants(&M2);
     CHECK_OK();
+    CHECK_EQ(M2.out_nodes, 0x10);
     CHECK(ft_stat(&M2, "/a/f", &R) == 0 && R.attr.ino == 3);
     CHECK(ft_fstat(&M2, 4, &R) == 0 && R.attr.nlink == 0);
     CHECK(ft_stat(&M2, "/a", &R) == 0 && R.attr.nlink == 2 && R.attr.size == 1);

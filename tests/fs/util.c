@@ -289,7 +289,8 @@ const uint8_t ft_all_ops[FT_N_OPS] = {
     FS_OP_CREATE,  FS_OP_MKDIR,   FS_OP_UNLINK,  FS_OP_RMDIR,        FS_OP_RENAME,
     FS_OP_SETATTR, FS_OP_OPEN,    FS_OP_CLOSE,   FS_OP_EXTEND,       FS_OP_RESERVE,
     FS_OP_STAT,    FS_OP_FSTAT,   FS_OP_READDIR, FS_OP_LEASE,        FS_OP_STATUS,
-    FS_OP_STATFS,  FS_OP_SESSION, FS_OP_SESSION_OPEN, FS_OP_SESSION_EXPIRE, FS_OP_RELEASE};
+    FS_OP_STATFS,  FS_OP_SESSION, FS_OP_SESSION_OPEN, FS_OP_SESSION_EXPIRE, FS_OP_RELEASE,
+    FS_OP_NODE_OUT, FS_OP_NODE_IN};
 
 uint64_t ft_rand_u64(void)
 {
@@ -389,6 +390,9 @@ size_t ft_random_command(const struct fs_machine *m, uint8_t *buf, size_t cap)
             q.session = 1;
         q.pid = (int32_t)ft_below(3);
     } else if (pick < 12) {
+        q.op = ft_below(2) ? FS_OP_NODE_OUT : FS_OP_NODE_IN;
+        q.owner_node = 1 + (uint32_t)ft_below(64);
+    } else if (pick < 13) {
         q.op = FS_OP_STAT; /* a read in the log: refused */
         q.path_len = ft_random_path(q.path);
     } else {

@@ -52,7 +52,7 @@ static struct pchunk *entry(uint64_t ino, uint32_t index)
     memset(lru, 0, sizeof *lru);
     lru->ino = ino;
     lru->index = index;
-    lru->nrep = placement_replicas(ino, index, primary_nodes, lru->rep);
+    lru->nrep = placement_replicas(ino, index, primary_nodes, 0, lru->rep);
     return lru;
 }
 
@@ -68,7 +68,7 @@ static int sync_replicas(struct pchunk *c, bool fence)
     q.ino = c->ino;
     q.index = c->index;
     q.token = c->token;
-    uint32_t answered = 0;
+    uint32_t answered = 0, full = 0;
     uint64_t newest = 0;
     uint32_t length = 0;
     for (uint32_t i = 0; i < c->nrep; i++) {
@@ -81,6 +81,7 @@ static int sync_replicas(struct pchunk *c, bool fence)
             c->token = 0;
             return -EAGAIN;
         }
+        full += r.status == -ENOSPC; /* a fence creating the chunk needs a slot */
         if (r.status)
             continue;
         answered++;
@@ -92,13 +93,33 @@ static int sync_replicas(struct pchunk *c, bool fence)
     }
     if (answered < c->nrep / 2 + 1) {
         c->token = 0; /* not synced: ask again (a new token then) */
-        return -EAGAIN;
+        /* Full stores refuse the retry too: the writer is told ENOSPC */
+        return c->nrep - full < c->nrep / 2 + 1 ? -ENOSPC : -EAGAIN;
     }
     c->version = newest;
     c->floor = newest + LEASE_VERSION_GAP;
     c->length = length;
     c->fenced = fence;
     return 0;
+}
+
+/* The chunk's replicas under the out-node mask the lease was granted with
+ * (the leader checked this node is one of them): true if they changed, as
+ * when a node was declared gone for good or came back. Then the chunk is
+ * synced and fenced again as if the lease were new, over the new set: the
+ * node that joined holds nothing yet, so the majority that answers the sync
+ * must come from the others, and anti-entropy gives it the data. */
+static bool place(struct pchunk *c, uint64_t gone)
+{
+    uint32_t rep[FS_REPLICAS];
+    uint32_t n = placement_replicas(c->ino, c->index, primary_nodes, gone, rep);
+    if (n == c->nrep && !memcmp(rep, c->rep, n * sizeof rep[0]))
+        return false;
+    c->nrep = n;
+    memcpy(c->rep, rep, sizeof rep);
+    memset(c->have, 0, sizeof c->have);
+    c->fenced = false;
+    return true;
 }
 
 int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
@@ -133,7 +154,8 @@ int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
         return rv;
     uint64_t token = rep.value;
     uint64_t until = now + (uint64_t)rep.lease_ms * 1000000ULL * LEASE_USE_NUM / LEASE_USE_DEN;
-    bool renewal = c->token == token;
+    bool moved = place(c, rep.out_nodes);
+    bool renewal = c->token == token && !moved;
     c->token = token;
     c->until_ns = until;
     if ((!renewal || (change && !c->fenced)) && (rv = sync_replicas(c, change)) != 0)

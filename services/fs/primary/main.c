@@ -21,8 +21,15 @@
 
 uint32_t primary_node, primary_nodes;
 
-static uint8_t rx[CHUNK_MSG_MAX];
+/* rx takes the largest message the IPC layer carries, not just the largest
+ * request: a longer one would stay queued (EMSGSIZE) and wedge the loop. */
+static uint8_t rx[MSG_MAX];
 static uint8_t tx[CHUNK_MSG_MAX];
+/* Requests refused as malformed (they do not decode, or name an op a
+ * primary does not serve) and datagrams: STATFS's count (df shows it).
+ * The first few are also logged, with their sender. */
+#define BAD_LOGGED 10
+static uint32_t bad_requests;
 static uint8_t whole[FS_CHUNK_SIZE];
 
 
@@ -79,10 +86,12 @@ static void answer_early(struct pchunk *c, uint64_t v, uint32_t length)
 
 /* Send change q (REPLICATE or TRUNC, as version v over base) to every
  * replica; the ones that hold another version get the whole chunk. Returns
- * how many replicas have v on disk, or -ESTALE if a newer lease fenced one. */
-static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v)
+ * how many replicas have v on disk, or -ESTALE if a newer lease fenced one;
+ * *full: how many refused it for want of space (-ENOSPC). */
+static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v, uint32_t *full)
 {
     int acks = 0;
+    *full = 0;
     bool need_full[FS_REPLICAS] = {false};
     /* This node's own store first (a local call, no network): with it and
      * one more, a write of a chunk placed here has its majority after a
@@ -105,6 +114,7 @@ static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v)
             need_full[i] = true;
             continue;
         }
+        *full += r.status == -ENOSPC;
         if (r.status)
             continue;
         c->have[i] = v;
@@ -130,7 +140,10 @@ static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v)
         p.data_len = length;
         p.data = whole;
         struct chunk_rep r;
-        if (store_call(c->rep[i], &p, &r) == 0 && r.status == 0) {
+        if (store_call(c->rep[i], &p, &r))
+            continue;
+        *full += r.status == -ENOSPC;
+        if (r.status == 0) {
             c->have[i] = v;
             if (++acks == (int)(c->nrep / 2 + 1))
                 answer_early(c, v, q->length);
@@ -159,7 +172,8 @@ static void change(const struct chunk_req *q, struct chunk_rep *r)
         s.op = CHUNK_OP_TRUNC;
         s.length = q->length;
     }
-    int acks = fan_out(c, &s, v);
+    uint32_t full;
+    int acks = fan_out(c, &s, v, &full);
     if (acks == -ESTALE) {
         primary_log("chunk %lu/%u: a newer lease fenced us", (unsigned long)c->ino, c->index);
         c->token = 0;
@@ -170,7 +184,13 @@ static void change(const struct chunk_req *q, struct chunk_rep *r)
         c->version = v;
         c->length = s.length;
     }
-    r->status = acks >= (int)(c->nrep / 2 + 1) ? 0 : -EAGAIN;
+    uint32_t majority = c->nrep / 2 + 1;
+    r->status = acks >= (int)majority ? 0 : -EAGAIN;
+    /* Full stores will not take it on a retry either, unless space is
+     * freed: the client gets ENOSPC, not a wait. (A replica that did not
+     * answer may yet: then this is a retry like any other.) */
+    if (r->status && c->nrep - full < majority)
+        r->status = -ENOSPC;
     r->version = c->version;
     r->length = c->length;
 }
@@ -252,6 +272,23 @@ static void read_chunk(const struct chunk_req *q, struct chunk_rep *r)
     }
 }
 
+/* The ops a primary serves: a client's READ, WRITE, TRUNC and REPAIR, and
+ * STATFS, which it answers with only its count of refused requests (it
+ * stores nothing itself). */
+static bool serves(uint8_t op)
+{
+    return (op >= CHUNK_OP_READ && op <= CHUNK_OP_REPAIR) || op == CHUNK_OP_STATFS;
+}
+
+static void refused(long len, const struct msg_info *info)
+{
+    if (++bad_requests <= BAD_LOGGED)
+        primary_log("refused a malformed %s of %ld bytes from pid %d on node %d%s",
+                    info->reply_token ? "request" : "datagram", len, (int)info->sender_pid,
+                    (int)info->sender_node,
+                    bad_requests == BAD_LOGGED ? " (from now on only counted)" : "");
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -277,19 +314,24 @@ int main(int argc, char **argv)
                                 TIMEOUT_NEVER);
         token = 0;
         len = 0;
+        if (n >= 0 && !info.reply_token)
+            refused(n, &info);
         if (n < 0 || !info.reply_token)
             continue; /* a datagram: nobody to answer */
         token = info.reply_token;
         struct chunk_req q;
         struct chunk_rep r;
         memset(&r, 0, sizeof r);
-        if (chunk_req_decode(rx, (size_t)n, &q) || q.op < CHUNK_OP_READ || q.op > CHUNK_OP_REPAIR)
+        if (chunk_req_decode(rx, (size_t)n, &q) || !serves(q.op)) {
+            refused(n, &info);
             r.status = -EINVAL;
-        else if (q.op == CHUNK_OP_READ)
+        } else if (q.op == CHUNK_OP_STATFS) {
+            r.count = bad_requests;
+        } else if (q.op == CHUNK_OP_READ) {
             read_chunk(&q, &r);
-        else if (q.op == CHUNK_OP_REPAIR)
+        } else if (q.op == CHUNK_OP_REPAIR) {
             repair(&q, &r);
-        else {
+        } else {
             early_token = token;
             change(&q, &r);
             if (!early_token) {

@@ -47,7 +47,8 @@ struct pchunk {
 /* lease.c: the chunk's entry with a valid lease, synced, and if `change`
  * (a write is to follow), with every replica fenced; 0 or -errno
  * (-EREMOTE with *hint: another node holds the lease; -EAGAIN: no majority
- * of the replicas answered, or no lease yet). */
+ * of the replicas answered, or no lease yet; -ENOSPC: too many replicas
+ * had no space to create the chunk for a majority to be fenced). */
 int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
                  uint32_t *hint);
 

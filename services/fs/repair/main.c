@@ -10,18 +10,36 @@
  * ranges of a few chunks, which are listed from both stores (with every
  * block checked) and compared chunk by chunk.
  *
- * A chunk found to differ twice in a row (a write in flight differs once)
- * is repaired through its primary (CHUNK_OP_REPAIR): the replica that is
- * missing, stale or corrupt is rewritten from a good one. The stores'
+ * A chunk found to differ in two rounds (a write in flight differs once;
+ * the rounds need not follow each other, since each compares with another
+ * peer, and a replica may be missing on only some of them) is repaired
+ * through its primary (CHUNK_OP_REPAIR): the replica that is missing,
+ * stale or corrupt is rewritten from a good one. A difference not seen
+ * again within a whole cycle of peers is forgotten. The stores'
  * scrubbing makes a corrupt block count as a difference even if nobody
  * reads it.
  *
  * Every GC_EVERY rounds it also collects garbage in its own store: the
  * chunks of files the metadata says are gone (an inode number is a log
  * index, never reused, so a file that is gone stays gone; an unlinked file
- * still open is not gone).
+ * still open is not gone), and copies this node holds of chunks it is no
+ * longer a replica of (a node declared gone came back, or the cluster
+ * grew), once every replica holds the chunk at least as new.
  *
- *   repaird            run for ever
+ * Nodes gone for good (docs/fs.md): every round it also asks each other
+ * node's store for an empty hash (a ping). The repaird beside the metadata
+ * leader, and only it (one judge, so two nodes that see a third
+ * differently cannot flap it in and out), declares a node that has not
+ * answered for the grace period out (FS_OP_NODE_OUT, through its own
+ * server): chunks are then placed without it, each chunk that had a
+ * replica there gains the next node in its order, and the comparisons
+ * above fill that node in. A node that answers again is declared back in
+ * (FS_OP_NODE_IN); its stale copies are then caught up the same way. At
+ * most nodes - FS_REPLICAS nodes are ever out: with fewer left there is no
+ * other node to copy to.
+ *
+ *   repaird [grace=S]  run for ever; a node silent for S seconds (default
+ *                      60) is gone for good
  *   repaird once PEER  compare with PEER once, repair nothing, print what it
  *                      found and how long it took (make bench) */
 #include <stdarg.h>
@@ -29,8 +47,11 @@
 #include <string.h>
 
 #include "services/fs/chunkproto.h"
+#include "services/fs/fsproto.h"
 #include "services/fs/placement.h"
+#include "services/raft/raft.h"
 #include "user/fsclient.h"
+#include "user/ipc.h"
 #include "user/ulib.h"
 
 #define ROUND_NS (2000 * 1000000ULL)
@@ -41,27 +62,30 @@
 
 struct diff {
     uint64_t key;
-    uint32_t node; /* the replica to rewrite (0: whichever is stale) */
+    uint32_t node;  /* the replica to rewrite (0: whichever is stale) */
+    uint32_t round; /* when it was first seen */
+    bool again;     /* seen again in a later round: repair it */
 };
 
 #define repair_log(...) ulog("repaird", __VA_ARGS__)
 
 static uint32_t me, nodes;
-static struct diff seen[MAX_SUSPECTS], now[MAX_SUSPECTS];
-static uint32_t nseen, nnow;
+static uint64_t gone;                         /* the out-node mask, as last read */
+static uint64_t grace_ns = 60 * 1000000000ULL; /* silence after which a node is out */
+static uint64_t heard_ns[FS_MAX_NODES + 1];   /* when each node's store last answered */
+static struct diff suspects[MAX_SUSPECTS];
+static uint32_t nsuspects, round_no;
 static uint64_t calls, differing;
 static struct fsc_chunk_info mine[64], theirs[64];
 
 
 static bool shared(uint64_t ino, uint32_t index, uint32_t peer)
 {
-    uint32_t reps[FS_REPLICAS];
-    uint32_t n = placement_replicas(ino, index, nodes, reps);
-    bool a = false, b = false;
-    for (uint32_t i = 0; i < n; i++)
-        a |= reps[i] == me, b |= reps[i] == peer;
-    return a && b;
+    return placement_holds(ino, index, nodes, gone, me) &&
+           placement_holds(ino, index, nodes, gone, peer);
 }
+
+static bool is_out(uint32_t k) { return k >= 1 && k <= 64 && (gone >> (k - 1) & 1); }
 
 /* The shared chunks of node's store with keys in [lo, hi), up to 64. */
 static int list_range(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi,
@@ -86,8 +110,17 @@ static int list_range(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi,
 static void note(uint64_t key, uint32_t node)
 {
     differing++;
-    if (nnow < MAX_SUSPECTS)
-        now[nnow++] = (struct diff){key, node};
+    for (uint32_t i = 0; i < nsuspects; i++) {
+        if (suspects[i].key == key) {
+            if (suspects[i].round != round_no) {
+                suspects[i].again = true;
+                suspects[i].node = node;
+            }
+            return;
+        }
+    }
+    if (nsuspects < MAX_SUSPECTS)
+        suspects[nsuspects++] = (struct diff){key, node, round_no, false};
 }
 
 static const struct fsc_chunk_info *find(const struct fsc_chunk_info *v, int n, uint64_t key)
@@ -145,36 +178,56 @@ static void compare(uint32_t peer, uint64_t lo, uint64_t hi)
         compare(peer, at, at + step < hi ? at + step : hi);
 }
 
-/* Repair what differed in this round and the one before. */
+/* Repair what differed in two rounds; forget what has not been seen again
+ * for a cycle of peers. */
 static void repair_seen_twice(void)
 {
-    for (uint32_t i = 0; i < nnow; i++) {
-        bool twice = false;
-        for (uint32_t j = 0; j < nseen && !twice; j++)
-            twice = seen[j].key == now[i].key;
-        if (!twice)
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < nsuspects; i++) {
+        struct diff d = suspects[i];
+        if (d.again) {
+            uint64_t ino = d.key >> 15;
+            uint32_t index = (uint32_t)(d.key & 0x7fff);
+            int rv = fsc_chunk_repair(ino, index, d.node);
+            if (rv > 0)
+                repair_log("chunk %lu/%u: rewrote %d replica(s) (node %u behind)",
+                           (unsigned long)ino, index, rv, d.node);
+            else if (rv < 0 && rv != -ENOENT)
+                repair_log("chunk %lu/%u: repair failed: %s", (unsigned long)ino, index,
+                           err_str(rv));
             continue;
-        uint64_t ino = now[i].key >> 15;
-        uint32_t index = (uint32_t)(now[i].key & 0x7fff);
-        int rv = fsc_chunk_repair(ino, index, now[i].node);
-        if (rv > 0)
-            repair_log("chunk %lu/%u: rewrote %d replica(s) (node %u behind)",
-                       (unsigned long)ino, index, rv, now[i].node);
-        else if (rv < 0 && rv != -ENOENT)
-            repair_log("chunk %lu/%u: repair failed: %s", (unsigned long)ino, index,
-                       err_str(rv));
+        }
+        if (round_no - d.round <= nodes)
+            suspects[kept++] = d;
     }
-    memcpy(seen, now, sizeof now);
-    nseen = nnow;
-    nnow = 0;
+    nsuspects = kept;
+    round_no++;
 }
 
-/* Remove this store's chunks of files that are gone. */
+/* Does every replica of the chunk (placed without the out nodes) hold it,
+ * intact, at version v or newer? Then this node's copy, on a node that is
+ * not a replica, can go. */
+static bool held_elsewhere(uint64_t ino, uint32_t index, uint64_t v)
+{
+    uint32_t reps[FS_REPLICAS];
+    uint32_t n = placement_replicas(ino, index, nodes, gone, reps);
+    uint64_t before = chunk_key(ino, index) - 1; /* list from just before it */
+    for (uint32_t i = 0; i < n; i++) {
+        struct fsc_chunk_info c;
+        if (fsc_store_list(reps[i], 0, before >> 15, (uint32_t)(before & 0x7fff), 1, &c, 1) != 1 ||
+            c.ino != ino || c.index != index || c.version < v || c.bad)
+            return false;
+    }
+    return n > 0;
+}
+
+/* Remove this store's chunks of files that are gone, and its copies of
+ * chunks placed elsewhere now that every replica has them. */
 static void collect_garbage(void)
 {
     static struct fsc_chunk_info page[256];
     uint64_t ino = 0, gone_ino = 0, kept_ino = 0;
-    uint32_t index = 0, removed = 0;
+    uint32_t index = 0, removed = 0, moved = 0;
     int first = 1;
     for (;;) {
         int n = fsc_store_list(me, first, ino, index, 0, page, 256);
@@ -191,8 +244,13 @@ static void collect_garbage(void)
                 else
                     gone_ino = f;
             }
-            if (f == gone_ino && fsc_store_remove_gone(me, f, page[i].index) == 0)
+            if (f == gone_ino && fsc_store_remove_gone(me, f, page[i].index, 0) == 0)
                 removed++;
+            else if (f == kept_ino && !is_out(me) &&
+                     !placement_holds(f, page[i].index, nodes, gone, me) &&
+                     held_elsewhere(f, page[i].index, page[i].version) &&
+                     fsc_store_remove_gone(me, f, page[i].index, page[i].version) == 0)
+                moved++;
         }
         if (n < 256)
             break;
@@ -202,6 +260,71 @@ static void collect_garbage(void)
     }
     if (removed)
         repair_log("removed %u chunks of files that are gone", removed);
+    if (moved)
+        repair_log("removed %u copies of chunks now placed on other nodes", moved);
+}
+
+/* Is this node's metadata server the Raft leader? (Asked of it directly:
+ * the judge of which nodes are out is the repaird beside the leader.) */
+static bool local_server_leads(void)
+{
+    static uint8_t buf[FS_REPLY_MAX];
+    static struct fs_reply rep;
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_STATUS;
+    int n = fs_request_encode(&req, buf, sizeof buf);
+    struct port_id port;
+    if (n < 0 || ipc_lookup_timeout(0, "fs", &port, 500 * 1000000ULL))
+        return false;
+    long m = ipc_call(&port, buf, (size_t)n, buf, sizeof buf, IPC_SECOND);
+    return m >= 0 && fs_reply_decode(buf, (size_t)m, &rep) == 0 && rep.status == 0 &&
+           rep.st.role == RAFT_LEADER && rep.st.leader == me;
+}
+
+/* Ask this node's metadata server to propose NODE_OUT or NODE_IN for k
+ * (a datagram: the next round reads the mask and asks again if it was
+ * lost). */
+static void declare(uint8_t op, uint32_t k)
+{
+    uint8_t buf[FS_REQUEST_MAX];
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = op;
+    req.owner_node = k;
+    int n = fs_request_encode(&req, buf, sizeof buf);
+    struct port_id port;
+    if (n > 0 && ipc_lookup_timeout(0, "fs", &port, 500 * 1000000ULL) == 0)
+        ipc_send_datagram(&port, buf, (size_t)n, 0);
+}
+
+/* Ping every other node's store (an empty hash range), and if this node's
+ * server leads, declare out the nodes silent for the grace period and back
+ * in the ones that answer again. */
+static void watch_nodes(void)
+{
+    uint64_t now = sys_clock(), h;
+    uint32_t count, out = 0;
+    heard_ns[me] = now;
+    for (uint32_t k = 1; k <= nodes; k++) {
+        if (k != me && fsc_store_hash(k, me, 0, 0, &h, &count) == 0)
+            heard_ns[k] = now;
+        out += is_out(k);
+    }
+    if (!local_server_leads())
+        return;
+    for (uint32_t k = 1; k <= nodes; k++) {
+        bool silent = now - heard_ns[k] > grace_ns, answers = heard_ns[k] == now;
+        if (!is_out(k) && silent && out + 1 + FS_REPLICAS <= nodes) {
+            repair_log("node %u: no answer for %lu s: placing chunks without it", k,
+                       (unsigned long)((now - heard_ns[k]) / 1000000000ULL));
+            declare(FS_OP_NODE_OUT, k);
+            out++;
+        } else if (is_out(k) && answers) {
+            repair_log("node %u answers again: placing chunks on it again", k);
+            declare(FS_OP_NODE_IN, k);
+        }
+    }
 }
 
 int main(int argc, char **argv)
@@ -223,15 +346,23 @@ int main(int argc, char **argv)
                (unsigned long)((sys_clock() - t0) / 1000));
         return rv ? 1 : 0;
     }
-    if (argc != 1) {
-        fprintf(stderr, "usage: repaird [once PEER]\n");
+    long grace_s = 60;
+    if (argc > 2 || (argc == 2 && (strncmp(argv[1], "grace=", 6) ||
+                                   parse_long(argv[1] + 6, &grace_s) || grace_s < 1))) {
+        fprintf(stderr, "usage: repaird [grace=S] | repaird once PEER\n");
         return 2;
     }
-    repair_log("node %u of %u: comparing with a peer every %lu ms", me, nodes,
-               (unsigned long)(ROUND_NS / 1000000));
+    grace_ns = (uint64_t)grace_s * 1000000000ULL;
+    repair_log("node %u of %u: comparing with a peer every %lu ms; a node silent for %ld s "
+               "is gone", me, nodes, (unsigned long)(ROUND_NS / 1000000), grace_s);
     uint32_t peer_k = me, round = 0;
+    uint64_t start = sys_clock();
+    for (uint32_t k = 1; k <= nodes; k++)
+        heard_ns[k] = start; /* a node silent from the start is out a grace later */
     for (;;) {
         sys_sleep(ROUND_NS);
+        gone = fsc_out_nodes(1);
+        watch_nodes();
         if (++round % GC_EVERY == 0)
             collect_garbage();
         if (nodes < 2)

@@ -29,10 +29,17 @@
 static struct chunkstore cs;
 static struct blockdev disk, region;
 static struct disklabel_dev region_ctx;
-static uint8_t rx[CHUNK_MSG_MAX];
+/* rx takes the largest message the IPC layer carries, not just the largest
+ * request: a longer one would stay queued (EMSGSIZE) and wedge the loop. */
+static uint8_t rx[MSG_MAX];
 static uint8_t tx[CHUNK_MSG_MAX];
 static uint8_t data[FS_CHUNK_SIZE];
 static uint32_t my_node, nodes;
+/* Requests refused as malformed (they do not decode, or name an op a store
+ * does not serve) and datagrams (a store serves only calls): STATFS's count.
+ * The first few are also logged, with their sender. */
+#define BAD_LOGGED 10
+static uint32_t bad_requests;
 #define store_log(...) ulog("chunkd", __VA_ARGS__)
 
 /* Scrubbing: while idle, one stored chunk at a time is read whole and its
@@ -81,24 +88,20 @@ static void scrub_one(void)
     }
 }
 
-/* Does this chunk have replicas on both this node and `peer`? */
-static bool shared_with(struct chunk_id id, uint32_t peer)
+/* Does this chunk have replicas on both this node and `peer`, placed
+ * without the nodes in `gone` (the out-node mask the asker uses)? */
+static bool shared_with(struct chunk_id id, uint32_t peer, uint64_t gone)
 {
-    uint32_t reps[FS_REPLICAS];
-    uint32_t n = placement_replicas(id.ino, id.index, nodes, reps);
-    bool me = false, them = false;
-    for (uint32_t i = 0; i < n; i++) {
-        me |= reps[i] == my_node;
-        them |= reps[i] == peer;
-    }
-    return me && them;
+    return placement_holds(id.ino, id.index, nodes, gone, my_node) &&
+           placement_holds(id.ino, id.index, nodes, gone, peer);
 }
 
 /* HASH: the chunks shared with `peer` whose key is in [lo, hi), summed as
  * leaves (a mix of the key and the chunk's digest: version, length and data
  * CRCs), so the sum does not depend on order and two replicas in sync get
  * the same. A chunk known to be bad counts with a digest no peer has. */
-static void hash_range(uint32_t peer, uint64_t lo, uint64_t hi, struct chunk_rep *r)
+static void hash_range(uint32_t peer, uint64_t lo, uint64_t hi, uint64_t gone,
+                       struct chunk_rep *r)
 {
     uint64_t h = 0;
     uint32_t count = 0;
@@ -111,7 +114,7 @@ static void hash_range(uint32_t peer, uint64_t lo, uint64_t hi, struct chunk_rep
             break;
         after = e.id;
         lo = 1; /* from now on, always after the last one */
-        if (!shared_with(e.id, peer))
+        if (!shared_with(e.id, peer, gone))
             continue;
         uint64_t d = is_bad(e.id) ? ~(uint64_t)e.digest : e.digest;
         h += placement_score(e.id.ino, e.id.index, 0) ^ (d * 0x9e3779b97f4a7c15ULL);
@@ -207,8 +210,10 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
         /* A garbage collector's (repaird, after the metadata said the file
          * is gone: inode numbers never come back) needs no token. Who may
          * send it is not checked yet: the privileges work. */
-        rv = chunkstore_info(&cs, id, 0, &token, 0);
-        if (rv == 0)
+        rv = chunkstore_info(&cs, id, &version, &token, 0);
+        if (rv == 0 && q->version && version != q->version)
+            rv = -ESTALE; /* it changed since the sender looked: keep it */
+        else if (rv == 0)
             rv = q->token < token && !(q->flags & CHUNK_F_GC) ? -ESTALE
                                                               : chunkstore_remove(&cs, id);
         break;
@@ -268,7 +273,7 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
         break;
     }
     case CHUNK_OP_HASH:
-        hash_range(q->node, q->version, q->base, r);
+        hash_range(q->node, q->version, q->base, q->token, r); /* token: the out-node mask */
         r->status = 0;
         return;
     case CHUNK_OP_STATFS: {
@@ -276,10 +281,11 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
         chunkstore_stats(&cs, &st);
         r->version = st.bytes_used;
         r->token = st.bytes_free;
+        r->count = bad_requests;
         rv = 0;
         break;
     }
-    default:
+    default: /* not reached: main() refuses what serves() does not take */
         rv = -EINVAL;
         break;
     }
@@ -297,6 +303,23 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
         exit(1);
     }
     r->status = rv;
+}
+
+/* The ops serve() handles: a primary's READ and TRUNC (passed on from
+ * its client) and every peer op; not a client's WRITE or REPAIR, which go
+ * to a primary, nor LEASE, which goes to the metadata leader. */
+static bool serves(uint8_t op)
+{
+    return op == CHUNK_OP_READ || op == CHUNK_OP_TRUNC || chunk_op_is_peer(op);
+}
+
+static void refused(long len, const struct msg_info *info)
+{
+    if (++bad_requests <= BAD_LOGGED)
+        store_log("refused a malformed %s of %ld bytes from pid %d on node %d%s",
+                  info->reply_token ? "request" : "datagram", len, (int)info->sender_pid,
+                  (int)info->sender_node,
+                  bad_requests == BAD_LOGGED ? " (from now on only counted)" : "");
 }
 
 int main(void)
@@ -325,16 +348,20 @@ int main(void)
         len = 0;
         if (n == -ETIMEDOUT || n == -EAGAIN)
             scrub_one(); /* idle */
+        if (n >= 0 && !info.reply_token)
+            refused(n, &info); /* a datagram: nobody to answer */
         if (n < 0 || !info.reply_token)
             continue;
         token = info.reply_token;
         struct chunk_req q;
         struct chunk_rep r;
         memset(&r, 0, sizeof r);
-        if (chunk_req_decode(rx, (size_t)n, &q))
+        if (chunk_req_decode(rx, (size_t)n, &q) || !serves(q.op)) {
+            refused(n, &info);
             r.status = -EINVAL;
-        else
+        } else {
             serve(&q, &r);
+        }
         len = chunk_rep_encode(&r, tx, sizeof tx);
         if (len < 0)
             len = 0;
