@@ -4,7 +4,7 @@
 KERNEL_ELF  := $(BUILD)/kernel.elf
 RAMDISK_IMG := $(BUILD)/ramdisk.img
 KERNEL_LIB  := lib/fdt.c lib/bootargs.c lib/elf.c lib/fmt.c lib/pagealloc.c lib/heap.c \
-	lib/rand.c lib/ramdisk.c lib/inet.c lib/blake2s.c lib/rpcwire.c lib/kreqwire.c
+	lib/rand.c lib/ramdisk.c lib/inet.c lib/blake2s.c lib/rpcwire.c lib/kreqwire.c lib/migwire.c
 KERNEL_CSRC := $(wildcard kernel/*.c) $(wildcard drivers/*.c) $(wildcard net/*.c) $(KERNEL_LIB)
 KERNEL_ASRC := kernel/entry.S kernel/trapvec.S
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_CSRC)) \

@@ -2,6 +2,8 @@
  * kernel/kreq.h). Serving runs in interrupt context as frames complete, so
  * every handler is short and never sleeps. */
 #include "kernel/kreq.h"
+#include "kernel/migrate.h"
+#include "kernel/pidroute.h"
 #include "kernel/kernel.h"
 #include "kernel/port.h"
 #include "kernel/printk.h"
@@ -59,6 +61,44 @@ static struct msg *serve_proclist(int *error)
     return reply_of(infos, (uint32_t)n * sizeof infos[0], error);
 }
 
+/* Which pid a request is about. */
+static int subject(const struct kreq *rq) { return rq->op == KREQ_EXITED ? rq->b : rq->a; }
+
+int32_t kreq_pid_local(const struct kreq *rq, uint32_t from, uint32_t *moved, int *found)
+{
+    struct proc *q = proc_find(subject(rq));
+    *found = q != 0;
+    *moved = q ? 0 : pidroute_where(subject(rq));
+    switch (rq->op) {
+    case KREQ_KILL:
+        return q ? proc_kill(rq->a, rq->b) : -ESRCH;
+    case KREQ_ALIVE:
+        return q && q->state != P_ZOMBIE;
+    case KREQ_EXITED:
+        return q ? proc_remote_child_exited(rq->b, rq->a, rq->c, from) : -ESRCH;
+    case KREQ_LOCATE:
+        *moved = 0; /* only "here or not": locate asks every node */
+        return q != 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* KILL, ALIVE, EXITED, LOCATE: answered here, or redirected to where the
+ * pid went (a forwarding entry; a hint is not enough). */
+static struct msg *serve_pid(const struct kreq *rq, uint32_t from, int *error)
+{
+    uint32_t moved;
+    int found;
+    int32_t r = kreq_pid_local(rq, from, &moved, &found);
+    if (!found && rq->op != KREQ_LOCATE) {
+        struct msg *redirect = pidroute_redirect(subject(rq), error);
+        if (redirect || *error)
+            return redirect;
+    }
+    return reply_int(r, error);
+}
+
 struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
 {
     struct kreq rq = {KREQ_BOOTSTRAP, 0, 0, 0};
@@ -81,20 +121,33 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
         r = reply_int(serve_spawn(&rq, m, from), error);
         break;
     case KREQ_KILL:
-        r = reply_int((uint64_t)PID_NODE(rq.a) == kernel_node_id ? proc_kill(rq.a, rq.b) : -ESRCH,
-                      error);
-        break;
     case KREQ_EXITED:
-        r = reply_int(proc_remote_child_exited(rq.b, rq.a, rq.c, from), error);
+    case KREQ_ALIVE:
+    case KREQ_LOCATE:
+        r = serve_pid(&rq, from, error);
         break;
     case KREQ_PROCLIST:
         r = serve_proclist(error);
         break;
-    case KREQ_ALIVE: {
-        struct proc *q = proc_find(rq.a);
-        r = reply_int(q && q->state != P_ZOMBIE, error);
+    case KREQ_MIG_OFFER:
+    case KREQ_MIG_PAGES:
+    case KREQ_MIG_COMMIT:
+    case KREQ_MIG_STATUS:
+        return migrate_serve(&rq, m, from, error); /* takes m */
+    case KREQ_MIG_MOVED:
+        /* Only about a process of this home: its pid stays reserved while
+         * it lives elsewhere (kernel/pidroute.h). */
+        if ((uint64_t)PID_NODE(rq.a) != kernel_node_id || rq.b < 1 ||
+            (uint64_t)rq.b > kernel_nodes) {
+            r = reply_int(-EINVAL, error);
+        } else {
+            if (rq.c == 1)
+                pidroute_gone(rq.a);
+            else if (!proc_find(rq.a))
+                pidroute_moved(rq.a, (uint32_t)rq.b);
+            r = reply_int(0, error);
+        }
         break;
-    }
     default:
         *error = -EINVAL;
     }
@@ -117,10 +170,15 @@ int kreq_call_carry(uint32_t node, const struct kreq *rq, const void *extra, uin
     msg_write(m, 0, rq, sizeof *rq);
     if (extra_len)
         msg_write(m, sizeof *rq, extra, extra_len);
+    m->carried = carry ? *carry : (struct port_id){0, 0};
+    return kreq_call_msg(node, m, timeout_ns, reply);
+}
+
+int kreq_call_msg(uint32_t node, struct msg *m, uint64_t timeout_ns, struct msg **reply)
+{
     struct proc *p = proc_current();
     m->sender_pid = p ? p->pid : 0;
     m->sender_node = (int32_t)kernel_node_id;
-    m->carried = carry ? *carry : (struct port_id){0, 0};
     /* Slot 0 is the node's kernel; the check field names the boot we last
      * heard from (or, before we have heard from it, when we sent this), so
      * a retransmission that reaches a new boot is refused (ECONNRESET)

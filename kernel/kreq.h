@@ -18,7 +18,19 @@ enum {
     KREQ_EXITED = 3,    /* a=child pid, b=parent pid, c=status -> int32 */
     KREQ_PROCLIST = 5,  /* -> struct proc_info[] */
     KREQ_ALIVE = 6,     /* a=pid -> int32 1 if it runs here (not a zombie), else 0 */
+    /* moving processes (kernel/migrate.c, lib/migwire.h; docs/migration.md) */
+    KREQ_MIG_OFFER = 7,  /* body: struct mig_offer -> int32 0 or -errno (refused) */
+    KREQ_MIG_PAGES = 8,  /* body: pages -> int32 0 or -errno */
+    KREQ_MIG_COMMIT = 9, /* body: struct mig_state -> int32 0 (it runs here now) or -errno */
+    KREQ_MIG_STATUS = 10, /* a,b = the transfer id's halves -> int32 1 if committed here;
+                           * else 0, and the transfer is abandoned (a late COMMIT fails);
+                           * c=1 (FORGET): the source knows, the target may forget it */
+    KREQ_MIG_MOVED = 11, /* a=pid, b=node: a process of this home moved there (or c=1:
+                          * it is gone) -> int32 0 */
+    KREQ_LOCATE = 12,    /* a=pid -> int32 1 if the process is here */
 };
+/* KILL, ALIVE and EXITED about a pid that moved on from the node asked are
+ * answered {int32 -EREMOTE, int32 node} (kernel/pidroute.h). */
 
 struct kreq {
     uint32_t op;
@@ -29,6 +41,11 @@ struct kreq {
  * reply message, or NULL with *error set. Takes m. */
 struct msg *kreq_serve(struct msg *m, uint32_t from, int *error);
 
+/* KILL, ALIVE, EXITED and LOCATE served on this node: the int answer. If
+ * the pid concerned is not here: *found = 0, and *moved = the node it went
+ * to, if this node forwards it (else 0). */
+int32_t kreq_pid_local(const struct kreq *rq, uint32_t from, uint32_t *moved, int *found);
+
 /* Make a request of node's kernel and wait (process context): 0 with
  * *reply (caller frees), or a negative error. */
 int kreq_call(uint32_t node, const struct kreq *rq, const void *extra, uint32_t extra_len,
@@ -36,5 +53,7 @@ int kreq_call(uint32_t node, const struct kreq *rq, const void *extra, uint32_t 
 /* The same, with a port carried by the request. */
 int kreq_call_carry(uint32_t node, const struct kreq *rq, const void *extra, uint32_t extra_len,
                     const struct port_id *carry, uint64_t timeout_ns, struct msg **reply);
+/* The same with a message already built (its first bytes a struct kreq). */
+int kreq_call_msg(uint32_t node, struct msg *m, uint64_t timeout_ns, struct msg **reply);
 
 #endif

@@ -348,3 +348,11 @@ static void registry_proc_exit(int pid)
         if (registry[i].name[0] && registry[i].owner_pid == pid)
             registry[i].name[0] = 0;
 }
+
+int port_owned_count(const struct proc *p)
+{
+    int n = 0;
+    for (int i = 1; i < PORTS_MAX; i++)
+        n += ports[i].used && ports[i].owner_pid == p->pid;
+    return n;
+}

@@ -53,6 +53,8 @@ void port_init(void);
 /* New port owned by p (or by the kernel when p is NULL): 0, -EMFILE, -ENOMEM. */
 int port_create(struct proc *p, struct port_id *out);
 int port_close(struct proc *p, const struct port_id *id);
+/* How many ports p owns (a process that owns any cannot move yet). */
+int port_owned_count(const struct proc *p);
 /* Close every port p owns and fail the calls it was serving. */
 void port_proc_exit(struct proc *p);
 

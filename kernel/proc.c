@@ -4,6 +4,8 @@
 #include "kernel/exec.h"
 #include "kernel/kalloc.h"
 #include "kernel/kreq.h"
+#include "kernel/pidroute.h"
+#include "lib/migwire.h"
 #include "kernel/port.h"
 #include "kernel/kernel.h"
 #include "kernel/printk.h"
@@ -33,7 +35,7 @@ static int alloc_pid(void)
     for (;;) {
         int pid = (int)(kernel_node_id * PID_NODE_STRIDE + next_seq);
         next_seq = next_seq % (PID_NODE_STRIDE - 1) + 1;
-        if (!proc_find(pid))
+        if (!proc_find(pid) && !pidroute_reserved(pid)) /* (moved away, maybe alive) */
             return pid;
     }
 }
@@ -41,7 +43,8 @@ static int alloc_pid(void)
 struct proc *proc_find(int pid)
 {
     for (int i = 0; i < proc_slots; i++)
-        if (proc_table[i] && proc_table[i]->pid == pid && proc_table[i]->state != P_FREE)
+        if (proc_table[i] && proc_table[i]->pid == pid && proc_table[i]->state != P_FREE &&
+            !proc_table[i]->migrated)
             return proc_table[i];
     return 0;
 }
@@ -170,8 +173,10 @@ int proc_add_remote_child(struct proc *p, int pid)
 
 int proc_remote_child_exited(int parent_pid, int child_pid, int status, uint32_t from)
 {
-    if ((uint32_t)PID_NODE(child_pid) != from)
-        return -EINVAL; /* a node speaks only for its own processes */
+    /* Any node may speak for a child: it may have moved anywhere (the
+     * transport authenticates kernels; which kernel may say what is the
+     * privileges work's). */
+    (void)from;
     for (int i = 0; i < REMOTE_CHILDREN; i++) {
         struct remote_child *rc = &remote_children[i];
         if (rc->parent && rc->pid == child_pid && rc->parent->pid == parent_pid && !rc->exited) {
@@ -206,6 +211,8 @@ int proc_list(struct proc_info *infos, int max)
         info->pages = q->as.pages;
         info->cpu_ns = q->cpu_ns;
         strlcpy(info->name, q->name, sizeof info->name);
+        info->console_node = (q->console.a || q->console.b) ? (int32_t)PORT_NODE(q->console)
+                                                            : (int32_t)kernel_node_id;
     }
     return n;
 }
@@ -233,10 +240,17 @@ void proc_exit(int status)
     port_proc_exit(p);
     p->killed = 0; /* it has taken effect; the exit below may still need to wait */
     if (p->remote_parent_node) {
-        /* Tell the parent's node (best effort: if it is down, nobody waits). */
+        /* Tell the parent, wherever it went (best effort: if its node is
+         * down, nobody waits). */
         struct kreq rq = {KREQ_EXITED, p->pid, p->remote_parent_pid, status};
+        int32_t r;
+        pidroute_call(p->remote_parent_pid, p->remote_parent_node, &rq, 2000000000ULL, &r);
+    }
+    if ((uint64_t)PID_NODE(p->pid) != kernel_node_id) {
+        /* A process that moved here: its home may free its pid. */
+        struct kreq rq = {KREQ_MIG_MOVED, p->pid, (int32_t)kernel_node_id, 1};
         struct msg *reply = 0;
-        if (kreq_call(p->remote_parent_node, &rq, 0, 0, 2000000000ULL, &reply) == 0)
+        if (kreq_call((uint32_t)PID_NODE(p->pid), &rq, 0, 0, 1000000000ULL, &reply) == 0)
             msg_free(reply);
     }
     /* User memory goes back at once (the rest when reaped); leave its page
@@ -265,19 +279,14 @@ static void probe_remote_children(struct proc *me)
         if (rc->parent != me || rc->exited)
             continue;
         struct kreq rq = {KREQ_ALIVE, rc->pid, 0, 0};
-        struct msg *reply = 0;
         int32_t alive = 0;
-        int rv = kreq_call((uint32_t)PID_NODE(rc->pid), &rq, 0, 0, 3000000000ULL, &reply);
-        if (rv == 0) {
-            if (reply->len == sizeof alive)
-                msg_read(reply, 0, &alive, sizeof alive);
-            msg_free(reply);
-        } else if (rv == -EINTR) {
+        int rv = pidroute_call(rc->pid, 0, &rq, 3000000000ULL, &alive);
+        if (rv == -EINTR)
             return;
-        }
         if (rc->parent == me && !rc->exited && !alive) { /* (it may have exited meanwhile) */
-            klog("pid %d on node %d is gone (%s); reaped as killed", rc->pid, PID_NODE(rc->pid),
-                 rv ? "node does not answer" : "node does not know it");
+            klog("pid %d is gone (%s); reaped as killed", rc->pid,
+                 rv == -ESRCH ? "no node has it" : rv ? "its node does not answer"
+                                                     : "its node does not know it");
             rc->exited = 1;
             rc->status = 128 + SIG_KILL;
         }
@@ -333,8 +342,11 @@ int proc_wait(int pid, uint64_t status_uva, int flags)
         for (int i = 0; i < REMOTE_CHILDREN; i++)
             remote |= remote_children[i].parent == me && !remote_children[i].exited;
         uint64_t deadline = remote ? timer_now_ns() + REMOTE_CHILD_PROBE_NS : 0;
-        if (proc_sleep(me, deadline))
-            return -EINTR;
+        me->restartable = 1; /* a move restarts the wait there (kernel/migrate.h) */
+        int rv = proc_sleep(me, deadline);
+        me->restartable = 0;
+        if (rv)
+            return rv; /* -EINTR, or -ERESTART: moving */
         if (remote && timer_now_ns() >= deadline)
             probe_remote_children(me);
     }
@@ -369,10 +381,151 @@ void proc_reap_orphans(void)
         if (p && p->state == P_ZOMBIE && !p->parent && p != proc_current()) {
             int pid = p->pid;
             orphan_zombies--;
+            if (p->migrated) { /* it lives on elsewhere */
+                proc_free(p);
+                continue;
+            }
             if (p->service)
                 klog("service %s (pid %d) exited with status %d", p->name, pid, p->exit_status);
             proc_free(p);
             kernel_orphan_exited(pid);
         }
     }
+}
+
+/* ---- migration (kernel/migrate.c) ----------------------------------------- */
+
+int proc_free_slots(void)
+{
+    int n = 0;
+    for (int i = 0; i < NPROC; i++)
+        n += !proc_table[i];
+    return n;
+}
+
+int proc_children_of(struct proc *p, struct mig_child *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < proc_slots; i++) {
+        struct proc *c = proc_table[i];
+        if (!c || c->parent != p || c->state == P_FREE)
+            continue;
+        if (n == max)
+            return -EBUSY;
+        out[n++] = (struct mig_child){c->pid, c->state == P_ZOMBIE, c->exit_status};
+    }
+    for (int i = 0; i < REMOTE_CHILDREN; i++) {
+        struct remote_child *rc = &remote_children[i];
+        if (rc->parent != p)
+            continue;
+        if (n == max)
+            return -EBUSY;
+        out[n++] = (struct mig_child){rc->pid, (uint32_t)rc->exited, rc->status};
+    }
+    return n;
+}
+
+int proc_install(const struct mig_state *s, struct addrspace *as)
+{
+    int slot, free_rc = 0;
+    for (int i = 0; i < REMOTE_CHILDREN; i++)
+        free_rc += !remote_children[i].parent;
+    if ((uint32_t)free_rc < s->nchildren)
+        return -EAGAIN;
+    for (slot = 0; slot < NPROC && proc_table[slot]; slot++)
+        ;
+    if (slot == NPROC)
+        return -EAGAIN;
+    struct proc *p = kmalloc(sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    p->slot = slot;
+    p->kstack_top = vm_kstack_map(slot);
+    if (!p->kstack_top) {
+        kfree(p);
+        return -ENOMEM;
+    }
+    proc_table[slot] = p;
+    if (slot >= proc_slots)
+        proc_slots = slot + 1;
+    vm_asid_recycle((uint32_t)slot + 1); /* the slot's last owner may have left entries */
+    p->as = *as;
+    p->as.page_limit = s->page_limit;
+    p->as.heap_start = s->heap_start;
+    p->as.brk = s->brk;
+    for (int i = 0; i < VM_TCACHE; i++)
+        p->as.tcache[i].va = 0;
+    as->root = 0; /* taken */
+    p->pid = s->pid;
+    strlcpy(p->name, s->name, sizeof p->name);
+    p->parent = 0; /* a parent is always elsewhere, or reached as if it were */
+    p->remote_parent_pid = s->parent_pid;
+    p->remote_parent_node = s->parent_node;
+    p->child_limit = s->child_limit;
+    p->console = s->console;
+    p->cpu_ns = s->cpu_ns;
+    p->killed = s->killed;
+    p->tf = &p->tf_space;
+    for (int i = 1; i < 32; i++)
+        p->tf->regs[i] = s->regs[i];
+    p->tf->sepc = s->sepc;
+    p->tf->kernel_sp = p->kstack_top;
+    p->tf->sstatus = FS_INITIAL << 13;
+    p->fp_saved = (int)s->fp_saved;
+    for (int i = 0; i < 33; i++)
+        p->fpregs[i] = s->fpregs[i];
+    for (uint32_t k = 0; k < s->nchildren; k++) {
+        for (int i = 0; i < REMOTE_CHILDREN; i++) {
+            if (!remote_children[i].parent) {
+                remote_children[i] = (struct remote_child){p, s->children[k].pid,
+                                                           (int)s->children[k].exited,
+                                                           s->children[k].status};
+                break;
+            }
+        }
+        p->nchildren++;
+    }
+    p->ctx.ra = (uint64_t)proc_first_run;
+    p->ctx.sp = p->kstack_top;
+    p->state = P_RUNNABLE;
+    sched_arm_timer();
+    return 0;
+}
+
+void proc_moved_away(struct proc *p, uint32_t node)
+{
+    /* Its parent here now waits for it as for a child elsewhere. */
+    struct proc *parent = p->parent;
+    if (parent) {
+        parent->nchildren--;
+        if (proc_add_remote_child(parent, p->pid) != 0)
+            klog("pid %d moved to node %d: no room to remember it for its parent %d", p->pid,
+                 node, parent->pid);
+        p->parent = 0;
+    }
+    /* Its children here report to it there; those that had exited went
+     * with the move (their status), and so did its children elsewhere. */
+    for (int i = 0; i < proc_slots; i++) {
+        struct proc *c = proc_table[i];
+        if (!c || c->parent != p || c->state == P_FREE)
+            continue;
+        if (c->state == P_ZOMBIE) {
+            proc_free(c);
+            continue;
+        }
+        c->parent = 0;
+        c->remote_parent_pid = p->pid;
+        c->remote_parent_node = node;
+    }
+    for (int i = 0; i < REMOTE_CHILDREN; i++)
+        if (remote_children[i].parent == p)
+            remote_children[i].parent = 0;
+    p->nchildren = 0;
+    vm_switch_kernel();
+    vm_destroy(&p->as);
+    p->migrated = 1;
+    p->state = P_ZOMBIE;
+    orphan_zombies++;
+    sched_yield();
+    panic("moved process %d ran again", p->pid);
 }

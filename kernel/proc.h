@@ -81,7 +81,16 @@ struct proc {
     void (*resume)(void);     /* where a continuation wait resumes (proc_block) */
     int fp_saved;             /* fpregs holds its FP state */
     uint64_t fpregs[33];
+    /* Moving to another node (kernel/migrate.c). */
+    uint32_t migrate_to;      /* move it there at the next safe point; 0: no */
+    int migrate_self;         /* it asked itself: the outcome is its migrate()'s result */
+    struct mig_wait *migrate_wait; /* else who waits for the outcome (NULL: nobody) */
+    int restartable;          /* asleep in a system call that a move restarts */
+    uint64_t restart_a0;      /* a0 for the restart (the first argument, or sleep's time left) */
+    int migrated;             /* a husk: the process runs elsewhere now (proc_find skips it) */
 };
+struct mig_state;
+struct mig_child;
 
 extern struct proc *proc_table[NPROC];
 /* One past the highest slot ever used: loops over the table stop here, so
@@ -118,6 +127,21 @@ int proc_list(struct proc_info *infos, int max);
 int proc_add_remote_child(struct proc *p, int pid);
 /* KREQ_EXITED from node `from`: child_pid of local parent_pid ended. */
 int proc_remote_child_exited(int parent_pid, int child_pid, int status, uint32_t from);
+
+/* Migration's helpers (kernel/migrate.c uses them). */
+/* p's children, local and on other nodes, for the move: the count, or
+ * -EBUSY if there are more than max. */
+int proc_children_of(struct proc *p, struct mig_child *out, int max);
+/* Free process slots (a target refuses a move when there are none). */
+int proc_free_slots(void);
+/* The target's side of a move: a process from a move's state and the
+ * address space its pages were put in (taken on success): it runs at once.
+ * 0, -EAGAIN (no slot), -ENOMEM. */
+int proc_install(const struct mig_state *s, struct addrspace *as);
+/* The source's side, once the target has it: hand p's parent and children
+ * links over to the node it went to, drop its memory, and end it here
+ * without an exit (nobody is told it exited: it has not). Does not return. */
+void proc_moved_away(struct proc *p, uint32_t node) __attribute__((noreturn));
 
 /* Scheduling. */
 void scheduler(void) __attribute__((noreturn));

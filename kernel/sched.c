@@ -5,6 +5,7 @@
  * deadline, and the end of the running process's slice when another process
  * is waiting for the CPU. An idle node sleeps in wfi with no tick at all. */
 #include "kernel/proc.h"
+#include "kernel/migrate.h"
 #include "kernel/kernel.h"
 #include "kernel/printk.h"
 #include "kernel/riscv.h"
@@ -177,13 +178,17 @@ HOT_PATH int proc_sleep(void *chan, uint64_t deadline_ns)
     struct proc *p = current;
     if (p->killed)
         return -EINTR;
+    if (p->migrate_to && p->restartable)
+        return -ERESTART;
     p->chan = chan;
     p->wake_at_ns = deadline_ns;
     p->state = P_SLEEPING;
     sched();
     p->chan = 0;
     p->wake_at_ns = 0;
-    return p->killed ? -EINTR : 0;
+    if (p->killed)
+        return -EINTR;
+    return p->migrate_to && p->restartable ? -ERESTART : 0;
 }
 
 /* Where every continuation wait starts again (proc_block set ctx to it). */
@@ -322,6 +327,11 @@ HOT_PATH void sched_return_to_user(struct proc *p)
         sched_yield();
     if (p->killed) /* by a fault, or by kill() while it waited */
         proc_exit(128 + p->killed);
+    if (__builtin_expect(p->migrate_to != 0, 0)) {
+        migrate_out(p); /* returns only if it stays here */
+        if (p->killed)
+            proc_exit(128 + p->killed);
+    }
     fpu_prepare_return(p);
     user_return(p->tf);
 }

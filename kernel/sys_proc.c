@@ -5,6 +5,8 @@
 #include "kernel/exec.h"
 #include "kernel/ramdisk.h"
 #include "kernel/kreq.h"
+#include "kernel/migrate.h"
+#include "kernel/pidroute.h"
 #include "lib/kreqwire.h"
 #include "kernel/kernel.h"
 #include "kernel/proc.h"
@@ -18,7 +20,7 @@ SYSCALL(exit)
 
 HOT_PATH SYSCALL(getpid) { return p->pid; }
 
-SYSCALL(getppid) { return p->parent ? p->parent->pid : 0; }
+SYSCALL(getppid) { return p->parent ? p->parent->pid : p->remote_parent_pid; }
 
 /* Copy spawn's path and argv into the kernel: path into path[64], the
  * strings into buf (one page), argv[] pointing into it. Returns argc, or
@@ -173,22 +175,20 @@ SYSCALL(spawn_node)
 
 SYSCALL(wait) { return proc_wait((int)args[0], args[1], (int)args[2]); }
 
+/* kill(pid, sig): a process on any node, wherever it moved (the request
+ * follows it: kernel/pidroute.h). */
 SYSCALL(kill)
 {
     int pid = (int)args[0], sig = (int)args[1];
-    if (pid <= 0 || (uint64_t)PID_NODE(pid) == kernel_node_id)
+    if (pid <= 0 || proc_find(pid))
         return proc_kill(pid, sig);
     if (sig != SIG_KILL && sig != SIG_TERM)
         return -EINVAL;
     struct kreq rq = {KREQ_KILL, pid, sig, 0};
-    struct msg *reply = 0;
-    int rv = kreq_call((uint32_t)PID_NODE(pid), &rq, 0, 0, 5000000000ULL, &reply);
-    if (rv)
-        return rv == -EHOSTDOWN || rv == -ETIMEDOUT ? rv : -ESRCH;
     int32_t r = -EPROTO;
-    if (reply->len == sizeof r)
-        msg_read(reply, 0, &r, sizeof r);
-    msg_free(reply);
+    int rv = pidroute_call(pid, 0, &rq, 5000000000ULL, &r);
+    if (rv)
+        return rv == -EHOSTDOWN || rv == -ETIMEDOUT || rv == -EINTR ? rv : -ESRCH;
     return r;
 }
 
@@ -196,11 +196,20 @@ SYSCALL(sleep)
 {
     uint64_t now = timer_now_ns();
     uint64_t until = args[0] > UINT64_MAX - 1 - now ? UINT64_MAX - 1 : now + args[0];
-    while (timer_now_ns() < until)
-        if (proc_sleep(&p->wake_at_ns, until))
-            return -EINTR;
-    return 0;
+    int rv = 0;
+    p->restartable = 1; /* a move restarts it there, for the time left */
+    while (rv == 0 && timer_now_ns() < until)
+        rv = proc_sleep(&p->wake_at_ns, until);
+    p->restartable = 0;
+    if (rv == -ERESTART) {
+        now = timer_now_ns();
+        p->restart_a0 = until > now ? until - now : 0;
+    }
+    return rv;
 }
+
+/* migrate(pid, node): kernel/migrate.h. */
+SYSCALL(migrate) { return migrate_request(p, (int)args[0], (uint32_t)args[1]); }
 
 HOT_PATH SYSCALL(yield)
 {

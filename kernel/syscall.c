@@ -53,4 +53,5 @@ syscall_fn syscall_table[SYS_COUNT] HOT_DATA = {
     [SYS_WALLCLOCK] = sys_wallclock,
     [SYS_SPAWN_IMAGE] = sys_spawn_image,
     [SYS_RAMDISK_READ] = sys_ramdisk_read,
+    [SYS_MIGRATE] = sys_migrate,
 };

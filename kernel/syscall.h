@@ -21,6 +21,7 @@ SYSCALL(exit);
 SYSCALL(getpid);
 SYSCALL(wallclock);
 SYSCALL(spawn_image);
+SYSCALL(migrate);
 SYSCALL(ramdisk_read);
 SYSCALL(getppid);
 SYSCALL(spawn);

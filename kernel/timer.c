@@ -1,5 +1,6 @@
 /* kernel/timer.c: the time CSR and the supervisor timer. */
 #include "kernel/timer.h"
+#include "kernel/migrate.h"
 #include "kernel/proc.h"
 #include "kernel/riscv.h"
 #include "kernel/sbi.h"
@@ -88,6 +89,7 @@ void timer_intr(void)
     n_interrupts++;
     raw_arm(UINT64_MAX);
     sched_tick();
+    migrate_tick(); /* incoming moves whose source went quiet (kernel/migrate.c) */
 }
 
 const char *timer_mode(void) { return use_sstc ? "sstc" : "sbi"; }

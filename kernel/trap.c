@@ -82,9 +82,17 @@ HOT_PATH void user_trap(struct trapframe *tf)
         uint64_t num = tf->regs[REG_A7];
         int64_t rv = -ENOSYS;
         tf->sepc += 4;
+        p->restart_a0 = tf->regs[REG_A0];
         if (num < SYS_COUNT && syscall_table[num])
             rv = syscall_table[num](p, &tf->regs[REG_A0]);
-        tf->regs[REG_A0] = (uint64_t)rv;
+        if (__builtin_expect(rv == -ERESTART, 0)) {
+            /* Interrupted to move (kernel/migrate.h): the same ecall again,
+             * after the move, with restart_a0 (sleep: the time left). */
+            tf->sepc -= 4;
+            tf->regs[REG_A0] = p->restart_a0;
+        } else {
+            tf->regs[REG_A0] = (uint64_t)rv;
+        }
     } else if (scause & SCAUSE_INTR) {
         if (!handle_interrupt(scause))
             klog("unexpected interrupt %lx", (unsigned long)scause);

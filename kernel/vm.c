@@ -379,3 +379,27 @@ void vm_kstack_unmap(int slot)
         }
     }
 }
+
+uint64_t vm_next_user_page(const struct addrspace *as, uint64_t from, pte_t *out)
+{
+    uint64_t va = PAGE_ROUND_UP(from < USER_BASE ? USER_BASE : from);
+    while (va < USER_TOP) {
+        pte_t top = as->root[(va >> 30) & 511];
+        if (!(top & PTE_V)) {
+            va = (va | ((1ULL << 30) - 1)) + 1; /* nothing in this GiB */
+            continue;
+        }
+        pte_t mid = ((pte_t *)PTE_PA(top))[(va >> 21) & 511];
+        if (!(mid & PTE_V)) {
+            va = (va | ((1ULL << 21) - 1)) + 1; /* nothing in these 2 MiB */
+            continue;
+        }
+        pte_t leaf = ((pte_t *)PTE_PA(mid))[(va >> 12) & 511];
+        if ((leaf & (PTE_V | PTE_U)) == (PTE_V | PTE_U)) {
+            *out = leaf;
+            return va;
+        }
+        va += PAGE_SIZE;
+    }
+    return 0;
+}

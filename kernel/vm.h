@@ -124,6 +124,11 @@ static inline int vm_user_range_cached(const struct addrspace *as, uint64_t uva,
     return as->tcache[i].va == va && (as->tcache[i].pte & need) == need;
 }
 
+/* The first mapped user page at or above `from` (its leaf PTE in *out),
+ * or 0 if there is none: a walk over a process's memory, in address order
+ * (kernel/migrate.c). User mappings are 4 KiB leaves only. */
+uint64_t vm_next_user_page(const struct addrspace *as, uint64_t from, pte_t *out);
+
 /* Map/unmap kernel stack slot `slot`; returns the stack top or 0. */
 uint64_t vm_kstack_map(int slot);
 void vm_kstack_unmap(int slot);

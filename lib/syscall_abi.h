@@ -57,6 +57,8 @@ enum {
                            *             char *const argv[]): pid; the program from memory */
     SYS_RAMDISK_READ = 43, /* ramdisk_read(const char *name, uint64_t off, void *buf,
                             *              size_t len): bytes of a boot program */
+    SYS_MIGRATE = 44,    /* migrate(int pid, int node): move a process (0: the caller) to
+                            another node; it keeps its pid (kernel/migrate.h) */
     SYS_COUNT
 };
 
@@ -100,6 +102,8 @@ struct proc_info {
     uint64_t pages;   /* user pages held */
     uint64_t cpu_ns;  /* CPU time used */
     char name[PROC_NAME_MAX];
+    int32_t console_node; /* the node whose console shows its output */
+    int32_t reserved;
 };
 
 /* SYS_CLOCK_INFO: how user code computes clock() itself from the time CSR,

@@ -31,6 +31,7 @@ PARTS = [
     ("net", [sys.executable, "tests/net/run.py"], 600),
     ("naming", [sys.executable, "tests/naming/cluster.py"], 1500),
     ("fs", [sys.executable, "tests/fs/cluster.py"], 1500),
+    ("migrate", [sys.executable, "tests/migrate/cluster.py"], 900),
 ]
 
 

@@ -276,3 +276,5 @@ int parse_seconds_ns(const char *s, uint64_t *ns)
     *ns = whole * 1000000000ULL + frac;
     return 0;
 }
+
+long sys_migrate(int pid, int node) { return syscall6(SYS_MIGRATE, pid, node, 0, 0, 0, 0); }

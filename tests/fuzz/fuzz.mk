@@ -5,7 +5,7 @@
 # Other fragments add their own fuzzers to FUZZ_BINS with +=; run.sh runs every
 # executable it finds in $(BUILD)/fuzz/.
 
-FUZZ_LIB_NAMES := fdt elf ramdisk bootargs inet rpcwire kreqwire disklabel
+FUZZ_LIB_NAMES := fdt elf ramdisk bootargs inet rpcwire kreqwire disklabel migwire
 FUZZ_LIB_BINS  := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_LIB_NAMES))
 FUZZ_BINS      += $(FUZZ_LIB_BINS)
 

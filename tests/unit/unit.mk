@@ -17,7 +17,7 @@ UNIT_BIN      := $(BUILD)/host/unit_tests
 # The lib/ modules this fragment owns and tests (only those present are built,
 # so the list can run ahead of the tree).
 UNIT_LIB_NAMES := fmt fdt bootargs elf pagealloc heap rand ramdisk inet blake2s rpcwire kreqwire \
-	crc32c disklabel
+	crc32c disklabel migwire
 UNIT_LIB_SRCS := $(wildcard $(addprefix lib/,$(addsuffix .c,$(UNIT_LIB_NAMES))))
 # Pure user/ modules, tested and cross-checked the same way as lib/ ones.
 UNIT_USER_NAMES := fspath

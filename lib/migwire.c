@@ -1,0 +1,182 @@
+/* lib/migwire.c: encoding and checking of the migration requests'
+ * bodies (lib/migwire.h). */
+#include "lib/migwire.h"
+
+#include "lib/errno.h"
+#include "lib/lebytes.h"
+
+static int finish(const struct le_writer *w) { return le_overflow(w) ? -EMSGSIZE : (int)w->n; }
+
+static int offer_ok(const struct mig_offer *o)
+{
+    return o->id != 0 && o->pid > 0 && o->page_limit != 0 && o->pages <= o->page_limit;
+}
+
+int migwire_put_offer(const struct mig_offer *o, uint8_t *buf, size_t cap)
+{
+    if (!offer_ok(o))
+        return -EINVAL;
+    struct le_writer w = {buf, cap, 0};
+    le_put(&w, o->id, 8);
+    le_put(&w, (uint32_t)o->pid, 4);
+    le_put(&w, o->pages, 4);
+    le_put(&w, o->page_limit, 8);
+    return finish(&w);
+}
+
+int migwire_get_offer(const uint8_t *buf, size_t len, struct mig_offer *o)
+{
+    struct le_reader r = le_reader(buf, len);
+    o->id = le_get(&r, 8);
+    o->pid = (int32_t)(uint32_t)le_get(&r, 4);
+    o->pages = (uint32_t)le_get(&r, 4);
+    o->page_limit = le_get(&r, 8);
+    if (!r.ok || r.at != len || !offer_ok(o))
+        return -EBADMSG;
+    return 0;
+}
+
+static int page_ref_ok(const struct mig_page_ref *p)
+{
+    return (p->va & (MIG_PAGE - 1)) == 0 && p->va >= USER_BASE && p->va < USER_TOP &&
+           p->perm != 0 && (p->perm & ~(uint32_t)(MIG_PERM_R | MIG_PERM_W | MIG_PERM_X)) == 0;
+}
+
+int migwire_put_pages_head(uint64_t id, const struct mig_page_ref *refs, uint32_t count,
+                           uint8_t *buf, size_t cap)
+{
+    if (id == 0 || count == 0 || count > MIG_PAGES_PER_MSG)
+        return -EINVAL;
+    struct le_writer w = {buf, cap, 0};
+    le_put(&w, id, 8);
+    le_put(&w, count, 4);
+    for (uint32_t i = 0; i < count; i++) {
+        if (!page_ref_ok(&refs[i]) || (i && refs[i].va <= refs[i - 1].va))
+            return -EINVAL;
+        le_put(&w, refs[i].va, 8);
+        le_put(&w, refs[i].perm, 4);
+    }
+    return finish(&w);
+}
+
+int migwire_get_pages_head(const uint8_t *buf, size_t have, size_t total, uint64_t *id,
+                           struct mig_page_ref refs[MIG_PAGES_PER_MSG], uint32_t *count)
+{
+    struct le_reader r = le_reader(buf, have);
+    *id = le_get(&r, 8);
+    uint32_t n = (uint32_t)le_get(&r, 4);
+    *count = 0;
+    if (!r.ok || *id == 0 || n == 0 || n > MIG_PAGES_PER_MSG || total != migwire_pages_len(n))
+        return -EBADMSG;
+    for (uint32_t i = 0; i < n; i++) {
+        refs[i].va = le_get(&r, 8);
+        refs[i].perm = (uint32_t)le_get(&r, 4);
+        if (!r.ok || !page_ref_ok(&refs[i]) || (i && refs[i].va <= refs[i - 1].va))
+            return -EBADMSG;
+    }
+    *count = n;
+    return 0;
+}
+
+/* One walker for both directions, so the layout is written once. */
+struct walk {
+    struct le_writer *w;
+    struct le_reader *r;
+};
+
+static void f64(struct walk *k, uint64_t *v)
+{
+    if (k->w)
+        le_put(k->w, *v, 8);
+    else
+        *v = le_get(k->r, 8);
+}
+
+static void f32(struct walk *k, uint32_t *v)
+{
+    if (k->w)
+        le_put(k->w, *v, 4);
+    else
+        *v = (uint32_t)le_get(k->r, 4);
+}
+
+static void fi32(struct walk *k, int32_t *v)
+{
+    uint32_t u = (uint32_t)*v;
+    f32(k, &u);
+    *v = (int32_t)u;
+}
+
+static void state_walk(struct mig_state *s, struct walk *k)
+{
+    f64(k, &s->id);
+    fi32(k, &s->pid);
+    if (k->w)
+        le_put_bytes(k->w, s->name, PROC_NAME_MAX);
+    else
+        for (int i = 0; i < PROC_NAME_MAX; i++)
+            s->name[i] = (char)le_get(k->r, 1);
+    for (int i = 1; i < 32; i++)
+        f64(k, &s->regs[i]);
+    f64(k, &s->sepc);
+    f32(k, &s->fp_saved);
+    for (int i = 0; i < 33; i++)
+        f64(k, &s->fpregs[i]);
+    f64(k, &s->heap_start);
+    f64(k, &s->brk);
+    f64(k, &s->page_limit);
+    f64(k, &s->child_limit);
+    f64(k, &s->cpu_ns);
+    f64(k, &s->console.a);
+    f64(k, &s->console.b);
+    fi32(k, &s->parent_pid);
+    f32(k, &s->parent_node);
+    fi32(k, &s->killed);
+    f32(k, &s->nchildren);
+    uint32_t n = s->nchildren <= MIG_CHILDREN_MAX ? s->nchildren : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        fi32(k, &s->children[i].pid);
+        f32(k, &s->children[i].exited);
+        fi32(k, &s->children[i].status);
+    }
+}
+
+static int state_ok(const struct mig_state *s)
+{
+    int named = 0;
+    for (int i = 0; i < PROC_NAME_MAX; i++)
+        named |= s->name[i] == 0;
+    if (s->id == 0 || s->pid <= 0 || !named || s->regs[0] != 0 || s->fp_saved > 1 ||
+        s->page_limit == 0 || s->heap_start < USER_BASE || s->heap_start > s->brk ||
+        s->brk >= USER_TOP || s->parent_pid < 0 || s->parent_node > 65534 ||
+        (s->parent_pid == 0) != (s->parent_node == 0) || s->killed < 0 || s->killed > 64 ||
+        s->nchildren > MIG_CHILDREN_MAX || (s->console.a == 0 && s->console.b == 0))
+        return 0;
+    for (uint32_t i = 0; i < s->nchildren; i++)
+        if (s->children[i].pid <= 0 || s->children[i].exited > 1)
+            return 0;
+    return 1;
+}
+
+int migwire_put_state(const struct mig_state *s, uint8_t *buf, size_t cap)
+{
+    if (!state_ok(s))
+        return -EINVAL;
+    struct le_writer w = {buf, cap, 0};
+    struct walk k = {&w, 0};
+    state_walk((struct mig_state *)s, &k); /* writing only reads s */
+    return finish(&w);
+}
+
+int migwire_get_state(const uint8_t *buf, size_t len, struct mig_state *s)
+{
+    __builtin_memset(s, 0, sizeof *s);
+    struct le_reader r = le_reader(buf, len);
+    struct walk k = {0, &r};
+    state_walk(s, &k);
+    if (!r.ok || r.at != len || !state_ok(s)) {
+        __builtin_memset(s, 0, sizeof *s);
+        return -EBADMSG;
+    }
+    return 0;
+}

@@ -1,0 +1,99 @@
+/* lib/migwire.h: the bodies of the kernel requests that move a process
+ * between nodes (kernel/migrate.c; docs/migration.md has the protocol).
+ *
+ * A migration is three kinds of request from the source kernel to the
+ * target's, all naming one transfer by a random 64-bit id:
+ *   OFFER   what is coming (pid, pages, limit): the target refuses here,
+ *           before anything is frozen, if it cannot hold the process;
+ *   PAGES   up to MIG_PAGES_PER_MSG user pages: a directory of (va, perm)
+ *           records, then the pages' bytes in the same order;
+ *   COMMIT  the rest of the process (registers, FP state, heap bounds,
+ *           limits, console, parent and children): the target makes it
+ *           runnable and answers; from then on it lives there.
+ * Every body arrives from the network, so the decoders check every field
+ * and never read past the buffer. Pure and freestanding: the same code
+ * runs in the kernel, the host tests and the fuzzer
+ * (tests/fuzz/fuzz_migwire.c). Little-endian throughout. */
+#ifndef LIB_MIGWIRE_H
+#define LIB_MIGWIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/syscall_abi.h"
+
+#define MIG_PAGE 4096
+#define MIG_PAGES_PER_MSG 15 /* 15 x (12 + 4096) + 12 bytes: under one 64 KiB message */
+#define MIG_CHILDREN_MAX 64  /* children a moving process may have (local and remote) */
+#define MIG_PERM_R 0x2       /* the PTE permission bits a page may carry */
+#define MIG_PERM_W 0x4
+#define MIG_PERM_X 0x8
+
+/* OFFER: 24 bytes. */
+struct mig_offer {
+    uint64_t id;         /* the transfer (random, never 0) */
+    int32_t pid;         /* the process's pid (> 0; it keeps it) */
+    uint32_t pages;      /* user pages that will follow */
+    uint64_t page_limit; /* its LIMIT_PAGES */
+};
+#define MIG_OFFER_LEN 24
+int migwire_put_offer(const struct mig_offer *o, uint8_t *buf, size_t cap);
+int migwire_get_offer(const uint8_t *buf, size_t len, struct mig_offer *o);
+
+/* PAGES: id u64, count u32, count x (va u64, perm u32), count x 4096 bytes.
+ * migwire_pages_head checks the head and the directory (buf holds at least
+ * those bytes; total is the whole body's length): count in
+ * 1..MIG_PAGES_PER_MSG, total exactly right, every va page-aligned inside
+ * [USER_BASE, USER_TOP), va strictly increasing (no page twice), perm a
+ * non-empty subset of R|W|X. 0 or -EBADMSG. The page i's bytes are at
+ * migwire_page_offset(count, i). */
+#define MIG_PAGES_HEAD 12
+#define MIG_PAGE_DIR 12
+struct mig_page_ref {
+    uint64_t va;
+    uint32_t perm;
+};
+static inline size_t migwire_pages_len(uint32_t count)
+{
+    return MIG_PAGES_HEAD + (size_t)count * (MIG_PAGE_DIR + MIG_PAGE);
+}
+static inline size_t migwire_page_offset(uint32_t count, uint32_t i)
+{
+    return MIG_PAGES_HEAD + (size_t)count * MIG_PAGE_DIR + (size_t)i * MIG_PAGE;
+}
+int migwire_put_pages_head(uint64_t id, const struct mig_page_ref *refs, uint32_t count,
+                           uint8_t *buf, size_t cap);
+int migwire_get_pages_head(const uint8_t *buf, size_t have, size_t total, uint64_t *id,
+                           struct mig_page_ref refs[MIG_PAGES_PER_MSG], uint32_t *count);
+
+/* COMMIT: everything but the memory. */
+struct mig_child {
+    int32_t pid;
+    uint32_t exited; /* 0 or 1 */
+    int32_t status;  /* when exited */
+};
+struct mig_state {
+    uint64_t id;
+    int32_t pid;
+    char name[PROC_NAME_MAX];     /* NUL-terminated */
+    uint64_t regs[32];            /* x1..x31 (regs[0] unused, sent as 0) */
+    uint64_t sepc;                /* where it resumes */
+    uint32_t fp_saved;            /* 0 or 1: fpregs holds its FP state */
+    uint64_t fpregs[33];          /* f0..f31, fcsr */
+    uint64_t heap_start, brk;     /* inside [USER_BASE, USER_TOP), heap_start <= brk */
+    uint64_t page_limit;          /* > 0 */
+    uint64_t child_limit;
+    uint64_t cpu_ns;
+    struct port_id console;       /* where its output goes (never zero after a move) */
+    int32_t parent_pid;           /* 0: none (an orphan) */
+    uint32_t parent_node;         /* where the parent was last known to run */
+    int32_t killed;               /* a pending kill (0: none) */
+    uint32_t nchildren;           /* <= MIG_CHILDREN_MAX */
+    struct mig_child children[MIG_CHILDREN_MAX];
+};
+#define MIG_STATE_MAX (8 + 4 + PROC_NAME_MAX + 31 * 8 + 8 + 4 + 33 * 8 + 5 * 8 + 16 + 4 + 4 + 4 + \
+                       4 + MIG_CHILDREN_MAX * 12)
+int migwire_put_state(const struct mig_state *s, uint8_t *buf, size_t cap);
+int migwire_get_state(const uint8_t *buf, size_t len, struct mig_state *s);
+
+#endif

@@ -1,0 +1,204 @@
+/* tests/fuzz/fuzz_migwire.c: libFuzzer target for the bodies of the
+ * migration requests (lib/migwire): what a node's kernel decodes when
+ * another moves a process to it. Byte 0 (mod 6) picks the kind, the rest is
+ * the body:
+ *   0  OFFER;
+ *   1  PAGES as the kernel gets it: total = the body's length, and the
+ *      decoder sees only its first MIG_PAGES_HEAD + MIG_PAGES_PER_MSG *
+ *      MIG_PAGE_DIR bytes (kernel/migrate.c serve_pages);
+ *   2  COMMIT state;
+ *   3  PAGES head alone: a u32 total, then the head and directory (so short
+ *      inputs reach every check of the directory);
+ *   4  the encoder's side of COMMIT: the bytes fill a struct mig_state (the
+ *      rest zero); a state migwire_put_state accepts must decode back to
+ *      itself;
+ *   5  the same for PAGES: id u64, count u32, then struct mig_page_ref's.
+ * Decoders must return 0 or -EBADMSG, leave a refused state zeroed and
+ * never read outside what they were given (ASan: it is copied into an
+ * exactly-sized buffer). What decodes must encode back to the identical
+ * bytes (for PAGES: the head and directory).
+ * Seeds: tests/fuzz/corpus/fuzz_migwire/ (written with lib/migwire's own
+ * encoders; test_migwire.c checks that they still decode). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/errno.h"
+#include "lib/migwire.h"
+
+#define DIR_MAX (MIG_PAGES_HEAD + MIG_PAGES_PER_MSG * MIG_PAGE_DIR)
+
+static uint8_t *copy(const uint8_t *p, size_t n)
+{
+    uint8_t *c = malloc(n ? n : 1);
+    memcpy(c, p, n);
+    return c;
+}
+
+static int all_zero(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return 0;
+    return 1;
+}
+
+static void fuzz_offer(const uint8_t *body, size_t len)
+{
+    struct mig_offer o;
+    int rv = migwire_get_offer(body, len, &o);
+    if (rv != 0 && rv != -EBADMSG)
+        abort();
+    if (rv != 0)
+        return;
+    uint8_t again[MIG_OFFER_LEN];
+    if (len != MIG_OFFER_LEN || migwire_put_offer(&o, again, sizeof again) != MIG_OFFER_LEN ||
+        memcmp(again, body, len) != 0)
+        abort();
+}
+
+/* The head and directory are body[0..have); the whole body is total bytes. */
+static void fuzz_pages(const uint8_t *body, size_t have, size_t total)
+{
+    uint64_t id;
+    uint32_t n = 12345;
+    struct mig_page_ref refs[MIG_PAGES_PER_MSG];
+    int rv = migwire_get_pages_head(body, have, total, &id, refs, &n);
+    if (rv != 0 && rv != -EBADMSG)
+        abort();
+    if (rv != 0) {
+        if (n != 0)
+            abort();
+        return;
+    }
+    size_t dir = MIG_PAGES_HEAD + (size_t)n * MIG_PAGE_DIR;
+    if (n == 0 || n > MIG_PAGES_PER_MSG || dir > have || total != migwire_pages_len(n) ||
+        migwire_page_offset(n, 0) != dir)
+        abort();
+    uint8_t again[DIR_MAX];
+    if (migwire_put_pages_head(id, refs, n, again, sizeof again) != (int)dir ||
+        memcmp(again, body, dir) != 0)
+        abort();
+}
+
+static void fuzz_state(const uint8_t *body, size_t len)
+{
+    static struct mig_state s;
+    static uint8_t again[MIG_STATE_MAX];
+    memset(&s, 0xa5, sizeof s); /* the decoder must clear it either way */
+    int rv = migwire_get_state(body, len, &s);
+    if (rv != 0 && rv != -EBADMSG)
+        abort();
+    if (rv != 0) {
+        if (!all_zero(&s, sizeof s))
+            abort();
+        return;
+    }
+    if (len > MIG_STATE_MAX || s.nchildren > MIG_CHILDREN_MAX || s.regs[0] != 0 ||
+        migwire_put_state(&s, again, sizeof again) != (int)len || memcmp(again, body, len) != 0)
+        abort();
+}
+
+/* A state the encoder accepts decodes to itself and encodes the same again. */
+static void fuzz_put_state(const uint8_t *p, size_t n)
+{
+    static struct mig_state s, back;
+    static uint8_t enc[MIG_STATE_MAX + 1], again[MIG_STATE_MAX];
+    memset(&s, 0, sizeof s);
+    memcpy(&s, p, n < sizeof s ? n : sizeof s);
+    int len = migwire_put_state(&s, enc, sizeof enc);
+    if (len == -EINVAL)
+        return;
+    if (len <= 0 || len > MIG_STATE_MAX)
+        abort();
+    if (migwire_get_state(enc, (size_t)len, &back) != 0)
+        abort();
+    if (back.id != s.id || back.pid != s.pid || memcmp(back.name, s.name, sizeof s.name) ||
+        memcmp(back.regs, s.regs, sizeof s.regs) || back.sepc != s.sepc ||
+        back.fp_saved != s.fp_saved || memcmp(back.fpregs, s.fpregs, sizeof s.fpregs) ||
+        back.heap_start != s.heap_start || back.brk != s.brk || back.page_limit != s.page_limit ||
+        back.child_limit != s.child_limit || back.cpu_ns != s.cpu_ns ||
+        back.console.a != s.console.a || back.console.b != s.console.b ||
+        back.parent_pid != s.parent_pid || back.parent_node != s.parent_node ||
+        back.killed != s.killed || back.nchildren != s.nchildren)
+        abort();
+    for (uint32_t i = 0; i < s.nchildren; i++)
+        if (back.children[i].pid != s.children[i].pid ||
+            back.children[i].exited != s.children[i].exited ||
+            back.children[i].status != s.children[i].status)
+            abort();
+    if (migwire_put_state(&back, again, sizeof again) != len || memcmp(again, enc, (size_t)len))
+        abort();
+}
+
+static void fuzz_put_pages(const uint8_t *p, size_t n)
+{
+    if (n < 12)
+        return;
+    uint64_t id = 0;
+    uint32_t count = 0;
+    memcpy(&id, p, 8);
+    memcpy(&count, p + 8, 4);
+    struct mig_page_ref refs[MIG_PAGES_PER_MSG + 1], back[MIG_PAGES_PER_MSG];
+    memset(refs, 0, sizeof refs);
+    memcpy(refs, p + 12, n - 12 < sizeof refs ? n - 12 : sizeof refs);
+    count %= MIG_PAGES_PER_MSG + 2; /* 0..16: both out-of-range counts occur */
+    uint8_t enc[DIR_MAX + MIG_PAGE_DIR];
+    int len = migwire_put_pages_head(id, refs, count, enc, sizeof enc);
+    if (len == -EINVAL)
+        return;
+    if (len != (int)(MIG_PAGES_HEAD + count * MIG_PAGE_DIR))
+        abort();
+    uint64_t id2;
+    uint32_t n2;
+    int rv = migwire_get_pages_head(enc, (size_t)len, migwire_pages_len(count), &id2, back, &n2);
+    if (rv != 0 || id2 != id || n2 != count)
+        abort();
+    for (uint32_t i = 0; i < count; i++)
+        if (back[i].va != refs[i].va || back[i].perm != refs[i].perm)
+            abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    const uint8_t *in = data + 1;
+    size_t len = size - 1;
+    uint8_t *body;
+    switch (data[0] % 6) {
+    case 0:
+        body = copy(in, len);
+        fuzz_offer(body, len);
+        break;
+    case 1: {
+        size_t have = len < DIR_MAX ? len : DIR_MAX;
+        body = copy(in, have);
+        fuzz_pages(body, have, len);
+        break;
+    }
+    case 2:
+        body = copy(in, len);
+        fuzz_state(body, len);
+        break;
+    case 3: {
+        if (len < 4)
+            return 0;
+        uint32_t total = (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 |
+                         (uint32_t)in[3] << 24;
+        body = copy(in + 4, len - 4);
+        fuzz_pages(body, len - 4, total);
+        break;
+    }
+    case 4:
+        body = copy(in, len);
+        fuzz_put_state(body, len);
+        break;
+    default:
+        body = copy(in, len);
+        fuzz_put_pages(body, len);
+        break;
+    }
+    free(body);
+    return 0;
+}

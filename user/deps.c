@@ -1,0 +1,38 @@
+/* user/deps.c: `deps PID` lists the nodes a process depends on: the
+ * residual-dependency inspector for migration (kernel/migrate.h). A
+ * process that moves takes everything it has with it (a process that owns
+ * ports cannot move yet), so it depends on the node it runs on and nothing
+ * else. Its output goes to the console of the node it was started from (or
+ * the one that started it), which is shown but is not a dependency: if
+ * that node dies, the output is lost and the process runs on. Exit 1 if no
+ * node has the process. */
+#include <stdio.h>
+
+#include "user/ulib.h"
+
+#define MAXP 128
+
+int main(int argc, char **argv)
+{
+    long pid;
+    if (argc != 2 || parse_long(argv[1], &pid) || pid <= 0) {
+        fprintf(stderr, "usage: deps PID\n");
+        return 2;
+    }
+    static struct proc_info procs[MAXP];
+    int nodes = (int)syscall0(SYS_NODES);
+    for (int node = 1; node <= nodes; node++) {
+        int n = (int)syscall6(SYS_PROCLIST_NODE, node, (long)procs, MAXP, 0, 0, 0);
+        for (int i = 0; i < n; i++) {
+            const struct proc_info *p = &procs[i];
+            if (p->pid != pid || p->state == PSTATE_ZOMBIE)
+                continue;
+            printf("pid %ld: runs on node %d (started on node %ld); output to node %d's console\n",
+                   pid, p->node, (long)PID_NODE(pid), p->console_node);
+            printf("depends on: node %d\n", p->node);
+            return 0;
+        }
+    }
+    fprintf(stderr, "deps: no node has pid %ld\n", pid);
+    return 1;
+}

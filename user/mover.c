@@ -1,0 +1,247 @@
+/* user/mover.c: a process put in a state, moved to other nodes
+ * (kernel/migrate.c), and checked to be in the same state after, in the
+ * style of CRIU's zdtm tests (tests/migrate/cluster.py runs them).
+ *
+ *   mover mem MIB N1,N2,...   fill MIB MiB with a pattern and keep FP values
+ *                             in registers, move itself to each node in
+ *                             turn, checking after every move that it runs
+ *                             there, the memory's checksum and the FP values
+ *                             are unchanged, and its pid is the same
+ *   mover sleep MS NODE       a child that sleeps MS ms is moved by this
+ *                             process (its parent) while asleep; the child
+ *                             wakes on time on NODE and exits 7; this waits
+ *                             for it and checks the status and the time
+ *   mover wait NODE           moves itself while its child (here) runs;
+ *                             then waits for the child and checks its status
+ *   mover stay NODE SECS      moves itself to NODE, then prints a line
+ *                             every second for SECS seconds (kill it from
+ *                             anywhere; its output stays on this console)
+ *   mover round TIMES         moves itself round every node TIMES times
+ *   mover try MIB NODE        fill MIB MiB, say "moving", try to move to
+ *                             NODE once, say where it ended up and why, and
+ *                             check its memory there (the failure tests:
+ *                             a move that fails leaves it intact where it was)
+ *   mover hold MIB SECS       hold MIB MiB for SECS seconds (fills a node)
+ *   mover file PATH NODE      write lines to PATH (the file service), move
+ *                             to NODE with the file open, write more, close
+ * Exit 0 if every check held; each failure prints FAIL. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "user/ulib.h"
+
+static int failures;
+
+static void fail(const char *what)
+{
+    printf("FAIL %s (pid %d on node %d)\n", what, sys_getpid(), sys_nodeid());
+    failures++;
+}
+
+static uint64_t checksum(const uint64_t *w, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ w[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int move_to(int node)
+{
+    int pid = sys_getpid();
+    long rv = sys_migrate(0, node);
+    if (rv) {
+        printf("mover: migrate to node %d: %s\n", node, err_str((int)rv));
+        return -1;
+    }
+    if (sys_nodeid() != node)
+        fail("runs on the node it moved to");
+    if (sys_getpid() != pid)
+        fail("keeps its pid");
+    return 0;
+}
+
+static int mem(long mib, char *nodes)
+{
+    size_t n = (size_t)mib * (1 << 20) / 8;
+    uint64_t *w = malloc(n * 8);
+    if (!w) {
+        printf("mover: no memory for %ld MiB\n", mib);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        w[i] = i * 0x9e3779b97f4a7c15ULL ^ (uint64_t)mib;
+    uint64_t want = checksum(w, n);
+    /* FP values kept in registers across the moves (volatile: the compiler
+     * must not fold them away; exact binary fractions: no rounding). */
+    volatile double a = 0.5, b = 0.25;
+    double x = a * 3, y = b * 5;
+    for (char *tok = strtok(nodes, ","); tok; tok = strtok(NULL, ",")) {
+        int node = atoi(tok);
+        if (move_to(node))
+            return 1;
+        x += 1.0, y += 2.0;
+        if (checksum(w, n) != want)
+            fail("memory checksum after the move");
+        printf("mover: on node %d, %ld MiB intact\n", sys_nodeid(), mib);
+    }
+    if (x < 1.5 || y < 1.25 || (x - 1.5) != (double)(long)(x - 1.5) ||
+        (y - 1.25) / 2 != (double)(long)((y - 1.25) / 2))
+        fail("FP registers across the moves");
+    return failures != 0;
+}
+
+static int sleep_moved(long ms, int node)
+{
+    char arg[24];
+    snprintf(arg, sizeof arg, "%ld", ms);
+    char *argv[] = {"mover", "nap", arg, 0};
+    int child = sys_spawn("mover", argv);
+    if (child < 0) {
+        printf("mover: spawn: %s\n", err_str(child));
+        return 1;
+    }
+    uint64_t t0 = sys_clock();
+    sys_sleep(100 * 1000000ULL); /* it is asleep by now */
+    long rv = sys_migrate(child, node);
+    if (rv)
+        printf("mover: migrate %d to node %d: %s\n", child, node, err_str((int)rv));
+    int status = -1;
+    int got = sys_wait(child, &status, 0);
+    uint64_t took = (sys_clock() - t0) / 1000000;
+    printf("mover: child %d exited %d after %lu ms\n", got, status, (unsigned long)took);
+    if (rv || got != child || status != 7)
+        fail("the moved child's exit status reaches its parent");
+    if (took < (uint64_t)ms || took > (uint64_t)ms + 3000)
+        fail("the moved child slept the time that was left");
+    return failures != 0;
+}
+
+/* The child of `sleep`: sleep, then say where it woke. */
+static int nap(long ms)
+{
+    sys_sleep((uint64_t)ms * 1000000ULL);
+    printf("mover: child %d woke on node %d\n", sys_getpid(), sys_nodeid());
+    return 7;
+}
+
+static int wait_moved(int node)
+{
+    char *argv[] = {"mover", "nap", "1500", 0};
+    int child = sys_spawn("mover", argv);
+    if (child < 0)
+        return 1;
+    if (move_to(node))
+        return 1;
+    int status = -1;
+    int got = sys_wait(child, &status, 0);
+    printf("mover: on node %d, child %d exited %d\n", sys_nodeid(), got, status);
+    if (got != child || status != 7)
+        fail("a parent that moved gets its child's status");
+    return failures != 0;
+}
+
+static int stay(int node, long secs)
+{
+    if (move_to(node))
+        return 1;
+    for (long i = 0; i < secs; i++) {
+        printf("mover: pid %d tick %ld on node %d\n", sys_getpid(), i, sys_nodeid());
+        sys_sleep(1000 * 1000000ULL);
+    }
+    return 0;
+}
+
+static int round_trip(long times)
+{
+    int nodes = (int)syscall0(SYS_NODES), here = sys_nodeid();
+    for (long t = 0; t < times; t++)
+        for (int k = 1; k <= nodes; k++) {
+            int node = (here + k - 1) % nodes + 1;
+            if (move_to(node))
+                return 1;
+        }
+    printf("mover: %ld rounds of %d nodes, back on node %d\n", times, nodes, sys_nodeid());
+    return failures != 0;
+}
+
+static int try_move(long mib, int node)
+{
+    size_t n = (size_t)mib * (1 << 20) / 8;
+    uint64_t *w = malloc(n * 8);
+    if (!w)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        w[i] = i * 0xbf58476d1ce4e5b9ULL + (uint64_t)mib;
+    uint64_t want = checksum(w, n);
+    int from = sys_nodeid(), pid = sys_getpid();
+    printf("mover: pid %d moving %ld MiB from node %d to node %d\n", pid, mib, from, node);
+    long rv = sys_migrate(0, node);
+    printf("mover: pid %d %s node %d (%s)\n", pid, rv ? "stayed on" : "moved to", sys_nodeid(),
+           rv ? err_str((int)rv) : "ok");
+    if (sys_nodeid() != (rv ? from : node))
+        fail("runs where the outcome says");
+    if (checksum(w, n) != want)
+        fail("memory intact after the attempt");
+    else
+        printf("mover: %ld MiB intact\n", mib);
+    return failures != 0;
+}
+
+static int hold(long mib, long secs)
+{
+    size_t len = (size_t)mib << 20;
+    char *p = malloc(len);
+    if (!p)
+        return 1;
+    memset(p, 1, len);
+    printf("mover: holding %ld MiB\n", mib);
+    sys_sleep((uint64_t)secs * 1000000000ULL);
+    return p[len - 1] == 1 ? 0 : 1;
+}
+
+static int file_across(const char *path, int node)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        printf("mover: %s: cannot create\n", path);
+        return 1;
+    }
+    for (int i = 0; i < 100; i++)
+        fprintf(f, "line %d from node %d\n", i, sys_nodeid());
+    fflush(f);
+    if (move_to(node))
+        return 1;
+    for (int i = 100; i < 200; i++)
+        fprintf(f, "line %d from node %d\n", i, sys_nodeid());
+    if (fclose(f) != 0)
+        fail("close after the move");
+    printf("mover: wrote %s on both sides of the move\n", path);
+    return failures != 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "file"))
+        return file_across(argv[2], atoi(argv[3]));
+    if (argc == 4 && !strcmp(argv[1], "try"))
+        return try_move(atol(argv[2]), atoi(argv[3]));
+    if (argc == 4 && !strcmp(argv[1], "hold"))
+        return hold(atol(argv[2]), atol(argv[3]));
+    if (argc == 4 && !strcmp(argv[1], "mem"))
+        return mem(atol(argv[2]), argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "sleep"))
+        return sleep_moved(atol(argv[2]), atoi(argv[3]));
+    if (argc == 3 && !strcmp(argv[1], "nap"))
+        return nap(atol(argv[2]));
+    if (argc == 3 && !strcmp(argv[1], "wait"))
+        return wait_moved(atoi(argv[2]));
+    if (argc == 4 && !strcmp(argv[1], "stay"))
+        return stay(atoi(argv[2]), atol(argv[3]));
+    if (argc == 3 && !strcmp(argv[1], "round"))
+        return round_trip(atol(argv[2]));
+    fprintf(stderr, "usage: mover mem MIB N1,N2,... | sleep MS NODE | wait NODE | "
+                    "stay NODE SECS | round TIMES | try MIB NODE | hold MIB SECS | file PATH NODE\n");
+    return 2;
+}
