@@ -124,6 +124,7 @@ FAST_PATH void ipc_fastpath(struct trapframe *tf)
 {
     struct proc *p = proc_current();
     const uint64_t *args = &tf->regs[REG_A0];
+    p->restart_a0 = args[0]; /* as user_trap does: a call restarted by a move (migrate.c) */
     if (tf->regs[REG_A7] == SYS_CALL) {
         struct call_args a;
         ipc_call_args(args, &a);

@@ -10,7 +10,14 @@
 /* Finish the system call of p (the current process) with rv. */
 HOT_PATH __attribute__((noreturn)) static void finish(struct proc *p, int64_t rv)
 {
-    p->tf->regs[REG_A0] = (uint64_t)rv;
+    if (__builtin_expect(rv == -ERESTART, 0)) {
+        /* To be run again after a move (kernel/migrate.h): the ecall
+         * again, with its first argument as restart_a0 says. */
+        p->tf->sepc -= 4;
+        p->tf->regs[REG_A0] = p->restart_a0;
+    } else {
+        p->tf->regs[REG_A0] = (uint64_t)rv;
+    }
     sched_return_to_user(p);
 }
 
@@ -25,6 +32,13 @@ HOT_PATH int64_t ipc_recv(struct proc *p, const struct recv_args *a, uint64_t de
             return -ETIMEDOUT;
         if (p->killed)
             return -EINTR;
+        if (p->migrate_to) {
+            /* Moving: receive again there. reply_recv has replied already:
+             * its restart replies to nobody (token 0). */
+            if (p->tf->regs[REG_A7] == SYS_REPLY_RECV)
+                p->restart_a0 = 0;
+            return -ERESTART;
+        }
         if (&p->ipc.recv != a)
             p->ipc.recv = *a;
         p->ipc.deadline = deadline;

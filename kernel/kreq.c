@@ -133,6 +133,8 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
     case KREQ_MIG_PAGES:
     case KREQ_MIG_COMMIT:
     case KREQ_MIG_STATUS:
+    case KREQ_MIG_MSG:
+    case KREQ_MIG_REPLY:
         return migrate_serve(&rq, m, from, error); /* takes m */
     case KREQ_MIG_MOVED:
         /* Only about a process of this home: its pid stays reserved while

@@ -28,6 +28,9 @@ enum {
     KREQ_MIG_MOVED = 11, /* a=pid, b=node: a process of this home moved there (or c=1:
                           * it is gone) -> int32 0 */
     KREQ_LOCATE = 12,    /* a=pid -> int32 1 if the process is here */
+    KREQ_MIG_MSG = 13,   /* body: a queued message of a moving port (struct mig_msg) -> int32 */
+    KREQ_MIG_REPLY = 14, /* body: the answer to a call a moved process took here before it
+                          * moved (lib/migwire.h, REPLY) -> int32 0 or -ENOENT */
 };
 /* KILL, ALIVE and EXITED about a pid that moved on from the node asked are
  * answered {int32 -EREMOTE, int32 node} (kernel/pidroute.h). */

@@ -1,6 +1,8 @@
-/* kernel/migrate.c: moving a process to another node, both sides
- * (kernel/migrate.h; the protocol and its failure handling are in
- * docs/migration.md).
+/* kernel/migrate.c: moving a process to another node: the request, and
+ * the source's side (kernel/migrate.h; the protocol and its failure
+ * handling are in docs/migration.md). The target's side is
+ * kernel/migrate_in.c; answers to calls taken before a move,
+ * kernel/migrate_proxy.c.
  *
  * The source runs in the moving process's own context, at its safe point;
  * the target serves the requests in interrupt context (kernel/kreq.c) and
@@ -16,14 +18,18 @@
  *     target that restarted answers "not here" (it is a new boot: its old
  *     copy died with the old one). Once the source knows, it says so
  *     (STATUS with FORGET) and the target forgets the transfer.
- * Memory on the target is held per transfer (at most INCOMING at once) and
- * freed when the transfer is abandoned, or after INCOMING_IDLE_NS without
- * a request. */
+ * A process's ports move with it (ship_queues, hand_over_ports): their
+ * one-way messages are shipped in order, calls not yet taken are sent
+ * again by their callers to the new node, and the calls it has taken are
+ * answered through this node (kernel/migrate_proxy.c). */
 #include "kernel/migrate.h"
+#include "kernel/migrate_int.h"
 #include "kernel/console.h"
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
 #include "kernel/pidroute.h"
+#include "kernel/portroute.h"
+#include "net/rpc.h"
 #include "kernel/port.h"
 #include "kernel/printk.h"
 #include "kernel/timer.h"
@@ -32,9 +38,6 @@
 #define MIG_CALL_NS 5000000000ULL      /* one request's timeout */
 #define MIG_WAIT_NS 60000000000ULL     /* how long migrate() waits for another process's move */
 #define STATUS_RETRY_NS 1000000000ULL  /* between STATUS questions when COMMIT's answer is lost */
-#define INCOMING 4
-#define INCOMING_IDLE_NS 12000000000ULL /* a live source sends every few seconds at most */
-#define RESERVE_PAGES 256 /* free pages a target keeps for itself after taking a process */
 
 /* Someone waiting in migrate() for another process's move. */
 struct mig_wait {
@@ -47,8 +50,8 @@ static struct mig_wait waits[8];
 /* Can p move now? (What is not movable yet: kernel/migrate.h.) */
 static int movable(struct proc *p)
 {
-    if (p->service || port_owned_count(p) || p->call.state != CALL_IDLE ||
-        p->ipc.kind != IPC_WAIT_NONE)
+    if (p->service || p->call.state != CALL_IDLE || p->ipc.kind == IPC_WAIT_CALL ||
+        port_owned_count(p) > MIG_PORTS_MAX)
         return -EBUSY;
     return 0;
 }
@@ -89,7 +92,7 @@ int migrate_request(struct proc *caller, int pid, uint32_t node)
     q->migrate_to = node;
     q->migrate_self = 0;
     q->migrate_wait = w;
-    if (q->state == P_SLEEPING && q->restartable) {
+    if (q->state == P_SLEEPING && (q->restartable || q->ipc.kind == IPC_WAIT_RECV)) {
         q->state = P_RUNNABLE; /* out of its sleep or wait, to move (restarted there) */
         sched_arm_timer();
     }
@@ -127,7 +130,7 @@ static void report(struct proc *p, int rv)
 
 /* One request to node's kernel with the int it answers: 0 and *answer, or
  * the transport's error. */
-static int ask(uint32_t node, struct msg *m, int32_t *answer)
+int migrate_ask(uint32_t node, struct msg *m, int32_t *answer)
 {
     struct msg *reply = 0;
     m->carried = (struct port_id){0, 0};
@@ -141,7 +144,7 @@ static int ask(uint32_t node, struct msg *m, int32_t *answer)
     return 0;
 }
 
-static struct msg *request(uint32_t op, uint32_t body_len)
+struct msg *migrate_request_msg(uint32_t op, uint32_t body_len)
 {
     struct msg *m = msg_alloc((uint32_t)sizeof(struct kreq) + body_len);
     if (m) {
@@ -162,7 +165,7 @@ static int status(uint32_t node, uint64_t id, int forget)
         return -ENOBUFS;
     msg_write(m, 0, &rq, sizeof rq);
     int32_t answer;
-    int rv = ask(node, m, &answer);
+    int rv = migrate_ask(node, m, &answer);
     return rv ? rv : answer == 1;
 }
 
@@ -173,12 +176,12 @@ static int send_offer(struct proc *p, uint32_t node, uint64_t id, uint32_t pages
     int len = migwire_put_offer(&o, body, sizeof body);
     if (len < 0)
         return len; /* e.g. its page limit set below what it holds */
-    struct msg *m = request(KREQ_MIG_OFFER, sizeof body);
+    struct msg *m = migrate_request_msg(KREQ_MIG_OFFER, sizeof body);
     if (!m)
         return -ENOBUFS;
     msg_write(m, sizeof(struct kreq), body, sizeof body);
     int32_t answer;
-    int rv = ask(node, m, &answer);
+    int rv = migrate_ask(node, m, &answer);
     return rv ? rv : answer;
 }
 
@@ -198,7 +201,7 @@ static int send_pages(struct proc *p, uint32_t node, uint64_t id)
         }
         if (n == 0)
             return 0;
-        struct msg *m = request(KREQ_MIG_PAGES, (uint32_t)migwire_pages_len(n));
+        struct msg *m = migrate_request_msg(KREQ_MIG_PAGES, (uint32_t)migwire_pages_len(n));
         if (!m)
             return -ENOBUFS;
         uint8_t head[MIG_PAGES_HEAD + MIG_PAGES_PER_MSG * MIG_PAGE_DIR];
@@ -212,7 +215,7 @@ static int send_pages(struct proc *p, uint32_t node, uint64_t id)
             msg_write(m, (uint32_t)(sizeof(struct kreq) + migwire_page_offset(n, i)),
                       (const void *)pa[i], PAGE_SIZE);
         int32_t answer;
-        int rv = ask(node, m, &answer);
+        int rv = migrate_ask(node, m, &answer);
         if (rv || answer)
             return rv ? rv : answer;
         if (va == 0)
@@ -220,8 +223,119 @@ static int send_pages(struct proc *p, uint32_t node, uint64_t id)
     }
 }
 
-static struct mig_state state_buf;
-static uint8_t state_bytes[MIG_STATE_MAX];
+/* The ports p owns, and the calls it has taken and not answered (their
+ * callers wait here, or on other nodes through this node's transport: its
+ * answers will come back through here, kernel/migrate.h). */
+static int fill_ports(struct proc *p, struct mig_state *s)
+{
+    for (int i = 1; i < PORTS_MAX; i++) {
+        if (!ports[i].used || ports[i].owner_pid != p->pid)
+            continue;
+        if (s->nports == MIG_PORTS_MAX)
+            return -EBUSY;
+        s->ports[s->nports++] = (struct port_id){ports[i].ida, ports[i].check};
+    }
+    for (int i = 0; i < proc_slots; i++) {
+        struct proc *q = proc_table[i];
+        if (!q || q->call.state != CALL_WAITING || q->call.server_pid != p->pid)
+            continue;
+        if (s->nproxies == MIG_PROXIES_MAX)
+            return -EBUSY;
+        s->proxies[s->nproxies++] = q->call.token;
+    }
+    int n = rpc_taken_by(p->pid, s->proxies + s->nproxies, MIG_PROXIES_MAX - (int)s->nproxies);
+    if (n < 0)
+        return n;
+    s->nproxies += (uint32_t)n;
+    return 0;
+}
+
+/* Send one queued message (its body in parts that fit a kernel request)
+ * of port to node, for transfer id. */
+static int ship_msg(uint32_t node, uint64_t id, const struct port_id *port, const struct msg *q)
+{
+    static uint8_t bounce[4096];
+    const uint32_t part_max = MSG_MAX - (uint32_t)sizeof(struct kreq) - MIG_MSG_HEAD;
+    uint32_t off = 0;
+    do {
+        uint32_t part = q->len - off < part_max ? q->len - off : part_max;
+        struct mig_msg h = {id, *port, q->sender_pid, q->sender_node, q->carried, q->len, off};
+        uint8_t head[MIG_MSG_HEAD];
+        if (migwire_put_msg(&h, head, sizeof head) != MIG_MSG_HEAD)
+            return -EINVAL;
+        struct msg *m = migrate_request_msg(KREQ_MIG_MSG, MIG_MSG_HEAD + part);
+        if (!m)
+            return -ENOBUFS;
+        msg_write(m, sizeof(struct kreq), head, MIG_MSG_HEAD);
+        for (uint32_t done = 0; done < part;) {
+            uint32_t n = part - done < sizeof bounce ? part - done : (uint32_t)sizeof bounce;
+            msg_read(q, off + done, bounce, n);
+            msg_write(m, (uint32_t)(sizeof(struct kreq) + MIG_MSG_HEAD + done), bounce, n);
+            done += n;
+        }
+        int32_t answer;
+        int rv = migrate_ask(node, m, &answer);
+        if (rv || answer)
+            return rv ? rv : answer;
+        off += part;
+    } while (off < q->len);
+    return 0;
+}
+
+/* Before COMMIT: the one-way messages queued at p's ports, in order
+ * (calls are left: after the move their callers send them again, there).
+ * last[i]: the last message of port i looked at (the process is frozen:
+ * its queues only grow at the tail meanwhile). */
+static int ship_queues(struct mig_state *s, uint32_t node, uint64_t id, struct msg **last)
+{
+    for (uint32_t i = 0; i < s->nports; i++) {
+        struct port *pt = port_lookup(&s->ports[i]);
+        last[i] = 0;
+        for (struct msg *q = pt ? pt->head : 0; q; q = q->next) {
+            if (!q->reply_token) {
+                int rv = ship_msg(node, id, &s->ports[i], q);
+                if (rv)
+                    return rv;
+            }
+            last[i] = q;
+        }
+    }
+    return 0;
+}
+
+/* After COMMIT: p's ports are there. Close them here with a forwarding
+ * entry (from now on their senders are told where they went), then deal
+ * with what is still queued: one-way messages that came during the COMMIT
+ * go after the others; a call from this node is sent again by its caller
+ * (its system call restarts and finds the port there); a call from another
+ * node is refused with a redirect, and its node sends it there. None of
+ * these calls had been taken, so each runs once, there. */
+static void hand_over_ports(struct mig_state *s, uint32_t node, uint64_t id, struct msg **last)
+{
+    struct msg *queues[MIG_PORTS_MAX];
+    for (uint32_t i = 0; i < s->nports; i++) {
+        struct port *pt = port_lookup(&s->ports[i]);
+        queues[i] = pt ? pt->head : 0;
+        if (pt)
+            *pt = (struct port){0};
+        portroute_moved(&s->ports[i], node);
+    }
+    for (uint32_t i = 0; i < s->nports; i++) {
+        int shipped = last[i] != 0;
+        for (struct msg *q = queues[i], *next; q; q = next) {
+            next = q->next;
+            if (q->reply_token && port_token_kind(q->reply_token) == TOKEN_KIND_LOCAL)
+                port_fail_call(q->reply_token, -ERESTART);
+            else if (q->reply_token)
+                port_fail_call(q->reply_token, portroute_redirect_error(node));
+            else if (!shipped && ship_msg(node, id, &s->ports[i], q))
+                klog("a message for a moved port was lost: node %d did not take it", node);
+            if (q == last[i])
+                shipped = 0;
+            msg_free(q);
+        }
+    }
+}
 
 /* Everything but the memory. */
 static int fill_state(struct proc *p, uint64_t id, struct mig_state *s)
@@ -257,23 +371,44 @@ static int fill_state(struct proc *p, uint64_t id, struct mig_state *s)
         s->parent_node = p->remote_parent_node;
     }
     s->killed = p->killed;
-    return 0;
+    return fill_ports(p, s);
 }
 
-static int send_commit(struct proc *p, uint32_t node, uint64_t id, int *unknown)
+/* One move's state on the source (a page each: two processes may be
+ * moving from this node at once, each asleep in its requests). */
+struct outgoing {
+    struct mig_state *state;
+    uint8_t *bytes; /* its encoding */
+    struct msg *last_shipped[MIG_PORTS_MAX];
+};
+_Static_assert(sizeof(struct mig_state) <= PAGE_SIZE && MIG_STATE_MAX <= PAGE_SIZE,
+               "a move's state fits a page");
+
+static void free_outgoing(struct outgoing *o)
 {
-    int rv = fill_state(p, id, &state_buf);
+    if (o->state)
+        page_free(o->state);
+    if (o->bytes)
+        page_free(o->bytes);
+}
+
+static int send_commit(struct proc *p, uint32_t node, uint64_t id, struct outgoing *out,
+                       int *unknown)
+{
+    int rv = fill_state(p, id, out->state);
+    if (rv == 0)
+        rv = ship_queues(out->state, node, id, out->last_shipped);
     if (rv)
         return rv;
-    int len = migwire_put_state(&state_buf, state_bytes, sizeof state_bytes);
+    int len = migwire_put_state(out->state, out->bytes, PAGE_SIZE);
     if (len < 0)
         return len;
-    struct msg *m = request(KREQ_MIG_COMMIT, (uint32_t)len);
+    struct msg *m = migrate_request_msg(KREQ_MIG_COMMIT, (uint32_t)len);
     if (!m)
         return -ENOBUFS;
-    msg_write(m, sizeof(struct kreq), state_bytes, (uint32_t)len);
+    msg_write(m, sizeof(struct kreq), out->bytes, (uint32_t)len);
     int32_t answer;
-    rv = ask(node, m, &answer);
+    rv = migrate_ask(node, m, &answer);
     if (rv == 0)
         return answer;
     /* Lost in the network or the target died: which side has it? */
@@ -299,14 +434,16 @@ void migrate_out(struct proc *p)
     pte_t pte;
     for (uint64_t va = USER_BASE; (va = vm_next_user_page(&p->as, va, &pte)) != 0; va += PAGE_SIZE)
         pages++;
-    int unknown = 0, rv = movable(p);
+    struct outgoing out = {page_alloc(), page_alloc(), {0}};
+    int unknown = 0, rv = out.state && out.bytes ? movable(p) : -ENOMEM;
     if (rv == 0)
         rv = send_offer(p, node, id, pages);
     if (rv == 0)
         rv = send_pages(p, node, id);
     if (rv == 0)
-        rv = send_commit(p, node, id, &unknown);
+        rv = send_commit(p, node, id, &out, &unknown);
     if (rv) {
+        free_outgoing(&out);
         if (!unknown)
             status(node, id, 0); /* abandon it there (best effort): its pages go */
         klog("pid %d (%s): move to node %d failed (error %d); it goes on here", p->pid, p->name,
@@ -316,6 +453,8 @@ void migrate_out(struct proc *p)
     }
     klog("pid %d (%s) moved to node %d: %u pages in %lu ms", p->pid, p->name, node, pages,
          (unsigned long)((timer_now_ns() - t0) / 1000000));
+    hand_over_ports(out.state, node, id, out.last_shipped);
+    free_outgoing(&out);
     report(p, 0);
     status(node, id, 1); /* FORGET: we know it is there (best effort; else it ages out) */
     /* Requests about it that reach this node go there; so do those that
@@ -329,216 +468,4 @@ void migrate_out(struct proc *p)
             msg_free(reply);
     }
     proc_moved_away(p, node);
-}
-
-/* ---- the target -------------------------------------------------------------- */
-
-enum { IN_FREE = 0, IN_RECEIVING };
-
-/* Transfers committed here, for STATUS: until the source says it knows
- * (FORGET), or COMMITTED_KEEP_NS. While the table is full of them, offers
- * are refused: forgetting one the source may still ask about could let it
- * resume a process that runs here. */
-#define COMMITTED 64
-#define COMMITTED_KEEP_NS 120000000000ULL
-static struct committed {
-    uint64_t id; /* 0: free */
-    uint32_t from;
-    uint64_t at_ns;
-} committed[COMMITTED];
-
-static struct committed *committed_find(uint64_t id, uint32_t from)
-{
-    for (int i = 0; i < COMMITTED; i++)
-        if (committed[i].id == id && committed[i].from == from)
-            return &committed[i];
-    return 0;
-}
-
-static struct committed *committed_slot(uint64_t now)
-{
-    for (int i = 0; i < COMMITTED; i++)
-        if (!committed[i].id || now - committed[i].at_ns > COMMITTED_KEEP_NS)
-            return &committed[i];
-    return 0;
-}
-
-static struct incoming {
-    int state;
-    uint64_t id;
-    uint32_t from;
-    int32_t pid;
-    uint32_t expect, got; /* pages offered, pages received */
-    uint64_t touched_ns;
-    struct addrspace as;
-} incoming[INCOMING];
-
-static void abandon(struct incoming *in)
-{
-    vm_destroy(&in->as);
-    memset(in, 0, sizeof *in);
-}
-
-/* Forget what has been idle too long: a source that died mid-transfer. */
-static void expire(uint64_t now)
-{
-    for (int i = 0; i < INCOMING; i++)
-        if (incoming[i].state != IN_FREE && now - incoming[i].touched_ns > INCOMING_IDLE_NS)
-            abandon(&incoming[i]);
-}
-
-void migrate_tick(void)
-{
-    uint64_t now = timer_now_ns(), next = UINT64_MAX;
-    expire(now);
-    for (int i = 0; i < INCOMING; i++)
-        if (incoming[i].state == IN_RECEIVING && incoming[i].touched_ns + INCOMING_IDLE_NS < next)
-            next = incoming[i].touched_ns + INCOMING_IDLE_NS + 1;
-    if (next != UINT64_MAX)
-        timer_arm(next);
-}
-
-static struct incoming *find(uint64_t id, uint32_t from)
-{
-    for (int i = 0; i < INCOMING; i++)
-        if (incoming[i].state != IN_FREE && incoming[i].id == id && incoming[i].from == from)
-            return &incoming[i];
-    return 0;
-}
-
-static int serve_offer(struct msg *m, uint32_t from, uint64_t now)
-{
-    uint8_t body[MIG_OFFER_LEN];
-    struct mig_offer o;
-    uint32_t len = m->len - (uint32_t)sizeof(struct kreq);
-    if (len != sizeof body)
-        return -EBADMSG;
-    msg_read(m, sizeof(struct kreq), body, len);
-    if (migwire_get_offer(body, len, &o))
-        return -EBADMSG;
-    if (proc_find(o.pid) || find(o.id, from))
-        return -EEXIST;
-    if (proc_free_slots() == 0)
-        return -EAGAIN;
-    /* Its pages, their page tables (one per 512, and a few above), and
-     * what this node keeps for itself. */
-    if (kalloc_free_pages() < (uint64_t)o.pages + o.pages / 512 + 8 + RESERVE_PAGES)
-        return -ENOMEM;
-    struct incoming *in = 0;
-    for (int i = 0; i < INCOMING && !in; i++)
-        if (incoming[i].state == IN_FREE)
-            in = &incoming[i];
-    if (!in || !committed_slot(now))
-        return -EAGAIN;
-    if (vm_create(&in->as, o.page_limit))
-        return -ENOMEM;
-    in->state = IN_RECEIVING;
-    in->id = o.id;
-    in->from = from;
-    in->pid = o.pid;
-    in->expect = o.pages;
-    in->touched_ns = now;
-    timer_arm(now + INCOMING_IDLE_NS + 1); /* migrate_tick frees it if the source goes quiet */
-    return 0;
-}
-
-static int serve_pages(struct msg *m, uint32_t from, uint64_t now)
-{
-    uint8_t head[MIG_PAGES_HEAD + MIG_PAGES_PER_MSG * MIG_PAGE_DIR];
-    uint32_t total = m->len - (uint32_t)sizeof(struct kreq);
-    uint32_t have = total < sizeof head ? total : (uint32_t)sizeof head;
-    msg_read(m, sizeof(struct kreq), head, have);
-    struct mig_page_ref refs[MIG_PAGES_PER_MSG];
-    uint64_t id;
-    uint32_t n;
-    if (migwire_get_pages_head(head, have, total, &id, refs, &n))
-        return -EBADMSG;
-    struct incoming *in = find(id, from);
-    if (!in || in->state != IN_RECEIVING)
-        return -ECANCELED;
-    in->touched_ns = now;
-    int rv = in->got + n > in->expect ? -EBADMSG : 0;
-    for (uint32_t i = 0; i < n && rv == 0; i++) {
-        if (vm_user_pa(&in->as, refs[i].va)) {
-            rv = -EBADMSG; /* a page sent twice */
-            break;
-        }
-        rv = vm_alloc_range(&in->as, refs[i].va, PAGE_SIZE, refs[i].perm);
-        if (rv == 0)
-            msg_read(m, (uint32_t)(sizeof(struct kreq) + migwire_page_offset(n, i)),
-                     (void *)vm_user_pa(&in->as, refs[i].va), PAGE_SIZE);
-    }
-    if (rv) {
-        abandon(in);
-        return rv;
-    }
-    in->got += n;
-    return 0;
-}
-
-static int serve_commit(struct msg *m, uint32_t from, uint64_t now)
-{
-    uint32_t len = m->len - (uint32_t)sizeof(struct kreq);
-    if (len > sizeof state_bytes)
-        return -EBADMSG;
-    msg_read(m, sizeof(struct kreq), state_bytes, len);
-    if (migwire_get_state(state_bytes, len, &state_buf))
-        return -EBADMSG;
-    struct incoming *in = find(state_buf.id, from);
-    if (!in || in->state != IN_RECEIVING)
-        return -ECANCELED; /* abandoned (a STATUS came first), or never offered */
-    if (in->pid != state_buf.pid || in->got != in->expect || proc_find(in->pid)) {
-        abandon(in);
-        return -EBADMSG;
-    }
-    struct committed *done = committed_slot(now);
-    int rv = done ? proc_install(&state_buf, &in->as) : -EAGAIN;
-    if (rv) {
-        abandon(in);
-        return rv;
-    }
-    *done = (struct committed){in->id, from, now}; /* for STATUS */
-    pidroute_moved(in->pid, (uint32_t)kernel_node_id); /* here now: no forwarding */
-    abandon(in); /* its memory went with the process: only the slot is freed */
-    klog("pid %d (%s) arrived from node %d", state_buf.pid, state_buf.name, from);
-    return 0;
-}
-
-struct msg *migrate_serve(const struct kreq *rq, struct msg *m, uint32_t from, int *error)
-{
-    uint64_t now = timer_now_ns();
-    expire(now);
-    int32_t r;
-    switch (rq->op) {
-    case KREQ_MIG_OFFER:
-        r = serve_offer(m, from, now);
-        break;
-    case KREQ_MIG_PAGES:
-        r = serve_pages(m, from, now);
-        break;
-    case KREQ_MIG_COMMIT:
-        r = serve_commit(m, from, now);
-        break;
-    case KREQ_MIG_STATUS: {
-        uint64_t id = (uint64_t)(uint32_t)rq->a | (uint64_t)(uint32_t)rq->b << 32;
-        struct incoming *in = find(id, from);
-        struct committed *done = committed_find(id, from);
-        r = done != 0;
-        if (in)
-            abandon(in); /* a COMMIT after this is refused */
-        if (done && rq->c == 1)
-            *done = (struct committed){0, 0, 0}; /* FORGET: the source knows */
-        break;
-    }
-    default:
-        r = -EINVAL;
-    }
-    msg_free(m);
-    struct msg *reply = msg_alloc(sizeof r);
-    if (!reply) {
-        *error = -ENOBUFS;
-        return 0;
-    }
-    msg_write(reply, 0, &r, sizeof r);
-    return reply;
 }

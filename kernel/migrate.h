@@ -41,6 +41,16 @@ void migrate_out(struct proc *p);
  * context); the reply, or NULL with *error. Takes m. */
 struct msg *migrate_serve(const struct kreq *rq, struct msg *m, uint32_t from, int *error);
 
+/* A reply (sys_reply, sys_reply_recv) to a call the process took on the
+ * node it came from: sent back there (it sleeps). 1 with *result (m
+ * taken), or 0 if token is not such a call (m untouched). */
+int migrate_forward_reply(uint64_t token, struct msg *m, int *result);
+/* How many calls process pid took before a move and still owes answers to
+ * (each a dependency on the node it took it on: `deps`). */
+uint32_t migrate_proxies_of(int pid);
+/* A process exits: the calls it still owed through other nodes fail. */
+void migrate_proc_exit(struct proc *p);
+
 /* From the timer interrupt: free what incoming moves whose source went
  * quiet (it died, or was cut off, mid-transfer) were holding, and keep a
  * timer armed while any move is incoming. */

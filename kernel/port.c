@@ -8,6 +8,7 @@
 #include "kernel/timer.h"
 #include "lib/kreqwire.h"
 #include "net/rpc.h"
+#include "kernel/portroute.h"
 
 struct port ports[PORTS_MAX]; /* slot 0 is never used */
 static void registry_proc_exit(int pid);
@@ -49,7 +50,7 @@ int port_create(struct proc *p, struct port_id *out)
         if (ports[i].used)
             continue;
         struct port *pt = &ports[i];
-        *pt = (struct port){.used = 1, .owner_pid = p ? p->pid : 0, .owner = p};
+        *pt = (struct port){.used = 1, .owner_pid = p ? p->pid : 0, .owner = p, .ida = port_a(i)};
         do
             pt->check = kernel_random();
         while (pt->check == 0);
@@ -60,8 +61,8 @@ int port_create(struct proc *p, struct port_id *out)
     return -EMFILE;
 }
 
-/* Fail the local caller behind token with error. */
-static void fail_caller(uint64_t token, int error)
+/* Fail the caller behind token with error. */
+void port_fail_call(uint64_t token, int error)
 {
     if (port_token_kind(token) == TOKEN_KIND_REMOTE) {
         rpc_fail_request(token, error);
@@ -81,7 +82,7 @@ static void drain(struct port *pt, int error)
         struct msg *m = pt->head;
         pt->head = m->next;
         if (m->reply_token)
-            fail_caller(m->reply_token, error);
+            port_fail_call(m->reply_token, error);
         msg_free(m);
     }
     pt->tail = 0;
@@ -113,7 +114,7 @@ void port_proc_exit(struct proc *p)
     for (int i = 0; i < proc_slots; i++) {
         struct caller *c = caller_at((uint32_t)i);
         if (c && c->state == CALL_WAITING && c->server_pid == p->pid)
-            fail_caller(c->token, -ECONNRESET); /* it took the request and died */
+            port_fail_call(c->token, -ECONNRESET); /* it took the request and died */
     }
     rpc_server_exited(p->pid);
     registry_proc_exit(p->pid);
@@ -309,7 +310,7 @@ static void registry_handle(struct msg *m)
         return; /* a one-way send gets no answer */
     struct msg *r = msg_alloc(sizeof rp);
     if (!r) {
-        fail_caller(token, -ENOMEM);
+        port_fail_call(token, -ENOMEM);
         return;
     }
     msg_write(r, 0, &rp, sizeof rp);
@@ -355,4 +356,19 @@ int port_owned_count(const struct proc *p)
     for (int i = 1; i < PORTS_MAX; i++)
         n += ports[i].used && ports[i].owner_pid == p->pid;
     return n;
+}
+
+struct port *port_lookup_moved(const struct port_id *id)
+{
+    for (int i = 1; i < PORTS_MAX; i++)
+        if (ports[i].used && ports[i].ida == id->a && ports[i].check == id->b)
+            return &ports[i];
+    return 0;
+}
+
+int port_is_local(const struct port_id *id)
+{
+    if (port_lookup(id))
+        return 1;
+    return PORT_NODE(*id) == kernel_node_id && !portroute_forward(id);
 }

@@ -25,6 +25,9 @@
 struct port {
     int used;
     uint64_t check;
+    uint64_t ida;                        /* its id's `a` (home node << 32 | home slot): this
+                                            node's for a port made here; another's for one
+                                            that moved here with its owner (kernel/migrate.c) */
     int owner_pid;                       /* 0: owned by the kernel */
     struct proc *owner;                  /* NULL for the kernel; valid while used (an
                                             exiting owner closes its ports first) */
@@ -35,16 +38,27 @@ struct port {
 };
 extern struct port ports[PORTS_MAX];
 
-/* The local port named by id, or NULL: the node, slot and check must match. */
+/* A port that moved here with its owner (its id names another node). */
+struct port *port_lookup_moved(const struct port_id *id);
+
+/* The local port named by id, or NULL: the node, slot and check must match
+ * (or, for an id of another node, a port that moved here). */
 static inline struct port *port_lookup(const struct port_id *id)
 {
     if (PORT_NODE(*id) != kernel_node_id)
-        return 0;
+        return port_lookup_moved(id);
     uint64_t index = id->a & 0xffffffffu;
-    if (index == 0 || index >= PORTS_MAX || !ports[index].used || ports[index].check != id->b)
+    if (index == 0 || index >= PORTS_MAX || !ports[index].used || ports[index].check != id->b ||
+        ports[index].ida != id->a)
         return 0;
     return &ports[index];
 }
+
+/* Is a message for id handled on this node: its port is here, or it is
+ * an id of this node that did not move away (a closed port: the local path
+ * answers ECONNREFUSED)? Else it goes to another node (net/rpc.c finds
+ * which: kernel/portroute.h). */
+int port_is_local(const struct port_id *id);
 
 /* The states of a process's call record (struct caller, kernel/proc.h). */
 enum { CALL_IDLE = 0, CALL_WAITING, CALL_DONE };
@@ -118,6 +132,9 @@ static inline void port_caller_end(struct caller *c)
  * for the reply is kernel/ipc_wait.c's. */
 int port_call_start(struct proc *p, const struct port_id *dst, struct msg *m, uint64_t rbuf,
                     uint64_t rcap, uint64_t deadline, struct proc **server);
+/* Fail the call behind token (a caller here, or one from another node)
+ * with error. */
+void port_fail_call(uint64_t token, int error);
 /* Answer a token with m (taken in every case). 0, -ENOENT (no such caller,
  * or it gave up). */
 int port_reply(uint64_t token, struct msg *m);

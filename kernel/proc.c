@@ -4,6 +4,7 @@
 #include "kernel/exec.h"
 #include "kernel/kalloc.h"
 #include "kernel/kreq.h"
+#include "kernel/migrate.h"
 #include "kernel/pidroute.h"
 #include "lib/migwire.h"
 #include "kernel/port.h"
@@ -213,6 +214,7 @@ int proc_list(struct proc_info *infos, int max)
         strlcpy(info->name, q->name, sizeof info->name);
         info->console_node = (q->console.a || q->console.b) ? (int32_t)PORT_NODE(q->console)
                                                             : (int32_t)kernel_node_id;
+        info->owed_replies = (int32_t)migrate_proxies_of(q->pid);
     }
     return n;
 }
@@ -237,6 +239,7 @@ void proc_exit(int status)
 {
     struct proc *p = proc_current();
     orphan_children(p);
+    migrate_proc_exit(p); /* calls it owed through the node it came from */
     port_proc_exit(p);
     p->killed = 0; /* it has taken effect; the exit below may still need to wait */
     if (p->remote_parent_node) {

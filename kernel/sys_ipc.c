@@ -7,6 +7,7 @@
 #include "kernel/ipc_fast.h"
 #include "kernel/ipc_wait.h"
 #include "kernel/kernel.h"
+#include "kernel/migrate.h"
 #include "kernel/msg.h"
 #include "kernel/port.h"
 #include "kernel/proc.h"
@@ -73,7 +74,7 @@ HOT_PATH SYSCALL(send)
     int rv = msg_from_user(p, (uint64_t)a.buf, a.len, &a.carry, &m);
     if (rv)
         return rv;
-    if (PORT_NODE(a.dst) != kernel_node_id) {
+    if (!port_is_local(&a.dst)) {
         if (a.flags & SEND_DATAGRAM)
             return rpc_send_datagram(&a.dst, m);
         return rpc_send(&a.dst, m, REMOTE_DEFAULT_TIMEOUT);
@@ -110,7 +111,7 @@ HOT_PATH SYSCALL(call)
     int rv = msg_from_user(p, a.buf, a.len, &carry, &m);
     if (rv)
         return rv;
-    if (PORT_NODE(a.dst) == kernel_node_id) {
+    if (port_is_local(&a.dst)) {
         struct proc *server = 0;
         rv = port_call_start(p, &a.dst, m, a.rbuf, a.rcap,
                              ipc_deadline(a.timeout_ns), &server);
@@ -142,6 +143,8 @@ HOT_PATH SYSCALL(reply)
     int rv = msg_from_user(p, args[1], args[2], 0, &m);
     if (rv)
         return rv;
+    if (migrate_forward_reply(args[0], m, &rv))
+        return rv; /* a call it took before it moved here */
     return port_reply(args[0], m);
 }
 
@@ -164,7 +167,8 @@ HOT_PATH SYSCALL(reply_recv)
         int rv = msg_from_user(p, args[1], args[2] & 0xffffffffu, 0, &m);
         if (rv)
             return rv;
-        port_reply(args[0], m); /* takes m; ENOENT ignored (above) */
+        if (!migrate_forward_reply(args[0], m, &rv))
+            port_reply(args[0], m); /* takes m; ENOENT ignored (above) */
     }
     return ipc_recv(p, &a, deadline);
 }

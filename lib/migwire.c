@@ -139,6 +139,16 @@ static void state_walk(struct mig_state *s, struct walk *k)
         f32(k, &s->children[i].exited);
         fi32(k, &s->children[i].status);
     }
+    f32(k, &s->nports);
+    n = s->nports <= MIG_PORTS_MAX ? s->nports : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        f64(k, &s->ports[i].a);
+        f64(k, &s->ports[i].b);
+    }
+    f32(k, &s->nproxies);
+    n = s->nproxies <= MIG_PROXIES_MAX ? s->nproxies : 0;
+    for (uint32_t i = 0; i < n; i++)
+        f64(k, &s->proxies[i]);
 }
 
 static int state_ok(const struct mig_state *s)
@@ -154,6 +164,18 @@ static int state_ok(const struct mig_state *s)
         return 0;
     for (uint32_t i = 0; i < s->nchildren; i++)
         if (s->children[i].pid <= 0 || s->children[i].exited > 1)
+            return 0;
+    if (s->nports > MIG_PORTS_MAX || s->nproxies > MIG_PROXIES_MAX)
+        return 0;
+    for (uint32_t i = 0; i < s->nports; i++) {
+        if (s->ports[i].a == 0 || (s->ports[i].a & 0xffffffffu) == 0 || s->ports[i].b == 0)
+            return 0; /* slot 0 is a node's kernel, never a process's port */
+        for (uint32_t j = 0; j < i; j++)
+            if (s->ports[j].a == s->ports[i].a && s->ports[j].b == s->ports[i].b)
+                return 0;
+    }
+    for (uint32_t i = 0; i < s->nproxies; i++)
+        if (s->proxies[i] == 0)
             return 0;
     return 1;
 }
@@ -178,5 +200,67 @@ int migwire_get_state(const uint8_t *buf, size_t len, struct mig_state *s)
         __builtin_memset(s, 0, sizeof *s);
         return -EBADMSG;
     }
+    return 0;
+}
+
+int migwire_put_msg(const struct mig_msg *h, uint8_t *buf, size_t cap)
+{
+    if (h->id == 0 || (h->port.a == 0 && h->port.b == 0) || h->total > MSG_MAX ||
+        h->off > h->total)
+        return -EINVAL;
+    struct le_writer w = {buf, cap, 0};
+    le_put(&w, h->id, 8);
+    le_put(&w, h->port.a, 8);
+    le_put(&w, h->port.b, 8);
+    le_put(&w, (uint32_t)h->sender_pid, 4);
+    le_put(&w, (uint32_t)h->sender_node, 4);
+    le_put(&w, h->carried.a, 8);
+    le_put(&w, h->carried.b, 8);
+    le_put(&w, h->total, 4);
+    le_put(&w, h->off, 4);
+    return finish(&w);
+}
+
+int migwire_get_msg(const uint8_t *buf, size_t len, struct mig_msg *h)
+{
+    if (len < MIG_MSG_HEAD)
+        return -EBADMSG;
+    struct le_reader r = le_reader(buf, MIG_MSG_HEAD);
+    h->id = le_get(&r, 8);
+    h->port.a = le_get(&r, 8);
+    h->port.b = le_get(&r, 8);
+    h->sender_pid = (int32_t)(uint32_t)le_get(&r, 4);
+    h->sender_node = (int32_t)(uint32_t)le_get(&r, 4);
+    h->carried.a = le_get(&r, 8);
+    h->carried.b = le_get(&r, 8);
+    h->total = (uint32_t)le_get(&r, 4);
+    h->off = (uint32_t)le_get(&r, 4);
+    size_t part = len - MIG_MSG_HEAD;
+    if (!r.ok || h->id == 0 || (h->port.a == 0 && h->port.b == 0) || h->total > MSG_MAX ||
+        h->off > h->total || part > h->total - h->off || (part == 0 && h->total != 0))
+        return -EBADMSG;
+    return 0;
+}
+
+int migwire_put_reply(uint64_t token, int32_t error, uint8_t *buf, size_t cap)
+{
+    if (token == 0 || error > 0 || error < -4095)
+        return -EINVAL;
+    struct le_writer w = {buf, cap, 0};
+    le_put(&w, token, 8);
+    le_put(&w, (uint32_t)error, 4);
+    return finish(&w);
+}
+
+int migwire_get_reply(const uint8_t *buf, size_t len, uint64_t *token, int32_t *error)
+{
+    if (len < MIG_REPLY_HEAD)
+        return -EBADMSG;
+    struct le_reader r = le_reader(buf, MIG_REPLY_HEAD);
+    *token = le_get(&r, 8);
+    *error = (int32_t)(uint32_t)le_get(&r, 4);
+    if (!r.ok || *token == 0 || *error > 0 || *error < -4095 ||
+        (*error != 0 && len != MIG_REPLY_HEAD))
+        return -EBADMSG;
     return 0;
 }

@@ -25,6 +25,8 @@
 #define MIG_PAGE 4096
 #define MIG_PAGES_PER_MSG 15 /* 15 x (12 + 4096) + 12 bytes: under one 64 KiB message */
 #define MIG_CHILDREN_MAX 64  /* children a moving process may have (local and remote) */
+#define MIG_PORTS_MAX 16     /* ports a process may own (PORTS_PER_PROC) */
+#define MIG_PROXIES_MAX 64   /* calls a moving process may have taken and not answered */
 #define MIG_PERM_R 0x2       /* the PTE permission bits a page may carry */
 #define MIG_PERM_W 0x4
 #define MIG_PERM_X 0x8
@@ -90,10 +92,40 @@ struct mig_state {
     int32_t killed;               /* a pending kill (0: none) */
     uint32_t nchildren;           /* <= MIG_CHILDREN_MAX */
     struct mig_child children[MIG_CHILDREN_MAX];
+    uint32_t nports;              /* <= MIG_PORTS_MAX: the ports it owns, which move with it */
+    struct port_id ports[MIG_PORTS_MAX]; /* each non-zero, no two alike */
+    uint32_t nproxies;            /* <= MIG_PROXIES_MAX: calls it took and has not answered */
+    uint64_t proxies[MIG_PROXIES_MAX]; /* their reply tokens (non-zero): its answers go back
+                                          through the source, which holds the callers */
 };
 #define MIG_STATE_MAX (8 + 4 + PROC_NAME_MAX + 31 * 8 + 8 + 4 + 33 * 8 + 5 * 8 + 16 + 4 + 4 + 4 + \
-                       4 + MIG_CHILDREN_MAX * 12)
+                       4 + MIG_CHILDREN_MAX * 12 + 4 + MIG_PORTS_MAX * 16 + 4 +               \
+                       MIG_PROXIES_MAX * 8)
 int migwire_put_state(const struct mig_state *s, uint8_t *buf, size_t cap);
 int migwire_get_state(const uint8_t *buf, size_t len, struct mig_state *s);
+
+/* MSG: one queued message of a moving port (or a part of one: a message
+ * of MSG_MAX bytes does not fit a kernel request with its header), in
+ * queue order: the head below, then `len` bytes of the body at `off`. */
+struct mig_msg {
+    uint64_t id;             /* the transfer */
+    struct port_id port;     /* whose queue (non-zero) */
+    int32_t sender_pid, sender_node;
+    struct port_id carried;
+    uint32_t total, off;     /* the body's length (<= MSG_MAX); where this part goes */
+};
+#define MIG_MSG_HEAD 56
+int migwire_put_msg(const struct mig_msg *h, uint8_t *buf, size_t cap);
+/* Check head buf[0..MIG_MSG_HEAD) of a body of `len` bytes: its part is
+ * len - MIG_MSG_HEAD bytes, inside [0, total), and not empty unless total
+ * is 0. 0 or -EBADMSG. */
+int migwire_get_msg(const uint8_t *buf, size_t len, struct mig_msg *h);
+
+/* REPLY (target to source): a reply to a call the process took before it
+ * moved: the caller's token, then the reply's bytes (or, with `error`, no
+ * bytes: the call fails, the process exited without answering). */
+#define MIG_REPLY_HEAD 12
+int migwire_put_reply(uint64_t token, int32_t error, uint8_t *buf, size_t cap);
+int migwire_get_reply(const uint8_t *buf, size_t len, uint64_t *token, int32_t *error);
 
 #endif

@@ -103,7 +103,8 @@ struct proc_info {
     uint64_t cpu_ns;  /* CPU time used */
     char name[PROC_NAME_MAX];
     int32_t console_node; /* the node whose console shows its output */
-    int32_t reserved;
+    int32_t owed_replies; /* calls it took before a move, still to be answered through
+                             the node it took them on (kernel/migrate_proxy.c) */
 };
 
 /* SYS_CLOCK_INFO: how user code computes clock() itself from the time CSR,
@@ -239,6 +240,7 @@ struct rpc_stats {
     uint64_t datagrams;      /* datagrams sent (send with SEND_DATAGRAM to another node) */
     uint64_t stale_kernel;   /* kernel requests refused: meant for an earlier boot of this node */
     uint64_t local_fast;     /* local calls and replies the fastpath delivered (kernel/ipc_fast.c) */
+    uint64_t redirects;      /* messages for a port that moved on, answered with where it went */
 };
 
 /* The disk port (registered as "disk" on a node with a disk): calls from

@@ -12,6 +12,7 @@
  * executed twice (at most once). Every frame is authenticated (keyed
  * BLAKE2s) and checked against a per-peer replay window first. */
 #include "net/rpc.h"
+#include "kernel/portroute.h"
 #include "drivers/rtc.h"
 #include "kernel/kernel.h"
 #include "kernel/kreq.h"
@@ -311,6 +312,12 @@ static void in_deliver(struct rpc_in *e)
     }
     e->state = IN_QUEUED; /* before delivery: a kernel port may reply at once */
     int rv = port_deliver(&e->dst, m);
+    if (rv == -ECONNREFUSED && portroute_forward(&e->dst)) {
+        /* The port moved on with its owner: tell the sender where (it was
+         * not delivered here, so sending it there runs it once). */
+        rv = portroute_redirect_error(portroute_forward(&e->dst));
+        rpc_stats.redirects++;
+    }
     if (rv) {
         msg_free(m);
         if (!e->dgram)
@@ -475,6 +482,8 @@ void rpc_fail_request(uint64_t token, int error)
 {
     uint32_t i = port_token_index(token);
     if (i < RPC_IN_MAX && ins[i].state == IN_QUEUED && ins[i].token == token) {
+        if (portroute_is_redirect(error))
+            rpc_stats.redirects++; /* its port moved on while it waited (kernel/migrate.c) */
         send_nack(ins[i].node, ins[i].msg_id, error);
         in_finish(&ins[i], error);
     }
@@ -485,6 +494,19 @@ void rpc_request_taken(uint64_t token, int server_pid)
     uint32_t i = port_token_index(token);
     if (i < RPC_IN_MAX && ins[i].token == token)
         ins[i].server_pid = server_pid;
+}
+
+int rpc_taken_by(int pid, uint64_t *tokens, int max)
+{
+    int n = 0;
+    for (int i = 0; i < RPC_IN_MAX; i++) {
+        if (ins[i].state != IN_QUEUED || !ins[i].is_call || ins[i].server_pid != pid)
+            continue;
+        if (n == max)
+            return -EBUSY;
+        tokens[n++] = ins[i].token;
+    }
+    return n;
 }
 
 void rpc_server_exited(int pid)
@@ -634,20 +656,15 @@ static void send_window(struct rpc_out *o, int resend)
     }
 }
 
-/* Drive one operation to its end. Takes m. */
-static int run_op(const struct port_id *dst, struct msg *m, int is_call, uint64_t timeout_ns,
-                  struct msg **reply)
+/* Drive one operation to node to its end. Does not take m. */
+static int run_op(const struct port_id *dst, uint32_t node, struct msg *m, int is_call,
+                  uint64_t timeout_ns, struct msg **reply)
 {
     struct proc *p = proc_current();
-    if (!ready || !net_up()) {
-        msg_free(m);
+    if (!ready || !net_up())
         return -EHOSTUNREACH;
-    }
-    uint32_t node = PORT_NODE(*dst);
-    if (node == 0 || node > 65534 || m->len > MSG_MAX) {
-        msg_free(m);
+    if (node == 0 || node > 65534 || m->len > MSG_MAX)
         return -EINVAL;
-    }
     forget_pending_acks(node, p->pid); /* this request acknowledges them */
     flush_pending_acks();
     struct rpc_out *o = &outs[p->slot];
@@ -698,15 +715,42 @@ static int run_op(const struct port_id *dst, struct msg *m, int is_call, uint64_
             o->reply = 0;
         }
     }
-    msg_free(o->m);
     msg_free(o->reply);
     *o = (struct rpc_out){0};
     return rv;
 }
 
+#define MAX_REDIRECTS 8
+
+/* An operation on the port dst, wherever it is now: to where this node
+ * last learnt it went (else the node its id names), following the
+ * redirects of nodes it left (kernel/portroute.h). Takes m. */
+static int run_op_routed(const struct port_id *dst, struct msg *m, int is_call,
+                         uint64_t timeout_ns, struct msg **reply)
+{
+    uint32_t node = portroute_node(dst);
+    int rv = -ELOOP;
+    for (int hop = 0; hop < MAX_REDIRECTS; hop++) {
+        rv = run_op(dst, node, m, is_call, timeout_ns, reply);
+        if (!portroute_is_redirect(rv))
+            break;
+        node = portroute_redirect_node(rv);
+        portroute_hint(dst, node);
+        rv = -ELOOP;
+        if (node == kernel_node_id) {
+            /* It came here meanwhile: the system call starts again and
+             * takes the local path (kernel/trap.c: -ERESTART). */
+            rv = -ERESTART;
+            break;
+        }
+    }
+    msg_free(m);
+    return rv;
+}
+
 int rpc_send(const struct port_id *dst, struct msg *m, uint64_t timeout_ns)
 {
-    return run_op(dst, m, 0, timeout_ns, 0);
+    return run_op_routed(dst, m, 0, timeout_ns, 0);
 }
 
 /* A datagram: every fragment goes out once and nothing waits for the peer.
@@ -714,7 +758,7 @@ int rpc_send(const struct port_id *dst, struct msg *m, uint64_t timeout_ns)
  * frame from delivering it twice. Takes m. */
 int rpc_send_datagram(const struct port_id *dst, struct msg *m)
 {
-    uint32_t node = PORT_NODE(*dst);
+    uint32_t node = portroute_node(dst);
     int rv = 0;
     if (!ready || !net_up())
         rv = -EHOSTUNREACH;
@@ -746,7 +790,7 @@ uint64_t rpc_kernel_check(uint32_t node)
 
 int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply)
 {
-    return run_op(dst, m, 1, timeout_ns, reply);
+    return run_op_routed(dst, m, 1, timeout_ns, reply);
 }
 
 int rpc_bootstrap(uint32_t node, struct port_id *out, uint64_t timeout_ns)

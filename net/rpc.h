@@ -42,5 +42,9 @@ int rpc_reply(uint64_t token, struct msg *m);
 void rpc_fail_request(uint64_t token, int error);
 void rpc_request_taken(uint64_t token, int server_pid);
 void rpc_server_exited(int pid);
+/* The tokens of the calls from other nodes that process pid has taken and
+ * not answered (a process that moves answers them through here): their
+ * count, or -EBUSY if more than max. */
+int rpc_taken_by(int pid, uint64_t *tokens, int max);
 
 #endif

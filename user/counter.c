@@ -46,6 +46,8 @@ int main(int argc, char **argv)
     if (parse_long(argv[i], &n) || n < 1 || n > 4000)
         goto usage;
     long ok = 0, timeouts = 0, errors = 0;
+    printf("counter: calling %ld times\n", n); /* found the service (tests wait for this) */
+    fflush(stdout);
     for (long k = 1; k <= n; k++) {
         rq.seq = (uint32_t)k;
         long got = ipc_call(&svc, &rq, sizeof rq, &value, sizeof value,

@@ -3,8 +3,16 @@
  * service executes it (counter += 1) and answers the new value. It keeps
  * every id it has executed and prints `counterd: DUPLICATE ...` if one ever
  * comes twice, which the transport must make impossible. A call with
- * sequence 0 only reads the counter. Runs until killed. */
+ * sequence 0 only reads the counter. Runs until killed.
+ *
+ *   counterd [EVERY NODE...]  also move (kernel/migrate.h) to each NODE in
+ *                             turn, every EVERY executed calls, between
+ *                             taking a call and answering it: its port and
+ *                             queue go along, and that answer goes back
+ *                             through the node it took the call on
+ *                             (tests/migrate: migrate_server_under_calls) */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "user/ipc.h"
@@ -43,9 +51,15 @@ static int seen_before(const struct counter_req *rq)
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     struct port_id port;
+    long every = 0;
+    int next_move = 2;
+    if (argc >= 3 && (parse_long(argv[1], &every) || every < 1)) {
+        fprintf(stderr, "usage: counterd [EVERY NODE...]\n");
+        return 2;
+    }
     if (ipc_service_start("counterd", "counter", &port) < 0)
         return 1;
     int64_t counter = 0, executed = 0;
@@ -60,6 +74,13 @@ int main(void)
                 printf("counterd: DUPLICATE node %d pid %d seq %u\n", rq.node, rq.pid, rq.seq);
             counter++;
             executed++;
+            if (every && executed % every == 0 && next_move < argc) {
+                int node = atoi(argv[next_move++]);
+                long rv = sys_migrate(0, node);
+                printf("counterd: after %lld calls, %s node %d%s%s\n", (long long)executed,
+                       rv ? "could not move to" : "moved to", rv ? node : sys_nodeid(),
+                       rv ? ": " : "", rv ? err_str(rv) : "");
+            }
         }
         if (info.reply_token)
             ipc_reply(info.reply_token, &counter, sizeof counter);

@@ -1,8 +1,9 @@
 /* user/deps.c: `deps PID` lists the nodes a process depends on: the
  * residual-dependency inspector for migration (kernel/migrate.h). A
- * process that moves takes everything it has with it (a process that owns
- * ports cannot move yet), so it depends on the node it runs on and nothing
- * else. Its output goes to the console of the node it was started from (or
+ * process that moves takes everything it has with it, its ports included,
+ * so it depends on the node it runs on; and, until it has answered them,
+ * on the nodes where it took calls before a move (their callers wait
+ * there: kernel/migrate_proxy.c). Its output goes to the console of the node it was started from (or
  * the one that started it), which is shown but is not a dependency: if
  * that node dies, the output is lost and the process runs on. Exit 1 if no
  * node has the process. */
@@ -30,6 +31,9 @@ int main(int argc, char **argv)
             printf("pid %ld: runs on node %d (started on node %ld); output to node %d's console\n",
                    pid, p->node, (long)PID_NODE(pid), p->console_node);
             printf("depends on: node %d\n", p->node);
+            if (p->owed_replies)
+                printf("and, until it answers %d call(s) taken before a move, on the "
+                       "node(s) it took them on\n", p->owed_replies);
             return 0;
         }
     }

@@ -26,5 +26,6 @@ int main(void)
     SHOW(datagrams);
     SHOW(stale_kernel);
     SHOW(local_fast);
+    SHOW(redirects);
     return 0;
 }

@@ -1,22 +1,32 @@
 /* tests/fuzz/fuzz_migwire.c: libFuzzer target for the bodies of the
  * migration requests (lib/migwire): what a node's kernel decodes when
- * another moves a process to it. Byte 0 (mod 6) picks the kind, the rest is
- * the body:
+ * another moves a process to it. Byte 0 (mod 10) picks the kind, the rest
+ * is the body:
  *   0  OFFER;
  *   1  PAGES as the kernel gets it: total = the body's length, and the
  *      decoder sees only its first MIG_PAGES_HEAD + MIG_PAGES_PER_MSG *
  *      MIG_PAGE_DIR bytes (kernel/migrate.c serve_pages);
- *   2  COMMIT state;
+ *   2  COMMIT state (with its children, ports and proxies);
  *   3  PAGES head alone: a u32 total, then the head and directory (so short
  *      inputs reach every check of the directory);
  *   4  the encoder's side of COMMIT: the bytes fill a struct mig_state (the
- *      rest zero); a state migwire_put_state accepts must decode back to
- *      itself;
- *   5  the same for PAGES: id u64, count u32, then struct mig_page_ref's.
+ *      rest zero; nchildren, nports and nproxies taken mod their maximum + 2,
+ *      so both in-range and over-the-maximum counts are common); a state
+ *      migwire_put_state accepts must decode back to itself;
+ *   5  the same for PAGES: id u64, count u32, then struct mig_page_ref's;
+ *   6  MSG: the head and a part of a queued message's body;
+ *   7  REPLY: the head and the reply's bytes;
+ *   8  the encoder's side of MSG: the bytes fill a struct mig_msg (the rest
+ *      zero), then a u32 picks the length of a part that fits the head; the
+ *      head migwire_put_msg writes must decode, with that part, to itself,
+ *      and with a part running a byte past total be refused;
+ *   9  the encoder's side of REPLY: token u64, error i32, then the reply's
+ *      bytes; what migwire_put_reply accepts must decode to itself.
  * Decoders must return 0 or -EBADMSG, leave a refused state zeroed and
  * never read outside what they were given (ASan: it is copied into an
  * exactly-sized buffer). What decodes must encode back to the identical
- * bytes (for PAGES: the head and directory).
+ * bytes (for PAGES: the head and directory; for MSG and REPLY: the head).
+ * The encoders must refuse exactly what breaks a rule the decoders check.
  * Seeds: tests/fuzz/corpus/fuzz_migwire/ (written with lib/migwire's own
  * encoders; test_migwire.c checks that they still decode). */
 #include <stdlib.h>
@@ -26,6 +36,8 @@
 #include "lib/migwire.h"
 
 #define DIR_MAX (MIG_PAGES_HEAD + MIG_PAGES_PER_MSG * MIG_PAGE_DIR)
+#define ERROR_MIN (-4095) /* the most negative error a REPLY may carry */
+#define STATE_BASE 632    /* a state's length without children, ports or proxies */
 
 static uint8_t *copy(const uint8_t *p, size_t n)
 {
@@ -81,6 +93,24 @@ static void fuzz_pages(const uint8_t *body, size_t have, size_t total)
         abort();
 }
 
+/* The rules on the ports and proxies, written again. */
+static int ports_ok(const struct mig_state *s)
+{
+    if (s->nports > MIG_PORTS_MAX || s->nproxies > MIG_PROXIES_MAX)
+        return 0;
+    for (uint32_t i = 0; i < s->nports; i++) {
+        if (s->ports[i].a == 0 || (uint32_t)s->ports[i].a == 0 || s->ports[i].b == 0)
+            return 0;
+        for (uint32_t j = i + 1; j < s->nports; j++)
+            if (s->ports[i].a == s->ports[j].a && s->ports[i].b == s->ports[j].b)
+                return 0;
+    }
+    for (uint32_t i = 0; i < s->nproxies; i++)
+        if (s->proxies[i] == 0)
+            return 0;
+    return 1;
+}
+
 static void fuzz_state(const uint8_t *body, size_t len)
 {
     static struct mig_state s;
@@ -95,6 +125,9 @@ static void fuzz_state(const uint8_t *body, size_t len)
         return;
     }
     if (len > MIG_STATE_MAX || s.nchildren > MIG_CHILDREN_MAX || s.regs[0] != 0 ||
+        !ports_ok(&s) ||
+        len != STATE_BASE + 12 * (size_t)s.nchildren + 16 * (size_t)s.nports +
+                   8 * (size_t)s.nproxies ||
         migwire_put_state(&s, again, sizeof again) != (int)len || memcmp(again, body, len) != 0)
         abort();
 }
@@ -106,10 +139,13 @@ static void fuzz_put_state(const uint8_t *p, size_t n)
     static uint8_t enc[MIG_STATE_MAX + 1], again[MIG_STATE_MAX];
     memset(&s, 0, sizeof s);
     memcpy(&s, p, n < sizeof s ? n : sizeof s);
+    s.nchildren %= MIG_CHILDREN_MAX + 2;
+    s.nports %= MIG_PORTS_MAX + 2;
+    s.nproxies %= MIG_PROXIES_MAX + 2;
     int len = migwire_put_state(&s, enc, sizeof enc);
     if (len == -EINVAL)
         return;
-    if (len <= 0 || len > MIG_STATE_MAX)
+    if (len <= 0 || len > MIG_STATE_MAX || !ports_ok(&s))
         abort();
     if (migwire_get_state(enc, (size_t)len, &back) != 0)
         abort();
@@ -120,12 +156,19 @@ static void fuzz_put_state(const uint8_t *p, size_t n)
         back.child_limit != s.child_limit || back.cpu_ns != s.cpu_ns ||
         back.console.a != s.console.a || back.console.b != s.console.b ||
         back.parent_pid != s.parent_pid || back.parent_node != s.parent_node ||
-        back.killed != s.killed || back.nchildren != s.nchildren)
+        back.killed != s.killed || back.nchildren != s.nchildren ||
+        back.nports != s.nports || back.nproxies != s.nproxies)
         abort();
     for (uint32_t i = 0; i < s.nchildren; i++)
         if (back.children[i].pid != s.children[i].pid ||
             back.children[i].exited != s.children[i].exited ||
             back.children[i].status != s.children[i].status)
+            abort();
+    for (uint32_t i = 0; i < s.nports; i++)
+        if (back.ports[i].a != s.ports[i].a || back.ports[i].b != s.ports[i].b)
+            abort();
+    for (uint32_t i = 0; i < s.nproxies; i++)
+        if (back.proxies[i] != s.proxies[i])
             abort();
     if (migwire_put_state(&back, again, sizeof again) != len || memcmp(again, enc, (size_t)len))
         abort();
@@ -159,6 +202,123 @@ static void fuzz_put_pages(const uint8_t *p, size_t n)
             abort();
 }
 
+/* The rules on a MSG head the encoder checks, written again. */
+static int msg_head_ok(const struct mig_msg *h)
+{
+    return h->id != 0 && (h->port.a != 0 || h->port.b != 0) && h->total <= MSG_MAX &&
+           h->off <= h->total;
+}
+
+static int same_msg(const struct mig_msg *a, const struct mig_msg *b)
+{
+    return a->id == b->id && a->port.a == b->port.a && a->port.b == b->port.b &&
+           a->sender_pid == b->sender_pid && a->sender_node == b->sender_node &&
+           a->carried.a == b->carried.a && a->carried.b == b->carried.b &&
+           a->total == b->total && a->off == b->off;
+}
+
+static void fuzz_msg(const uint8_t *body, size_t len)
+{
+    struct mig_msg h;
+    int rv = migwire_get_msg(body, len, &h);
+    if (rv != 0 && rv != -EBADMSG)
+        abort();
+    if (rv != 0)
+        return;
+    if (len < MIG_MSG_HEAD || !msg_head_ok(&h))
+        abort();
+    size_t part = len - MIG_MSG_HEAD;
+    if (part > h.total - h.off || (part == 0 && h.total != 0))
+        abort();
+    uint8_t again[MIG_MSG_HEAD];
+    if (migwire_put_msg(&h, again, sizeof again) != MIG_MSG_HEAD ||
+        memcmp(again, body, MIG_MSG_HEAD) != 0)
+        abort();
+}
+
+static void fuzz_put_msg(const uint8_t *p, size_t n)
+{
+    struct mig_msg h, back;
+    memset(&h, 0, sizeof h);
+    memcpy(&h, p, n < sizeof h ? n : sizeof h);
+    uint32_t pick = 0;
+    if (n > sizeof h)
+        memcpy(&pick, p + sizeof h, n - sizeof h < 4 ? n - sizeof h : 4);
+    uint8_t head[MIG_MSG_HEAD + 1];
+    int rv = migwire_put_msg(&h, head, sizeof head);
+    if (rv == -EINVAL) {
+        if (msg_head_ok(&h))
+            abort();
+        return;
+    }
+    if (rv != MIG_MSG_HEAD || !msg_head_ok(&h))
+        abort();
+    if (h.total != 0 && h.off == h.total)
+        return; /* a head no part can follow (the decoder refuses it with any) */
+    size_t rest = h.total - h.off; /* the most this part may hold */
+    size_t part = h.total == 0 ? 0 : 1 + pick % rest;
+    uint8_t *body = malloc(MIG_MSG_HEAD + rest + 1);
+    memcpy(body, head, MIG_MSG_HEAD);
+    memset(body + MIG_MSG_HEAD, 0x6d, rest + 1);
+    if (migwire_get_msg(body, MIG_MSG_HEAD + part, &back) != 0 || !same_msg(&h, &back))
+        abort();
+    if (migwire_get_msg(body, MIG_MSG_HEAD + rest + 1, &back) != -EBADMSG) /* past total */
+        abort();
+    free(body);
+}
+
+static void fuzz_reply(const uint8_t *body, size_t len)
+{
+    uint64_t token;
+    int32_t error;
+    int rv = migwire_get_reply(body, len, &token, &error);
+    if (rv != 0 && rv != -EBADMSG)
+        abort();
+    if (rv != 0)
+        return;
+    if (len < MIG_REPLY_HEAD || token == 0 || error > 0 || error < ERROR_MIN ||
+        (error != 0 && len != MIG_REPLY_HEAD))
+        abort();
+    uint8_t again[MIG_REPLY_HEAD];
+    if (migwire_put_reply(token, error, again, sizeof again) != MIG_REPLY_HEAD ||
+        memcmp(again, body, MIG_REPLY_HEAD) != 0)
+        abort();
+}
+
+static void fuzz_put_reply(const uint8_t *p, size_t n)
+{
+    if (n < 12)
+        return;
+    uint64_t token, token2;
+    int32_t error, error2;
+    memcpy(&token, p, 8);
+    memcpy(&error, p + 8, 4);
+    int ok = token != 0 && error <= 0 && error >= ERROR_MIN;
+    size_t extra = n - 12;
+    uint8_t *body = malloc(MIG_REPLY_HEAD + extra + 1);
+    int rv = migwire_put_reply(token, error, body, MIG_REPLY_HEAD);
+    if (rv == -EINVAL) {
+        if (ok)
+            abort();
+        free(body);
+        return;
+    }
+    if (rv != MIG_REPLY_HEAD || !ok) /* the encoder wrote what the decoder refuses */
+        abort();
+    if (error != 0)
+        extra = 0; /* a failed call carries no reply bytes */
+    memcpy(body + MIG_REPLY_HEAD, p + 12, extra);
+    if (migwire_get_reply(body, MIG_REPLY_HEAD + extra, &token2, &error2) != 0 ||
+        token2 != token || error2 != error)
+        abort();
+    if (error != 0) {
+        body[MIG_REPLY_HEAD] = 0;
+        if (migwire_get_reply(body, MIG_REPLY_HEAD + 1, &token2, &error2) != -EBADMSG)
+            abort();
+    }
+    free(body);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -166,7 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *in = data + 1;
     size_t len = size - 1;
     uint8_t *body;
-    switch (data[0] % 6) {
+    switch (data[0] % 10) {
     case 0:
         body = copy(in, len);
         fuzz_offer(body, len);
@@ -194,9 +354,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         body = copy(in, len);
         fuzz_put_state(body, len);
         break;
-    default:
+    case 5:
         body = copy(in, len);
         fuzz_put_pages(body, len);
+        break;
+    case 6:
+        body = copy(in, len);
+        fuzz_msg(body, len);
+        break;
+    case 7:
+        body = copy(in, len);
+        fuzz_reply(body, len);
+        break;
+    case 8:
+        body = copy(in, len);
+        fuzz_put_msg(body, len);
+        break;
+    default:
+        body = copy(in, len);
+        fuzz_put_reply(body, len);
         break;
     }
     free(body);

@@ -206,5 +206,54 @@ def migrate_with_open_file(ctx):
     check(text == want, f"/moved.txt read on node 3 differs:\n{text[:400]}")
 
 
+@scenario(300)
+def migrate_server_under_calls(ctx):
+    """A server (counterd) moves twice, 2 -> 3 -> 1, while clients on all
+    three nodes call it, each time between taking a call and answering it:
+    its port and queue go with it, callers are redirected (or, on the node
+    it left, send again), the answer to the call it held goes back through
+    the node it took it on. No call is lost or run twice: every call
+    succeeds and the counter ends at their number."""
+    c = ctx.cluster(3, node_args={k: SERVICES for k in (1, 2, 3)})
+    expect(c, 2, "counterd 100 3 1 &")
+    expect(c, 1, "counter -n 2 get")
+    calls = 120
+    clients = [BackgroundExec(c, k, f"counter -n 2 -t 20000 {calls}", 240) for k in (1, 2, 3)]
+    outs = [w.result(260) for w in clients]
+    ok = 0
+    for k, (out, st) in zip((1, 2, 3), outs):
+        m = re.search(r"ok (\d+) timeout (\d+) error (\d+)", out)
+        check(m and st == 0 and m.group(2) == "0" and m.group(3) == "0",
+              f"client on node {k}: {out}")
+        ok += int(m.group(1))
+    value = int(expect(c, 3, "counter -n 2 get").strip())
+    check(value == ok == 3 * calls, f"counter {value}, {ok} calls answered, {3 * calls} made")
+    log2 = c._log_bytes(2).decode(errors="replace")
+    check("DUPLICATE" not in log2, "a call ran twice:\n" + log2[-2000:])
+    check("moved to node 3" in log2 and "moved to node 1" in log2,
+          "counterd did not move twice:\n" + log2[-2000:])
+    m = re.search(r"^\s*(\d+)\s.*counterd$", expect(c, 1, "ps"), re.M)
+    check(m, "counterd not in ps")
+    lines = ps_lines(c, 1, int(m.group(1)))
+    check(len(lines) == 1 and lines[0].split()[3] == "1", f"counterd in ps: {lines}")
+    redirects = sum(int(re.search(r"redirects\s+(\d+)", expect(c, k, "rpcstat")).group(1))
+                    for k in (1, 2, 3))
+    out = expect(c, 3, f"deps {m.group(1)}")
+    check("depends on: node 1" in out, f"deps of counterd:\n{out}")
+    # Its first node dies while new clients call: they go on (their nodes
+    # learnt where it went; node 2 is not on their path).
+    offs = {k: len(c._log_bytes(k)) for k in (1, 3)}
+    late = [BackgroundExec(c, k, f"counter -n 2 -t 20000 {calls}", 240) for k in (1, 3)]
+    for k in (1, 3):
+        c.wait_log(k, rb"counter: calling", 30, offs[k])  # looked up on node 2: now it may go
+    c.kill(2)
+    for k, w in zip((1, 3), late):
+        out, st = w.result(260)
+        mm = re.search(r"ok (\d+) timeout (\d+) error (\d+)", out)
+        check(mm and st == 0 and mm.group(1) == str(calls),
+              f"client on node {k} after node 2 died: {out}")
+    ctx.note = f"{ok} calls, counter {value}, {redirects} redirects; node 2 killed, {2 * calls} more calls ok"
+
+
 if __name__ == "__main__":
     sys.exit(harness.main())

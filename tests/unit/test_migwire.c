@@ -1,6 +1,7 @@
 /* tests/unit/test_migwire.c: lib/migwire: the bodies of the requests that
  * move a process between nodes (OFFER, PAGES head and directory, COMMIT
- * state), as the target's kernel receives them from the source's.
+ * state with its ports and proxies, MSG heads of the moving ports' queued
+ * messages, REPLY to the calls it took), as the receiving kernel gets them.
  *
  * The layout is written a second time here by raw_*(), encoders that check
  * nothing: a valid struct must give the same bytes with both (so the wire
@@ -16,8 +17,19 @@
 #include "tests/unit/unit.h"
 
 #define DIR_MAX (MIG_PAGES_HEAD + MIG_PAGES_PER_MSG * MIG_PAGE_DIR)
-#define STATE_FIXED 624 /* the state's length without its children */
+#define STATE_HEAD 624 /* the state's bytes up to and including nchildren */
 #define CHILD_LEN 12
+#define PORT_LEN 16
+#define PROXY_LEN 8
+/* Room for a state with a few records more than the maxima allow. */
+#define RAW_STATE_MAX (MIG_STATE_MAX + 4 * (CHILD_LEN + PORT_LEN + PROXY_LEN))
+
+/* The length of a state with nc children, np ports and nx proxies. */
+static size_t state_len(uint32_t nc, uint32_t np, uint32_t nx)
+{
+    return STATE_HEAD + (size_t)nc * CHILD_LEN + 4 + (size_t)np * PORT_LEN + 4 +
+           (size_t)nx * PROXY_LEN;
+}
 
 /* ---- the layout, written independently ------------------------------------ */
 
@@ -56,8 +68,23 @@ static size_t raw_pages(uint64_t id, uint32_t count, const struct mig_page_ref *
     return w.n;
 }
 
-/* nchildren as the struct says; min(nchildren, MIG_CHILDREN_MAX) records. */
-static size_t raw_state(const struct mig_state *s, uint8_t *buf)
+/* Valid records past the end of the struct's arrays, distinct from those
+ * valid_state() puts in them. */
+static struct mig_child extra_child(uint32_t i)
+{
+    return (struct mig_child){(int32_t)(0x00030100 + i), 0, 0};
+}
+static struct port_id extra_port(uint32_t i)
+{
+    return (struct port_id){0x0000000400000200ULL + i, 0x7c00000000000000ULL | (i + 1)};
+}
+static uint64_t extra_proxy(uint32_t i) { return 0xd00d000000000000ULL + i + 1; }
+
+/* The state with the counts the struct says, but nch child, npo port and
+ * npx proxy records after them (so counts and records can disagree);
+ * records past the arrays' ends are extra_*(). */
+static size_t raw_state_n(const struct mig_state *s, uint8_t *buf, uint32_t nch, uint32_t npo,
+                          uint32_t npx)
 {
     struct raw w = {buf, 0};
     raw_put(&w, s->id, 8);
@@ -81,12 +108,55 @@ static size_t raw_state(const struct mig_state *s, uint8_t *buf)
     raw_put(&w, s->parent_node, 4);
     raw_put(&w, (uint32_t)s->killed, 4);
     raw_put(&w, s->nchildren, 4);
-    uint32_t n = s->nchildren < MIG_CHILDREN_MAX ? s->nchildren : MIG_CHILDREN_MAX;
-    for (uint32_t i = 0; i < n; i++) {
-        raw_put(&w, (uint32_t)s->children[i].pid, 4);
-        raw_put(&w, s->children[i].exited, 4);
-        raw_put(&w, (uint32_t)s->children[i].status, 4);
+    for (uint32_t i = 0; i < nch; i++) {
+        struct mig_child c = i < MIG_CHILDREN_MAX ? s->children[i] : extra_child(i);
+        raw_put(&w, (uint32_t)c.pid, 4);
+        raw_put(&w, c.exited, 4);
+        raw_put(&w, (uint32_t)c.status, 4);
     }
+    raw_put(&w, s->nports, 4);
+    for (uint32_t i = 0; i < npo; i++) {
+        struct port_id p = i < MIG_PORTS_MAX ? s->ports[i] : extra_port(i);
+        raw_put(&w, p.a, 8);
+        raw_put(&w, p.b, 8);
+    }
+    raw_put(&w, s->nproxies, 4);
+    for (uint32_t i = 0; i < npx; i++)
+        raw_put(&w, i < MIG_PROXIES_MAX ? s->proxies[i] : extra_proxy(i), 8);
+    return w.n;
+}
+
+static uint32_t upto(uint32_t n, uint32_t max) { return n < max ? n : max; }
+
+/* As many records as each count says (at most the array's size). */
+static size_t raw_state(const struct mig_state *s, uint8_t *buf)
+{
+    return raw_state_n(s, buf, upto(s->nchildren, MIG_CHILDREN_MAX), upto(s->nports, MIG_PORTS_MAX),
+                       upto(s->nproxies, MIG_PROXIES_MAX));
+}
+
+/* The MSG head, MIG_MSG_HEAD bytes. */
+static size_t raw_msg(const struct mig_msg *h, uint8_t *buf)
+{
+    struct raw w = {buf, 0};
+    raw_put(&w, h->id, 8);
+    raw_put(&w, h->port.a, 8);
+    raw_put(&w, h->port.b, 8);
+    raw_put(&w, (uint32_t)h->sender_pid, 4);
+    raw_put(&w, (uint32_t)h->sender_node, 4);
+    raw_put(&w, h->carried.a, 8);
+    raw_put(&w, h->carried.b, 8);
+    raw_put(&w, h->total, 4);
+    raw_put(&w, h->off, 4);
+    return w.n;
+}
+
+/* The REPLY head, MIG_REPLY_HEAD bytes. */
+static size_t raw_reply(uint64_t token, int32_t error, uint8_t *buf)
+{
+    struct raw w = {buf, 0};
+    raw_put(&w, token, 8);
+    raw_put(&w, (uint32_t)error, 4);
     return w.n;
 }
 
@@ -119,8 +189,12 @@ static void valid_refs(struct mig_page_ref *refs, uint32_t n)
     }
 }
 
-/* Every field distinct and nonzero (so a field lost or swapped shows). */
-static void valid_state(struct mig_state *s, uint32_t nchildren)
+/* Every field distinct and nonzero (so a field lost or swapped shows), with
+ * nchildren children, nports ports (node 3, slots 0x100 up) and nproxies
+ * proxies (their high halves well above any count, so a count read from
+ * one is refused). */
+static void valid_state(struct mig_state *s, uint32_t nchildren, uint32_t nports,
+                        uint32_t nproxies)
 {
     memset(s, 0, sizeof *s);
     s->id = 0xfedcba9876543210ULL;
@@ -146,6 +220,13 @@ static void valid_state(struct mig_state *s, uint32_t nchildren)
     for (uint32_t i = 0; i < nchildren; i++)
         s->children[i] = (struct mig_child){(int32_t)(0x00030000 + i), i & 1,
                                             (i & 1) ? -(int32_t)i : 0};
+    s->nports = nports;
+    for (uint32_t i = 0; i < nports; i++)
+        s->ports[i] = (struct port_id){0x0000000300000100ULL + i,
+                                       0x6b00000000000000ULL | (i + 1) * 0x000100010001ULL};
+    s->nproxies = nproxies;
+    for (uint32_t i = 0; i < nproxies; i++)
+        s->proxies[i] = 0xc0ffee0000000000ULL + (uint64_t)i * 0x100000001ULL + 1;
 }
 
 static void check_same_state(const struct mig_state *a, const struct mig_state *b)
@@ -175,23 +256,35 @@ static void check_same_state(const struct mig_state *a, const struct mig_state *
         CHECK_EQ(a->children[i].exited, b->children[i].exited);
         CHECK_EQ(a->children[i].status, b->children[i].status);
     }
+    CHECK_EQ(a->nports, b->nports);
+    for (uint32_t i = 0; i < a->nports && i < MIG_PORTS_MAX; i++) {
+        CHECK_EQ(a->ports[i].a, b->ports[i].a);
+        CHECK_EQ(a->ports[i].b, b->ports[i].b);
+    }
+    CHECK_EQ(a->nproxies, b->nproxies);
+    for (uint32_t i = 0; i < a->nproxies && i < MIG_PROXIES_MAX; i++)
+        CHECK_EQ(a->proxies[i], b->proxies[i]);
 }
 
 /* s encodes to what raw_state writes, and that decodes back to s. */
 static void check_state_roundtrip(const struct mig_state *s, const char *what)
 {
-    static uint8_t buf[MIG_STATE_MAX], raw[MIG_STATE_MAX + 64];
+    static uint8_t buf[MIG_STATE_MAX], raw[RAW_STATE_MAX];
     static struct mig_state back;
     int len = migwire_put_state(s, buf, sizeof buf);
     size_t rlen = raw_state(s, raw);
-    if (len < 0 || (size_t)len != rlen || (size_t)len != STATE_FIXED + CHILD_LEN * s->nchildren ||
+    if (len < 0 || (size_t)len != rlen ||
+        (size_t)len != state_len(s->nchildren, s->nports, s->nproxies) ||
         memcmp(buf, raw, rlen) != 0) {
         unit_fail(__FILE__, __LINE__, "%s: put gave %d, the layout %zu bytes%s", what, len, rlen,
                   len == (int)rlen ? " (different)" : "");
         return;
     }
     memset(&back, 0x5a, sizeof back);
-    int rv = migwire_get_state(buf, (size_t)len, &back);
+    uint8_t *exact = malloc((size_t)len); /* ASan: no reading past len */
+    memcpy(exact, buf, (size_t)len);
+    int rv = migwire_get_state(exact, (size_t)len, &back);
+    free(exact);
     if (rv != 0) {
         unit_fail(__FILE__, __LINE__, "%s: get gave %d", what, rv);
         return;
@@ -505,31 +598,63 @@ static void migwire_pages_short_buffer(void)
 static void migwire_state_roundtrip(void)
 {
     static struct mig_state s;
-    valid_state(&s, 0);
-    check_state_roundtrip(&s, "no children");
-    CHECK_OK();
-    valid_state(&s, 5);
-    check_state_roundtrip(&s, "5 children");
-    CHECK_OK();
-    valid_state(&s, MIG_CHILDREN_MAX);
-    check_state_roundtrip(&s, "MIG_CHILDREN_MAX children");
-    CHECK_OK();
-    CHECK_EQ(STATE_FIXED + CHILD_LEN * MIG_CHILDREN_MAX, MIG_STATE_MAX);
+    static const struct {
+        uint32_t nc, np, nx;
+        const char *what;
+    } shapes[] = {
+        {0, 0, 0, "nothing but the process"},
+        {5, 0, 0, "5 children"},
+        {0, 1, 0, "1 port"},
+        {0, 0, 1, "1 proxy"},
+        {2, 3, 4, "2 children, 3 ports, 4 proxies"},
+        {MIG_CHILDREN_MAX, 0, 0, "MIG_CHILDREN_MAX children"},
+        {0, MIG_PORTS_MAX, 0, "MIG_PORTS_MAX ports"},
+        {0, 0, MIG_PROXIES_MAX, "MIG_PROXIES_MAX proxies"},
+        {MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX, "everything at its maximum"},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        valid_state(&s, shapes[i].nc, shapes[i].np, shapes[i].nx);
+        check_state_roundtrip(&s, shapes[i].what);
+        CHECK_OK();
+    }
 
-    /* The first bytes, and the children where they belong. */
+    /* MIG_STATE_MAX is the longest state there is, and a buffer of it holds one. */
     static uint8_t buf[MIG_STATE_MAX];
-    valid_state(&s, 2);
+    CHECK_EQ(state_len(MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX), MIG_STATE_MAX);
+    valid_state(&s, MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX);
+    CHECK_EQ(migwire_put_state(&s, buf, MIG_STATE_MAX), MIG_STATE_MAX);
+    CHECK_EQ(migwire_put_state(&s, buf, MIG_STATE_MAX - 1), -EMSGSIZE);
+
+    /* The first bytes, and the records where they belong. */
+    valid_state(&s, 2, 2, 2);
     int len = migwire_put_state(&s, buf, sizeof buf);
-    CHECK_EQ(len, STATE_FIXED + 2 * CHILD_LEN);
+    CHECK_EQ(len, state_len(2, 2, 2));
     CHECK_EQ(buf[0], 0x10);
     CHECK_EQ(buf[7], 0xfe);
     CHECK_EQ(buf[8], 0x11);
     CHECK_EQ(buf[10], 0x02);
     CHECK(memcmp(buf + 12, "migrant\0", 8) == 0);
-    CHECK_EQ(buf[STATE_FIXED - 4], 2);          /* nchildren */
-    CHECK_EQ(buf[STATE_FIXED + CHILD_LEN], 1);  /* the second child's pid, low byte */
-    CHECK_EQ(buf[STATE_FIXED + CHILD_LEN + 4], 1); /* exited */
-    CHECK_EQ(buf[STATE_FIXED + CHILD_LEN + 8], 0xff); /* status -1 */
+    CHECK_EQ(buf[STATE_HEAD - 4], 2);                 /* nchildren */
+    CHECK_EQ(buf[STATE_HEAD + CHILD_LEN], 1);         /* the second child's pid, low byte */
+    CHECK_EQ(buf[STATE_HEAD + CHILD_LEN + 4], 1);     /* exited */
+    CHECK_EQ(buf[STATE_HEAD + CHILD_LEN + 8], 0xff);  /* status -1 */
+    size_t at = STATE_HEAD + 2 * CHILD_LEN;
+    static const uint8_t ports[4 + 2 * PORT_LEN] = {
+        2, 0, 0, 0,                                     /* nports */
+        0x00, 0x01, 0, 0, 0x03, 0, 0, 0,                /* ports[0].a: node 3, slot 0x100 */
+        0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x6b, /* ports[0].b */
+        0x01, 0x01, 0, 0, 0x03, 0, 0, 0,                /* ports[1].a */
+        0x02, 0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x6b, /* ports[1].b */
+    };
+    CHECK(memcmp(buf + at, ports, sizeof ports) == 0);
+    at += sizeof ports;
+    static const uint8_t proxies[4 + 2 * PROXY_LEN] = {
+        2, 0, 0, 0,                                     /* nproxies */
+        0x01, 0x00, 0x00, 0x00, 0x00, 0xee, 0xff, 0xc0, /* proxies[0] */
+        0x02, 0x00, 0x00, 0x00, 0x01, 0xee, 0xff, 0xc0, /* proxies[1] */
+    };
+    CHECK(memcmp(buf + at, proxies, sizeof proxies) == 0);
+    CHECK_EQ(at + sizeof proxies, (size_t)len); /* the proxies end it */
 }
 
 /* Changes to a valid state that must still be accepted (the edges). */
@@ -557,6 +682,17 @@ static const char *edge_state(struct mig_state *s, int c)
     case 17: s->page_limit = UINT64_MAX; return "page_limit UINT64_MAX";
     case 18: s->children[2].exited = 0; s->children[2].status = INT32_MIN; return "status while running";
     case 19: s->children[0].pid = INT32_MAX; return "child pid INT32_MAX";
+    case 20: s->ports[0] = (struct port_id){1, 1}; return "port slot 1 of node 0";
+    case 21: s->ports[1] = (struct port_id){UINT64_MAX, UINT64_MAX}; return "port all ones";
+    case 22: s->ports[2].a = 0xffffffff00000001ULL; return "port with the high half all ones";
+    case 23: s->ports[1].a = s->ports[0].a; return "two ports alike but for b";
+    case 24: s->ports[2].b = s->ports[0].b; return "two ports alike but for a";
+    case 25: s->ports[0].a = s->ports[1].b; s->ports[0].b = s->ports[1].a;
+        return "a port that is another with a and b swapped";
+    case 26: s->proxies[0] = 1; return "proxy 1";
+    case 27: s->proxies[2] = UINT64_MAX; return "proxy UINT64_MAX";
+    case 28: s->nports = 0; return "no ports (with proxies)";
+    case 29: s->nproxies = 0; return "no proxies (with ports)";
     default: return NULL;
     }
 }
@@ -565,13 +701,14 @@ static void migwire_state_edges(void)
 {
     static struct mig_state s;
     const char *what;
-    for (int c = 0; (valid_state(&s, 3), what = edge_state(&s, c)) != NULL; c++) {
+    for (int c = 0; (valid_state(&s, 3, 3, 3), what = edge_state(&s, c)) != NULL; c++) {
         check_state_roundtrip(&s, what);
         CHECK_OK();
     }
 }
 
-/* Breaks a valid state (3 children) one way; NULL past the last case. */
+/* Breaks a valid state (3 children, 3 ports, 3 proxies) one way; NULL past
+ * the last case. */
 static const char *break_state(struct mig_state *s, int c)
 {
     switch (c) {
@@ -601,6 +738,19 @@ static const char *break_state(struct mig_state *s, int c)
     case 23: s->killed = -1; return "killed negative";
     case 24: s->killed = 65; return "killed 65";
     case 25: s->killed = INT32_MAX; return "killed INT32_MAX";
+    case 26: s->nports = MIG_PORTS_MAX + 1; return "nports MIG_PORTS_MAX + 1";
+    case 27: s->nports = UINT32_MAX; return "nports UINT32_MAX";
+    case 28: s->ports[0] = (struct port_id){0, 0}; return "a port all zero";
+    case 29: s->ports[1].a = 0; return "a port with a 0 (b only)";
+    case 30: s->ports[2].b = 0; return "a port with b 0";
+    case 31: s->ports[2].a = 0x0000000300000000ULL; return "a port with slot 0";
+    case 32: s->ports[0].a = 0xffffffff00000000ULL; return "a port with slot 0, high half ones";
+    case 33: s->ports[2] = s->ports[0]; return "a port twice";
+    case 34: s->ports[1] = s->ports[0]; return "a port twice, one after the other";
+    case 35: s->nproxies = MIG_PROXIES_MAX + 1; return "nproxies MIG_PROXIES_MAX + 1";
+    case 36: s->nproxies = UINT32_MAX; return "nproxies UINT32_MAX";
+    case 37: s->proxies[0] = 0; return "the first proxy 0";
+    case 38: s->proxies[2] = 0; return "the last proxy 0";
     default: return NULL;
     }
 }
@@ -622,9 +772,10 @@ static void check_state_refused(const uint8_t *bytes, size_t len, const char *wh
 static void migwire_state_refusals(void)
 {
     static struct mig_state s;
-    static uint8_t raw[MIG_STATE_MAX + 2 * CHILD_LEN], buf[MIG_STATE_MAX];
+    static uint8_t raw[RAW_STATE_MAX], buf[MIG_STATE_MAX];
     const char *what;
-    for (int c = 0; (valid_state(&s, 3), what = break_state(&s, c)) != NULL; c++) {
+    int c;
+    for (c = 0; (valid_state(&s, 3, 3, 3), what = break_state(&s, c)) != NULL; c++) {
         size_t len = raw_state(&s, raw);
         check_state_refused(raw, len, what);
         CHECK_OK();
@@ -634,33 +785,103 @@ static void migwire_state_refusals(void)
             return;
         }
     }
+    CHECK_EQ(c, 39); /* every case ran */
 
-    /* More children than allowed, each record present. */
-    valid_state(&s, MIG_CHILDREN_MAX);
-    s.nchildren = MIG_CHILDREN_MAX + 1;
-    size_t len = raw_state(&s, raw); /* MIG_CHILDREN_MAX records */
-    struct raw w = {raw, len};
-    raw_put(&w, 0x00030100, 4);
-    raw_put(&w, 0, 4);
-    raw_put(&w, 0, 4);
-    check_state_refused(raw, w.n, "MIG_CHILDREN_MAX + 1 children, all there");
-    CHECK_OK();
-    check_state_refused(raw, len, "MIG_CHILDREN_MAX + 1 children, the last missing");
-    CHECK_OK();
+    /* One more record than allowed, each present, and the last one missing. */
+    static const struct {
+        uint32_t nc, np, nx; /* the records (valid_state fills MIG_*_MAX of them) */
+        int which;           /* the count one over: 0 children, 1 ports, 2 proxies */
+        const char *what;
+    } over[] = {
+        {MIG_CHILDREN_MAX, 3, 3, 0, "MIG_CHILDREN_MAX + 1 children"},
+        {3, MIG_PORTS_MAX, 3, 1, "MIG_PORTS_MAX + 1 ports"},
+        {3, 3, MIG_PROXIES_MAX, 2, "MIG_PROXIES_MAX + 1 proxies"},
+    };
+    for (size_t i = 0; i < sizeof over / sizeof over[0]; i++) {
+        valid_state(&s, over[i].nc, over[i].np, over[i].nx);
+        check_state_roundtrip(&s, over[i].what); /* at the maximum it is fine */
+        CHECK_OK();
+        uint32_t nc = over[i].nc, np = over[i].np, nx = over[i].nx;
+        if (over[i].which == 0)
+            s.nchildren = ++nc;
+        else if (over[i].which == 1)
+            s.nports = ++np;
+        else
+            s.nproxies = ++nx;
+        char what2[96];
+        snprintf(what2, sizeof what2, "%s, all there", over[i].what);
+        check_state_refused(raw, raw_state_n(&s, raw, nc, np, nx), what2);
+        CHECK_OK();
+        snprintf(what2, sizeof what2, "%s, the last missing", over[i].what);
+        check_state_refused(raw, raw_state(&s, raw), what2);
+        CHECK_OK();
+        CHECK_EQ(migwire_put_state(&s, buf, sizeof buf), -EINVAL);
+    }
 
     /* regs[0] is not on the wire (it decodes as 0): only the encoder can see it. */
-    valid_state(&s, 3);
+    valid_state(&s, 3, 3, 3);
     s.regs[0] = 1;
     CHECK_EQ(migwire_put_state(&s, buf, sizeof buf), -EINVAL);
+}
+
+/* The counts disagreeing with the records that follow them. */
+static void migwire_state_counts(void)
+{
+    static struct mig_state s;
+    static uint8_t raw[RAW_STATE_MAX];
+    static const struct {
+        uint32_t nc, np, nx; /* what the counts say */
+        uint32_t rc, rp, rx; /* the records present */
+        const char *what;
+    } bad[] = {
+        {3, 3, 3, 2, 3, 3, "a child record fewer"},
+        {3, 3, 3, 4, 3, 3, "a child record more"},
+        {3, 3, 3, 3, 2, 3, "a port record fewer"},
+        {3, 3, 3, 3, 4, 3, "a port record more"},
+        {3, 0, 3, 3, 1, 3, "nports 0 with a port record"},
+        {3, 1, 3, 3, 0, 3, "nports 1 without a port record"},
+        {3, 3, 3, 3, 3, 2, "a proxy record fewer"},
+        {3, 3, 3, 3, 3, 4, "a proxy record more"},
+        {3, 3, 0, 3, 3, 1, "nproxies 0 with a proxy record"},
+        {3, 3, 1, 3, 3, 0, "nproxies 1 without a proxy record"},
+        {3, MIG_PORTS_MAX, 3, 3, MIG_PORTS_MAX - 1, 3, "MIG_PORTS_MAX ports, one missing"},
+        {3, 3, MIG_PROXIES_MAX, 3, 3, MIG_PROXIES_MAX - 1, "MIG_PROXIES_MAX proxies, one missing"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        valid_state(&s, bad[i].nc, bad[i].np, bad[i].nx);
+        size_t len = raw_state_n(&s, raw, bad[i].rc, bad[i].rp, bad[i].rx);
+        check_state_refused(raw, len, bad[i].what);
+        CHECK_OK();
+    }
+
+    /* The layout before ports and proxies moved: it ends after the children. */
+    valid_state(&s, 3, 0, 0);
+    size_t len = raw_state(&s, raw);
+    CHECK_EQ(len, state_len(3, 0, 0));
+    check_state_refused(raw, len - 8, "the old layout (no nports, no nproxies)");
+    CHECK_OK();
+    valid_state(&s, 3, 2, 0);
+    len = raw_state(&s, raw);
+    check_state_refused(raw, len - 4, "no nproxies");
+    CHECK_OK();
+    /* The same records, proxies before ports (both counts 2). */
+    valid_state(&s, 3, 2, 2);
+    len = raw_state(&s, raw);
+    uint8_t *tail = raw + state_len(3, 0, 0) - 8;
+    uint8_t swapped[4 + 2 * PORT_LEN + 4 + 2 * PROXY_LEN];
+    memcpy(swapped, tail + 4 + 2 * PORT_LEN, 4 + 2 * PROXY_LEN);
+    memcpy(swapped + 4 + 2 * PROXY_LEN, tail, 4 + 2 * PORT_LEN);
+    memcpy(tail, swapped, sizeof swapped);
+    check_state_refused(raw, len, "proxies before ports");
 }
 
 static void migwire_state_truncated(void)
 {
     static struct mig_state s;
-    static uint8_t buf[MIG_STATE_MAX + 1];
-    valid_state(&s, 3);
+    static uint8_t buf[MIG_STATE_MAX + PROXY_LEN];
+    valid_state(&s, 3, 3, 3);
     int len = migwire_put_state(&s, buf, sizeof buf);
-    CHECK_EQ(len, STATE_FIXED + 3 * CHILD_LEN);
+    CHECK_EQ(len, state_len(3, 3, 3));
     for (size_t n = 0; n < (size_t)len; n++) {
         char what[48];
         snprintf(what, sizeof what, "%zu of %d bytes", n, len);
@@ -670,21 +891,20 @@ static void migwire_state_truncated(void)
     buf[len] = 0;
     check_state_refused(buf, (size_t)len + 1, "a trailing byte");
     CHECK_OK();
-    /* A child more than nchildren says. */
-    memset(buf + len, 0, CHILD_LEN);
+    /* A proxy more than nproxies says (it ends the state). */
+    memset(buf + len, 0, PROXY_LEN);
     buf[len] = 1;
-    check_state_refused(buf, (size_t)len + CHILD_LEN, "an extra child record");
+    check_state_refused(buf, (size_t)len + PROXY_LEN, "an extra proxy record");
     CHECK_OK();
-    /* One child fewer than nchildren says. */
-    check_state_refused(buf, (size_t)len - CHILD_LEN, "a child record missing");
+    check_state_refused(buf, (size_t)len - PROXY_LEN, "a proxy record missing");
 }
 
 static void migwire_state_short_buffer(void)
 {
     static struct mig_state s;
     static uint8_t buf[MIG_STATE_MAX + 8];
-    valid_state(&s, 2);
-    size_t len = STATE_FIXED + 2 * CHILD_LEN;
+    valid_state(&s, 2, 2, 2);
+    size_t len = state_len(2, 2, 2);
     for (size_t cap = 0; cap < len; cap++) {
         memset(buf, 0xcc, sizeof buf);
         int rv = migwire_put_state(&s, buf, cap);
@@ -699,32 +919,415 @@ static void migwire_state_short_buffer(void)
     /* A refused state is refused before the buffer's size matters. */
     s.pid = 0;
     CHECK_EQ(migwire_put_state(&s, buf, 0), -EINVAL);
+    valid_state(&s, 2, 2, 2);
+    s.proxies[1] = 0;
+    CHECK_EQ(migwire_put_state(&s, buf, 0), -EINVAL);
+}
+
+/* ---- MSG ------------------------------------------------------------------ */
+
+static struct mig_msg valid_msg(void)
+{
+    return (struct mig_msg){
+        .id = 0x1122334455667788ULL,
+        .port = {0x0000000200000105ULL, 0x0a0b0c0d0e0f1011ULL},
+        .sender_pid = 0x00010004,
+        .sender_node = 1,
+        .carried = {0x0000000100000009ULL, 0x2122232425262728ULL},
+        .total = 5000,
+        .off = 1024,
+    };
+}
+
+/* get_msg on the head's bytes followed by a part of `part` bytes, in a
+ * buffer of exactly that size. */
+static int get_msg_part(const uint8_t head[MIG_MSG_HEAD], size_t hlen, size_t part,
+                        struct mig_msg *h)
+{
+    size_t len = hlen + part;
+    uint8_t *exact = malloc(len ? len : 1); /* ASan: no reading past len */
+    memcpy(exact, head, hlen);
+    memset(exact + hlen, 0xb7, part);
+    int rv = migwire_get_msg(exact, len, h);
+    free(exact);
+    return rv;
+}
+
+static void migwire_msg_roundtrip(void)
+{
+    struct mig_msg h = valid_msg(), back;
+    uint8_t buf[MIG_MSG_HEAD + 8], raw[MIG_MSG_HEAD];
+    CHECK_EQ(migwire_put_msg(&h, buf, sizeof buf), MIG_MSG_HEAD);
+    CHECK_EQ(raw_msg(&h, raw), MIG_MSG_HEAD);
+    CHECK(memcmp(buf, raw, MIG_MSG_HEAD) == 0);
+    static const uint8_t wire[MIG_MSG_HEAD] = {
+        0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* id */
+        0x05, 0x01, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, /* port.a */
+        0x11, 0x10, 0x0f, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a, /* port.b */
+        0x04, 0x00, 0x01, 0x00,                         /* sender_pid */
+        0x01, 0x00, 0x00, 0x00,                         /* sender_node */
+        0x09, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, /* carried.a */
+        0x28, 0x27, 0x26, 0x25, 0x24, 0x23, 0x22, 0x21, /* carried.b */
+        0x88, 0x13, 0x00, 0x00,                         /* total 5000 */
+        0x00, 0x04, 0x00, 0x00,                         /* off 1024 */
+    };
+    CHECK(memcmp(buf, wire, sizeof wire) == 0); /* little-endian, in this order */
+
+    /* Heads with parts that are accepted, up to the edges. */
+    static const struct {
+        uint32_t total, off, part;
+        const char *what;
+    } parts[] = {
+        {5000, 1024, 100, "a part in the middle"},
+        {5000, 1024, 3976, "a part up to the end"},
+        {5000, 0, 5000, "the whole body in one part"},
+        {5000, 0, 1, "one byte at the start"},
+        {5000, 4999, 1, "the last byte"},
+        {0, 0, 0, "an empty message"},
+        {1, 0, 1, "a message of one byte"},
+        {MSG_MAX, 0, MSG_MAX, "MSG_MAX bytes in one part"},
+        {MSG_MAX, MSG_MAX - 1, 1, "the last byte of MSG_MAX"},
+        {MSG_MAX, 32768, MSG_MAX - 32768, "the second half of MSG_MAX"},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        h = valid_msg();
+        h.total = parts[i].total;
+        h.off = parts[i].off;
+        if (i == 1) { /* the fields the codec passes through, at odd values */
+            h.port = (struct port_id){0, 1};
+            h.sender_pid = -1;
+            h.sender_node = INT32_MIN;
+            h.carried = (struct port_id){0, 0};
+            h.id = UINT64_MAX;
+        } else if (i == 2) {
+            h.port = (struct port_id){1, 0};
+            h.sender_pid = INT32_MIN;
+            h.sender_node = -1;
+            h.carried = (struct port_id){UINT64_MAX, UINT64_MAX};
+            h.id = 1;
+        }
+        int len = migwire_put_msg(&h, buf, sizeof buf);
+        raw_msg(&h, raw);
+        if (len != MIG_MSG_HEAD || memcmp(buf, raw, MIG_MSG_HEAD) != 0) {
+            unit_fail(__FILE__, __LINE__, "%s: put gave %d", parts[i].what, len);
+            return;
+        }
+        memset(&back, 0x5a, sizeof back);
+        int rv = get_msg_part(buf, MIG_MSG_HEAD, parts[i].part, &back);
+        if (rv != 0) {
+            unit_fail(__FILE__, __LINE__, "%s: get gave %d", parts[i].what, rv);
+            return;
+        }
+        CHECK_EQ(back.id, h.id);
+        CHECK_EQ(back.port.a, h.port.a);
+        CHECK_EQ(back.port.b, h.port.b);
+        CHECK_EQ(back.sender_pid, h.sender_pid);
+        CHECK_EQ(back.sender_node, h.sender_node);
+        CHECK_EQ(back.carried.a, h.carried.a);
+        CHECK_EQ(back.carried.b, h.carried.b);
+        CHECK_EQ(back.total, h.total);
+        CHECK_EQ(back.off, h.off);
+    }
+}
+
+static void migwire_msg_truncated(void)
+{
+    struct mig_msg h = valid_msg(), back;
+    uint8_t buf[MIG_MSG_HEAD];
+    for (int empty = 0; empty < 2; empty++) {
+        if (empty)
+            h.total = h.off = 0; /* a head that is all the body needs */
+        CHECK_EQ(migwire_put_msg(&h, buf, sizeof buf), MIG_MSG_HEAD);
+        for (size_t len = 0; len < MIG_MSG_HEAD; len++) {
+            int rv = get_msg_part(buf, len, 0, &back);
+            if (rv != -EBADMSG) {
+                unit_fail(__FILE__, __LINE__, "%zu of %d bytes: %d", len, MIG_MSG_HEAD, rv);
+                return;
+            }
+        }
+    }
+    CHECK_EQ(get_msg_part(buf, MIG_MSG_HEAD, 0, &back), 0);
+}
+
+static void migwire_msg_refusals(void)
+{
+    /* Refused by both sides: the head itself is wrong. */
+    struct {
+        const char *what;
+        uint64_t id;
+        struct port_id port;
+        uint32_t total, off, part;
+    } bad[] = {
+        {"id 0", 0, {2, 3}, 5000, 0, 100},
+        {"port zero", 7, {0, 0}, 5000, 0, 100},
+        {"total MSG_MAX + 1", 7, {2, 3}, MSG_MAX + 1, 0, 100},
+        {"total MSG_MAX + 1, all of it", 7, {2, 3}, MSG_MAX + 1, 0, MSG_MAX + 1},
+        {"total UINT32_MAX", 7, {2, 3}, UINT32_MAX, 0, 100},
+        {"off total + 1", 7, {2, 3}, 5000, 5001, 1},
+        {"off total + 1, no part", 7, {2, 3}, 5000, 5001, 0},
+        {"off 1 of an empty message", 7, {2, 3}, 0, 1, 0},
+        {"off UINT32_MAX", 7, {2, 3}, 5000, UINT32_MAX, 1},
+        {"off and total UINT32_MAX", 7, {2, 3}, UINT32_MAX, UINT32_MAX, 0},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct mig_msg h = valid_msg(), back;
+        h.id = bad[i].id;
+        h.port = bad[i].port;
+        h.total = bad[i].total;
+        h.off = bad[i].off;
+        uint8_t raw[MIG_MSG_HEAD], buf[MIG_MSG_HEAD];
+        raw_msg(&h, raw);
+        int rv = get_msg_part(raw, MIG_MSG_HEAD, bad[i].part, &back);
+        if (rv != -EBADMSG) {
+            unit_fail(__FILE__, __LINE__, "%s: get gave %d", bad[i].what, rv);
+            return;
+        }
+        rv = migwire_put_msg(&h, buf, sizeof buf);
+        if (rv != -EINVAL) {
+            unit_fail(__FILE__, __LINE__, "%s: put gave %d", bad[i].what, rv);
+            return;
+        }
+    }
+
+    /* Refused by the decoder: the head is fine, the part does not fit it
+     * (the encoder writes the head only, so only the decoder sees them). */
+    struct {
+        const char *what;
+        uint32_t total, off;
+        size_t part;
+    } badpart[] = {
+        {"an empty part at off 0", 5000, 0, 0},
+        {"an empty part in the middle", 5000, 1024, 0},
+        {"an empty part at off == total", 5000, 5000, 0},
+        {"an empty part of one byte", 1, 0, 0},
+        {"a part running past total by one", 5000, 1024, 3977},
+        {"a part running past total", 5000, 4000, 4096},
+        {"a part longer than total", 5000, 0, 5001},
+        {"a byte at off == total", 5000, 5000, 1},
+        {"a byte of an empty message", 0, 0, 1},
+        {"MSG_MAX + 1 bytes of MSG_MAX", MSG_MAX, 0, MSG_MAX + 1},
+        {"two bytes at the last of MSG_MAX", MSG_MAX, MSG_MAX - 1, 2},
+    };
+    for (size_t i = 0; i < sizeof badpart / sizeof badpart[0]; i++) {
+        struct mig_msg h = valid_msg(), back;
+        h.total = badpart[i].total;
+        h.off = badpart[i].off;
+        uint8_t raw[MIG_MSG_HEAD];
+        raw_msg(&h, raw);
+        int rv = get_msg_part(raw, MIG_MSG_HEAD, badpart[i].part, &back);
+        if (rv != -EBADMSG) {
+            unit_fail(__FILE__, __LINE__, "%s: get gave %d", badpart[i].what, rv);
+            return;
+        }
+    }
+}
+
+static void migwire_msg_short_buffer(void)
+{
+    struct mig_msg h = valid_msg();
+    uint8_t buf[MIG_MSG_HEAD + 8];
+    for (size_t cap = 0; cap < MIG_MSG_HEAD; cap++) {
+        memset(buf, 0xcc, sizeof buf);
+        int rv = migwire_put_msg(&h, buf, cap);
+        if (rv != -EMSGSIZE) {
+            unit_fail(__FILE__, __LINE__, "cap %zu: %d", cap, rv);
+            return;
+        }
+        for (size_t i = cap; i < sizeof buf; i++)
+            CHECK_EQ(buf[i], 0xcc); /* nothing written past cap */
+    }
+    memset(buf, 0xcc, sizeof buf);
+    CHECK_EQ(migwire_put_msg(&h, buf, MIG_MSG_HEAD), MIG_MSG_HEAD);
+    CHECK_EQ(buf[MIG_MSG_HEAD], 0xcc);
+    /* A refused head is refused before the buffer's size matters. */
+    h.id = 0;
+    CHECK_EQ(migwire_put_msg(&h, buf, 0), -EINVAL);
+}
+
+/* ---- REPLY ---------------------------------------------------------------- */
+
+/* get_reply on the head's bytes followed by n reply bytes, in a buffer of
+ * exactly that size. */
+static int get_reply_n(const uint8_t *head, size_t hlen, size_t n, uint64_t *token, int32_t *error)
+{
+    size_t len = hlen + n;
+    uint8_t *exact = malloc(len ? len : 1); /* ASan: no reading past len */
+    memcpy(exact, head, hlen);
+    memset(exact + hlen, 0x3c, n);
+    int rv = migwire_get_reply(exact, len, token, error);
+    free(exact);
+    return rv;
+}
+
+static void migwire_reply_roundtrip(void)
+{
+    uint8_t buf[MIG_REPLY_HEAD + 8], raw[MIG_REPLY_HEAD];
+    CHECK_EQ(migwire_put_reply(0x0102030405060708ULL, -32, buf, sizeof buf), MIG_REPLY_HEAD);
+    static const uint8_t wire[MIG_REPLY_HEAD] = {
+        0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* token */
+        0xe0, 0xff, 0xff, 0xff,                         /* error -32 */
+    };
+    CHECK(memcmp(buf, wire, sizeof wire) == 0); /* little-endian, in this order */
+
+    static const struct {
+        uint64_t token;
+        int32_t error;
+        size_t n; /* reply bytes after the head */
+        const char *what;
+    } ok[] = {
+        {0x0102030405060708ULL, 0, 0, "an empty reply"},
+        {0x0102030405060708ULL, 0, 1, "a reply of one byte"},
+        {0x0102030405060708ULL, 0, 4096, "a reply of 4096 bytes"},
+        {UINT64_MAX, 0, MSG_MAX, "a reply of MSG_MAX bytes"},
+        {1, -1, 0, "error -1"},
+        {0x0102030405060708ULL, -EBADMSG, 0, "error -EBADMSG"},
+        {0x8000000000000000ULL, -4095, 0, "error -4095"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        int len = migwire_put_reply(ok[i].token, ok[i].error, buf, sizeof buf);
+        raw_reply(ok[i].token, ok[i].error, raw);
+        if (len != MIG_REPLY_HEAD || memcmp(buf, raw, MIG_REPLY_HEAD) != 0) {
+            unit_fail(__FILE__, __LINE__, "%s: put gave %d", ok[i].what, len);
+            return;
+        }
+        uint64_t token = 0;
+        int32_t error = 99;
+        int rv = get_reply_n(buf, MIG_REPLY_HEAD, ok[i].n, &token, &error);
+        if (rv != 0) {
+            unit_fail(__FILE__, __LINE__, "%s: get gave %d", ok[i].what, rv);
+            return;
+        }
+        CHECK_EQ(token, ok[i].token);
+        CHECK_EQ(error, ok[i].error);
+    }
+}
+
+static void migwire_reply_truncated(void)
+{
+    uint8_t buf[MIG_REPLY_HEAD];
+    uint64_t token;
+    int32_t error;
+    for (int e = 0; e < 2; e++) {
+        CHECK_EQ(migwire_put_reply(77, e ? -5 : 0, buf, sizeof buf), MIG_REPLY_HEAD);
+        for (size_t len = 0; len < MIG_REPLY_HEAD; len++) {
+            int rv = get_reply_n(buf, len, 0, &token, &error);
+            if (rv != -EBADMSG) {
+                unit_fail(__FILE__, __LINE__, "%zu of %d bytes: %d", len, MIG_REPLY_HEAD, rv);
+                return;
+            }
+        }
+    }
+    CHECK_EQ(get_reply_n(buf, MIG_REPLY_HEAD, 0, &token, &error), 0);
+}
+
+static void migwire_reply_refusals(void)
+{
+    static const struct {
+        uint64_t token;
+        int32_t error;
+        size_t n;        /* reply bytes after the head */
+        int encoder_too; /* the encoder sees it (not the bytes after the head) */
+        const char *what;
+    } bad[] = {
+        {0, 0, 0, 1, "token 0"},
+        {0, 0, 100, 1, "token 0 with a reply"},
+        {0, -5, 0, 1, "token 0 with an error"},
+        {9, 1, 0, 1, "error 1"},
+        {9, INT32_MAX, 0, 1, "error INT32_MAX"},
+        {9, -5, 1, 0, "an error and a byte"},
+        {9, -1, 4096, 0, "an error and 4096 bytes"},
+        {9, -4095, MSG_MAX, 0, "error -4095 and MSG_MAX bytes"},
+        {9, -4096, 0, 1, "error -4096"},
+        {9, INT32_MIN, 0, 1, "error INT32_MIN"},
+    };
+    /* The decoder first, for every case; then the encoder. */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint8_t raw[MIG_REPLY_HEAD];
+        raw_reply(bad[i].token, bad[i].error, raw);
+        uint64_t token;
+        int32_t error;
+        int rv = get_reply_n(raw, MIG_REPLY_HEAD, bad[i].n, &token, &error);
+        if (rv != -EBADMSG) {
+            unit_fail(__FILE__, __LINE__, "%s: get gave %d", bad[i].what, rv);
+            return;
+        }
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (!bad[i].encoder_too)
+            continue;
+        uint8_t buf[MIG_REPLY_HEAD];
+        int rv = migwire_put_reply(bad[i].token, bad[i].error, buf, sizeof buf);
+        if (rv != -EINVAL) {
+            unit_fail(__FILE__, __LINE__, "%s: put gave %d (the decoder refuses it)",
+                      bad[i].what, rv);
+            return;
+        }
+    }
+}
+
+static void migwire_reply_short_buffer(void)
+{
+    uint8_t buf[MIG_REPLY_HEAD + 8];
+    for (size_t cap = 0; cap < MIG_REPLY_HEAD; cap++) {
+        memset(buf, 0xcc, sizeof buf);
+        int rv = migwire_put_reply(5, -2, buf, cap);
+        if (rv != -EMSGSIZE) {
+            unit_fail(__FILE__, __LINE__, "cap %zu: %d", cap, rv);
+            return;
+        }
+        for (size_t i = cap; i < sizeof buf; i++)
+            CHECK_EQ(buf[i], 0xcc); /* nothing written past cap */
+    }
+    memset(buf, 0xcc, sizeof buf);
+    CHECK_EQ(migwire_put_reply(5, -2, buf, MIG_REPLY_HEAD), MIG_REPLY_HEAD);
+    CHECK_EQ(buf[MIG_REPLY_HEAD], 0xcc);
+    /* A refused reply is refused before the buffer's size matters. */
+    CHECK_EQ(migwire_put_reply(0, 0, buf, 0), -EINVAL);
+    CHECK_EQ(migwire_put_reply(5, 3, buf, 0), -EINVAL);
 }
 
 /* ---- the fuzzer's seeds --------------------------------------------------- */
 
 /* Each committed seed of tests/fuzz/fuzz_migwire.c still decodes (byte 0
- * picks the kind, as there), so the fuzzer starts from valid messages. */
+ * picks the kind, mod 10 as there; the encoder's kinds are read as there
+ * and must be accepted), so the fuzzer starts from valid messages. */
 static void migwire_fuzz_seeds(void)
 {
-    static const char *seeds[] = {"offer", "pages-one", "pages-head-15", "state-orphan",
-                                  "state-children", "put-state", "put-pages"};
+    static const struct {
+        const char *name;
+        int kind;
+    } seeds[] = {
+        {"offer", 0},         {"pages-one", 1},    {"pages-head-15", 3}, {"state-orphan", 2},
+        {"state-children", 2}, {"state-full", 2},  {"put-state", 4},     {"put-pages", 5},
+        {"msg-part", 6},      {"msg-last", 6},     {"msg-empty", 6},     {"reply", 7},
+        {"reply-error", 7},   {"put-msg", 8},      {"put-reply", 9},     {"put-reply-error", 9},
+    };
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
         char path[128];
-        snprintf(path, sizeof path, "tests/fuzz/corpus/fuzz_migwire/%s", seeds[i]);
+        snprintf(path, sizeof path, "tests/fuzz/corpus/fuzz_migwire/%s", seeds[i].name);
         uint64_t size;
         uint8_t *d = unit_read_file(path, &size);
         CHECK_OK();
         CHECK(size >= 1);
-        const uint8_t *b = d + 1;
+        if (d[0] % 10 != seeds[i].kind) {
+            unit_fail(__FILE__, __LINE__, "seed %s: kind %d, not %d", seeds[i].name, d[0] % 10,
+                      seeds[i].kind);
+            free(d);
+            return;
+        }
         size_t len = (size_t)size - 1;
+        uint8_t *b = malloc(len ? len : 1); /* ASan: no reading past len */
+        memcpy(b, d + 1, len);
+        free(d);
         int rv = -1;
         static struct mig_state s;
         struct mig_offer o;
         struct mig_page_ref refs[MIG_PAGES_PER_MSG];
-        uint64_t id;
+        struct mig_msg h;
+        uint64_t id, token;
+        int32_t error;
         uint32_t n;
-        switch (d[0] % 6) {
+        switch (seeds[i].kind) {
         case 0: rv = migwire_get_offer(b, len, &o); break;
         case 1:
             rv = migwire_get_pages_head(b, len < DIR_MAX ? len : DIR_MAX, len, &id, refs, &n);
@@ -740,6 +1343,9 @@ static void migwire_fuzz_seeds(void)
         case 4: {
             memset(&s, 0, sizeof s);
             memcpy(&s, b, len < sizeof s ? len : sizeof s);
+            s.nchildren %= MIG_CHILDREN_MAX + 2;
+            s.nports %= MIG_PORTS_MAX + 2;
+            s.nproxies %= MIG_PROXIES_MAX + 2;
             static uint8_t enc[MIG_STATE_MAX];
             rv = migwire_put_state(&s, enc, sizeof enc) > 0 ? 0 : -1;
             break;
@@ -757,11 +1363,31 @@ static void migwire_fuzz_seeds(void)
                 rv = migwire_put_pages_head(id, in, count, enc, sizeof enc) > 0 ? 0 : -1;
             }
             break;
+        case 6: rv = migwire_get_msg(b, len, &h); break;
+        case 7: rv = migwire_get_reply(b, len, &token, &error); break;
+        case 8: {
+            memset(&h, 0, sizeof h);
+            memcpy(&h, b, len < sizeof h ? len : sizeof h);
+            uint8_t enc[MIG_MSG_HEAD];
+            rv = migwire_put_msg(&h, enc, sizeof enc) == MIG_MSG_HEAD &&
+                         (h.total == 0 || h.off < h.total) /* a part can follow */
+                     ? 0
+                     : -1;
+            break;
+        }
+        case 9:
+            if (len >= 12) {
+                memcpy(&token, b, 8);
+                memcpy(&error, b + 8, 4);
+                uint8_t enc[MIG_REPLY_HEAD];
+                rv = migwire_put_reply(token, error, enc, sizeof enc) == MIG_REPLY_HEAD ? 0 : -1;
+            }
+            break;
         default: break;
         }
-        free(d);
+        free(b);
         if (rv != 0) {
-            unit_fail(__FILE__, __LINE__, "seed %s: %d", seeds[i], rv);
+            unit_fail(__FILE__, __LINE__, "seed %s: %d", seeds[i].name, rv);
             return;
         }
     }
@@ -780,8 +1406,17 @@ const struct unit_test unit_migwire_tests[] = {
     {"migwire_state_roundtrip", migwire_state_roundtrip},
     {"migwire_state_edges", migwire_state_edges},
     {"migwire_state_refusals", migwire_state_refusals},
+    {"migwire_state_counts", migwire_state_counts},
     {"migwire_state_truncated", migwire_state_truncated},
     {"migwire_state_short_buffer", migwire_state_short_buffer},
+    {"migwire_msg_roundtrip", migwire_msg_roundtrip},
+    {"migwire_msg_truncated", migwire_msg_truncated},
+    {"migwire_msg_refusals", migwire_msg_refusals},
+    {"migwire_msg_short_buffer", migwire_msg_short_buffer},
+    {"migwire_reply_roundtrip", migwire_reply_roundtrip},
+    {"migwire_reply_truncated", migwire_reply_truncated},
+    {"migwire_reply_refusals", migwire_reply_refusals},
+    {"migwire_reply_short_buffer", migwire_reply_short_buffer},
     {"migwire_fuzz_seeds", migwire_fuzz_seeds},
     {NULL, NULL},
 };
