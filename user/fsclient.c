@@ -735,6 +735,18 @@ int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint6
     return r.status;
 }
 
+int fsc_store_ping(uint32_t node)
+{
+    struct chunk_req q;
+    struct chunk_rep r;
+    memset(&q, 0, sizeof q);
+    q.op = CHUNK_OP_HASH; /* of an empty range: the store's cheapest answer */
+    q.ino = 1;
+    q.node = node;
+    int rv = store_request(node, &q, &r, IPC_SECOND);
+    return rv ? rv : r.status;
+}
+
 int fsc_chunk_repair(uint64_t ino, uint32_t index, uint32_t node)
 {
     struct chunk_req q;

@@ -115,6 +115,8 @@ int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_
  * `peer`, with keys (chunk_key) in [lo, hi). 0 or -errno. */
 int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint64_t *hash,
                    uint32_t *count);
+/* Does node's store answer (within a second)? 0 or -errno. */
+int fsc_store_ping(uint32_t node);
 /* Have the chunk's primary rewrite replica `node` (0: every replica not at
  * the newest version) from a good one: how many it rewrote, or -errno. */
 int fsc_chunk_repair(uint64_t ino, uint32_t index, uint32_t node);

@@ -26,12 +26,14 @@
  * longer a replica of (a node declared gone came back, or the cluster
  * grew), once every replica holds the chunk at least as new.
  *
- * Nodes gone for good (docs/fs.md): every round it also asks each other
- * node's store for an empty hash (a ping). The repaird beside the metadata
+ * Nodes gone for good (docs/fs.md): the repaird beside the metadata
  * leader, and only it (one judge, so two nodes that see a third
- * differently cannot flap it in and out), declares a node that has not
- * answered for the grace period out (FS_OP_NODE_OUT, through its own
- * server): chunks are then placed without it, each chunk that had a
+ * differently cannot flap it in and out; and an idle cluster's other nodes
+ * stay quiet), asks every other node's store for an empty hash each round
+ * (a ping), and declares a node that has not answered for the grace
+ * period (counted from when it became the judge at the latest) out
+ * (FS_OP_NODE_OUT, through its own server): chunks are then placed
+ * without it, each chunk that had a
  * replica there gains the next node in its order, and the comparisons
  * above fill that node in. A node that answers again is declared back in
  * (FS_OP_NODE_IN); its stale copies are then caught up the same way. At
@@ -303,16 +305,25 @@ static void declare(uint8_t op, uint32_t k)
  * in the ones that answer again. */
 static void watch_nodes(void)
 {
-    uint64_t now = sys_clock(), h;
-    uint32_t count, out = 0;
+    static bool judging;
+    uint64_t now = sys_clock();
+    uint32_t out = 0;
+    if (!local_server_leads()) {
+        judging = false; /* only the judge pings: an idle cluster stays quiet */
+        return;
+    }
+    if (!judging) {
+        /* Newly the judge: every node's silence counts from now. */
+        for (uint32_t k = 1; k <= nodes; k++)
+            heard_ns[k] = now;
+        judging = true;
+    }
     heard_ns[me] = now;
     for (uint32_t k = 1; k <= nodes; k++) {
-        if (k != me && fsc_store_hash(k, me, 0, 0, &h, &count) == 0)
+        if (k != me && fsc_store_ping(k) == 0)
             heard_ns[k] = now;
         out += is_out(k);
     }
-    if (!local_server_leads())
-        return;
     for (uint32_t k = 1; k <= nodes; k++) {
         bool silent = now - heard_ns[k] > grace_ns, answers = heard_ns[k] == now;
         if (!is_out(k) && silent && out + 1 + FS_REPLICAS <= nodes) {
@@ -356,12 +367,9 @@ int main(int argc, char **argv)
     repair_log("node %u of %u: comparing with a peer every %lu ms; a node silent for %ld s "
                "is gone", me, nodes, (unsigned long)(ROUND_NS / 1000000), grace_s);
     uint32_t peer_k = me, round = 0;
-    uint64_t start = sys_clock();
-    for (uint32_t k = 1; k <= nodes; k++)
-        heard_ns[k] = start; /* a node silent from the start is out a grace later */
     for (;;) {
         sys_sleep(ROUND_NS);
-        gone = fsc_out_nodes(1);
+        gone = fsc_out_nodes(0); /* asked again every few seconds (fsclient.c) */
         watch_nodes();
         if (++round % GC_EVERY == 0)
             collect_garbage();
