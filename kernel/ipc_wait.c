@@ -15,6 +15,7 @@ HOT_PATH __attribute__((noreturn)) static void finish(struct proc *p, int64_t rv
          * again, with its first argument as restart_a0 says. */
         p->tf->sepc -= 4;
         p->tf->regs[REG_A0] = p->restart_a0;
+        p->migrate_restarted = 1;
     } else {
         p->tf->regs[REG_A0] = (uint64_t)rv;
     }

@@ -135,6 +135,7 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
     case KREQ_MIG_STATUS:
     case KREQ_MIG_MSG:
     case KREQ_MIG_REPLY:
+    case KREQ_MIG_KEEP:
         return migrate_serve(&rq, m, from, error); /* takes m */
     case KREQ_MIG_MOVED:
         /* Only about a process of this home: its pid stays reserved while

@@ -31,6 +31,7 @@ enum {
     KREQ_MIG_MSG = 13,   /* body: a queued message of a moving port (struct mig_msg) -> int32 */
     KREQ_MIG_REPLY = 14, /* body: the answer to a call a moved process took here before it
                           * moved (lib/migwire.h, REPLY) -> int32 0 or -ENOENT */
+    KREQ_MIG_KEEP = 15,  /* body: the pages the frozen process has (lib/migwire.h, KEEP) */
 };
 /* KILL, ALIVE and EXITED about a pid that moved on from the node asked are
  * answered {int32 -EREMOTE, int32 node} (kernel/pidroute.h). */

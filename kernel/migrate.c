@@ -38,6 +38,16 @@
 #define MIG_CALL_NS 5000000000ULL      /* one request's timeout */
 #define MIG_WAIT_NS 60000000000ULL     /* how long migrate() waits for another process's move */
 #define STATUS_RETRY_NS 1000000000ULL  /* between STATUS questions when COMMIT's answer is lost */
+/* Pre-copy (docs/migration.md): processes of at least PRECOPY_MIN_PAGES
+ * that are running are copied while they run, PRECOPY_STEP requests (of
+ * 15 pages) at each return to user mode, with PRECOPY_RUN_NS of running in
+ * between; frozen when a round sends at most FREEZE_PAGES, or no fewer
+ * than the one before, or after MAX_ROUNDS. */
+#define PRECOPY_MIN_PAGES 256
+#define PRECOPY_STEP 4
+#define PRECOPY_RUN_NS 10000000ULL
+#define FREEZE_PAGES 64
+#define MAX_ROUNDS 8
 
 /* Someone waiting in migrate() for another process's move. */
 struct mig_wait {
@@ -106,7 +116,8 @@ int migrate_request(struct proc *caller, int pid, uint32_t node)
         struct proc *still = proc_find(pid);
         if (still && still->migrate_wait == w) {
             still->migrate_wait = 0;
-            still->migrate_to = 0;
+            if (!still->migrating)
+                still->migrate_to = 0; /* (a move in pre-copy goes on, unreported) */
         }
     }
     w->used = 0;
@@ -185,42 +196,96 @@ static int send_offer(struct proc *p, uint32_t node, uint64_t id, uint32_t pages
     return rv ? rv : answer;
 }
 
-/* Every mapped user page, MIG_PAGES_PER_MSG to a request, in address order. */
-static int send_pages(struct proc *p, uint32_t node, uint64_t id)
+/* Up to `requests` PAGES requests of the pages still to send (never sent,
+ * or written since: vm_next_unsent_page), from *cursor on, in address
+ * order; *cursor is 0 once the walk reached the end. The pages sent. */
+static int send_unsent(struct proc *p, uint32_t node, uint64_t id, uint64_t *cursor,
+                       uint32_t requests, uint32_t *sent)
 {
-    uint64_t va = USER_BASE;
     pte_t pte;
-    for (;;) {
+    int rv = 0;
+    for (uint32_t k = 0; k < requests && *cursor && rv == 0; k++) {
         struct mig_page_ref refs[MIG_PAGES_PER_MSG];
-        uint64_t pa[MIG_PAGES_PER_MSG];
+        uint64_t pa[MIG_PAGES_PER_MSG], va = *cursor;
         uint32_t n = 0;
-        while (n < MIG_PAGES_PER_MSG && (va = vm_next_user_page(&p->as, va, &pte)) != 0) {
+        while (n < MIG_PAGES_PER_MSG && (va = vm_next_unsent_page(&p->as, va, &pte)) != 0) {
             refs[n] = (struct mig_page_ref){va, (uint32_t)(pte & (PTE_R | PTE_W | PTE_X))};
             pa[n++] = PTE_PA(pte);
             va += PAGE_SIZE;
         }
+        *cursor = va;
         if (n == 0)
-            return 0;
+            break;
         struct msg *m = migrate_request_msg(KREQ_MIG_PAGES, (uint32_t)migwire_pages_len(n));
-        if (!m)
-            return -ENOBUFS;
+        if (!m) {
+            rv = -ENOBUFS;
+            break;
+        }
         uint8_t head[MIG_PAGES_HEAD + MIG_PAGES_PER_MSG * MIG_PAGE_DIR];
         int len = migwire_put_pages_head(id, refs, n, head, sizeof head);
         if (len < 0) {
             msg_free(m);
-            return len;
+            rv = len;
+            break;
         }
         msg_write(m, sizeof(struct kreq), head, (uint32_t)len);
         for (uint32_t i = 0; i < n; i++)
             msg_write(m, (uint32_t)(sizeof(struct kreq) + migwire_page_offset(n, i)),
                       (const void *)pa[i], PAGE_SIZE);
         int32_t answer;
-        int rv = migrate_ask(node, m, &answer);
-        if (rv || answer)
-            return rv ? rv : answer;
-        if (va == 0)
-            return 0;
+        rv = migrate_ask(node, m, &answer);
+        if (rv == 0)
+            rv = answer;
+        *sent += n;
     }
+    /* Stores after this set D again: the translations that allowed them
+     * without it must go (the kernel's own writes: vm.c, user_pa). */
+    vm_flush_user(&p->as, (uint32_t)p->slot + 1);
+    return rv;
+}
+
+static int keep_part(uint32_t node, uint64_t id, uint32_t last, const struct mig_run *runs,
+                     uint32_t n)
+{
+    uint8_t body[MIG_KEEP_HEAD + 64 * MIG_KEEP_RUN];
+    int len = migwire_put_keep(id, last, runs, n, body, sizeof body);
+    if (len < 0)
+        return len;
+    struct msg *m = migrate_request_msg(KREQ_MIG_KEEP, (uint32_t)len);
+    if (!m)
+        return -ENOBUFS;
+    msg_write(m, sizeof(struct kreq), body, (uint32_t)len);
+    int32_t answer;
+    int rv = migrate_ask(node, m, &answer);
+    return rv ? rv : answer;
+}
+
+/* KEEP: every page the frozen process has, as runs, so the target drops
+ * what was freed since it was sent. */
+static int send_keep(struct proc *p, uint32_t node, uint64_t id)
+{
+    static struct mig_run runs[64];
+    uint64_t va = USER_BASE;
+    pte_t pte;
+    uint32_t n = 0;
+    int done = 0;
+    while (!done) {
+        va = vm_next_user_page(&p->as, va, &pte);
+        done = va == 0;
+        if (!done && n && runs[n - 1].va + (uint64_t)runs[n - 1].pages * PAGE_SIZE == va) {
+            runs[n - 1].pages++;
+        } else if (!done) {
+            if (n == ARRAY_LEN(runs)) { /* full: this part goes now */
+                int rv = keep_part(node, id, 0, runs, n);
+                if (rv)
+                    return rv;
+                n = 0;
+            }
+            runs[n++] = (struct mig_run){va, 1};
+        }
+        va += PAGE_SIZE;
+    }
+    return keep_part(node, id, 1, runs, n);
 }
 
 /* The ports p owns, and the calls it has taken and not answered (their
@@ -371,6 +436,8 @@ static int fill_state(struct proc *p, uint64_t id, struct mig_state *s)
         s->parent_node = p->remote_parent_node;
     }
     s->killed = p->killed;
+    s->clock_ns = (int64_t)(timer_now_ns() + (uint64_t)p->clock_shift_ns);
+    s->clock_uva = p->clock_uva;
     return fill_ports(p, s);
 }
 
@@ -380,6 +447,11 @@ struct outgoing {
     struct mig_state *state;
     uint8_t *bytes; /* its encoding */
     struct msg *last_shipped[MIG_PORTS_MAX];
+    uint64_t id, t0;
+    uint32_t node, pages;
+    /* pre-copy: the walk's place, this round's and the last round's pages */
+    uint64_t cursor;
+    uint32_t round, sent, last_round;
 };
 _Static_assert(sizeof(struct mig_state) <= PAGE_SIZE && MIG_STATE_MAX <= PAGE_SIZE,
                "a move's state fits a page");
@@ -390,6 +462,7 @@ static void free_outgoing(struct outgoing *o)
         page_free(o->state);
     if (o->bytes)
         page_free(o->bytes);
+    kfree(o);
 }
 
 static int send_commit(struct proc *p, uint32_t node, uint64_t id, struct outgoing *out,
@@ -425,36 +498,130 @@ static int send_commit(struct proc *p, uint32_t node, uint64_t id, struct outgoi
     }
 }
 
-void migrate_out(struct proc *p)
+/* The move failed before COMMIT (or COMMIT was refused): it goes on here. */
+static void failed(struct proc *p, struct outgoing *out, int rv, int unknown)
 {
-    uint32_t node = p->migrate_to;
+    uint32_t node = out ? out->node : p->migrate_to;
+    if (out && !unknown)
+        status(node, out->id, 0); /* abandon it there (best effort): its pages go */
+    klog("pid %d (%s): move to node %d failed (error %d); it goes on here", p->pid, p->name,
+         node, -rv);
+    vm_clear_sent(&p->as);
+    p->migrating = 0;
     p->migrate_to = 0;
-    uint64_t t0 = timer_now_ns(), id = kernel_random() | 1;
-    uint32_t pages = 0;
+    if (out)
+        free_outgoing(out);
+    report(p, rv);
+}
+
+/* Start a move: OFFER, and every page marked to be sent. 0 or -errno. */
+static int begin(struct proc *p, struct outgoing **outp)
+{
+    struct outgoing *out = kmalloc(sizeof *out);
+    *outp = out;
+    if (!out)
+        return -ENOMEM;
+    *out = (struct outgoing){.state = page_alloc(), .bytes = page_alloc()};
+    out->node = p->migrate_to;
+    out->id = kernel_random() | 1;
+    out->t0 = timer_now_ns();
+    out->cursor = USER_BASE;
     pte_t pte;
     for (uint64_t va = USER_BASE; (va = vm_next_user_page(&p->as, va, &pte)) != 0; va += PAGE_SIZE)
-        pages++;
-    struct outgoing out = {page_alloc(), page_alloc(), {0}};
-    int unknown = 0, rv = out.state && out.bytes ? movable(p) : -ENOMEM;
+        out->pages++;
+    int rv = out->state && out->bytes ? movable(p) : -ENOMEM;
     if (rv == 0)
-        rv = send_offer(p, node, id, pages);
-    if (rv == 0)
-        rv = send_pages(p, node, id);
-    if (rv == 0)
-        rv = send_commit(p, node, id, &out, &unknown);
-    if (rv) {
-        free_outgoing(&out);
-        if (!unknown)
-            status(node, id, 0); /* abandon it there (best effort): its pages go */
-        klog("pid %d (%s): move to node %d failed (error %d); it goes on here", p->pid, p->name,
-             node, -rv);
-        report(p, rv);
+        rv = send_offer(p, out->node, out->id, out->pages);
+    if (rv)
+        return rv;
+    vm_clear_sent(&p->as);
+    return 0;
+}
+
+/* One step of pre-copy, on one of the process's returns to user mode:
+ * PRECOPY_STEP requests of pages still to send, then it runs on (a timer
+ * brings it back here). 1 when it is time to freeze: a round that ended
+ * with few pages sent, or no fewer than the round before (it writes as
+ * fast as they go), or the last round allowed. 0 to go on, or -errno. */
+static int precopy_step(struct proc *p, struct outgoing *out)
+{
+    int rv = send_unsent(p, out->node, out->id, &out->cursor, PRECOPY_STEP, &out->sent);
+    if (rv)
+        return rv;
+    if (out->cursor) {
+        timer_arm(timer_now_ns() + PRECOPY_RUN_NS); /* back here even if it never traps */
+        return 0;
+    }
+    int freeze = out->sent <= FREEZE_PAGES || (out->round > 0 && out->sent * 10 >= out->last_round * 9) ||
+                 out->round + 1 >= MAX_ROUNDS;
+    out->round++;
+    out->last_round = out->sent;
+    out->sent = 0;
+    out->cursor = USER_BASE;
+    if (!freeze)
+        timer_arm(timer_now_ns() + PRECOPY_RUN_NS);
+    return freeze;
+}
+
+void migrate_out(struct proc *p)
+{
+    struct outgoing *out = p->migrating;
+    int restarted = p->migrate_restarted;
+    p->migrate_restarted = 0;
+    int rv = 0;
+    if (!out) {
+        rv = begin(p, &out);
+        if (rv) {
+            failed(p, out, rv, 1);
+            return;
+        }
+        /* A big process that is running is copied while it runs; one that
+         * was asleep (restarted to move) or small is frozen at once, and
+         * so is one that moves itself (its migrate() returns there). */
+        if (out->pages >= PRECOPY_MIN_PAGES && !restarted && !p->migrate_self) {
+            p->migrating = out; /* migrate_to stays: every return to user comes here */
+            rv = precopy_step(p, out);
+            if (rv == 0)
+                return;
+        }
+    } else {
+        /* It is about to sleep (its call restarted): nothing runs, freeze. */
+        rv = restarted ? 1 : precopy_step(p, out);
+        if (rv == 0)
+            return;
+    }
+    if (rv < 0) {
+        failed(p, out, rv, 0);
         return;
     }
-    klog("pid %d (%s) moved to node %d: %u pages in %lu ms", p->pid, p->name, node, pages,
-         (unsigned long)((timer_now_ns() - t0) / 1000000));
-    hand_over_ports(out.state, node, id, out.last_shipped);
-    free_outgoing(&out);
+    /* Frozen: the rest of the pages, the list of them all, then COMMIT. */
+    p->migrating = 0;
+    p->migrate_to = 0;
+    uint64_t t_freeze = timer_now_ns();
+    uint32_t last = 0;
+    out->cursor = USER_BASE;
+    int unknown = 0;
+    rv = movable(p);
+    while (rv == 0 && out->cursor)
+        rv = send_unsent(p, out->node, out->id, &out->cursor, 64, &last);
+    if (rv == 0)
+        rv = send_keep(p, out->node, out->id);
+    if (rv == 0)
+        rv = send_commit(p, out->node, out->id, out, &unknown);
+    if (rv) {
+        p->migrating = out; /* failed() clears it */
+        failed(p, out, rv, unknown);
+        return;
+    }
+    uint32_t node = out->node;
+    uint64_t now = timer_now_ns();
+    klog("pid %d (%s) moved to node %d: %u pages, %u rounds, %lu ms in all, frozen %lu ms "
+         "(%u pages in the last round)", p->pid, p->name, node, out->pages, out->round + 1,
+         (unsigned long)((now - out->t0) / 1000000), (unsigned long)((now - t_freeze) / 1000000),
+         last);
+    hand_over_ports(out->state, node, out->id, out->last_shipped);
+    uint64_t id = out->id;
+    free_outgoing(out);
     report(p, 0);
     status(node, id, 1); /* FORGET: we know it is there (best effort; else it ages out) */
     /* Requests about it that reach this node go there; so do those that
@@ -468,4 +635,11 @@ void migrate_out(struct proc *p)
             msg_free(reply);
     }
     proc_moved_away(p, node);
+}
+
+/* The process exits in the middle of pre-copy: drop the move. */
+void migrate_abandon(struct proc *p)
+{
+    if (p->migrating)
+        failed(p, p->migrating, -EINTR, 0);
 }

@@ -48,6 +48,9 @@ int migrate_forward_reply(uint64_t token, struct msg *m, int *result);
 /* How many calls process pid took before a move and still owes answers to
  * (each a dependency on the node it took it on: `deps`). */
 uint32_t migrate_proxies_of(int pid);
+/* A process exits in the middle of pre-copy: the move is dropped (its
+ * pages on the target are freed when the target hears no more). */
+void migrate_abandon(struct proc *p);
 /* A process exits: the calls it still owed through other nodes fail. */
 void migrate_proc_exit(struct proc *p);
 

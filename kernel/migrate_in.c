@@ -65,7 +65,9 @@ static struct incoming {
     uint64_t id;
     uint32_t from;
     int32_t pid;
-    uint32_t expect, got; /* pages offered, pages received */
+    uint32_t expect, got; /* pages offered; pages received (resent ones too) */
+    uint64_t kept;        /* pages the KEEPs listed so far */
+    int complete;         /* the last KEEP came: its pages are exactly the process's */
     uint64_t touched_ns;
     struct addrspace as;
     struct staged staged[MIG_PORTS_MAX];
@@ -175,13 +177,12 @@ static int serve_pages(struct msg *m, uint32_t from, uint64_t now)
     if (!in || in->state != IN_RECEIVING)
         return -ECANCELED;
     in->touched_ns = now;
-    int rv = in->got + n > in->expect ? -EBADMSG : 0;
+    int rv = 0;
     for (uint32_t i = 0; i < n && rv == 0; i++) {
-        if (vm_user_pa(&in->as, refs[i].va)) {
-            rv = -EBADMSG; /* a page sent twice */
-            break;
-        }
-        rv = vm_alloc_range(&in->as, refs[i].va, PAGE_SIZE, refs[i].perm);
+        /* A page sent again (pre-copy: written since it was sent) takes
+         * its new bytes in place; a new one is mapped. */
+        if (!vm_user_pa(&in->as, refs[i].va))
+            rv = vm_alloc_range(&in->as, refs[i].va, PAGE_SIZE, refs[i].perm);
         if (rv == 0)
             msg_read(m, (uint32_t)(sizeof(struct kreq) + migwire_page_offset(n, i)),
                      (void *)vm_user_pa(&in->as, refs[i].va), PAGE_SIZE);
@@ -191,6 +192,42 @@ static int serve_pages(struct msg *m, uint32_t from, uint64_t now)
         return rv;
     }
     in->got += n;
+    return 0;
+}
+
+/* KEEP: the pages the process has, frozen. Every listed page must be here;
+ * on the last KEEP, pages not listed go (freed at the source during
+ * pre-copy). */
+static int serve_keep(struct msg *m, uint32_t from, uint64_t now)
+{
+    static uint8_t body[MSG_MAX];
+    uint32_t len = m->len - (uint32_t)sizeof(struct kreq);
+    uint64_t id;
+    uint32_t last, count;
+    if (len > sizeof body)
+        return -EBADMSG;
+    msg_read(m, sizeof(struct kreq), body, len);
+    if (migwire_get_keep(body, len, &id, &last, &count))
+        return -EBADMSG;
+    struct incoming *in = find(id, from);
+    if (!in || in->state != IN_RECEIVING)
+        return -ECANCELED;
+    in->touched_ns = now;
+    for (uint32_t i = 0; i < count; i++) {
+        struct mig_run run = migwire_keep_run(body, i);
+        if (vm_keep_range(&in->as, run.va, run.pages) != run.pages) {
+            abandon(in); /* a page it has never came */
+            return -EBADMSG;
+        }
+        in->kept += run.pages;
+    }
+    if (last) {
+        if (vm_drop_unkept(&in->as) != in->kept) {
+            abandon(in);
+            return -EBADMSG;
+        }
+        in->complete = 1;
+    }
     return 0;
 }
 
@@ -327,7 +364,7 @@ static int serve_commit(struct msg *m, uint32_t from, uint64_t now)
     struct incoming *in = find(state_buf.id, from);
     if (!in || in->state != IN_RECEIVING)
         return -ECANCELED; /* abandoned (a STATUS came first), or never offered */
-    if (in->pid != state_buf.pid || in->got != in->expect || proc_find(in->pid)) {
+    if (in->pid != state_buf.pid || !in->complete || proc_find(in->pid)) {
         abandon(in);
         return -EBADMSG;
     }
@@ -364,6 +401,9 @@ struct msg *migrate_serve(const struct kreq *rq, struct msg *m, uint32_t from, i
         break;
     case KREQ_MIG_MSG:
         r = serve_msg(m, from);
+        break;
+    case KREQ_MIG_KEEP:
+        r = serve_keep(m, from, now);
         break;
     case KREQ_MIG_REPLY:
         r = migrate_serve_reply(m);

@@ -239,6 +239,7 @@ void proc_exit(int status)
 {
     struct proc *p = proc_current();
     orphan_children(p);
+    migrate_abandon(p);   /* a move in pre-copy */
     migrate_proc_exit(p); /* calls it owed through the node it came from */
     port_proc_exit(p);
     p->killed = 0; /* it has taken effect; the exit below may still need to wait */
@@ -488,6 +489,18 @@ int proc_install(const struct mig_state *s, struct addrspace *as)
         }
         p->nchildren++;
     }
+    /* Its clock goes on from where it was (each node's counts from its
+     * own boot), in clock() and in the clock_info its code reads. */
+    p->clock_shift_ns = s->clock_ns - (int64_t)timer_now_ns();
+    p->clock_uva = s->clock_uva;
+    if (p->clock_uva) {
+        /* (gen changes, so a reading the move cut in two starts over) */
+        struct clock_info old = {0}, ci;
+        vm_copyin(&p->as, &old, p->clock_uva, sizeof old);
+        proc_clock_info(p, &ci);
+        ci.gen = old.gen + 1;
+        vm_copyout(&p->as, p->clock_uva, &ci, sizeof ci);
+    }
     p->ctx.ra = (uint64_t)proc_first_run;
     p->ctx.sp = p->kstack_top;
     p->state = P_RUNNABLE;
@@ -531,4 +544,16 @@ void proc_moved_away(struct proc *p, uint32_t node)
     orphan_zombies++;
     sched_yield();
     panic("moved process %d ran again", p->pid);
+}
+
+void proc_clock_info(const struct proc *p, struct clock_info *ci)
+{
+    timer_clock_info(ci);
+    ci->gen = 0;
+    /* clock() = (time - base) in ns; shift it by moving base the other
+     * way, in ticks (modulo 2^64: the user's subtraction wraps back). */
+    int64_t shift = p->clock_shift_ns;
+    uint64_t mag = (uint64_t)(shift < 0 ? -shift : shift);
+    uint64_t ticks = mag / 1000000000ULL * ci->hz + mag % 1000000000ULL * ci->hz / 1000000000ULL;
+    ci->base = shift < 0 ? ci->base + ticks : ci->base - ticks;
 }

@@ -88,7 +88,12 @@ struct proc {
     int restartable;          /* asleep in a system call that a move restarts */
     uint64_t restart_a0;      /* a0 for the restart (the first argument, or sleep's time left) */
     int migrated;             /* a husk: the process runs elsewhere now (proc_find skips it) */
+    struct outgoing *migrating; /* a move in pre-copy: its state (kernel/migrate.c) */
+    int64_t clock_shift_ns;   /* its clock() minus this node's (0 unless it moved here) */
+    uint64_t clock_uva;       /* where it keeps its struct clock_info (0: nowhere yet) */
+    int migrate_restarted;    /* its last system call was restarted to move: it was asleep */
 };
+struct outgoing;
 struct mig_state;
 struct mig_child;
 
@@ -127,6 +132,11 @@ int proc_list(struct proc_info *infos, int max);
 int proc_add_remote_child(struct proc *p, int pid);
 /* KREQ_EXITED from node `from`: child_pid of local parent_pid ended. */
 int proc_remote_child_exited(int parent_pid, int child_pid, int status, uint32_t from);
+
+/* The clock_info p's user code reads clock() with: this node's, with the
+ * base moved by p's clock shift (kernel/sys_misc.c). */
+struct clock_info;
+void proc_clock_info(const struct proc *p, struct clock_info *ci);
 
 /* Migration's helpers (kernel/migrate.c uses them). */
 /* p's children, local and on other nodes, for the move: the count, or

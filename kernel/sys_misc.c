@@ -109,13 +109,23 @@ SYSCALL(log)
     return 0;
 }
 
-HOT_PATH SYSCALL(clock) { return (int64_t)timer_now_ns(); }
+/* A process that moved sees its first node's clock go on: each node's
+ * clock counts from its own boot, so the move records the difference
+ * (clock_shift_ns, kernel/migrate.c). */
+HOT_PATH SYSCALL(clock) { return (int64_t)(timer_now_ns() + (uint64_t)p->clock_shift_ns); }
 
+/* What user code needs to read clock() without a trap (lib/syscall_abi.h).
+ * The kernel remembers where the process keeps it: after a move the new
+ * node rewrites it there, with the base shifted by the clocks' difference,
+ * so the process's clock() goes on without a jump (kernel/migrate.c). */
 SYSCALL(clock_info)
 {
     struct clock_info ci;
-    timer_clock_info(&ci);
-    return vm_copyout(&p->as, args[0], &ci, sizeof ci);
+    proc_clock_info(p, &ci);
+    int rv = vm_copyout(&p->as, args[0], &ci, sizeof ci);
+    if (rv == 0)
+        p->clock_uva = args[0];
+    return rv;
 }
 
 /* The wall clock (drivers/rtc.c), for times that must mean the same on

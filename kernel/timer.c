@@ -54,6 +54,7 @@ void timer_clock_info(struct clock_info *out)
     out->hz = timer_hz;
     out->base = timer_boot_ticks;
     out->user_time = (uint64_t)user_time;
+    out->gen = 0;
 }
 
 FAST_PATH static uint64_t ns_to_ticks(uint64_t ns)

@@ -90,6 +90,7 @@ HOT_PATH void user_trap(struct trapframe *tf)
              * after the move, with restart_a0 (sleep: the time left). */
             tf->sepc -= 4;
             tf->regs[REG_A0] = p->restart_a0;
+            p->migrate_restarted = 1;
         } else {
             tf->regs[REG_A0] = (uint64_t)rv;
         }

@@ -259,12 +259,25 @@ void vm_free_range(struct addrspace *as, uint64_t va, uint64_t len)
     tcache_flush(as);
 }
 
+/* The kernel is about to write into user page va: mark it dirty, as the
+ * hart does for the process's own stores (pre-copy resends it). Only after
+ * a move cleared D: every page is mapped dirty (vm_alloc_range). */
+static void mark_dirty(const struct addrspace *as, uint64_t va)
+{
+    pte_t *pte = walk(as->root, va, 0, 0);
+    if (pte)
+        *pte |= PTE_D;
+    tcache_flush((struct addrspace *)as); /* the memo held the clean copy */
+}
+
 /* Physical address behind user address `uva` if mapped with `need` perms. */
 FAST_PATH static uint64_t user_pa(const struct addrspace *as, uint64_t uva, uint64_t need)
 {
     pte_t pte = user_pte(as, PAGE_ROUND_DOWN(uva));
     if ((pte & (PTE_V | PTE_U | need)) != (PTE_V | PTE_U | need))
         return 0;
+    if (__builtin_expect((need & PTE_W) && !(pte & PTE_D), 0))
+        mark_dirty(as, PAGE_ROUND_DOWN(uva));
     return PTE_PA(pte) | (uva & (PAGE_SIZE - 1));
 }
 
@@ -402,4 +415,97 @@ uint64_t vm_next_user_page(const struct addrspace *as, uint64_t from, pte_t *out
         va += PAGE_SIZE;
     }
     return 0;
+}
+
+/* The leaf PTE of the next mapped user page at or above va (its address
+ * in *at), or NULL: the walk vm_next_user_page does, giving the entry. */
+static pte_t *next_leaf(const struct addrspace *as, uint64_t va, uint64_t *at)
+{
+    va = PAGE_ROUND_UP(va < USER_BASE ? USER_BASE : va);
+    while (va < USER_TOP) {
+        pte_t top = as->root[(va >> 30) & 511];
+        if (!(top & PTE_V)) {
+            va = (va | ((1ULL << 30) - 1)) + 1;
+            continue;
+        }
+        pte_t mid = ((pte_t *)PTE_PA(top))[(va >> 21) & 511];
+        if (!(mid & PTE_V)) {
+            va = (va | ((1ULL << 21) - 1)) + 1;
+            continue;
+        }
+        pte_t *leaf = &((pte_t *)PTE_PA(mid))[(va >> 12) & 511];
+        if ((*leaf & (PTE_V | PTE_U)) == (PTE_V | PTE_U)) {
+            *at = va;
+            return leaf;
+        }
+        va += PAGE_SIZE;
+    }
+    return 0;
+}
+
+uint64_t vm_next_unsent_page(struct addrspace *as, uint64_t from, pte_t *out)
+{
+    uint64_t va = from;
+    pte_t *leaf;
+    while ((leaf = next_leaf(as, va, &va)) != 0) {
+        if (!(*leaf & PTE_SENT) || (*leaf & PTE_D)) {
+            *leaf = (*leaf | PTE_SENT) & ~PTE_D;
+            *out = *leaf;
+            return va;
+        }
+        va += PAGE_SIZE;
+    }
+    return 0;
+}
+
+void vm_clear_sent(struct addrspace *as)
+{
+    uint64_t va = USER_BASE;
+    pte_t *leaf;
+    while ((leaf = next_leaf(as, va, &va)) != 0) {
+        *leaf = (*leaf & ~PTE_SENT) | PTE_D;
+        va += PAGE_SIZE;
+    }
+    tcache_flush(as);
+}
+
+uint64_t vm_keep_range(struct addrspace *as, uint64_t va, uint64_t n)
+{
+    uint64_t kept = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        pte_t *pte = walk(as->root, va + i * PAGE_SIZE, 0, 0);
+        if (pte && (*pte & (PTE_V | PTE_U)) == (PTE_V | PTE_U)) {
+            *pte |= PTE_SENT;
+            kept++;
+        }
+    }
+    return kept;
+}
+
+uint64_t vm_drop_unkept(struct addrspace *as)
+{
+    uint64_t va = USER_BASE, left = 0;
+    pte_t *leaf;
+    while ((leaf = next_leaf(as, va, &va)) != 0) {
+        if (*leaf & PTE_SENT) {
+            *leaf &= ~PTE_SENT;
+            left++;
+        } else {
+            page_free((void *)PTE_PA(*leaf));
+            *leaf = 0;
+            as->pages--;
+        }
+        va += PAGE_SIZE;
+    }
+    tcache_flush(as);
+    return left;
+}
+
+void vm_flush_user(struct addrspace *as, uint32_t asid)
+{
+    tcache_flush(as);
+    if (have_asids)
+        asm volatile("sfence.vma zero, %0" ::"r"((uint64_t)asid) : "memory");
+    else
+        asm volatile("sfence.vma zero, zero" ::: "memory");
 }

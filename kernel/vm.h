@@ -22,6 +22,9 @@ typedef uint64_t pte_t;
 #define PTE_A (1UL << 6)
 #define PTE_D (1UL << 7)
 
+#define PTE_SENT (1UL << 8) /* RSW: pre-copy (kernel/migrate.c) sent this page and it has not
+                               been written since (D clear) */
+
 #define PTE_PA(pte) (((pte) >> 10) << 12)
 /* Kernel stacks: one slot per process in a region of their own, each slot a
  * guard page (never mapped) under KSTACK_PAGES mapped pages. */
@@ -128,6 +131,25 @@ static inline int vm_user_range_cached(const struct addrspace *as, uint64_t uva,
  * or 0 if there is none: a walk over a process's memory, in address order
  * (kernel/migrate.c). User mappings are 4 KiB leaves only. */
 uint64_t vm_next_user_page(const struct addrspace *as, uint64_t from, pte_t *out);
+
+/* Pre-copy's dirty tracking (kernel/migrate.c): a page is to be sent if it
+ * was never sent (PTE_SENT clear) or written since (PTE_D: the hart sets it
+ * on a store once its cached translation is gone; the kernel's own writes
+ * into user pages set it too, in user_pa). */
+/* The first such page at or above `from`: marked sent (D cleared), its
+ * leaf PTE in *out; 0 if none. Call vm_flush_user after a batch. */
+uint64_t vm_next_unsent_page(struct addrspace *as, uint64_t from, pte_t *out);
+/* Forget every sent mark (a move starts from scratch, or gave up). */
+void vm_clear_sent(struct addrspace *as);
+/* Mark every mapped page of [va, va + n pages) kept (SENT) and return how
+ * many were mapped (the target of a move checks the source's list). */
+uint64_t vm_keep_range(struct addrspace *as, uint64_t va, uint64_t n);
+/* Unmap every page not marked kept, and clear the marks: the pages freed
+ * at the source during pre-copy. Returns the pages left. */
+uint64_t vm_drop_unkept(struct addrspace *as);
+/* Forget cached translations of as (asid), so the next store to a page
+ * whose D was cleared sets it again. */
+void vm_flush_user(struct addrspace *as, uint32_t asid);
 
 /* Map/unmap kernel stack slot `slot`; returns the stack top or 0. */
 uint64_t vm_kstack_map(int slot);

@@ -149,6 +149,10 @@ static void state_walk(struct mig_state *s, struct walk *k)
     n = s->nproxies <= MIG_PROXIES_MAX ? s->nproxies : 0;
     for (uint32_t i = 0; i < n; i++)
         f64(k, &s->proxies[i]);
+    uint64_t clock = (uint64_t)s->clock_ns;
+    f64(k, &clock);
+    s->clock_ns = (int64_t)clock;
+    f64(k, &s->clock_uva);
 }
 
 static int state_ok(const struct mig_state *s)
@@ -177,6 +181,9 @@ static int state_ok(const struct mig_state *s)
     for (uint32_t i = 0; i < s->nproxies; i++)
         if (s->proxies[i] == 0)
             return 0;
+    if (s->clock_uva && ((s->clock_uva & 7) || s->clock_uva < USER_BASE ||
+                         s->clock_uva > USER_TOP - sizeof(struct clock_info)))
+        return 0;
     return 1;
 }
 
@@ -262,5 +269,62 @@ int migwire_get_reply(const uint8_t *buf, size_t len, uint64_t *token, int32_t *
     if (!r.ok || *token == 0 || *error > 0 || *error < -4095 ||
         (*error != 0 && len != MIG_REPLY_HEAD))
         return -EBADMSG;
+    return 0;
+}
+
+static int run_ok(const struct mig_run *r, const struct mig_run *prev)
+{
+    if ((r->va & (MIG_PAGE - 1)) || r->va < USER_BASE || r->va >= USER_TOP || r->pages == 0 ||
+        (uint64_t)r->pages > (USER_TOP - r->va) / MIG_PAGE)
+        return 0;
+    return !prev || r->va > prev->va + (uint64_t)prev->pages * MIG_PAGE;
+}
+
+int migwire_put_keep(uint64_t id, uint32_t last, const struct mig_run *runs, uint32_t count,
+                     uint8_t *buf, size_t cap)
+{
+    if (id == 0 || last > 1 || count > MIG_KEEP_MAX)
+        return -EINVAL;
+    struct le_writer w = {buf, cap, 0};
+    le_put(&w, id, 8);
+    le_put(&w, last, 4);
+    le_put(&w, count, 4);
+    for (uint32_t i = 0; i < count; i++) {
+        if (!run_ok(&runs[i], i ? &runs[i - 1] : 0))
+            return -EINVAL;
+        le_put(&w, runs[i].va, 8);
+        le_put(&w, runs[i].pages, 4);
+    }
+    return finish(&w);
+}
+
+struct mig_run migwire_keep_run(const uint8_t *buf, uint32_t i)
+{
+    struct le_reader r = le_reader(buf + MIG_KEEP_HEAD + (size_t)i * MIG_KEEP_RUN, MIG_KEEP_RUN);
+    struct mig_run run;
+    run.va = le_get(&r, 8);
+    run.pages = (uint32_t)le_get(&r, 4);
+    return run;
+}
+
+int migwire_get_keep(const uint8_t *buf, size_t len, uint64_t *id, uint32_t *last,
+                     uint32_t *count)
+{
+    if (len < MIG_KEEP_HEAD)
+        return -EBADMSG;
+    struct le_reader r = le_reader(buf, MIG_KEEP_HEAD);
+    *id = le_get(&r, 8);
+    *last = (uint32_t)le_get(&r, 4);
+    *count = (uint32_t)le_get(&r, 4);
+    if (!r.ok || *id == 0 || *last > 1 || *count > MIG_KEEP_MAX ||
+        len != MIG_KEEP_HEAD + (size_t)*count * MIG_KEEP_RUN)
+        return -EBADMSG;
+    struct mig_run prev = {0, 0};
+    for (uint32_t i = 0; i < *count; i++) {
+        struct mig_run run = migwire_keep_run(buf, i);
+        if (!run_ok(&run, i ? &prev : 0))
+            return -EBADMSG;
+        prev = run;
+    }
     return 0;
 }

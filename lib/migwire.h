@@ -97,10 +97,13 @@ struct mig_state {
     uint32_t nproxies;            /* <= MIG_PROXIES_MAX: calls it took and has not answered */
     uint64_t proxies[MIG_PROXIES_MAX]; /* their reply tokens (non-zero): its answers go back
                                           through the source, which holds the callers */
+    int64_t clock_ns;             /* its clock() when frozen: it goes on from there */
+    uint64_t clock_uva;           /* where it keeps its struct clock_info (0: nowhere; else
+                                     8-aligned, the whole struct inside user space) */
 };
 #define MIG_STATE_MAX (8 + 4 + PROC_NAME_MAX + 31 * 8 + 8 + 4 + 33 * 8 + 5 * 8 + 16 + 4 + 4 + 4 + \
                        4 + MIG_CHILDREN_MAX * 12 + 4 + MIG_PORTS_MAX * 16 + 4 +               \
-                       MIG_PROXIES_MAX * 8)
+                       MIG_PROXIES_MAX * 8 + 8 + 8)
 int migwire_put_state(const struct mig_state *s, uint8_t *buf, size_t cap);
 int migwire_get_state(const uint8_t *buf, size_t len, struct mig_state *s);
 
@@ -120,6 +123,27 @@ int migwire_put_msg(const struct mig_msg *h, uint8_t *buf, size_t cap);
  * len - MIG_MSG_HEAD bytes, inside [0, total), and not empty unless total
  * is 0. 0 or -EBADMSG. */
 int migwire_get_msg(const uint8_t *buf, size_t len, struct mig_msg *h);
+
+/* KEEP: the pages the process has when it is frozen, as runs of
+ * consecutive pages, after the last PAGES: the target unmaps what it got
+ * earlier that is not listed (freed meanwhile) and checks it has every
+ * listed page. id u64, last u32 (1 on the final KEEP of a move), count
+ * u32, count x (va u64, pages u32): runs page-aligned, inside user space,
+ * increasing, not touching or overlapping (a longer run would say it). */
+#define MIG_KEEP_HEAD 16
+#define MIG_KEEP_RUN 12
+#define MIG_KEEP_MAX ((MSG_MAX - 64 - MIG_KEEP_HEAD) / MIG_KEEP_RUN)
+struct mig_run {
+    uint64_t va;
+    uint32_t pages;
+};
+int migwire_put_keep(uint64_t id, uint32_t last, const struct mig_run *runs, uint32_t count,
+                     uint8_t *buf, size_t cap);
+/* Check a KEEP body of len bytes: 0 with id, last, count; the runs are
+ * then read with migwire_keep_run. -EBADMSG if anything is off. */
+int migwire_get_keep(const uint8_t *buf, size_t len, uint64_t *id, uint32_t *last,
+                     uint32_t *count);
+struct mig_run migwire_keep_run(const uint8_t *buf, uint32_t i);
 
 /* REPLY (target to source): a reply to a call the process took before it
  * moved: the caller's token, then the reply's bytes (or, with `error`, no

@@ -115,6 +115,9 @@ struct clock_info {
     uint64_t hz;        /* ticks per second of the time CSR */
     uint64_t base;      /* the time CSR's value at boot (clock() == 0) */
     uint64_t user_time; /* 1: user mode may read the time CSR; 0: use SYS_CLOCK */
+    uint64_t gen;       /* changes when the kernel rewrites this copy in the process's memory
+                           (after a move to another node, whose time CSR counts from another
+                           boot): a reading that saw it change reads again */
 };
 
 struct mem_info {

@@ -977,6 +977,10 @@ class Supervisor:
                         self.client_event(obj, mask)
                     elif kind == "con":
                         nd = obj
+                        if nd.con is None or key.fileobj is not nd.con:
+                            # An earlier event of this batch (a client's kill
+                            # or restart) closed or replaced this console.
+                            continue
                         if mask & selectors.EVENT_READ:
                             try:
                                 data = nd.con.recv(65536)

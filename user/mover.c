@@ -24,6 +24,13 @@
  *   mover hold MIB SECS       hold MIB MiB for SECS seconds (fills a node)
  *   mover file PATH NODE      write lines to PATH (the file service), move
  *                             to NODE with the file open, write more, close
+ *   mover downtime MIB NODE [KBPS]
+ *                             make bench: a child fills MIB MiB and spins
+ *                             reading the clock (writing KBPS KB/s into its
+ *                             memory, default 0), this moves it to NODE;
+ *                             prints the move's total time and the longest
+ *                             gap the child saw between two clock readings
+ *                             (its downtime)
  * Exit 0 if every check held; each failure prints FAIL. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,8 +228,84 @@ static int file_across(const char *path, int node)
     return failures != 0;
 }
 
+/* The child of `downtime`: fill, say "spinning", and spin for secs,
+ * remembering the longest gap between two readings of the clock (it
+ * must never go back), and writing kbps KB/s: a page at a time, each
+ * write counted both in the page and in a table of its own (other pages),
+ * so a page whose last write did not move with it (pre-copy's dirty
+ * tracking) shows as a page and its count that disagree. Exit 0 if all
+ * held. */
+static int spin(long mib, long secs, long kbps)
+{
+    size_t len = (size_t)mib << 20, npages = len / 4096;
+    uint8_t *mem = malloc(len);
+    uint32_t *counts = calloc(npages ? npages : 1, sizeof *counts);
+    if (!mem || !counts)
+        return 255;
+    memset(mem, 0, len);
+    printf("mover: spinning\n");
+    fflush(stdout);
+    uint64_t start = sys_clock(), last = start, gap = 0, written = 0;
+    size_t page = 0;
+    for (;;) {
+        uint64_t now = sys_clock();
+        if (now < last) {
+            printf("mover: FAIL the clock went back %lu ns on node %d\n",
+                   (unsigned long)(last - now), sys_nodeid());
+            return 254;
+        }
+        if (now - last > gap)
+            gap = now - last;
+        last = now;
+        if (now - start > (uint64_t)secs * 1000000000ULL)
+            break;
+        uint64_t due = (now - start) / 1000000ULL * (uint64_t)kbps; /* bytes by now */
+        while (written < due && npages) {
+            uint32_t c = ++counts[page];
+            memcpy(mem + page * 4096, &c, sizeof c);
+            page = (page + 1) % npages;
+            written += 4096;
+        }
+    }
+    size_t bad = 0;
+    for (size_t i = 0; i < npages; i++) {
+        uint32_t c;
+        memcpy(&c, mem + i * 4096, sizeof c);
+        bad += c != counts[i];
+    }
+    if (bad)
+        printf("mover: FAIL %lu pages lost their last writes\n", (unsigned long)bad);
+    printf("mover: longest gap %lu us on node %d, %lu KB written\n", (unsigned long)(gap / 1000),
+           sys_nodeid(), (unsigned long)(written / 1024));
+    return bad ? 253 : 0;
+}
+
+static int downtime(long mib, int node, long kbps)
+{
+    char a1[24], a2[24];
+    snprintf(a1, sizeof a1, "%ld", mib);
+    snprintf(a2, sizeof a2, "%ld", kbps);
+    char *argv[] = {"mover", "spin", a1, "6", a2, 0};
+    int child = sys_spawn("mover", argv);
+    if (child < 0)
+        return 1;
+    sys_sleep(1500 * 1000000ULL); /* filled and spinning by now */
+    uint64_t t0 = sys_clock();
+    long rv = sys_migrate(child, node);
+    uint64_t took = sys_clock() - t0;
+    int status = -1;
+    sys_wait(child, &status, 0);
+    printf("mover: moved %ld MiB in %lu us (%s), child exited %d\n", mib,
+           (unsigned long)(took / 1000), rv ? err_str((int)rv) : "ok", status);
+    return rv || status != 0;
+}
+
 int main(int argc, char **argv)
 {
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "downtime"))
+        return downtime(atol(argv[2]), atoi(argv[3]), argc == 5 ? atol(argv[4]) : 0);
+    if (argc == 5 && !strcmp(argv[1], "spin"))
+        return spin(atol(argv[2]), atol(argv[3]), atol(argv[4]));
     if (argc == 4 && !strcmp(argv[1], "file"))
         return file_across(argv[2], atoi(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "try"))

@@ -77,10 +77,20 @@ uint64_t sys_clock(void)
     }
     if (trap_only)
         return sys_clock_trap();
-    uint64_t now;
-    __asm__ volatile("rdtime %0" : "=r"(now));
-    uint64_t t = now - ci.base;
-    return t / ci.hz * 1000000000ULL + t % ci.hz * 1000000000ULL / ci.hz;
+    /* The process may move to another node between any two instructions
+     * here; the kernel then rewrites ci (a new base for that node's time
+     * CSR) and changes gen: base and the time read across the move would
+     * not belong together, so read again (a seqlock's retry). */
+    volatile struct clock_info *v = &ci;
+    uint64_t now, base, hz, gen;
+    do {
+        gen = v->gen;
+        base = v->base;
+        hz = v->hz;
+        __asm__ volatile("rdtime %0" : "=r"(now));
+    } while (gen != v->gen);
+    uint64_t t = now - base;
+    return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
 }
 int sys_nodeid(void) { return (int)syscall0(SYS_NODEID); }
 int sys_proclist(struct proc_info *buf, int max) { return (int)syscall2(SYS_PROCLIST, buf, max); }

@@ -293,6 +293,32 @@ def fs():
     return res
 
 
+def migration():
+    """Process migration (issue 14) on a 3-node cluster: a process of 1 to
+    28 MiB (the page limit is 32 MiB) spinning on the clock is moved from
+    node 1 to node 2, idle and while writing 1 MB/s into its memory; the
+    move's total time and the longest gap the process saw (its downtime),
+    beside the remote 64 KiB call throughput of the same run (the limit for
+    the total: size / throughput)."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from clusterlib import Cluster  # noqa: E402
+    res = {}
+    with Cluster(3, node_args={k: "services=naming" for k in (1, 2, 3)}) as c:
+        c.exec(2, "echod &")
+        out, st = c.exec(1, "ipcping -n 2 -c 50 65536", timeout=120)
+        m = re.search(r"(\d+) KB/s", out)
+        res["remote_64k_KBps"] = int(m.group(1)) if st == 0 and m else None
+        for mib in (1, 4, 16, 28):
+            for kbps in (0, 1000):
+                out, st = c.exec(1, f"mover downtime {mib} 2 {kbps}", timeout=120)
+                t = re.search(r"moved \d+ MiB in (\d+) us \(ok\)", out)
+                g = re.search(r"longest gap (\d+) us on node 2", out)
+                if st == 0 and t and g:
+                    res[f"{mib}M_{kbps}"] = {"total_us": int(t.group(1)),
+                                             "downtime_us": int(g.group(1))}
+    return res
+
+
 def fmt_ns(ns):
     if ns is None:
         return "n/a"
@@ -444,6 +470,25 @@ def main():
          f"{fsr.get('ae_chunks')} chunks in sync, {fsr.get('ae_calls')} calls "
          f"({fsr.get('ae_differ')} differ)", "root hashes only"),
     ]
+    try:
+        mig = migration()
+    except Exception as e:
+        print(f"bench: migration figures failed: {e}", file=sys.stderr)
+        mig = {}
+    mr64k = mig.get("remote_64k_KBps")
+    for mib in (1, 4, 16, 28):
+        for kbps in (0, 1000):
+            f = mig.get(f"{mib}M_{kbps}")
+            if not f:
+                rows2.append((f"migrate {mib} MiB", "n/a", "", ""))
+                continue
+            limit_us = mib * 1048576 / (mr64k * 1000) * 1e6 if mr64k else None
+            rows2.append((f"migrate {mib}M{' w1MB/s' if kbps else ''}",
+                          fmt_ns(f["total_us"] * 1000),
+                          f"{frac(f['total_us'], limit_us)} size/remote 64K call "
+                          f"({mr64k} KB/s)",
+                          f"downtime {fmt_ns(f['downtime_us'] * 1000)} (target 20 ms; "
+                          f"stop and copy)"))
     for name, val, cal, ref in rows2:
         print(f"{name:<18} {val:>10}  {cal:<38} {ref}")
     if il.get("runs_0"):
@@ -463,6 +508,7 @@ def main():
         "network": net,
         "naming": nm,
         "fs": fsr,
+        "migration": mig,
         "targets": TARGETS,
         "xv6_reference": XV6,
     }

@@ -1,12 +1,12 @@
 /* tests/fuzz/fuzz_migwire.c: libFuzzer target for the bodies of the
  * migration requests (lib/migwire): what a node's kernel decodes when
- * another moves a process to it. Byte 0 (mod 10) picks the kind, the rest
+ * another moves a process to it. Byte 0 (mod 12) picks the kind, the rest
  * is the body:
  *   0  OFFER;
  *   1  PAGES as the kernel gets it: total = the body's length, and the
  *      decoder sees only its first MIG_PAGES_HEAD + MIG_PAGES_PER_MSG *
  *      MIG_PAGE_DIR bytes (kernel/migrate.c serve_pages);
- *   2  COMMIT state (with its children, ports and proxies);
+ *   2  COMMIT state (with its children, ports, proxies and clock);
  *   3  PAGES head alone: a u32 total, then the head and directory (so short
  *      inputs reach every check of the directory);
  *   4  the encoder's side of COMMIT: the bytes fill a struct mig_state (the
@@ -21,7 +21,15 @@
  *      head migwire_put_msg writes must decode, with that part, to itself,
  *      and with a part running a byte past total be refused;
  *   9  the encoder's side of REPLY: token u64, error i32, then the reply's
- *      bytes; what migwire_put_reply accepts must decode to itself.
+ *      bytes; what migwire_put_reply accepts must decode to itself;
+ *  10  KEEP: the head and the runs; accepted exactly when the rules written
+ *      again here hold;
+ *  11  the encoder's side of KEEP: id u64, last u32, count u32 (mod
+ *      MIG_KEEP_MAX + 2), then struct mig_run's; runs the input does not
+ *      hold continue valid ones (a page apart, a page each) from the last it
+ *      does, so long lists, MIG_KEEP_MAX and one over are reached; what
+ *      migwire_put_keep accepts (exactly what the rules allow) must decode
+ *      to itself, and a byte less room is -EMSGSIZE.
  * Decoders must return 0 or -EBADMSG, leave a refused state zeroed and
  * never read outside what they were given (ASan: it is copied into an
  * exactly-sized buffer). What decodes must encode back to the identical
@@ -37,7 +45,9 @@
 
 #define DIR_MAX (MIG_PAGES_HEAD + MIG_PAGES_PER_MSG * MIG_PAGE_DIR)
 #define ERROR_MIN (-4095) /* the most negative error a REPLY may carry */
-#define STATE_BASE 632    /* a state's length without children, ports or proxies */
+#define STATE_BASE 648    /* a state's length without children, ports or proxies */
+#define CLOCK_INFO_LEN 32 /* sizeof(struct clock_info): where clock_uva may point */
+#define KEEP_BODY_MAX (MIG_KEEP_HEAD + (MIG_KEEP_MAX + 1) * MIG_KEEP_RUN)
 
 static uint8_t *copy(const uint8_t *p, size_t n)
 {
@@ -111,6 +121,15 @@ static int ports_ok(const struct mig_state *s)
     return 1;
 }
 
+/* The rule on the clock, written again: nowhere, or a whole clock_info
+ * inside user space at an 8-aligned address. */
+static int clock_ok(const struct mig_state *s)
+{
+    uint64_t a = s->clock_uva;
+    return a == 0 ||
+           (a % 8 == 0 && a >= USER_BASE && a < USER_TOP && USER_TOP - a >= CLOCK_INFO_LEN);
+}
+
 static void fuzz_state(const uint8_t *body, size_t len)
 {
     static struct mig_state s;
@@ -125,7 +144,7 @@ static void fuzz_state(const uint8_t *body, size_t len)
         return;
     }
     if (len > MIG_STATE_MAX || s.nchildren > MIG_CHILDREN_MAX || s.regs[0] != 0 ||
-        !ports_ok(&s) ||
+        !ports_ok(&s) || !clock_ok(&s) ||
         len != STATE_BASE + 12 * (size_t)s.nchildren + 16 * (size_t)s.nports +
                    8 * (size_t)s.nproxies ||
         migwire_put_state(&s, again, sizeof again) != (int)len || memcmp(again, body, len) != 0)
@@ -145,7 +164,7 @@ static void fuzz_put_state(const uint8_t *p, size_t n)
     int len = migwire_put_state(&s, enc, sizeof enc);
     if (len == -EINVAL)
         return;
-    if (len <= 0 || len > MIG_STATE_MAX || !ports_ok(&s))
+    if (len <= 0 || len > MIG_STATE_MAX || !ports_ok(&s) || !clock_ok(&s))
         abort();
     if (migwire_get_state(enc, (size_t)len, &back) != 0)
         abort();
@@ -157,7 +176,8 @@ static void fuzz_put_state(const uint8_t *p, size_t n)
         back.console.a != s.console.a || back.console.b != s.console.b ||
         back.parent_pid != s.parent_pid || back.parent_node != s.parent_node ||
         back.killed != s.killed || back.nchildren != s.nchildren ||
-        back.nports != s.nports || back.nproxies != s.nproxies)
+        back.nports != s.nports || back.nproxies != s.nproxies || back.clock_ns != s.clock_ns ||
+        back.clock_uva != s.clock_uva)
         abort();
     for (uint32_t i = 0; i < s.nchildren; i++)
         if (back.children[i].pid != s.children[i].pid ||
@@ -172,6 +192,24 @@ static void fuzz_put_state(const uint8_t *p, size_t n)
             abort();
     if (migwire_put_state(&back, again, sizeof again) != len || memcmp(again, enc, (size_t)len))
         abort();
+    /* The rest of it accepted, the clock_uva rule at its edges (near the
+     * one it has, and the ends of user space): accepted exactly when the
+     * rule written again holds, and as accepted it decodes. */
+    const uint64_t uva = s.clock_uva;
+    const uint64_t tries[] = {0, USER_BASE, USER_BASE - 8, USER_TOP - CLOCK_INFO_LEN,
+                              USER_TOP - CLOCK_INFO_LEN + 8, USER_TOP - CLOCK_INFO_LEN - 4,
+                              USER_TOP, uva + 1, uva + 4, uva + 8, uva - 8,
+                              uva + (uint64_t)s.clock_ns};
+    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+        back = s;
+        back.clock_uva = tries[i];
+        int l2 = migwire_put_state(&back, again, sizeof again);
+        if (clock_ok(&back) ? l2 != len : l2 != -EINVAL)
+            abort();
+        if (l2 == len && (migwire_get_state(again, (size_t)len, &back) != 0 ||
+                          back.clock_uva != tries[i] || back.clock_ns != s.clock_ns))
+            abort();
+    }
 }
 
 static void fuzz_put_pages(const uint8_t *p, size_t n)
@@ -319,6 +357,129 @@ static void fuzz_put_reply(const uint8_t *p, size_t n)
     free(body);
 }
 
+/* The rules on KEEP, written again: runs page-aligned in user space, at
+ * least a page, not past USER_TOP, each beginning past the end of the one
+ * before (a gap of a page at least). */
+static int keep_ok(uint64_t id, uint32_t last, const struct mig_run *runs, uint32_t count)
+{
+    if (id == 0 || last > 1 || count > MIG_KEEP_MAX)
+        return 0;
+    uint64_t end = 0; /* of the run before: nothing below USER_BASE is allowed anyway */
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t va = runs[i].va, bytes = (uint64_t)runs[i].pages * MIG_PAGE;
+        if (va % MIG_PAGE || va < USER_BASE || va >= USER_TOP || runs[i].pages == 0 ||
+            bytes > USER_TOP - va || va <= end)
+            return 0;
+        end = va + bytes;
+    }
+    return 1;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void fuzz_keep(const uint8_t *body, size_t len)
+{
+    static struct mig_run runs[MIG_KEEP_MAX + 1];
+    static uint8_t again[KEEP_BODY_MAX];
+    uint64_t id;
+    uint32_t last, count;
+    int rv = migwire_get_keep(body, len, &id, &last, &count);
+    if (rv != 0 && rv != -EBADMSG)
+        abort();
+    /* What it should have said, from the bytes alone. */
+    int ok = 0;
+    uint32_t n = 0;
+    if (len >= MIG_KEEP_HEAD) {
+        n = get_u32(body + 12);
+        if (n <= MIG_KEEP_MAX && len == MIG_KEEP_HEAD + (size_t)n * MIG_KEEP_RUN) {
+            for (uint32_t i = 0; i < n; i++) {
+                runs[i].va = get_u64(body + MIG_KEEP_HEAD + (size_t)i * MIG_KEEP_RUN);
+                runs[i].pages = get_u32(body + MIG_KEEP_HEAD + (size_t)i * MIG_KEEP_RUN + 8);
+            }
+            ok = keep_ok(get_u64(body), get_u32(body + 8), runs, n);
+        }
+    }
+    if ((rv == 0) != ok)
+        abort();
+    if (rv != 0)
+        return;
+    if (id != get_u64(body) || last != get_u32(body + 8) || count != n)
+        abort();
+    for (uint32_t i = 0; i < count; i++) {
+        struct mig_run r = migwire_keep_run(body, i);
+        if (r.va != runs[i].va || r.pages != runs[i].pages)
+            abort();
+    }
+    if (migwire_put_keep(id, last, runs, count, again, sizeof again) != (int)len ||
+        memcmp(again, body, len) != 0)
+        abort();
+}
+
+static void fuzz_put_keep(const uint8_t *p, size_t n)
+{
+    static struct mig_run runs[MIG_KEEP_MAX + 1];
+    if (n < 16)
+        return;
+    uint64_t id, id2;
+    uint32_t last, count, last2, count2;
+    memcpy(&id, p, 8);
+    memcpy(&last, p + 8, 4);
+    memcpy(&count, p + 12, 4);
+    count %= MIG_KEEP_MAX + 2; /* 0..MIG_KEEP_MAX + 1 */
+    size_t have = (n - 16) / sizeof runs[0];
+    if (have > count)
+        have = count;
+    memcpy(runs, p + 16, have * sizeof runs[0]);
+    /* The rest go on from the last one given, a page apart (valid when it
+     * is and there is room left). */
+    uint64_t va = have ? runs[have - 1].va + (uint64_t)runs[have - 1].pages * MIG_PAGE
+                       : USER_BASE - MIG_PAGE;
+    for (size_t i = have; i < count; i++) {
+        va += MIG_PAGE;
+        runs[i] = (struct mig_run){va, 1};
+        va += MIG_PAGE;
+    }
+    int ok = keep_ok(id, last, runs, count);
+    size_t want = MIG_KEEP_HEAD + (size_t)count * MIG_KEEP_RUN;
+    uint8_t *enc = malloc(want + 1);
+    int len = migwire_put_keep(id, last, runs, count, enc, want + 1);
+    if (ok ? len != (int)want : len != -EINVAL)
+        abort();
+    if (!ok) {
+        free(enc);
+        return;
+    }
+    /* It decodes to itself, from a buffer of exactly its length. */
+    uint8_t *exact = malloc(want);
+    memcpy(exact, enc, want);
+    if (migwire_get_keep(exact, want, &id2, &last2, &count2) != 0 || id2 != id ||
+        last2 != last || count2 != count)
+        abort();
+    for (uint32_t i = 0; i < count; i++) {
+        struct mig_run r = migwire_keep_run(exact, i);
+        if (r.va != runs[i].va || r.pages != runs[i].pages)
+            abort();
+    }
+    /* A byte less room is too little, and nothing is written past it. */
+    memset(enc, 0xcc, want + 1);
+    if (migwire_put_keep(id, last, runs, count, enc, want - 1) != -EMSGSIZE ||
+        enc[want - 1] != 0xcc)
+        abort();
+    free(exact);
+    free(enc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -326,7 +487,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *in = data + 1;
     size_t len = size - 1;
     uint8_t *body;
-    switch (data[0] % 10) {
+    switch (data[0] % 12) {
     case 0:
         body = copy(in, len);
         fuzz_offer(body, len);
@@ -370,9 +531,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         body = copy(in, len);
         fuzz_put_msg(body, len);
         break;
-    default:
+    case 9:
         body = copy(in, len);
         fuzz_put_reply(body, len);
+        break;
+    case 10:
+        body = copy(in, len);
+        fuzz_keep(body, len);
+        break;
+    default:
+        body = copy(in, len);
+        fuzz_put_keep(body, len);
         break;
     }
     free(body);

@@ -1,7 +1,8 @@
 /* tests/unit/test_migwire.c: lib/migwire: the bodies of the requests that
  * move a process between nodes (OFFER, PAGES head and directory, COMMIT
- * state with its ports and proxies, MSG heads of the moving ports' queued
- * messages, REPLY to the calls it took), as the receiving kernel gets them.
+ * state with its ports, proxies and clock, MSG heads of the moving ports'
+ * queued messages, KEEP runs of the pages it has when frozen, REPLY to the
+ * calls it took), as the receiving kernel gets them.
  *
  * The layout is written a second time here by raw_*(), encoders that check
  * nothing: a valid struct must give the same bytes with both (so the wire
@@ -21,6 +22,8 @@
 #define CHILD_LEN 12
 #define PORT_LEN 16
 #define PROXY_LEN 8
+#define CLOCK_LEN 16 /* clock_ns and clock_uva: they end the state */
+#define CLOCK_UVA_MAX (USER_TOP - 32) /* the last place a 32-byte struct clock_info fits */
 /* Room for a state with a few records more than the maxima allow. */
 #define RAW_STATE_MAX (MIG_STATE_MAX + 4 * (CHILD_LEN + PORT_LEN + PROXY_LEN))
 
@@ -28,7 +31,7 @@
 static size_t state_len(uint32_t nc, uint32_t np, uint32_t nx)
 {
     return STATE_HEAD + (size_t)nc * CHILD_LEN + 4 + (size_t)np * PORT_LEN + 4 +
-           (size_t)nx * PROXY_LEN;
+           (size_t)nx * PROXY_LEN + CLOCK_LEN;
 }
 
 /* ---- the layout, written independently ------------------------------------ */
@@ -123,6 +126,8 @@ static size_t raw_state_n(const struct mig_state *s, uint8_t *buf, uint32_t nch,
     raw_put(&w, s->nproxies, 4);
     for (uint32_t i = 0; i < npx; i++)
         raw_put(&w, i < MIG_PROXIES_MAX ? s->proxies[i] : extra_proxy(i), 8);
+    raw_put(&w, (uint64_t)s->clock_ns, 8);
+    raw_put(&w, s->clock_uva, 8);
     return w.n;
 }
 
@@ -227,6 +232,8 @@ static void valid_state(struct mig_state *s, uint32_t nchildren, uint32_t nports
     s->nproxies = nproxies;
     for (uint32_t i = 0; i < nproxies; i++)
         s->proxies[i] = 0xc0ffee0000000000ULL + (uint64_t)i * 0x100000001ULL + 1;
+    s->clock_ns = 0x0000123456789abcLL;
+    s->clock_uva = USER_BASE + 0x7f28; /* 8-aligned, not 16- or 32- */
 }
 
 static void check_same_state(const struct mig_state *a, const struct mig_state *b)
@@ -264,6 +271,8 @@ static void check_same_state(const struct mig_state *a, const struct mig_state *
     CHECK_EQ(a->nproxies, b->nproxies);
     for (uint32_t i = 0; i < a->nproxies && i < MIG_PROXIES_MAX; i++)
         CHECK_EQ(a->proxies[i], b->proxies[i]);
+    CHECK_EQ(a->clock_ns, b->clock_ns);
+    CHECK_EQ(a->clock_uva, b->clock_uva);
 }
 
 /* s encodes to what raw_state writes, and that decodes back to s. */
@@ -616,11 +625,29 @@ static void migwire_state_roundtrip(void)
         valid_state(&s, shapes[i].nc, shapes[i].np, shapes[i].nx);
         check_state_roundtrip(&s, shapes[i].what);
         CHECK_OK();
+        /* The same with a negative clock (a node that booted after the
+         * source: clock() of the process goes on from below zero). */
+        s.clock_ns = -(int64_t)(i + 1) * 1000000007LL;
+        check_state_roundtrip(&s, shapes[i].what);
+        CHECK_OK();
+    }
+
+    /* The clock goes through untouched, its sign too. */
+    static const int64_t clocks[] = {0, 1, -1, -4096, INT64_MIN, INT64_MIN + 1, INT64_MAX,
+                                     (int64_t)0x8000000000000001ULL, 0x7f00000000000000LL};
+    for (size_t i = 0; i < sizeof clocks / sizeof clocks[0]; i++) {
+        valid_state(&s, 2, 3, 4);
+        s.clock_ns = clocks[i];
+        char what[64];
+        snprintf(what, sizeof what, "clock_ns %lld", (long long)clocks[i]);
+        check_state_roundtrip(&s, what);
+        CHECK_OK();
     }
 
     /* MIG_STATE_MAX is the longest state there is, and a buffer of it holds one. */
     static uint8_t buf[MIG_STATE_MAX];
     CHECK_EQ(state_len(MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX), MIG_STATE_MAX);
+    CHECK_EQ(MIG_STATE_MAX, 2184); /* 2168 up to the proxies, then the clock's 16 */
     valid_state(&s, MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX);
     CHECK_EQ(migwire_put_state(&s, buf, MIG_STATE_MAX), MIG_STATE_MAX);
     CHECK_EQ(migwire_put_state(&s, buf, MIG_STATE_MAX - 1), -EMSGSIZE);
@@ -654,7 +681,24 @@ static void migwire_state_roundtrip(void)
         0x02, 0x00, 0x00, 0x00, 0x01, 0xee, 0xff, 0xc0, /* proxies[1] */
     };
     CHECK(memcmp(buf + at, proxies, sizeof proxies) == 0);
-    CHECK_EQ(at + sizeof proxies, (size_t)len); /* the proxies end it */
+    at += sizeof proxies;
+    static const uint8_t clock[CLOCK_LEN] = {
+        0xbc, 0x9a, 0x78, 0x56, 0x34, 0x12, 0x00, 0x00, /* clock_ns */
+        0x28, 0x7f, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, /* clock_uva: USER_BASE + 0x7f28 */
+    };
+    CHECK(memcmp(buf + at, clock, sizeof clock) == 0);
+    CHECK_EQ(at + sizeof clock, (size_t)len); /* the clock ends it */
+
+    /* A negative clock_ns is its two's complement, as a u64. */
+    s.clock_ns = -2;
+    s.clock_uva = 0;
+    len = migwire_put_state(&s, buf, sizeof buf);
+    CHECK_EQ(len, state_len(2, 2, 2));
+    static const uint8_t negative[CLOCK_LEN] = {
+        0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* clock_ns -2 */
+        0, 0, 0, 0, 0, 0, 0, 0,                         /* clock_uva 0: nowhere */
+    };
+    CHECK(memcmp(buf + len - CLOCK_LEN, negative, sizeof negative) == 0);
 }
 
 /* Changes to a valid state that must still be accepted (the edges). */
@@ -693,6 +737,16 @@ static const char *edge_state(struct mig_state *s, int c)
     case 27: s->proxies[2] = UINT64_MAX; return "proxy UINT64_MAX";
     case 28: s->nports = 0; return "no ports (with proxies)";
     case 29: s->nproxies = 0; return "no proxies (with ports)";
+    case 30: s->clock_uva = 0; return "clock_uva 0 (no clock_info)";
+    case 31: s->clock_uva = USER_BASE; return "clock_uva USER_BASE";
+    case 32: s->clock_uva = CLOCK_UVA_MAX; return "clock_uva at the largest allowed";
+    case 33: s->clock_uva = CLOCK_UVA_MAX - 8; return "clock_uva 8 below the largest";
+    case 34: s->clock_uva = USER_BASE + 8; return "clock_uva 8-aligned only";
+    case 35: s->clock_uva = USER_TOP - MIG_PAGE; return "clock_uva on the last page";
+    case 36: s->clock_ns = -1; return "clock_ns -1";
+    case 37: s->clock_ns = INT64_MIN; return "clock_ns INT64_MIN";
+    case 38: s->clock_ns = INT64_MAX; return "clock_ns INT64_MAX";
+    case 39: s->clock_ns = 0; s->clock_uva = 0; return "no clock at all";
     default: return NULL;
     }
 }
@@ -751,6 +805,17 @@ static const char *break_state(struct mig_state *s, int c)
     case 36: s->nproxies = UINT32_MAX; return "nproxies UINT32_MAX";
     case 37: s->proxies[0] = 0; return "the first proxy 0";
     case 38: s->proxies[2] = 0; return "the last proxy 0";
+    case 39: s->clock_uva += 4; return "clock_uva 4-aligned";
+    case 40: s->clock_uva = USER_BASE + 1; return "clock_uva odd";
+    case 41: s->clock_uva = CLOCK_UVA_MAX + 1; return "clock_uva unaligned past the largest";
+    case 42: s->clock_uva = USER_BASE - 8; return "clock_uva 8 below USER_BASE";
+    case 43: s->clock_uva = 8; return "clock_uva 8";
+    case 44: s->clock_uva = CLOCK_UVA_MAX + 8; return "clock_uva 8 past the largest";
+    case 45: s->clock_uva = USER_TOP - 8; return "clock_uva on the last 8 bytes";
+    case 46: s->clock_uva = USER_TOP; return "clock_uva USER_TOP";
+    case 47: s->clock_uva = USER_TOP + MIG_PAGE; return "clock_uva above USER_TOP";
+    case 48: s->clock_uva = UINT64_MAX & ~(uint64_t)7; return "clock_uva at the top of 64 bits";
+    case 49: s->clock_uva = (uint64_t)0 - 32; return "clock_uva wrapping past 0";
     default: return NULL;
     }
 }
@@ -785,7 +850,7 @@ static void migwire_state_refusals(void)
             return;
         }
     }
-    CHECK_EQ(c, 39); /* every case ran */
+    CHECK_EQ(c, 50); /* every case ran */
 
     /* One more record than allowed, each present, and the last one missing. */
     static const struct {
@@ -854,20 +919,41 @@ static void migwire_state_counts(void)
         CHECK_OK();
     }
 
+    /* The layout before the clock: it ends after the proxies. */
+    static const uint32_t shapes[][3] = {{0, 0, 0}, {3, 2, 2}, {3, 3, 3},
+                                         {MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        valid_state(&s, shapes[i][0], shapes[i][1], shapes[i][2]);
+        size_t len = raw_state(&s, raw);
+        CHECK_EQ(len, state_len(shapes[i][0], shapes[i][1], shapes[i][2]));
+        check_state_refused(raw, len - CLOCK_LEN, "the old layout (no clock)");
+        CHECK_OK();
+        check_state_refused(raw, len - 8, "clock_ns without clock_uva");
+        CHECK_OK();
+        /* The clock twice. */
+        memcpy(raw + len, raw + len - CLOCK_LEN, CLOCK_LEN);
+        check_state_refused(raw, len + CLOCK_LEN, "the clock twice");
+        CHECK_OK();
+    }
+
     /* The layout before ports and proxies moved: it ends after the children. */
     valid_state(&s, 3, 0, 0);
     size_t len = raw_state(&s, raw);
     CHECK_EQ(len, state_len(3, 0, 0));
-    check_state_refused(raw, len - 8, "the old layout (no nports, no nproxies)");
+    check_state_refused(raw, len - 8 - CLOCK_LEN, "the old layout (no nports, no nproxies)");
     CHECK_OK();
     valid_state(&s, 3, 2, 0);
     len = raw_state(&s, raw);
-    check_state_refused(raw, len - 4, "no nproxies");
+    check_state_refused(raw, len - 4 - CLOCK_LEN, "no nproxies");
+    CHECK_OK();
+    /* No nproxies, but the clock where nproxies would be. */
+    memmove(raw + len - 4 - CLOCK_LEN, raw + len - CLOCK_LEN, CLOCK_LEN);
+    check_state_refused(raw, len - 4, "no nproxies, the clock after the ports");
     CHECK_OK();
     /* The same records, proxies before ports (both counts 2). */
     valid_state(&s, 3, 2, 2);
     len = raw_state(&s, raw);
-    uint8_t *tail = raw + state_len(3, 0, 0) - 8;
+    uint8_t *tail = raw + state_len(3, 0, 0) - 8 - CLOCK_LEN;
     uint8_t swapped[4 + 2 * PORT_LEN + 4 + 2 * PROXY_LEN];
     memcpy(swapped, tail + 4 + 2 * PORT_LEN, 4 + 2 * PROXY_LEN);
     memcpy(swapped + 4 + 2 * PROXY_LEN, tail, 4 + 2 * PORT_LEN);
@@ -880,6 +966,7 @@ static void migwire_state_truncated(void)
     static struct mig_state s;
     static uint8_t buf[MIG_STATE_MAX + PROXY_LEN];
     valid_state(&s, 3, 3, 3);
+    s.clock_ns = -5; /* the sign bits must be all there */
     int len = migwire_put_state(&s, buf, sizeof buf);
     CHECK_EQ(len, state_len(3, 3, 3));
     for (size_t n = 0; n < (size_t)len; n++) {
@@ -891,12 +978,16 @@ static void migwire_state_truncated(void)
     buf[len] = 0;
     check_state_refused(buf, (size_t)len + 1, "a trailing byte");
     CHECK_OK();
-    /* A proxy more than nproxies says (it ends the state). */
+    /* Eight bytes more after the clock (which ends the state). */
     memset(buf + len, 0, PROXY_LEN);
     buf[len] = 1;
-    check_state_refused(buf, (size_t)len + PROXY_LEN, "an extra proxy record");
+    check_state_refused(buf, (size_t)len + PROXY_LEN, "an extra record after the clock");
     CHECK_OK();
-    check_state_refused(buf, (size_t)len - PROXY_LEN, "a proxy record missing");
+    check_state_refused(buf, (size_t)len - 8, "clock_uva missing");
+    CHECK_OK();
+    check_state_refused(buf, (size_t)len - CLOCK_LEN, "the clock missing");
+    CHECK_OK();
+    check_state_refused(buf, (size_t)len - CLOCK_LEN - PROXY_LEN, "the clock and a proxy missing");
 }
 
 static void migwire_state_short_buffer(void)
@@ -922,6 +1013,10 @@ static void migwire_state_short_buffer(void)
     valid_state(&s, 2, 2, 2);
     s.proxies[1] = 0;
     CHECK_EQ(migwire_put_state(&s, buf, 0), -EINVAL);
+    valid_state(&s, 2, 2, 2);
+    s.clock_uva = USER_TOP;
+    CHECK_EQ(migwire_put_state(&s, buf, 0), -EINVAL);
+    CHECK_EQ(migwire_put_state(&s, buf, sizeof buf), -EINVAL);
 }
 
 /* ---- MSG ------------------------------------------------------------------ */
@@ -1144,6 +1239,383 @@ static void migwire_msg_short_buffer(void)
     CHECK_EQ(migwire_put_msg(&h, buf, 0), -EINVAL);
 }
 
+/* ---- KEEP ----------------------------------------------------------------- */
+
+#define KEEP_LEN(n) (MIG_KEEP_HEAD + (size_t)(n) * MIG_KEEP_RUN)
+#define USER_PAGES ((USER_TOP - USER_BASE) / MIG_PAGE) /* the pages of user space */
+
+/* count is what the head says; nruns records follow it. */
+static size_t raw_keep(uint64_t id, uint32_t last, uint32_t count, const struct mig_run *runs,
+                       uint32_t nruns, uint8_t *buf)
+{
+    struct raw w = {buf, 0};
+    raw_put(&w, id, 8);
+    raw_put(&w, last, 4);
+    raw_put(&w, count, 4);
+    for (uint32_t i = 0; i < nruns; i++) {
+        raw_put(&w, runs[i].va, 8);
+        raw_put(&w, runs[i].pages, 4);
+    }
+    return w.n;
+}
+
+/* n increasing runs of 1 to 3 pages, gaps of 1 to 4 pages between them,
+ * from the third page of user space (MIG_KEEP_MAX + 1 of them span about
+ * 100 MiB of its 192 GiB). */
+static void valid_runs(struct mig_run *runs, uint32_t n)
+{
+    uint64_t va = USER_BASE + 2 * MIG_PAGE;
+    for (uint32_t i = 0; i < n; i++) {
+        runs[i].va = va;
+        runs[i].pages = 1 + i % 3;
+        va += ((uint64_t)runs[i].pages + 1 + i % 4) * MIG_PAGE;
+    }
+}
+
+/* get_keep on len bytes in a buffer of exactly that size. */
+static int get_keep_exact(const uint8_t *bytes, size_t len, uint64_t *id, uint32_t *last,
+                          uint32_t *count)
+{
+    uint8_t *exact = malloc(len ? len : 1); /* ASan: no reading past len */
+    memcpy(exact, bytes, len);
+    int rv = migwire_get_keep(exact, len, id, last, count);
+    free(exact);
+    return rv;
+}
+
+/* The runs encode to what raw_keep writes, and that decodes back to them. */
+static void check_keep_roundtrip(uint64_t id, uint32_t last, const struct mig_run *runs,
+                                 uint32_t n, const char *what)
+{
+    static uint8_t buf[KEEP_LEN(MIG_KEEP_MAX) + 8], raw[KEEP_LEN(MIG_KEEP_MAX)];
+    int len = migwire_put_keep(id, last, runs, n, buf, sizeof buf);
+    size_t rlen = raw_keep(id, last, n, runs, n, raw);
+    if (len < 0 || (size_t)len != rlen || rlen != KEEP_LEN(n) || memcmp(buf, raw, rlen) != 0) {
+        unit_fail(__FILE__, __LINE__, "%s: put gave %d, the layout %zu bytes%s", what, len, rlen,
+                  len == (int)rlen ? " (different)" : "");
+        return;
+    }
+    uint8_t *exact = malloc((size_t)len); /* ASan: no reading past len */
+    memcpy(exact, buf, (size_t)len);
+    uint64_t got_id = 0;
+    uint32_t got_last = 99, count = 99;
+    int rv = migwire_get_keep(exact, (size_t)len, &got_id, &got_last, &count);
+    if (rv != 0 || got_id != id || got_last != last || count != n) {
+        unit_fail(__FILE__, __LINE__, "%s: get gave %d, id %llx, last %u, count %u", what, rv,
+                  (unsigned long long)got_id, got_last, count);
+        free(exact);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct mig_run r = migwire_keep_run(exact, i);
+        if (r.va != runs[i].va || r.pages != runs[i].pages) {
+            unit_fail(__FILE__, __LINE__, "%s: run %u is %llx+%u, not %llx+%u", what, i,
+                      (unsigned long long)r.va, r.pages, (unsigned long long)runs[i].va,
+                      runs[i].pages);
+            break;
+        }
+    }
+    free(exact);
+}
+
+static void migwire_keep_lengths(void)
+{
+    CHECK_EQ(MIG_KEEP_HEAD, 16);
+    CHECK_EQ(MIG_KEEP_RUN, 12);
+    CHECK_EQ(MIG_KEEP_MAX, 5796);                         /* (MSG_MAX - 64 - 16) / 12 */
+    CHECK(KEEP_LEN(MIG_KEEP_MAX) <= MSG_MAX - 64);         /* one request, with its header */
+    CHECK(KEEP_LEN(MIG_KEEP_MAX + 1) > MSG_MAX - 64);      /* and no more */
+    CHECK_EQ(USER_PAGES, 0x3000000);
+}
+
+static void migwire_keep_roundtrip(void)
+{
+    static struct mig_run runs[MIG_KEEP_MAX + 1];
+    static const uint32_t counts[] = {0, 1, 2, 3, 64, 65, 1000, MIG_KEEP_MAX - 1, MIG_KEEP_MAX};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        valid_runs(runs, counts[i]);
+        for (uint32_t last = 0; last <= 1; last++) {
+            char what[48];
+            snprintf(what, sizeof what, "%u runs, last %u", counts[i], last);
+            check_keep_roundtrip(0x5566778899aabbccULL + i, last, runs, counts[i], what);
+            CHECK_OK();
+        }
+    }
+    CHECK_EQ(runs[MIG_KEEP_MAX - 1].va + (uint64_t)runs[MIG_KEEP_MAX - 1].pages * MIG_PAGE <=
+                 USER_TOP, 1);
+
+    /* The bytes: little-endian, in this order. */
+    uint8_t buf[KEEP_LEN(2)];
+    struct mig_run two[2] = {{USER_BASE + 0x3000, 2}, {USER_BASE + 0x102000, 0x10203}};
+    CHECK_EQ(migwire_put_keep(0x0102030405060708ULL, 1, two, 2, buf, sizeof buf), KEEP_LEN(2));
+    static const uint8_t wire[KEEP_LEN(2)] = {
+        0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* id */
+        1, 0, 0, 0,                                     /* last */
+        2, 0, 0, 0,                                     /* count */
+        0x00, 0x30, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, /* runs[0].va */
+        2, 0, 0, 0,                                     /* runs[0].pages */
+        0x00, 0x20, 0x10, 0x00, 0x10, 0x00, 0x00, 0x00, /* runs[1].va */
+        0x03, 0x02, 0x01, 0x00,                         /* runs[1].pages */
+    };
+    CHECK(memcmp(buf, wire, sizeof wire) == 0);
+    CHECK_EQ(migwire_put_keep(UINT64_MAX, 0, NULL, 0, buf, sizeof buf), KEEP_LEN(0));
+    static const uint8_t empty[KEEP_LEN(0)] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                               0, 0, 0, 0, 0, 0, 0, 0};
+    CHECK(memcmp(buf, empty, sizeof empty) == 0);
+
+    /* The edges of what is accepted. */
+    static const struct {
+        const char *what;
+        uint32_t n;
+        struct mig_run runs[3];
+    } edges[] = {
+        {"a page at USER_BASE", 1, {{USER_BASE, 1}}},
+        {"the last page of user space", 1, {{USER_TOP - MIG_PAGE, 1}}},
+        {"all of user space in one run", 1, {{USER_BASE, USER_PAGES}}},
+        {"a run ending at USER_TOP", 1, {{USER_BASE + 5 * MIG_PAGE, USER_PAGES - 5}}},
+        {"a gap of one page", 2, {{USER_BASE, 3}, {USER_BASE + 4 * MIG_PAGE, 1}}},
+        {"gaps of one page, the last run at the top", 3,
+         {{USER_BASE, 1}, {USER_BASE + 2 * MIG_PAGE, 1}, {USER_TOP - 2 * MIG_PAGE, 2}}},
+        {"first and last page", 2, {{USER_BASE, 1}, {USER_TOP - MIG_PAGE, 1}}},
+        {"all but one page, in two runs", 2,
+         {{USER_BASE, 7}, {USER_BASE + 8 * MIG_PAGE, USER_PAGES - 8}}},
+    };
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        check_keep_roundtrip(1 + i, i & 1, edges[i].runs, edges[i].n, edges[i].what);
+        CHECK_OK();
+    }
+}
+
+static void migwire_keep_truncated(void)
+{
+    static uint8_t buf[KEEP_LEN(4) + 1];
+    struct mig_run runs[4];
+    valid_runs(runs, 4);
+    int len = migwire_put_keep(33, 1, runs, 4, buf, sizeof buf);
+    CHECK_EQ(len, KEEP_LEN(4));
+    uint64_t id;
+    uint32_t last, count;
+    for (size_t n = 0; n < (size_t)len; n++) {
+        int rv = get_keep_exact(buf, n, &id, &last, &count);
+        if (rv != -EBADMSG) {
+            unit_fail(__FILE__, __LINE__, "%zu of %d bytes: %d", n, len, rv);
+            return;
+        }
+    }
+    buf[len] = 0;
+    CHECK_EQ(get_keep_exact(buf, (size_t)len + 1, &id, &last, &count), -EBADMSG);
+    CHECK_EQ(get_keep_exact(buf, (size_t)len, &id, &last, &count), 0);
+    CHECK_EQ(count, 4);
+}
+
+/* Breaks a valid KEEP (id 42, last 1, 3 runs from valid_runs) one way, or
+ * run k of it; NULL past the last case, "" when the case does not apply to
+ * k. *count is what the head says, *nruns how many records follow. */
+static const char *break_keep(int c, uint64_t *id, uint32_t *last, struct mig_run *runs,
+                              uint32_t *count, uint32_t *nruns, uint32_t k)
+{
+    uint64_t end = k ? runs[k - 1].va + (uint64_t)runs[k - 1].pages * MIG_PAGE : 0;
+    if (c < 6 && k != 0)
+        return ""; /* the head's cases: once */
+    switch (c) {
+    case 0: *id = 0; return "id 0";
+    case 1: *last = 2; return "last 2";
+    case 2: *last = UINT32_MAX; return "last UINT32_MAX";
+    case 3:
+        valid_runs(runs, MIG_KEEP_MAX + 1);
+        *count = *nruns = MIG_KEEP_MAX + 1;
+        return "count MIG_KEEP_MAX + 1 (all runs there)";
+    case 4: *count = UINT32_MAX; return "count UINT32_MAX";
+    case 5: *count = 0x80000001u; return "count past 2^31";
+    case 6: runs[k].va += 8; return "va not page aligned";
+    case 7: runs[k].va += 1; return "va odd";
+    case 8: runs[k].va += MIG_PAGE / 2; return "va half a page on";
+    case 9: runs[k].va = USER_BASE - MIG_PAGE; return "va below USER_BASE";
+    case 10: runs[k].va = 0; return "va 0";
+    case 11: runs[k].va = USER_TOP; return "va at USER_TOP";
+    case 12: runs[k].va = USER_TOP + MIG_PAGE; return "va above USER_TOP";
+    case 13: runs[k].va = UINT64_MAX & ~(uint64_t)(MIG_PAGE - 1); return "va at the top of 64 bits";
+    case 14: runs[k].pages = 0; return "pages 0";
+    case 15:
+        if (k != 2)
+            return "";
+        runs[k].va = USER_TOP - MIG_PAGE;
+        runs[k].pages = 2;
+        return "the last page and one past USER_TOP";
+    case 16:
+        if (k != 0)
+            return "";
+        runs[0] = (struct mig_run){USER_BASE, USER_PAGES + 1};
+        *count = *nruns = 1;
+        return "all of user space and a page more";
+    case 17: runs[k].pages = UINT32_MAX; return "pages UINT32_MAX";
+    case 18:
+        if (k != 2)
+            return "";
+        runs[k].pages = (uint32_t)((USER_TOP - runs[k].va) / MIG_PAGE) + 1;
+        return "running a page past USER_TOP";
+    case 19:
+        if (k == 0)
+            return "";
+        runs[k].va = end;
+        return "touching (starting at the previous run's end)";
+    case 20:
+        if (k == 0)
+            return "";
+        runs[k].va = end - MIG_PAGE;
+        return "overlapping the previous run's last page";
+    case 21:
+        if (k == 0)
+            return "";
+        runs[k - 1].pages += (uint32_t)((runs[k].va - end) / MIG_PAGE);
+        return "the previous run grown to touch this one";
+    case 22:
+        if (k == 0)
+            return "";
+        runs[k - 1].pages += (uint32_t)((runs[k].va - end) / MIG_PAGE) + 1;
+        return "the previous run grown over this one's first page";
+    case 23:
+        if (k == 0)
+            return "";
+        runs[k].va = runs[k - 1].va;
+        return "the same va twice";
+    case 24: {
+        if (k == 0)
+            return "";
+        struct mig_run t = runs[k];
+        runs[k] = runs[k - 1];
+        runs[k - 1] = t;
+        return "decreasing";
+    }
+    case 25:
+        if (k == 0)
+            return "";
+        runs[k].va = runs[k - 1].va - MIG_PAGE;
+        runs[k].pages = 1;
+        return "a page just below the previous run";
+    case 26:
+        if (k == 0)
+            return "";
+        runs[k - 1].va = USER_BASE;
+        runs[k - 1].pages = USER_PAGES;
+        return "after a run of all of user space";
+    default: return NULL;
+    }
+}
+
+static void migwire_keep_refusals(void)
+{
+    static struct mig_run runs[MIG_KEEP_MAX + 1];
+    static uint8_t raw[KEEP_LEN(MIG_KEEP_MAX + 1)], buf[KEEP_LEN(MIG_KEEP_MAX + 1)];
+    const char *what = "";
+    int c, tried = 0;
+    for (c = 0; what; c++) {
+        for (uint32_t k = 0; k < 3; k++) {
+            uint64_t id = 42, got_id;
+            uint32_t last = 1, count = 3, nruns = 3, got_last, got_count;
+            valid_runs(runs, 3);
+            what = break_keep(c, &id, &last, runs, &count, &nruns, k);
+            if (!what)
+                break;
+            if (!*what)
+                continue;
+            tried++;
+            size_t len = raw_keep(id, last, count, runs, nruns, raw);
+            int rv = get_keep_exact(raw, len, &got_id, &got_last, &got_count);
+            if (rv != -EBADMSG) {
+                unit_fail(__FILE__, __LINE__, "%s (run %u): get gave %d", what, k, rv);
+                return;
+            }
+            if (count != nruns)
+                continue; /* (the encoder writes as many runs as count says) */
+            rv = migwire_put_keep(id, last, runs, count, buf, sizeof buf);
+            if (rv != -EINVAL) {
+                unit_fail(__FILE__, __LINE__, "%s (run %u): put gave %d", what, k, rv);
+                return;
+            }
+            /* Refused before the buffer's size matters. */
+            rv = migwire_put_keep(id, last, runs, count, buf, 0);
+            if (rv != -EINVAL) {
+                unit_fail(__FILE__, __LINE__, "%s (run %u): put with no room gave %d", what, k,
+                          rv);
+                return;
+            }
+        }
+    }
+    CHECK_EQ(c, 28);     /* every case ran (and the one past the last) */
+    CHECK_EQ(tried, 55); /* 6 of the head, 10 x 3 of any run, 3 of one, 8 x 2 after another */
+
+    /* The length disagreeing with count (only the decoder sees it). */
+    static const struct {
+        uint32_t count, nruns;
+        int extra; /* bytes added (or taken) after the runs */
+        const char *what;
+    } bad[] = {
+        {3, 2, 0, "a run fewer"},
+        {3, 4, 0, "a run more"},
+        {3, 3, 1, "a trailing byte"},
+        {3, 3, -1, "a byte missing"},
+        {3, 3, 4, "four trailing bytes (a run's pages)"},
+        {3, 3, 8, "eight trailing bytes (a run's va)"},
+        {0, 1, 0, "count 0 with a run"},
+        {0, 0, 1, "count 0 with a byte"},
+        {1, 0, 0, "count 1 without its run"},
+        {MIG_KEEP_MAX, MIG_KEEP_MAX - 1, 0, "MIG_KEEP_MAX, a run missing"},
+        {MIG_KEEP_MAX, MIG_KEEP_MAX, 1, "MIG_KEEP_MAX, a trailing byte"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        valid_runs(runs, bad[i].nruns + 1);
+        size_t len = raw_keep(7, 0, bad[i].count, runs, bad[i].nruns, raw);
+        if (bad[i].extra > 0)
+            memset(raw + len, 0, (size_t)bad[i].extra);
+        len = (size_t)((long)len + bad[i].extra);
+        uint64_t id;
+        uint32_t last, count;
+        int rv = get_keep_exact(raw, len, &id, &last, &count);
+        if (rv != -EBADMSG) {
+            unit_fail(__FILE__, __LINE__, "%s: get gave %d", bad[i].what, rv);
+            return;
+        }
+    }
+}
+
+static void migwire_keep_short_buffer(void)
+{
+    static uint8_t buf[KEEP_LEN(MIG_KEEP_MAX) + 8];
+    static struct mig_run runs[MIG_KEEP_MAX + 1];
+    valid_runs(runs, 5);
+    for (size_t cap = 0; cap < KEEP_LEN(5); cap++) {
+        memset(buf, 0xcc, sizeof buf);
+        int rv = migwire_put_keep(3, 0, runs, 5, buf, cap);
+        if (rv != -EMSGSIZE) {
+            unit_fail(__FILE__, __LINE__, "cap %zu: %d", cap, rv);
+            return;
+        }
+        for (size_t i = cap; i < sizeof buf; i++)
+            CHECK_EQ(buf[i], 0xcc); /* nothing written past cap */
+    }
+    memset(buf, 0xcc, sizeof buf);
+    CHECK_EQ(migwire_put_keep(3, 0, runs, 5, buf, KEEP_LEN(5)), KEEP_LEN(5));
+    CHECK_EQ(buf[KEEP_LEN(5)], 0xcc);
+    /* No runs: the head alone. */
+    CHECK_EQ(migwire_put_keep(3, 1, runs, 0, buf, MIG_KEEP_HEAD - 1), -EMSGSIZE);
+    CHECK_EQ(migwire_put_keep(3, 1, runs, 0, buf, MIG_KEEP_HEAD), MIG_KEEP_HEAD);
+    /* The most runs there are, a byte short. */
+    valid_runs(runs, MIG_KEEP_MAX);
+    CHECK_EQ(migwire_put_keep(3, 1, runs, MIG_KEEP_MAX, buf, KEEP_LEN(MIG_KEEP_MAX) - 1),
+             -EMSGSIZE);
+    CHECK_EQ(migwire_put_keep(3, 1, runs, MIG_KEEP_MAX, buf, KEEP_LEN(MIG_KEEP_MAX)),
+             KEEP_LEN(MIG_KEEP_MAX));
+    /* A refused KEEP is refused before the buffer's size matters. */
+    CHECK_EQ(migwire_put_keep(0, 1, runs, 5, buf, 0), -EINVAL);
+    CHECK_EQ(migwire_put_keep(3, 2, runs, 5, buf, 0), -EINVAL);
+    valid_runs(runs, MIG_KEEP_MAX + 1);
+    CHECK_EQ(migwire_put_keep(3, 1, runs, MIG_KEEP_MAX + 1, buf, 0), -EINVAL);
+    CHECK_EQ(migwire_put_keep(3, 1, runs, MIG_KEEP_MAX + 1, buf, sizeof buf), -EINVAL);
+    runs[4].pages = 0;
+    CHECK_EQ(migwire_put_keep(3, 1, runs, 5, buf, 0), -EINVAL);
+}
+
 /* ---- REPLY ---------------------------------------------------------------- */
 
 /* get_reply on the head's bytes followed by n reply bytes, in a buffer of
@@ -1289,7 +1761,7 @@ static void migwire_reply_short_buffer(void)
 /* ---- the fuzzer's seeds --------------------------------------------------- */
 
 /* Each committed seed of tests/fuzz/fuzz_migwire.c still decodes (byte 0
- * picks the kind, mod 10 as there; the encoder's kinds are read as there
+ * picks the kind, mod 12 as there; the encoder's kinds are read as there
  * and must be accepted), so the fuzzer starts from valid messages. */
 static void migwire_fuzz_seeds(void)
 {
@@ -1301,6 +1773,7 @@ static void migwire_fuzz_seeds(void)
         {"state-children", 2}, {"state-full", 2},  {"put-state", 4},     {"put-pages", 5},
         {"msg-part", 6},      {"msg-last", 6},     {"msg-empty", 6},     {"reply", 7},
         {"reply-error", 7},   {"put-msg", 8},      {"put-reply", 9},     {"put-reply-error", 9},
+        {"keep-runs", 10},    {"keep-empty", 10},  {"put-keep", 11},
     };
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
         char path[128];
@@ -1309,8 +1782,8 @@ static void migwire_fuzz_seeds(void)
         uint8_t *d = unit_read_file(path, &size);
         CHECK_OK();
         CHECK(size >= 1);
-        if (d[0] % 10 != seeds[i].kind) {
-            unit_fail(__FILE__, __LINE__, "seed %s: kind %d, not %d", seeds[i].name, d[0] % 10,
+        if (d[0] % 12 != seeds[i].kind) {
+            unit_fail(__FILE__, __LINE__, "seed %s: kind %d, not %d", seeds[i].name, d[0] % 12,
                       seeds[i].kind);
             free(d);
             return;
@@ -1326,7 +1799,7 @@ static void migwire_fuzz_seeds(void)
         struct mig_msg h;
         uint64_t id, token;
         int32_t error;
-        uint32_t n;
+        uint32_t n, last;
         switch (seeds[i].kind) {
         case 0: rv = migwire_get_offer(b, len, &o); break;
         case 1:
@@ -1383,6 +1856,26 @@ static void migwire_fuzz_seeds(void)
                 rv = migwire_put_reply(token, error, enc, sizeof enc) == MIG_REPLY_HEAD ? 0 : -1;
             }
             break;
+        case 10: rv = migwire_get_keep(b, len, &id, &last, &n); break;
+        case 11:
+            /* id u64, last u32, count u32 (mod MIG_KEEP_MAX + 2), struct
+             * mig_run's: the seed holds all its runs (the fuzzer would make
+             * up the missing ones). */
+            if (len >= 16) {
+                static struct mig_run in[MIG_KEEP_MAX + 1];
+                static uint8_t enc[MIG_KEEP_HEAD + (MIG_KEEP_MAX + 1) * MIG_KEEP_RUN];
+                memcpy(&id, b, 8);
+                memcpy(&last, b + 8, 4);
+                memcpy(&n, b + 12, 4);
+                n %= MIG_KEEP_MAX + 2;
+                memset(in, 0, sizeof in);
+                memcpy(in, b + 16, len - 16 < sizeof in ? len - 16 : sizeof in);
+                if ((size_t)n * sizeof in[0] <= len - 16 &&
+                    migwire_put_keep(id, last, in, n, enc, sizeof enc) ==
+                        (int)(MIG_KEEP_HEAD + n * MIG_KEEP_RUN))
+                    rv = 0;
+            }
+            break;
         default: break;
         }
         free(b);
@@ -1413,6 +1906,11 @@ const struct unit_test unit_migwire_tests[] = {
     {"migwire_msg_truncated", migwire_msg_truncated},
     {"migwire_msg_refusals", migwire_msg_refusals},
     {"migwire_msg_short_buffer", migwire_msg_short_buffer},
+    {"migwire_keep_lengths", migwire_keep_lengths},
+    {"migwire_keep_roundtrip", migwire_keep_roundtrip},
+    {"migwire_keep_truncated", migwire_keep_truncated},
+    {"migwire_keep_refusals", migwire_keep_refusals},
+    {"migwire_keep_short_buffer", migwire_keep_short_buffer},
     {"migwire_reply_roundtrip", migwire_reply_roundtrip},
     {"migwire_reply_truncated", migwire_reply_truncated},
     {"migwire_reply_refusals", migwire_reply_refusals},
