@@ -42,12 +42,15 @@
  * that are running are copied while they run, PRECOPY_STEP requests (of
  * 15 pages) at each return to user mode, with PRECOPY_RUN_NS of running in
  * between; frozen when a round sends at most FREEZE_PAGES, or no fewer
- * than the one before, or after MAX_ROUNDS. */
+ * than the one before, or after MAX_ROUNDS. A step is time the process
+ * does not run: one request (a few ms) keeps its longest gap, its
+ * downtime as it sees it, under 20 ms; more per step made the total
+ * shorter and that gap longer (4 requests: 25-49 ms). */
 #define PRECOPY_MIN_PAGES 256
-#define PRECOPY_STEP 4
-#define PRECOPY_RUN_NS 10000000ULL
-#define FREEZE_PAGES 64
-#define MAX_ROUNDS 8
+#define PRECOPY_STEP 1
+#define PRECOPY_RUN_NS 5000000ULL
+#define FREEZE_PAGES 16
+#define MAX_ROUNDS 12
 
 /* Someone waiting in migrate() for another process's move. */
 struct mig_wait {

@@ -285,7 +285,7 @@ static int downtime(long mib, int node, long kbps)
     char a1[24], a2[24];
     snprintf(a1, sizeof a1, "%ld", mib);
     snprintf(a2, sizeof a2, "%ld", kbps);
-    char *argv[] = {"mover", "spin", a1, "6", a2, 0};
+    char *argv[] = {"mover", "spin", a1, "10", a2, 0};
     int child = sys_spawn("mover", argv);
     if (child < 0)
         return 1;
