@@ -68,35 +68,51 @@ static void proc_free(struct proc *p)
 
 /* A new process running path's program: from the ramdisk (image, len),
  * or from another process's memory (uimg). */
-static int spawn_from(struct proc *parent, const char *path, const void *image,
-                      uint64_t image_len, const struct exec_user_image *uimg, char *const argv[],
-                      int argc)
+/* A new, empty process in a free slot (P_FREE, not yet findable), with
+ * its kernel stack: *out, or -EAGAIN (no slot), -ENOMEM. For a spawn and
+ * for a process that moves here (proc_install). */
+static int proc_new(struct proc **out)
 {
-    int rv, slot;
-
-    if (parent && (uint64_t)parent->nchildren >= parent->child_limit)
-        return -EAGAIN;
+    int slot;
     for (slot = 0; slot < NPROC && proc_table[slot]; slot++)
         ;
     if (slot == NPROC)
         return -EAGAIN;
-
     struct proc *p = kmalloc(sizeof *p);
     if (!p)
         return -ENOMEM;
     p->slot = slot;
+    p->tf = &p->tf_space;
+    p->kstack_top = vm_kstack_map(slot);
+    if (!p->kstack_top) {
+        kfree(p);
+        return -ENOMEM;
+    }
     proc_table[slot] = p; /* reserve the slot; P_FREE until ready */
     if (slot >= proc_slots)
         proc_slots = slot + 1;
-    rv = -ENOMEM;
-    p->tf = &p->tf_space;
-    p->kstack_top = vm_kstack_map(slot);
-    if (!p->kstack_top)
-        goto fail;
+    vm_asid_recycle((uint32_t)slot + 1); /* the slot's last owner may have left entries */
+    p->tf->kernel_sp = p->kstack_top;
+    p->ctx.ra = (uint64_t)proc_first_run;
+    p->ctx.sp = p->kstack_top;
+    *out = p;
+    return 0;
+}
+
+static int spawn_from(struct proc *parent, const char *path, const void *image,
+                      uint64_t image_len, const struct exec_user_image *uimg, char *const argv[],
+                      int argc)
+{
+    int rv;
+    struct proc *p;
+
+    if (parent && (uint64_t)parent->nchildren >= parent->child_limit)
+        return -EAGAIN;
+    if ((rv = proc_new(&p)) != 0)
+        return rv;
     rv = vm_create(&p->as, parent ? parent->as.page_limit : DEFAULT_PAGE_LIMIT);
     if (rv)
         goto fail;
-    vm_asid_recycle((uint32_t)slot + 1); /* the slot's last owner may have left entries */
     struct user_start start;
     rv = uimg ? exec_load_user(&p->as, uimg, argv, argc, &start)
               : exec_load(&p->as, image, image_len, argv, argc, &start);
@@ -116,10 +132,7 @@ static int spawn_from(struct proc *parent, const char *path, const void *image,
     p->tf->regs[REG_SP] = start.sp;
     p->tf->regs[REG_A0] = start.argc;
     p->tf->regs[REG_A1] = start.argv;
-    p->tf->kernel_sp = p->kstack_top;
     p->tf->sstatus = FS_INITIAL << 13;
-    p->ctx.ra = (uint64_t)proc_first_run;
-    p->ctx.sp = p->kstack_top;
     if (parent)
         parent->nchildren++;
     p->state = P_RUNNABLE;
@@ -431,28 +444,15 @@ int proc_children_of(struct proc *p, struct mig_child *out, int max)
 
 int proc_install(const struct mig_state *s, struct addrspace *as)
 {
-    int slot, free_rc = 0;
+    int free_rc = 0;
     for (int i = 0; i < REMOTE_CHILDREN; i++)
         free_rc += !remote_children[i].parent;
     if ((uint32_t)free_rc < s->nchildren)
         return -EAGAIN;
-    for (slot = 0; slot < NPROC && proc_table[slot]; slot++)
-        ;
-    if (slot == NPROC)
-        return -EAGAIN;
-    struct proc *p = kmalloc(sizeof *p);
-    if (!p)
-        return -ENOMEM;
-    p->slot = slot;
-    p->kstack_top = vm_kstack_map(slot);
-    if (!p->kstack_top) {
-        kfree(p);
-        return -ENOMEM;
-    }
-    proc_table[slot] = p;
-    if (slot >= proc_slots)
-        proc_slots = slot + 1;
-    vm_asid_recycle((uint32_t)slot + 1); /* the slot's last owner may have left entries */
+    struct proc *p;
+    int rv = proc_new(&p);
+    if (rv)
+        return rv;
     p->as = *as;
     p->as.page_limit = s->page_limit;
     p->as.heap_start = s->heap_start;
@@ -469,11 +469,9 @@ int proc_install(const struct mig_state *s, struct addrspace *as)
     p->console = s->console;
     p->cpu_ns = s->cpu_ns;
     p->killed = s->killed;
-    p->tf = &p->tf_space;
     for (int i = 1; i < 32; i++)
         p->tf->regs[i] = s->regs[i];
     p->tf->sepc = s->sepc;
-    p->tf->kernel_sp = p->kstack_top;
     p->tf->sstatus = FS_INITIAL << 13;
     p->fp_saved = (int)s->fp_saved;
     for (int i = 0; i < 33; i++)
@@ -501,8 +499,6 @@ int proc_install(const struct mig_state *s, struct addrspace *as)
         ci.gen = old.gen + 1;
         vm_copyout(&p->as, p->clock_uva, &ci, sizeof ci);
     }
-    p->ctx.ra = (uint64_t)proc_first_run;
-    p->ctx.sp = p->kstack_top;
     p->state = P_RUNNABLE;
     sched_arm_timer();
     return 0;

@@ -65,19 +65,9 @@ static long chunk_bad(int node, const char *name)
 /* STATUS to node's metadata server: its count of refused calls, or -errno. */
 static long fs_bad(int node)
 {
-    static uint8_t buf[FS_REPLY_MAX];
-    static struct fs_reply rep;
-    struct fs_request req;
-    memset(&req, 0, sizeof req);
-    req.op = FS_OP_STATUS;
-    long n = fs_request_encode(&req, buf, sizeof buf);
-    if (n >= 0)
-        n = ask(node, "fs", buf, n, buf, sizeof buf);
-    if (n < 0)
-        return n;
-    if (fs_reply_decode(buf, (size_t)n, &rep))
-        return -EPROTO;
-    return rep.status ? rep.status : (long)rep.st.bad_requests;
+    struct fs_status st;
+    int rv = fsc_server_status(node, &st);
+    return rv ? rv : (long)st.bad_requests;
 }
 
 static void count(const char *label, long n, const char *sep)

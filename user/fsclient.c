@@ -735,6 +735,29 @@ int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint6
     return r.status;
 }
 
+int fsc_server_status(int node, struct fs_status *out)
+{
+    static uint8_t buf[FS_REPLY_MAX];
+    static struct fs_reply sr;
+    struct fs_request req;
+    memset(&req, 0, sizeof req);
+    req.op = FS_OP_STATUS;
+    int n = fs_request_encode(&req, buf, sizeof buf);
+    struct port_id port;
+    int rv = n < 0 ? n : ipc_lookup_timeout(node, "fs", &port, LOOKUP_TIMEOUT_NS);
+    if (rv)
+        return rv;
+    long m = ipc_call(&port, buf, (size_t)n, buf, sizeof buf, IPC_SECOND);
+    if (m < 0)
+        return (int)m;
+    if (fs_reply_decode(buf, (size_t)m, &sr))
+        return -EPROTO;
+    if (sr.status)
+        return sr.status;
+    *out = sr.st;
+    return 0;
+}
+
 int fsc_store_ping(uint32_t node)
 {
     struct chunk_req q;

@@ -115,6 +115,11 @@ int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_
  * `peer`, with keys (chunk_key) in [lo, hi). 0 or -errno. */
 int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint64_t *hash,
                    uint32_t *count);
+/* The state of node's metadata server (0: this node's): its Raft role,
+ * term, leader, counts (FS_OP_STATUS, answered by the server itself). 0 or
+ * -errno. */
+struct fs_status;
+int fsc_server_status(int node, struct fs_status *out);
 /* Does node's store answer (within a second)? 0 or -errno. */
 int fsc_store_ping(uint32_t node);
 /* Have the chunk's primary rewrite replica `node` (0: every replica not at

@@ -270,18 +270,8 @@ static void collect_garbage(void)
  * the judge of which nodes are out is the repaird beside the leader.) */
 static bool local_server_leads(void)
 {
-    static uint8_t buf[FS_REPLY_MAX];
-    static struct fs_reply rep;
-    struct fs_request req;
-    memset(&req, 0, sizeof req);
-    req.op = FS_OP_STATUS;
-    int n = fs_request_encode(&req, buf, sizeof buf);
-    struct port_id port;
-    if (n < 0 || ipc_lookup_timeout(0, "fs", &port, 500 * 1000000ULL))
-        return false;
-    long m = ipc_call(&port, buf, (size_t)n, buf, sizeof buf, IPC_SECOND);
-    return m >= 0 && fs_reply_decode(buf, (size_t)m, &rep) == 0 && rep.status == 0 &&
-           rep.st.role == RAFT_LEADER && rep.st.leader == me;
+    struct fs_status st;
+    return fsc_server_status(0, &st) == 0 && st.role == RAFT_LEADER && st.leader == me;
 }
 
 /* Ask this node's metadata server to propose NODE_OUT or NODE_IN for k
