@@ -322,7 +322,6 @@ static int fill_ports(struct proc *p, struct mig_state *s)
  * of port to node, for transfer id. */
 static int ship_msg(uint32_t node, uint64_t id, const struct port_id *port, const struct msg *q)
 {
-    static uint8_t bounce[4096];
     const uint32_t part_max = MSG_MAX - (uint32_t)sizeof(struct kreq) - MIG_MSG_HEAD;
     uint32_t off = 0;
     do {
@@ -335,12 +334,7 @@ static int ship_msg(uint32_t node, uint64_t id, const struct port_id *port, cons
         if (!m)
             return -ENOBUFS;
         msg_write(m, sizeof(struct kreq), head, MIG_MSG_HEAD);
-        for (uint32_t done = 0; done < part;) {
-            uint32_t n = part - done < sizeof bounce ? part - done : (uint32_t)sizeof bounce;
-            msg_read(q, off + done, bounce, n);
-            msg_write(m, (uint32_t)(sizeof(struct kreq) + MIG_MSG_HEAD + done), bounce, n);
-            done += n;
-        }
+        msg_copy(m, (uint32_t)(sizeof(struct kreq) + MIG_MSG_HEAD), q, off, part);
         int32_t answer;
         int rv = migrate_ask(node, m, &answer);
         if (rv || answer)

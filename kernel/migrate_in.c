@@ -270,14 +270,8 @@ static int serve_msg(struct msg *m, uint32_t from)
     } else if (!a || a->got != h.off) {
         return -EBADMSG;
     }
-    static uint8_t bounce[4096];
     uint32_t part = len - MIG_MSG_HEAD;
-    for (uint32_t done = 0; done < part;) {
-        uint32_t n = part - done < sizeof bounce ? part - done : (uint32_t)sizeof bounce;
-        msg_read(m, (uint32_t)(sizeof(struct kreq) + MIG_MSG_HEAD + done), bounce, n);
-        msg_write(a->m, h.off + done, bounce, n);
-        done += n;
-    }
+    msg_copy(a->m, h.off, m, (uint32_t)(sizeof(struct kreq) + MIG_MSG_HEAD), part);
     a->got = h.off + part;
     if (a->got < h.total)
         return 0;

@@ -68,13 +68,7 @@ int migrate_serve_reply(struct msg *m)
     struct msg *r = msg_alloc(len - MIG_REPLY_HEAD);
     if (!r)
         return -ENOBUFS;
-    static uint8_t bounce[4096];
-    for (uint32_t done = 0; done < r->len;) {
-        uint32_t n = r->len - done < sizeof bounce ? r->len - done : (uint32_t)sizeof bounce;
-        msg_read(m, (uint32_t)(sizeof(struct kreq) + MIG_REPLY_HEAD + done), bounce, n);
-        msg_write(r, done, bounce, n);
-        done += n;
-    }
+    msg_copy(r, 0, m, (uint32_t)(sizeof(struct kreq) + MIG_REPLY_HEAD), r->len);
     r->sender_pid = m->sender_pid;
     r->sender_node = m->sender_node;
     return port_reply(token, r);
@@ -104,13 +98,7 @@ int migrate_forward_reply(uint64_t token, struct msg *m, int *result)
         return 1;
     }
     msg_write(fwd, sizeof(struct kreq), head, MIG_REPLY_HEAD);
-    static uint8_t bounce[4096];
-    for (uint32_t done = 0; done < m->len;) {
-        uint32_t n = m->len - done < sizeof bounce ? m->len - done : (uint32_t)sizeof bounce;
-        msg_read(m, done, bounce, n);
-        msg_write(fwd, (uint32_t)(sizeof(struct kreq) + MIG_REPLY_HEAD + done), bounce, n);
-        done += n;
-    }
+    msg_copy(fwd, (uint32_t)(sizeof(struct kreq) + MIG_REPLY_HEAD), m, 0, m->len);
     msg_free(m);
     int32_t answer;
     int rv = migrate_ask(node, fwd, &answer);

@@ -121,6 +121,17 @@ void msg_write(struct msg *m, uint32_t off, const void *src, uint32_t n)
     }
 }
 
+void msg_copy(struct msg *dst, uint32_t dst_off, const struct msg *src, uint32_t src_off,
+              uint32_t n)
+{
+    for (uint32_t done = 0, room; done < n; done += room) {
+        uint8_t *p = body_at(src, src_off + done, &room);
+        if (room > n - done)
+            room = n - done;
+        msg_write(dst, dst_off + done, p, room);
+    }
+}
+
 void msg_read(const struct msg *m, uint32_t off, void *dst, uint32_t n)
 {
     for (uint32_t done = 0, room; done < n; done += room) {

@@ -35,6 +35,9 @@ int msg_copyin_user(struct msg *m, uint32_t off, const struct addrspace *as, uin
 int msg_copyout_user(const struct msg *m, const struct addrspace *as, uint64_t uva);
 void msg_write(struct msg *m, uint32_t off, const void *src, uint32_t n);
 void msg_read(const struct msg *m, uint32_t off, void *dst, uint32_t n);
+/* Copy n bytes of src's body at src_off into dst's at dst_off. */
+void msg_copy(struct msg *dst, uint32_t dst_off, const struct msg *src, uint32_t src_off,
+              uint32_t n);
 uint64_t msg_pages_in_use(void);
 
 #endif

@@ -87,8 +87,8 @@ def migrate_kill_ps_and_source_death(ctx):
         time.sleep(0.2)
     check(pid, "no tick from node 2 on node 1's console")
     lines = ps_lines(c, 3, pid)
-    check(len(lines) == 1 and lines[0].split()[3] == "2",
-          f"ps on node 3 should list pid {pid} once, on node 2: {lines}")
+    check(len(lines) == 1 and lines[0].split()[3] == "2" and lines[0].split()[4] == "1",
+          f"ps on node 3 should list pid {pid} once, NODE 2, HOME 1: {lines}")
     c.kill(1)
     time.sleep(3)
     lines = ps_lines(c, 3, pid)
@@ -276,6 +276,30 @@ def migrate_precopy(ctx):
     m = re.search(r"moved to node 2: \d+ pages, (\d+) rounds, \d+ ms in all, frozen (\d+) ms", log)
     check(m and int(m.group(1)) >= 2, f"no pre-copy rounds in the log:\n{log[-1500:]}")
     ctx.note = f"total {total / 1000:.0f} ms, downtime {gap / 1000:.1f} ms, {m.group(1)} rounds"
+
+
+@scenario(240)
+def migrate_one_way_queue(ctx):
+    """A slow receiver (sinkd) with one-way messages queued at its port is
+    moved while a sender floods it: the queued messages go with it in order
+    (MSG requests), later sends are redirected, and every accepted message
+    arrives exactly once."""
+    c = ctx.cluster(3, node_args={k: SERVICES for k in (1, 2, 3)})
+    m = re.match(r"^\[(\d+)\]$", expect(c, 2, "sinkd 100 &").strip())
+    check(m, "no pid for sinkd")
+    pid = m.group(1)
+    flood = BackgroundExec(c, 1, "ipcflood -n 2 60 16384", 120)
+    c.wait_log(2, rb"sinkd: received 10 messages", 60)  # its queue is full by now
+    expect(c, 2, f"migrate {pid} 3", timeout=60)
+    out, st = flood.result(120)
+    mm = re.search(r"sent (\d+) full (\d+) error (\d+)", out)
+    check(st == 0 and mm and mm.group(1) == "60" and mm.group(3) == "0", f"ipcflood: {out}")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "received 60 messages" not in c.tail(2, 40):
+        time.sleep(1)
+    check("received 60 messages" in c.tail(2, 40) and "received 70" not in c.tail(2, 40),
+          "the sink did not get each of the 60 accepted messages once:\n" + c.tail(2, 20))
+    check(ps_lines(c, 1, int(pid))[0].split()[3] == "3", "sinkd is not on node 3")
 
 
 if __name__ == "__main__":
