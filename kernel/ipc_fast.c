@@ -128,7 +128,10 @@ FAST_PATH void ipc_fastpath(struct trapframe *tf)
     if (tf->regs[REG_A7] == SYS_CALL) {
         struct call_args a;
         ipc_call_args(args, &a);
-        if (PORT_NODE(a.dst) != kernel_node_id || a.timeout_ns == 0 || a.carry_uva)
+        /* call_left: a call restarted after a move waits for the result of
+         * the one it made before (kernel/migrate_call.c), in sys_call. */
+        if (PORT_NODE(a.dst) != kernel_node_id || a.timeout_ns == 0 || a.carry_uva ||
+            p->call_left.id)
             return;
         if (a.rcap > MSG_MAX)
             a.rcap = MSG_MAX;

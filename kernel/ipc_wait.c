@@ -2,6 +2,7 @@
  * (see kernel/ipc_wait.h). */
 #include "kernel/ipc_wait.h"
 #include "kernel/kernel.h"
+#include "kernel/migrate.h"
 #include "kernel/msg.h"
 #include "kernel/port.h"
 #include "kernel/proc.h"
@@ -89,16 +90,34 @@ HOT_PATH void ipc_call_wait(struct proc *p, struct proc *to)
     struct caller *c = &p->call;
     int64_t rv;
     if (c->state == CALL_DONE) {
+        if (__builtin_expect(p->migrated, 0)) {
+            /* A husk: the result goes to where the process is now. */
+            struct msg *r = c->error ? 0 : c->reply;
+            rv = c->error;
+            c->reply = 0;
+            port_caller_end(c);
+            migrate_call_ended(p, (int)rv, r);
+        }
         rv = call_result(p);
     } else if (c->deadline && timer_now_ns() >= c->deadline) {
         rv = -ETIMEDOUT;
     } else if (p->killed) {
         rv = -EINTR;
+    } else if (__builtin_expect(p->migrate_to != 0, 0) && !p->migrated) {
+        /* Asked to move while it waits: it goes, the call stays
+         * (kernel/migrate.h), or it stays. Either way, look again: the
+         * reply may have come meanwhile. */
+        migrate_in_call(p, c->deadline);
+        ipc_call_wait(p, 0);
     } else {
-        p->ipc.kind = IPC_WAIT_CALL;
+        /* A husk waits in a kind of its own: the fastpath, which writes
+         * the reply into the caller's memory, leaves it alone. */
+        p->ipc.kind = p->migrated ? IPC_WAIT_CALL_MOVED : IPC_WAIT_CALL;
         proc_block(c, c->deadline, to, ipc_call_resume);
     }
     port_caller_end(c);
+    if (__builtin_expect(p->migrated, 0))
+        migrate_call_ended(p, (int)rv, 0);
     finish(p, rv);
 }
 

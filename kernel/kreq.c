@@ -136,6 +136,8 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
     case KREQ_MIG_MSG:
     case KREQ_MIG_REPLY:
     case KREQ_MIG_KEEP:
+    case KREQ_MIG_CALL_RESULT:
+    case KREQ_MIG_CALL_CANCEL:
         return migrate_serve(&rq, m, from, error); /* takes m */
     case KREQ_MIG_MOVED:
         /* Only about a process of this home: its pid stays reserved while

@@ -32,6 +32,10 @@ enum {
     KREQ_MIG_REPLY = 14, /* body: the answer to a call a moved process took here before it
                           * moved (lib/migwire.h, REPLY) -> int32 0 or -ENOENT */
     KREQ_MIG_KEEP = 15,  /* body: the pages the frozen process has (lib/migwire.h, KEEP) */
+    KREQ_MIG_CALL_RESULT = 16, /* a=pid; body: how the call it was frozen in ended, at the
+                                * source (lib/migwire.h, CALL_RESULT) -> int32 0 or -ENOENT */
+    KREQ_MIG_CALL_CANCEL = 17, /* a=pid, b,c = the move's id: the process that waited for
+                                * that call's result is gone: drop the call -> int32 */
 };
 /* KILL, ALIVE and EXITED about a pid that moved on from the node asked are
  * answered {int32 -EREMOTE, int32 node} (kernel/pidroute.h). */

@@ -63,8 +63,9 @@ static struct mig_wait waits[8];
 /* Can p move now? (What is not movable yet: kernel/migrate.h.) */
 static int movable(struct proc *p)
 {
-    if (p->service || p->call.state != CALL_IDLE || p->ipc.kind == IPC_WAIT_CALL ||
-        port_owned_count(p) > MIG_PORTS_MAX)
+    /* A process waiting for the result of a call it was frozen in stays
+     * until it has it (the result is sent here: kernel/migrate_call.c). */
+    if (p->service || p->call_left.id || port_owned_count(p) > MIG_PORTS_MAX)
         return -EBUSY;
     return 0;
 }
@@ -105,8 +106,11 @@ int migrate_request(struct proc *caller, int pid, uint32_t node)
     q->migrate_to = node;
     q->migrate_self = 0;
     q->migrate_wait = w;
-    if (q->state == P_SLEEPING && (q->restartable || q->ipc.kind == IPC_WAIT_RECV)) {
-        q->state = P_RUNNABLE; /* out of its sleep or wait, to move (restarted there) */
+    if (q->state == P_SLEEPING && (q->restartable || q->ipc.kind == IPC_WAIT_RECV ||
+                                   q->ipc.kind == IPC_WAIT_CALL || rpc_in_call(q))) {
+        /* Out of its sleep or wait, to move: restarted there, or (a call)
+         * moved while the call goes on here (migrate_in_call). */
+        q->state = P_RUNNABLE;
         sched_arm_timer();
     }
     uint64_t deadline = timer_now_ns() + MIG_WAIT_NS;
@@ -449,6 +453,9 @@ struct outgoing {
     /* pre-copy: the walk's place, this round's and the last round's pages */
     uint64_t cursor;
     uint32_t round, sent, last_round;
+    /* frozen in a call of its own that stays here (migrate_in_call) */
+    int in_call;
+    uint64_t call_deadline; /* 0: none */
 };
 _Static_assert(sizeof(struct mig_state) <= PAGE_SIZE && MIG_STATE_MAX <= PAGE_SIZE,
                "a move's state fits a page");
@@ -470,6 +477,18 @@ static int send_commit(struct proc *p, uint32_t node, uint64_t id, struct outgoi
         rv = ship_queues(out->state, node, id, out->last_shipped);
     if (rv)
         return rv;
+    if (out->in_call) {
+        /* There, its call system call starts again, and waits for this
+         * call's result (kernel/migrate_call.c). */
+        struct mig_state *s = out->state;
+        s->sepc -= 4;
+        s->regs[REG_A0] = p->restart_a0;
+        uint64_t now = timer_now_ns();
+        uint64_t left = out->call_deadline > now ? out->call_deadline - now : 0;
+        s->call_left_ns = !out->call_deadline || left >= MIG_CALL_FOREVER - MIG_CALL_RESULT_SLACK_NS
+                              ? MIG_CALL_FOREVER
+                              : left + MIG_CALL_RESULT_SLACK_NS;
+    }
     int len = migwire_put_state(out->state, out->bytes, PAGE_SIZE);
     if (len < 0)
         return len;
@@ -560,6 +579,8 @@ static int precopy_step(struct proc *p, struct outgoing *out)
     return freeze;
 }
 
+static int freeze_and_commit(struct proc *p, struct outgoing *out);
+
 void migrate_out(struct proc *p)
 {
     struct outgoing *out = p->migrating;
@@ -591,14 +612,23 @@ void migrate_out(struct proc *p)
         failed(p, out, rv, 0);
         return;
     }
-    /* Frozen: the rest of the pages, the list of them all, then COMMIT. */
+    uint32_t node = out->node;
+    if (freeze_and_commit(p, out) == 0)
+        proc_moved_away(p, node);
+}
+
+/* Frozen: the rest of the pages, the list of them all, then COMMIT. 0 if
+ * it runs on the target now (out freed; the caller ends it here), or
+ * -errno if it goes on here (failed() has reported it). */
+static int freeze_and_commit(struct proc *p, struct outgoing *out)
+{
     p->migrating = 0;
     p->migrate_to = 0;
     uint64_t t_freeze = timer_now_ns();
     uint32_t last = 0;
     out->cursor = USER_BASE;
     int unknown = 0;
-    rv = movable(p);
+    int rv = movable(p);
     while (rv == 0 && out->cursor)
         rv = send_unsent(p, out->node, out->id, &out->cursor, 64, &last);
     if (rv == 0)
@@ -608,19 +638,21 @@ void migrate_out(struct proc *p)
     if (rv) {
         p->migrating = out; /* failed() clears it */
         failed(p, out, rv, unknown);
-        return;
+        return rv;
     }
     uint32_t node = out->node;
     uint64_t now = timer_now_ns();
     klog("pid %d (%s) moved to node %d: %u pages, %u rounds, %lu ms in all, frozen %lu ms "
-         "(%u pages in the last round)", p->pid, p->name, node, out->pages, out->round + 1,
+         "(%u pages in the last round)%s", p->pid, p->name, node, out->pages, out->round + 1,
          (unsigned long)((now - out->t0) / 1000000), (unsigned long)((now - t_freeze) / 1000000),
-         last);
+         last, out->in_call ? "; its call goes on here" : "");
     hand_over_ports(out->state, node, out->id, out->last_shipped);
     uint64_t id = out->id;
     free_outgoing(out);
     report(p, 0);
     status(node, id, 1); /* FORGET: we know it is there (best effort; else it ages out) */
+    if (p->call_left.node == node) /* migrate_in_call set it: the husk's result goes there */
+        p->call_left.id = id;
     /* Requests about it that reach this node go there; so do those that
      * reach its home, which learns of every move. */
     pidroute_moved(p->pid, node);
@@ -631,7 +663,29 @@ void migrate_out(struct proc *p)
         if (kreq_call(home, &rq, 0, 0, 1000000000ULL, &reply) == 0)
             msg_free(reply);
     }
-    proc_moved_away(p, node);
+    return 0;
+}
+
+int migrate_in_call(struct proc *p, uint64_t deadline)
+{
+    struct outgoing *out = p->migrating; /* in pre-copy when it made the call */
+    if (!out) {
+        int rv = begin(p, &out);
+        if (rv) {
+            failed(p, out, rv, 1);
+            return 0;
+        }
+    }
+    out->in_call = 1;
+    out->call_deadline = deadline == UINT64_MAX ? 0 : deadline;
+    uint32_t node = out->node;
+    p->call_left.node = node;
+    if (freeze_and_commit(p, out)) {
+        p->call_left = (struct call_left){0};
+        return 0;
+    }
+    proc_moved_keeping_call(p, node);
+    return 1;
 }
 
 /* The process exits in the middle of pre-copy: drop the move. */

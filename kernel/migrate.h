@@ -13,9 +13,10 @@
  * forwarding entry (kernel/pidroute.c) so requests about the pid that reach
  * it are redirected.
  *
- * Stop-and-copy: the process does not run while its pages travel. Not yet
- * movable (-EBUSY): a process that owns ports or is in a call or recv,
- * and one with more than MIG_CHILDREN_MAX children. */
+ * Large running processes are copied while they run (pre-copy), the rest
+ * frozen at once. Not movable (-EBUSY): a service, a process with more
+ * than MIG_PORTS_MAX ports or MIG_CHILDREN_MAX children, one waiting for
+ * the result of a call it moved in. */
 #ifndef KERNEL_MIGRATE_H
 #define KERNEL_MIGRATE_H
 
@@ -37,6 +38,25 @@ int migrate_request(struct proc *caller, int pid, uint32_t node);
  * (the outcome reported to whoever asked); does not return if it moved. */
 void migrate_out(struct proc *p);
 
+/* p, asked to move (p->migrate_to) while it waits in a call of its own
+ * (to another node: net/rpc.c; or to a port here: kernel/ipc_wait.c), is
+ * moved frozen, and the call stays here: p becomes a husk that keeps only
+ * the call (kernel/proc.h proc_moved_keeping_call), and when the call
+ * ends, migrate_call_ended sends its result on. On the target the call
+ * system call starts again and waits for that result
+ * (migrate_call_await), so the call runs once, wherever its answer is
+ * read. deadline: the call's (0 or UINT64_MAX: none). 1 if it moved (p
+ * is the husk now), 0 if it stays (the outcome reported). */
+int migrate_in_call(struct proc *p, uint64_t deadline);
+/* In the husk: its call ended with rv (0: reply, taken). The result goes
+ * to the process, wherever it is now, and the husk ends. */
+void migrate_call_ended(struct proc *p, int rv, struct msg *reply) __attribute__((noreturn));
+/* The restarted call of a process that moved while in it: wait for the
+ * result (copied to [rbuf, rbuf+rcap), checked writable). The reply's
+ * length, or the call's error; -ERESTART if the call was not run (sent
+ * again from here, it is a new call). */
+int64_t migrate_call_await(struct proc *p, uint64_t rbuf, uint64_t rcap);
+
 /* The target's side: serve KREQ_MIG_* from node `from` (interrupt
  * context); the reply, or NULL with *error. Takes m. */
 struct msg *migrate_serve(const struct kreq *rq, struct msg *m, uint32_t from, int *error);
@@ -53,6 +73,9 @@ uint32_t migrate_proxies_of(int pid);
 void migrate_abandon(struct proc *p);
 /* A process exits: the calls it still owed through other nodes fail. */
 void migrate_proc_exit(struct proc *p);
+/* A process exits while it waits for the result of a call it moved in:
+ * the husk holding the call is told to drop it. */
+void migrate_call_proc_exit(struct proc *p);
 
 /* From the timer interrupt: free what incoming moves whose source went
  * quiet (it died, or was cut off, mid-transfer) were holding, and keep a

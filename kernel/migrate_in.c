@@ -370,7 +370,10 @@ static int serve_commit(struct msg *m, uint32_t from, uint64_t now)
         abandon(in);
         return rv;
     }
-    install_ports(proc_find(state_buf.pid), in, &state_buf, from);
+    struct proc *p = proc_find(state_buf.pid);
+    install_ports(p, in, &state_buf, from);
+    if (state_buf.call_left_ns)
+        migrate_call_await_begin(p, state_buf.id, from, state_buf.call_left_ns);
     *done = (struct committed){in->id, from, now}; /* for STATUS */
     pidroute_moved(in->pid, (uint32_t)kernel_node_id); /* here now: no forwarding */
     abandon(in); /* its memory went with the process: only the slot is freed */
@@ -401,6 +404,12 @@ struct msg *migrate_serve(const struct kreq *rq, struct msg *m, uint32_t from, i
         break;
     case KREQ_MIG_REPLY:
         r = migrate_serve_reply(m);
+        break;
+    case KREQ_MIG_CALL_RESULT:
+        r = migrate_serve_call_result(rq->a, m);
+        break;
+    case KREQ_MIG_CALL_CANCEL:
+        r = migrate_serve_call_cancel(rq->a, (uint64_t)(uint32_t)rq->b | (uint64_t)(uint32_t)rq->c << 32);
         break;
     case KREQ_MIG_STATUS: {
         uint64_t id = (uint64_t)(uint32_t)rq->a | (uint64_t)(uint32_t)rq->b << 32;

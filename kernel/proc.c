@@ -214,8 +214,8 @@ int proc_list(struct proc_info *infos, int max)
     int n = 0;
     for (int i = 0; i < proc_slots && n < max; i++) {
         struct proc *q = proc_table[i];
-        if (!q || q->state == P_FREE)
-            continue;
+        if (!q || q->state == P_FREE || q->migrated)
+            continue; /* a husk's process is listed where it runs now */
         struct proc_info *info = &infos[n++];
         memset(info, 0, sizeof *info);
         info->pid = q->pid;
@@ -228,6 +228,7 @@ int proc_list(struct proc_info *infos, int max)
         info->console_node = (q->console.a || q->console.b) ? (int32_t)PORT_NODE(q->console)
                                                             : (int32_t)kernel_node_id;
         info->owed_replies = (int32_t)migrate_proxies_of(q->pid);
+        info->call_node = q->call_left.id && !q->call_left.done ? (int32_t)q->call_left.node : 0;
     }
     return n;
 }
@@ -254,6 +255,7 @@ void proc_exit(int status)
     orphan_children(p);
     migrate_abandon(p);   /* a move in pre-copy */
     migrate_proc_exit(p); /* calls it owed through the node it came from */
+    migrate_call_proc_exit(p); /* a call it moved in, still running where it was */
     port_proc_exit(p);
     p->killed = 0; /* it has taken effect; the exit below may still need to wait */
     if (p->remote_parent_node) {
@@ -504,7 +506,8 @@ int proc_install(const struct mig_state *s, struct addrspace *as)
     return 0;
 }
 
-void proc_moved_away(struct proc *p, uint32_t node)
+/* p now runs on node: its parent and children here deal with it there. */
+static void hand_over_family(struct proc *p, uint32_t node)
 {
     /* Its parent here now waits for it as for a child elsewhere. */
     struct proc *parent = p->parent;
@@ -533,9 +536,25 @@ void proc_moved_away(struct proc *p, uint32_t node)
         if (remote_children[i].parent == p)
             remote_children[i].parent = 0;
     p->nchildren = 0;
+    p->migrated = 1;
+}
+
+void proc_moved_away(struct proc *p, uint32_t node)
+{
+    hand_over_family(p, node);
+    proc_husk_exit(p);
+}
+
+void proc_moved_keeping_call(struct proc *p, uint32_t node)
+{
+    hand_over_family(p, node);
+    vm_empty_user(&p->as); /* its kernel half goes on in it: only the user part goes */
+}
+
+void proc_husk_exit(struct proc *p)
+{
     vm_switch_kernel();
     vm_destroy(&p->as);
-    p->migrated = 1;
     p->state = P_ZOMBIE;
     orphan_zombies++;
     sched_yield();

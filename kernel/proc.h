@@ -36,7 +36,8 @@ struct caller {
  * continuation (kernel/ipc_wait.c): the process keeps nothing on its kernel
  * stack, only this and its call record, so the IPC fastpath can complete
  * its system call for it and return it straight to user mode. */
-enum { IPC_WAIT_NONE = 0, IPC_WAIT_RECV, IPC_WAIT_CALL };
+enum { IPC_WAIT_NONE = 0, IPC_WAIT_RECV, IPC_WAIT_CALL,
+       IPC_WAIT_CALL_MOVED /* a husk's call: its process moved (kernel/migrate_call.c) */ };
 /* recv's arguments (they arrive in registers: lib/syscall_abi.h). */
 struct recv_args {
     struct port_id port;
@@ -92,6 +93,18 @@ struct proc {
     int64_t clock_shift_ns;   /* its clock() minus this node's (0 unless it moved here) */
     uint64_t clock_uva;       /* where it keeps its struct clock_info (0: nowhere yet) */
     int migrate_restarted;    /* its last system call was restarted to move: it was asleep */
+    /* A call of its own that a move left behind (kernel/migrate_call.c).
+     * On the node it left, in the husk that keeps the call: id != 0, node
+     * = where the process went. On the node it went to: id != 0 while its
+     * restarted call waits for the result, node = where the call is. */
+    struct call_left {
+        uint64_t id;          /* the move's transfer id */
+        uint32_t node;
+        uint64_t deadline;    /* the waiting side's; 0: none */
+        int done, error;      /* the waiting side: the result came */
+        struct msg *reply;    /* its bytes, got of them so far */
+        uint32_t got;
+    } call_left;
 };
 struct outgoing;
 struct mig_state;
@@ -152,6 +165,12 @@ int proc_install(const struct mig_state *s, struct addrspace *as);
  * links over to the node it went to, drop its memory, and end it here
  * without an exit (nobody is told it exited: it has not). Does not return. */
 void proc_moved_away(struct proc *p, uint32_t node) __attribute__((noreturn));
+/* The same for a process that moved in the middle of a call of its own
+ * (kernel/migrate.h migrate_in_call): p stays, a husk holding only that
+ * call (its kernel stack, its call record), without user memory, hidden
+ * from proc_find and ps. It returns; proc_husk_exit ends the husk. */
+void proc_moved_keeping_call(struct proc *p, uint32_t node);
+void proc_husk_exit(struct proc *p) __attribute__((noreturn));
 
 /* Scheduling. */
 void scheduler(void) __attribute__((noreturn));

@@ -104,6 +104,8 @@ HOT_PATH SYSCALL(call)
         a.rcap = MSG_MAX;
     if (vm_check_user(&p->as, a.rbuf, a.rcap, 1))
         return -EFAULT;
+    if (__builtin_expect(p->call_left.id != 0, 0))
+        return migrate_call_await(p, a.rbuf, a.rcap); /* it moved while in this call */
     struct port_id carry = {0, 0};
     if (a.carry_uva && vm_copyin(&p->as, &carry, a.carry_uva, sizeof carry))
         return -EFAULT;
@@ -122,7 +124,9 @@ HOT_PATH SYSCALL(call)
          * delivery: the process that can answer. */
         ipc_call_wait(p, server);
     }
-    rv = rpc_call(&a.dst, m, a.timeout_ns, &reply);
+    rv = rpc_call_of_process(&a.dst, m, a.timeout_ns, &reply);
+    if (__builtin_expect(p->migrated, 0))
+        migrate_call_ended(p, rv, rv ? 0 : reply); /* a husk: its process moved meanwhile */
     if (rv)
         return rv;
     if (reply->len > a.rcap) {

@@ -216,6 +216,21 @@ void vm_destroy(struct addrspace *as)
     as->pages = 0;
 }
 
+void vm_empty_user(struct addrspace *as)
+{
+    if (!as->root)
+        return;
+    tcache_flush(as);
+    for (int i = KERNEL_ROOT_ENTRIES; i < 512; i++) {
+        pte_t pte = as->root[i];
+        if (pte & PTE_V)
+            free_table((pte_t *)PTE_PA(pte), LEVELS - 2);
+        as->root[i] = 0;
+    }
+    as->pages = 0;
+    sfence_vma_all();
+}
+
 FAST_PATH static int user_range_ok(uint64_t va, uint64_t len)
 {
     return va >= USER_BASE && len <= USER_TOP - va && va < USER_TOP;

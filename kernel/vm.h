@@ -84,6 +84,9 @@ void vm_asid_recycle(uint32_t asid);
 int vm_create(struct addrspace *as, uint64_t page_limit);
 /* Free every user page and page-table page, then the root. */
 void vm_destroy(struct addrspace *as);
+/* Free every user page and page table of as, keeping its root (and so the
+ * kernel half): what a husk keeps (kernel/proc.h proc_moved_keeping_call). */
+void vm_empty_user(struct addrspace *as);
 /* Map fresh zeroed pages over [va, va+len) with PTE perms `perm` (U is
  * added). Counts against the limit: -ENOMEM when over it or out of memory;
  * on failure nothing stays mapped from this call. */

@@ -153,6 +153,7 @@ static void state_walk(struct mig_state *s, struct walk *k)
     f64(k, &clock);
     s->clock_ns = (int64_t)clock;
     f64(k, &s->clock_uva);
+    f64(k, &s->call_left_ns);
 }
 
 static int state_ok(const struct mig_state *s)
@@ -326,5 +327,38 @@ int migwire_get_keep(const uint8_t *buf, size_t len, uint64_t *id, uint32_t *las
             return -EBADMSG;
         prev = run;
     }
+    return 0;
+}
+
+static int result_ok(const struct mig_result *r)
+{
+    return r->id != 0 && r->error <= 0 && r->error >= -4095 && r->total <= MSG_MAX &&
+           (r->error == 0 || r->total == 0) && r->off <= r->total;
+}
+
+int migwire_put_result(const struct mig_result *r, uint8_t *buf, size_t cap)
+{
+    if (!result_ok(r))
+        return -EINVAL;
+    struct le_writer w = {buf, cap, 0};
+    le_put(&w, r->id, 8);
+    le_put(&w, (uint32_t)r->error, 4);
+    le_put(&w, r->total, 4);
+    le_put(&w, r->off, 4);
+    return finish(&w);
+}
+
+int migwire_get_result(const uint8_t *buf, size_t len, struct mig_result *r)
+{
+    if (len < MIG_RESULT_HEAD)
+        return -EBADMSG;
+    struct le_reader rd = le_reader(buf, MIG_RESULT_HEAD);
+    r->id = le_get(&rd, 8);
+    r->error = (int32_t)(uint32_t)le_get(&rd, 4);
+    r->total = (uint32_t)le_get(&rd, 4);
+    r->off = (uint32_t)le_get(&rd, 4);
+    size_t part = len - MIG_RESULT_HEAD;
+    if (!rd.ok || !result_ok(r) || part > r->total - r->off || (part == 0 && r->total != 0))
+        return -EBADMSG;
     return 0;
 }

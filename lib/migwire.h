@@ -100,10 +100,15 @@ struct mig_state {
     int64_t clock_ns;             /* its clock() when frozen: it goes on from there */
     uint64_t clock_uva;           /* where it keeps its struct clock_info (0: nowhere; else
                                      8-aligned, the whole struct inside user space) */
+    uint64_t call_left_ns;        /* 0: none. Else it was frozen in a call that goes on at
+                                     the source (kernel/migrate_call.c): its restarted call
+                                     waits this long (MIG_CALL_FOREVER: no limit) for the
+                                     answer the source sends on (CALL_RESULT, tagged id) */
 };
+#define MIG_CALL_FOREVER UINT64_MAX
 #define MIG_STATE_MAX (8 + 4 + PROC_NAME_MAX + 31 * 8 + 8 + 4 + 33 * 8 + 5 * 8 + 16 + 4 + 4 + 4 + \
                        4 + MIG_CHILDREN_MAX * 12 + 4 + MIG_PORTS_MAX * 16 + 4 +               \
-                       MIG_PROXIES_MAX * 8 + 8 + 8)
+                       MIG_PROXIES_MAX * 8 + 8 + 8 + 8)
 int migwire_put_state(const struct mig_state *s, uint8_t *buf, size_t cap);
 int migwire_get_state(const uint8_t *buf, size_t len, struct mig_state *s);
 
@@ -151,5 +156,20 @@ struct mig_run migwire_keep_run(const uint8_t *buf, uint32_t i);
 #define MIG_REPLY_HEAD 12
 int migwire_put_reply(uint64_t token, int32_t error, uint8_t *buf, size_t cap);
 int migwire_get_reply(const uint8_t *buf, size_t len, uint64_t *token, int32_t *error);
+
+/* CALL_RESULT (source to target): how a call the process was frozen in
+ * ended, at the source (kernel/migrate_call.c), sent in parts: id u64 (the
+ * move's), error i32 (0, or the call's -errno and then total 0), total u32
+ * (the reply's length, <= MSG_MAX), off u32 (where this part goes), then
+ * the part's bytes: inside [0, total), and not empty unless total is 0. */
+#define MIG_RESULT_HEAD 20
+struct mig_result {
+    uint64_t id;
+    int32_t error;
+    uint32_t total, off;
+};
+int migwire_put_result(const struct mig_result *r, uint8_t *buf, size_t cap);
+/* Check head buf[0..MIG_RESULT_HEAD) of a body of len bytes. 0 or -EBADMSG. */
+int migwire_get_result(const uint8_t *buf, size_t len, struct mig_result *r);
 
 #endif

@@ -105,6 +105,9 @@ struct proc_info {
     int32_t console_node; /* the node whose console shows its output */
     int32_t owed_replies; /* calls it took before a move, still to be answered through
                              the node it took them on (kernel/migrate_proxy.c) */
+    int32_t call_node;    /* 0, or the node where a call it moved in still runs (it
+                             waits for the result: kernel/migrate_call.c) */
+    int32_t pad;
 };
 
 /* SYS_CLOCK_INFO: how user code computes clock() itself from the time CSR,

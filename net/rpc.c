@@ -16,6 +16,7 @@
 #include "drivers/rtc.h"
 #include "kernel/kernel.h"
 #include "kernel/kreq.h"
+#include "kernel/migrate.h"
 #include "kernel/port.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
@@ -41,6 +42,10 @@
 
 enum { OUT_IDLE = 0, OUT_SENDING, OUT_WAITING, OUT_DONE };
 enum { IN_FREE = 0, IN_ASSEMBLING, IN_QUEUED, IN_REPLIED };
+
+/* rpc_out.is_call: 0 a send, 1 a call, CALL_OF_PROCESS a process's own
+ * call (SYS_CALL): one that may see its process move while it waits. */
+#define CALL_OF_PROCESS 2
 
 struct rpc_out {
     int state, is_call, heard, error;
@@ -76,7 +81,10 @@ struct done_id {
     int status;           /* 0 delivered/replied, else the errno it failed with */
 };
 
-static struct rpc_out outs[NPROC];
+/* outs[slot]: each process's operation; past NPROC, calls parked there by
+ * a process that moved while waiting in them (park_call). */
+#define PARKED_MAX 8
+static struct rpc_out outs[NPROC + PARKED_MAX];
 static struct rpc_in ins[RPC_IN_MAX];
 static struct done_id done_ring[DONE_RING];
 static uint32_t done_next;
@@ -531,11 +539,38 @@ static void peer_restarted(uint32_t node, uint32_t epoch)
 
 static struct rpc_out *out_find(uint32_t node, uint64_t msg_id)
 {
-    /* outs[] is indexed by process slot: none at or past proc_slots is used. */
+    /* outs[] is indexed by process slot: none at or past proc_slots is
+     * used, until the parked calls at NPROC. */
     for (int i = 0; i < proc_slots; i++)
         if (outs[i].state != OUT_IDLE && outs[i].msg_id == msg_id && outs[i].node == node)
             return &outs[i];
+    for (int i = NPROC; i < NPROC + PARKED_MAX; i++)
+        if (outs[i].state != OUT_IDLE && outs[i].msg_id == msg_id && outs[i].node == node)
+            return &outs[i];
     return 0;
+}
+
+/* The process waiting in call o is to move: the call goes on in a parked
+ * slot, so that the move's own requests can use the process's (they are
+ * made in its context), and stays here after the move, kernel/migrate.h
+ * migrate_in_call. The parked slot, or o itself if none is free (then it
+ * moves once the call is over). */
+static struct rpc_out *park_call(struct rpc_out *o)
+{
+    for (int i = NPROC; i < NPROC + PARKED_MAX; i++) {
+        if (outs[i].state == OUT_IDLE) {
+            outs[i] = *o;
+            *o = (struct rpc_out){0};
+            return &outs[i];
+        }
+    }
+    return o;
+}
+
+int rpc_in_call(const struct proc *p)
+{
+    const struct rpc_out *o = &outs[p->slot];
+    return o->state != OUT_IDLE && o->is_call == CALL_OF_PROCESS;
 }
 
 static void on_data_ack(struct rpc_out *o, uint64_t bitmap)
@@ -692,6 +727,15 @@ static int run_op(const struct port_id *dst, uint32_t node, struct msg *m, int i
             rv = -EINTR;
             break;
         }
+        if (__builtin_expect(p->migrate_to != 0, 0) && is_call == CALL_OF_PROCESS &&
+            !p->migrated && o->state != OUT_DONE) {
+            /* Asked to move while it waits: it goes, the call stays. */
+            struct rpc_out *parked = park_call(o);
+            if (parked != o) {
+                o = parked;
+                migrate_in_call(p, deadline);
+            }
+        }
         if (o->state == OUT_DONE)
             break;
         now = timer_now_ns();
@@ -791,6 +835,12 @@ uint64_t rpc_kernel_check(uint32_t node)
 int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply)
 {
     return run_op_routed(dst, m, 1, timeout_ns, reply);
+}
+
+int rpc_call_of_process(const struct port_id *dst, struct msg *m, uint64_t timeout_ns,
+                        struct msg **reply)
+{
+    return run_op_routed(dst, m, CALL_OF_PROCESS, timeout_ns, reply);
 }
 
 int rpc_bootstrap(uint32_t node, struct port_id *out, uint64_t timeout_ns)

@@ -34,6 +34,15 @@ uint32_t rpc_peer_epoch(uint32_t node);
 uint64_t rpc_kernel_check(uint32_t node);
 /* Call a port on another node and wait for its reply (*reply). Takes m. */
 int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply);
+/* The same for a process's own call (SYS_CALL): if the process is asked
+ * to move while it waits, it moves and the call goes on here
+ * (kernel/migrate.h migrate_in_call). */
+int rpc_call_of_process(const struct port_id *dst, struct msg *m, uint64_t timeout_ns,
+                        struct msg **reply);
+/* Is p waiting in a call to another node (a move wakes it: the call stays,
+ * kernel/migrate.h migrate_in_call)? */
+struct proc;
+int rpc_in_call(const struct proc *p);
 /* The registry port of another node. */
 int rpc_bootstrap(uint32_t node, struct port_id *out, uint64_t timeout_ns);
 

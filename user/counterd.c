@@ -10,7 +10,9 @@
  *                             taking a call and answering it: its port and
  *                             queue go along, and that answer goes back
  *                             through the node it took the call on
- *                             (tests/migrate: migrate_server_under_calls) */
+ *                             (tests/migrate: migrate_server_under_calls)
+ *   counterd -d MS            answer each executed call MS ms after taking
+ *                             it (a caller stays in its call that long) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +56,15 @@ static int seen_before(const struct counter_req *rq)
 int main(int argc, char **argv)
 {
     struct port_id port;
-    long every = 0;
+    long every = 0, delay_ms = 0;
     int next_move = 2;
-    if (argc >= 3 && (parse_long(argv[1], &every) || every < 1)) {
-        fprintf(stderr, "usage: counterd [EVERY NODE...]\n");
+    if (argc == 3 && !strcmp(argv[1], "-d")) {
+        if (parse_long(argv[2], &delay_ms) || delay_ms < 0) {
+            fprintf(stderr, "usage: counterd -d MS\n");
+            return 2;
+        }
+    } else if (argc >= 3 && (parse_long(argv[1], &every) || every < 1)) {
+        fprintf(stderr, "usage: counterd [EVERY NODE...] | -d MS\n");
         return 2;
     }
     if (ipc_service_start("counterd", "counter", &port) < 0)
@@ -74,6 +81,8 @@ int main(int argc, char **argv)
                 printf("counterd: DUPLICATE node %d pid %d seq %u\n", rq.node, rq.pid, rq.seq);
             counter++;
             executed++;
+            if (delay_ms)
+                sys_sleep((uint64_t)delay_ms * 1000000ULL);
             if (every && executed % every == 0 && next_move < argc) {
                 int node = atoi(argv[next_move++]);
                 long rv = sys_migrate(0, node);

@@ -3,7 +3,8 @@
  * process that moves takes everything it has with it, its ports included,
  * so it depends on the node it runs on; and, until it has answered them,
  * on the nodes where it took calls before a move (their callers wait
- * there: kernel/migrate_proxy.c). Its output goes to the console of the node it was started from (or
+ * there: kernel/migrate_proxy.c), and until it has the result, on the node
+ * where a call it moved in runs (kernel/migrate_call.c). Its output goes to the console of the node it was started from (or
  * the one that started it), which is shown but is not a dependency: if
  * that node dies, the output is lost and the process runs on. Exit 1 if no
  * node has the process. */
@@ -34,6 +35,9 @@ int main(int argc, char **argv)
             if (p->owed_replies)
                 printf("and, until it answers %d call(s) taken before a move, on the "
                        "node(s) it took them on\n", p->owed_replies);
+            if (p->call_node)
+                printf("and, until the call it moved in ends, on node %d (where that call "
+                       "runs)\n", p->call_node);
             return 0;
         }
     }

@@ -24,6 +24,14 @@
  *   mover hold MIB SECS       hold MIB MiB for SECS seconds (fills a node)
  *   mover file PATH NODE      write lines to PATH (the file service), move
  *                             to NODE with the file open, write more, close
+ *   mover call SERVICE SRVNODE NODE
+ *                             a child calls SERVICE on SRVNODE ("counter":
+ *                             one increment; "echo": MSG_MAX bytes back),
+ *                             a server slow to answer (counterd -d, echod
+ *                             -d); this moves the child to NODE while it
+ *                             waits in the call. The child checks it is on
+ *                             NODE with the right answer and exits 7; the
+ *                             call ran once (counterd says DUPLICATE if not)
  *   mover downtime MIB NODE [KBPS]
  *                             make bench: a child fills MIB MiB and spins
  *                             reading the clock (writing KBPS KB/s into its
@@ -36,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "user/ipc.h"
 #include "user/ulib.h"
 
 static int failures;
@@ -131,6 +140,62 @@ static int nap(long ms)
     sys_sleep((uint64_t)ms * 1000000ULL);
     printf("mover: child %d woke on node %d\n", sys_getpid(), sys_nodeid());
     return 7;
+}
+
+/* The child of `call`: one call to service on srvnode, checked. */
+static int caller(const char *service, int srvnode)
+{
+    struct port_id port;
+    long rv = ipc_lookup(srvnode, service, &port);
+    if (rv < 0) {
+        printf("mover: lookup %s on node %d: %s\n", service, srvnode, err_str(rv));
+        return 1;
+    }
+    static uint8_t req[MSG_MAX], rep[MSG_MAX];
+    size_t len = sizeof req;
+    if (!strcmp(service, "counter")) {
+        int32_t c[4] = {sys_nodeid(), sys_getpid(), 1, 0}; /* seq 1: executed once */
+        memcpy(req, c, sizeof c);
+        len = sizeof c;
+    } else {
+        for (size_t i = 0; i < len; i++)
+            req[i] = (uint8_t)(i * 7 + 3);
+    }
+    int before = sys_nodeid();
+    uint64_t t0 = sys_clock();
+    rv = ipc_call(&port, req, len, rep, sizeof rep, 30000ULL * 1000000ULL);
+    printf("mover: child %d called on node %d, answered on node %d after %lu ms: %ld\n",
+           sys_getpid(), before, sys_nodeid(), (unsigned long)((sys_clock() - t0) / 1000000), rv);
+    if (!strcmp(service, "counter") && rv == 8) {
+        int64_t v;
+        memcpy(&v, rep, 8);
+        printf("mover: counter %lld\n", (long long)v);
+        return 7;
+    }
+    if (rv == (long)len && memcmp(req, rep, len) == 0) {
+        printf("mover: %zu bytes echoed intact\n", len);
+        return 7;
+    }
+    return 1;
+}
+
+/* `call`: move a child that waits in a call. */
+static int call_moved(const char *service, const char *srvnode, int node)
+{
+    char *argv[] = {"mover", "caller", (char *)service, (char *)srvnode, 0};
+    int child = sys_spawn("mover", argv);
+    if (child < 0)
+        return 1;
+    sys_sleep(500 * 1000000ULL); /* it is in its call by now */
+    long rv = sys_migrate(child, node);
+    if (rv)
+        printf("mover: migrate %d to node %d: %s\n", child, node, err_str((int)rv));
+    int status = -1;
+    int got = sys_wait(child, &status, 0);
+    printf("mover: child %d exited %d\n", got, status);
+    if (rv || got != child || status != 7)
+        fail("a process moved in its call gets the answer");
+    return failures != 0;
 }
 
 static int wait_moved(int node)
@@ -318,6 +383,10 @@ int main(int argc, char **argv)
         return sleep_moved(atol(argv[2]), atoi(argv[3]));
     if (argc == 3 && !strcmp(argv[1], "nap"))
         return nap(atol(argv[2]));
+    if (argc == 5 && !strcmp(argv[1], "call"))
+        return call_moved(argv[2], argv[3], atoi(argv[4]));
+    if (argc == 4 && !strcmp(argv[1], "caller"))
+        return caller(argv[2], atoi(argv[3]));
     if (argc == 3 && !strcmp(argv[1], "wait"))
         return wait_moved(atoi(argv[2]));
     if (argc == 4 && !strcmp(argv[1], "stay"))
@@ -325,6 +394,7 @@ int main(int argc, char **argv)
     if (argc == 3 && !strcmp(argv[1], "round"))
         return round_trip(atol(argv[2]));
     fprintf(stderr, "usage: mover mem MIB N1,N2,... | sleep MS NODE | wait NODE | "
-                    "stay NODE SECS | round TIMES | try MIB NODE | hold MIB SECS | file PATH NODE\n");
+                    "stay NODE SECS | round TIMES | try MIB NODE | hold MIB SECS | file PATH NODE | "
+                    "call SERVICE SRVNODE NODE\n");
     return 2;
 }

@@ -279,6 +279,56 @@ def migrate_precopy(ctx):
 
 
 @scenario(240)
+def migrate_in_call(ctx):
+    """A process waiting in a call is moved: the call stays where it was
+    made and runs once, and its answer reaches the process where it went.
+    Three cases: a server on another node (counterd -d, a remote call,
+    1 -> 3 while node 2 works), a server on the caller's node (a local
+    call, moved away from it, 1 -> 2), and an answer of MSG_MAX bytes
+    (echod -d: the result crosses in parts). No duplicate execution, the
+    counter ends at one per caller, and the husk left on node 1 is gone."""
+    c = ctx.cluster(3, node_args={k: SERVICES for k in (1, 2, 3)})
+    expect(c, 2, "counterd -d 3000 &")
+    expect(c, 1, "counterd -d 3000 &")
+    expect(c, 1, "echod -d 3000 &")
+    notes = []
+    for service, srv, to in (("counter", 2, 3), ("counter", 1, 2), ("echo", 1, 3)):
+        out = expect(c, 1, f"mover call {service} {srv} {to}", timeout=90)
+        m = re.search(r"called on node 1, answered on node (\d+) after (\d+) ms: (\d+)", out)
+        check(m and m.group(1) == str(to) and "FAIL" not in out and "exited 7" in out,
+              f"{service} on node {srv}, moved to {to}:\n{out}")
+        check(int(m.group(2)) >= 2500, f"answered before the server did:\n{out}")
+        if service == "counter":
+            check("counter 1" in out, f"the call ran more than once:\n{out}")
+        notes.append(f"{service}@{srv}->{to} {m.group(2)} ms")
+    for k in (1, 2):
+        log = c._log_bytes(k).decode(errors="replace")
+        check("DUPLICATE" not in log, f"a call ran twice on node {k}:\n{log[-2000:]}")
+    log1 = c._log_bytes(1).decode(errors="replace")
+    check(log1.count("its call goes on here") == 3, f"not three moves in a call:\n{log1[-3000:]}")
+    for k in (1, 2, 3):
+        check(not [ln for ln in expect(c, k, "ps").splitlines() if "mover" in ln],
+              f"a mover left on node {k}")
+    # Killed where it went while it waits: the call left on node 1 is
+    # dropped (its husk told), and the parent gets the kill's status.
+    expect(c, 2, "echod -d 20000 &")
+    off = len(c._log_bytes(1))
+    w = BackgroundExec(c, 1, "mover call echo 2 3", 120)
+    c.wait_log(1, rb"its call goes on here", 30, off)
+    m = re.search(r"pid (\d+) \(mover\) moved to node 3", c._log_bytes(1)[off:].decode(errors="replace"))
+    check(m, "no move in the log")
+    out = expect(c, 2, f"deps {m.group(1)}")
+    check("runs on node 3" in out and "on node 1 (where that call runs)" in out,
+          f"deps of a process waiting for its call:\n{out}")
+    expect(c, 2, f"kill {m.group(1)}")  # node 1's console runs the mover
+    c.wait_log(1, rb"nobody waits for the call it moved in", 30, off)
+    out, st = w.result(60)
+    check(re.search(rf"child {m.group(1)} exited (\d+)", out) and "exited 7" not in out,
+          f"the killed child:\n{out}")
+    ctx.note = ", ".join(notes)
+
+
+@scenario(240)
 def migrate_one_way_queue(ctx):
     """A slow receiver (sinkd) with one-way messages queued at its port is
     moved while a sender floods it: the queued messages go with it in order

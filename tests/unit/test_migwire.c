@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/errno.h"
+#include "lib/lebytes.h"
 #include "lib/migwire.h"
 #include "tests/unit/unit.h"
 
@@ -22,7 +23,7 @@
 #define CHILD_LEN 12
 #define PORT_LEN 16
 #define PROXY_LEN 8
-#define CLOCK_LEN 16 /* clock_ns and clock_uva: they end the state */
+#define CLOCK_LEN 24 /* clock_ns, clock_uva and call_left_ns: they end the state */
 #define CLOCK_UVA_MAX (USER_TOP - 32) /* the last place a 32-byte struct clock_info fits */
 /* Room for a state with a few records more than the maxima allow. */
 #define RAW_STATE_MAX (MIG_STATE_MAX + 4 * (CHILD_LEN + PORT_LEN + PROXY_LEN))
@@ -128,6 +129,7 @@ static size_t raw_state_n(const struct mig_state *s, uint8_t *buf, uint32_t nch,
         raw_put(&w, i < MIG_PROXIES_MAX ? s->proxies[i] : extra_proxy(i), 8);
     raw_put(&w, (uint64_t)s->clock_ns, 8);
     raw_put(&w, s->clock_uva, 8);
+    raw_put(&w, s->call_left_ns, 8);
     return w.n;
 }
 
@@ -234,6 +236,7 @@ static void valid_state(struct mig_state *s, uint32_t nchildren, uint32_t nports
         s->proxies[i] = 0xc0ffee0000000000ULL + (uint64_t)i * 0x100000001ULL + 1;
     s->clock_ns = 0x0000123456789abcLL;
     s->clock_uva = USER_BASE + 0x7f28; /* 8-aligned, not 16- or 32- */
+    s->call_left_ns = 0x0000000501234567ULL;
 }
 
 static void check_same_state(const struct mig_state *a, const struct mig_state *b)
@@ -273,6 +276,7 @@ static void check_same_state(const struct mig_state *a, const struct mig_state *
         CHECK_EQ(a->proxies[i], b->proxies[i]);
     CHECK_EQ(a->clock_ns, b->clock_ns);
     CHECK_EQ(a->clock_uva, b->clock_uva);
+    CHECK_EQ(a->call_left_ns, b->call_left_ns);
 }
 
 /* s encodes to what raw_state writes, and that decodes back to s. */
@@ -647,7 +651,7 @@ static void migwire_state_roundtrip(void)
     /* MIG_STATE_MAX is the longest state there is, and a buffer of it holds one. */
     static uint8_t buf[MIG_STATE_MAX];
     CHECK_EQ(state_len(MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX), MIG_STATE_MAX);
-    CHECK_EQ(MIG_STATE_MAX, 2184); /* 2168 up to the proxies, then the clock's 16 */
+    CHECK_EQ(MIG_STATE_MAX, 2192); /* 2168 up to the proxies, then the clock's 16 and call_left_ns */
     valid_state(&s, MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX);
     CHECK_EQ(migwire_put_state(&s, buf, MIG_STATE_MAX), MIG_STATE_MAX);
     CHECK_EQ(migwire_put_state(&s, buf, MIG_STATE_MAX - 1), -EMSGSIZE);
@@ -685,6 +689,7 @@ static void migwire_state_roundtrip(void)
     static const uint8_t clock[CLOCK_LEN] = {
         0xbc, 0x9a, 0x78, 0x56, 0x34, 0x12, 0x00, 0x00, /* clock_ns */
         0x28, 0x7f, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, /* clock_uva: USER_BASE + 0x7f28 */
+        0x67, 0x45, 0x23, 0x01, 0x05, 0x00, 0x00, 0x00, /* call_left_ns */
     };
     CHECK(memcmp(buf + at, clock, sizeof clock) == 0);
     CHECK_EQ(at + sizeof clock, (size_t)len); /* the clock ends it */
@@ -692,11 +697,13 @@ static void migwire_state_roundtrip(void)
     /* A negative clock_ns is its two's complement, as a u64. */
     s.clock_ns = -2;
     s.clock_uva = 0;
+    s.call_left_ns = MIG_CALL_FOREVER;
     len = migwire_put_state(&s, buf, sizeof buf);
     CHECK_EQ(len, state_len(2, 2, 2));
     static const uint8_t negative[CLOCK_LEN] = {
         0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* clock_ns -2 */
         0, 0, 0, 0, 0, 0, 0, 0,                         /* clock_uva 0: nowhere */
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* call_left_ns: forever */
     };
     CHECK(memcmp(buf + len - CLOCK_LEN, negative, sizeof negative) == 0);
 }
@@ -1886,6 +1893,56 @@ static void migwire_fuzz_seeds(void)
     }
 }
 
+/* CALL_RESULT: the layout, a round trip, and what the decoder refuses. */
+static void migwire_result(void)
+{
+    struct mig_result r = {0x1122334455667788ULL, 0, MSG_MAX, MSG_MAX - 400}, got;
+    uint8_t b[MIG_RESULT_HEAD + 400];
+    CHECK_EQ(migwire_put_result(&r, b, sizeof b), MIG_RESULT_HEAD);
+    static const uint8_t want[MIG_RESULT_HEAD] = {
+        0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* id */
+        0, 0, 0, 0,                                     /* error */
+        0x00, 0x10, 0x01, 0,                            /* total 69632 (MSG_MAX) */
+        0x70, 0x0e, 0x01, 0,                            /* off 69232 */
+    };
+    CHECK(memcmp(b, want, sizeof want) == 0);
+    CHECK_EQ(migwire_get_result(b, MIG_RESULT_HEAD + 400, &got), 0); /* the last 400 bytes */
+    CHECK_EQ(got.id, r.id);
+    CHECK_EQ(got.total, (uint32_t)MSG_MAX);
+    CHECK_EQ(got.off, (uint32_t)MSG_MAX - 400);
+    CHECK_EQ(migwire_get_result(b, MIG_RESULT_HEAD + 401, &got), -EBADMSG); /* past total */
+    CHECK_EQ(migwire_get_result(b, MIG_RESULT_HEAD, &got), -EBADMSG);       /* an empty part */
+    CHECK_EQ(migwire_get_result(b, MIG_RESULT_HEAD - 1, &got), -EBADMSG);
+    /* An error, no bytes; an empty reply, no bytes. */
+    struct mig_result e = {5, -110, 0, 0}, z = {5, 0, 0, 0};
+    CHECK_EQ(migwire_put_result(&e, b, sizeof b), MIG_RESULT_HEAD);
+    CHECK_EQ(migwire_get_result(b, MIG_RESULT_HEAD, &got), 0);
+    CHECK_EQ(got.error, -110);
+    CHECK_EQ(migwire_get_result(b, MIG_RESULT_HEAD + 1, &got), -EBADMSG);
+    CHECK_EQ(migwire_put_result(&z, b, sizeof b), MIG_RESULT_HEAD);
+    CHECK_EQ(migwire_get_result(b, MIG_RESULT_HEAD, &got), 0);
+    /* Refused by both sides. */
+    static const struct mig_result bad[] = {
+        {0, 0, 10, 0},       /* id 0 */
+        {5, 1, 0, 0},        /* a positive error */
+        {5, -4096, 0, 0},    /* past the errno range */
+        {5, -5, 10, 0},      /* an error with bytes */
+        {5, 0, MSG_MAX + 1, 0}, /* longer than a message */
+        {5, 0, 10, 11},      /* off past total */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ(migwire_put_result(&bad[i], b, sizeof b), -EINVAL);
+        struct le_writer w = {b, sizeof b, 0};
+        le_put(&w, bad[i].id, 8);
+        le_put(&w, (uint32_t)bad[i].error, 4);
+        le_put(&w, bad[i].total, 4);
+        le_put(&w, bad[i].off, 4);
+        CHECK_EQ(migwire_get_result(b, MIG_RESULT_HEAD + (bad[i].total > bad[i].off), &got),
+                 -EBADMSG);
+    }
+    CHECK_EQ(migwire_put_result(&r, b, MIG_RESULT_HEAD - 1), -EMSGSIZE);
+}
+
 const struct unit_test unit_migwire_tests[] = {
     {"migwire_offer_roundtrip", migwire_offer_roundtrip},
     {"migwire_offer_truncated", migwire_offer_truncated},
@@ -1914,6 +1971,7 @@ const struct unit_test unit_migwire_tests[] = {
     {"migwire_reply_roundtrip", migwire_reply_roundtrip},
     {"migwire_reply_truncated", migwire_reply_truncated},
     {"migwire_reply_refusals", migwire_reply_refusals},
+    {"migwire_result", migwire_result},
     {"migwire_reply_short_buffer", migwire_reply_short_buffer},
     {"migwire_fuzz_seeds", migwire_fuzz_seeds},
     {NULL, NULL},
