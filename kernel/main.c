@@ -40,6 +40,8 @@ static void start_shell(void)
     shell_pid = proc_spawn(0, "sh", argv, 1);
     if (shell_pid < 0)
         klog("cannot start the shell: error %d", -shell_pid);
+    else
+        proc_find(shell_pid)->pinned = 1; /* the console's: the scheduler leaves it here */
 }
 
 /* Start the system services named in bootargs: services=prog[:arg...][,prog...].
@@ -73,6 +75,7 @@ static void start_services(void)
             klog("service %s: cannot start: error %d", argv[0], -pid);
         } else {
             proc_find(pid)->service = 1;
+            proc_find(pid)->pinned = 1;
             klog("service %s started as pid %d", argv[0], pid);
         }
         entry = next;

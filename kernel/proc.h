@@ -69,6 +69,8 @@ struct proc {
     uint64_t child_limit;
     uint64_t cpu_ns, run_start_ns;
     int service;              /* started from the boot service list: may use the disk */
+    int pinned;               /* a service or the console's shell: the global scheduler
+                                 never moves it (proc_info PROC_F_PINNED) */
     struct port_id console;   /* where its output goes: the console port of the node it
                                  was started from; zero for this node's own console */
     int remote_parent_pid;    /* a parent on another node (spawned from there), */

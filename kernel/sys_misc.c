@@ -10,6 +10,7 @@
 #include "kernel/riscv.h"
 #include "kernel/syscall.h"
 #include "kernel/timer.h"
+#include "lib/bootargs.h"
 #include "lib/rpcwire.h"
 #include "net/rpc.h"
 
@@ -133,6 +134,23 @@ SYSCALL(clock_info)
 SYSCALL(wallclock) { return (int64_t)rtc_now_ns(); }
 
 SYSCALL(nodeid) { return (int64_t)kernel_node_id; }
+
+/* One key of the node's bootargs, for user programs: the scheduler's
+ * labels= and taints= (docs/sched.md). */
+SYSCALL(bootarg)
+{
+    char key[32], value[FDT_BOOTARGS_MAX];
+    int rv = vm_copyin_str(&p->as, key, args[0], sizeof key);
+    if (rv < 0)
+        return rv;
+    if (bootargs_get(boot_fdt.bootargs, key, value, sizeof value) != 0)
+        return -ENOENT;
+    uint64_t len = strlen(value);
+    if (len + 1 > args[2])
+        return -ENAMETOOLONG;
+    rv = vm_copyout(&p->as, args[1], value, len + 1);
+    return rv ? rv : (int64_t)len;
+}
 
 SYSCALL(meminfo)
 {

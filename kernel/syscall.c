@@ -54,4 +54,5 @@ syscall_fn syscall_table[SYS_COUNT] HOT_DATA = {
     [SYS_SPAWN_IMAGE] = sys_spawn_image,
     [SYS_RAMDISK_READ] = sys_ramdisk_read,
     [SYS_MIGRATE] = sys_migrate,
+    [SYS_BOOTARG] = sys_bootarg,
 };

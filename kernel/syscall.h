@@ -22,6 +22,7 @@ SYSCALL(getpid);
 SYSCALL(wallclock);
 SYSCALL(spawn_image);
 SYSCALL(migrate);
+SYSCALL(bootarg);
 SYSCALL(ramdisk_read);
 SYSCALL(getppid);
 SYSCALL(spawn);

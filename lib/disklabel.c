@@ -28,10 +28,15 @@ int disklabel_default(uint64_t nsectors, struct disklabel *l)
     uint64_t quarter = usable / 4 / MIB_SECTORS * MIB_SECTORS;
     uint64_t naming = 16 * MIB_SECTORS < quarter ? 16 * MIB_SECTORS : quarter;
     uint64_t fs = 32 * MIB_SECTORS < quarter ? 32 * MIB_SECTORS : quarter;
+    /* The scheduler's log store holds its small machine (docs/sched.md):
+     * 2 MiB, last, so the other regions stay where they were before it. */
+    uint64_t sched = 2 * MIB_SECTORS < quarter ? 2 * MIB_SECTORS : quarter;
+    uint64_t chunks = usable - naming - fs - sched;
     set_region(&l->r[0], "naming", MIB_SECTORS, naming);
     set_region(&l->r[1], "fs", MIB_SECTORS + naming, fs);
-    set_region(&l->r[2], "chunks", MIB_SECTORS + naming + fs, usable - naming - fs);
-    l->n = 3;
+    set_region(&l->r[2], "chunks", MIB_SECTORS + naming + fs, chunks);
+    set_region(&l->r[3], "sched", MIB_SECTORS + naming + fs + chunks, sched);
+    l->n = 4;
     return 0;
 }
 

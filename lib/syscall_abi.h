@@ -59,6 +59,8 @@ enum {
                             *              size_t len): bytes of a boot program */
     SYS_MIGRATE = 44,    /* migrate(int pid, int node): move a process (0: the caller) to
                             another node; it keeps its pid (kernel/migrate.h) */
+    SYS_BOOTARG = 45,    /* bootarg(const char *key, char *buf, size_t cap): the value of
+                            key= in this node's bootargs (its length), -ENOENT, -ENAMETOOLONG */
     SYS_COUNT
 };
 
@@ -107,8 +109,10 @@ struct proc_info {
                              the node it took them on (kernel/migrate_proxy.c) */
     int32_t call_node;    /* 0, or the node where a call it moved in still runs (it
                              waits for the result: kernel/migrate_call.c) */
-    int32_t pad;
+    uint32_t flags;       /* PROC_F_* */
 };
+#define PROC_F_SERVICE 1  /* a system service (started at boot) */
+#define PROC_F_PINNED 2   /* a service or a console's shell: the scheduler never moves it */
 
 /* SYS_CLOCK_INFO: how user code computes clock() itself from the time CSR,
  * which the kernel lets user mode read (scounteren.TM) as Linux's vDSO

@@ -288,3 +288,7 @@ int parse_seconds_ns(const char *s, uint64_t *ns)
 }
 
 long sys_migrate(int pid, int node) { return syscall6(SYS_MIGRATE, pid, node, 0, 0, 0, 0); }
+long sys_bootarg(const char *key, char *buf, size_t cap)
+{
+    return syscall6(SYS_BOOTARG, (long)key, (long)buf, (long)cap, 0, 0, 0);
+}

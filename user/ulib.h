@@ -45,6 +45,9 @@ int sys_spawn_image(const void *elf, size_t len, const char *name, char *const a
 long sys_ramdisk_read(const char *name, uint64_t off, void *buf, size_t len);
 /* Move process pid (0: this one) to node; it keeps its pid. 0 or -errno. */
 long sys_migrate(int pid, int node);
+/* The value of key= in this node's bootargs into buf (its length), or
+ * -ENOENT, -ENAMETOOLONG. */
+long sys_bootarg(const char *key, char *buf, size_t cap);
 /* wait(pid, status, flags): pid -1 waits for any child; WAIT_NOHANG returns
  * 0 when no child has finished yet. Returns the pid reaped. */
 int sys_wait(int pid, int *status, int flags);

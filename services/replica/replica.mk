@@ -7,8 +7,8 @@
 # core and the runtime with its own RAFT_MAX_DATA (and snapshot capacity):
 # their objects live in the service's own directory, so builds never mix.
 #
-#   $(call replica_service,NAME,DATA_MAX,SNAP_CAP)
-# defines $(BUILD)/user/NAME from services/NAME/*.c.
+#   $(call replica_service,NAME,DATA_MAX,SNAP_CAP[,PROGRAM])
+# defines $(BUILD)/user/PROGRAM (default NAME) from services/NAME/*.c.
 
 REPLICA_SRCS := $(wildcard services/replica/*.c)
 REPLICA_LIBOBJS := $(BUILD)/user/obj/lib_logstore.o $(BUILD)/user/obj/lib_logstore_io.o \
@@ -34,7 +34,7 @@ $$(BUILD)/user/$(1)-obj/raft_%.o: services/raft/%.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
 
-$$(BUILD)/user/$(1): $$($(1)_OBJS) $$($(1)_LIBOBJS) user/user.ld
+$$(BUILD)/user/$(or $(4),$(1)): $$($(1)_OBJS) $$($(1)_LIBOBJS) user/user.ld
 	$$(CC) $$(USER_LDFLAGS) -o $$@ $$($(1)_OBJS) $$($(1)_LIBOBJS)
 
 -include $$(wildcard $$(BUILD)/user/$(1)-obj/*.d)

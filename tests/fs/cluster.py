@@ -628,14 +628,14 @@ def df_avail(c, k):
 
 @scenario(180)
 def fs_disk_full(ctx):
-    """A full disk gives ENOSPC and loses nothing acknowledged. On 16 MiB
+    """A full disk gives ENOSPC and loses nothing acknowledged. On 20 MiB
     disks (a 9 MiB chunks region each: lib/disklabel.c) one node writes a
     file until write() fails: it fails with ENOSPC, promptly, and so do a
     new file's first write and cp; every byte acknowledged before reads back
     from another node, as does a file written before; df shows no space.
     Once the file is removed its chunks are collected (repaird), df shows
     the space again, and a new file is written and read back."""
-    c = ctx.cluster(3, disk_mb=16)
+    c = ctx.cluster(3, disk_mb=20)
     expect(c, 2, "fstest write /keep 200000 5", timeout=60)
     t0 = time.monotonic()
     out, st = c.exec(1, f"fstest write /fill {64 * MIB} 7", timeout=90)

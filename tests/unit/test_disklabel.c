@@ -51,17 +51,18 @@ static struct blockdev memdisk(struct memdisk *d, uint64_t sectors)
 }
 
 /* Regions in order, 1 MiB aligned, after the first MiB, inside the disk,
- * the three services' names. */
+ * the services' names. */
 static void disklabel_default_layout(void)
 {
     static const uint64_t sizes[] = {8 * MIB, 32 * MIB, 256 * MIB, 256 * MIB + 77, 4096 * MIB};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         struct disklabel l;
         CHECK_EQ(disklabel_default(sizes[k], &l), 0);
-        CHECK_EQ(l.n, 3);
+        CHECK_EQ(l.n, 4);
         CHECK_STR(l.r[0].name, "naming");
         CHECK_STR(l.r[1].name, "fs");
         CHECK_STR(l.r[2].name, "chunks");
+        CHECK_STR(l.r[3].name, "sched");
         uint64_t at = MIB;
         for (uint32_t i = 0; i < l.n; i++) {
             CHECK_EQ(l.r[i].start, at);
@@ -76,6 +77,8 @@ static void disklabel_default_layout(void)
     CHECK_EQ(disklabel_default(256 * MIB, &l), 0);
     CHECK_EQ(l.r[0].sectors, 16 * MIB);
     CHECK_EQ(l.r[1].sectors, 32 * MIB);
+    CHECK_EQ(l.r[3].sectors, 2 * MIB);
+    CHECK_EQ(l.r[2].sectors, 256 * MIB - MIB - 16 * MIB - 32 * MIB - 2 * MIB);
     CHECK_EQ(disklabel_default(8 * MIB - 1, &l), -ENOSPC);
 }
 
