@@ -41,8 +41,11 @@ include services/replica/replica.mk
 include services/naming/naming.mk
 # The file service (issue 13): metadata (Raft), chunk stores and primaries.
 include services/fs/fs.mk
+# The global scheduler (issue 15).
+include services/sched/sched.mk
 -include tests/naming/naming_tests.mk
 -include tests/fs/fs_tests.mk
+-include tests/sched/sched_tests.mk
 -include tests/lincheck/lincheck.mk
 
 all: $(KERNEL_ELF)
@@ -52,7 +55,8 @@ deps:
 
 # Every host-side binary that `make test` runs.
 host-bins: $(UNIT_BIN) $(FUZZ_BINS) $(RAFT_BINS) $(NETSWITCH_BIN) $(NETSWITCH_ASAN_BIN) \
-	$(STORAGE_BIN) $(CHUNKSTORE_TEST_BIN) $(NAMING_TEST_BINS) $(FS_TEST_BINS) $(LINCHECK_BINS)
+	$(STORAGE_BIN) $(CHUNKSTORE_TEST_BIN) $(NAMING_TEST_BINS) $(FS_TEST_BINS) $(SCHED_TEST_BINS) \
+	$(LINCHECK_BINS)
 
 # The test parts, in order; tests/run_parts.py times each, sums the results and
 # prints the final `N passed, N failed`. T=NAME runs only tests matching NAME.

@@ -72,6 +72,8 @@ static int movable(struct proc *p)
 
 int migrate_request(struct proc *caller, int pid, uint32_t node)
 {
+    int nowait = (node & MIGRATE_NOWAIT) != 0;
+    node &= ~(uint32_t)MIGRATE_NOWAIT;
     if (node < 1 || node > kernel_nodes)
         return -EINVAL;
     struct proc *q = pid == 0 || pid == caller->pid ? caller : proc_find(pid);
@@ -97,15 +99,16 @@ int migrate_request(struct proc *caller, int pid, uint32_t node)
         return 0;
     }
     struct mig_wait *w = 0;
-    for (int i = 0; i < (int)ARRAY_LEN(waits) && !w; i++)
+    for (int i = 0; i < (int)ARRAY_LEN(waits) && !w && !nowait; i++)
         if (!waits[i].used)
             w = &waits[i];
-    if (!w)
+    if (!w && !nowait)
         return -EAGAIN;
-    *w = (struct mig_wait){1, 0, 0};
+    if (w)
+        *w = (struct mig_wait){1, 0, 0};
     q->migrate_to = node;
     q->migrate_self = 0;
-    q->migrate_wait = w;
+    q->migrate_wait = w; /* NULL (MIGRATE_NOWAIT): nobody hears the outcome */
     if (q->state == P_SLEEPING && (q->restartable || q->ipc.kind == IPC_WAIT_RECV ||
                                    q->ipc.kind == IPC_WAIT_CALL || rpc_in_call(q))) {
         /* Out of its sleep or wait, to move: restarted there, or (a call)
@@ -113,6 +116,8 @@ int migrate_request(struct proc *caller, int pid, uint32_t node)
         q->state = P_RUNNABLE;
         sched_arm_timer();
     }
+    if (nowait)
+        return 0;
     uint64_t deadline = timer_now_ns() + MIG_WAIT_NS;
     while (!w->done && timer_now_ns() < deadline)
         if (proc_sleep(w, deadline) == -EINTR)

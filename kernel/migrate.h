@@ -28,7 +28,8 @@
 
 /* SYS_MIGRATE: move process pid (0: the caller) to node. For another
  * process of this node: the caller's child or sibling (a service may move
- * any); waits for the outcome. 0, or -ESRCH, -EPERM,
+ * any); waits for the outcome, unless node has MIGRATE_NOWAIT (the
+ * scheduler's moves: it learns the outcome from where the process is). 0, or -ESRCH, -EPERM,
  * -EINVAL (no such node), -EBUSY (not movable yet), -ENOMEM (the target
  * cannot hold it), -EHOSTDOWN/-ETIMEDOUT (the target does not answer: the
  * process stays here), -EALREADY (it is there already). */

@@ -58,7 +58,8 @@ enum {
     SYS_RAMDISK_READ = 43, /* ramdisk_read(const char *name, uint64_t off, void *buf,
                             *              size_t len): bytes of a boot program */
     SYS_MIGRATE = 44,    /* migrate(int pid, int node): move a process (0: the caller) to
-                            another node; it keeps its pid (kernel/migrate.h) */
+                            another node; it keeps its pid (kernel/migrate.h); node |
+                            MIGRATE_NOWAIT: start another's move and return at once */
     SYS_BOOTARG = 45,    /* bootarg(const char *key, char *buf, size_t cap): the value of
                             key= in this node's bootargs (its length), -ENOENT, -ENAMETOOLONG */
     SYS_COUNT
@@ -111,6 +112,7 @@ struct proc_info {
                              waits for the result: kernel/migrate_call.c) */
     uint32_t flags;       /* PROC_F_* */
 };
+#define MIGRATE_NOWAIT (1 << 30)
 #define PROC_F_SERVICE 1  /* a system service (started at boot) */
 #define PROC_F_PINNED 2   /* a service or a console's shell: the scheduler never moves it */
 

@@ -25,6 +25,7 @@ PARTS = [
     ("chunkstore", ["bash", "tests/chunkstore/run.sh"], 300),
     ("naming-unit", ["bash", "tests/naming/run.sh"], 300),
     ("fs-unit", ["bash", "tests/fs/run.sh"], 300),
+    ("sched-unit", ["bash", "tests/sched/run.sh"], 300),
     ("lincheck", ["bash", "tests/lincheck/run.sh"], 300),
     ("netswitch", ["bash", "tests/netswitch/run.sh"], 300),
     ("cluster", [sys.executable, "tests/cluster/run.py"], 1200),
@@ -32,6 +33,7 @@ PARTS = [
     ("naming", [sys.executable, "tests/naming/cluster.py"], 1500),
     ("fs", [sys.executable, "tests/fs/cluster.py"], 1500),
     ("migrate", [sys.executable, "tests/migrate/cluster.py"], 900),
+    ("sched", [sys.executable, "tests/sched/cluster.py"], 900),
 ]
 
 

@@ -62,8 +62,9 @@ EXIT_TIMEOUT = 124
 # The system services every node boots unless its bootargs say otherwise:
 # the naming service and the file service (metadata, chunk store, chunk
 # primary, anti-entropy; docs/fs.md).
-DEFAULT_SERVICES = "naming,fs,chunkd,primaryd,repaird"
-REPLICATED = ("naming", "fs")  # those that print "<name>: ready"
+DEFAULT_SERVICES = "naming,fs,chunkd,primaryd,repaird,schedd"
+# The replicated services: (program, the name in its "<name>: ready" line).
+REPLICATED = (("naming", "naming"), ("fs", "fs"), ("schedd", "sched"))
 DISK_MB = 256  # each node's disk image (sparse: blocks cost only once written)
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "netswitch"))
@@ -291,11 +292,11 @@ class Cluster:
         # Nodes that run a replicated service (naming, the file service's
         # metadata) say when it is ready (a leader is known and the node's
         # session is open): wait for that too.
-        waits = [(k, svc) for svc in REPLICATED for k in range(1, self.n + 1)
-                 if self.runs(k, svc)]
+        waits = [(k, name) for prog, name in REPLICATED for k in range(1, self.n + 1)
+                 if self.runs(k, prog)]
         while waits:
-            waits = [(k, svc) for k, svc in waits
-                     if f"{svc}: ready".encode() not in self._log_bytes(k)]
+            waits = [(k, name) for k, name in waits
+                     if f"{name}: ready".encode() not in self._log_bytes(k)]
             if not waits:
                 break
             if time.monotonic() > deadline:

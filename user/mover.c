@@ -32,6 +32,10 @@
  *                             waits in the call. The child checks it is on
  *                             NODE with the right answer and exits 7; the
  *                             call ran once (counterd says DUPLICATE if not)
+ *   mover keep MIB SECS       fill MIB MiB, then for SECS seconds check each
+ *                             second that its checksum holds (others move it:
+ *                             the scheduler's drain); say where it started
+ *                             and ended
  *   mover downtime MIB NODE [KBPS]
  *                             make bench: a child fills MIB MiB and spins
  *                             reading the clock (writing KBPS KB/s into its
@@ -273,6 +277,35 @@ static int hold(long mib, long secs)
     return p[len - 1] == 1 ? 0 : 1;
 }
 
+/* `keep`: memory whose checksum must hold while others move the process
+ * (the scheduler's drain and rebalancing: tests/sched). */
+static int keep(long mib, long secs)
+{
+    size_t n = (size_t)mib * (1 << 20) / 8;
+    uint64_t *w = malloc(n * 8);
+    if (!w)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        w[i] = i * 0x9e3779b97f4a7c15ULL + (uint64_t)sys_getpid();
+    uint64_t want = checksum(w, n);
+    int first = sys_nodeid(), nodes_seen = 1, last = first;
+    printf("mover: pid %d keeps %ld MiB on node %d\n", sys_getpid(), mib, first);
+    for (long s = 0; s < secs; s++) {
+        sys_sleep(1000 * 1000000ULL);
+        if (sys_nodeid() != last) {
+            last = sys_nodeid();
+            nodes_seen++;
+        }
+        if (checksum(w, n) != want) {
+            fail("the memory of a process moved by others");
+            return 1;
+        }
+    }
+    printf("mover: pid %d kept %ld MiB intact, started on node %d, ended on node %d "
+           "(%d nodes)\n", sys_getpid(), mib, first, last, nodes_seen);
+    return 0;
+}
+
 static int file_across(const char *path, int node)
 {
     FILE *f = fopen(path, "w");
@@ -375,6 +408,8 @@ int main(int argc, char **argv)
         return file_across(argv[2], atoi(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "try"))
         return try_move(atol(argv[2]), atoi(argv[3]));
+    if (argc == 4 && !strcmp(argv[1], "keep"))
+        return keep(atol(argv[2]), atol(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "hold"))
         return hold(atol(argv[2]), atol(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "mem"))
@@ -395,6 +430,6 @@ int main(int argc, char **argv)
         return round_trip(atol(argv[2]));
     fprintf(stderr, "usage: mover mem MIB N1,N2,... | sleep MS NODE | wait NODE | "
                     "stay NODE SECS | round TIMES | try MIB NODE | hold MIB SECS | file PATH NODE | "
-                    "call SERVICE SRVNODE NODE\n");
+                    "call SERVICE SRVNODE NODE | keep MIB SECS\n");
     return 2;
 }

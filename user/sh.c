@@ -16,6 +16,11 @@
  * own descriptors at the file while it runs. A file that cannot be opened
  * is reported as `sh: FILE: reason`, status 1, and the command is not run.
  *
+ * `run -n NODE PROG ARGS` starts the program on another node; `run -n any
+ * [-s SPEC] PROG ARGS`, or `run [-s SPEC] PROG ARGS`, lets the global
+ * scheduler choose the node (user/schedclient.h, docs/sched.md): a request
+ * no node can take yet waits, saying why.
+ *
  * Background jobs print `[pid]` when started and `[pid] done <status>` when
  * reaped, which happens just before the next prompt (or in `wait`).
  * The prompt is `n<node>$ `. Bad input (long lines, unbalanced quotes, too
@@ -27,7 +32,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "services/sched/spectext.h"
+#include "services/sched/view.h"
 #include "user/fsclient.h"
+#include "user/schedclient.h"
 #include "user/spawnfiles.h"
 #include "user/ulib.h"
 
@@ -343,7 +351,8 @@ static int redirect_self(const struct redir *rd, int nr, int saved[3])
 
 static void help(void)
 {
-    printf("builtins: echo ARGS, exit [N], wait, help, cd [DIR], pwd, run -n NODE PROG ARGS\n"
+    printf("builtins: echo ARGS, exit [N], wait, help, cd [DIR], pwd,\n"
+           "          run [-n NODE|any] [-s SPEC] PROG ARGS (any: the scheduler chooses)\n"
            "syntax:   cmd args [&] [; cmd ...]   quotes '..' \"..\"   $? = last status\n"
            "          cmd < in > out   cmd >> out   (files, relative to the working directory)\n"
            "programs: sh args echo ps kill sleep uptime true false exitcode mem burn memtouch\n"
@@ -411,21 +420,50 @@ static int run_builtin(char **argv, int argc, int *quit)
     return 0;
 }
 
+static void say_run(const char *line) { printf("run: %s\n", line); }
+
 /* Runs a program (here, or with `run -n NODE` on another node) with the
  * redirections rd; returns its status, or 0 at once if in the background. */
 static int run_program(char **argv, int argc, const struct redir *rd, int nr, int background)
 {
     /* `run -n NODE prog args`: the same, on another node; its output comes
-     * here, and wait/kill/$? work as for a local child. */
+     * here, and wait/kill/$? work as for a local child. `run -n any` (or no
+     * -n): on the node the scheduler chooses for SPEC. */
     long node = 0;
+    uint64_t req_id = 0;
     if (strcmp(argv[0], "run") == 0) {
-        if (argc < 4 || strcmp(argv[1], "-n") != 0 || parse_long(argv[2], &node) != 0 ||
-            node < 1) {
-            fprintf(stderr, "sh: usage: run -n NODE PROG [ARGS]\n");
+        const char *spec_text = 0;
+        int any = 1, i = 1;
+        for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+            if (strcmp(argv[i], "-n") == 0 && strcmp(argv[i + 1], "any") == 0)
+                any = 1;
+            else if (strcmp(argv[i], "-n") == 0 && parse_long(argv[i + 1], &node) == 0 && node >= 1)
+                any = 0;
+            else if (strcmp(argv[i], "-s") == 0)
+                spec_text = argv[i + 1];
+            else
+                break;
+        }
+        if (i >= argc || argv[i][0] == '-') {
+            fprintf(stderr, "sh: usage: run [-n NODE|any] [-s SPEC] PROG [ARGS]\n");
             return STATUS_SYNTAX;
         }
-        argv += 3;
-        argc -= 3;
+        argv += i;
+        argc -= i;
+        if (any) {
+            struct sched_spec spec;
+            if (spec_text ? sched_spec_parse(spec_text, &spec) : (sched_spec_default(&spec), 0)) {
+                fprintf(stderr, "sh: run: bad spec %s\n", spec_text);
+                return STATUS_SYNTAX;
+            }
+            int chosen = 0;
+            int rv = sched_choose(&spec, &req_id, &chosen, say_run);
+            if (rv) {
+                fprintf(stderr, "sh: run: the scheduler: %s\n", err_str(rv));
+                return STATUS_CANTRUN;
+            }
+            node = chosen;
+        }
     }
     struct spawn_files sf = {.node = (int)node};
     for (int i = 0; i < nr; i++) {
@@ -436,6 +474,8 @@ static int run_program(char **argv, int argc, const struct redir *rd, int nr, in
     }
     fflush(stdout);
     int pid = spawn_with_files(argv[0], argv, &sf);
+    if (req_id)
+        sched_started(req_id, pid);
     if (pid < 0 && sf.failed >= 0) {
         fprintf(stderr, "sh: %s: %s\n", sf.fd[sf.failed].path, err_str(pid));
         return 1;

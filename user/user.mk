@@ -25,15 +25,20 @@ USER_NAMES   := $(sort $(basename $(notdir $(USER_MAINS))))
 # stdout may be a file).
 USER_FSCLIENT_OBJS := $(BUILD)/user/obj/fsclient.o $(BUILD)/user/obj/fsmeta.o \
 	$(BUILD)/user/obj/fs_fsproto.o $(BUILD)/user/obj/fs_chunkproto.o $(BUILD)/user/obj/fs_placement.o
+# The global scheduler's client library and the codecs it shares with the
+# service (user/schedclient.c).
+USER_SCHEDCLIENT_OBJS := $(BUILD)/user/obj/schedclient.o \
+	$(addprefix $(BUILD)/user/obj/sched_,schedproto.o schedreply.o schedwire.o spectext.o view.o)
 USER_LIBOBJS := $(BUILD)/user/obj/crt0.o $(BUILD)/user/obj/syscalls.o $(BUILD)/user/obj/lib_inet.o \
 	$(BUILD)/user/obj/ipc.o $(BUILD)/user/obj/leadercall.o $(BUILD)/user/obj/nsclient.o $(BUILD)/user/obj/ns_nsproto.o \
 	$(BUILD)/user/obj/posix_fs.o $(BUILD)/user/obj/posix_dir.o $(BUILD)/user/obj/fspath.o \
-	$(BUILD)/user/obj/spawnfiles.o $(USER_FSCLIENT_OBJS)
+	$(BUILD)/user/obj/spawnfiles.o $(USER_FSCLIENT_OBJS) $(USER_SCHEDCLIENT_OBJS)
 # badelf: a copy of `true` with a corrupted header, so that spawning it must
 # fail cleanly in the kernel's ELF loader.
 # The system services built by their own fragments (services/*/*.mk).
 USER_PROGS   := $(addprefix $(BUILD)/user/,$(USER_NAMES)) $(BUILD)/user/badelf $(BUILD)/user/naming \
-	$(BUILD)/user/fs $(BUILD)/user/chunkd $(BUILD)/user/primaryd $(BUILD)/user/repaird
+	$(BUILD)/user/fs $(BUILD)/user/chunkd $(BUILD)/user/primaryd $(BUILD)/user/repaird \
+	$(BUILD)/user/schedd
 
 USER_OBJS    := $(addprefix $(BUILD)/user/obj/,$(addsuffix .o,$(USER_NAMES))) $(USER_LIBOBJS)
 .SECONDARY: $(USER_OBJS)
@@ -49,6 +54,11 @@ $(BUILD)/user/obj/lib_%.o: lib/%.c
 
 # The naming service's wire codec, for its client library (user/nsclient.c).
 $(BUILD)/user/obj/ns_%.o: services/naming/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# The scheduler's codecs, for its client library (user/schedclient.c).
+$(BUILD)/user/obj/sched_%.o: services/sched/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
 

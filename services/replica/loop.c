@@ -217,7 +217,9 @@ static void watch_role(void)
     }
     last_role = role;
     last_leader = leader;
-    if (!ready_printed && leader && replica_session()) {
+    uint32_t session_cap = 0;
+    replica.svc->sessions(&session_cap); /* 0: a service without sessions (the scheduler) */
+    if (!ready_printed && leader && (replica_session() || session_cap == 0)) {
         ready_printed = true;
         replica_log("ready: leader %u, term %lu", leader, (unsigned long)raft_term(&replica.raft));
     }

@@ -95,8 +95,9 @@ struct replica_service {
      * (it must be a server's, never a client's request in disguise). */
     bool (*forward_ok)(const uint8_t *cmd, uint32_t len);
 
-    /* Sessions (sessions.c). The machine's session table, and whether pid
-     * still holds anything under session. */
+    /* Sessions (sessions.c). The machine's session table (cap 0: the
+     * service has none, and is ready once a leader is known), and whether
+     * pid still holds anything under session. */
     const struct session_entry *(*sessions)(uint32_t *cap);
     bool (*holds)(uint64_t session, int32_t pid);
     /* Encode a server command of this kind into buf; its length or < 0. */

@@ -319,6 +319,55 @@ def migration():
     return res
 
 
+SCHED_POLICIES = ("least", "mosix", "random", "rr")
+
+
+def scheduler():
+    """The global scheduler (issue 15) on a 4-node cluster: placement
+    latency (`run -n any`, as placemany does it, beside starting the same on
+    a fixed node); the makespan of a batch of 24 CPU jobs of seeded random
+    lengths per policy against the lower bound max(total / nodes, longest);
+    migrations per process in those batches; the time to drain a node
+    running 8 processes."""
+    import random
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from clusterlib import Cluster  # noqa: E402
+    res = {"policies": {}}
+    rng = random.Random(15)
+    jobs = [rng.randint(1, 6) for _ in range(24)]
+    res["jobs_s"] = jobs
+    res["bound_s"] = max(sum(jobs) / 4, max(jobs))
+    with Cluster(4, node_args={k: "services=naming,schedd" for k in range(1, 5)}) as c:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            out, _ = c.exec(1, "top", timeout=30)
+            if len(re.findall(r"^\s+\d+ up\b", out, re.M)) == 4:
+                break
+            time.sleep(0.5)
+        for what, cmd in (("any_us", "placemany 20 lat"), ("fixed_us", "placemany -n 2 20 lat")):
+            out, st = c.exec(1, cmd, timeout=120)
+            m = re.search(r"placed in \d+ us \((\d+) us each\)", out)
+            res[what] = int(m.group(1)) if st == 0 and m else None
+        lengths = ",".join(str(j) for j in jobs)
+        for pol in SCHED_POLICIES:
+            c.exec(1, f"sched policy {pol}", timeout=30)
+            leader_log = b"".join(c._log_bytes(k) for k in range(1, 5))
+            before = leader_log.count(b"sched: rebalance:")
+            out, st = c.exec(1, f"placemany -j {lengths}", timeout=600)
+            m = re.search(r"makespan (\d+) ms", out)
+            after = b"".join(c._log_bytes(k) for k in range(1, 5)).count(b"sched: rebalance:")
+            res["policies"][pol] = {"makespan_ms": int(m.group(1)) if st == 0 and m else None,
+                                    "moves": after - before}
+        for _ in range(8):
+            c.exec(1, "run -n 2 mover keep 1 90 &", timeout=30)
+        time.sleep(2)
+        out, st = c.exec(3, "drain 2", timeout=150)
+        m = re.search(r"(\d+) processes moved off in (\d+) ms", out)
+        res["drain_ms"] = int(m.group(2)) if st == 0 and m else None
+        res["drained"] = int(m.group(1)) if m else None
+    return res
+
+
 def fmt_ns(ns):
     if ns is None:
         return "n/a"
@@ -489,6 +538,25 @@ def main():
                           f"({mr64k} KB/s)",
                           f"downtime {fmt_ns(f['downtime_us'] * 1000)} (target 20 ms; "
                           f"stop and copy)"))
+    try:
+        sch = scheduler()
+    except Exception as e:
+        print(f"bench: scheduler figures failed: {e}", file=sys.stderr)
+        sch = {"policies": {}}
+    rows2.append(("place run -n any", fmt_ns((sch.get("any_us") or 0) * 1000 or None),
+                  f"{frac(sch.get('any_us'), sch.get('fixed_us'))} start on a fixed node "
+                  f"({fmt_ns((sch.get('fixed_us') or 0) * 1000 or None)})", "target 1.5x"))
+    bound = sch.get("bound_s")
+    for pol in SCHED_POLICIES:
+        f = sch["policies"].get(pol) or {}
+        ms = f.get("makespan_ms")
+        rows2.append((f"makespan {pol}", f"{ms / 1000:.1f} s" if ms else "n/a",
+                      f"{frac(ms, bound * 1000 if bound else None)} bound max(work/4, longest) "
+                      f"= {bound} s",
+                      f"24 jobs; {f.get('moves', 0) / 24:.2f} moves/process"
+                      + ("; target 1.15x" if pol == "least" else "")))
+    rows2.append(("drain 8 procs", fmt_ns((sch.get("drain_ms") or 0) * 1e6 or None),
+                  f"{sch.get('drained')} processes of 1 MiB moved off node 2", ""))
     for name, val, cal, ref in rows2:
         print(f"{name:<18} {val:>10}  {cal:<38} {ref}")
     if il.get("runs_0"):
@@ -509,6 +577,7 @@ def main():
         "naming": nm,
         "fs": fsr,
         "migration": mig,
+        "scheduler": sch,
         "targets": TARGETS,
         "xv6_reference": XV6,
     }
