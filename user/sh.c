@@ -19,7 +19,8 @@
  * `run -n NODE PROG ARGS` starts the program on another node; `run -n any
  * [-s SPEC] PROG ARGS`, or `run [-s SPEC] PROG ARGS`, lets the global
  * scheduler choose the node (user/schedclient.h, docs/sched.md): a request
- * no node can take yet waits, saying why.
+ * no node can take yet waits, saying why. (A node booted with run=here
+ * runs `run PROG` here instead.)
  *
  * Background jobs print `[pid]` when started and `[pid] done <status>` when
  * reaped, which happens just before the next prompt (or in `wait`).
@@ -422,6 +423,18 @@ static int run_builtin(char **argv, int argc, int *quit)
 
 static void say_run(const char *line) { printf("run: %s\n", line); }
 
+/* `run PROG` without -n: the scheduler chooses, unless the node booted
+ * with run=here (then here, as a plain command). */
+static int run_default_any(void)
+{
+    static int any = -1;
+    if (any < 0) {
+        char v[16];
+        any = !(sys_bootarg("run", v, sizeof v) > 0 && strcmp(v, "here") == 0);
+    }
+    return any;
+}
+
 /* Runs a program (here, or with `run -n NODE` on another node) with the
  * redirections rd; returns its status, or 0 at once if in the background. */
 static int run_program(char **argv, int argc, const struct redir *rd, int nr, int background)
@@ -433,7 +446,7 @@ static int run_program(char **argv, int argc, const struct redir *rd, int nr, in
     uint64_t req_id = 0;
     if (strcmp(argv[0], "run") == 0) {
         const char *spec_text = 0;
-        int any = 1, i = 1;
+        int any = run_default_any(), i = 1;
         for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
             if (strcmp(argv[i], "-n") == 0 && strcmp(argv[i + 1], "any") == 0)
                 any = 1;
