@@ -129,6 +129,16 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
     case KREQ_PROCLIST:
         r = serve_proclist(error);
         break;
+    case KREQ_PORT_LOCATE: {
+        struct port_id id = {0, 0};
+        if (m->len != sizeof rq + sizeof id) {
+            r = reply_int(-EBADMSG, error);
+            break;
+        }
+        msg_read(m, sizeof rq, &id, sizeof id);
+        r = reply_int(port_lookup(&id) != 0, error);
+        break;
+    }
     case KREQ_MIG_OFFER:
     case KREQ_MIG_PAGES:
     case KREQ_MIG_COMMIT:

@@ -36,6 +36,8 @@ enum {
                                 * source (lib/migwire.h, CALL_RESULT) -> int32 0 or -ENOENT */
     KREQ_MIG_CALL_CANCEL = 17, /* a=pid, b,c = the move's id: the process that waited for
                                 * that call's result is gone: drop the call -> int32 */
+    KREQ_PORT_LOCATE = 18, /* body: struct port_id -> int32 1 if that port is here (it moved
+                            * here with its owner, or was made here and stayed), else 0 */
 };
 /* KILL, ALIVE and EXITED about a pid that moved on from the node asked are
  * answered {int32 -EREMOTE, int32 node} (kernel/pidroute.h). */

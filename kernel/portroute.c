@@ -2,6 +2,7 @@
  * (kernel/portroute.h). */
 #include "kernel/portroute.h"
 #include "kernel/kernel.h"
+#include "kernel/kreq.h"
 
 #define ROUTES 256
 
@@ -64,4 +65,30 @@ uint32_t portroute_forward(const struct port_id *id)
 {
     struct route *r = find(id);
     return r && r->forward ? r->node : 0;
+}
+
+#define LOCATE_TIMEOUT_NS 500000000ULL /* per node asked: a dead one costs this */
+
+uint32_t portroute_locate(const struct port_id *id, uint32_t skip)
+{
+    for (uint32_t k = 1; k <= kernel_nodes; k++) {
+        if (k == kernel_node_id || k == skip)
+            continue;
+        struct kreq rq = {KREQ_PORT_LOCATE, 0, 0, 0};
+        struct msg *reply = 0;
+        int32_t here = 0;
+        int rv = kreq_call(k, &rq, id, sizeof *id, LOCATE_TIMEOUT_NS, &reply);
+        if (rv == -EINTR)
+            return 0;
+        if (rv)
+            continue;
+        if (reply->len == sizeof here)
+            msg_read(reply, 0, &here, sizeof here);
+        msg_free(reply);
+        if (here == 1) {
+            portroute_hint(id, k);
+            return k;
+        }
+    }
+    return 0;
 }

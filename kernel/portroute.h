@@ -6,7 +6,9 @@
  * id -> the node it went to, and answers a message for it with a redirect
  * (an RPC NACK carrying the node: net/rpc.c); the sender's kernel then
  * remembers the new place as a hint and sends there from then on, so once
- * every sender has learnt it the old node is out of the path. */
+ * every sender has learnt it the old node is out of the path. A sender whose
+ * node for the port does not answer at all asks every node
+ * (portroute_locate). */
 #ifndef KERNEL_PORTROUTE_H
 #define KERNEL_PORTROUTE_H
 
@@ -23,6 +25,11 @@ void portroute_hint(const struct port_id *id, uint32_t node);
 uint32_t portroute_node(const struct port_id *id);
 /* The forwarding entry for id (0: none): a redirect for its senders. */
 uint32_t portroute_forward(const struct port_id *id);
+
+/* Ask every other node but skip whether port id is there now (a sender
+ * whose node for id does not answer: it died, and its forwarding entry
+ * with it; Amoeba's locate). The node, or 0. Process context. */
+uint32_t portroute_locate(const struct port_id *id, uint32_t skip);
 
 /* An RPC NACK's status that redirects (net/rpc.c): 0x8000 | node. */
 #define PORTROUTE_REDIRECT 0x8000

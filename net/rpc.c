@@ -46,6 +46,7 @@ enum { IN_FREE = 0, IN_ASSEMBLING, IN_QUEUED, IN_REPLIED };
 /* rpc_out.is_call: 0 a send, 1 a call, CALL_OF_PROCESS a process's own
  * call (SYS_CALL): one that may see its process move while it waits. */
 #define CALL_OF_PROCESS 2
+#define LOCATE_AFTER_NS 2000000000ULL /* unanswered this long: look for the port elsewhere */
 
 struct rpc_out {
     int state, is_call, heard, error;
@@ -708,7 +709,11 @@ static int run_op(const struct port_id *dst, uint32_t node, struct msg *m, int i
                           .sender_pid = p->pid};
     uint64_t now = timer_now_ns();
     uint64_t deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
-    uint64_t retx = RETX_FIRST_NS, last_send = now;
+    uint64_t retx = RETX_FIRST_NS, last_send = now, start = now;
+    /* A process's call or send to a user port: if the node says nothing
+     * at all for LOCATE_AFTER_NS, the port may have moved and that node
+     * died (its forwarding entry with it): look for the port elsewhere. */
+    int may_locate = is_call != 1 && (dst->a & 0xffffffffu) != 0;
     int rv = 0;
     send_window(o, 0);
     while (o->state != OUT_DONE) {
@@ -726,6 +731,24 @@ static int run_op(const struct port_id *dst, uint32_t node, struct msg *m, int i
         if (wake > now && proc_sleep(o, wake)) {
             rv = -EINTR;
             break;
+        }
+        if (may_locate && !o->heard && o->state != OUT_DONE &&
+            timer_now_ns() - start >= LOCATE_AFTER_NS) {
+            may_locate = 0;
+            /* The locate's requests are made in this context: the op
+             * waits in a parked slot meanwhile. Not heard from, the node
+             * has run nothing of it if the port is elsewhere (a live node
+             * a port left answers with a redirect), so going there is
+             * safe; else the same op goes on. */
+            struct rpc_out *parked = park_call(o);
+            if (parked != o) {
+                o = parked;
+                uint32_t found = portroute_locate(dst, node);
+                if (found && found != node && !o->heard && o->state != OUT_DONE) {
+                    rv = portroute_redirect_error(found);
+                    break;
+                }
+            }
         }
         if (__builtin_expect(p->migrate_to != 0, 0) && is_call == CALL_OF_PROCESS &&
             !p->migrated && o->state != OUT_DONE) {

@@ -1,7 +1,9 @@
 /* user/counter.c: client of user/counterd.c.
- *   counter -n NODE [-t MS] N   make N increment calls (each with its own
- *                               sequence number, never retried by us) and
- *                               print `counter: ok A timeout B error C`
+ *   counter -n NODE [-t MS] [-p MS] N
+ *                               make N increment calls (each with its own
+ *                               sequence number, never retried by us; -p: a
+ *                               pause between them) and print
+ *                               `counter: ok A timeout B error C`
  *   counter -n NODE get         print the counter's value
  * The at-most-once test checks the final value lies in [A, A + B]. */
 #include <stdio.h>
@@ -17,14 +19,17 @@ struct counter_req {
 
 int main(int argc, char **argv)
 {
-    long node = 0, ms = 2000, n;
+    long node = 0, ms = 2000, pause_ms = 0, n;
     int i = 1;
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-        long *dst = strcmp(argv[i], "-n") == 0 ? &node : strcmp(argv[i], "-t") == 0 ? &ms : 0;
+        long *dst = strcmp(argv[i], "-n") == 0   ? &node
+                    : strcmp(argv[i], "-t") == 0 ? &ms
+                    : strcmp(argv[i], "-p") == 0 ? &pause_ms
+                                                 : 0;
         if (!dst || parse_long(argv[i + 1], dst))
             goto usage;
     }
-    if (i != argc - 1 || node < 0 || ms < 1)
+    if (i != argc - 1 || node < 0 || ms < 1 || pause_ms < 0)
         goto usage;
     struct port_id svc;
     int rv = ipc_lookup((int)node, "counter", &svc);
@@ -49,6 +54,11 @@ int main(int argc, char **argv)
     printf("counter: calling %ld times\n", n); /* found the service (tests wait for this) */
     fflush(stdout);
     for (long k = 1; k <= n; k++) {
+        if (k > 1 && pause_ms) {
+            printf("counter: pause after call %ld\n", k - 1);
+            fflush(stdout);
+            sys_sleep((uint64_t)pause_ms * 1000000ULL);
+        }
         rq.seq = (uint32_t)k;
         long got = ipc_call(&svc, &rq, sizeof rq, &value, sizeof value,
                             (uint64_t)ms * 1000000ULL);
@@ -62,6 +72,6 @@ int main(int argc, char **argv)
     printf("counter: ok %ld timeout %ld error %ld\n", ok, timeouts, errors);
     return errors ? 1 : 0;
 usage:
-    fprintf(stderr, "usage: counter -n NODE [-t MS] N | counter -n NODE get\n");
+    fprintf(stderr, "usage: counter -n NODE [-t MS] [-p MS] N | counter -n NODE get\n");
     return 2;
 }

@@ -329,6 +329,28 @@ def migrate_in_call(ctx):
 
 
 @scenario(240)
+def migrate_port_locate(ctx):
+    """A client holds a server's port id from before the server moved, and
+    the node it moved from dies before the client learnt where it went: the
+    client's kernel, hearing nothing from that node, asks every node where
+    the port is (KREQ_PORT_LOCATE) and the call goes there, once."""
+    c = ctx.cluster(3, node_args={k: SERVICES for k in (1, 2, 3)})
+    expect(c, 2, "counterd 1 3 &")  # moves to node 3 after its first call
+    off = len(c._log_bytes(1))
+    w = BackgroundExec(c, 1, "counter -n 2 -t 20000 -p 6000 2", 120)
+    c.wait_log(1, rb"counter: pause after call 1", 30, off)
+    c.wait_log(2, rb"counterd: after 1 calls, moved to node 3", 30)
+    c.kill(2)
+    t0 = time.monotonic()
+    out, st = w.result(120)
+    took = time.monotonic() - t0
+    check(st == 0 and "ok 2 timeout 0 error 0" in out, f"the client: {st} {out}")
+    log3 = c._log_bytes(3).decode(errors="replace")
+    check("DUPLICATE" not in log3, log3[-1500:])
+    ctx.note = f"second call answered {took:.1f} s after node 2 was killed"
+
+
+@scenario(240)
 def migrate_one_way_queue(ctx):
     """A slow receiver (sinkd) with one-way messages queued at its port is
     moved while a sender floods it: the queued messages go with it in order

@@ -189,6 +189,40 @@ def sched_drain(ctx):
     ctx.note = f"3 processes of 4 MiB drained in {took:.1f} s"
 
 
+@scenario(240)
+def sched_node_lost(ctx):
+    """A node running placed processes dies: within the report staleness
+    bound its placements are reported lost, `top` shows it down, and new
+    requests go to the live nodes only."""
+    c = ctx.cluster(4, node_args=node_args(4))
+    wait_reports(c, 4)
+    for i in range(8):
+        expect(c, 1, f"run -n any burn 60 l{i} &")
+    rows, out = requests(c)
+    on4 = [p for s, n, p in rows if n == 4 and s == "running"]
+    check(len(on4) == 2, f"not 2 on node 4:\n{out}")
+    leader = leader_of(c, 4)
+    victim = 4 if leader != 4 else 3
+    c.kill(victim)
+    t0 = time.monotonic()
+    while True:
+        rows, out = requests(c)
+        lost = [n for s, n, _ in rows if s == "lost"]
+        if len(lost) == 2:
+            break
+        check(time.monotonic() - t0 < 20, f"node {victim}'s placements not lost after 20 s:\n{out}")
+        time.sleep(0.5)
+    took = time.monotonic() - t0
+    check(set(lost) == {victim}, f"lost: {lost}\n{out}")
+    check(re.search(rf"^\s+{victim} down\b", expect(c, 1, "top"), re.M), "top: not down")
+    for i in range(4):
+        expect(c, 1, f"run -n any burn 5 n{i} &")
+    rows, out = requests(c)
+    check(all(n != victim for s, n, _ in rows if s == "running"),
+          f"placed on the dead node:\n{out}")
+    ctx.note = f"node {victim} killed: its 2 placements lost after {took:.1f} s"
+
+
 @scenario(300)
 def sched_leader_failover(ctx):
     """The scheduler's leader is killed during a burst of placements from
