@@ -13,7 +13,7 @@
 
 #define NPROC 128 /* process slots per node (each has a kernel stack slot) */
 #define TIME_SLICE_NS 10000000ULL /* 10 ms: at most 100 preemption ticks/s */
-#define DEFAULT_PAGE_LIMIT 8192   /* 32 MiB of user memory per process */
+#define DEFAULT_PAGE_LIMIT 20480  /* 80 MiB of user memory per process (a 64 MiB one moves) */
 #define DEFAULT_CHILD_LIMIT 64
 
 enum pstate { P_FREE = 0, P_RUNNABLE = PSTATE_RUNNABLE, P_RUNNING = PSTATE_RUNNING,

@@ -380,10 +380,13 @@ static int spin(long mib, long secs, long kbps)
 
 static int downtime(long mib, int node, long kbps)
 {
-    char a1[24], a2[24];
+    char a1[24], a2[24], secs[24];
     snprintf(a1, sizeof a1, "%ld", mib);
     snprintf(a2, sizeof a2, "%ld", kbps);
-    char *argv[] = {"mover", "spin", a1, "10", a2, 0};
+    /* It spins through the whole move: 10 s, and a second per 2 MiB more
+     * (the remote transfer runs at 5-6 MB/s here). */
+    snprintf(secs, sizeof secs, "%ld", 10 + mib / 2);
+    char *argv[] = {"mover", "spin", a1, secs, a2, 0};
     int child = sys_spawn("mover", argv);
     if (child < 0)
         return 1;

@@ -309,7 +309,7 @@ def limits(ctx):
     n = boot_node(ctx)
     out = expect(n, "limits", timeout=60)
     check("limits: all ok" in out, out)
-    expect(n, "memtouch 40", status=1, contains="memtouch: cannot allocate", timeout=60)
+    expect(n, "memtouch 90", status=1, contains="memtouch: cannot allocate", timeout=60)
     shell_alive(n)
 
 
