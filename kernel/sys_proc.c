@@ -180,6 +180,21 @@ SYSCALL(wait) { return proc_wait((int)args[0], args[1], (int)args[2]); }
 SYSCALL(kill)
 {
     int pid = (int)args[0], sig = (int)args[1];
+    if (sig == 0) {
+        /* Only: does it live, here or wherever it moved? (A service
+         * keeps what a process holds while it lives elsewhere.) */
+        struct proc *q = pid > 0 ? proc_find(pid) : 0;
+        if (q)
+            return q->state == P_ZOMBIE ? -ESRCH : 0;
+        if (pid <= 0)
+            return -ESRCH;
+        struct kreq rq = {KREQ_ALIVE, pid, 0, 0};
+        int32_t alive = 0;
+        int rv = pidroute_call(pid, 0, &rq, 3000000000ULL, &alive);
+        if (rv)
+            return rv == -EHOSTDOWN || rv == -ETIMEDOUT || rv == -EINTR ? rv : -ESRCH;
+        return alive == 1 ? 0 : -ESRCH;
+    }
     if (pid <= 0 || proc_find(pid))
         return proc_kill(pid, sig);
     if (sig != SIG_KILL && sig != SIG_TERM)

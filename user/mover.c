@@ -32,6 +32,9 @@
  *                             waits in the call. The child checks it is on
  *                             NODE with the right answer and exits 7; the
  *                             call ran once (counterd says DUPLICATE if not)
+ *   mover unlinked PATH NODE  write PATH, move to NODE with it open, wait 5 s
+ *                             (the test removes it meanwhile), write more,
+ *                             read it all back, close
  *   mover keep MIB SECS       fill MIB MiB, then for SECS seconds check each
  *                             second that its checksum holds (others move it:
  *                             the scheduler's drain); say where it started
@@ -277,6 +280,45 @@ static int hold(long mib, long secs)
     return p[len - 1] == 1 ? 0 : 1;
 }
 
+/* `unlinked`: a file open across a move and removed meanwhile stays
+ * readable and writable until closed (what the metadata holds for an open
+ * file is kept while the process lives elsewhere). */
+static int unlinked(const char *path, int node)
+{
+    FILE *f = fopen(path, "w+");
+    if (!f) {
+        printf("mover: %s: cannot create\n", path);
+        return 1;
+    }
+    for (int i = 0; i < 100; i++)
+        fprintf(f, "line %d\n", i);
+    fflush(f);
+    if (move_to(node))
+        return 1;
+    printf("mover: on node %d with %s open: remove it now\n", sys_nodeid(), path);
+    fflush(stdout);
+    sys_sleep(5000 * 1000000ULL);
+    for (int i = 100; i < 200; i++)
+        fprintf(f, "line %d\n", i);
+    if (fflush(f) != 0)
+        fail("writing the removed file after the move");
+    rewind(f);
+    char line[32], want[32];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        snprintf(want, sizeof want, "line %d\n", n);
+        if (strcmp(line, want) != 0)
+            break;
+        n++;
+    }
+    if (n != 200)
+        fail("reading the removed file back");
+    if (fclose(f) != 0)
+        fail("closing the removed file");
+    printf("mover: the removed file kept %d lines until closed\n", n);
+    return failures != 0;
+}
+
 /* `keep`: memory whose checksum must hold while others move the process
  * (the scheduler's drain and rebalancing: tests/sched). */
 static int keep(long mib, long secs)
@@ -411,6 +453,8 @@ int main(int argc, char **argv)
         return file_across(argv[2], atoi(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "try"))
         return try_move(atol(argv[2]), atoi(argv[3]));
+    if (argc == 4 && !strcmp(argv[1], "unlinked"))
+        return unlinked(argv[2], atoi(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "keep"))
         return keep(atol(argv[2]), atol(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "hold"))
@@ -433,6 +477,6 @@ int main(int argc, char **argv)
         return round_trip(atol(argv[2]));
     fprintf(stderr, "usage: mover mem MIB N1,N2,... | sleep MS NODE | wait NODE | "
                     "stay NODE SECS | round TIMES | try MIB NODE | hold MIB SECS | file PATH NODE | "
-                    "call SERVICE SRVNODE NODE | keep MIB SECS\n");
+                    "call SERVICE SRVNODE NODE | keep MIB SECS | unlinked PATH NODE\n");
     return 2;
 }

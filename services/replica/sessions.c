@@ -143,7 +143,13 @@ static bool pid_alive(int32_t pid)
     for (int i = 0; i < n; i++)
         if (procs[i].pid == pid)
             return procs[i].state != PSTATE_ZOMBIE; /* exited, not yet reaped: dead */
-    return n < 0; /* cannot tell: assume alive */
+    if (n < 0)
+        return true; /* cannot tell: assume alive */
+    /* Not here: it may have moved to another node (kernel/migrate.h) and
+     * live on there; what it holds stays until it exits. If that cannot
+     * be told (its node does not answer), it is taken as gone, as a
+     * process whose node died is. */
+    return sys_kill(pid, 0) == 0;
 }
 
 static void release_dead_pids(void)

@@ -206,6 +206,24 @@ def migrate_with_open_file(ctx):
     check(text == want, f"/moved.txt read on node 3 differs:\n{text[:400]}")
 
 
+@scenario(240)
+def migrate_open_file_removed(ctx):
+    """A file open in a process that moved is removed from another node:
+    the process, now elsewhere, still writes and reads all of it until it
+    closes it (the node it left keeps its open reference while it lives:
+    services/replica/sessions.c asks the kernel, kill(pid, 0))."""
+    c = ctx.cluster(3)
+    off = len(c._log_bytes(1))
+    w = BackgroundExec(c, 1, "mover unlinked /gone.txt 2", 120)
+    c.wait_log(1, rb"remove it now", 60, off)
+    time.sleep(2)  # past the node's next check of the pids it watches
+    expect(c, 3, "rm /gone.txt")
+    out, st = w.result(120)
+    check(st == 0 and "kept 200 lines until closed" in out and "FAIL" not in out, out)
+    _, st = c.exec(3, "cat /gone.txt", timeout=30)
+    check(st != 0, "/gone.txt still there after rm")
+
+
 @scenario(300)
 def migrate_server_under_calls(ctx):
     """A server (counterd) moves twice, 2 -> 3 -> 1, while clients on all
