@@ -45,7 +45,7 @@
 
 #define DIR_MAX (MIG_PAGES_HEAD + MIG_PAGES_PER_MSG * MIG_PAGE_DIR)
 #define ERROR_MIN (-4095) /* the most negative error a REPLY may carry */
-#define STATE_BASE 648    /* a state's length without children, ports or proxies */
+#define STATE_BASE 656    /* a state's length without children, ports or proxies */
 #define CLOCK_INFO_LEN 32 /* sizeof(struct clock_info): where clock_uva may point */
 #define KEEP_BODY_MAX (MIG_KEEP_HEAD + (MIG_KEEP_MAX + 1) * MIG_KEEP_RUN)
 
