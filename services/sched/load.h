@@ -4,7 +4,7 @@
  *
  * From what every process can see: the process list (state, CPU time,
  * pages, service flag) and the memory counters. The run queue is sampled
- * every SCHED_SAMPLE_MS and averaged over the report interval; CPU use is
+ * every SCHED_SAMPLE_MS (twice a second) and averaged over the report interval; CPU use is
  * the CPU time processes gained over the interval (one hart: 1000). */
 #ifndef SERVICES_SCHED_LOAD_H
 #define SERVICES_SCHED_LOAD_H
@@ -13,7 +13,7 @@
 
 #include "services/sched/sched.h"
 
-#define SCHED_SAMPLE_MS 200
+#define SCHED_SAMPLE_MS 500
 
 struct load_sampler {
     uint64_t last_report_ns, last_sample_ns;

@@ -137,8 +137,17 @@ int main(int argc, char **argv)
     svc.snap_cap = (uint32_t)schm_snapshot_max();
     tunables.seed = sys_clock() ^ ((uint64_t)sys_nodeid() << 40);
     reports_init();
-    int rv = replica_run(&svc, argc, argv);
-    return rv;
+    /* Heartbeats half as often as the other services' (options given at
+     * boot come after, and win): the scheduler's log is quiet, and its
+     * servers run on every node, learners included. */
+    static char *args[64];
+    int n = 0;
+    args[n++] = argv[0];
+    args[n++] = "heartbeat=300";
+    for (int i = 1; i < argc && n < 63; i++)
+        args[n++] = argv[i];
+    args[n] = 0;
+    return replica_run(&svc, n, args);
 }
 
 /* The policies' knobs, for leader.c when it starts leading. */
