@@ -70,7 +70,7 @@ def sched_spread(ctx):
     c = ctx.cluster(4, node_args=node_args(4))
     wait_reports(c, 4)
     for i in range(8):
-        out = expect(c, 1, f"run -n any -s cpu=500 burn 12 b{i} &")
+        out = expect(c, 1, f"run -n any -s cpu=500 burn 8 b{i} &")
         check(re.match(r"^\[\d+\]$", out.strip()), f"burner {i}: {out}")
     rows, out = requests(c)
     per_node = {k: sum(1 for s, n, _ in rows if n == k and s == "running") for k in range(1, 5)}
@@ -81,7 +81,7 @@ def sched_spread(ctx):
     waited = time.monotonic() - t0
     check(st == 0 and "pending: 0/4 nodes: 4 cpu" in out and "burn b8:" in out,
           f"the 9th: {st} {out}")
-    check(waited > 5, f"the 9th ran after {waited:.1f} s: before a burner ended")
+    check(waited > 3, f"the 9th ran after {waited:.1f} s: before a burner ended")
     ctx.note = f"2 per node; the 9th waited {waited:.0f} s"
 
 
@@ -163,7 +163,7 @@ def sched_drain(ctx):
     c = ctx.cluster(4, node_args=node_args(4))
     wait_reports(c, 4)
     for i in range(3):
-        expect(c, 1, "run -n 2 mover keep 4 20 &")
+        expect(c, 1, "run -n 2 mover keep 4 14 &")
     time.sleep(2)
     t0 = time.monotonic()
     out = expect(c, 3, "drain 2", timeout=150)
