@@ -170,11 +170,25 @@ static void order(const struct sched_move *m, int n, const char *why)
     }
 }
 
+/* sched_balance=off in bootargs: no moves but drains (the test parts of
+ * other subsystems boot so, tests/net/run.py). */
+static bool balance_enabled(void)
+{
+    static int on = -1;
+    if (on < 0) {
+        char v[8];
+        on = !(sys_bootarg("sched_balance", v, sizeof v) > 0 && strcmp(v, "off") == 0);
+        if (!on)
+            replica_log("rebalancing off (sched_balance=off)");
+    }
+    return on;
+}
+
 static void balance_and_drain(const struct sched_view *v)
 {
     static struct sched_move moves[MAX_MOVES];
     uint64_t now_ms = replica.now_ns / 1000000ULL;
-    if (sched_policy->rebalance) {
+    if (sched_policy->rebalance && balance_enabled()) {
         int n = sched_policy->rebalance(sched_policy->state, v, now_ms, moves, MAX_MOVES);
         order(moves, n, "rebalance");
     }

@@ -63,6 +63,15 @@ class Ctx:
         self.clusters = []
 
     def cluster(self, n=3, **kw):
+        # The scheduler's rebalancing moves busy processes between nodes;
+        # a scenario about something else must not have its servers and
+        # clients moved under it, so it is off unless a scenario (the
+        # scheduler's own) asks for it with sched_balance=on.
+        args = dict(kw.get("node_args") or {})
+        for k in range(1, n + 1):
+            if "sched_balance=" not in args.get(k, ""):
+                args[k] = (args.get(k, "") + " sched_balance=off").strip()
+        kw["node_args"] = args
         c = Cluster(n, **kw)
         self.clusters.append(c)
         c.up()

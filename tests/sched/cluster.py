@@ -24,7 +24,9 @@ harness.SCENARIOS.clear()
 harness.LOGS = os.path.join(ROOT, "build", "test-runs", "sched")
 scenario = harness.scenario
 
-SERVICES = "services=naming,schedd"  # no file service: these need processes only
+# No file service: these need processes only. Rebalancing on (the other
+# parts' scenarios run with it off: tests/net/run.py Ctx.cluster).
+SERVICES = "services=naming,schedd sched_balance=on"
 
 
 def node_args(n, extra=None):
