@@ -170,6 +170,28 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
     return r;
 }
 
+uint32_t kreq_ask_all(const struct kreq *rq, const void *extra, uint32_t extra_len,
+                      uint32_t skip, uint64_t timeout_ns)
+{
+    for (uint32_t k = 1; k <= kernel_nodes; k++) {
+        if (k == kernel_node_id || k == skip)
+            continue;
+        struct msg *reply = 0;
+        int32_t yes = 0;
+        int rv = kreq_call(k, rq, extra, extra_len, timeout_ns, &reply);
+        if (rv == -EINTR)
+            return 0;
+        if (rv)
+            continue; /* a node that does not answer is not the one */
+        if (reply->len == sizeof yes)
+            msg_read(reply, 0, &yes, sizeof yes);
+        msg_free(reply);
+        if (yes == 1)
+            return k;
+    }
+    return 0;
+}
+
 int kreq_call(uint32_t node, const struct kreq *rq, const void *extra, uint32_t extra_len,
               uint64_t timeout_ns, struct msg **reply)
 {

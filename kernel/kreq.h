@@ -66,4 +66,10 @@ int kreq_call_carry(uint32_t node, const struct kreq *rq, const void *extra, uin
 /* The same with a message already built (its first bytes a struct kreq). */
 int kreq_call_msg(uint32_t node, struct msg *m, uint64_t timeout_ns, struct msg **reply);
 
+/* Ask every other node but skip, in order, a question answered int32 1 for
+ * yes (KREQ_LOCATE, KREQ_PORT_LOCATE: Amoeba's locate): the first node
+ * that says yes, or 0 (none, or interrupted). Each node asked may cost
+ * timeout_ns. Process context. */
+uint32_t kreq_ask_all(const struct kreq *rq, const void *extra, uint32_t extra_len,
+                      uint32_t skip, uint64_t timeout_ns);
 #endif

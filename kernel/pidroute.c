@@ -105,24 +105,8 @@ struct msg *pidroute_redirect(int pid, int *error)
 /* Ask every other node whether pid runs there: the node, or 0. */
 static uint32_t locate(int pid, uint32_t skip)
 {
-    for (uint32_t k = 1; k <= kernel_nodes; k++) {
-        if (k == kernel_node_id || k == skip)
-            continue;
-        struct kreq rq = {KREQ_LOCATE, pid, 0, 0};
-        struct msg *reply = 0;
-        int32_t here = 0;
-        int rv = kreq_call(k, &rq, 0, 0, LOCATE_TIMEOUT_NS, &reply);
-        if (rv == -EINTR)
-            return 0;
-        if (rv)
-            continue;
-        if (reply->len == sizeof here)
-            msg_read(reply, 0, &here, sizeof here);
-        msg_free(reply);
-        if (here == 1)
-            return k;
-    }
-    return 0;
+    struct kreq rq = {KREQ_LOCATE, pid, 0, 0};
+    return kreq_ask_all(&rq, 0, 0, skip, LOCATE_TIMEOUT_NS);
 }
 
 int pidroute_call(int pid, uint32_t hint, const struct kreq *rq, uint64_t timeout_ns,

@@ -71,24 +71,9 @@ uint32_t portroute_forward(const struct port_id *id)
 
 uint32_t portroute_locate(const struct port_id *id, uint32_t skip)
 {
-    for (uint32_t k = 1; k <= kernel_nodes; k++) {
-        if (k == kernel_node_id || k == skip)
-            continue;
-        struct kreq rq = {KREQ_PORT_LOCATE, 0, 0, 0};
-        struct msg *reply = 0;
-        int32_t here = 0;
-        int rv = kreq_call(k, &rq, id, sizeof *id, LOCATE_TIMEOUT_NS, &reply);
-        if (rv == -EINTR)
-            return 0;
-        if (rv)
-            continue;
-        if (reply->len == sizeof here)
-            msg_read(reply, 0, &here, sizeof here);
-        msg_free(reply);
-        if (here == 1) {
-            portroute_hint(id, k);
-            return k;
-        }
-    }
-    return 0;
+    struct kreq rq = {KREQ_PORT_LOCATE, 0, 0, 0};
+    uint32_t k = kreq_ask_all(&rq, id, sizeof *id, skip, LOCATE_TIMEOUT_NS);
+    if (k)
+        portroute_hint(id, k);
+    return k;
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/lebytes.h"
 #include "services/sched/load.h"
 #include "services/sched/server.h"
 #include "services/sched/spectext.h"
@@ -93,10 +94,9 @@ static void move_order(const uint8_t *b, long len, const struct msg_info *info)
 {
     if (len != 8 || (uint32_t)info->sender_node != replica_leader())
         return; /* only the leader this server knows may order moves */
-    int32_t pid = (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-                            (uint32_t)b[3] << 24);
-    uint32_t to = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 |
-                  (uint32_t)b[7] << 24;
+    struct le_reader r = le_reader(b, 8);
+    int32_t pid = (int32_t)(uint32_t)le_get(&r, 4);
+    uint32_t to = (uint32_t)le_get(&r, 4);
     long rv = sys_migrate(pid, (int)(to | MIGRATE_NOWAIT));
     if (rv)
         replica_log("move of pid %d to node %u: %s", (int)pid, to, err_str((int)rv));
@@ -122,10 +122,9 @@ void reports_datagram(const uint8_t *b, long len, const struct msg_info *info)
 void reports_order_move(uint32_t node, int32_t pid, uint32_t to)
 {
     uint8_t b[8];
-    for (int i = 0; i < 4; i++) {
-        b[i] = (uint8_t)((uint32_t)pid >> (8 * i));
-        b[4 + i] = (uint8_t)(to >> (8 * i));
-    }
+    struct le_writer w = {b, sizeof b, 0};
+    le_put(&w, (uint32_t)pid, 4);
+    le_put(&w, to, 4);
     if (node == me.id) {
         struct msg_info self = {.sender_node = (int32_t)me.id};
         move_order(b, 8, &self);
