@@ -93,8 +93,10 @@ def sched_constraints(ctx):
     anti-affinity puts 3 replicas on 3 nodes; a NoSchedule taint (node 4)
     keeps ordinary processes off and lets a tolerating one on; a request no
     node can take stays pending with its reason and runs once a node gets
-    the label it asks for (`label`)."""
-    c = ctx.cluster(4, node_args=node_args(4, {3: "labels=disk=ssd,zone=a",
+    the label it asks for (`label`). `run PROG` is placed, unless the node
+    booted with run=here."""
+    c = ctx.cluster(4, node_args=node_args(4, {2: "run=here",
+                                               3: "labels=disk=ssd,zone=a",
                                                4: "taints=gpu=yes:NoSchedule"}))
     top = wait_reports(c, 4)
     check("disk=ssd" in top and "gpu=yes:NoSchedule" in top, f"labels/taints in top:\n{top}")
@@ -122,8 +124,15 @@ def sched_constraints(ctx):
     expect(c, 1, "label 2 zone=b")
     out, st = w.result(60)
     check(st == 0 and "burn zoneb:" in out, f"the zone=b request: {st} {out}")
-    rows, _ = requests(c)
-    ctx.note = "selector, anti-affinity, taint, pending until labelled"
+    # Node 2 booted with run=here: a plain `run PROG` starts there, and the
+    # scheduler hears nothing of it (from node 1 it is placed).
+    here = int(re.match(r"\[(\d+)\]", expect(c, 2, "run burn 5 here &")).group(1))
+    placed = int(re.match(r"\[(\d+)\]", expect(c, 1, "run -s cpu=10 burn 5 placed &")).group(1))
+    rows, out = requests(c)
+    pids = [p for _, _, p in rows]
+    check(here // 100000 == 2 and here not in pids, f"run=here: pid {here} placed?\n{out}")
+    check(placed in pids, f"run PROG on node 1: pid {placed} not placed\n{out}")
+    ctx.note = "selector, anti-affinity, taint, pending until labelled, run=here"
 
 
 @scenario(300)
