@@ -588,7 +588,11 @@ def cluster16(ctx):
     a, t1 = cpu_s(), time.monotonic()
     time.sleep(5)
     idle = (cpu_s() - a) / (time.monotonic() - t1)
-    check(idle < 0.5, f"16 idle nodes use {idle:.2f} host cores")
+    # The budget: well under one core. Three replicated services (naming,
+    # the file service's metadata, the scheduler) now run on every node:
+    # 0.44-0.55 measured, so the old 0.5 line sat inside the spread
+    # (docs/sched.md; bringing it down again is noted in issue 15).
+    check(idle < 0.75, f"16 idle nodes use {idle:.2f} host cores")
     n = 16
     for k in range(1, n + 1):  # every node pings every other, once
         others = [t for t in range(1, n + 1) if t != k]
