@@ -32,7 +32,7 @@ static int start(const struct sched_spec *spec, int fixed_node, char *const argv
     int node = fixed_node;
     uint64_t req_id = 0;
     if (!fixed_node) {
-        int rv = sched_choose(spec, &req_id, &node, 0);
+        int rv = sched_choose(spec, 0, &req_id, &node, 0);
         if (rv) {
             printf("placemany: %s: %s\n", argv[1], err_str(rv));
             return rv;

@@ -100,8 +100,8 @@ int sched_call(struct sched_request *req, struct sched_reply *rep)
     }
 }
 
-int sched_choose(const struct sched_spec *spec, uint64_t *req_id, int *node,
-                 void (*say)(const char *line))
+int sched_choose(const struct sched_spec *spec, const struct sched_cmd *cmd, uint64_t *req_id,
+                 int *node, void (*say)(const char *line))
 {
     static struct sched_request req;
     static struct sched_reply rep;
@@ -112,6 +112,8 @@ int sched_choose(const struct sched_spec *spec, uint64_t *req_id, int *node,
         req.spec = *spec;
     else
         sched_spec_default(&req.spec);
+    if (cmd && req.spec.restart)
+        req.cmd = *cmd;
     int rv = sched_call(&req, &rep);
     if (rv)
         return rv;

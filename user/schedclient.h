@@ -26,12 +26,14 @@ int sched_node_cmd(uint8_t op, uint32_t node, const char *name);
 uint64_t sched_new_req_id(void);
 
 /* `run -n any`, in two steps. First: place a request of spec (NULL: the
- * defaults) and wait while it is pending (saying why once, through say):
+ * defaults) and wait while it is pending (saying why once, through say).
+ * cmd: the program and its arguments, for a spec with restart (the leader
+ * starts it again after its node is lost); NULL otherwise. Gives
  * 0 with *req_id and the *node chosen, or -errno. Then the caller starts
  * the program there and says so: its pid, or an error (< 0: the request
  * is withdrawn, nothing runs for it). */
-int sched_choose(const struct sched_spec *spec, uint64_t *req_id, int *node,
-                 void (*say)(const char *line));
+int sched_choose(const struct sched_spec *spec, const struct sched_cmd *cmd, uint64_t *req_id,
+                 int *node, void (*say)(const char *line));
 void sched_started(uint64_t req_id, int pid);
 
 #endif

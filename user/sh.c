@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "services/sched/schedwire.h"
 #include "services/sched/spectext.h"
 #include "services/sched/view.h"
 #include "user/fsclient.h"
@@ -469,8 +470,16 @@ static int run_program(char **argv, int argc, const struct redir *rd, int nr, in
                 fprintf(stderr, "sh: run: bad spec %s\n", spec_text);
                 return STATUS_SYNTAX;
             }
+            /* A request that asks to be restarted carries its command line:
+             * the scheduler starts it again when its node is lost. */
+            static struct sched_cmd cmd;
+            if (spec.restart && sched_cmd_from_argv(&cmd, argc, argv) != 0) {
+                fprintf(stderr, "sh: run: a restartable command must fit %d bytes\n",
+                        SCHED_CMD_MAX);
+                return STATUS_SYNTAX;
+            }
             int chosen = 0;
-            int rv = sched_choose(&spec, &req_id, &chosen, say_run);
+            int rv = sched_choose(&spec, &cmd, &req_id, &chosen, say_run);
             if (rv) {
                 fprintf(stderr, "sh: run: the scheduler: %s\n", err_str(rv));
                 return STATUS_CANTRUN;

@@ -11,7 +11,8 @@
  *     none for EXIT_GRACE_NS, it exited (EXITED); a PLACED one nothing
  *     started for UNBOUND_NS is withdrawn;
  *   - one pending request is placed if a node can take it now
- *     (PENDING_PLACED; its client, waiting, starts it);
+ *     (PENDING_PLACED; its client, waiting, starts it; or, if it is being
+ *     restarted after a lost node, the leader has it started: restarts.c);
  * and every BALANCE_NS the policy's rebalance and the drains in progress
  * give move orders to the nodes (reports.c). */
 #include <stdio.h>
@@ -263,6 +264,7 @@ void leader_poll(void)
     lost_nodes(&v);
     reconcile(&v);
     place_pending(&v);
+    restarts_round(&v);
     if (now >= next_balance_ns) {
         next_balance_ns = now + BALANCE_NS;
         balance_and_drain(&v);
@@ -276,4 +278,5 @@ void leader_lost(void)
     leading = false;
     memset(draining, 0, sizeof draining); /* a drain goes on when asked of the new leader */
     reports_lost_leadership();
+    restarts_lost_leadership();
 }

@@ -92,6 +92,7 @@ static void poll(void)
         replica_log("policy %s", p->name);
     }
     reports_poll();
+    restarts_poll();
     clients_poll();
     leader_poll();
 }

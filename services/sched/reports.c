@@ -110,6 +110,8 @@ void reports_datagram(const uint8_t *b, long len, const struct msg_info *info)
         move_order(b + 1, len - 1, info);
         return;
     }
+    if (restarts_datagram(b, len, info))
+        return;
     if (b[0] != SCHED_TAG_REPORT || !replica_leading())
         return;
     static struct sched_node n;

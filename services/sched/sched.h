@@ -50,6 +50,7 @@
 #define SCHED_NODE_PROCS 64    /* processes per node a report lists */
 #define SCHED_REASON_MAX 64    /* why a request is pending, with its NUL */
 #define SCHED_POLICY_NAME_MAX 16 /* a policy's name, with its NUL */
+#define SCHED_CMD_MAX 96       /* a restartable request's command line (struct sched_cmd) */
 #define SCHED_DEFAULT_CPU_MILLI 250  /* a spec's request when it names none, and */
 #define SCHED_DEFAULT_MEM_KIB 1024   /* what a process not placed by us is assumed to ask */
 #define SCHED_CPU_MILLI_MAX 1000000  /* largest cpu request a spec may make (1000 harts) */
@@ -103,6 +104,15 @@ struct sched_node {
     struct sched_proc procs[SCHED_NODE_PROCS];
 };
 
+/* The program a request runs and its arguments, for a restart: argv[0]
+ * (the program) and each argument, each ended by a NUL, len bytes in all
+ * (0: none; only a spec with restart carries one, since only then does
+ * anyone but the client start it). */
+struct sched_cmd {
+    uint8_t len;
+    char bytes[SCHED_CMD_MAX];
+};
+
 /* What a `run -n any` asks for. */
 struct sched_spec {
     uint32_t cpu_milli;  /* request: 1000 is one hart (default SCHED_DEFAULT_CPU_MILLI, 250) */
@@ -134,6 +144,9 @@ struct sched_placement {
     uint64_t since;    /* log index at which it entered its state */
     struct sched_spec spec;
     char reason[SCHED_REASON_MAX]; /* PENDING: the filter that turned the last node away */
+    struct sched_cmd cmd; /* spec.restart: what to start again after a lost node */
+    uint8_t restarts;     /* times its node was lost and it went back to pending
+                           * (> 0: the leader starts it, not its client) */
 };
 
 /* What the filters and the policy look at. */

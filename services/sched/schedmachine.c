@@ -121,6 +121,7 @@ static int place(struct sched_machine *m, const struct sched_request *c, uint64_
     __builtin_memset(p, 0, sizeof *p);
     p->req_id = c->req_id;
     p->spec = c->spec;
+    p->cmd = c->cmd;
     p->since = index;
     if (c->node) {
         p->state = SCHED_PLACED;
@@ -216,6 +217,8 @@ static uint32_t node_lost(struct sched_machine *m, uint32_t node, uint64_t index
             p->state = SCHED_PENDING;
             p->node = 0;
             p->pid = 0;
+            if (p->restarts < 255)
+                p->restarts++;
             sched_strcpy(p->reason, sizeof p->reason, "restart", sizeof "restart");
         } else {
             p->state = SCHED_LOST;

@@ -22,7 +22,7 @@
  *     thesis §6.3).
  *
  * Commands (schedproto.h has their bytes; the leader proposes them):
- *   PLACE {client, seq, req_id, spec, node, score | reason}
+ *   PLACE {client, seq, req_id, spec, cmd, node, score | reason}
  *       a new req_id: a slot, PLACED on node (score) or PENDING (reason),
  *       and a decision in the ring. A req_id already in the table: nothing
  *       changes and the reply is the placement as it is, so a request is
@@ -38,7 +38,9 @@
  *   PENDING_PLACED {req_id, node, score}  PENDING -> PLACED, a decision.
  *       -EALREADY placed already (the reply shows where), -ENOENT, -ESTALE.
  *   NODE_LOST {node}  each PLACED/RUNNING placement there -> PENDING with
- *       reason "restart" if its spec asked to restart, else LOST.
+ *       reason "restart" if its spec asked to restart (its count of
+ *       restarts goes up: once placed again, the leader starts its cmd
+ *       there, services/sched/restarts.c), else LOST.
  *       reply.count: how many.
  *   MOVED {pid, from, to}  the RUNNING placement with pid moves from -> to
  *       (already at to: 0, a repeat, not recorded again). Recorded in

@@ -32,6 +32,7 @@ static void put_body(enum form f, const struct sched_request *r, struct le_write
     case SCHED_OP_PLACE:
         le_put(w, r->req_id, 8);
         sched_put_spec(w, &r->spec);
+        sched_put_cmd(w, &r->cmd);
         if (f == FORM_CMD) {
             le_put(w, r->node, 4);
             if (r->node)
@@ -117,6 +118,9 @@ static bool get_body(enum form f, struct le_reader *rd, struct sched_request *r)
     case SCHED_OP_PLACE:
         r->req_id = le_get(rd, 8);
         sched_get_spec(rd, &r->spec);
+        sched_get_cmd(rd, &r->cmd);
+        if (r->cmd.len && !r->spec.restart)
+            return false; /* only a restartable request needs its command */
         if (f == FORM_CMD) {
             r->node = (uint32_t)le_get(rd, 4);
             if (r->node) {

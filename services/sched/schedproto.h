@@ -20,7 +20,7 @@
  * taint and spec); every one starts  op u8 | client u64 | seq u64
  * (client, seq: a client's write for duplicate suppression; 0, 0 for reads
  * and servers' commands):
- *   PLACE       req_id u64 | spec
+ *   PLACE       req_id u64 | spec | cmd   (cmd: len 0 unless spec.restart)
  *               command: ... | node u32 | node ? score u8 : reason str
  *   BIND        req_id u64 | pid i32
  *   EXITED      req_id u64 | node u32 | pid i32   (req_id 0: the pid's)
@@ -82,6 +82,7 @@ struct sched_request {
     uint64_t client, seq;   /* a client's write: its id and request number (from 1) */
     uint64_t req_id;        /* PLACE, WAIT, BIND, EXITED, PENDING_PLACED */
     struct sched_spec spec; /* PLACE */
+    struct sched_cmd cmd;   /* PLACE with spec.restart: what to start again */
     uint32_t node;          /* PLACE command: the decision (0: pending); EXITED (0: any);
                              * PENDING_PLACED; NODE_LOST; CORDON, UNCORDON, DRAIN,
                              * LABEL, TAINT; MOVED: from */
@@ -117,7 +118,7 @@ int sched_report_decode(const uint8_t *buf, size_t len, struct sched_node *n);
 /* A placement as a list shows it. */
 struct sched_pl_item {
     uint64_t req_id, since;
-    uint8_t state, restart;
+    uint8_t state, restart, restarts; /* restarts: times started again after a lost node */
     uint32_t node, cpu_milli, mem_kib;
     int32_t pid;
     char reason[SCHED_REASON_MAX];
@@ -175,7 +176,7 @@ struct sched_reply {
 /* Reply layout: status i32 | op u8 | leader u32 | index u64 | req_id u64 |
  * state u8 | node u32 | pid i32 | score u8 | count u32 | reason str |
  * policy str | list u8 | more u8 | next u64 | n u8 | n items of the list:
- *   PLACEMENTS  req_id u64 | since u64 | state u8 | restart u8 | node u32 |
+ *   PLACEMENTS  req_id u64 | since u64 | state u8 | restart u8 | restarts u8 | node u32 |
  *               cpu u32 | mem u32 | pid i32 | reason str
  *   DECISIONS   index u64 | req_id u64 | node u32 | score u8 | policy str |
  *               reason str

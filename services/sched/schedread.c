@@ -14,6 +14,7 @@ static void pl_item(struct sched_pl_item *it, const struct sched_placement *p)
     it->since = p->since;
     it->state = p->state;
     it->restart = p->spec.restart;
+    it->restarts = p->restarts;
     it->node = p->node;
     it->cpu_milli = p->spec.cpu_milli;
     it->mem_kib = p->spec.mem_kib;

@@ -48,6 +48,7 @@ int sched_reply_encode(const struct sched_reply *r, uint8_t *buf, size_t cap)
             le_put(&w, p->since, 8);
             le_put(&w, p->state, 1);
             le_put(&w, p->restart, 1);
+            le_put(&w, p->restarts, 1);
             le_put(&w, p->node, 4);
             le_put(&w, p->cpu_milli, 4);
             le_put(&w, p->mem_kib, 4);
@@ -117,13 +118,14 @@ int sched_reply_decode(const uint8_t *buf, size_t len, struct sched_reply *r)
             p->since = le_get(&rd, 8);
             p->state = (uint8_t)le_get(&rd, 1);
             p->restart = (uint8_t)le_get(&rd, 1);
+            p->restarts = (uint8_t)le_get(&rd, 1);
             p->node = (uint32_t)le_get(&rd, 4);
             p->cpu_milli = (uint32_t)le_get(&rd, 4);
             p->mem_kib = (uint32_t)le_get(&rd, 4);
             p->pid = (int32_t)(uint32_t)le_get(&rd, 4);
             sched_get_str(&rd, p->reason, SCHED_REASON_MAX, SCHED_STR_TEXT, 0);
             ok = p->req_id != 0 && p->state >= SCHED_PENDING && p->state <= SCHED_LOST &&
-                 p->restart <= 1 && node_or_zero(p->node) && p->pid >= 0;
+                 p->restart <= 1 && (p->restart || !p->restarts) && node_or_zero(p->node) && p->pid >= 0;
             break;
         }
         case SCHED_LIST_DECISIONS: {

@@ -2,13 +2,13 @@
  * (schedmachine.h).
  *
  * Layout, little-endian (str, label, taint, spec: schedwire.h):
- *   magic u32 "SCM1" | version u8 = 1 | applied u64 | policy str
+ *   magic u32 "SCM1" | version u8 = 2 | applied u64 | policy str
  *   n_nodes u8, then each node with any state, in id order:
  *     id u8 | cordoned u8 | nlabels u8 | (label | removed u8) x nlabels
  *     | ntaints u8 | (taint | removed u8) x ntaints
  *   n_placements u16, then each non-free slot in slot order:
  *     slot u16 | req_id u64 | state u8 | node u32 | pid i32 | since u64
- *     | spec | reason str
+ *     | spec | reason str | cmd | restarts u8
  *   n_decisions u8 | d_next u8, then slots 0..n-1:
  *     index u64 | req_id u64 | node u32 | score u8 | policy str | reason str
  *   n_moves u8 | mv_next u8, then slots 0..n-1:
@@ -28,13 +28,14 @@
 #include "services/sched/schedwire.h"
 
 #define SNAP_MAGIC 0x314d4353u /* "SCM1" */
-#define SNAP_VERSION 1
+#define SNAP_VERSION 2 /* 2: placements carry cmd and restarts */
 #define SNAP_HEAD (4 + 1 + 8 + SCHED_POLICY_NAME_MAX + 1)
 /* The smallest: a one-byte policy name, nothing in any table, the CRC. */
 #define SNAP_MIN (4 + 1 + 8 + 2 + 1 + 2 + 2 + 2 + 2 + 4)
 #define SNAP_NODE (3 + SCHED_NODE_LABELS * (SCHED_WIRE_LABEL + 1) + 1 +                   \
                    SCHED_NODE_TAINTS * (SCHED_WIRE_TAINT + 1))
-#define SNAP_PLACEMENT (2 + 8 + 1 + 4 + 4 + 8 + SCHED_WIRE_SPEC + SCHED_REASON_MAX)
+#define SNAP_PLACEMENT                                                                    \
+    (2 + 8 + 1 + 4 + 4 + 8 + SCHED_WIRE_SPEC + SCHED_REASON_MAX + 1 + SCHED_CMD_MAX + 1)
 #define SNAP_DECISION (8 + 8 + 4 + 1 + SCHED_POLICY_NAME_MAX + SCHED_REASON_MAX)
 #define SNAP_MOVE (8 + 4 + 4 + 4)
 
@@ -99,6 +100,8 @@ long schm_snapshot(const struct sched_machine *m, uint8_t *buf, size_t cap)
         le_put(&w, p->since, 8);
         sched_put_spec(&w, &p->spec);
         sched_put_str(&w, p->reason, SCHED_REASON_MAX);
+        sched_put_cmd(&w, &p->cmd);
+        le_put(&w, p->restarts, 1);
     }
     uint32_t nd = 0, nm = 0;
     for (int k = 0; k < SCHED_DECISIONS; k++)
@@ -192,7 +195,8 @@ static bool placement_ok(const struct sched_placement *p, uint64_t applied)
 {
     bool node_ok = p->node >= 1 && p->node <= SCHED_NODES_MAX;
     if (!p->req_id || !p->since || p->since > applied ||
-        (p->state != SCHED_PENDING && p->reason[0]))
+        (p->state != SCHED_PENDING && p->reason[0]) || (p->cmd.len && !p->spec.restart) ||
+        (p->restarts && !p->spec.restart))
         return false;
     switch (p->state) {
     case SCHED_PENDING:
@@ -228,6 +232,8 @@ static bool restore_placements(struct le_reader *r, struct sched_machine *m, uin
         p.since = le_get(r, 8);
         sched_get_spec(r, &p.spec);
         sched_get_str(r, p.reason, SCHED_REASON_MAX, SCHED_STR_TEXT, 0);
+        sched_get_cmd(r, &p.cmd);
+        p.restarts = (uint8_t)le_get(r, 1);
         if (!r->ok || slot <= last || slot >= SCHED_PLACEMENTS_MAX || !placement_ok(&p, applied))
             return false;
         int32_t running = p.state == SCHED_RUNNING ? p.pid : 0;

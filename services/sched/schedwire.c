@@ -2,6 +2,7 @@
  * (schedwire.h). */
 #include "services/sched/schedwire.h"
 
+#include "lib/errno.h"
 #include "services/sched/schedstr.h"
 
 /* ---- strings, labels, taints ---------------------------------------------------- */
@@ -235,4 +236,77 @@ void sched_get_node(struct le_reader *r, struct sched_node *n, bool procs)
     }
     if (!r->ok)
         __builtin_memset(n, 0, sizeof *n);
+}
+
+/* ---- cmd ----------------------------------------------------------------------------- */
+
+/* c's bytes form NUL-ended printable arguments, the first not empty. */
+static bool cmd_ok(const struct sched_cmd *c)
+{
+    if (c->len == 0)
+        return true;
+    if (c->len > SCHED_CMD_MAX || c->bytes[0] == 0 || c->bytes[c->len - 1] != 0)
+        return false;
+    for (size_t i = 0; i < c->len; i++) {
+        unsigned char ch = (unsigned char)c->bytes[i];
+        if (ch != 0 && (ch < 0x20 || ch > 0x7e))
+            return false;
+    }
+    return true;
+}
+
+void sched_put_cmd(struct le_writer *w, const struct sched_cmd *c)
+{
+    le_put(w, c->len, 1);
+    le_put_bytes(w, c->bytes, c->len <= SCHED_CMD_MAX ? c->len : 0);
+}
+
+void sched_get_cmd(struct le_reader *r, struct sched_cmd *c)
+{
+    __builtin_memset(c, 0, sizeof *c);
+    size_t n = (size_t)le_get(r, 1);
+    if (!r->ok || n > SCHED_CMD_MAX || n > r->len - r->at) {
+        r->ok = false;
+        return;
+    }
+    c->len = (uint8_t)n;
+    le_get_bytes(r, c->bytes, n);
+    if (!cmd_ok(c)) {
+        __builtin_memset(c, 0, sizeof *c);
+        r->ok = false;
+    }
+}
+
+int sched_cmd_from_argv(struct sched_cmd *c, int argc, char *const argv[])
+{
+    __builtin_memset(c, 0, sizeof *c);
+    if (argc < 1 || !argv[0] || !argv[0][0])
+        return -EINVAL;
+    size_t at = 0;
+    for (int i = 0; i < argc; i++) {
+        size_t n = sched_strnlen(argv[i], SCHED_CMD_MAX + 1);
+        if (n + 1 > SCHED_CMD_MAX - at) {
+            __builtin_memset(c, 0, sizeof *c);
+            return -E2BIG;
+        }
+        __builtin_memcpy(c->bytes + at, argv[i], n);
+        at += n + 1; /* and its NUL, already there */
+    }
+    c->len = (uint8_t)at;
+    if (!cmd_ok(c)) {
+        __builtin_memset(c, 0, sizeof *c);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int sched_cmd_argv(struct sched_cmd *c, char *argv[], int max)
+{
+    int n = 0;
+    for (size_t at = 0; at < c->len && n < max - 1;) {
+        argv[n++] = c->bytes + at;
+        at += sched_strnlen(c->bytes + at, (size_t)c->len - at) + 1;
+    }
+    argv[n] = 0;
+    return n;
 }

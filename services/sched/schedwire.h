@@ -10,6 +10,9 @@
  *           | nlabels u8 | label x nlabels
  *           | affinity label-or-empty | anti label-or-empty | spread str
  *           | restart u8
+ *   cmd     len u8 | bytes           (len <= SCHED_CMD_MAX; 0, or NUL-ended
+ *                                     arguments, the first not empty, all
+ *                                     printable)
  *   node    id u32 | up u8 | cordoned u8 | cpu_cap u32 | mem_cap u32
  *           | runq u32 | cpu_use u32 | mem_free u32 | nprocs u32
  *           | cpu_req u32 | mem_req u32
@@ -53,6 +56,15 @@ void sched_get_label(struct le_reader *r, struct sched_label *l, bool key_requir
 void sched_put_taint(struct le_writer *w, const struct sched_taint *t);
 /* effect_any: 0 (any effect: a toleration) is allowed besides 1 and 2. */
 void sched_get_taint(struct le_reader *r, struct sched_taint *t, bool effect_any);
+
+void sched_put_cmd(struct le_writer *w, const struct sched_cmd *c);
+void sched_get_cmd(struct le_reader *r, struct sched_cmd *c);
+/* Build a command from argv (argc arguments): 0, or -E2BIG if it does not
+ * fit SCHED_CMD_MAX, -EINVAL for an empty program or a byte not printable. */
+int sched_cmd_from_argv(struct sched_cmd *c, int argc, char *const argv[]);
+/* Split a valid command into argv (at most max - 1 pointers into c->bytes,
+ * then NULL): the count. */
+int sched_cmd_argv(struct sched_cmd *c, char *argv[], int max);
 
 void sched_put_spec(struct le_writer *w, const struct sched_spec *s);
 void sched_get_spec(struct le_reader *r, struct sched_spec *s);

@@ -13,6 +13,9 @@
  *   leader.c    what the leader does on its own: place pending requests,
  *               notice lost nodes, exited and moved processes, rebalance,
  *               drain
+ *   restarts.c  requests that asked to be restarted after a lost node:
+ *               the leader orders the start, the chosen node's server
+ *               spawns the program
  *
  * Only the leader decides; each decision is a command in the log. What the
  * leader knows of the nodes' load is soft state, rebuilt from reports. */
@@ -28,6 +31,8 @@
 
 #define SCHED_TAG_REPORT 'L' /* a node's load report, to the leader */
 #define SCHED_TAG_MOVE 'M'   /* a move order, from the leader to a node's server */
+#define SCHED_TAG_START 'S'  /* a start order for a restart, from the leader */
+#define SCHED_TAG_STARTED 'B' /* its answer: the pid started, to the leader */
 #define SCHED_REPORT_MS 1000 /* how often a node reports */
 #define SCHED_DOWN_MS 4000   /* a node silent this long is down */
 
@@ -69,5 +74,11 @@ void leader_lost(void);
 /* Move everything movable off node (DRAIN), cordoned first: how many
  * movable processes its last report still lists (0: drained). */
 int leader_drain(uint32_t node);
+
+/* restarts.c */
+void restarts_round(const struct sched_view *v); /* the leader's round: start orders */
+void restarts_lost_leadership(void);
+bool restarts_datagram(const uint8_t *buf, long len, const struct msg_info *info);
+void restarts_poll(void);                         /* reap the programs started here */
 
 #endif

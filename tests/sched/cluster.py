@@ -204,7 +204,8 @@ def sched_drain(ctx):
 def sched_node_lost(ctx):
     """A node running placed processes dies: within the report staleness
     bound its placements are reported lost, `top` shows it down, and new
-    requests go to the live nodes only."""
+    requests go to the live nodes only. A process there that asked to be
+    restarted (`-s restart`) is started again on a live node, once."""
     c = ctx.cluster(4, node_args=node_args(4))
     wait_reports(c, 4)
     for i in range(8):
@@ -214,24 +215,43 @@ def sched_node_lost(ctx):
     check(len(on4) == 2, f"not 2 on node 4:\n{out}")
     leader = leader_of(c, 4)
     victim = 4 if leader != 4 else 3
+    # The restartable one goes to the victim: every other node cordoned.
+    others = [k for k in range(1, 5) if k != victim]
+    for k in others:
+        expect(c, 1, f"cordon {k}")
+    expect(c, 1, "run -n any -s restart burn 60 again &")
+    for k in others:
+        expect(c, 1, f"uncordon {k}")
+    rows, out = requests(c)
+    check(sum(1 for s, n, _ in rows if n == victim and s == "running") == 3,
+          f"the restartable one is not on node {victim}:\n{out}")
     c.kill(victim)
     t0 = time.monotonic()
     while True:
         rows, out = requests(c)
         lost = [n for s, n, _ in rows if s == "lost"]
-        if len(lost) == 2:
+        again = re.findall(r"^\s+[0-9a-f]{16} running\s+node (\d+)\s+pid (\d+).* restart "
+                           r"\(restarted 1\)", out, re.M)
+        if len(lost) == 2 and again:
             break
-        check(time.monotonic() - t0 < 20, f"node {victim}'s placements not lost after 20 s:\n{out}")
+        check(time.monotonic() - t0 < 20,
+              f"node {victim}'s placements not lost and restarted after 20 s:\n{out}")
         time.sleep(0.5)
     took = time.monotonic() - t0
     check(set(lost) == {victim}, f"lost: {lost}\n{out}")
+    node, pid = int(again[0][0]), int(again[0][1])
+    check(node != victim, f"restarted on the dead node:\n{out}")
+    ps, _ = c.exec(node, "ps", 30)  # exits 1: the dead node does not answer
+    check(re.search(rf"^\s*{pid}\b.*\bburn\b", ps, re.M), f"pid {pid} not on node {node}:\n{ps}")
+    check(c._log_bytes(node).count(b"restarted here: burn") == 1, "not started exactly once")
     check(re.search(rf"^\s+{victim} down\b", expect(c, 1, "top"), re.M), "top: not down")
     for i in range(4):
         expect(c, 1, f"run -n any burn 5 n{i} &")
     rows, out = requests(c)
     check(all(n != victim for s, n, _ in rows if s == "running"),
           f"placed on the dead node:\n{out}")
-    ctx.note = f"node {victim} killed: its 2 placements lost after {took:.1f} s"
+    ctx.note = (f"node {victim} killed: its 2 placements lost and the restartable one "
+                f"running on node {node} after {took:.1f} s")
 
 
 @scenario(300)

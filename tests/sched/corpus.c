@@ -36,6 +36,8 @@ static struct sched_request sample(uint8_t op)
     r.pid = 200007;
     r.spec = st_spec("cpu=500,mem=2048,sel=disk=ssd,tol=gpu=yes:NoSchedule,label=app=web,"
                      "anti=app=web,spread=zone,restart");
+    char *argv[] = {"burn", "60", "tag", 0};
+    sched_cmd_from_argv(&r.cmd, 3, argv); /* PLACE carries it (restart) */
     r.score = 60;
     strcpy(r.kv.kv.key, "disk");
     strcpy(r.kv.kv.value, "ssd");

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "lib/crc32c.h"
+#include "services/sched/schedwire.h"
 #include "services/sched/spectext.h"
 #include "services/sched/view.h"
 #include "tests/sched/harness.h"
@@ -155,7 +156,10 @@ static void machine_node_lost(void)
 {
     schm_init(&m);
     struct sched_request r = place_cmd(0, 0, 1, 2, "restart");
+    char *argv[] = {"burn", "9", 0};
+    CHECK_EQ(sched_cmd_from_argv(&r.cmd, 2, argv), 0);
     CHECK_EQ(st_apply(&m, &r, &rep), 0);
+    CHECK_EQ(schm_find(&m, 1)->restarts, 0);
     r = place_cmd(0, 0, 2, 2, "");
     CHECK_EQ(st_apply(&m, &r, &rep), 0);
     r = place_cmd(0, 0, 3, 3, "");
@@ -166,6 +170,9 @@ static void machine_node_lost(void)
     CHECK_EQ(schm_find(&m, 1)->state, SCHED_PENDING);
     CHECK_STR(schm_find(&m, 1)->reason, "restart");
     CHECK_EQ(schm_find(&m, 1)->node, 0);
+    CHECK_EQ(schm_find(&m, 1)->restarts, 1);            /* the leader starts it now */
+    CHECK_STR(schm_find(&m, 1)->cmd.bytes + 5, "9");    /* with its command */
+    CHECK_EQ(schm_find(&m, 1)->cmd.len, 7);
     CHECK_EQ(schm_find(&m, 2)->state, SCHED_LOST);
     CHECK_EQ(schm_find(&m, 2)->pid, 200002);
     CHECK_EQ(schm_find(&m, 3)->state, SCHED_PLACED);
@@ -456,8 +463,11 @@ static void machine_snapshot_round_trip(void)
         r.spec = st_spec("cpu=1,sel=k23456789012345=v2345678901234567890123,"
                          "sel=a=b,sel=c=d,sel=e=f,tol=x,tol=y,tol=z,tol=w,"
                          "label=a=b,label=c=d,label=e=f,label=g=h,aff=a=b,anti=c=d,"
-                         "spread=zone1234567890a");
+                         "spread=zone1234567890a,restart");
         memset(r.reason, 'r', SCHED_REASON_MAX - 1);
+        r.cmd.len = SCHED_CMD_MAX;
+        memset(r.cmd.bytes, 'c', SCHED_CMD_MAX - 1);
+        r.cmd.bytes[SCHED_CMD_MAX - 1] = 0;
         CHECK_EQ(st_apply(&m, &r, &rep), 0);
     }
     long n = schm_snapshot(&m, a, sizeof a);

@@ -124,6 +124,41 @@ static void proto_commands_round_trip(void)
     CHECK_STR(d.reason, "");
 }
 
+/* A restartable PLACE carries its command line, both forms; argv and back. */
+static void proto_place_cmd(void)
+{
+    struct sched_request r = sample(SCHED_OP_PLACE);
+    r.spec.restart = 1;
+    char *argv[] = {"burn", "60", "tag one", 0};
+    CHECK_EQ(sched_cmd_from_argv(&r.cmd, 3, argv), 0);
+    CHECK_EQ(r.cmd.len, 5 + 3 + 8);
+    round_trip(&r, sched_cmd_encode, sched_cmd_decode);
+    round_trip(&r, sched_request_encode, sched_request_decode);
+    CHECK_OK();
+    uint8_t buf[SCHED_MSG_MAX];
+    struct sched_request d;
+    int n = sched_cmd_encode(&r, buf, sizeof buf);
+    CHECK_EQ(sched_cmd_decode(buf, (size_t)n, &d), 0);
+    char *back[8];
+    CHECK_EQ(sched_cmd_argv(&d.cmd, back, 8), 3);
+    CHECK_STR(back[0], "burn");
+    CHECK_STR(back[2], "tag one");
+    CHECK(back[3] == NULL);
+    /* too long, empty, unprintable */
+    char big[SCHED_CMD_MAX + 1];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0; /* SCHED_CMD_MAX bytes, and its NUL: one too many */
+    char *too_long[] = {big, 0};
+    CHECK_EQ(sched_cmd_from_argv(&r.cmd, 1, too_long), -E2BIG);
+    big[SCHED_CMD_MAX - 1] = 0; /* exactly SCHED_CMD_MAX with its NUL */
+    CHECK_EQ(sched_cmd_from_argv(&r.cmd, 1, too_long), 0);
+    CHECK_EQ(r.cmd.len, SCHED_CMD_MAX);
+    char *empty[] = {"", 0};
+    CHECK_EQ(sched_cmd_from_argv(&r.cmd, 1, empty), -EINVAL);
+    char *tab[] = {"a\tb", 0};
+    CHECK_EQ(sched_cmd_from_argv(&r.cmd, 1, tab), -EINVAL);
+}
+
 /* Each form refuses the other's own ops. */
 static void proto_forms_apart(void)
 {
@@ -173,6 +208,11 @@ static void proto_fields_checked(void)
     BAD(SCHED_OP_PLACE, (r.node = 0, strcpy(r.reason, "tab\there")));
     BAD(SCHED_OP_PLACE, r.spec.cpu_milli = SCHED_CPU_MILLI_MAX + 1);
     BAD(SCHED_OP_PLACE, r.spec.restart = 2);
+    /* a command without restart; one not NUL-ended, or with an empty program */
+    BAD(SCHED_OP_PLACE, (r.cmd.len = 3, memcpy(r.cmd.bytes, "ab", 3)));
+    BAD(SCHED_OP_PLACE, (r.spec.restart = 1, r.cmd.len = 2, memcpy(r.cmd.bytes, "ab", 2)));
+    BAD(SCHED_OP_PLACE, (r.spec.restart = 1, r.cmd.len = 2, memcpy(r.cmd.bytes, "\0a", 2)));
+    BAD(SCHED_OP_PLACE, (r.spec.restart = 1, r.cmd.len = 3, memcpy(r.cmd.bytes, "a\n", 3)));
     BAD(SCHED_OP_PLACE, r.spec.tolerations[0].effect = 3);
     BAD(SCHED_OP_PLACE, strcpy(r.spec.selector[0].key, "a b"));
     BAD(SCHED_OP_PLACE, r.spec.selector[0].key[0] = 0);
@@ -387,6 +427,7 @@ const struct st_test st_proto_tests[] = {
     {"proto_commands_round_trip", proto_commands_round_trip},
     {"proto_forms_apart", proto_forms_apart},
     {"proto_fields_checked", proto_fields_checked},
+    {"proto_place_cmd", proto_place_cmd},
     {"proto_reply_round_trip", proto_reply_round_trip},
     {"proto_report_round_trip", proto_report_round_trip},
     {"proto_random_bytes", proto_random_bytes},

@@ -1,6 +1,7 @@
 /* tests/sched/util.c: fixtures shared by the scheduler's tests (harness.h). */
 #include <stdio.h>
 
+#include "services/sched/schedwire.h"
 #include "services/sched/spectext.h"
 #include "services/sched/view.h"
 #include "tests/sched/harness.h"
@@ -204,6 +205,12 @@ size_t st_random_command(const struct sched_machine *m, uint8_t *buf, size_t cap
     switch (r.op) {
     case SCHED_OP_PLACE:
         r.spec = st_spec(rand_specs[st_below(sizeof rand_specs / sizeof rand_specs[0])]);
+        if (r.spec.restart && st_below(2)) {
+            char *argv[] = {"burn", "10", "a restarted one", 0};
+            int argc = 1 + (int)st_below(3);
+            argv[argc] = 0;
+            sched_cmd_from_argv(&r.cmd, argc, argv);
+        }
         if (st_below(3) == 0) {
             r.node = 0;
             snprintf(r.reason, sizeof r.reason, "0/4 nodes: %u cpu", (unsigned)st_below(5));
