@@ -7,6 +7,8 @@
  *                by M thousandths of a process (default 100)
  *   cooldown=MS  a moved process stays put this long (default 10000)
  *   noreturn=MS  and does not go back where it was for this long (60000)
+ *   memfloor=PCT a node with less free memory than PCT% of its own sheds
+ *                processes (default 10)
  * What it gives the runtime: its state machine (schedmachine.c), how it
  * answers requests (clients.c), and its leader's work (leader.c). It has
  * no sessions: nothing it holds belongs to a process's lifetime (exits are
@@ -69,6 +71,7 @@ static int option(const char *arg)
         {"margin=", &tunables.margin_milli},
         {"cooldown=", &tunables.cooldown_ms},
         {"noreturn=", &tunables.no_return_ms},
+        {"memfloor=", &tunables.mem_floor_pct},
     };
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         size_t n = strlen(opts[i].name);

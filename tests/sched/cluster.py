@@ -170,8 +170,11 @@ def sched_drain(ctx):
     """`drain 2` moves every process off node 2 while they keep running
     (each checks its memory's checksum every second and ends intact on
     another node), leaves its services, and the cordoned node gets no new
-    placements until `uncordon`."""
-    c = ctx.cluster(4, node_args=node_args(4))
+    placements until `uncordon`. Then the balancer's other two duties: a
+    NoExecute taint moves processes off node 3, and node 4, short of
+    memory, sheds one of its two 20 MiB processes (and keeps the other)."""
+    c = ctx.cluster(4, node_args={k: SERVICES.replace("schedd", "schedd:memfloor=55")
+                                  for k in range(1, 5)})
     wait_reports(c, 4)
     for i in range(3):
         expect(c, 1, "run -n 2 mover keep 4 14 &")
@@ -197,7 +200,34 @@ def sched_drain(ctx):
         time.sleep(1)
     ends = re.findall(r"started on node (\d+), ended on node (\d+)", log1)
     check(len(ends) == 3 and all(a == "2" and b != "2" for a, b in ends), f"movers: {ends}")
-    ctx.note = f"3 processes of 4 MiB drained in {took:.1f} s"
+    # A NoExecute taint moves off what does not tolerate it.
+    for i in range(2):
+        expect(c, 1, f"run -n 3 burn 60 x{i} &")
+    t1 = time.monotonic()
+    expect(c, 1, "taint 3 evict=yes:NoExecute")
+    while "burn" in expect(c, 3, "ps -l"):
+        check(time.monotonic() - t1 < 30, "node 3's burners not evicted after 30 s")
+        time.sleep(1)
+    evicted = time.monotonic() - t1
+    # A node short of memory (below memfloor=55%: two 20 MiB holders on
+    # node 4) sheds its largest until it is above the floor again: one.
+    for i in range(2):
+        expect(c, 1, f"run -n 4 mover keep 20 90 &")
+    t2 = time.monotonic()
+    while True:
+        where = {k: expect(c, k, "ps -l").count("mover") for k in range(1, 5)}
+        if where[4] == 1 and sum(where.values()) == 2:
+            break
+        check(time.monotonic() - t2 < 60, f"node 4 did not shed one: {where}")
+        time.sleep(1)
+    shed = time.monotonic() - t2
+    # and then keeps the other: node 4 is above the floor again (three
+    # balance rounds, once the reports show the memory the move freed)
+    time.sleep(6)
+    where = {k: expect(c, k, "ps -l").count("mover") for k in range(1, 5)}
+    check(where[4] == 1 and sum(where.values()) == 2, f"after shedding one: {where}")
+    ctx.note = (f"3 processes of 4 MiB drained in {took:.1f} s; NoExecute evicted 2 in "
+                f"{evicted:.1f} s; a node short of memory shed one in {shed:.1f} s")
 
 
 @scenario(240)
