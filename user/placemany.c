@@ -25,12 +25,16 @@
 #define JOBS_MAX 64
 
 static int per_node[33];
+/* Where the time goes: choosing (the PLACE request), starting (the spawn),
+ * binding (the BIND request), summed over every start. */
+static uint64_t choose_ns, spawn_ns, bind_ns;
 
 /* Start one: through the scheduler unless fixed_node; the pid, or < 0. */
 static int start(const struct sched_spec *spec, int fixed_node, char *const argv[])
 {
     int node = fixed_node;
     uint64_t req_id = 0;
+    uint64_t t0 = sys_clock();
     if (!fixed_node) {
         int rv = sched_choose(spec, 0, &req_id, &node, 0);
         if (rv) {
@@ -38,9 +42,15 @@ static int start(const struct sched_spec *spec, int fixed_node, char *const argv
             return rv;
         }
     }
+    uint64_t t1 = sys_clock();
     int pid = (int)syscall3(SYS_SPAWN_NODE, node, argv[0], argv);
+    uint64_t t2 = sys_clock();
     if (!fixed_node)
-        sched_started(req_id, pid);
+        sched_started(req_id, pid, node, spec);
+    uint64_t t3 = sys_clock();
+    choose_ns += t1 - t0;
+    spawn_ns += t2 - t1;
+    bind_ns += t3 - t2;
     if (pid < 0)
         printf("placemany: %s on node %d: %s\n", argv[1], node, err_str(pid));
     else if (node >= 1 && node <= 32)
@@ -56,7 +66,10 @@ static void summary(long ok, uint64_t t0)
     for (int k = 1; k <= 32; k++)
         if (per_node[k])
             printf(" %d:%d", k, per_node[k]);
-    printf("\n");
+    uint64_t each = ok ? (uint64_t)ok * 1000 : 1;
+    printf("; each: choose %llu us, spawn %llu us, bind %llu us\n",
+           (unsigned long long)(choose_ns / each), (unsigned long long)(spawn_ns / each),
+           (unsigned long long)(bind_ns / each));
 }
 
 static int batch(const char *lengths, const struct sched_spec *spec)

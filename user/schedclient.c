@@ -148,7 +148,7 @@ int sched_choose(const struct sched_spec *spec, const struct sched_cmd *cmd, uin
     return 0;
 }
 
-void sched_started(uint64_t req_id, int pid)
+void sched_started(uint64_t req_id, int pid, int node, const struct sched_spec *spec)
 {
     static struct sched_request req;
     static struct sched_reply rep;
@@ -159,6 +159,11 @@ void sched_started(uint64_t req_id, int pid)
     } else {
         req.op = SCHED_OP_BIND;
         req.pid = pid;
+        req.node = (uint32_t)node; /* where it started, and what it asked: */
+        if (spec)                  /* the log may not have its PLACE yet */
+            req.spec = *spec;
+        else
+            sched_spec_default(&req.spec);
     }
     /* If this is lost, the leader learns the pid from the node's report,
      * or drops a placement nothing runs for (docs/sched.md). */

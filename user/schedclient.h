@@ -30,10 +30,12 @@ uint64_t sched_new_req_id(void);
  * cmd: the program and its arguments, for a spec with restart (the leader
  * starts it again after its node is lost); NULL otherwise. Gives
  * 0 with *req_id and the *node chosen, or -errno. Then the caller starts
- * the program there and says so: its pid, or an error (< 0: the request
- * is withdrawn, nothing runs for it). */
+ * the program there and says so (sched_started): its pid, or an error
+ * (< 0: the request is withdrawn, nothing runs for it), with the node and
+ * the spec, since the scheduler answers before its decision is committed
+ * and a new leader may know of the request only from this. */
 int sched_choose(const struct sched_spec *spec, const struct sched_cmd *cmd, uint64_t *req_id,
                  int *node, void (*say)(const char *line));
-void sched_started(uint64_t req_id, int pid);
+void sched_started(uint64_t req_id, int pid, int node, const struct sched_spec *spec);
 
 #endif

@@ -445,6 +445,7 @@ static int run_program(char **argv, int argc, const struct redir *rd, int nr, in
      * -n): on the node the scheduler chooses for SPEC. */
     long node = 0;
     uint64_t req_id = 0;
+    static struct sched_spec spec; /* `run -n any`: what it asked for */
     if (strcmp(argv[0], "run") == 0) {
         const char *spec_text = 0;
         int any = run_default_any(), i = 1;
@@ -465,7 +466,6 @@ static int run_program(char **argv, int argc, const struct redir *rd, int nr, in
         argv += i;
         argc -= i;
         if (any) {
-            struct sched_spec spec;
             if (spec_text ? sched_spec_parse(spec_text, &spec) : (sched_spec_default(&spec), 0)) {
                 fprintf(stderr, "sh: run: bad spec %s\n", spec_text);
                 return STATUS_SYNTAX;
@@ -497,7 +497,7 @@ static int run_program(char **argv, int argc, const struct redir *rd, int nr, in
     fflush(stdout);
     int pid = spawn_with_files(argv[0], argv, &sf);
     if (req_id)
-        sched_started(req_id, pid);
+        sched_started(req_id, pid, (int)node, &spec);
     if (pid < 0 && sf.failed >= 0) {
         fprintf(stderr, "sh: %s: %s\n", sf.fd[sf.failed].path, err_str(pid));
         return 1;

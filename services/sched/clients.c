@@ -4,9 +4,13 @@
  * Only the leader answers; any other server says -EREMOTE with the leader
  * it knows, and the client library goes there.
  * - PLACE: decided by the leader with its policy over its view (reports.c)
- *   and proposed as a PLACE command carrying the decision; the client is
- *   answered when it applies. One placement is decided at a time, so each
- *   decision sees every one before it (a burst of requests is queued).
+ *   and the placements it assumes (assume.c). A new request given a node
+ *   is answered at once and assumed: its decision is written with the
+ *   client's BIND (docs/sched.md, "Answering before the commit"). A
+ *   pending one, a retry of one in the log or a restartable one is
+ *   proposed as a PLACE command carrying the decision and answered when it
+ *   applies; the next waits until it has, so each decision sees every one
+ *   before it (a burst of requests is queued).
  * - WAIT: a long poll on a pending request, answered once it is placed (or
  *   after WAIT_HOLD_NS with what it is then, so the client asks again).
  * - STATUS: lists from the machine after a ReadIndex round; NODES from the
@@ -76,14 +80,47 @@ static int propose(const struct sched_request *r, uint64_t token)
     return replica_propose(cmd_buf, (uint32_t)n, token, r->op);
 }
 
-void clients_propose_cmd(const struct sched_request *cmd)
+int clients_propose_cmd(const struct sched_request *cmd)
 {
     int rv = propose(cmd, 0);
     if (rv && rv != -EREMOTE)
         replica_log("command %u not proposed: %d", cmd->op, rv);
+    return rv;
 }
 
 bool clients_placing(void) { return inflight_req != 0; }
+
+/* An assumed placement's answer: PLACED on its node. */
+static void answer_assumed(uint64_t token, const struct sched_request *place)
+{
+    static struct sched_reply r;
+    schm_reply_init(&sched_m, &r, SCHED_OP_PLACE);
+    r.req_id = place->req_id;
+    r.state = SCHED_PLACED;
+    r.node = place->node;
+    r.score = place->score;
+    send_reply(token, &r);
+}
+
+/* A BIND or EXITED of an assumed placement: the BIND writes the placement
+ * and the start in one commit (answered when they apply); an EXITED (the
+ * start failed) only forgets it, unless its PLACE is on its way. */
+static int settle_assumed(uint64_t token, const struct sched_request *place)
+{
+    if (assume_written(place->req_id))
+        return propose(&req, token); /* after the PLACE, in the log's order */
+    if (req.op == SCHED_OP_EXITED) {
+        assume_drop(req.req_id);
+        schm_reply_init(&sched_m, &rep, req.op);
+        rep.req_id = req.req_id;
+        rep.state = SCHED_FREE;
+        send_reply(token, &rep);
+        return 0;
+    }
+    if (!assume_write(place->req_id))
+        return -EAGAIN; /* the client asks again */
+    return propose(&req, token);
+}
 
 /* Decide the next queued placement and propose it. */
 static void place_next(void)
@@ -97,8 +134,9 @@ static void place_next(void)
     q_len--;
     static struct sched_request cmd;
     cmd = qp->req;
-    if (!schm_find(&sched_m, cmd.req_id)) {
-        struct sched_view v = reports_view();
+    bool fresh = !schm_find(&sched_m, cmd.req_id);
+    if (fresh) {
+        struct sched_view v = assume_view();
         uint32_t node = 0;
         char reason[SCHED_REASON_MAX];
         int score = sched_place(sched_policy, &v, &cmd.spec, &node, reason, sizeof reason);
@@ -108,6 +146,13 @@ static void place_next(void)
         if (score < 0)
             memcpy(cmd.reason, reason, strnlen(reason, sizeof cmd.reason - 1));
     } /* else a retry: the machine answers with the placement as it is */
+    /* A new request given a node is answered now and written with its
+     * BIND (assume.c). Pending ones, retries and restartable ones are
+     * proposed now and answered at the commit. */
+    if (fresh && cmd.node && !cmd.spec.restart && assume_add(&cmd)) {
+        answer_assumed(qp->token, &cmd);
+        return;
+    }
     int rv = propose(&cmd, qp->token);
     if (rv) {
         clients_reply_status(qp->token, SCHED_OP_PLACE, rv);
@@ -119,6 +164,11 @@ static void place_next(void)
 
 static void queue_place(uint64_t token)
 {
+    const struct sched_request *a = assume_find(req.req_id);
+    if (a) { /* a retry of one answered already */
+        answer_assumed(token, a);
+        return;
+    }
     if (q_len == PLACE_QUEUE) {
         clients_reply_status(token, req.op, -EAGAIN);
         return;
@@ -207,9 +257,11 @@ void clients_request(const uint8_t *buf, long len, const struct msg_info *info)
         rv = propose(&req, token);
         break;
     case SCHED_OP_BIND:
-    case SCHED_OP_EXITED:
-        rv = propose(&req, token);
+    case SCHED_OP_EXITED: {
+        const struct sched_request *a = assume_find(req.req_id);
+        rv = a ? settle_assumed(token, a) : propose(&req, token);
         break;
+    }
     default:
         rv = -EINVAL; /* a server's command in a client's request */
     }
@@ -230,6 +282,7 @@ void clients_read(uint64_t token, const uint8_t *buf, uint32_t len)
 
 void clients_after_apply(void)
 {
+    assume_applied();
     if (inflight_req && schm_find(&sched_m, inflight_req))
         inflight_req = 0;
     for (int i = 0; i < MAX_WAITS; i++) {
@@ -252,6 +305,8 @@ void clients_after_apply(void)
 void clients_poll(void)
 {
     place_next();
+    if (replica_leading())
+        assume_poll();
     for (int i = 0; i < MAX_WAITS; i++) {
         struct wait *w = &waits[i];
         if (!w->used || replica.now_ns < w->until_ns)
@@ -279,4 +334,5 @@ void clients_lost_leadership(void)
         q_len--;
     }
     inflight_req = 0;
+    assume_lost_leadership();
 }

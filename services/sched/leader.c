@@ -263,7 +263,9 @@ void leader_poll(void)
     struct sched_view v = reports_view();
     lost_nodes(&v);
     reconcile(&v);
-    place_pending(&v);
+    struct sched_view dv = assume_view(); /* reconcile's v is by slot; this one is not */
+    place_pending(&dv);
+    v = reports_view();
     restarts_round(&v);
     if (now >= next_balance_ns) {
         next_balance_ns = now + BALANCE_NS;

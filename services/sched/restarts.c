@@ -95,6 +95,8 @@ static void started_answer(const uint8_t *b, long len, uint32_t from)
     c.op = SCHED_OP_BIND;
     c.req_id = req_id;
     c.pid = pid;
+    c.node = p->node;
+    c.spec = p->spec;
     clients_propose_cmd(&c);
 }
 

@@ -140,21 +140,36 @@ static int bind(struct sched_machine *m, const struct sched_request *c, uint64_t
                 struct sched_reply *rep)
 {
     struct sched_placement *p = find(m, c->req_id);
-    if (!p)
+    if (!p && !c->node)
         return -ENOENT;
-    schm_reply_placement(rep, p);
-    switch (p->state) {
-    case SCHED_PENDING:
-        return -EAGAIN;
-    case SCHED_LOST:
-        return -ESTALE;
-    case SCHED_RUNNING:
-        return p->pid == c->pid ? 0 : -EEXIST;
-    default:
-        break;
+    if (p) {
+        schm_reply_placement(rep, p);
+        switch (p->state) {
+        case SCHED_PENDING:
+            return -EAGAIN;
+        case SCHED_LOST:
+            return -ESTALE;
+        case SCHED_RUNNING:
+            return p->pid == c->pid ? 0 : -EEXIST;
+        default:
+            break;
+        }
     }
     if (find_pid(m, c->pid, 0))
         return -EEXIST;
+    if (!p) {
+        /* Started on an answer whose PLACE was lost with its leader (the
+         * leader answers before the commit, clients.c): the log learns of
+         * it now, from where it runs and what it asked for. */
+        p = take_slot(m);
+        if (!p)
+            return -ENOSPC;
+        __builtin_memset(p, 0, sizeof *p);
+        p->req_id = c->req_id;
+        p->spec = c->spec;
+    }
+    if (c->node)
+        p->node = c->node; /* where it started, whatever was decided */
     p->state = SCHED_RUNNING;
     p->pid = c->pid;
     p->since = index;

@@ -29,9 +29,14 @@
  *       placed exactly once however often it is proposed (a retry through
  *       a new leader that decided differently gets the first decision).
  *       -ENOSPC: no slot.
- *   BIND {req_id, pid}           PLACED -> RUNNING. Again with the same pid:
- *       0. -ENOENT no such request, -EAGAIN still pending, -EEXIST bound to
- *       another pid or the pid is another placement's, -ESTALE lost.
+ *   BIND {req_id, pid, node, spec}  PLACED -> RUNNING. Again with the same
+ *       pid: 0. -ENOENT no such request, -EAGAIN still pending, -EEXIST
+ *       bound to another pid or the pid is another placement's, -ESTALE
+ *       lost, -ENOSPC no slot. node (0: not said) is where the process
+ *       started: the placement is recorded there, and a req_id the table
+ *       does not hold is taken as a placement of spec on node, RUNNING
+ *       (its PLACE was answered by a leader that lost it before the commit:
+ *       clients.c).
  *   EXITED {req_id | node + pid} -> FREE (any state: a pending request is
  *       withdrawn). By pid: the RUNNING placement with it (on node, if not
  *       0). -ENOENT none; -ESRCH req_id given but running another pid.

@@ -47,6 +47,8 @@ static void put_body(enum form f, const struct sched_request *r, struct le_write
     case SCHED_OP_BIND:
         le_put(w, r->req_id, 8);
         le_put(w, (uint32_t)r->pid, 4);
+        le_put(w, r->node, 4);
+        sched_put_spec(w, &r->spec);
         break;
     case SCHED_OP_EXITED:
         le_put(w, r->req_id, 8);
@@ -138,7 +140,9 @@ static bool get_body(enum form f, struct le_reader *rd, struct sched_request *r)
     case SCHED_OP_BIND:
         r->req_id = le_get(rd, 8);
         r->pid = (int32_t)(uint32_t)le_get(rd, 4);
-        return r->req_id != 0 && r->pid > 0;
+        r->node = (uint32_t)le_get(rd, 4);
+        sched_get_spec(rd, &r->spec);
+        return r->req_id != 0 && r->pid > 0 && r->node <= SCHED_NODES_MAX;
     case SCHED_OP_EXITED:
         r->req_id = le_get(rd, 8);
         r->node = (uint32_t)le_get(rd, 4);

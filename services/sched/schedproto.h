@@ -22,7 +22,7 @@
  * and servers' commands):
  *   PLACE       req_id u64 | spec | cmd   (cmd: len 0 unless spec.restart)
  *               command: ... | node u32 | node ? score u8 : reason str
- *   BIND        req_id u64 | pid i32
+ *   BIND        req_id u64 | pid i32 | node u32 | spec   (node 0: not said)
  *   EXITED      req_id u64 | node u32 | pid i32   (req_id 0: the pid's)
  *   CORDON, UNCORDON, DRAIN, NODE_LOST   node u32
  *   LABEL       node u32 | flags u8 | key str | value str
@@ -81,9 +81,10 @@ struct sched_request {
     uint8_t flags;          /* SCHED_F_REMOVE */
     uint64_t client, seq;   /* a client's write: its id and request number (from 1) */
     uint64_t req_id;        /* PLACE, WAIT, BIND, EXITED, PENDING_PLACED */
-    struct sched_spec spec; /* PLACE */
+    struct sched_spec spec; /* PLACE; BIND (for a placement the log lost) */
     struct sched_cmd cmd;   /* PLACE with spec.restart: what to start again */
     uint32_t node;          /* PLACE command: the decision (0: pending); EXITED (0: any);
+                             * BIND: where it started (0: not said);
                              * PENDING_PLACED; NODE_LOST; CORDON, UNCORDON, DRAIN,
                              * LABEL, TAINT; MOVED: from */
     uint32_t to;            /* MOVED */

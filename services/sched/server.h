@@ -10,6 +10,7 @@
  *               the leader: keep the last report of each node
  *   clients.c   client requests: placements (one decided at a time), held
  *               waits, lists, cordon, labels, taints, policy, drain
+ *   assume.c    placements answered at once and written with their BIND
  *   leader.c    what the leader does on its own: place pending requests,
  *               notice lost nodes, exited and moved processes, rebalance,
  *               drain
@@ -62,8 +63,8 @@ void clients_reply_status(uint64_t token, uint8_t op, int status);
 void clients_poll(void);
 void clients_after_apply(void);
 void clients_lost_leadership(void);
-/* A server command of this server (client 0) to the leader's log. */
-void clients_propose_cmd(const struct sched_request *cmd);
+/* A server command of this server (client 0) to the leader's log: 0 or -errno. */
+int clients_propose_cmd(const struct sched_request *cmd);
 /* A placement's decision is in the log but not yet applied. */
 bool clients_placing(void);
 
@@ -74,6 +75,19 @@ void leader_lost(void);
 /* Move everything movable off node (DRAIN), cordoned first: how many
  * movable processes its last report still lists (0: drained). */
 int leader_drain(uint32_t node);
+
+/* assume.c: placements answered before they are in the log */
+bool assume_add(const struct sched_request *place); /* false: full */
+const struct sched_request *assume_find(uint64_t req_id);
+void assume_drop(uint64_t req_id);
+/* Propose its PLACE (once): true if it is proposed. It is kept, and
+ * counted, until the command applies (assume_applied drops it then). */
+bool assume_write(uint64_t req_id);
+bool assume_written(uint64_t req_id);
+void assume_applied(void);
+struct sched_view assume_view(void); /* reports_view with the assumed ones */
+void assume_poll(void);              /* write the PLACE of one never bound */
+void assume_lost_leadership(void);
 
 /* restarts.c */
 void restarts_round(const struct sched_view *v); /* the leader's round: start orders */

@@ -152,6 +152,41 @@ static void machine_lifecycle(void)
     st_check_machine(&m);
 }
 
+/* A BIND that says where the process started: the placement is recorded
+ * there; one the log never got (its PLACE was lost with a leader that had
+ * answered early) is taken from the BIND. */
+static void machine_bind_with_node(void)
+{
+    schm_init(&m);
+    struct sched_request r = place_cmd(0, 0, 1, 2, "cpu=300");
+    CHECK_EQ(st_apply(&m, &r, &rep), 0);
+    struct sched_request b = st_cmd(SCHED_OP_BIND);
+    b.req_id = 1, b.pid = 300001, b.node = 3;
+    CHECK_EQ(st_apply(&m, &b, &rep), 0);
+    CHECK_EQ(schm_find(&m, 1)->node, 3);
+    CHECK_EQ(schm_find(&m, 1)->spec.cpu_milli, 300); /* the PLACE's spec, not the BIND's */
+    /* unknown to the log: a RUNNING placement of the BIND's spec */
+    b = st_cmd(SCHED_OP_BIND);
+    b.req_id = 2, b.pid = 400001, b.node = 4, b.spec = st_spec("cpu=700,label=app=web");
+    CHECK_EQ(st_apply(&m, &b, &rep), 0);
+    const struct sched_placement *p = schm_find(&m, 2);
+    CHECK(p && p->state == SCHED_RUNNING && p->node == 4 && p->pid == 400001);
+    CHECK_EQ(p->spec.cpu_milli, 700);
+    CHECK_STR(p->spec.labels[0].value, "web");
+    CHECK_EQ(st_apply(&m, &b, &rep), 0); /* again: the same */
+    /* its PLACE, committed later by the next leader, changes nothing */
+    r = place_cmd(0, 0, 2, 1, "");
+    CHECK_EQ(st_apply(&m, &r, &rep), 0);
+    CHECK_EQ(schm_find(&m, 2)->node, 4);
+    CHECK_EQ(schm_find(&m, 2)->state, SCHED_RUNNING);
+    /* a running pid cannot be taken by a new one; without node: ENOENT */
+    b.req_id = 5;
+    CHECK_EQ(st_apply(&m, &b, &rep), -EEXIST);
+    CHECK(!schm_find(&m, 5));
+    CHECK_EQ(apply_simple(SCHED_OP_BIND, 6, 0, 500001), -ENOENT);
+    st_check_machine(&m);
+}
+
 static void machine_node_lost(void)
 {
     schm_init(&m);
@@ -524,6 +559,7 @@ const struct st_test st_machine_tests[] = {
     {"machine_dedup", machine_dedup},
     {"machine_lifecycle", machine_lifecycle},
     {"machine_node_lost", machine_node_lost},
+    {"machine_bind_with_node", machine_bind_with_node},
     {"machine_table_full", machine_table_full},
     {"machine_moved", machine_moved},
     {"machine_node_overrides", machine_node_overrides},

@@ -221,6 +221,8 @@ static void proto_fields_checked(void)
     BAD(SCHED_OP_PLACE, (r.client = 0));
     BAD(SCHED_OP_BIND, r.pid = 0);
     BAD(SCHED_OP_BIND, r.pid = -5);
+    BAD(SCHED_OP_BIND, r.node = 33);
+    BAD(SCHED_OP_BIND, r.spec.restart = 2);
     BAD(SCHED_OP_EXITED, r.pid = 0); /* neither req_id nor pid */
     BAD(SCHED_OP_EXITED, (r.req_id = 5, r.pid = -1));
     BAD(SCHED_OP_EXITED, r.node = 33);

@@ -218,6 +218,12 @@ size_t st_random_command(const struct sched_machine *m, uint8_t *buf, size_t cap
             r.score = (uint8_t)st_below(101);
         }
         break;
+    case SCHED_OP_BIND:
+        if (st_below(2))
+            r.node = 0; /* not said */
+        else
+            r.spec = st_spec(rand_specs[st_below(sizeof rand_specs / sizeof rand_specs[0])]);
+        break;
     case SCHED_OP_EXITED:
         if (st_below(2)) {
             r.req_id = 0;
