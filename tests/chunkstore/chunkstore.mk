@@ -12,7 +12,7 @@ include tests/common/host.mk
 
 CHUNKSTORE_TEST_BIN   := $(BUILD)/host/chunkstore_tests
 CHUNKSTORE_LIB_SRCS   := services/fs/chunkstore.c lib/crc32c.c lib/disklabel.c
-CHUNKSTORE_TEST_SRCS  := tests/chunkstore/main.c tests/common/tabletest.c tests/chunkstore/model.c \
+CHUNKSTORE_TEST_SRCS  := tests/chunkstore/main.c tests/common/hosttest.c tests/chunkstore/model.c \
 	tests/chunkstore/test_basic.c tests/chunkstore/test_fault.c tests/chunkstore/test_crash.c \
 	tests/chunkstore/corpus.c tests/storage/simdisk.c
 CHUNKSTORE_OBJS       := $(patsubst %.c,$(BUILD)/host/chunkstore/%.o,\

@@ -1,8 +1,9 @@
-/* tests/chunkstore/harness.h: the chunk store test runner's table, checks,
- * and the in-memory model the crash and random tests compare against.
+/* tests/chunkstore/harness.h: the chunk store tests' tables, fixtures, and
+ * the in-memory model the crash and random tests compare against.
  *
  * A test returns 0 to pass; CHECK() records why it failed (with the seed,
- * when there is one) and returns 1. The simulated disk is the log store's
+ * when there is one) and returns 1 (tests/common/hosttest.h; these tests
+ * run in the runner's process). The simulated disk is the log store's
  * (tests/storage/simdisk.h): durable and current images, every write and
  * flush an event, a crash at any event, and a reboot that lands any subset
  * of the unflushed writes, torn or garbled. */
@@ -14,27 +15,9 @@
 #include <stdio.h>
 
 #include "services/fs/chunkstore.h"
-#include "tests/common/tabletest.h"
+#define HOSTTEST_TABLE
+#include "tests/common/hosttest.h"
 #include "tests/storage/simdisk.h"
-
-extern char test_why[1024];
-extern bool test_soak; /* SOAK=1: longer sweeps */
-
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            int n_ = snprintf(test_why, sizeof test_why, "%s:%d: ", __FILE__, __LINE__); \
-            snprintf(test_why + n_, sizeof test_why - (size_t)n_, __VA_ARGS__);           \
-            return 1;                                                                     \
-        }                                                                                 \
-    } while (0)
-
-#define TRY(expr)        \
-    do {                 \
-        if ((expr) != 0) \
-            return 1;    \
-    } while (0)
-
 
 extern const struct table_test basic_tests[], fault_tests[], crash_tests[];
 

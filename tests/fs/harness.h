@@ -1,13 +1,12 @@
-/* tests/fs/harness.h: the file service's metadata tests: a small framework
- * and helpers shared by the test files.
+/* tests/fs/harness.h: the file service's metadata tests: their tables and
+ * the helpers shared by the test files.
  *
  * A test is a named `void fn(void)` in a table ending with {NULL, NULL}; the
- * runner (main.c) runs each in its own process (tests/common/forkrun.h), so
- * a crash or a sanitizer report fails that test only. A CHECK that fails
- * records file:line, the message and the seed, and returns from the test
- * function. Random tests draw from ft_rand(), seeded per test from FS_SEED
- * (default 1) and the test's name, so a failure reproduces with the seed it
- * prints. */
+ * runner (tests/common/hosttest.h) runs each in its own process, so a crash
+ * or a sanitizer report fails that test only. A CHECK that fails records
+ * file:line, the message and the seed, and returns from the test function.
+ * Random tests draw from ft_rand(), seeded per test from FS_SEED (default 1)
+ * and the test's name, so a failure reproduces with the seed it prints. */
 #ifndef TESTS_FS_HARNESS_H
 #define TESTS_FS_HARNESS_H
 
@@ -18,11 +17,15 @@
 
 #include "services/fs/fsmachine.h"
 #include "services/fs/fsproto.h"
+#include "tests/common/hosttest.h"
 
-struct ft_test {
-    const char *name;
-    void (*fn)(void);
-};
+/* The runner's names under this suite's prefix. */
+#define ft_test hosttest
+#define ft_fail hosttest_fail
+#define ft_failed hosttest_failed
+#define ft_rand hosttest_rand
+#define ft_seed hosttest_seed
+#define ft_below hosttest_below
 
 extern const struct ft_test ft_proto_tests[];
 extern const struct ft_test ft_reply_tests[];
@@ -41,39 +44,6 @@ struct ft_case {
 };
 extern const struct ft_case ft_op_cases[];
 void ft_run_case(const struct ft_case *c);
-
-void ft_fail(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int ft_failed(void);
-
-uint64_t ft_rand(void);
-/* The base seed (FS_SEED, default 1) every test's stream derives from. */
-uint64_t ft_seed(void);
-static inline uint64_t ft_below(uint64_t n) { return n ? ft_rand() % n : 0; }
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            ft_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                           \
-            return;                                                                    \
-        }                                                                              \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                                 \
-    do {                                                                               \
-        long long a_ = (long long)(a), b_ = (long long)(b);                            \
-        if (a_ != b_) {                                                                \
-            ft_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);     \
-            return;                                                                    \
-        }                                                                              \
-    } while (0)
-
-/* Returns from the test when a helper called inside it has failed. */
-#define CHECK_OK()                                                                     \
-    do {                                                                               \
-        if (ft_failed())                                                               \
-            return;                                                                    \
-    } while (0)
 
 /* ---- building and applying commands (util.c) ------------------------------- */
 

@@ -1,11 +1,12 @@
-/* tests/naming/harness.h: the naming tests' small framework and helpers.
+/* tests/naming/harness.h: the naming tests' tables and helpers.
  *
  * A test is a named `void fn(void)` in a table ending with {NULL, NULL}; the
- * runner (main.c) runs each in its own process, so a crash or a sanitizer
- * report fails that test only. A CHECK that fails records file:line, the
- * message and the test's seed, and returns from the test function. Random
- * tests draw from nt_rand(), seeded per test from NAMING_SEED (default 1)
- * and the test's name, so a failure reproduces with the seed it prints. */
+ * runner (tests/common/hosttest.h) runs each in its own process, so a crash
+ * or a sanitizer report fails that test only. A CHECK that fails records
+ * file:line, the message and the test's seed, and returns from the test
+ * function. Random tests draw from nt_rand(), seeded per test from
+ * NAMING_SEED (default 1) and the test's name, so a failure reproduces with
+ * the seed it prints. */
 #ifndef TESTS_NAMING_HARNESS_H
 #define TESTS_NAMING_HARNESS_H
 
@@ -17,46 +18,18 @@
 #include "lib/errno.h"
 #include "services/naming/nsmachine.h"
 #include "services/naming/nsproto.h"
+#include "tests/common/hosttest.h"
 
-struct nt_test {
-    const char *name;
-    void (*fn)(void);
-};
+/* The runner's names under this suite's prefix. */
+#define nt_test hosttest
+#define nt_fail hosttest_fail
+#define nt_failed hosttest_failed
+#define nt_rand hosttest_rand
+#define nt_below hosttest_below
 
 extern const struct nt_test nt_proto_tests[];
 extern const struct nt_test nt_machine_tests[];
 extern const struct nt_test nt_snapshot_tests[];
-
-void nt_fail(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int nt_failed(void);
-
-uint64_t nt_rand(void);
-static inline uint64_t nt_below(uint64_t n) { return n ? nt_rand() % n : 0; }
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            nt_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                           \
-            return;                                                                    \
-        }                                                                              \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                                 \
-    do {                                                                               \
-        long long a_ = (long long)(a), b_ = (long long)(b);                            \
-        if (a_ != b_) {                                                                \
-            nt_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);     \
-            return;                                                                    \
-        }                                                                              \
-    } while (0)
-
-/* Returns from the test when a helper called inside it has failed. */
-#define CHECK_OK()                                                                     \
-    do {                                                                               \
-        if (nt_failed())                                                               \
-            return;                                                                    \
-    } while (0)
 
 /* ---- request builders and a driver for the state machine (machine.c) ---- */
 

@@ -13,8 +13,8 @@ NAMING_TEST_BIN  := $(BUILD)/host/naming_tests
 NAMING_TEST_BINS := $(NAMING_TEST_BIN)
 NAMING_PURE_SRCS := services/naming/nsproto.c services/naming/nsmachine.c lib/crc32c.c \
 	services/replica/dedup.c services/replica/sessiontab.c
-NAMING_TEST_SRCS := tests/naming/main.c tests/common/forkrun.c tests/naming/machine_util.c tests/naming/test_proto.c \
-	tests/naming/test_machine.c tests/naming/test_snapshot.c
+NAMING_TEST_SRCS := tests/naming/main.c tests/common/hosttest.c tests/naming/machine_util.c \
+	tests/naming/test_proto.c tests/naming/test_machine.c tests/naming/test_snapshot.c
 NAMING_TEST_OBJS := $(patsubst %.c,$(BUILD)/host/naming/%.o,$(NAMING_PURE_SRCS) $(NAMING_TEST_SRCS))
 
 $(BUILD)/host/naming/%.o: %.c

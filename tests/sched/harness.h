@@ -1,9 +1,9 @@
-/* tests/sched/harness.h: the global scheduler's host tests: a small
- * framework and the fixtures shared by the test files.
+/* tests/sched/harness.h: the global scheduler's host tests: their tables
+ * and the fixtures shared by the test files.
  *
  * A test is a named `void fn(void)` in a table ending with {NULL, NULL}; the
- * runner (main.c) runs each in its own process (tests/common/forkrun.h), so
- * a crash or a sanitizer report fails that test only. A CHECK that fails
+ * runner (tests/common/hosttest.h) runs each in its own process, so a
+ * crash or a sanitizer report fails that test only. A CHECK that fails
  * records file:line, the message and the seed, and returns from the test
  * function. Random tests draw from st_rand(), seeded per test from
  * SCHED_SEED (default 1) and the test's name, so a failure reproduces with
@@ -20,11 +20,15 @@
 #include "services/sched/schedmachine.h"
 #include "services/sched/schedproto.h"
 #include "services/sched/sched.h"
+#include "tests/common/hosttest.h"
 
-struct st_test {
-    const char *name;
-    void (*fn)(void);
-};
+/* The runner's names under this suite's prefix. */
+#define st_test hosttest
+#define st_fail hosttest_fail
+#define st_failed hosttest_failed
+#define st_rand hosttest_rand
+#define st_seed hosttest_seed
+#define st_below hosttest_below
 
 extern const struct st_test st_filter_tests[];
 extern const struct st_test st_policy_tests[];
@@ -32,48 +36,6 @@ extern const struct st_test st_machine_tests[];
 extern const struct st_test st_proto_tests[];
 extern const struct st_test st_spec_tests[];
 extern const struct st_test st_sim_tests[];
-
-void st_fail(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int st_failed(void);
-
-uint64_t st_rand(void);
-/* The base seed (SCHED_SEED, default 1) every test's stream derives from. */
-uint64_t st_seed(void);
-static inline uint64_t st_below(uint64_t n) { return n ? st_rand() % n : 0; }
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            st_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                           \
-            return;                                                                    \
-        }                                                                              \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                                 \
-    do {                                                                               \
-        long long a_ = (long long)(a), b_ = (long long)(b);                            \
-        if (a_ != b_) {                                                                \
-            st_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);     \
-            return;                                                                    \
-        }                                                                              \
-    } while (0)
-
-#define CHECK_STR(a, b)                                                                \
-    do {                                                                               \
-        const char *a_ = (a), *b_ = (b);                                               \
-        if (strcmp(a_, b_) != 0) {                                                     \
-            st_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, a_, b_); \
-            return;                                                                    \
-        }                                                                              \
-    } while (0)
-
-/* Returns from the test when a helper called inside it has failed. */
-#define CHECK_OK()                                                                     \
-    do {                                                                               \
-        if (st_failed())                                                               \
-            return;                                                                    \
-    } while (0)
 
 /* ---- a small cluster for the filter and policy tests (util.c) ---------------- */
 

@@ -22,7 +22,7 @@ SCHED_PURE_SRCS := services/sched/view.c services/sched/filters.c services/sched
 	services/sched/schedwire.c services/sched/schedproto.c services/sched/schedreply.c \
 	services/sched/schedmachine.c services/sched/schedread.c services/sched/schedsnap.c \
 	services/sched/spectext.c services/replica/dedup.c lib/crc32c.c
-SCHED_TEST_SRCS := tests/sched/main.c tests/common/forkrun.c tests/sched/util.c \
+SCHED_TEST_SRCS := tests/sched/main.c tests/common/hosttest.c tests/sched/util.c \
 	tests/sched/corpus.c tests/sched/test_spec.c tests/sched/test_filters.c \
 	tests/sched/test_policies.c tests/sched/test_proto.c tests/sched/test_machine.c \
 	tests/sched/sim.c tests/sched/simleader.c tests/sched/simcheck.c \

@@ -12,8 +12,8 @@ include tests/common/host.mk
 STORAGE_BIN       := $(BUILD)/host/storage_tests
 STORAGE_BENCH_BIN := $(BUILD)/host/storage_bench
 STORAGE_LIB_SRCS  := lib/crc32c.c lib/logstore.c lib/logstore_io.c
-STORAGE_TEST_SRCS := tests/storage/main.c tests/common/tabletest.c tests/storage/simdisk.c tests/storage/test_basic.c \
-	tests/storage/test_crash.c tests/storage/corpus.c
+STORAGE_TEST_SRCS := tests/storage/main.c tests/common/hosttest.c tests/storage/simdisk.c \
+	tests/storage/test_basic.c tests/storage/test_crash.c tests/storage/corpus.c
 STORAGE_OBJS      := $(patsubst %.c,$(BUILD)/host/storage/%.o,$(STORAGE_LIB_SRCS) $(STORAGE_TEST_SRCS))
 # The benchmark measures the store, not the sanitizers.
 STORAGE_BENCH_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I.

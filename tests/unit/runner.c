@@ -3,17 +3,16 @@
  * Usage: build/host/unit_tests [FILTER]
  * Runs every test whose name contains FILTER, each in its own process, prints
  * `PASS name` or `FAIL name: file:line: message` per test and ends with the line
- * `N passed, M failed`. Exit status 1 if any failed. Tests read
- * tests/unit/data/ and build/host/ relative to the repo root, which the
- * runner finds from its own path when started elsewhere. */
+ * `N passed, M failed`. Exit status 1 if any failed (the runner is
+ * tests/common/hosttest.c). Tests read tests/unit/data/ and build/host/
+ * relative to the repo root, which this program finds from its own path
+ * when started elsewhere. */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/common/forkrun.h"
 #include "tests/unit/unit.h"
 
 /* Weak, so a table whose test file is not linked in is simply absent. */
@@ -39,19 +38,6 @@ static const struct unit_test *const tables[] = {
     unit_inet_tests, unit_kreqwire_tests, unit_blake2s_tests, unit_rpcwire_tests,
     unit_lebytes_tests, unit_disklabel_tests, unit_migwire_tests, unit_fspath_tests,
 };
-
-void unit_fail(const char *file, int line, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    forkrun_vfail(file, line, "", fmt, ap);
-    va_end(ap);
-}
-
-int unit_failed(void)
-{
-    return forkrun_failed();
-}
 
 void *unit_read_file(const char *path, uint64_t *len)
 {
@@ -83,12 +69,6 @@ void *unit_read_file(const char *path, uint64_t *len)
     return buf;
 }
 
-/* Runs one test in a child; returns 1 if it passed. */
-static int run_one(const struct unit_test *t)
-{
-    return forkrun_one(t->name, t->fn, NULL, "");
-}
-
 /* Test data paths are relative to the repo root: if started elsewhere, move
  * there, found from the binary's own path (<root>/build/host/unit_tests). */
 static void goto_repo_root(const char *argv0)
@@ -110,19 +90,10 @@ static void goto_repo_root(const char *argv0)
 
 int main(int argc, char **argv)
 {
-    const char *filter = argc > 1 ? argv[1] : "";
     goto_repo_root(argv[0]);
-    int passed = 0, failed = 0;
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-        for (const struct unit_test *t = tables[i]; t && t->name; t++) {
-            if (!strstr(t->name, filter))
-                continue;
-            if (run_one(t))
-                passed++;
-            else
-                failed++;
-        }
-    }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    const struct hosttest_suite suite = {
+        .tables = tables,
+        .ntables = sizeof tables / sizeof tables[0],
+    };
+    return hosttest_main(&suite, argc, argv);
 }

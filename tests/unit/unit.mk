@@ -22,7 +22,7 @@ UNIT_LIB_SRCS := $(wildcard $(addprefix lib/,$(addsuffix .c,$(UNIT_LIB_NAMES))))
 # Pure user/ modules, tested and cross-checked the same way as lib/ ones.
 UNIT_USER_NAMES := fspath
 UNIT_LIB_SRCS += $(wildcard $(addprefix user/,$(addsuffix .c,$(UNIT_USER_NAMES))))
-UNIT_SRCS     := tests/unit/runner.c tests/common/forkrun.c $(wildcard tests/unit/test_*.c) $(UNIT_LIB_SRCS)
+UNIT_SRCS     := tests/unit/runner.c tests/common/hosttest.c $(wildcard tests/unit/test_*.c) $(UNIT_LIB_SRCS)
 UNIT_OBJS     := $(patsubst %.c,$(BUILD)/host/unit/%.o,$(UNIT_SRCS))
 
 # ---- device trees from QEMU ------------------------------------------------
