@@ -259,6 +259,16 @@ int raft_propose(struct raft *r, const uint8_t *data, uint32_t len, uint64_t *in
     return 0;
 }
 
+int raft_campaign(struct raft *r)
+{
+    if (!conf_is_voter(&r->conf, r->cfg.id))
+        return -EPERM;
+    if (r->role != RAFT_FOLLOWER || r->leader)
+        return -EBUSY;
+    election_campaign(r, r->cfg.pre_vote, false);
+    return 0;
+}
+
 int raft_transfer(struct raft *r, uint32_t to)
 {
     if (r->role != RAFT_LEADER)

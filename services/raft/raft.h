@@ -252,6 +252,14 @@ int raft_propose(struct raft *r, const uint8_t *data, uint32_t len, uint64_t *in
  * (raft_match), then promote it. -EPERM, -EBUSY, -EINVAL, -ENOSPC. */
 int raft_change(struct raft *r, uint32_t id, uint8_t role, uint64_t *index);
 
+/* Start an election now, as if the election timer had fired (with a pre-vote
+ * round first if configured): a fresh cluster need not wait a randomized
+ * timeout once its voters are up (services/replica/loop.c, fast start). Safe
+ * at any time, like any timeout: at worst it splits a vote, and the timers
+ * then decide. A follower voter that knows no leader only: -EPERM (not a
+ * voter), -EBUSY (a leader known, or already campaigning or leading). */
+int raft_campaign(struct raft *r);
+
 /* Hand leadership to voter `to` (thesis §3.10). Proposals are refused until it
  * completes or an election timeout passes. -EPERM, -EINVAL, -EBUSY. */
 int raft_transfer(struct raft *r, uint32_t to);

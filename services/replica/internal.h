@@ -18,6 +18,7 @@ void peers_input(uint32_t from_node, const struct port_id *carried, const uint8_
 void peers_poll(void);                       /* paced chunks, port lookups */
 void peers_hello(uint32_t from, const struct port_id *carried);
 uint64_t peers_next_ns(void);
+bool peers_known(uint32_t node);             /* its server's port is known: it is up */
 
 /* requests.c */
 void requests_applied(uint64_t index, uint64_t term, const uint8_t *cmd, uint32_t len,

@@ -199,6 +199,38 @@ static void drive(void)
     }
 }
 
+/* Fast start: a fresh cluster (term 0, no leader yet) need not wait out a
+ * randomized election timeout (1-2 s) once a majority of its voters is up.
+ * The lowest-numbered voter among those up (this one, and the peers whose
+ * servers' ports are known) campaigns at once; the others keep their
+ * timers, so they do not split the vote. If its election fails (a peer not
+ * listening yet), the timers decide as before. raft_campaign is safe at any
+ * time (tests/sim: fast_start, fast_start_all). */
+static void maybe_fast_start(void)
+{
+    static bool done;
+    if (done)
+        return;
+    const struct replica_config *c = &replica.cfg;
+    if (raft_term(&replica.raft) != 0 || raft_leader(&replica.raft) || c->node > c->voters) {
+        done = true; /* not fresh, or not a voter: the timers as usual */
+        return;
+    }
+    uint32_t up = 1;
+    bool lowest = true;
+    for (uint32_t k = 1; k <= c->voters; k++) {
+        if (k == c->node || !peers_known(k))
+            continue;
+        up++;
+        lowest &= k > c->node;
+    }
+    if (up < c->voters / 2 + 1 || !lowest)
+        return;
+    done = true;
+    if (raft_campaign(&replica.raft) == 0)
+        replica_log("fast start: %u of %u voters up, campaigning", up, c->voters);
+}
+
 static void watch_role(void)
 {
     uint8_t role = raft_role(&replica.raft);
@@ -295,6 +327,7 @@ int replica_run(const struct replica_service *svc, int argc, char **argv)
         if (replica.member) {
             peers_poll();
             requests_poll();
+            maybe_fast_start();
             drive();
             watch_role();
         }

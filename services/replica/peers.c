@@ -185,6 +185,11 @@ void peers_input(uint32_t from, const struct port_id *carried, const uint8_t *bu
     }
 }
 
+bool peers_known(uint32_t node)
+{
+    return node >= 1 && node <= REPLICA_MAX_NODES && peer[node].known;
+}
+
 static void say_hello(uint32_t node)
 {
     uint8_t body[4] = {(uint8_t)replica.cfg.node, (uint8_t)(replica.cfg.node >> 8), 0, 0};

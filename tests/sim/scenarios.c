@@ -700,6 +700,46 @@ static void sc_transfer(struct sim *s)
     finish(s);
 }
 
+/* Fast start (raft_campaign): one voter campaigns as soon as the cluster is
+ * up and is leader within a few message delays, long before any election
+ * timer ([100, 200) ms here) could fire; then the usual checks. */
+static void sc_fast_start(struct sim *s)
+{
+    sim_start(s);
+    uint64_t t0 = s->now;
+    SIM_REQUIRE(s, raft_campaign(&s->nodes[0]->r) == 0, "n1 may not campaign");
+    sim_node_ready(s, s->nodes[0]);
+    SIM_REQUIRE(s, raft_campaign(&s->nodes[0]->r) == -EBUSY, "n1 campaigned twice");
+    int l = sim_wait_leader(s, 3000);
+    SIM_REQUIRE(s, l == 0, "n%d leads, not n1", l + 1);
+    SIM_REQUIRE(s, s->now - t0 < 60, "elected after %llu ms", (unsigned long long)(s->now - t0));
+    sim_run_for(s, 30); /* a heartbeat: every follower knows the leader */
+    SIM_REQUIRE(s, raft_campaign(&s->nodes[1]->r) == -EBUSY, "n2 campaigns under a leader");
+    kv_clients_start(s, 3, true);
+    sim_run_for(s, 500);
+    finish(s);
+}
+
+/* Every voter campaigns at the same instant, again and again, under loss:
+ * never two leaders in a term (the checker), and a leader in the end. */
+static void sc_fast_start_all(struct sim *s)
+{
+    sim_start(s);
+    sim_set_unreliable(s, true);
+    for (int round = 0; round < 5; round++) {
+        for (int i = 0; i < s->n; i++) {
+            raft_campaign(&s->nodes[i]->r);
+            sim_node_ready(s, s->nodes[i]);
+        }
+        sim_run_for(s, 20 + sim_rand(s) % 100);
+    }
+    sim_set_unreliable(s, false);
+    SIM_REQUIRE(s, sim_wait_leader(s, 3000) >= 0, "no leader");
+    kv_clients_start(s, 3, true);
+    sim_run_for(s, 500);
+    finish(s);
+}
+
 /* ---- runner ----------------------------------------------------------------- */
 
 struct scenario {
@@ -711,6 +751,8 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
     {"initial_election", 3, sc_initial_election, 1},
+    {"fast_start", 3, sc_fast_start, 1},
+    {"fast_start_all", 5, sc_fast_start_all, 1},
     {"reelection", 3, sc_reelection, 1},
     {"many_elections", 7, sc_many_elections, 1},
     {"basic_agreement", 3, sc_basic_agreement, 1},
