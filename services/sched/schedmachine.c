@@ -107,6 +107,19 @@ static void record_move(struct sched_machine *m, uint64_t index, int32_t pid, ui
 
 /* ---- commands ----------------------------------------------------------------- */
 
+/* A new placement of req_id with spec in a slot (take_slot), cleared; NULL if none. */
+static struct sched_placement *new_placement(struct sched_machine *m, uint64_t req_id,
+                                             const struct sched_spec *spec)
+{
+    struct sched_placement *p = take_slot(m);
+    if (p) {
+        __builtin_memset(p, 0, sizeof *p);
+        p->req_id = req_id;
+        p->spec = *spec;
+    }
+    return p;
+}
+
 static int place(struct sched_machine *m, const struct sched_request *c, uint64_t index,
                  struct sched_reply *rep)
 {
@@ -115,12 +128,9 @@ static int place(struct sched_machine *m, const struct sched_request *c, uint64_
         schm_reply_placement(rep, p);
         return 0;
     }
-    p = take_slot(m);
+    p = new_placement(m, c->req_id, &c->spec);
     if (!p)
         return -ENOSPC;
-    __builtin_memset(p, 0, sizeof *p);
-    p->req_id = c->req_id;
-    p->spec = c->spec;
     p->cmd = c->cmd;
     p->since = index;
     if (c->node) {
@@ -161,12 +171,9 @@ static int bind(struct sched_machine *m, const struct sched_request *c, uint64_t
         /* Started on an answer whose PLACE was lost with its leader (the
          * leader answers before the commit, clients.c): the log learns of
          * it now, from where it runs and what it asked for. */
-        p = take_slot(m);
+        p = new_placement(m, c->req_id, &c->spec);
         if (!p)
             return -ENOSPC;
-        __builtin_memset(p, 0, sizeof *p);
-        p->req_id = c->req_id;
-        p->spec = c->spec;
     }
     if (c->node)
         p->node = c->node; /* where it started, whatever was decided */
