@@ -239,9 +239,21 @@ static int primary_port(uint32_t node, struct port_id *out)
 
 /* One chunk request to the chunk's primary, retried by the mount mode. */
 /* A primary that did not answer is tried last for a while, so that while
- * a node is down each call waits for it once, not every time. */
+ * a node is down each call waits for it once, not every time. The while
+ * doubles with each silence in a row (up to SUSPECT_MAX_NS) and is
+ * forgotten when the node answers. */
 #define SUSPECT_NS (5000 * 1000000ULL)
-static uint64_t prim_suspect_until[MAX_NODES + 1];
+#define SUSPECT_MAX_NS (20000 * 1000000ULL)
+static uint64_t prim_suspect_until[MAX_NODES + 1], prim_suspect_for[MAX_NODES + 1];
+
+static void suspect_now(uint32_t node)
+{
+    if (node > MAX_NODES)
+        return;
+    uint64_t d = prim_suspect_for[node] ? prim_suspect_for[node] : SUSPECT_NS;
+    prim_suspect_until[node] = sys_clock() + d;
+    prim_suspect_for[node] = d * 2 < SUSPECT_MAX_NS ? d * 2 : SUSPECT_MAX_NS;
+}
 
 static bool suspect(uint32_t node)
 {
@@ -300,7 +312,7 @@ static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
     uint32_t at = 0, tries = 0;
     uint32_t target = pick(reps, nrep, &at);
     uint64_t backoff = 20 * 1000000ULL;
-    bool replaced = false;
+    bool replaced = false, short_try = false;
     for (;;) {
         if (mount_mode.soft && tries >= mount_mode.retrans)
             return q->op == CHUNK_OP_READ ? -ETIMEDOUT : -EIO;
@@ -308,16 +320,25 @@ static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
         long n = primary_port(target, &port);
         if (n == 0) {
             tries++;
-            n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep,
-                         (uint64_t)mount_mode.timeo_ms * 1000000ULL);
+            uint64_t t = (uint64_t)mount_mode.timeo_ms * 1000000ULL;
+            n = ipc_call(&port, creq, (size_t)len, crep, sizeof crep, short_try ? t / 3 : t);
+            short_try = false;
         }
         if (n == -EINTR)
             return -EINTR;
         if (n >= 0) {
+            if (target <= MAX_NODES)
+                prim_suspect_for[target] = 0; /* it answers */
             if (chunk_rep_decode(crep, (size_t)n, r))
                 return -EPROTO;
-            if (r->status == -EREMOTE && r->hint && !suspect(r->hint)) {
-                target = r->hint; /* the lease is there */
+            if (r->status == -EREMOTE && r->hint) {
+                /* The lease is there, and only its holder serves the chunk
+                 * until it runs out. A holder that did not answer lately
+                 * may only have been busy (a primary waits for the metadata
+                 * service's new leader after a node died): asked again,
+                 * with a third of the timeout. */
+                short_try = suspect(r->hint);
+                target = r->hint;
                 continue;
             }
             if (r->status == -EINVAL && !replaced) {
@@ -337,8 +358,8 @@ static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
         } else {
             if (n == -ECONNREFUSED || n == -ECONNRESET)
                 prim_known[target] = 0; /* restarted: a new port */
-            else if (target <= MAX_NODES)
-                prim_suspect_until[target] = sys_clock() + SUSPECT_NS;
+            else
+                suspect_now(target);
             at = (at + 1) % nrep; /* that node does not answer: the next replica */
             target = pick(reps, nrep, &at);
         }

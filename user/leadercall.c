@@ -35,9 +35,21 @@ void leader_forget(struct leader_cache *lc, uint32_t node)
         lc->known[node] = 0;
 }
 
+/* want, unless it did not answer lately: then the next node that did (want
+ * if none did). */
+static uint32_t choose(const struct leader_cache *lc, uint32_t want)
+{
+    uint64_t now = sys_clock();
+    uint32_t k = want;
+    for (uint32_t i = 0; i < cluster_nodes(); i++, k = next_node(k))
+        if (k > LEADERCALL_MAX_NODES || now >= lc->suspect_until[k])
+            return k;
+    return want;
+}
+
 int leader_call(struct leader_cache *lc, struct leader_call *c)
 {
-    uint32_t target = lc->leader ? lc->leader : (uint32_t)sys_nodeid();
+    uint32_t target = choose(lc, lc->leader ? lc->leader : (uint32_t)sys_nodeid());
     uint64_t backoff = 10 * 1000000ULL;
     uint32_t no_server = 0; /* nodes in a row with no server in their registry */
     c->tries = 0;
@@ -63,17 +75,19 @@ int leader_call(struct leader_cache *lc, struct leader_call *c)
             int what = c->judge(c->ctx, n, &hint);
             if (what < 0)
                 return -EPROTO;
+            if (target <= LEADERCALL_MAX_NODES)
+                lc->suspect_until[target] = 0; /* it answers */
             if (what == LEADER_ANSWERED || what == LEADER_FORGOTTEN) {
                 lc->leader = target;
                 return what == LEADER_FORGOTTEN;
             }
             if (what == LEADER_NOT_HERE) {
                 lc->leader = 0;
-                if (hint && hint != target) {
+                if (hint && hint != target && choose(lc, hint) == hint) {
                     target = hint;
                     continue;
                 }
-                target = next_node(target);
+                target = choose(lc, next_node(target));
             }
             /* LEADER_BUSY: the same server, a little later */
         } else {
@@ -81,9 +95,16 @@ int leader_call(struct leader_cache *lc, struct leader_call *c)
                 return -ECONNREFUSED;
             if (n != -ENOENT)
                 no_server = 0;
-            if (n == -ECONNREFUSED || n == -ECONNRESET)
+            if (n == -ECONNREFUSED || n == -ECONNRESET) {
                 leader_forget(lc, target); /* the server restarted: its port changed */
-            target = next_node(target);
+            } else if (n != -ENOENT && target <= LEADERCALL_MAX_NODES) {
+                /* no answer in time: not to be asked again soon, by this
+                 * call's hints or the next call's cache */
+                lc->suspect_until[target] = sys_clock() + LEADERCALL_SUSPECT_NS;
+                if (lc->leader == target)
+                    lc->leader = 0;
+            }
+            target = choose(lc, next_node(target));
         }
         now = sys_clock();
         uint64_t nap = backoff;

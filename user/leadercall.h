@@ -5,10 +5,13 @@
  * Where to send: the leader last seen, else this node's server. A server
  * that does not lead says so with the leader it knows: go there (or to the
  * next node when it knows none). A server that does not answer in time, or
- * a node without one, is skipped for the next node. A busy server (no
- * leader yet, a full queue) is asked again a little later (10 ms, doubling
- * to 200 ms). What a reply says is for the caller's `judge` to decide,
- * since each service has its own reply format. */
+ * a node without one, is skipped for the next node, and is *suspected* for
+ * LEADERCALL_SUSPECT_NS: neither the cache nor a hint sends a call there
+ * meanwhile (after a leader dies, the others name it as leader until their
+ * election timeout; without this each such hint cost a whole try). A busy
+ * server (no leader yet, a full queue) is asked again a little later (10
+ * ms, doubling to 200 ms). What a reply says is for the caller's `judge` to
+ * decide, since each service has its own reply format. */
 #ifndef USER_LEADERCALL_H
 #define USER_LEADERCALL_H
 
@@ -19,6 +22,7 @@
 #include "lib/syscall_abi.h"
 
 #define LEADERCALL_MAX_NODES 16
+#define LEADERCALL_SUSPECT_NS (3000 * 1000000ULL)
 
 /* What a process knows of a service's servers; zero it, set `service`. */
 struct leader_cache {
@@ -26,6 +30,7 @@ struct leader_cache {
     uint32_t leader;      /* 0: none known */
     uint8_t known[LEADERCALL_MAX_NODES + 1];
     struct port_id ports[LEADERCALL_MAX_NODES + 1];
+    uint64_t suspect_until[LEADERCALL_MAX_NODES + 1]; /* sys_clock(): did not answer */
 };
 
 enum leader_answer {

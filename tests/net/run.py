@@ -27,7 +27,7 @@ import traceback
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import clusterlib  # noqa: E402
-from clusterlib import Cluster, ClusterError, ExecTimeout  # noqa: E402
+from clusterlib import DEFAULT_SERVICES, Cluster, ClusterError, ExecTimeout  # noqa: E402
 
 CLI = os.path.join(ROOT, "tools", "cluster")
 LOGS = os.path.join(ROOT, "build", "test-runs", "net")
@@ -62,15 +62,22 @@ class Ctx:
         self.name = name
         self.clusters = []
 
-    def cluster(self, n=3, **kw):
-        # The scheduler's rebalancing moves busy processes between nodes;
-        # a scenario about something else must not have its servers and
-        # clients moved under it, so it is off unless a scenario (the
-        # scheduler's own) asks for it with sched_balance=on.
+    def cluster(self, n=3, all_services=False, **kw):
+        # A scenario boots every default service but the scheduler, unless
+        # it names its own (services=...) or asks for all (all_services):
+        # the scheduler's servers, reports and rebalancing are work and
+        # moves a scenario about something else does not want (its own
+        # part, tests/sched, runs it). Where it does run, rebalancing is
+        # off unless the scenario says sched_balance=on.
         args = dict(kw.get("node_args") or {})
         for k in range(1, n + 1):
-            if "sched_balance=" not in args.get(k, ""):
-                args[k] = (args.get(k, "") + " sched_balance=off").strip()
+            a = args.get(k, "")
+            if "services=" not in a and not all_services:
+                a += " services=" + ",".join(s for s in DEFAULT_SERVICES.split(",")
+                                             if s != "schedd")
+            if "sched_balance=" not in a:
+                a += " sched_balance=off"
+            args[k] = a.strip()
         kw["node_args"] = args
         c = Cluster(n, **kw)
         self.clusters.append(c)
@@ -573,7 +580,7 @@ def cluster16(ctx):
     ping), plus a UDP echo across the cluster. Idle, the 16 QEMUs together
     use well under one host core."""
     t0 = time.monotonic()
-    c = ctx.cluster(16)  # returns once every node's naming server is ready
+    c = ctx.cluster(16, all_services=True)  # once every node's services are ready
     boot = time.monotonic() - t0
     pids = [c.status()["nodes"][str(k)]["pid"] for k in range(1, 17)]
 
