@@ -11,6 +11,8 @@
 #include "lib/kreqwire.h"
 #include "net/rpc.h"
 
+#define SILENT_TRY_NS (500 * 1000000ULL) /* a request to a node silent at the last one */
+
 static struct msg *reply_of(const void *data, uint32_t len, int *error)
 {
     struct msg *r = msg_alloc(len);
@@ -221,5 +223,12 @@ int kreq_call_msg(uint32_t node, struct msg *m, uint64_t timeout_ns, struct msg 
      * a retransmission that reaches a new boot is refused (ECONNRESET)
      * instead of spawning or killing twice. */
     struct port_id kernel = {(uint64_t)node << 32, rpc_kernel_check(node)};
-    return rpc_call(&kernel, m, timeout_ns, reply);
+    /* A node silent at the last request gets a short try: a dead node costs
+     * this much per request, and one that came back answers well within it. */
+    if (rpc_node_silent(node) && timeout_ns > SILENT_TRY_NS)
+        timeout_ns = SILENT_TRY_NS;
+    int rv = rpc_call(&kernel, m, timeout_ns, reply);
+    if (rv == -EHOSTDOWN)
+        rpc_mark_silent(node);
+    return rv;
 }

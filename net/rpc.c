@@ -843,6 +843,16 @@ int rpc_send_datagram(const struct port_id *dst, struct msg *m)
     return rv;
 }
 
+static uint8_t silent[MAX_PEERS]; /* rpc_mark_silent, cleared by any valid frame */
+
+void rpc_mark_silent(uint32_t node)
+{
+    if (node < MAX_PEERS)
+        silent[node] = 1;
+}
+
+int rpc_node_silent(uint32_t node) { return node < MAX_PEERS && silent[node]; }
+
 /* The boot epoch last seen in a frame from node, 0 if none yet. */
 uint32_t rpc_peer_epoch(uint32_t node) { return node < MAX_PEERS ? replay[node].epoch : 0; }
 
@@ -912,6 +922,7 @@ static void rpc_udp_input(uint32_t src_ip, uint16_t sport, uint16_t dport, const
     }
     if (old_epoch && old_epoch != h.src_epoch)
         peer_restarted(h.src_node, h.src_epoch);
+    silent[h.src_node] = 0;
     struct rpc_out *o;
     switch (h.type) {
     case RPC_DATA:

@@ -32,6 +32,13 @@ uint32_t rpc_peer_epoch(uint32_t node);
  * 0 (accepted by any boot) only without a wall clock. */
 #define RPC_CHECK_SENT_AT (1ULL << 63)
 uint64_t rpc_kernel_check(uint32_t node);
+
+/* A node a kernel request heard nothing from until its timeout is *silent*
+ * until the next valid frame from it. kernel/kreq.c marks it, and gives the
+ * requests that follow a short timeout: `ps`, `kill` and a locate across a
+ * dead node then cost half a second each, not five. */
+void rpc_mark_silent(uint32_t node);
+int rpc_node_silent(uint32_t node);
 /* Call a port on another node and wait for its reply (*reply). Takes m. */
 int rpc_call(const struct port_id *dst, struct msg *m, uint64_t timeout_ns, struct msg **reply);
 /* The same for a process's own call (SYS_CALL): if the process is asked
