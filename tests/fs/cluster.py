@@ -541,8 +541,10 @@ def fs_linearizable(ctx):
 def fs_garbage(ctx):
     """The chunks of an unlinked file are removed from every store in the
     background (repaird); a file unlinked while open keeps its chunks until
-    it is closed and gone."""
-    c = ctx.cluster(3)
+    it is closed and gone. The repairds collect every round here (gc=1, 2 s;
+    10 s by default)."""
+    gc = "services=naming,fs,chunkd,primaryd,repaird:gc=1"
+    c = ctx.cluster(3, node_args={k: gc for k in (1, 2, 3)})
     expect(c, 1, "fstest write /g 300000 41", timeout=120)
     out = expect(c, 2, "fsck", timeout=120)
     check("0 orphans" in out and "5 chunks" in out, out)
@@ -556,10 +558,14 @@ def fs_garbage(ctx):
     check("0 orphans" in out, f"chunks of /g left behind: {out}")
     ctx.note = f"collected in {60 - (deadline - time.monotonic()):.0f} s"
     # Unlinked while open: still there for the descriptor through several
-    # collections (every 10 s), gone once it is closed.
+    # collections (every 2 s here), gone once it is closed.
     expect(c, 1, "fstest write /h 200000 42", timeout=120)
-    out = expect(c, 2, "fstest unlinked /h 200000 42 25", timeout=120)
+    out = expect(c, 2, "fstest unlinked /h 200000 42 9", timeout=120)
     check("unlinked ok" in out, out)
+    deadline = time.monotonic() + 30
+    while "0 orphans" not in (out := expect(c, 2, "fsck -q", timeout=120)):
+        check(time.monotonic() < deadline, f"chunks of the closed /h left behind: {out}")
+        time.sleep(1)
 
 
 def bad_counts(c, k):

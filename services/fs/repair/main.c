@@ -40,8 +40,10 @@
  * most nodes - FS_REPLICAS nodes are ever out: with fewer left there is no
  * other node to copy to.
  *
- *   repaird [grace=S]  run for ever; a node silent for S seconds (default
- *                      60) is gone for good
+ *   repaird [grace=S] [gc=ROUNDS]
+ *                      run for ever; a node silent for S seconds (default
+ *                      60) is gone for good; garbage is collected every
+ *                      ROUNDS rounds (default GC_EVERY)
  *   repaird once PEER  compare with PEER once, repair nothing, print what it
  *                      found and how long it took (make bench) */
 #include <stdarg.h>
@@ -347,21 +349,26 @@ int main(int argc, char **argv)
                (unsigned long)((sys_clock() - t0) / 1000));
         return rv ? 1 : 0;
     }
-    long grace_s = 60;
-    if (argc > 2 || (argc == 2 && (strncmp(argv[1], "grace=", 6) ||
-                                   parse_long(argv[1] + 6, &grace_s) || grace_s < 1))) {
-        fprintf(stderr, "usage: repaird [grace=S] | repaird once PEER\n");
-        return 2;
+    long grace_s = 60, gc_every = GC_EVERY;
+    for (int i = 1; i < argc; i++) {
+        long *v = !strncmp(argv[i], "grace=", 6) ? &grace_s
+                  : !strncmp(argv[i], "gc=", 3)  ? &gc_every
+                                                 : 0;
+        if (!v || parse_long(strchr(argv[i], '=') + 1, v) || *v < 1) {
+            fprintf(stderr, "usage: repaird [grace=S] [gc=ROUNDS] | repaird once PEER\n");
+            return 2;
+        }
     }
     grace_ns = (uint64_t)grace_s * 1000000000ULL;
-    repair_log("node %u of %u: comparing with a peer every %lu ms; a node silent for %ld s "
-               "is gone", me, nodes, (unsigned long)(ROUND_NS / 1000000), grace_s);
+    repair_log("node %u of %u: comparing with a peer every %lu ms, collecting garbage every "
+               "%ld; a node silent for %ld s is gone", me, nodes,
+               (unsigned long)(ROUND_NS / 1000000), gc_every, grace_s);
     uint32_t peer_k = me, round = 0;
     for (;;) {
         sys_sleep(ROUND_NS);
         gone = fsc_out_nodes(0); /* asked again every few seconds (fsclient.c) */
         watch_nodes();
-        if (++round % GC_EVERY == 0)
+        if (++round % (uint32_t)gc_every == 0)
             collect_garbage();
         if (nodes < 2)
             continue;
