@@ -9,7 +9,8 @@
 # scratch corpus, build/fuzz-work/<fuzzer>/corpus/, which keeps what libFuzzer
 # finds between runs. Prints `PASS fuzz_x` or `FAIL fuzz_x: ...` (with the
 # crashing input and the command that reproduces it) per fuzzer, and ends with
-# `N passed, M failed`. Exit status 1 if any failed.
+# `N passed, M failed`. Exit status 1 if any failed. As many fuzzers run at
+# once as there are cores (FUZZ_JOBS to change it).
 #
 # Without clang/libFuzzer the part is skipped (0 passed, 0 failed), except under
 # CI=true, where it fails: CI must not go green by not fuzzing.
@@ -73,14 +74,15 @@ if [ ${#bins[@]} -eq 0 ]; then
     finish
 fi
 
-for bin in "${bins[@]}"; do
+# One fuzzer: its PASS or FAIL line (and on failure the sanitizer's own
+# explanation) on stdout.
+run_one() {
+    local bin="$1" name work corpus art log start rc elapsed runs crash seed
     name=$(basename "$bin")
-    case "$name" in *"$FILTER"*) ;; *) continue ;; esac
     work="$BUILD/fuzz-work/$name"
     corpus="$work/corpus"
     art="$work/artifacts"
     log="$work/log.txt"
-    mkdir -p "$corpus" "$art"
     if [ -d "tests/fuzz/corpus/$name" ]; then
         cp -n tests/fuzz/corpus/"$name"/* "$corpus/" 2>/dev/null
     fi
@@ -95,10 +97,8 @@ for bin in "${bins[@]}"; do
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     if [ "$rc" -eq 0 ]; then
         echo "PASS $name (${runs:-?} runs in ${elapsed} s, corpus $(ls "$corpus" | wc -l))"
-        passed=$((passed + 1))
-        continue
+        return
     fi
-    failed=$((failed + 1))
     crash=$(ls -t "$art"/* 2>/dev/null | head -1)
     seed=$(sed -n 's/.*INFO: Seed: \([0-9]*\).*/\1/p' "$log" | head -1)
     if [ -n "$crash" ]; then
@@ -109,6 +109,32 @@ for bin in "${bins[@]}"; do
     # The sanitizer's or libFuzzer's own explanation.
     grep -E 'ERROR: |SUMMARY: |runtime error|deadly signal|Test unit written' "$log" \
         | head -8 | sed 's/^/    /'
+}
+
+# As many fuzzers at once as there are cores (FUZZ_JOBS): each still gets
+# SECS seconds of its own, and the part's wall time is divided by the cores.
+# Their lines come out in the fuzzers' order.
+JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+names=()
+for bin in "${bins[@]}"; do
+    name=$(basename "$bin")
+    case "$name" in *"$FILTER"*) ;; *) continue ;; esac
+    names+=("$name")
+    mkdir -p "$BUILD/fuzz-work/$name/corpus" "$BUILD/fuzz-work/$name/artifacts"
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+        wait -n
+    done
+    run_one "$bin" >"$BUILD/fuzz-work/$name/result.txt" &
+done
+wait
+for name in "${names[@]}"; do
+    result="$BUILD/fuzz-work/$name/result.txt"
+    cat "$result"
+    if head -1 "$result" | grep -q '^PASS '; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
 done
 
 finish
