@@ -444,6 +444,7 @@ def fs_linearizable(ctx):
     must be linearizable (build/host/lincheck)."""
     from history import History
     seed = int(os.environ.get("FS_LIN_SEED", "5"))
+    faults_s = float(os.environ.get("FS_LIN_SECONDS", "30"))  # how long the faults go on
     c = ctx.cluster(3)
     expect(c, 1, "mkdir /lin", timeout=60)
     h = History()
@@ -491,7 +492,7 @@ def fs_linearizable(ctx):
 
     def nemesis():
         rnd = random.Random(seed)
-        end = time.monotonic() + 40
+        end = time.monotonic() + faults_s
         while time.monotonic() < end:
             time.sleep(rnd.uniform(2, 4))
             act = rnd.choice(["partition", "lossdup", "kill"])

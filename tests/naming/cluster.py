@@ -447,6 +447,9 @@ def naming_linearizable(ctx):
     open) must be linearizable (build/host/lincheck, tests/lincheck/)."""
     from history import History, run_check
     seed = int(os.environ.get("NAMING_LIN_SEED", "7"))
+    # How long the faults go on: 30 s in make test, longer in the soak
+    # (tests/naming/soak.sh).
+    faults_s = float(os.environ.get("NAMING_LIN_SECONDS", "30"))
     c = ctx.cluster(3)
     wait_leader(c, 1)
     h = History()
@@ -485,7 +488,7 @@ def naming_linearizable(ctx):
 
     def nemesis():
         rnd = random.Random(seed)
-        end = time.monotonic() + 45
+        end = time.monotonic() + faults_s
         while time.monotonic() < end and not stop.is_set():
             time.sleep(rnd.uniform(2, 4))
             act = rnd.choice(["partition", "lossdup", "kill", "pause"])
