@@ -299,6 +299,43 @@ uint64_t fsc_out_nodes(int refresh)
     return out_nodes;
 }
 
+/* The primary a chunk's requests go to first: this node's, when this node
+ * holds a replica (the data then crosses the network only for the other
+ * replicas' copies, and reads are local: docs/fs.md, "Writes and reads"),
+ * else the first replica; one not suspected if there is one. *at: its
+ * position in reps. */
+static uint32_t first_primary(const uint32_t *reps, uint32_t nrep, uint32_t *at)
+{
+    uint32_t me = (uint32_t)sys_nodeid();
+    *at = 0;
+    for (uint32_t i = 0; i < nrep; i++)
+        if (reps[i] == me)
+            *at = i;
+    return pick(reps, nrep, at);
+}
+
+/* A write ended where chunk `index` begins: a sequential writer writes it
+ * next, so its primary is told now (a datagram, CHUNK_OP_PREPARE) and gets
+ * the lease while this writer commits the size of its last write. A hint
+ * only: if it is lost or wrong, the write asks for the lease itself. */
+static void prepare_chunk(uint64_t ino, uint32_t index)
+{
+    if (index >= CHUNK_MAX_INDEX)
+        return;
+    uint32_t reps[FS_REPLICAS], at;
+    uint32_t nrep = placement_replicas(ino, index, nodes(), fsc_out_nodes(0), reps);
+    struct chunk_req q;
+    memset(&q, 0, sizeof q);
+    q.op = CHUNK_OP_PREPARE;
+    q.ino = ino;
+    q.index = index;
+    uint8_t buf[CHUNK_REQ_HDR];
+    struct port_id port;
+    long len = chunk_req_encode(&q, buf, sizeof buf);
+    if (nrep && len > 0 && primary_port(first_primary(reps, nrep, &at), &port) == 0)
+        ipc_send_datagram(&port, buf, (size_t)len, 0);
+}
+
 /* One chunk request to the chunk's primary, retried by the mount mode. */
 static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
 {
@@ -309,8 +346,8 @@ static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
     long len = chunk_req_encode(q, creq, sizeof creq);
     if (len < 0)
         return (int)len;
-    uint32_t at = 0, tries = 0;
-    uint32_t target = pick(reps, nrep, &at);
+    uint32_t at, tries = 0;
+    uint32_t target = first_primary(reps, nrep, &at);
     uint64_t backoff = 20 * 1000000ULL;
     bool replaced = false, short_try = false;
     for (;;) {
@@ -492,6 +529,8 @@ long fsc_pwrite(struct fsc_file *f, const void *buf, size_t len, uint64_t off)
     long n = write_data(f, buf, len, off);
     if (n < 0)
         return n;
+    if ((off + len) % FS_CHUNK_SIZE == 0)
+        prepare_chunk(f->ino, (uint32_t)((off + len) / FS_CHUNK_SIZE));
     int rv = extend(f->ino, off + len);
     if (rv == 0 && rep.attr.size > f->size)
         f->size = rep.attr.size;

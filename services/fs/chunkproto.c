@@ -11,7 +11,7 @@ bool chunk_op_is_peer(uint8_t op)
 
 static bool op_known(uint8_t op)
 {
-    return (op >= CHUNK_OP_READ && op <= CHUNK_OP_REPAIR) ||
+    return (op >= CHUNK_OP_READ && op <= CHUNK_OP_PREPARE) ||
            (op >= CHUNK_OP_REPLICATE && op <= CHUNK_OP_HASH) || op == CHUNK_OP_LEASE;
 }
 
@@ -58,7 +58,12 @@ int chunk_req_decode(const uint8_t *buf, size_t len, struct chunk_req *r)
     if (!d.ok || le_left(&d) != r->data_len || !op_known(r->op) || (r->ino == 0 && !cursor) ||
         r->index >= (cursor ? 1u << 15 : CHUNK_MAX_INDEX) || r->off > FS_CHUNK_SIZE ||
         r->len > FS_CHUNK_SIZE - r->off || r->length > FS_CHUNK_SIZE ||
-        (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY | CHUNK_F_GC | CHUNK_F_PEEK)))
+        (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY | CHUNK_F_GC | CHUNK_F_PEEK |
+                      CHUNK_F_FORWARD)))
+        return -EBADMSG;
+    /* Only a replica's copy is passed on, and to a node that can exist. */
+    if ((r->flags & CHUNK_F_FORWARD) &&
+        (r->op != CHUNK_OP_REPLICATE || r->node == 0 || r->node > FS_MAX_NODES))
         return -EBADMSG;
     r->data = r->data_len ? buf + d.at : 0;
     switch (r->op) {

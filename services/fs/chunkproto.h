@@ -37,6 +37,8 @@ enum chunk_op {
     CHUNK_OP_WRITE = 101, /* off, data -> version */
     CHUNK_OP_TRUNC = 102, /* length: bytes past it become zeros (0: the chunk goes) */
     CHUNK_OP_REPAIR = 103, /* rewrite replica `node` (0: every stale one) from a good one */
+    CHUNK_OP_PREPARE = 104, /* a datagram: a write of this chunk is likely next (get its
+                             * lease now, while the writer is busy elsewhere) */
     /* a primary to the other replicas (token: its lease's fencing token) */
     CHUNK_OP_REPLICATE = 110, /* apply off, data as `version` if yours is `base` */
     CHUNK_OP_PUT = 111,       /* the whole chunk (data, length) as `version` */
@@ -62,6 +64,9 @@ enum chunk_op {
 #define CHUNK_F_VERIFY 0x02 /* LIST: read every block and report those that fail */
 #define CHUNK_F_GC 0x04     /* REMOVE: its file is gone (the metadata said so): no token */
 #define CHUNK_F_PEEK 0x08   /* FENCE: only say the version (refusing a lower token), raise nothing */
+#define CHUNK_F_FORWARD 0x10 /* REPLICATE: once applied and answered, pass it on to
+                              * replica `node`'s store as a datagram (docs/fs.md,
+                              * "Writes and reads": the third copy) */
 
 struct chunk_req {
     uint8_t op, flags;

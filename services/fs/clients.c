@@ -76,7 +76,7 @@ static void status_reply(uint64_t token)
     st->applied = fs_machine.applied;
     st->session = replica_session();
     st->inodes = fs_machine.n_inodes;
-    st->bad_requests = bad_requests;
+    st->bad_requests = bad_requests + replica.bad_datagrams;
     r.leader = st->leader;
     clients_send(token, &r);
 }

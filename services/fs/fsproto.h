@@ -137,7 +137,7 @@ struct fs_status {
     uint64_t term, commit, applied, last_index, snap_index;
     uint64_t session;       /* this server's session, 0 if none yet */
     uint32_t inodes;
-    uint32_t bad_requests;  /* calls this server refused as malformed since it started */
+    uint32_t bad_requests;  /* calls and datagrams this server refused as malformed since it started */
 };
 
 /* FS_OP_STATFS. */

@@ -51,22 +51,24 @@ static bool forward_ok(const uint8_t *cmd, uint32_t len)
  * passed on the same way; repaird sees whether they took effect in the
  * out-node mask STATFS shows, and sends again if not. (Any process of the
  * node could send them: privileges are the membership issue's.) */
-static void datagram(const uint8_t *buf, long len, const struct msg_info *info)
+static bool datagram(const uint8_t *buf, long len, const struct msg_info *info)
 {
     static struct fs_request req;
     static uint8_t cmd[FS_REQUEST_MAX];
     if ((uint32_t)info->sender_node != replica.cfg.node || len <= 0 ||
         fs_request_decode(buf, (size_t)len, &req))
-        return;
+        return false; /* from another node, or malformed: counted */
     if (req.op == FS_OP_NODE_OUT || req.op == FS_OP_NODE_IN) {
         req.now_ns = sys_wallclock();
         int n = fs_request_encode(&req, cmd, sizeof cmd);
         if (n > 0)
             replica_forward(cmd, (uint32_t)n);
-        return;
+        return true;
     }
-    if (req.op != FS_OP_CLOSE || !replica_session())
-        return;
+    if (req.op != FS_OP_CLOSE)
+        return false; /* only a close is ever sent so */
+    if (!replica_session())
+        return true; /* none yet: the process's exit releases it */
     req.client = 0;
     req.seq = 0;
     req.session = replica_session();
@@ -75,6 +77,7 @@ static void datagram(const uint8_t *buf, long len, const struct msg_info *info)
     int n = fs_request_encode(&req, cmd, sizeof cmd);
     if (n > 0)
         replica_forward(cmd, (uint32_t)n);
+    return true;
 }
 
 static const struct session_entry *sessions(uint32_t *cap)

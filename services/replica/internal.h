@@ -27,6 +27,9 @@ void requests_reads_ready(const struct raft_read *reads, uint32_t n);
 void requests_poll(void);                 /* issue held reads, time them out */
 void requests_lost_leadership(void);
 void requests_forwarded(const uint8_t *buf, long len); /* REPLICA_TAG_FORWARD at the leader */
+/* loop.c: count (and log the first few of) a malformed datagram refused;
+ * what: its kind, for the log. */
+void replica_refused(const char *what, uint32_t from, long len);
 
 /* sessions.c */
 void sessions_init(void);

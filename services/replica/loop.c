@@ -257,15 +257,26 @@ static void watch_role(void)
     }
 }
 
+#define BAD_LOGGED 10
+
+void replica_refused(const char *what, uint32_t from, long len)
+{
+    if (++replica.bad_datagrams <= BAD_LOGGED)
+        replica_log("refused a malformed %s datagram of %ld bytes from node %u%s", what, len,
+                    from, replica.bad_datagrams == BAD_LOGGED ? " (from now on only counted)" : "");
+}
+
 static void dispatch(long n, const struct msg_info *info)
 {
     if (info->reply_token) {
         replica.svc->request(rx, n, info);
         return;
     }
-    if (n < 1)
-        return;
     uint32_t from = (uint32_t)info->sender_node;
+    if (n < 1) {
+        replica_refused("empty", from, n);
+        return;
+    }
     switch (rx[0]) {
     case REPLICA_TAG_RAFT:
         peers_input(from, &info->carried, rx, n);
@@ -274,14 +285,17 @@ static void dispatch(long n, const struct msg_info *info)
         requests_forwarded(rx + 1, n - 1);
         break;
     case REPLICA_TAG_KEEPALIVE:
-        sessions_keepalive(rx + 1, n - 1);
+        if (n != 9)
+            replica_refused("keepalive", from, n);
+        else
+            sessions_keepalive(rx + 1, n - 1);
         break;
     case REPLICA_TAG_HELLO:
         peers_hello(from, &info->carried);
         break;
     default:
-        if (replica.svc->datagram)
-            replica.svc->datagram(rx, n, info);
+        if (!replica.svc->datagram || !replica.svc->datagram(rx, n, info))
+            replica_refused("service", from, n);
         break;
     }
 }

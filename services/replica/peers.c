@@ -126,18 +126,22 @@ static void deliver(uint32_t from, const uint8_t *bytes, uint32_t len)
     struct raft_msg m;
     int rv = raft_decode(bytes, len, &m, rx_ents, RAFT_MAX_BATCH);
     if (rv) {
-        replica_log("bad Raft message from node %u: %d", from, rv);
+        replica_refused("Raft", from, len);
         return;
     }
-    if (m.from != from || m.to != replica.cfg.node)
-        return; /* not the sender it claims, or not for us */
+    if (m.from != from || m.to != replica.cfg.node) {
+        replica_refused("Raft (not the sender it claims, or not for us)", from, len);
+        return;
+    }
     raft_step(&replica.raft, &m);
 }
 
 void peers_input(uint32_t from, const struct port_id *carried, const uint8_t *buf, long len)
 {
-    if (from == 0 || from > REPLICA_MAX_NODES || len < FRAME_HDR)
+    if (from == 0 || from > REPLICA_MAX_NODES || len < FRAME_HDR) {
+        replica_refused("Raft frame", from, len);
         return;
+    }
     if (carried && (carried->a || carried->b)) {
         peer[from].port = *carried;
         peer[from].known = true;
@@ -152,8 +156,10 @@ void peers_input(uint32_t from, const struct port_id *carried, const uint8_t *bu
         return;
     }
     if (count == 0 || index >= count || (uint32_t)count * CHUNK > sizeof in.buf || n > CHUNK ||
-        (index + 1 < count && n != CHUNK))
+        (index + 1 < count && n != CHUNK)) {
+        replica_refused("Raft frame", from, len);
         return;
+    }
     if (in.busy && (in.from != from || in.xfer != xfer)) {
         /* Another transfer holds the buffer: a newer one from the same peer
          * replaces it, anyone else waits until it is stale. */

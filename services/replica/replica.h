@@ -109,8 +109,9 @@ struct replica_service {
     void (*poll)(void);             /* every pass of the loop */
     void (*after_apply)(void);      /* after each batch of applied entries */
     void (*lost_leadership)(void);  /* answer what only a leader could */
-    /* A datagram whose first byte is none of the runtime's tags. */
-    void (*datagram)(const uint8_t *buf, long len, const struct msg_info *info);
+    /* A datagram whose first byte is none of the runtime's tags: true if
+     * taken, false if refused as malformed (the runtime counts it). */
+    bool (*datagram)(const uint8_t *buf, long len, const struct msg_info *info);
 };
 
 /* The runtime's state, for services to read. */
@@ -121,6 +122,12 @@ struct replica {
     struct port_id port;  /* the service's port, svc->name in this node's registry */
     bool member;          /* this node has a replica */
     uint64_t now_ns;      /* the clock at the start of this pass of the loop */
+    /* Datagrams refused as malformed since the server started: empty, an
+     * unknown tag, a Raft message or keepalive that does not decode, a Raft
+     * message whose sender or receiver is not the one it came from or to,
+     * a forwarded command the service does not take, and what the
+     * service's own datagram hook refused. The first few are logged. */
+    uint32_t bad_datagrams;
 };
 
 extern struct replica replica;

@@ -184,8 +184,11 @@ void replica_forward(const void *cmd, uint32_t len)
 
 void requests_forwarded(const uint8_t *buf, long len)
 {
-    if (!replica_leading() || len <= 0 || len > RAFT_MAX_DATA ||
-        !replica.svc->forward_ok(buf, (uint32_t)len))
+    if (len <= 0 || len > RAFT_MAX_DATA || !replica.svc->forward_ok(buf, (uint32_t)len)) {
+        replica_refused("forwarded command", 0, len);
         return;
+    }
+    if (!replica_leading())
+        return; /* a leader's old address: the sender tries again */
     replica_propose(buf, (uint32_t)len, 0, 0);
 }

@@ -102,23 +102,25 @@ static void move_order(const uint8_t *b, long len, const struct msg_info *info)
         replica_log("move of pid %d to node %u: %s", (int)pid, to, err_str((int)rv));
 }
 
-void reports_datagram(const uint8_t *b, long len, const struct msg_info *info)
+bool reports_datagram(const uint8_t *b, long len, const struct msg_info *info)
 {
     if (len < 1)
-        return;
+        return false;
     if (b[0] == SCHED_TAG_MOVE) {
         move_order(b + 1, len - 1, info);
-        return;
+        return true;
     }
     if (restarts_datagram(b, len, info))
-        return;
-    if (b[0] != SCHED_TAG_REPORT || !replica_leading())
-        return;
+        return true;
+    if (b[0] != SCHED_TAG_REPORT)
+        return false; /* no tag of ours: counted by the runtime */
     static struct sched_node n;
     if (sched_report_decode(b + 1, (size_t)(len - 1), &n) != 0 ||
         n.id != (uint32_t)info->sender_node || n.id > replica.cfg.nodes)
-        return; /* malformed, or a node reporting for another */
-    keep_report(&n);
+        return false; /* malformed, or a node reporting for another */
+    if (replica_leading())
+        keep_report(&n);
+    return true;
 }
 
 void reports_order_move(uint32_t node, int32_t pid, uint32_t to)

@@ -45,7 +45,7 @@ const struct sched_tunables *sched_tunables_now(void);
 /* reports.c */
 void reports_init(void);
 void reports_poll(void);                 /* sample; report when due */
-void reports_datagram(const uint8_t *buf, long len, const struct msg_info *info);
+bool reports_datagram(const uint8_t *buf, long len, const struct msg_info *info);
 /* The leader's view: every node's last report, up if recent, with the
  * log's cordons, labels, taints and requests laid over. */
 struct sched_view reports_view(void);

@@ -587,8 +587,10 @@ def chunk_req_hex(op, ino=1, token=0, data=b""):
 def fs_bad_requests(ctx):
     """Malformed requests from node 1 to each of node 2's three file servers
     (user/rawcall): no bytes, a short header, noise, noise of the largest
-    size a message may have, an op the server does not serve, and to
-    chunkd and primaryd, which take only calls, datagrams. Every call is
+    size a message may have, an op the server does not serve, and
+    malformed datagrams (to the metadata server: its Raft peers' and
+    sessions' kinds and closes; to chunkd and primaryd, which take only a
+    forwarded copy and a prepare hint as datagrams). Every call is
     answered with an error; df's counts for node 2 rise by exactly what was
     sent, and no other node's; the servers go on serving."""
     c = ctx.cluster(3)
@@ -601,7 +603,14 @@ def fs_bad_requests(ctx):
         # REPLICATE goes from a primary to a store, never to a primary
         "primary": noise + [chunk_req_hex(110, token=5, data=b"x"), chunk_req_hex(120)],
     }
-    datagrams = {"fs": [], "chunks": ["01", "+10"], "primary": ["01", "+10"]}
+    # Datagrams to the metadata server: empty, noise, a close cut short, a
+    # Raft frame too short for its header, one whose message does not
+    # decode, a keepalive of the wrong length, a forwarded command that is
+    # no server command.
+    close = "08"
+    raft_frame = "52" + struct.pack("<IHH", 1, 0, 1).hex() + "ffffffff"
+    datagrams = {"fs": ["-", "+100", close, "52", raft_frame, "4b00", "46ffffffff"],
+                 "chunks": ["01", "+10"], "primary": ["01", "+10"]}
     for name in ("fs", "chunks", "primary"):
         out = expect(c, 1, f"rawcall 2 {name} " + " ".join(calls[name]), timeout=60)
         lines = out.splitlines()

@@ -186,6 +186,21 @@ static void chunkproto_refusals(void)
     q = base, q.flags = 0x80;
     n = chunk_req_encode(&q, buf, sizeof buf);
     CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG); /* unknown flag */
+    /* A copy to pass on names the node it goes to, and only a replica's
+     * copy is passed on */
+    q = base, q.op = CHUNK_OP_REPLICATE, q.token = 9, q.flags = CHUNK_F_FORWARD, q.node = 3;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), 0);
+    CHECK(d.node == 3 && (d.flags & CHUNK_F_FORWARD));
+    q.node = 0;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG);
+    q.node = FS_MAX_NODES + 1;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG);
+    q = base, q.flags = CHUNK_F_FORWARD, q.node = 3; /* a client's write */
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG);
     /* LIST's position is a cursor: just before a key range, any index under
      * 2^15, ino 0 too (not a chunk: nothing else may name one) */
     q = (struct chunk_req){.op = CHUNK_OP_LIST, .ino = 4, .index = 0x7fff};

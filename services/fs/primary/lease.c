@@ -68,12 +68,26 @@ static int sync_replicas(struct pchunk *c, bool fence)
     q.ino = c->ino;
     q.index = c->index;
     q.token = c->token;
-    uint32_t answered = 0, full = 0;
+    uint32_t answered = 0, full = 0, majority = c->nrep / 2 + 1;
     uint64_t newest = 0;
     uint32_t length = 0;
+    /* This node's store first (a local call); and no more once a majority
+     * answered: it holds every acknowledged write (two majorities share a
+     * replica), and once fenced it refuses the old holder, who can then
+     * never again collect a majority. The rest learn the token from the
+     * first change that reaches them. */
+    uint32_t order[FS_REPLICAS], n = 0;
     for (uint32_t i = 0; i < c->nrep; i++) {
-        struct chunk_rep r;
         c->have[i] = 0;
+        if (c->rep[i] == primary_node)
+            order[n++] = i;
+    }
+    for (uint32_t i = 0; i < c->nrep; i++)
+        if (c->rep[i] != primary_node)
+            order[n++] = i;
+    for (uint32_t k = 0; k < n && answered < majority; k++) {
+        uint32_t i = order[k];
+        struct chunk_rep r;
         if (store_call(c->rep[i], &q, &r))
             continue; /* unreachable: the others may still make a majority */
         if (r.status == -ESTALE) {
@@ -91,15 +105,16 @@ static int sync_replicas(struct pchunk *c, bool fence)
             length = r.length;
         }
     }
-    if (answered < c->nrep / 2 + 1) {
+    if (answered < majority) {
         c->token = 0; /* not synced: ask again (a new token then) */
         /* Full stores refuse the retry too: the writer is told ENOSPC */
-        return c->nrep - full < c->nrep / 2 + 1 ? -ENOSPC : -EAGAIN;
+        return c->nrep - full < majority ? -ENOSPC : -EAGAIN;
     }
     c->version = newest;
     c->floor = newest + LEASE_VERSION_GAP;
     c->length = length;
     c->fenced = fence;
+    c->synced = true;
     return 0;
 }
 
@@ -122,25 +137,21 @@ static bool place(struct pchunk *c, uint64_t gone)
     return true;
 }
 
-int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
-                 uint32_t *hint)
+static bool valid(const struct pchunk *c, uint64_t now)
 {
-    struct pchunk *c = entry(ino, index);
-    uint64_t now = sys_clock();
-    c->used_ns = now;
-    *hint = 0;
-    if (c->token && now + RENEW_BEFORE_NS < c->until_ns) {
-        int rv = change && !c->fenced ? sync_replicas(c, true) : 0;
-        if (rv == 0)
-            *out = c;
-        return rv;
-    }
+    return c->token && now + RENEW_BEFORE_NS < c->until_ns;
+}
+
+/* A lease (new or renewed) from the metadata leader, counted from `now`;
+ * not synced if its token is new, or if the chunk's replicas changed. */
+static int request_lease(struct pchunk *c, uint64_t now, uint32_t *hint)
+{
     struct fs_request req;
     static struct fs_reply rep;
     memset(&req, 0, sizeof req);
     req.op = FS_OP_LEASE;
-    req.ino = ino;
-    req.size = index;
+    req.ino = c->ino;
+    req.size = c->index;
     req.owner_node = primary_node;
     struct fsmeta_policy pol = {META_TRY_NS, 0, now + META_DEADLINE_NS};
     int rv = fsmeta_request(&req, &rep, &pol);
@@ -153,13 +164,37 @@ int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
     if (rv)
         return rv;
     uint64_t token = rep.value;
-    uint64_t until = now + (uint64_t)rep.lease_ms * 1000000ULL * LEASE_USE_NUM / LEASE_USE_DEN;
     bool moved = place(c, rep.out_nodes);
-    bool renewal = c->token == token && !moved;
+    if (c->token != token || moved) {
+        c->synced = false;
+        c->fenced = false;
+    }
     c->token = token;
-    c->until_ns = until;
-    if ((!renewal || (change && !c->fenced)) && (rv = sync_replicas(c, change)) != 0)
-        return rv;
-    *out = c;
+    c->until_ns = now + (uint64_t)rep.lease_ms * 1000000ULL * LEASE_USE_NUM / LEASE_USE_DEN;
     return 0;
+}
+
+int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
+                 uint32_t *hint)
+{
+    struct pchunk *c = entry(ino, index);
+    uint64_t now = sys_clock();
+    c->used_ns = now;
+    *hint = 0;
+    int rv = valid(c, now) ? 0 : request_lease(c, now, hint);
+    if (rv == 0 && (!c->synced || (change && !c->fenced)))
+        rv = sync_replicas(c, change);
+    if (rv == 0)
+        *out = c;
+    return rv;
+}
+
+void lease_prefetch(uint64_t ino, uint32_t index)
+{
+    struct pchunk *c = entry(ino, index);
+    uint64_t now = sys_clock();
+    c->used_ns = now;
+    uint32_t hint;
+    if (!valid(c, now))
+        request_lease(c, now, &hint);
 }

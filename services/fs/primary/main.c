@@ -106,7 +106,18 @@ static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v, uint32_t *
     for (uint32_t k = 0; k < n; k++) {
         uint32_t i = order[k];
         struct chunk_rep r;
-        if (store_call(c->rep[i], q, &r))
+        /* With the first copy made, a write's second copy carries the
+         * third on to the last replica (store/main.c, forward()): the
+         * majority is then complete with this call, and the last copy
+         * costs that store, not us. Only when nothing failed so far; else
+         * every replica is asked here, as below. */
+        bool chain = q->op == CHUNK_OP_REPLICATE && n == 3 && k == 1 && acks == 1;
+        struct chunk_req f = *q;
+        if (chain) {
+            f.flags |= CHUNK_F_FORWARD;
+            f.node = c->rep[order[2]];
+        }
+        if (store_call(c->rep[i], &f, &r))
             continue;
         if (r.status == -ESTALE)
             return -ESTALE;
@@ -120,6 +131,12 @@ static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v, uint32_t *
         c->have[i] = v;
         if (++acks == (int)(c->nrep / 2 + 1))
             answer_early(c, v, q->length);
+        if (chain) {
+            /* the last replica gets it passed on, or anti-entropy catches
+             * it up: which version it holds is not known from here */
+            c->have[order[2]] = 0;
+            break;
+        }
     }
     uint32_t length = 0;
     bool fetched = false;
@@ -289,6 +306,20 @@ static void refused(long len, const struct msg_info *info)
                     bad_requests == BAD_LOGGED ? " (from now on only counted)" : "");
 }
 
+/* A datagram: a writer's hint that it will write a chunk next (PREPARE;
+ * user/fsclient.c sends it when a write ends where a chunk does), so the
+ * chunk's lease is asked for while the writer commits its size. Anything
+ * else is refused and counted. */
+static void datagram(long n, const struct msg_info *info)
+{
+    struct chunk_req q;
+    if (chunk_req_decode(rx, (size_t)n, &q) || q.op != CHUNK_OP_PREPARE) {
+        refused(n, info);
+        return;
+    }
+    lease_prefetch(q.ino, q.index);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -315,7 +346,7 @@ int main(int argc, char **argv)
         token = 0;
         len = 0;
         if (n >= 0 && !info.reply_token)
-            refused(n, &info);
+            datagram(n, &info);
         if (n < 0 || !info.reply_token)
             continue; /* a datagram: nobody to answer */
         token = info.reply_token;

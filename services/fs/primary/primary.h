@@ -34,6 +34,7 @@ struct pchunk {
     uint32_t index;
     uint64_t token;       /* the lease's fencing token; 0: none */
     uint64_t until_ns;    /* the lease holds until then, by this node's clock */
+    bool synced;          /* a majority told its version under this token (lease.c) */
     bool fenced;          /* the replicas refuse lower tokens (done before the first change) */
     uint64_t version;     /* the newest version a replica was asked to take */
     uint64_t floor;       /* this lease's writes get versions above it (lease.c) */
@@ -51,6 +52,11 @@ struct pchunk {
  * had no space to create the chunk for a majority to be fenced). */
 int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
                  uint32_t *hint);
+
+/* lease.c: a write of the chunk is likely soon (CHUNK_OP_PREPARE): get its
+ * lease now if this node has none, and leave the sync to the write. Quiet:
+ * a lease held elsewhere, or no answer, only means the write asks again. */
+void lease_prefetch(uint64_t ino, uint32_t index);
 
 /* stores.c: one call to node's store; the reply decoded into *rep (its data
  * points into a buffer valid until the next call). 0, or -errno of the call

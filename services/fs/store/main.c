@@ -36,7 +36,7 @@ static uint8_t tx[CHUNK_MSG_MAX];
 static uint8_t data[FS_CHUNK_SIZE];
 static uint32_t my_node, nodes;
 /* Requests refused as malformed (they do not decode, or name an op a store
- * does not serve) and datagrams (a store serves only calls): STATFS's count.
+ * does not serve) and datagrams other than a forwarded copy: STATFS's count.
  * The first few are also logged, with their sender. */
 #define BAD_LOGGED 10
 static uint32_t bad_requests;
@@ -313,6 +313,51 @@ static bool serves(uint8_t op)
     return op == CHUNK_OP_READ || op == CHUNK_OP_TRUNC || chunk_op_is_peer(op);
 }
 
+/* The third copy of a write (docs/fs.md, "Writes and reads"): a primary
+ * sends its change to one other replica with CHUNK_F_FORWARD, and that
+ * replica, once it has applied and answered it, passes it on to the last
+ * replica's store as a datagram. So the primary answers its client after
+ * two copies and sends the data over the network once, not twice; the last
+ * copy costs this node, not the primary's. A datagram lost on the way (or
+ * refused: that store holds another version) leaves that replica stale,
+ * which anti-entropy repairs (the write is on a majority already).
+ *
+ * Ports of the other stores, looked up again every FWD_PORT_TTL_NS (a
+ * datagram to a restarted store's old port is lost without a word), and
+ * not looked up for FWD_RETRY_NS after a lookup failed (a dead node would
+ * cost every forward a lookup timeout). */
+#define FWD_PORT_TTL_NS (10 * IPC_SECOND)
+#define FWD_RETRY_NS (5 * IPC_SECOND)
+#define FWD_LOOKUP_NS (300 * 1000000ULL)
+static struct port_id fwd_port[FS_MAX_NODES + 1];
+static uint64_t fwd_port_at[FS_MAX_NODES + 1], fwd_retry_at[FS_MAX_NODES + 1];
+
+static void forward(const struct chunk_req *q)
+{
+    uint32_t node = q->node;
+    uint64_t now = sys_clock();
+    if (node == my_node || now < fwd_retry_at[node])
+        return;
+    if (!fwd_port_at[node] || now - fwd_port_at[node] > FWD_PORT_TTL_NS) {
+        if (ipc_lookup_timeout((int)node, "chunks", &fwd_port[node], FWD_LOOKUP_NS)) {
+            fwd_port_at[node] = 0;
+            fwd_retry_at[node] = now + FWD_RETRY_NS;
+            return;
+        }
+        fwd_port_at[node] = now;
+    }
+    struct chunk_req c = *q;
+    c.flags &= (uint8_t)~CHUNK_F_FORWARD;
+    c.node = 0;
+    long n = chunk_req_encode(&c, tx, sizeof tx);
+    if (n > 0)
+        ipc_send_datagram(&fwd_port[node], tx, (size_t)n, 0);
+}
+
+/* A datagram: only a copy passed on by another replica is taken (and
+ * nobody is answered); anything else is refused and counted. */
+static void datagram(long n, const struct msg_info *info);
+
 static void refused(long len, const struct msg_info *info)
 {
     if (++bad_requests <= BAD_LOGGED)
@@ -320,6 +365,19 @@ static void refused(long len, const struct msg_info *info)
                   info->reply_token ? "request" : "datagram", len, (int)info->sender_pid,
                   (int)info->sender_node,
                   bad_requests == BAD_LOGGED ? " (from now on only counted)" : "");
+}
+
+static void datagram(long n, const struct msg_info *info)
+{
+    struct chunk_req q;
+    struct chunk_rep r;
+    memset(&r, 0, sizeof r);
+    if (chunk_req_decode(rx, (size_t)n, &q) || q.op != CHUNK_OP_REPLICATE ||
+        (q.flags & CHUNK_F_FORWARD)) {
+        refused(n, info);
+        return;
+    }
+    serve(&q, &r);
 }
 
 int main(void)
@@ -349,7 +407,7 @@ int main(void)
         if (n == -ETIMEDOUT || n == -EAGAIN)
             scrub_one(); /* idle */
         if (n >= 0 && !info.reply_token)
-            refused(n, &info); /* a datagram: nobody to answer */
+            datagram(n, &info); /* nobody to answer */
         if (n < 0 || !info.reply_token)
             continue;
         token = info.reply_token;
@@ -365,5 +423,12 @@ int main(void)
         len = chunk_rep_encode(&r, tx, sizeof tx);
         if (len < 0)
             len = 0;
+        if (r.status == 0 && (q.flags & CHUNK_F_FORWARD)) {
+            /* answered first: the primary goes on while the copy travels */
+            ipc_reply(token, tx, (size_t)len);
+            token = 0;
+            len = 0;
+            forward(&q);
+        }
     }
 }
