@@ -103,6 +103,7 @@ long chunk_rep_encode(const struct chunk_rep *r, uint8_t *buf, size_t cap)
     le_put(&w, r->hint, 4);
     le_put(&w, r->lease_ms, 4);
     le_put(&w, r->count, 4);
+    le_put(&w, r->digest, 4);
     le_put(&w, r->data_len, 4);
     if (r->data_len)
         le_put_bytes(&w, r->data, r->data_len);
@@ -120,6 +121,7 @@ int chunk_rep_decode(const uint8_t *buf, size_t len, struct chunk_rep *r)
     r->hint = (uint32_t)le_get(&d, 4);
     r->lease_ms = (uint32_t)le_get(&d, 4);
     r->count = (uint32_t)le_get(&d, 4);
+    r->digest = (uint32_t)le_get(&d, 4);
     r->data_len = (uint32_t)le_get(&d, 4);
     if (!d.ok || le_left(&d) != r->data_len || r->status > 0 || r->status < -4095 ||
         r->length > FS_CHUNK_SIZE || r->count > CHUNK_LIST_MAX ||

@@ -8,7 +8,7 @@
  *   version u64 | base u64 | length u32 | node u32 | data_len u32 | data
  * and one reply layout:
  *   status i32 | version u64 | length u32 | token u64 | hint u32 |
- *   lease_ms u32 | count u32 | data_len u32 | data
+ *   lease_ms u32 | count u32 | digest u32 | data_len u32 | data
  * Decoders check every field against the op and never read past the buffer
  * (the bytes come from the network); data is returned as a pointer into the
  * buffer, not copied.
@@ -25,7 +25,7 @@
 
 #define CHUNK_MAX_INDEX 16384 /* chunks per file: FS_CHUNK_SIZE x this = 1 GiB */
 #define CHUNK_REQ_HDR 58
-#define CHUNK_REP_HDR 40
+#define CHUNK_REP_HDR 44
 #define CHUNK_LIST_ENTRY 32    /* ino u64 | index u32 | version u64 | length u32 | digest u32 |
                                 * bad u32 (VERIFY: a bit per block that fails its CRC) */
 #define CHUNK_LIST_MAX 1024    /* entries in one LIST reply */
@@ -86,6 +86,7 @@ struct chunk_rep {
     uint32_t hint;    /* a node to try instead (0: none) */
     uint32_t lease_ms;
     uint32_t count;   /* LIST entries; STATFS: malformed requests refused */
+    uint32_t digest;  /* FENCE: the replica's copy (chunkstore_entry's digest; 0: none) */
     uint32_t data_len;
     const uint8_t *data;
 };

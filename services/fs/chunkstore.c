@@ -930,6 +930,9 @@ int chunkstore_info(const struct chunkstore *cs, struct chunk_id id, uint64_t *v
     return 0;
 }
 
+static void fill_entry(const struct chunkstore *cs, const struct chunkstore_slot *s,
+                       struct chunkstore_entry *e);
+
 int chunkstore_next(const struct chunkstore *cs, const struct chunk_id *after,
                     struct chunkstore_entry *e)
 {
@@ -944,7 +947,24 @@ int chunkstore_next(const struct chunkstore *cs, const struct chunk_id *after,
     }
     if (pos >= cs->nlive)
         return -ENOENT;
-    const struct chunkstore_slot *s = &cs->slot[cs->live[pos]];
+    fill_entry(cs, &cs->slot[cs->live[pos]], e);
+    return 0;
+}
+
+int chunkstore_entry(const struct chunkstore *cs, struct chunk_id id, struct chunkstore_entry *e)
+{
+    if (cs->broken)
+        return -EIO;
+    uint32_t slot = find(cs, id, 0);
+    if (slot == NO_SLOT)
+        return -ENOENT;
+    fill_entry(cs, &cs->slot[slot], e);
+    return 0;
+}
+
+static void fill_entry(const struct chunkstore *cs, const struct chunkstore_slot *s,
+                       struct chunkstore_entry *e)
+{
     uint8_t d[CHUNK_BLOCKS * 4 + 12];
     struct le_writer w = {d, sizeof d, 0};
     uint32_t nb = nblocks(s->length);
@@ -957,7 +977,6 @@ int chunkstore_next(const struct chunkstore *cs, const struct chunk_id *after,
     e->token = s->token;
     e->length = s->length;
     e->digest = crc32c(d, sizeof d);
-    return 0;
 }
 
 void chunkstore_stats(const struct chunkstore *cs, struct chunkstore_stats *st)

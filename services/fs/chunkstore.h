@@ -226,6 +226,10 @@ int chunkstore_verify(struct chunkstore *cs, struct chunk_id id, uint32_t *bad_b
 int chunkstore_next(const struct chunkstore *cs, const struct chunk_id *after,
                     struct chunkstore_entry *e);
 
+/* The entry of one chunk, as chunkstore_next lists it (with its digest: a
+ * primary's sync compares replicas by it). Returns 0, -ENOENT or -EIO. */
+int chunkstore_entry(const struct chunkstore *cs, struct chunk_id id, struct chunkstore_entry *e);
+
 /* Slots, bytes and device traffic. */
 void chunkstore_stats(const struct chunkstore *cs, struct chunkstore_stats *st);
 

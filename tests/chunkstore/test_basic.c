@@ -402,6 +402,10 @@ static int t_iterate_in_id_order(void)
         CHECK(e.version == 1 + n && e.length == 1000 + n * 3000, "entry of chunk %u", n);
         CHECK(chunkstore_read(&CS, e.id, 0, CHUNK_SIZE, buf) == 0, "read");
         CHECK(e.digest == digest_of(buf, e.length, e.version), "digest of chunk %u", n);
+        struct chunkstore_entry one; /* the same entry, asked for by id */
+        CHECK(chunkstore_entry(&CS, e.id, &one) == 0 && one.digest == e.digest &&
+                  one.version == e.version && one.length == e.length && one.token == e.token,
+              "chunkstore_entry of chunk %u", n);
         prev = e.id;
         after = &prev;
         count++;
@@ -410,6 +414,7 @@ static int t_iterate_in_id_order(void)
             CHECK(chunkstore_remove(&CS, chunk_of(order[0])) == 0, "remove during the walk");
     }
     CHECK(count == 6, "listed %d chunks", count);
+    CHECK(chunkstore_entry(&CS, chunk_of(order[0]), &e) == -ENOENT, "entry of a removed chunk");
     return 0;
 }
 

@@ -14,7 +14,8 @@ FS_TEST_BIN  := $(BUILD)/host/fs_tests
 FS_TEST_BINS := $(FS_TEST_BIN)
 FS_PURE_SRCS := services/fs/fsproto.c services/fs/fsmachine.c services/fs/fslookup.c \
 	services/fs/fsread.c services/fs/fssnap.c services/replica/dedup.c \
-	services/replica/sessiontab.c lib/crc32c.c services/fs/placement.c services/fs/chunkproto.c
+	services/replica/sessiontab.c lib/crc32c.c services/fs/placement.c services/fs/chunkproto.c \
+	services/fs/primary/syncpick.c
 FS_TEST_SRCS := tests/fs/main.c tests/common/hosttest.c tests/fs/util.c tests/fs/invariants.c \
 	tests/fs/test_proto.c tests/fs/test_reply.c tests/fs/test_ops.c tests/fs/test_machine.c \
 	tests/fs/test_refs.c tests/fs/test_model.c tests/fs/test_snapshot.c tests/fs/test_data.c

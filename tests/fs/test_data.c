@@ -6,6 +6,7 @@
 #include "lib/errno.h"
 #include "services/fs/chunkproto.h"
 #include "services/fs/placement.h"
+#include "services/fs/primary/syncpick.h"
 #include "tests/fs/harness.h"
 
 /* Replicas are distinct nodes of 1..n, min(3, n) of them, and the same for
@@ -140,11 +141,13 @@ static void chunkproto_round_trip(void)
           d.token == q.token && d.version == 12 && d.base == 11 && d.length == 1100);
     CHECK(d.data == buf + CHUNK_REQ_HDR && memcmp(d.data, data, 1000) == 0);
     struct chunk_rep r = {.status = -EAGAIN, .version = 4, .length = 9, .token = 3, .hint = 2,
-                          .lease_ms = 4000, .data_len = 10, .data = data};
+                          .lease_ms = 4000, .digest = 0xdeadbeef, .data_len = 10, .data = data};
     n = chunk_rep_encode(&r, buf, sizeof buf);
+    CHECK_EQ(n, CHUNK_REP_HDR + 10);
     struct chunk_rep e;
     CHECK_EQ(chunk_rep_decode(buf, (size_t)n, &e), 0);
-    CHECK(e.status == -EAGAIN && e.version == 4 && e.hint == 2 && e.data_len == 10);
+    CHECK(e.status == -EAGAIN && e.version == 4 && e.hint == 2 && e.data_len == 10 &&
+          e.digest == 0xdeadbeef && memcmp(e.data, data, 10) == 0);
 }
 
 /* Every malformed request is refused before anything reads its fields. */
@@ -217,6 +220,54 @@ static void chunkproto_refusals(void)
     CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG);
 }
 
+/* A sync's choice of copy (services/fs/primary/syncpick.h). */
+static void sync_pick_newest(void)
+{
+    /* the newest version wins; every replica holding it agrees */
+    struct sync_answer a[3] = {{0, 5, 100, 11}, {2, 9, 200, 22}, {1, 9, 200, 22}};
+    uint32_t chosen = 99, agree = 0;
+    CHECK_EQ(sync_pick(a, 2, 3, &chosen, &agree), SYNC_PICKED);
+    CHECK(chosen == 1 && agree == 1u << 2);
+    CHECK_EQ(sync_pick(a, 3, 3, &chosen, &agree), SYNC_PICKED);
+    CHECK(chosen == 1 && agree == ((1u << 2) | (1u << 1)));
+    /* nothing anywhere (absent, or only fenced: digests differ, no matter) */
+    struct sync_answer z[2] = {{0, 0, 0, 0}, {1, 0, 0, 1234}};
+    CHECK_EQ(sync_pick(z, 2, 3, &chosen, &agree), SYNC_PICKED);
+    CHECK(agree == 3);
+}
+
+/* Two copies of one version with different bytes: a cut-off holder's own
+ * replica (never acknowledged) and the next holder's acknowledged write,
+ * which is on a majority. */
+static void sync_pick_diverged(void)
+{
+    uint32_t chosen = 99, agree = 0;
+    /* the majority's copy is known only once the third replica answers */
+    struct sync_answer a[3] = {{0, 7, 10, 0xaaaa}, {1, 7, 20, 0xbbbb}, {2, 7, 20, 0xbbbb}};
+    CHECK_EQ(sync_pick(a, 2, 3, &chosen, &agree), SYNC_UNDECIDED);
+    CHECK_EQ(sync_pick(a, 3, 3, &chosen, &agree), SYNC_PICKED);
+    CHECK(a[chosen].digest == 0xbbbb && agree == ((1u << 1) | (1u << 2)));
+    /* in whatever order they answered */
+    struct sync_answer b[3] = {{2, 7, 20, 0xbbbb}, {0, 7, 10, 0xaaaa}, {1, 7, 20, 0xbbbb}};
+    CHECK_EQ(sync_pick(b, 3, 3, &chosen, &agree), SYNC_PICKED);
+    CHECK(b[chosen].digest == 0xbbbb && agree == ((1u << 1) | (1u << 2)));
+    /* a newer version beats both */
+    struct sync_answer c[3] = {{0, 7, 10, 0xaaaa}, {1, 7, 20, 0xbbbb}, {2, 8, 20, 0xcccc}};
+    CHECK_EQ(sync_pick(c, 3, 3, &chosen, &agree), SYNC_PICKED);
+    CHECK(chosen == 2 && agree == 1u << 2);
+    /* every replica answered and none is on a majority: none was ever
+     * acknowledged, and any will do */
+    struct sync_answer d[3] = {{0, 7, 10, 0xaaaa}, {1, 7, 20, 0xbbbb}, {2, 3, 20, 0xcccc}};
+    CHECK_EQ(sync_pick(d, 3, 3, &chosen, &agree), SYNC_PICKED);
+    CHECK(d[chosen].version == 7 && __builtin_popcount(agree) == 1);
+    /* with five replicas, three of a copy are a majority even if two others
+     * have not answered */
+    struct sync_answer e[4] = {{0, 4, 1, 1}, {1, 4, 1, 2}, {2, 4, 1, 2}, {3, 4, 1, 2}};
+    CHECK_EQ(sync_pick(e, 3, 5, &chosen, &agree), SYNC_UNDECIDED);
+    CHECK_EQ(sync_pick(e, 4, 5, &chosen, &agree), SYNC_PICKED);
+    CHECK(e[chosen].digest == 2 && agree == 0xe);
+}
+
 const struct ft_test ft_data_tests[] = {
     {"placement_distinct_stable", placement_distinct_stable},
     {"placement_moves_one_nth", placement_moves_one_nth},
@@ -224,5 +275,7 @@ const struct ft_test ft_data_tests[] = {
     {"placement_without_gone_nodes", placement_without_gone_nodes},
     {"chunkproto_round_trip", chunkproto_round_trip},
     {"chunkproto_refusals", chunkproto_refusals},
+    {"sync_pick_newest", sync_pick_newest},
+    {"sync_pick_diverged", sync_pick_diverged},
     {NULL, NULL},
 };

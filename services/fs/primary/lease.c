@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "services/fs/primary/primary.h"
+#include "services/fs/primary/syncpick.h"
 #include "user/fsmeta.h"
 #include "user/ulib.h"
 
@@ -56,9 +57,17 @@ static struct pchunk *entry(uint64_t ino, uint32_t index)
     return lru;
 }
 
-/* Ask every replica its version (refusing our token if a newer lease has
- * been there); with fence, have each also refuse lower tokens from now on
- * (a copy-on-write of the chunk on each: only before a change). */
+/* Ask the replicas their version and copy (refusing our token if a newer
+ * lease has been there); with fence, have each also refuse lower tokens
+ * from now on (a copy-on-write of the chunk on each: only before a change).
+ *
+ * This node's store first (a local call); and no more once a majority
+ * answered: it holds every acknowledged write (two majorities share a
+ * replica), and once fenced it refuses the old holder, who can then never
+ * again collect a majority. The rest learn the token from the first change
+ * that reaches them. Unless the copies of the newest version differ: then
+ * the others are asked too, and the copy a majority holds is the chunk's
+ * (syncpick.h). */
 static int sync_replicas(struct pchunk *c, bool fence)
 {
     struct chunk_req q;
@@ -68,14 +77,7 @@ static int sync_replicas(struct pchunk *c, bool fence)
     q.ino = c->ino;
     q.index = c->index;
     q.token = c->token;
-    uint32_t answered = 0, full = 0, majority = c->nrep / 2 + 1;
-    uint64_t newest = 0;
-    uint32_t length = 0;
-    /* This node's store first (a local call); and no more once a majority
-     * answered: it holds every acknowledged write (two majorities share a
-     * replica), and once fenced it refuses the old holder, who can then
-     * never again collect a majority. The rest learn the token from the
-     * first change that reaches them. */
+    uint32_t full = 0, majority = c->nrep / 2 + 1;
     uint32_t order[FS_REPLICAS], n = 0;
     for (uint32_t i = 0; i < c->nrep; i++) {
         c->have[i] = 0;
@@ -85,7 +87,10 @@ static int sync_replicas(struct pchunk *c, bool fence)
     for (uint32_t i = 0; i < c->nrep; i++)
         if (c->rep[i] != primary_node)
             order[n++] = i;
-    for (uint32_t k = 0; k < n && answered < majority; k++) {
+    struct sync_answer ans[FS_REPLICAS];
+    uint32_t answered = 0, chosen = 0, agree = 0;
+    enum sync_pick_result picked = SYNC_UNDECIDED;
+    for (uint32_t k = 0; k < n && picked != SYNC_PICKED; k++) {
         uint32_t i = order[k];
         struct chunk_rep r;
         if (store_call(c->rep[i], &q, &r))
@@ -98,21 +103,29 @@ static int sync_replicas(struct pchunk *c, bool fence)
         full += r.status == -ENOSPC; /* a fence creating the chunk needs a slot */
         if (r.status)
             continue;
-        answered++;
-        c->have[i] = r.version;
-        if (answered == 1 || r.version > newest) {
-            newest = r.version;
-            length = r.length;
-        }
+        ans[answered++] = (struct sync_answer){i, r.version, r.length, r.digest};
+        if (answered >= majority)
+            picked = sync_pick(ans, answered, c->nrep, &chosen, &agree);
     }
-    if (answered < majority) {
+    if (picked != SYNC_PICKED) {
         c->token = 0; /* not synced: ask again (a new token then) */
         /* Full stores refuse the retry too: the writer is told ENOSPC */
-        return c->nrep - full < majority ? -ENOSPC : -EAGAIN;
+        return answered < majority && c->nrep - full < majority ? -ENOSPC : -EAGAIN;
+    }
+    uint64_t newest = ans[chosen].version;
+    for (uint32_t k = 0; k < answered; k++) {
+        uint32_t i = ans[k].slot;
+        bool same = agree & (1u << i);
+        /* a copy of the newest version that is not the chunk's: it must be
+         * rewritten whole, never built on */
+        c->have[i] = same ? newest : ans[k].version == newest ? HAVE_DIVERGED : ans[k].version;
+        if (!same && ans[k].version == newest)
+            primary_log("chunk %lu/%u: node %u's copy of version %lu is not the majority's",
+                        (unsigned long)c->ino, c->index, c->rep[i], (unsigned long)newest);
     }
     c->version = newest;
     c->floor = newest + LEASE_VERSION_GAP;
-    c->length = length;
+    c->length = ans[chosen].length;
     c->fenced = fence;
     c->synced = true;
     return 0;

@@ -111,7 +111,12 @@ static int fan_out(struct pchunk *c, struct chunk_req *q, uint64_t v, uint32_t *
          * majority is then complete with this call, and the last copy
          * costs that store, not us. Only when nothing failed so far; else
          * every replica is asked here, as below. */
-        bool chain = q->op == CHUNK_OP_REPLICATE && n == 3 && k == 1 && acks == 1;
+        if (c->have[i] == HAVE_DIVERGED) {
+            need_full[i] = true; /* its bytes are not the chunk's: never built on */
+            continue;
+        }
+        bool chain = q->op == CHUNK_OP_REPLICATE && n == 3 && k == 1 && acks == 1 &&
+                     c->have[order[2]] != HAVE_DIVERGED;
         struct chunk_req f = *q;
         if (chain) {
             f.flags |= CHUNK_F_FORWARD;

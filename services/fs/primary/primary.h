@@ -41,9 +41,14 @@ struct pchunk {
     uint32_t length;      /* its length */
     uint32_t nrep;
     uint32_t rep[FS_REPLICAS];
-    uint64_t have[FS_REPLICAS]; /* the version each replica is known to hold */
+    uint64_t have[FS_REPLICAS]; /* the version each replica is known to hold (0: unknown,
+                                 * HAVE_DIVERGED: the chunk's version, other bytes) */
     uint64_t used_ns;     /* for reuse of the least recently used entry */
 };
+
+/* have[i] of a replica whose copy carries the chunk's version but not its
+ * bytes (lease.c: sync; syncpick.h): it is rewritten whole, never built on. */
+#define HAVE_DIVERGED UINT64_MAX
 
 /* lease.c: the chunk's entry with a valid lease, synced, and if `change`
  * (a write is to follow), with every replica fenced; 0 or -errno
