@@ -95,6 +95,8 @@ void election_tally(struct raft *r)
 void election_tick(struct raft *r, uint32_t ms)
 {
     r->election_elapsed += ms;
+    if (r->election_elapsed >= r->cfg.election_ms)
+        r->boot_quiet = false; /* an election timeout since the restart */
     if (r->election_elapsed >= r->timeout && conf_is_voter(&r->conf, r->cfg.id))
         election_campaign(r, r->cfg.pre_vote, false);
 }

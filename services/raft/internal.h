@@ -66,6 +66,9 @@ void repl_tick(struct raft *r, uint32_t ms);
 /* read.c */
 void read_on_ack(struct raft *r);
 void read_drop_all(struct raft *r);
+void read_start_round(struct raft *r);
+void read_flush(struct raft *r);
+void read_lease_reset(struct raft *r);
 
 /* raft.c: outbox and persistence gating */
 enum { HOLD_NONE = 0, HOLD_HS, HOLD_ALL };

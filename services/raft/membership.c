@@ -95,6 +95,7 @@ void conf_sync_progress(struct raft *r)
     }
     if (r->transfer_to && !conf_is_voter(&r->conf, r->transfer_to))
         r->transfer_to = 0;
+    read_lease_reset(r); /* another set of voters: a new lease from a new round */
 }
 
 /* Recompute the configuration after the entries that defined it were

@@ -74,7 +74,8 @@ static bool conf_valid(const struct raft_conf *c)
 int raft_init(struct raft *r, const struct raft_config *cfg)
 {
     if (!cfg || cfg->id == 0 || cfg->heartbeat_ms == 0 || cfg->election_ms <= cfg->heartbeat_ms ||
-        !cfg->ring || cfg->ring_cap < 2 * RAFT_MAX_BATCH || (!cfg->snap_buf && cfg->snap_cap))
+        !cfg->ring || cfg->ring_cap < 2 * RAFT_MAX_BATCH || (!cfg->snap_buf && cfg->snap_cap) ||
+        (cfg->lease_read_ms && (!cfg->check_quorum || cfg->lease_read_ms >= cfg->election_ms)))
         return -EINVAL;
     /* Plain loop instead of memset: the core links against nothing. */
     unsigned char *p = (unsigned char *)r;
@@ -103,6 +104,12 @@ int raft_load_hard_state(struct raft *r, uint64_t term, uint32_t vote)
 {
     r->term = term;
     r->vote = vote;
+    /* It may have acknowledged a lease-giving heartbeat just before it
+     * stopped: it votes for no one until an election timeout has passed. */
+    r->boot_quiet = r->cfg.lease_read_ms && term > 0;
+#ifdef MUTANT_LEASE_NO_BOOT_QUIET
+    r->boot_quiet = false;
+#endif
     return 0;
 }
 
@@ -138,6 +145,7 @@ int raft_load_entry(struct raft *r, uint64_t index, const struct raft_entry *e)
 
 void raft_tick(struct raft *r, uint32_t ms)
 {
+    r->clock_ms += ms;
     if (r->role == RAFT_LEADER)
         repl_tick(r, ms);
     else
@@ -185,8 +193,8 @@ int raft_step(struct raft *r, const struct raft_msg *m)
     if (m->term > r->term) {
         /* Leader lease (§4.2.3, with check-quorum): while we hear from a
          * live leader, ignore servers that want a new term. */
-        if (vote_req && r->cfg.check_quorum && !(m->flags & RAFT_FLAG_TRANSFER) && r->leader &&
-            r->election_elapsed < r->cfg.election_ms)
+        if (vote_req && r->cfg.check_quorum && !(m->flags & RAFT_FLAG_TRANSFER) &&
+            (r->leader || r->boot_quiet) && r->election_elapsed < r->cfg.election_ms)
             return 0;
         if (m->type == RAFT_MSG_PREVOTE || (m->type == RAFT_MSG_PREVOTE_RESP && !m->reject))
             ; /* pre-vote never changes terms (§9.6) */
@@ -279,6 +287,7 @@ int raft_transfer(struct raft *r, uint32_t to)
         return -EBUSY;
     r->transfer_to = to;
     r->transfer_elapsed = 0;
+    read_lease_reset(r); /* the target's election passes the other servers' stickiness */
     struct raft_progress *p = progress_of(r, to);
     if (p->match == r->last)
         raft_out(r, RAFT_MSG_TIMEOUT_NOW, to, HOLD_HS);
@@ -388,6 +397,7 @@ void raft_ready(struct raft *r, struct raft_ready *rd)
         rd->apply_to = to;
         r->applied = to;
     }
+    read_flush(r);
     rd->n_msgs = release_msgs(r);
     rd->msgs = r->sendbuf;
     uint32_t keep = 0;

@@ -35,6 +35,7 @@
 #define RAFT_MAX_INFLIGHT 8  /* pipelined AppendEntries per follower (flow control) */
 #define RAFT_MAX_BATCH 16    /* entries per AppendEntries */
 #define RAFT_MAX_READS 32    /* pending ReadIndex requests */
+#define RAFT_ROUND_RING 16   /* heartbeat rounds whose send times a lease-reading leader keeps */
 
 enum raft_role { RAFT_FOLLOWER = 0, RAFT_PRECANDIDATE, RAFT_CANDIDATE, RAFT_LEADER };
 
@@ -147,6 +148,16 @@ struct raft_config {
     uint64_t seed;          /* PRNG seed for election timeouts */
     bool pre_vote;          /* §9.6 */
     bool check_quorum;      /* §6.2: leader steps down without a live majority */
+    /* Leader lease reads (§6.4.1; docs/raft.md, "Lease reads"), 0: off. A
+     * leader whose heartbeat round sent at time t (its clock) a majority
+     * acknowledged serves reads without a round until t + lease_read_ms.
+     * Needs check_quorum (a server that heard from a leader within
+     * election_ms votes for no one) and must be below election_ms by the
+     * clocks' worst disagreement in rate: election_ms x (1 - r) / (1 + r)
+     * for rates within 1 +- r of real time. Every server of the group must
+     * set it alike: it also keeps a restarted server from voting for an
+     * election timeout (it may have acknowledged a round just before). */
+    uint32_t lease_read_ms;
     struct raft_entry *ring; /* caller-owned log storage */
     uint32_t ring_cap;      /* entries the ring holds (log length bound) */
     uint8_t *snap_buf;      /* caller-owned snapshot storage */
@@ -199,8 +210,16 @@ struct raft {
     uint64_t durable_index, inflight_to;
     /* ReadIndex */
     uint64_t read_round;
+    bool read_wanted;      /* reads wait for a round not yet started (one per ready) */
     struct raft_read reads[RAFT_MAX_READS];
     uint32_t n_reads;
+    /* lease reads (cfg.lease_read_ms) */
+    uint64_t clock_ms;     /* the sum of raft_tick's ms */
+    uint64_t round_sent[RAFT_ROUND_RING]; /* clock_ms when round k was sent, at k % ring */
+    uint64_t lease_until;  /* reads need no round before this clock_ms */
+    uint64_t lease_round;  /* the round that gave it */
+    uint64_t lease_from;   /* only rounds from this one on may give a lease */
+    bool boot_quiet;       /* restarted: vote for no one for an election timeout */
     /* messages */
     struct raft_msg outbox[RAFT_MAX_MSGS];
     uint32_t n_out;
@@ -266,9 +285,15 @@ int raft_transfer(struct raft *r, uint32_t to);
 
 /* ReadIndex (thesis §6.4): ask to serve a linearizable read tagged ctx. When a
  * heartbeat round confirms leadership the read appears in a ready's reads,
- * after the entries it must observe were applied. -EPERM: not leader;
+ * after the entries it must observe were applied. Reads asked for between two
+ * readies share one round (the next ready starts it). With lease reads on and
+ * the lease valid, no round is needed: the caller must have brought the
+ * core's clock up to date (raft_tick) just before. -EPERM: not leader;
  * -EAGAIN: no entry of this term committed yet; -ENOBUFS: too many pending. */
 int raft_read(struct raft *r, uint64_t ctx);
+
+/* Leader with lease reads on: true if a read now needs no heartbeat round. */
+bool raft_lease_valid(const struct raft *r);
 
 /* Collect the node's output (see struct raft_ready). Pointers in rd stay valid
  * until the next call into the core. */

@@ -17,6 +17,7 @@ void repl_become_leader(struct raft *r)
     r->transfer_to = 0;
     r->heartbeat_elapsed = 0;
     r->election_elapsed = 0;
+    read_lease_reset(r);
     for (uint32_t i = 0; i < r->n_pr; i++) {
         struct raft_progress *p = &r->pr[i];
         *p = (struct raft_progress){.id = p->id, .next = r->last + 1, .active = true};
@@ -348,8 +349,10 @@ void repl_tick(struct raft *r, uint32_t ms)
     r->election_elapsed += ms;
     if (r->transfer_to) {
         r->transfer_elapsed += ms;
-        if (r->transfer_elapsed >= r->cfg.election_ms)
+        if (r->transfer_elapsed >= r->cfg.election_ms) {
             r->transfer_to = 0;
+            read_lease_reset(r); /* rounds acknowledged meanwhile may come from its voters */
+        }
     }
     if (r->election_elapsed >= r->cfg.election_ms) {
         r->election_elapsed = 0;
@@ -374,6 +377,8 @@ void repl_tick(struct raft *r, uint32_t ms)
         if (log_term(r, r->last) != r->term &&
             log_append(r, r->term, RAFT_ENTRY_NOOP, NULL, 0) == 0)
             repl_broadcast_append(r);
+        if (r->cfg.lease_read_ms)
+            read_start_round(r); /* each heartbeat can renew the lease */
         repl_broadcast_heartbeat(r, r->read_round);
         for (uint32_t i = 0; i < r->n_pr; i++) {
             struct raft_progress *p = &r->pr[i];

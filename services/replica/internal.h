@@ -30,6 +30,8 @@ void requests_forwarded(const uint8_t *buf, long len); /* REPLICA_TAG_FORWARD at
 /* loop.c: count (and log the first few of) a malformed datagram refused;
  * what: its kind, for the log. */
 void replica_refused(const char *what, uint32_t from, long len);
+/* loop.c: bring Raft's clock up to this node's, to the millisecond. */
+void replica_clock_now(void);
 
 /* sessions.c */
 void sessions_init(void);

@@ -76,6 +76,10 @@ static int configure(int argc, char **argv)
     c->lease_ms = 4000;
     c->snapshot_every = RING_CAP / 8;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "reads=lease") || !strcmp(argv[i], "reads=index")) {
+            c->lease_reads = !strcmp(argv[i], "reads=lease");
+            continue;
+        }
         int hit = parse_opt(argv[i], "voters", &c->voters) |
                   parse_opt(argv[i], "election", &c->election_ms) |
                   parse_opt(argv[i], "heartbeat", &c->heartbeat_ms) |
@@ -108,6 +112,10 @@ static int start_raft(void)
         .seed = sys_clock() ^ ((uint64_t)replica.cfg.node << 40),
         .pre_vote = true, .check_quorum = true, .ring = ring, .ring_cap = RING_CAP,
         .snap_buf = raft_snap, .snap_cap = sizeof raft_snap,
+        .lease_read_ms = replica.cfg.lease_reads
+                             ? replica.cfg.election_ms * (1000 - REPLICA_CLOCK_RATE_PM) /
+                                       (1000 + REPLICA_CLOCK_RATE_PM) - 1
+                             : 0,
     };
     int rv = raft_init(&replica.raft, &rc);
     if (rv)
@@ -231,6 +239,21 @@ static void maybe_fast_start(void)
         replica_log("fast start: %u of %u voters up, campaigning", up, c->voters);
 }
 
+/* Raft's clock: advanced by whole milliseconds of this node's clock, in
+ * REPLICA_TICK_MS steps by the loop, and to the last millisecond before a
+ * read that may be served on the lease (requests.c): a lease must never be
+ * judged by a clock that lags, as it would after the process was stopped. */
+static uint64_t tick_at_ns;
+
+void replica_clock_now(void)
+{
+    uint64_t ms = (sys_clock() - tick_at_ns) / 1000000ULL;
+    if (ms && replica.member) {
+        raft_tick(&replica.raft, (uint32_t)ms);
+        tick_at_ns += ms * 1000000ULL;
+    }
+}
+
 static void watch_role(void)
 {
     uint8_t role = raft_role(&replica.raft);
@@ -323,21 +346,19 @@ int replica_run(const struct replica_service *svc, int argc, char **argv)
         return 1;
     }
     const struct replica_config *c = &replica.cfg;
-    replica_log("node %u of %u: %s, %u voters, election %u ms, heartbeat %u ms, lease %u ms",
+    replica_log("node %u of %u: %s, %u voters, election %u ms, heartbeat %u ms, lease %u ms%s",
                 c->node, c->nodes,
                 !replica.member ? "no replica (client only)"
                                 : c->node <= c->voters ? "voter" : "learner",
-                c->voters, c->election_ms, c->heartbeat_ms, c->lease_ms);
+                c->voters, c->election_ms, c->heartbeat_ms, c->lease_ms,
+                c->lease_reads ? ", reads on the leader's lease" : "");
     peers_init();
     sessions_init();
-    uint64_t last_tick = sys_clock();
+    tick_at_ns = sys_clock();
     for (;;) {
         replica.now_ns = sys_clock();
-        uint64_t ms = (replica.now_ns - last_tick) / 1000000ULL;
-        if (ms >= REPLICA_TICK_MS && replica.member) {
-            raft_tick(&replica.raft, (uint32_t)ms);
-            last_tick += ms * 1000000ULL;
-        }
+        if ((replica.now_ns - tick_at_ns) / 1000000ULL >= REPLICA_TICK_MS)
+            replica_clock_now();
         if (replica.member) {
             peers_poll();
             requests_poll();
@@ -348,7 +369,7 @@ int replica_run(const struct replica_service *svc, int argc, char **argv)
         sessions_poll();
         if (svc->poll)
             svc->poll();
-        uint64_t next = last_tick + REPLICA_TICK_MS * 1000000ULL;
+        uint64_t next = tick_at_ns + REPLICA_TICK_MS * 1000000ULL;
         if (peers_next_ns() && peers_next_ns() < next)
             next = peers_next_ns(); /* a snapshot is being paced out */
         uint64_t now = sys_clock();

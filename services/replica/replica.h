@@ -66,7 +66,14 @@ struct replica_config {
     uint32_t election_ms, heartbeat_ms;
     uint32_t lease_ms;       /* session lease: what a pid holds outlives its node this long */
     uint32_t snapshot_every; /* compact after this many applied entries */
+    bool lease_reads;        /* reads=lease: the leader reads on its lease (docs/replica.md) */
 };
+
+/* Lease reads assume every server's clock runs within this many per mille
+ * of real time (docs/raft.md, "Lease reads"): the lease is then
+ * election x (1000 - it) / (1000 + it), less a millisecond for the part of
+ * a millisecond the clock is read to. */
+#define REPLICA_CLOCK_RATE_PM 100
 
 /* What a service gives the runtime. Every hook runs in the loop. */
 struct replica_service {

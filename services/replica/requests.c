@@ -93,6 +93,8 @@ void requests_applied(uint64_t index, uint64_t term, const uint8_t *cmd, uint32_
 
 static void issue_read(struct held_read *h)
 {
+    if (replica.cfg.lease_reads)
+        replica_clock_now(); /* the lease is judged by the clock as it is now */
     int rv = raft_read(&replica.raft, h->ctx);
     if (rv == 0)
         h->issued = true;

@@ -273,6 +273,38 @@ def naming_paused_leader(ctx):
     ctx.note = f"leader {lead} paused, {new} took over"
 
 
+@scenario(240)
+def naming_paused_leader_lease(ctx):
+    """The same with lease reads on (naming:reads=lease): the leader answers
+    reads on its lease, with no heartbeat round. Cut off from the others and
+    frozen past its lease while they elect a new leader and write, the old
+    leader hears nothing of the new one when it runs again: only its clock,
+    read as it is after the pause, tells it the lease is over. It must not
+    answer with the old value; after the heal the new one is read."""
+    lease = {k: "services=naming:reads=lease" for k in (1, 2, 3)}
+    c = ctx.cluster(3, node_args=lease)
+    for k in (1, 2, 3):
+        c.wait_log(k, rb"reads on the leader's lease", 10)
+    lead = wait_leader(c, 1)
+    rest = others(c, lead)
+    ns_ok(c, rest[0], "put p old")
+    check(ns_ok(c, lead, "get p").strip() == "old", "read on the leader")
+    # Cut off first (a frame the others send while it is frozen would wait
+    # in its queue and tell it of the new term when it runs again), then
+    # frozen at once, well inside its lease.
+    c.partition([[lead], rest])
+    c.pause(lead)
+    new = wait_leader(c, rest[0], exclude=(lead,), timeout=60)
+    ns_ok(c, rest[1], "put p new")
+    c.resume(lead)
+    out, st = c.exec(lead, "ns -t 3 get p", timeout=30)
+    check(not (st == 0 and out.strip() == "old"), "the paused leader answered a stale read")
+    c.heal()
+    out, st = c.exec(lead, "ns -t 20 get p", timeout=40)
+    check(st == 0 and out.strip() == "new", f"read on the resumed node: {st} {out!r}")
+    ctx.note = f"leader {lead} paused and cut off, {new} took over"
+
+
 @scenario(300)
 def naming_kill_all(ctx):
     """Kill every node at once and restart them all: every acknowledged

@@ -190,6 +190,21 @@ void check_node(struct sim *s, struct sim_node *nd)
             sim_tracef(s, "n%u becomes LEADER of term %llu (last %llu commit %llu)", nd->id,
                        (unsigned long long)term, (unsigned long long)raft_last_index(r),
                        (unsigned long long)raft_commit(r));
+            /* LEASE SAFETY: no other leader may still trust its lease, by its
+             * own clock as it reads now (docs/raft.md, "Lease reads"). */
+            for (int k = 0; k < s->n; k++) {
+                struct sim_node *o = s->nodes[k];
+                if (!o || o == nd || !o->up)
+                    continue;
+                sim_node_clock(s, o);
+                if (raft_lease_valid(&o->r))
+                    sim_failf(s,
+                              "LEASE SAFETY violated: n%u leads term %llu while n%u (term "
+                              "%llu) still reads on its lease for %llu ms",
+                              nd->id, (unsigned long long)term, o->id,
+                              (unsigned long long)raft_term(&o->r),
+                              (unsigned long long)(o->r.lease_until - o->r.clock_ms));
+            }
             for (uint64_t i = raft_snap_index(r) + 1; i <= s->n_committed; i++)
                 if (s->committed[i].term && raft_term_at(r, i) != s->committed[i].term)
                     sim_failf(s,

@@ -111,6 +111,8 @@ void kv_read_ready(struct sim *s, struct sim_node *nd, const struct raft_read *r
         cl->gen != nd->gen)
         return;
     cl->busy = false;
+    s->gets_done++;
+    s->gets_at_once += s->now == cl->issued;
     s->hist.ops[cl->hist].value = nd->kv[cl->key];
     s->hist.ops[cl->hist].ret = ++s->stamp;
     s->ops_ok++;
@@ -151,10 +153,12 @@ void kv_client_step(struct sim *s, int c)
     cl->node = cl->guess;
     cl->gen = nd->gen;
     cl->key = (int)(sim_rand(s) % SIM_KEYS);
-    cl->is_get = s->reads_on && sim_rand(s) % 2;
+    cl->is_get = s->gets_only || (s->reads_on && sim_rand(s) % 2);
     cl->deadline = s->now + OP_DEADLINE_MS;
+    cl->issued = s->now;
     int rv;
     if (cl->is_get) {
+        sim_node_clock(s, nd); /* a lease is judged by the clock as it is now */
         rv = raft_read(&nd->r, (uint64_t)c << 32 | cl->seq);
         if (rv == 0)
             cl->hist = lin_add(&s->hist, (struct lin_op){.client = c, .kind = LIN_GET,

@@ -740,6 +740,137 @@ static void sc_fast_start_all(struct sim *s)
     finish(s);
 }
 
+/* ---- lease reads (docs/raft.md, "Lease reads") ------------------------------- */
+
+/* Clock rates within +-10% of real time: the lease is election_ms x 0.9 / 1.1. */
+#define LEASE_DRIFT_PM 100
+
+static void lease_on(struct sim *s)
+{
+    s->lease_read_ms = s->election_ms * (1000 - LEASE_DRIFT_PM) / (1000 + LEASE_DRIFT_PM);
+}
+
+/* Lease reads under everything that could make one stale: clocks drifting
+ * apart within the bound, the leader cut off or paused (a stopped VM: its
+ * clock jumps when it resumes), partitions, crashes and restarts, loss. */
+static void sc_lease_reads(struct sim *s)
+{
+    lease_on(s);
+    sim_start(s);
+    sim_set_drift(s, LEASE_DRIFT_PM);
+    kv_clients_start(s, 5, true);
+    for (int it = 0; it < 12; it++) {
+        sim_run_for(s, 60 + sim_rand(s) % 200);
+        int l = sim_leader(s);
+        uint64_t r = sim_rand(s) % 100;
+        if (r < 30 && l >= 0)
+            sim_isolate(s, l);
+        else if (r < 60)
+            sim_pause(s, l >= 0 && r < 50 ? l : pick(s, -1), 30 + sim_rand(s) % 300);
+        else if (r < 70)
+            sim_partition_random(s);
+        else if (r < 80)
+            sim_crash(s, pick(s, -1));
+        else if (r < 90)
+            restart_all(s);
+        else
+            sim_set_unreliable(s, sim_rand(s) % 2);
+        sim_run_for(s, 50 + sim_rand(s) % 250);
+        if (sim_rand(s) % 2)
+            sim_connect_all(s);
+    }
+    SIM_REQUIRE(s, s->gets_at_once > 0, "no read was served on a lease");
+    finish(s);
+}
+
+/* The leader's lease against the first moment another server could win an
+ * election: f2 stops hearing from the leader (with clients only reading, its
+ * log stays as up to date as anyone's, so it could win) and campaigns on its
+ * timer; f1 still acknowledges rounds, then is cut off from the leader too.
+ * From then on f2 wins as soon as f1 votes for it, and the checker (LEASE
+ * SAFETY, check.c) fails the run if the old leader still trusts its lease.
+ *   drift:   the leader's clock runs 10% slow and the others' 10% fast, the
+ *            worst the lease allows for (election_ms x 0.9 / 1.1);
+ *   restart: f1 restarts right before it is cut off: it must not vote until
+ *            an election timeout has passed (it may have acknowledged a round
+ *            just before it stopped). */
+static void lease_cut(struct sim *s, bool drift, bool restart)
+{
+    lease_on(s);
+    sim_start(s);
+    kv_clients_start(s, 4, true);
+    for (int it = 0; it < 6; it++) {
+        s->gets_only = false;
+        sim_connect_all(s);
+        restart_all(s);
+        sim_run_for(s, 150);
+        int l = sim_leader(s);
+        if (l < 0)
+            continue;
+        int f1 = pick(s, l), f2;
+        do
+            f2 = pick(s, l);
+        while (f2 == f1);
+        if (drift)
+            for (int i = 0; i < s->n; i++) {
+                sim_node_clock(s, s->nodes[i]);
+                s->nodes[i]->rate_pm = i == l ? -LEASE_DRIFT_PM : LEASE_DRIFT_PM;
+            }
+        s->gets_only = true;
+        sim_run_for(s, 10); /* writes in flight land everywhere */
+        s->link[l][f2] = s->link[f2][l] = false;
+        sim_tracef(s, "n%d cut off from leader n%d", f2 + 1, l + 1);
+        sim_run_for(s, sim_rand(s) % (2 * s->election_ms));
+        if (restart) {
+            sim_crash(s, f1);
+            sim_restart(s, f1);
+        }
+        s->link[l][f1] = s->link[f1][l] = false;
+        sim_tracef(s, "n%d cut off from leader n%d", f1 + 1, l + 1);
+        sim_run_for(s, 3 * s->election_ms);
+    }
+    s->gets_only = false;
+    finish(s);
+}
+
+static void sc_lease_reads_restart(struct sim *s) { lease_cut(s, false, true); }
+static void sc_lease_reads_drift(struct sim *s) { lease_cut(s, true, false); }
+
+/* With the lease, reads cost no round: most are answered in the instant
+ * they are asked, against none with ReadIndex (a round takes a message
+ * delay), with the same seed. */
+static void sc_lease_reads_fast(struct sim *s)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) { /* a fresh cluster, same seed, lease on */
+            uint64_t seed = s->seed;
+            bool live = s->trace_live;
+            jmp_buf back;
+            memcpy(back, s->fail_jmp, sizeof back);
+            sim_free(s);
+            sim_init(s, seed, 3);
+            memcpy(s->fail_jmp, back, sizeof back);
+            s->trace_live = live;
+            lease_on(s);
+        }
+        s->delay_min = 2;
+        s->delay_max = 4;
+        sim_start(s);
+        SIM_REQUIRE(s, sim_wait_leader(s, 3000) >= 0, "no leader");
+        kv_clients_start(s, 4, true);
+        sim_run_for(s, 1000);
+        uint64_t done = s->gets_done, once = s->gets_at_once;
+        SIM_REQUIRE(s, done > 50, "only %llu reads", (unsigned long long)done);
+        if (pass == 0)
+            SIM_REQUIRE(s, once == 0, "%llu of %llu reads without a round, and no lease",
+                        (unsigned long long)once, (unsigned long long)done);
+        else
+            SIM_REQUIRE(s, once * 10 >= done * 8, "only %llu of %llu reads on the lease",
+                        (unsigned long long)once, (unsigned long long)done);
+        finish(s);
+    }
+}
+
 /* ---- runner ----------------------------------------------------------------- */
 
 struct scenario {
@@ -781,6 +912,10 @@ static const struct scenario scenarios[] = {
     {"small_ring", 5, sc_small_ring, 2},
     {"membership", 3, sc_membership, 2},
     {"transfer", 5, sc_transfer, 1},
+    {"lease_reads", 5, sc_lease_reads, 3},
+    {"lease_reads_restart", 3, sc_lease_reads_restart, 2},
+    {"lease_reads_drift", 3, sc_lease_reads_drift, 2},
+    {"lease_reads_fast", 3, sc_lease_reads_fast, 1},
 };
 #define N_SCENARIOS (int)(sizeof scenarios / sizeof scenarios[0])
 

@@ -320,6 +320,36 @@ void sim_node_ready(struct sim *s, struct sim_node *nd)
 
 /* ---- nodes ---------------------------------------------------------------- */
 
+void sim_node_clock(struct sim *s, struct sim_node *nd)
+{
+    uint64_t local = (s->now - nd->clock_at) * (uint64_t)(1000 + nd->rate_pm) + nd->clock_frac;
+    nd->clock_at = s->now;
+    nd->clock_frac = local % 1000;
+    if (local / 1000)
+        raft_tick(&nd->r, (uint32_t)(local / 1000));
+}
+
+void sim_pause(struct sim *s, int i, uint64_t ms)
+{
+    struct sim_node *nd = s->nodes[i];
+    if (!nd || !nd->up)
+        return;
+    nd->paused_until = s->now + ms;
+    sim_tracef(s, "n%d PAUSED for %llu ms", i + 1, (unsigned long long)ms);
+}
+
+void sim_set_drift(struct sim *s, int32_t max_pm)
+{
+    for (int i = 0; i < s->n; i++) {
+        struct sim_node *nd = s->nodes[i];
+        if (!nd)
+            continue;
+        sim_node_clock(s, nd); /* the old rate up to now */
+        nd->rate_pm = (int32_t)(sim_rand(s) % (uint64_t)(2 * max_pm + 1)) - max_pm;
+        sim_tracef(s, "n%d clock rate %+d per mille", i + 1, nd->rate_pm);
+    }
+}
+
 static void schedule_tick(struct sim *s, struct sim_node *nd, uint64_t delay)
 {
     struct sim_event *e = ev_push(s, s->now + delay, EV_TICK, (int)nd->id - 1);
@@ -335,6 +365,7 @@ static void node_init_raft(struct sim *s, struct sim_node *nd)
         .seed = s->seed * 1000003u + nd->gen * 7919u + nd->id,
         .pre_vote = s->pre_vote,
         .check_quorum = s->check_quorum,
+        .lease_read_ms = s->lease_read_ms,
         .ring = nd->ring,
         .ring_cap = s->ring_cap,
         .snap_buf = nd->snap,
@@ -345,6 +376,9 @@ static void node_init_raft(struct sim *s, struct sim_node *nd)
     nd->last_role = RAFT_FOLLOWER;
     nd->last_term = 0;
     nd->last_commit = 0;
+    nd->clock_at = s->now; /* a fresh core's clock starts now */
+    nd->clock_frac = 0;
+    nd->paused_until = 0;
 }
 
 static struct sim_node *node_new(struct sim *s, int i)
@@ -562,13 +596,53 @@ void sim_set_unreliable(struct sim *s, bool on)
 
 /* ---- running ---------------------------------------------------------------- */
 
-static void handle(struct sim *s, struct sim_event *e)
+/* The node an event is handled by (NULL: none, or a crash or restart,
+ * which a pause does not hold back). */
+static struct sim_node *handler_of(struct sim *s, const struct sim_event *e)
 {
+    switch (e->type) {
+    case EV_TICK:
+    case EV_DELIVER:
+    case EV_DISK:
+        return e->node >= 0 ? s->nodes[e->node] : NULL;
+    case EV_CLIENT: {
+        const struct sim_client *cl = &s->clients[e->node];
+        return s->nodes[cl->busy ? cl->node : cl->guess];
+    }
+    default:
+        return NULL;
+    }
+}
+
+static void ev_repush(struct sim *s, struct sim_event *e, uint64_t t)
+{
+    e->t = t;
+    e->seq = s->ev_seq++;
+    if (s->heap_n == s->heap_cap) {
+        s->heap_cap = s->heap_cap ? 2 * s->heap_cap : 1024;
+        s->heap = realloc(s->heap, s->heap_cap * sizeof *s->heap);
+    }
+    uint64_t i = s->heap_n++;
+    while (i > 0 && ev_before(e, s->heap[(i - 1) / 2])) {
+        s->heap[i] = s->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    s->heap[i] = e;
+}
+
+/* Handle e; false if it was put back in the queue (its node is paused). */
+static bool handle(struct sim *s, struct sim_event *e)
+{
+    struct sim_node *h = handler_of(s, e);
+    if (h && h->up && h->paused_until > s->now) {
+        ev_repush(s, e, h->paused_until);
+        return false;
+    }
     struct sim_node *nd = e->node >= 0 ? s->nodes[e->node] : NULL;
     switch (e->type) {
     case EV_TICK:
         if (nd && nd->up && e->gen == nd->gen) {
-            raft_tick(&nd->r, s->tick_ms);
+            sim_node_clock(s, nd);
             sim_node_ready(s, nd);
             schedule_tick(s, nd, s->tick_ms);
         }
@@ -591,6 +665,7 @@ static void handle(struct sim *s, struct sim_event *e)
             ev_push(s, s->now + rand_range(s, 1, 2 * s->client_gap), EV_CLIENT, e->node);
         break;
     }
+    return true;
 }
 
 void sim_run_for(struct sim *s, uint64_t ms)
@@ -600,7 +675,8 @@ void sim_run_for(struct sim *s, uint64_t ms)
         struct sim_event *e = ev_pop(s);
         s->now = e->t;
         s->steps++;
-        handle(s, e);
+        if (!handle(s, e))
+            continue; /* held back: still queued */
         free(e->buf);
         free(e);
     }

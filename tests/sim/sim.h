@@ -72,6 +72,11 @@ struct sim_node {
     uint8_t last_role;
     uint64_t last_term, leader_last, last_term_at_leader_last;
     uint64_t compacted;
+    /* the node's clock (raft_tick): it runs at (1000 + rate_pm) / 1000 of
+     * simulated time; sim_node_clock brings it up to now */
+    int32_t rate_pm;
+    uint64_t clock_at, clock_frac;
+    uint64_t paused_until; /* a paused node handles nothing before this */
 };
 
 struct sim_client {
@@ -85,6 +90,7 @@ struct sim_client {
     int64_t value;
     uint64_t index;    /* put: log index */
     uint64_t deadline;
+    uint64_t issued;   /* when the op went out */
     int hist;          /* index into history */
 };
 
@@ -108,17 +114,20 @@ struct sim {
     /* raft parameters */
     uint32_t election_ms, heartbeat_ms, tick_ms;
     bool pre_vote, check_quorum;
+    uint32_t lease_read_ms; /* raft_config.lease_read_ms of every node */
     uint32_t compact_every; /* snapshot every so many applied entries; 0: never */
     uint32_t ring_cap;      /* log ring slots per node, <= SIM_RING */
     /* clients */
     int n_clients;
     bool clients_on, reads_on;
+    bool gets_only; /* clients only read (a follower cut off stays up to date) */
     uint32_t client_gap;
     struct sim_client clients[SIM_MAX_CLIENTS];
     struct lin_history hist;
     struct { int64_t value; uint64_t stamp; } *applied_vals; /* first apply of each put */
     uint64_t applied_cap, applied_n;
     uint64_t ops_ok, ops_unknown, ops_failed;
+    uint64_t gets_done, gets_at_once; /* gets answered, of them in the instant they were asked */
     /* checker state */
     uint32_t *leader_of_term;
     uint64_t n_terms;
@@ -137,6 +146,14 @@ struct sim {
 
 /* sim.c */
 void sim_init(struct sim *s, uint64_t seed, int nodes);
+/* Advance node nd's Raft clock to the simulated now, at its own rate. */
+void sim_node_clock(struct sim *s, struct sim_node *nd);
+/* Pause node i for ms (a stopped VM, a long GC): it handles no message,
+ * timer, disk completion or client request until then, and then sees its
+ * clock jump. */
+void sim_pause(struct sim *s, int i, uint64_t ms);
+/* Give every node a clock rate drawn from [-max_pm, +max_pm] per mille. */
+void sim_set_drift(struct sim *s, int32_t max_pm);
 void sim_free(struct sim *s);
 void sim_start(struct sim *s); /* bootstrap all initial nodes as voters */
 void sim_run_for(struct sim *s, uint64_t ms);
