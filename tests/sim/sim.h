@@ -131,7 +131,9 @@ struct sim {
     /* checker state */
     uint32_t *leader_of_term;
     uint64_t n_terms;
-    struct { uint64_t term, hash; } *committed;
+    /* per index: the committed entry's term and content, and the term its
+     * first applier was in (at least the term it was committed in) */
+    struct { uint64_t term, hash, at_term; } *committed;
     uint64_t n_committed, committed_cap;
     void *logmap; /* (index,term) -> content, see check.c */
     bool check_durable; /* committed => on a majority of disks (static membership) */
