@@ -220,16 +220,15 @@ def naming():
                 out, _ = c.exec(k, "nsbench get 300", timeout=300)
                 m = NSBENCH.search(out)
                 res[f"get_{where}"] = (int(m.group(5)) * 1000, int(m.group(4))) if m else None
-            # Eight clients at once, on the leader's node: total binds/s.
-            cmd = " ".join(f"nsbench put 50 c{i}. &" for i in range(8)) + " wait"
-            t0 = time.monotonic()
-            out, _ = c.exec(lead, cmd + "; wait; wait; wait; wait; wait; wait; wait",
-                            timeout=600)
-            took = time.monotonic() - t0
-            runs = NSBENCH.findall(out)
-            res["put_8_clients_ops_s"] = (400 / took) if len(runs) == 8 else None
-            if len(runs) != 8:
-                print(f"bench: 8 clients: {out}", file=sys.stderr)
+            # 1, 8 and 64 clients at once, on the leader's node: total binds/s
+            # (group commit: one flush for whatever is queued).
+            for clients, each in ((1, 200), (8, 50), (64, 10)):
+                out, st = c.exec(lead, f"nsbench -c {clients} put {each}", timeout=600)
+                m = re.search(r"nsbench: \d+ clients: \d+ ops in \d+ ms: (\d+) ops/s, 0 failed",
+                              out)
+                res[f"put_{clients}_clients_ops_s"] = int(m.group(1)) if m else None
+                if not m:
+                    print(f"bench: {clients} clients: {out[-500:]}", file=sys.stderr)
             # Failover: kill the leader, time the first write that succeeds.
             other = [k for k in (1, 2, 3) if k != lead][0]
             c.kill(lead)
@@ -240,6 +239,18 @@ def naming():
                 print(f"bench: failover write failed ({st}): {out}", file=sys.stderr)
         finally:
             c.down()
+    # Lease reads (naming:reads=lease, docs/raft.md): a lookup on the leader
+    # with no heartbeat round, beside the raw round trip of the same cluster.
+    with Cluster(3, node_args={k: "services=naming:reads=lease" for k in (1, 2, 3)}) as c:
+        out, _ = c.exec(1, "rawecho -c 300 2", timeout=120)
+        m = re.search(r"median (\d+) ns", out)
+        res["lease_raw_rtt_ns"] = int(m.group(1)) if m else None
+        out, _ = c.exec(1, "nodes")
+        lead = re.search(r"^\s*(\d+)\s+leader\b", out, re.M)
+        lead = int(lead.group(1)) if lead else 1
+        out, _ = c.exec(lead, "nsbench get 300", timeout=300)
+        m = NSBENCH.search(out)
+        res["get_leader_lease"] = (int(m.group(5)) * 1000, int(m.group(4))) if m else None
     return res
 
 
@@ -473,6 +484,7 @@ def main():
         nm = {}
     nraw = nm.get("raw_rtt_ns")
     flush_ns = st.get("disk_write_flush_us") and st["disk_write_flush_us"] * 1000
+    flush_rate = f"{1e9 / flush_ns:.0f}" if flush_ns else "n/a"
 
     def lat(key):
         v = nm.get(key)
@@ -491,10 +503,17 @@ def main():
          f"{ops('put_leader')} binds/s, 1 client"),
         ("bind on follower", fmt_ns(lat("put_follower")),
          f"{ratio(lat('put_follower'), nraw)} raw RTT", f"{ops('put_follower')} binds/s"),
-        ("bind, 8 clients", f"{nm.get('put_8_clients_ops_s') or 0:.0f}/s", "binds/s in all",
-         "group commit"),
+        ("bind, 1 client", f"{nm.get('put_1_clients_ops_s') or 0:.0f}/s",
+         f"disk: {flush_rate} write+flush/s", "binds/s"),
+        ("bind, 8 clients", f"{nm.get('put_8_clients_ops_s') or 0:.0f}/s",
+         f"disk: {flush_rate} write+flush/s", "binds/s in all: group commit"),
+        ("bind, 64 clients", f"{nm.get('put_64_clients_ops_s') or 0:.0f}/s",
+         f"disk: {flush_rate} write+flush/s", "binds/s in all: group commit"),
         ("lookup on leader", fmt_ns(lat("get_leader")),
          f"{ratio(lat('get_leader'), nraw)} raw RTT", "ReadIndex: one heartbeat round"),
+        ("lookup on leader, lease", fmt_ns(lat("get_leader_lease")),
+         f"{ratio(lat('get_leader_lease'), nm.get('lease_raw_rtt_ns'))} raw RTT",
+         "reads=lease: no round"),
         ("lookup, follower", fmt_ns(lat("get_follower")),
          f"{ratio(lat('get_follower'), nraw)} raw RTT", "redirected to the leader"),
         ("failover write", f"{nm.get('failover_ms') or 0:.0f} ms", "leader killed -> write ok",
