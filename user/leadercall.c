@@ -51,6 +51,7 @@ int leader_call(struct leader_cache *lc, struct leader_call *c)
 {
     uint32_t target = choose(lc, lc->leader ? lc->leader : (uint32_t)sys_nodeid());
     uint64_t backoff = 10 * 1000000ULL;
+    uint64_t full_backoff = 1000000ULL; /* the server's queue was full (see below) */
     uint32_t no_server = 0; /* nodes in a row with no server in their registry */
     c->tries = 0;
     c->sent = false;
@@ -90,6 +91,21 @@ int leader_call(struct leader_cache *lc, struct leader_call *c)
                 target = choose(lc, next_node(target));
             }
             /* LEADER_BUSY: the same server, a little later */
+        } else if (n == -EAGAIN) {
+            /* The server's queue is full (many clients at once) or its node
+             * is short of message memory: it is there and busy, not dead.
+             * The same server again, soon: a short wait that doubles, with
+             * jitter so that the clients that were turned away together do
+             * not all come back together. */
+            no_server = 0;
+            uint64_t nap = full_backoff + sys_clock() % full_backoff;
+            if (c->deadline_ns && sys_clock() + nap >= c->deadline_ns)
+                nap = c->deadline_ns > sys_clock() ? c->deadline_ns - sys_clock() : 0;
+            if (nap && sys_sleep(nap) == -EINTR)
+                return -EINTR;
+            if (full_backoff < 50 * 1000000ULL)
+                full_backoff *= 2;
+            continue;
         } else {
             if (n == -ENOENT && ++no_server >= cluster_nodes())
                 return -ECONNREFUSED;

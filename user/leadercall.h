@@ -9,9 +9,13 @@
  * LEADERCALL_SUSPECT_NS: neither the cache nor a hint sends a call there
  * meanwhile (after a leader dies, the others name it as leader until their
  * election timeout; without this each such hint cost a whole try). A busy
- * server (no leader yet, a full queue) is asked again a little later (10
- * ms, doubling to 200 ms). What a reply says is for the caller's `judge` to
- * decide, since each service has its own reply format. */
+ * server (no leader yet) is asked again a little later (10 ms, doubling to
+ * 200 ms); one whose queue was full (EAGAIN from the call itself: many
+ * clients at once) sooner, 1-2 ms doubling to 50 ms with jitter, and is
+ * never suspected for it (64 clients of one naming server: 83 binds/s when
+ * a full queue sent them elsewhere, 695/s now). What a reply says is for
+ * the caller's `judge` to decide, since each service has its own reply
+ * format. */
 #ifndef USER_LEADERCALL_H
 #define USER_LEADERCALL_H
 
