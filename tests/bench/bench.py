@@ -190,6 +190,16 @@ NSBENCH = re.compile(r"nsbench: (\w+) (\d+) ops in (\d+) ms: (\d+) ops/s, mean (
                      r"max (\d+) us, (\d+) errors")
 
 
+def raw_rtt_and_leader(c):
+    """The raw frame round trip from node 1 to node 2 (ns, the floor of any
+    call), and the naming service's leader (1 if none is shown)."""
+    out, _ = c.exec(1, "rawecho -c 300 2", timeout=120)
+    m = re.search(r"median (\d+) ns", out)
+    out, _ = c.exec(1, "nodes")
+    lead = re.search(r"^\s*(\d+)\s+leader\b", out, re.M)
+    return (int(m.group(1)) if m else None), (int(lead.group(1)) if lead else 1)
+
+
 def naming():
     """The naming service (issue 7): boot to `naming: ready` for 3 and 5
     nodes, bind and lookup latency, bind throughput with 1 and 8 clients,
@@ -206,12 +216,7 @@ def naming():
             res[f"ready_{n}_ms"] = (time.monotonic() - t0) * 1000
             if n == 5:
                 continue
-            out, _ = c.exec(1, "rawecho -c 300 2", timeout=120)
-            m = re.search(r"median (\d+) ns", out)
-            res["raw_rtt_ns"] = int(m.group(1)) if m else None
-            out, _ = c.exec(1, "nodes")
-            lead = re.search(r"^\s*(\d+)\s+leader\b", out, re.M)
-            lead = int(lead.group(1)) if lead else 1
+            res["raw_rtt_ns"], lead = raw_rtt_and_leader(c)
             follower = 1 if lead != 1 else 2
             for where, k in (("leader", lead), ("follower", follower)):
                 out, _ = c.exec(k, "nsbench put 300 b.", timeout=300)  # 300 names, reused
@@ -242,12 +247,7 @@ def naming():
     # Lease reads (naming:reads=lease, docs/raft.md): a lookup on the leader
     # with no heartbeat round, beside the raw round trip of the same cluster.
     with Cluster(3, node_args={k: "services=naming:reads=lease" for k in (1, 2, 3)}) as c:
-        out, _ = c.exec(1, "rawecho -c 300 2", timeout=120)
-        m = re.search(r"median (\d+) ns", out)
-        res["lease_raw_rtt_ns"] = int(m.group(1)) if m else None
-        out, _ = c.exec(1, "nodes")
-        lead = re.search(r"^\s*(\d+)\s+leader\b", out, re.M)
-        lead = int(lead.group(1)) if lead else 1
+        res["lease_raw_rtt_ns"], lead = raw_rtt_and_leader(c)
         out, _ = c.exec(lead, "nsbench get 300", timeout=300)
         m = NSBENCH.search(out)
         res["get_leader_lease"] = (int(m.group(5)) * 1000, int(m.group(4))) if m else None

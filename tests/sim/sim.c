@@ -76,13 +76,11 @@ static bool ev_before(const struct sim_event *a, const struct sim_event *b)
     return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-static struct sim_event *ev_push(struct sim *s, uint64_t t, int type, int node)
+/* Queue e at time t (after every event already queued for t). */
+static void ev_insert(struct sim *s, struct sim_event *e, uint64_t t)
 {
-    struct sim_event *e = calloc(1, sizeof *e);
     e->t = t;
     e->seq = s->ev_seq++;
-    e->type = type;
-    e->node = node;
     if (s->heap_n == s->heap_cap) {
         s->heap_cap = s->heap_cap ? 2 * s->heap_cap : 1024;
         s->heap = realloc(s->heap, s->heap_cap * sizeof *s->heap);
@@ -93,6 +91,14 @@ static struct sim_event *ev_push(struct sim *s, uint64_t t, int type, int node)
         i = (i - 1) / 2;
     }
     s->heap[i] = e;
+}
+
+static struct sim_event *ev_push(struct sim *s, uint64_t t, int type, int node)
+{
+    struct sim_event *e = calloc(1, sizeof *e);
+    e->type = type;
+    e->node = node;
+    ev_insert(s, e, t);
     return e;
 }
 
@@ -614,28 +620,12 @@ static struct sim_node *handler_of(struct sim *s, const struct sim_event *e)
     }
 }
 
-static void ev_repush(struct sim *s, struct sim_event *e, uint64_t t)
-{
-    e->t = t;
-    e->seq = s->ev_seq++;
-    if (s->heap_n == s->heap_cap) {
-        s->heap_cap = s->heap_cap ? 2 * s->heap_cap : 1024;
-        s->heap = realloc(s->heap, s->heap_cap * sizeof *s->heap);
-    }
-    uint64_t i = s->heap_n++;
-    while (i > 0 && ev_before(e, s->heap[(i - 1) / 2])) {
-        s->heap[i] = s->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    s->heap[i] = e;
-}
-
 /* Handle e; false if it was put back in the queue (its node is paused). */
 static bool handle(struct sim *s, struct sim_event *e)
 {
     struct sim_node *h = handler_of(s, e);
     if (h && h->up && h->paused_until > s->now) {
-        ev_repush(s, e, h->paused_until);
+        ev_insert(s, e, h->paused_until);
         return false;
     }
     struct sim_node *nd = e->node >= 0 ? s->nodes[e->node] : NULL;
