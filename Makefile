@@ -56,7 +56,7 @@ deps:
 # Every host-side binary that `make test` runs.
 host-bins: $(UNIT_BIN) $(FUZZ_BINS) $(RAFT_BINS) $(NETSWITCH_BIN) $(NETSWITCH_ASAN_BIN) \
 	$(STORAGE_BIN) $(CHUNKSTORE_TEST_BIN) $(NAMING_TEST_BINS) $(FS_TEST_BINS) $(SCHED_TEST_BINS) \
-	$(LINCHECK_BINS)
+	$(LINCHECK_BINS) $(RAFT_MUTANT_BINS)
 
 # The test parts, in order; tests/run_parts.py times each, sums the results and
 # prints the final `N passed, N failed`. T=NAME runs only tests matching NAME.

@@ -19,8 +19,10 @@ SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed\s*$")
 # (part name, command, time limit in seconds). The filter is appended when given.
 PARTS = [
     ("unit", ["build/host/unit_tests"], 300),
+    ("docs", [sys.executable, "tests/docs/check_links.py"], 60),
     ("fuzz", ["bash", "tests/fuzz/run.sh", "short"], 300),
     ("raft-sim", ["bash", "tests/sim/run.sh"], 400),
+    ("mutants", ["bash", "tests/sim/mutants.sh", "--short"], 300),
     ("storage", ["bash", "tests/storage/run.sh"], 300),
     ("chunkstore", ["bash", "tests/chunkstore/run.sh"], 300),
     ("naming-unit", ["bash", "tests/naming/run.sh"], 300),

@@ -15,6 +15,7 @@ RAFT_MUTANTS := VOTE_TWICE NO_UPTODATE_CHECK COMMIT_OLD_TERM SKIP_LOG_MATCH \
 	NO_PERSIST_VOTE ACK_BEFORE_PERSIST APPLY_BEFORE_COMMIT READ_NO_HEARTBEAT \
 	LEASE_FROM_ACK LEASE_NO_DRIFT LEASE_NO_BOOT_QUIET
 SEEDS        ?= 10000
+RAFT_MUTANT_BINS := $(patsubst %,$(BUILD)/host/mutants/raft_sim_%,$(RAFT_MUTANTS))
 
 RAFT_ASAN_OBJS := $(patsubst %.c,$(BUILD)/host/raft-asan/%.o,$(RAFT_SRCS) $(RAFT_SIM_SRCS))
 RAFT_O2_OBJS   := $(patsubst %.c,$(BUILD)/host/raft-o2/%.o,$(RAFT_SRCS) $(RAFT_SIM_SRCS))
@@ -85,7 +86,7 @@ raft-bench: $(BUILD)/host/raft_bench
 soak: $(BUILD)/host/raft_sim_fast
 	@bash tests/sim/soak.sh $(SEEDS)
 
-mutants: $(patsubst %,$(BUILD)/host/mutants/raft_sim_%,$(RAFT_MUTANTS))
+mutants: $(RAFT_MUTANT_BINS)
 	@bash tests/sim/mutants.sh $(RAFT_MUTANTS)
 
 -include $(RAFT_ASAN_OBJS:.o=.d) $(RAFT_O2_OBJS:.o=.d) $(RAFT_RV_OBJS:.o=.d)
