@@ -59,7 +59,9 @@ int chunk_req_decode(const uint8_t *buf, size_t len, struct chunk_req *r)
         r->index >= (cursor ? 1u << 15 : CHUNK_MAX_INDEX) || r->off > FS_CHUNK_SIZE ||
         r->len > FS_CHUNK_SIZE - r->off || r->length > FS_CHUNK_SIZE ||
         (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY | CHUNK_F_GC | CHUNK_F_PEEK |
-                      CHUNK_F_FORWARD)))
+                      CHUNK_F_FORWARD | CHUNK_F_EMPTY)))
+        return -EBADMSG;
+    if ((r->flags & CHUNK_F_EMPTY) && r->op != CHUNK_OP_REMOVE)
         return -EBADMSG;
     /* Only a replica's copy is passed on, and to a node that can exist. */
     if ((r->flags & CHUNK_F_FORWARD) &&

@@ -64,6 +64,8 @@ enum chunk_op {
 #define CHUNK_F_VERIFY 0x02 /* LIST: read every block and report those that fail */
 #define CHUNK_F_GC 0x04     /* REMOVE: its file is gone (the metadata said so): no token */
 #define CHUNK_F_PEEK 0x08   /* FENCE: only say the version (refusing a lower token), raise nothing */
+#define CHUNK_F_EMPTY 0x20   /* REMOVE: only a chunk that holds nothing (version 0: a
+                              * fence's, for a write that did not come) */
 #define CHUNK_F_FORWARD 0x10 /* REPLICATE: once applied and answered, pass it on to
                               * replica `node`'s store as a datagram (docs/fs.md,
                               * "Writes and reads": the third copy) */

@@ -567,6 +567,18 @@ def fs_garbage(ctx):
     while "0 orphans" not in (out := expect(c, 2, "fsck -q", timeout=120)):
         check(time.monotonic() < deadline, f"chunks of the closed /h left behind: {out}")
         time.sleep(1)
+    # A file that ends where a chunk ends: its last write's PREPARE fenced
+    # (created, empty) the chunk after the end, which no write used; the
+    # primary removes it once that lease has ended (a few seconds).
+    offs = {k: c.log_size(k) for k in (1, 2, 3)}
+    expect(c, 1, "fstest write /k 131072 43 65536", timeout=120)
+    wait_any_log(c, rb"fenced for a write that did not come; removed from [12] replicas", 30,
+                 offs)
+    deadline = time.monotonic() + 30
+    while "0 orphans" not in (out := expect(c, 2, "fsck -q", timeout=120)):
+        check(time.monotonic() < deadline, f"the prepared chunk past /k's end stays: {out}")
+        time.sleep(1)
+    check("2 chunks" in out, f"/k: {out}")
 
 
 def bad_counts(c, k):

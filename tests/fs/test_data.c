@@ -204,6 +204,14 @@ static void chunkproto_refusals(void)
     q = base, q.flags = CHUNK_F_FORWARD, q.node = 3; /* a client's write */
     n = chunk_req_encode(&q, buf, sizeof buf);
     CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG);
+    /* "only if empty" is a removal's condition, nobody else's */
+    q = (struct chunk_req){.op = CHUNK_OP_REMOVE, .ino = 5, .index = 1, .token = 9,
+                           .flags = CHUNK_F_EMPTY};
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), 0);
+    q.op = CHUNK_OP_FENCE;
+    n = chunk_req_encode(&q, buf, sizeof buf);
+    CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG);
     /* LIST's position is a cursor: just before a key range, any index under
      * 2^15, ino 0 too (not a chunk: nothing else may name one) */
     q = (struct chunk_req){.op = CHUNK_OP_LIST, .ino = 4, .index = 0x7fff};

@@ -202,12 +202,33 @@ int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
     return rv;
 }
 
+/* The lease, the sync and the fence a write would need, done now, while the
+ * writer commits the size of its last write: the write then finds them
+ * ready. A chunk that held nothing was created by the fence (an empty
+ * chunk, version 0); if no write comes before the lease ends, it is
+ * removed again (lease_unused_prepared). */
 void lease_prefetch(uint64_t ino, uint32_t index)
 {
     struct pchunk *c = entry(ino, index);
     uint64_t now = sys_clock();
     c->used_ns = now;
     uint32_t hint;
-    if (!valid(c, now))
-        request_lease(c, now, &hint);
+    if (!valid(c, now) && request_lease(c, now, &hint))
+        return;
+    if (c->synced && c->fenced)
+        return;
+    if (sync_replicas(c, true) == 0 && c->version == 0)
+        c->prepared = true;
+}
+
+void lease_unused_prepared(void (*drop)(struct pchunk *c))
+{
+    uint64_t now = sys_clock();
+    for (int i = 0; i < MAX_CHUNKS; i++) {
+        struct pchunk *c = &chunks[i];
+        if (c->prepared && !valid(c, now)) {
+            c->prepared = false;
+            drop(c);
+        }
+    }
 }

@@ -205,6 +205,7 @@ static void change(const struct chunk_req *q, struct chunk_rep *r)
     if (acks > 0) {
         c->version = v;
         c->length = s.length;
+        c->prepared = false; /* written: it stays */
     }
     uint32_t majority = c->nrep / 2 + 1;
     r->status = acks >= (int)majority ? 0 : -EAGAIN;
@@ -311,6 +312,32 @@ static void refused(long len, const struct msg_info *info)
                     bad_requests == BAD_LOGGED ? " (from now on only counted)" : "");
 }
 
+/* A chunk fenced for a PREPARE that no write used (its lease ended): each
+ * replica drops it if it still holds nothing (CHUNK_F_EMPTY), so a file
+ * whose last write ended where a chunk does leaves no empty chunk past its
+ * end. One that does not answer keeps it; fsck counts it as an orphan. */
+static void drop_unused(struct pchunk *c)
+{
+    struct chunk_req q;
+    memset(&q, 0, sizeof q);
+    q.op = CHUNK_OP_REMOVE;
+    q.flags = CHUNK_F_EMPTY;
+    q.ino = c->ino;
+    q.index = c->index;
+    q.token = c->token;
+    uint32_t removed = 0;
+    for (uint32_t i = 0; i < c->nrep; i++) {
+        struct chunk_rep r;
+        removed += store_call(c->rep[i], &q, &r) == 0 && r.status == 0;
+        c->have[i] = 0;
+    }
+    c->synced = c->fenced = false; /* a write after this syncs and fences anew */
+    primary_log("chunk %lu/%u: fenced for a write that did not come; removed from %u replicas",
+                (unsigned long)c->ino, c->index, removed);
+}
+
+#define UNUSED_CHECK_NS (1000 * 1000000ULL)
+
 /* A datagram: a writer's hint that it will write a chunk next (PREPARE;
  * user/fsclient.c sends it when a write ends where a chunk does), so the
  * chunk's lease is asked for while the writer commits its size. Anything
@@ -342,14 +369,18 @@ int main(int argc, char **argv)
         return 1;
     }
     primary_log("node %u of %u: serving", primary_node, primary_nodes);
-    uint64_t token = 0;
+    uint64_t token = 0, checked_ns = 0;
     long len = 0;
     for (;;) {
         struct msg_info info;
         long n = ipc_reply_recv(token, tx, (size_t)len, &port, rx, sizeof rx, &info,
-                                TIMEOUT_NEVER);
+                                UNUSED_CHECK_NS);
         token = 0;
         len = 0;
+        if (sys_clock() - checked_ns >= UNUSED_CHECK_NS) {
+            checked_ns = sys_clock();
+            lease_unused_prepared(drop_unused);
+        }
         if (n >= 0 && !info.reply_token)
             datagram(n, &info);
         if (n < 0 || !info.reply_token)

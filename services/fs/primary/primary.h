@@ -35,6 +35,8 @@ struct pchunk {
     uint64_t token;       /* the lease's fencing token; 0: none */
     uint64_t until_ns;    /* the lease holds until then, by this node's clock */
     bool synced;          /* a majority told its version under this token (lease.c) */
+    bool prepared;        /* fenced for a PREPARE while it held nothing: removed again
+                           * if no write came before the lease ended (main.c) */
     bool fenced;          /* the replicas refuse lower tokens (done before the first change) */
     uint64_t version;     /* the newest version a replica was asked to take */
     uint64_t floor;       /* this lease's writes get versions above it (lease.c) */
@@ -62,6 +64,10 @@ int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
  * lease now if this node has none, and leave the sync to the write. Quiet:
  * a lease held elsewhere, or no answer, only means the write asks again. */
 void lease_prefetch(uint64_t ino, uint32_t index);
+
+/* lease.c: the entries fenced for a PREPARE that no write used, whose lease
+ * has ended: each is handed to drop() once (then forgotten). */
+void lease_unused_prepared(void (*drop)(struct pchunk *c));
 
 /* stores.c: one call to node's store; the reply decoded into *rep (its data
  * points into a buffer valid until the next call). 0, or -errno of the call

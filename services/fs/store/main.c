@@ -210,9 +210,11 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
         /* A garbage collector's (repaird, after the metadata said the file
          * is gone: inode numbers never come back) needs no token. Who may
          * send it is not checked yet: the privileges work. */
-        rv = chunkstore_info(&cs, id, &version, &token, 0);
+        rv = chunkstore_info(&cs, id, &version, &token, &length);
         if (rv == 0 && q->version && version != q->version)
             rv = -ESTALE; /* it changed since the sender looked: keep it */
+        else if (rv == 0 && (q->flags & CHUNK_F_EMPTY) && (version || length))
+            rv = -ESTALE; /* written since it was fenced: keep it */
         else if (rv == 0)
             rv = q->token < token && !(q->flags & CHUNK_F_GC) ? -ESTALE
                                                               : chunkstore_remove(&cs, id);
