@@ -395,8 +395,10 @@ static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
         } else {
             if (n == -ECONNREFUSED || n == -ECONNRESET)
                 prim_known[target] = 0; /* restarted: a new port */
-            else
-                suspect_now(target);
+            else if (target != (uint32_t)sys_nodeid())
+                suspect_now(target); /* this node's own primary is never dead
+                                      * when it is slow (a dead one has no port):
+                                      * it waits, as for a new metadata leader */
             at = (at + 1) % nrep; /* that node does not answer: the next replica */
             target = pick(reps, nrep, &at);
         }

@@ -109,7 +109,12 @@ void leases_request(uint64_t token, const struct fs_request *req)
         reply(token, -EBUSY, l->node); /* held: the client goes there */
         return;
     }
-    if (l && l->until_ns >= now) { /* a renewal: same token, nothing to fence */
+    if (l && (l->until_ns >= now || l->node == node)) {
+        /* A renewal: the same token, nothing to fence. Also after the lease
+         * lapsed, if this node held it last: the entry would name anyone
+         * who held it since, so no one did, no one wrote, and what the
+         * holder knows of the replicas still holds. (An entry reused for
+         * another chunk is gone: a new token then.) */
         l->until_ns = until;
         reply(token, 0, l->token);
         return;
