@@ -359,10 +359,6 @@ static void forward(const struct chunk_req *q)
         ipc_send_datagram(&fwd_port[node], tx, (size_t)n, 0);
 }
 
-/* A datagram: only a copy passed on by another replica is taken (and
- * nobody is answered); anything else is refused and counted. */
-static void datagram(long n, const struct msg_info *info);
-
 static void refused(long len, const struct msg_info *info)
 {
     if (++bad_requests <= BAD_LOGGED)
@@ -372,6 +368,8 @@ static void refused(long len, const struct msg_info *info)
                   bad_requests == BAD_LOGGED ? " (from now on only counted)" : "");
 }
 
+/* A datagram: only a copy passed on by another replica is taken (and
+ * nobody is answered); anything else is refused and counted. */
 static void datagram(long n, const struct msg_info *info)
 {
     struct chunk_req q;
