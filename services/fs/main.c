@@ -45,7 +45,8 @@ static bool forward_ok(const uint8_t *cmd, uint32_t len)
 
 /* A close, sent by a process of this node as a datagram: nobody waits for
  * it (close returns at once), and the server passes it to the leader as
- * its own command, for the caller's pid in this node's session. If it is
+ * its own command, for the caller's pid in this node's session, in a batch
+ * with others (closes.c). If it is
  * lost, the reference goes when the process exits (RELEASE).
  * Also NODE_OUT and NODE_IN from this node's repaird (services/fs/repair/),
  * passed on the same way; repaird sees whether they took effect in the
@@ -69,14 +70,7 @@ static bool datagram(const uint8_t *buf, long len, const struct msg_info *info)
         return false; /* only a close is ever sent so */
     if (!replica_session())
         return true; /* none yet: the process's exit releases it */
-    req.client = 0;
-    req.seq = 0;
-    req.session = replica_session();
-    req.pid = info->sender_pid;
-    req.now_ns = sys_wallclock();
-    int n = fs_request_encode(&req, cmd, sizeof cmd);
-    if (n > 0)
-        replica_forward(cmd, (uint32_t)n);
+    closes_hold(req.ino, replica_session(), info->sender_pid);
     return true;
 }
 
@@ -100,6 +94,8 @@ static long session_cmd(enum replica_session_cmd kind, uint64_t session, uint32_
     req.owner_node = kind == REPLICA_SESSION_OPEN ? node : 0;
     req.nonce = kind == REPLICA_SESSION_OPEN ? nonce : 0;
     req.pid = kind == REPLICA_SESSION_RELEASE ? pid : 0;
+    if (kind == REPLICA_SESSION_RELEASE)
+        closes_drop_pid(pid); /* the release takes them all */
     req.now_ns = sys_wallclock();
     return fs_request_encode(&req, buf, cap);
 }
@@ -112,6 +108,7 @@ static void poll(void)
     if (leading && !was_leader)
         leases_became_leader();
     was_leader = leading;
+    closes_poll();
 }
 
 static const struct replica_service fs_service = {

@@ -8,6 +8,8 @@
  *   clients.c  client requests: writes through Raft, ReadIndex reads,
  *              status; the leader stamps its wall clock and the caller's
  *              session and pid into a command before proposing it
+ *   closes.c   closes from this node's processes, passed to the leader in
+ *              batches
  *   leases.c   chunk leases: which node may order a chunk's writes, until
  *              when, and under which fencing token (held by the leader in
  *              memory, not in the log: docs/fs.md, "Leases")
@@ -31,6 +33,11 @@ void clients_request(const uint8_t *buf, long len, const struct msg_info *info);
 void clients_read(uint64_t token, const uint8_t *req, uint32_t len);
 void clients_reply_status(uint64_t token, uint8_t op, int status);
 void clients_send(uint64_t token, const struct fs_reply *r);
+
+/* closes.c */
+void closes_hold(uint64_t ino, uint64_t session, int32_t pid); /* to send soon */
+void closes_drop_pid(int32_t pid); /* that process exited: its RELEASE covers them */
+void closes_poll(void);            /* send what has waited long enough */
 
 /* leases.c */
 void leases_request(uint64_t token, const struct fs_request *req); /* FS_OP_LEASE, confirmed */
