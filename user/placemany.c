@@ -7,6 +7,11 @@
  *                              printed here once
  *   placemany -n K N TAG       the same without the scheduler, all on node
  *                              K (the latency baseline)
+ *   placemany -n rr N TAG      the same without the scheduler, on nodes 1,
+ *                              2, ... in turn: the nodes `any` spreads over,
+ *                              so a spawn's cost, which differs from node to
+ *                              node (this node's is local), weighs the same
+ *                              on both sides of the comparison
  *   placemany -j L1,L2,... [SPEC]
  *                              a batch: `burn -c Li` (Li seconds of CPU) for
  *                              each, placed one after another (a request no
@@ -14,6 +19,7 @@
  *                              for; the makespan, first request to last exit
  * Prints `placemany: N placed in T us (E us each), nodes K:n ...` (and
  * `makespan M ms` for a batch); exits 0 iff every one ran and exited 0. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,8 +122,10 @@ int main(int argc, char **argv)
             goto usage;
         return rv;
     }
+    bool turns = false;
     if (argc == 5 && !strcmp(argv[1], "-n")) {
-        if (parse_long(argv[2], &fixed) || fixed < 1)
+        turns = !strcmp(argv[2], "rr");
+        if (!turns && (parse_long(argv[2], &fixed) || fixed < 1))
             goto usage;
         argv += 2;
         argc -= 2;
@@ -131,6 +139,8 @@ int main(int argc, char **argv)
         char tag[64];
         snprintf(tag, sizeof tag, "%s-%ld", argv[2], i);
         char *cargv[] = {"echo", tag, 0};
+        if (turns)
+            fixed = i % (long)syscall0(SYS_NODES) + 1;
         int pid = start(&spec, (int)fixed, cargv), st = -1;
         if (pid > 0 && sys_wait(pid, &st, 0) == pid && st == 0)
             ok++;
@@ -138,6 +148,6 @@ int main(int argc, char **argv)
     summary(ok, t0);
     return ok == n ? 0 : 1;
 usage:
-    fprintf(stderr, "usage: placemany [-n NODE] N TAG [SPEC] | placemany -j L1,L2,... [SPEC]\n");
+    fprintf(stderr, "usage: placemany [-n NODE|rr] N TAG [SPEC] | placemany -j L1,L2,... [SPEC]\n");
     return 2;
 }
