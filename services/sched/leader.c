@@ -7,8 +7,9 @@
  *   - a node silent for SCHED_DOWN_MS with live placements is lost
  *     (NODE_LOST: its placements are reported LOST);
  *   - each RUNNING placement is looked for in the reports: on another node,
- *     it moved (MOVED: a rebalance, a drain, or anyone's `migrate`); on
- *     none for EXIT_GRACE_NS, it exited (EXITED); a PLACED one nothing
+ *     it moved (MOVED: a rebalance, a drain, or anyone's `migrate`); in a
+ *     node's list of ended processes, or on none for EXIT_GRACE_NS, it
+ *     exited (EXITED); a PLACED one nothing
  *     started for UNBOUND_NS is withdrawn;
  *   - one pending request is placed if a node can take it now
  *     (PENDING_PLACED; its client, waiting, starts it; or, if it is being
@@ -37,6 +38,7 @@ static bool lost_sent[SCHED_NODES_MAX];
 static bool draining[SCHED_NODES_MAX];
 /* Per placement slot: since when its process is missing, or it is unbound. */
 static uint64_t missing_since[SCHED_PLACEMENTS_MAX], unbound_since[SCHED_PLACEMENTS_MAX];
+static uint64_t exit_sent_at[SCHED_PLACEMENTS_MAX]; /* EXITED proposed for a reported end */
 static uint64_t slot_req[SCHED_PLACEMENTS_MAX];
 
 static void cmd_node(uint8_t op, uint32_t node)
@@ -84,6 +86,16 @@ static uint32_t find_pid(const struct sched_view *v, int32_t pid)
     return unsure ? UINT32_MAX : 0;
 }
 
+/* A node reported that pid ended (load.c: gone everywhere, not moved). */
+static bool reported_ended(const struct sched_view *v, int32_t pid)
+{
+    for (uint32_t i = 0; i < v->nnodes; i++)
+        for (uint32_t k = 0; k < v->nodes[i].nexited && k < SCHED_NODE_EXITED; k++)
+            if (v->nodes[i].exited[k] == pid)
+                return true;
+    return false;
+}
+
 static void reconcile(const struct sched_view *v)
 {
     uint64_t now = replica.now_ns;
@@ -91,7 +103,7 @@ static void reconcile(const struct sched_view *v)
         const struct sched_placement *p = &v->placements[j];
         if (slot_req[j] != p->req_id) { /* a new request in this slot */
             slot_req[j] = p->req_id;
-            missing_since[j] = unbound_since[j] = 0;
+            missing_since[j] = unbound_since[j] = exit_sent_at[j] = 0;
         }
         static struct sched_request c;
         memset(&c, 0, sizeof c);
@@ -113,6 +125,18 @@ static void reconcile(const struct sched_view *v)
         const struct sched_node *home = sched_view_node(v, p->node);
         if (!home || !home->up)
             continue; /* lost_nodes judges that */
+        if (reported_ended(v, p->pid)) {
+            /* Its node saw it end: its requests are free now, not after
+             * EXIT_GRACE_NS (which is for a process nobody reports, as one
+             * in the middle of a move is). Once per grace, as below. */
+            if (!exit_sent_at[j] || now - exit_sent_at[j] >= EXIT_GRACE_NS) {
+                c.op = SCHED_OP_EXITED;
+                c.req_id = p->req_id;
+                clients_propose_cmd(&c);
+                exit_sent_at[j] = now;
+            }
+            continue;
+        }
         uint32_t at = find_pid(v, p->pid);
         if (at == p->node || at == UINT32_MAX) {
             missing_since[j] = 0;

@@ -80,6 +80,20 @@ void load_report(struct load_sampler *s, uint64_t now_ns, struct sched_node *r)
         if (nprev < MAXP)
             s->prev[nprev++] = (typeof(s->prev[0])){q->pid, q->cpu_ns};
     }
+    /* What was here at the last report and is not now either moved away
+     * or ended: the kernel tells them apart (kill with signal 0 follows a
+     * move, and finds no process that ended). A zombie has ended too. */
+    r->nexited = 0;
+    for (uint32_t i = 0; i < s->nprev && r->nexited < SCHED_NODE_EXITED; i++) {
+        int32_t pid = s->prev[i].pid, zombie = 0, here = 0;
+        for (int j = 0; j < n; j++)
+            if (procs[j].pid == pid) {
+                here = 1;
+                zombie = procs[j].state == PSTATE_ZOMBIE;
+            }
+        if (zombie || (!here && sys_kill(pid, 0) == -ESRCH))
+            r->exited[r->nexited++] = pid;
+    }
     s->nprev = nprev;
     uint64_t use = used * 1000 / span;
     r->cpu_use_milli = use > 1000 ? 1000 : (uint32_t)use;

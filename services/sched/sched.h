@@ -48,6 +48,7 @@
 #define SCHED_NODE_TAINTS 4    /* taints per node */
 #define SCHED_SPEC_TERMS 4     /* selector terms, tolerations, labels per process */
 #define SCHED_NODE_PROCS 64    /* processes per node a report lists */
+#define SCHED_NODE_EXITED 16   /* exits per node a report lists */
 #define SCHED_REASON_MAX 64    /* why a request is pending, with its NUL */
 #define SCHED_POLICY_NAME_MAX 16 /* a policy's name, with its NUL */
 #define SCHED_CMD_MAX 96       /* a restartable request's command line (struct sched_cmd) */
@@ -102,6 +103,10 @@ struct sched_node {
     struct sched_taint taints[SCHED_NODE_TAINTS];
     uint32_t nprocs_listed;
     struct sched_proc procs[SCHED_NODE_PROCS];
+    /* processes that ended on the node since its report before (gone
+     * everywhere, not moved): the leader frees their placements at once */
+    uint32_t nexited;
+    int32_t exited[SCHED_NODE_EXITED];
 };
 
 /* The program a request runs and its arguments, for a restart: argv[0]

@@ -179,6 +179,9 @@ void sched_put_node(struct le_writer *w, const struct sched_node *n, bool procs)
         le_put(w, p->movable, 1);
         le_put(w, p->req_id, 8);
     }
+    le_put(w, n->nexited, 1);
+    for (uint32_t i = 0; i < n->nexited && i < SCHED_NODE_EXITED; i++)
+        le_put(w, (uint32_t)n->exited[i], 4);
 }
 
 /* No two of labels[0..n) share a key. */
@@ -231,6 +234,12 @@ void sched_get_node(struct le_reader *r, struct sched_node *n, bool procs)
             p->movable = (uint8_t)movable;
             p->req_id = le_get(r, 8);
             if (p->pid <= 0 || movable > 1)
+                r->ok = false;
+        }
+        n->nexited = get_count(r, SCHED_NODE_EXITED);
+        for (uint32_t i = 0; i < n->nexited; i++) {
+            n->exited[i] = (int32_t)(uint32_t)le_get(r, 4);
+            if (n->exited[i] <= 0)
                 r->ok = false;
         }
     }

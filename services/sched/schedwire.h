@@ -41,7 +41,8 @@
     (4 + 2 + 8 * 4 + 2 + SCHED_NODE_LABELS * SCHED_WIRE_LABEL +                           \
      SCHED_NODE_TAINTS * SCHED_WIRE_TAINT)
 #define SCHED_WIRE_PROC (4 + 4 + 4 + 1 + 8)
-#define SCHED_WIRE_REPORT (SCHED_WIRE_NODE + 1 + SCHED_NODE_PROCS * SCHED_WIRE_PROC)
+#define SCHED_WIRE_REPORT \
+    (SCHED_WIRE_NODE + 1 + SCHED_NODE_PROCS * SCHED_WIRE_PROC + 1 + SCHED_NODE_EXITED * 4)
 
 void sched_put_str(struct le_writer *w, const char *s, size_t max);
 /* A string of at most max - 1 bytes into dst[0..max), NUL-padded. kind:

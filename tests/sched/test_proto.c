@@ -377,6 +377,9 @@ static void proto_report_round_trip(void)
         n.procs[i].movable = (uint8_t)(i & 1);
         n.procs[i].req_id = (uint64_t)i;
     }
+    n.nexited = SCHED_NODE_EXITED;
+    for (int i = 0; i < SCHED_NODE_EXITED; i++)
+        n.exited[i] = 800000 + i;
     static uint8_t buf[SCHED_WIRE_REPORT + 1];
     long len = sched_report_encode(&n, buf, sizeof buf);
     CHECK(len > 0 && len <= SCHED_WIRE_REPORT);
@@ -384,6 +387,8 @@ static void proto_report_round_trip(void)
     CHECK(!d.cordoned);
     CHECK_EQ(d.nprocs_listed, SCHED_NODE_PROCS);
     CHECK_EQ(d.procs[63].pid, 700063);
+    CHECK_EQ(d.nexited, SCHED_NODE_EXITED);
+    CHECK_EQ(d.exited[15], 800015);
     CHECK_STR(d.labels[0].value, "ssd");
     CHECK_EQ(sched_report_decode(buf, (size_t)len - 1, &d), -EBADMSG);
     CHECK_EQ(sched_report_encode(&n, buf, (size_t)len - 1), -EMSGSIZE);
@@ -396,6 +401,10 @@ static void proto_report_round_trip(void)
     len = sched_report_encode(&n, buf, sizeof buf);
     CHECK_EQ(sched_report_decode(buf, (size_t)len, &d), -EBADMSG);
     n.procs[5].pid = 5;
+    n.exited[3] = 0; /* an ended pid is a pid too */
+    len = sched_report_encode(&n, buf, sizeof buf);
+    CHECK_EQ(sched_report_decode(buf, (size_t)len, &d), -EBADMSG);
+    n.exited[3] = 3;
     n.id = 0;
     len = sched_report_encode(&n, buf, sizeof buf);
     CHECK_EQ(sched_report_decode(buf, (size_t)len, &d), -EBADMSG);
