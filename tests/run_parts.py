@@ -28,6 +28,7 @@ PARTS = [
     ("naming-unit", ["bash", "tests/naming/run.sh"], 300),
     ("fs-unit", ["bash", "tests/fs/run.sh"], 300),
     ("sched-unit", ["bash", "tests/sched/run.sh"], 300),
+    ("labs", ["bash", "tests/labs/run.sh"], 600),
     ("lincheck", ["bash", "tests/lincheck/run.sh"], 300),
     ("netswitch", ["bash", "tests/netswitch/run.sh"], 300),
     ("cluster", [sys.executable, "tests/cluster/run.py"], 1200),
