@@ -40,6 +40,17 @@ USER_PROGS   := $(addprefix $(BUILD)/user/,$(USER_NAMES)) $(BUILD)/user/badelf $
 	$(BUILD)/user/fs $(BUILD)/user/chunkd $(BUILD)/user/primaryd $(BUILD)/user/repaird \
 	$(BUILD)/user/schedd
 
+# Programs from outside user/, for a lab's grader (labs/*/check builds with
+# `make LAB_PROGS=labs/NAME/PROG.c`): built and packed like the others.
+LAB_PROG_NAMES := $(basename $(notdir $(LAB_PROGS)))
+USER_PROGS   += $(addprefix $(BUILD)/user/,$(LAB_PROG_NAMES))
+define lab_prog_rule
+$$(BUILD)/user/obj/$(basename $(notdir $(1))).o: $(1)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(USER_CFLAGS) -c $$< -o $$@
+endef
+$(foreach f,$(LAB_PROGS),$(eval $(call lab_prog_rule,$(f))))
+
 USER_OBJS    := $(addprefix $(BUILD)/user/obj/,$(addsuffix .o,$(USER_NAMES))) $(USER_LIBOBJS)
 .SECONDARY: $(USER_OBJS)
 
