@@ -30,6 +30,16 @@ for dir in labs/*/; do
     solved=build/labs/$lab/solved
     rm -rf "$solved" && mkdir -p "$solved"
     tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$solved"
+    # This tree's guest build as a start, so that only what the patch changes
+    # is built again (make compares times, which tar and cp -a keep).
+    mkdir -p "$solved/build"
+    for b in user k kernel.elf kernel.asm ramdisk.img; do
+        [ -e "build/$b" ] && cp -a "build/$b" "$solved/build/"
+    done
+    # and what the grader built for the starting point (its objects)
+    mkdir -p "$solved/build/labs/$lab"
+    find "build/labs/$lab" -mindepth 1 -maxdepth 1 ! -name solved \
+        -exec cp -a {} "$solved/build/labs/$lab/" \;
     log=build/labs/$lab.solved.log
     # (git must not take the copy for a part of this repository: a patch
     # applied in a subfolder of one skips every path outside it, silently)
