@@ -83,16 +83,21 @@ struct virtio_dev {
     uint32_t irq;
 };
 
+/* One 32-bit MMIO register of the device at offset off (VIRTIO_MMIO_*),
+ * read or written as one access (the device's configuration space too). */
 uint32_t virtio_read(const struct virtio_dev *d, uint32_t off);
 void virtio_write(const struct virtio_dev *d, uint32_t off, uint32_t val);
 /* Check magic/version/device id, reset, ACK + DRIVER, and negotiate:
  * VERSION_1 plus the `wanted` bits of the low 32 the device offers.
- * Returns the accepted low feature bits, or a negative error. */
+ * Returns the accepted low feature bits, or -ENODEV (no such device there)
+ * or -ENOTSUP (a legacy device, or one that refuses the features). The
+ * caller sets up its queues, then sets DRIVER_OK. */
 int64_t virtio_begin(const struct virtio_dev *d, uint32_t device_id, uint32_t wanted);
 /* Set up queue `index` with VIRTQ_SIZE entries: 0 or -ENOMEM/-ENODEV. */
 int virtio_queue_init(const struct virtio_dev *d, uint32_t index, struct virtq *q);
 /* Take one free descriptor (index) or -1. */
 int virtq_alloc_desc(struct virtq *q);
+/* Give descriptor i back (only i: a chain is freed one by one). */
 void virtq_free_desc(struct virtq *q, int i);
 /* Offer descriptor chain head `i` to the device (caller notifies). */
 void virtq_push(struct virtq *q, int i);

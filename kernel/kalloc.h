@@ -13,11 +13,16 @@ void *page_alloc(void);
 /* One page, NOT zeroed, for buffers the caller fills completely before
  * anyone reads them (message bodies). */
 void *page_alloc_dirty(void);
+/* Give back a page from page_alloc or page_alloc_dirty. Anything else
+ * (NULL included), or a page already free, panics: it is a kernel bug. */
 void page_free(void *page);
 /* Heap memory (up to HEAP_MAX_SMALL = 4080 bytes), zeroed, or NULL. */
 void *kmalloc(uint64_t size);
+/* Give back what kmalloc returned (NULL is ignored). */
 void kfree(void *p);
 
+/* Counters for meminfo and the tests: pages free and in all, heap bytes in
+ * use, and allocations that failed (for real or injected) since boot. */
 uint64_t kalloc_free_pages(void);
 uint64_t kalloc_total_pages(void);
 uint64_t kalloc_heap_used(void);

@@ -39,6 +39,25 @@ enum {
     KREQ_PORT_LOCATE = 18, /* body: struct port_id -> int32 1 if that port is here (it moved
                             * here with its owner, or was made here and stayed), else 0 */
 };
+
+/* How long each kind of kernel request waits for the other node (a node
+ * silent at its last request gets SILENT_TRY_NS, kernel/kreq.c, instead),
+ * each for one reason:
+ *   SPAWN   the target reads the program from its ramdisk and builds an
+ *           address space for it (up to 16 MiB) before it answers
+ *   QUERY   kill, ps of a node: a person or a script waits at a prompt
+ *   ALIVE   "does this pid live?", asked by a waiting parent's probe and by
+ *           kill(pid, 0): a dead node must not hold a waiter long
+ *   NOTICE  news whose loss something else repairs: a child's exit to its
+ *           parent's node (the parent's probe finds out), the kill of a
+ *           child that could not be recorded
+ *   MOVED   telling a pid's home node that a process that moved ended:
+ *           best effort at exit, the home's locate finds out otherwise */
+#define KREQ_SPAWN_TIMEOUT_NS (10 * 1000000000ULL)
+#define KREQ_QUERY_TIMEOUT_NS (5 * 1000000000ULL)
+#define KREQ_ALIVE_TIMEOUT_NS (3 * 1000000000ULL)
+#define KREQ_NOTICE_TIMEOUT_NS (2 * 1000000000ULL)
+#define KREQ_MOVED_TIMEOUT_NS (1 * 1000000000ULL)
 /* KILL, ALIVE and EXITED about a pid that moved on from the node asked are
  * answered {int32 -EREMOTE, int32 node} (kernel/pidroute.h). */
 

@@ -143,7 +143,6 @@ void kmain(uint64_t hartid, const void *dtb)
      * report (cause, registers, clean stop) is tested like everything else. */
     if (bootargs_get_u64(boot_fdt.bootargs, "panic_test", &v) == 0 && v == 1)
         asm volatile("sd zero, 8(zero)"); /* address 8 is unmapped: a store page fault */
-    proc_init();
     registry_init();
     console_service_start();
     disk_port_start();

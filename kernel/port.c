@@ -35,8 +35,6 @@ static struct {
 
 static uint64_t port_a(uint32_t index) { return (uint64_t)kernel_node_id << 32 | index; }
 
-void port_init(void) {}
-
 int port_create(struct proc *p, struct port_id *out)
 {
     if (p) {
@@ -250,7 +248,6 @@ static struct {
     int owner_pid; /* binder on this node; its exit unbinds (0: remote binder) */
 } registry[REGISTRY_ENTRIES];
 static struct port_id registry_id;
-
 
 static int registry_find(const char *name)
 {

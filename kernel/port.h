@@ -63,7 +63,6 @@ int port_is_local(const struct port_id *id);
 /* The states of a process's call record (struct caller, kernel/proc.h). */
 enum { CALL_IDLE = 0, CALL_WAITING, CALL_DONE };
 
-void port_init(void);
 /* New port owned by p (or by the kernel when p is NULL): 0, -EMFILE, -ENOMEM. */
 int port_create(struct proc *p, struct port_id *out);
 int port_close(struct proc *p, const struct port_id *id);

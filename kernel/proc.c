@@ -28,8 +28,6 @@ static int orphan_zombies; /* zombies nobody will wait for: the scheduler reaps 
 void kernel_orphan_exited(int pid);
 static uint32_t next_seq = 1;
 
-void proc_init(void) {}
-
 /* A fresh pid: node * PID_NODE_STRIDE + a sequence number not in use. */
 static int alloc_pid(void)
 {
@@ -264,13 +262,14 @@ void proc_exit(int status)
          * down, nobody waits). */
         struct kreq rq = {KREQ_EXITED, p->pid, p->remote_parent_pid, status};
         int32_t r;
-        pidroute_call(p->remote_parent_pid, p->remote_parent_node, &rq, 2000000000ULL, &r);
+        pidroute_call(p->remote_parent_pid, p->remote_parent_node, &rq, KREQ_NOTICE_TIMEOUT_NS,
+                      &r);
     }
     if ((uint64_t)PID_NODE(p->pid) != kernel_node_id) {
         /* A process that moved here: its home may free its pid. */
         struct kreq rq = {KREQ_MIG_MOVED, p->pid, (int32_t)kernel_node_id, 1};
         struct msg *reply = 0;
-        if (kreq_call((uint32_t)PID_NODE(p->pid), &rq, 0, 0, 1000000000ULL, &reply) == 0)
+        if (kreq_call((uint32_t)PID_NODE(p->pid), &rq, 0, 0, KREQ_MOVED_TIMEOUT_NS, &reply) == 0)
             msg_free(reply);
     }
     /* User memory goes back at once (the rest when reaped); leave its page
@@ -300,7 +299,7 @@ static void probe_remote_children(struct proc *me)
             continue;
         struct kreq rq = {KREQ_ALIVE, rc->pid, 0, 0};
         int32_t alive = 0;
-        int rv = pidroute_call(rc->pid, 0, &rq, 3000000000ULL, &alive);
+        int rv = pidroute_call(rc->pid, 0, &rq, KREQ_ALIVE_TIMEOUT_NS, &alive);
         if (rv == -EINTR)
             return;
         if (rc->parent == me && !rc->exited && !alive) { /* (it may have exited meanwhile) */

@@ -124,7 +124,6 @@ static inline struct proc *proc_current(void) { return sched_current; }
  * lets the round robin go on (so a fastpath must not skip that return). */
 extern int sched_need_resched;
 static inline int sched_slice_over(void) { return sched_need_resched; }
-void proc_init(void);
 /* Create a process running `path` from the ramdisk with argv (kernel
  * strings). parent may be NULL (a boot process). Returns the new pid or
  * -ENOENT, -ENOEXEC, -ENOMEM, -EAGAIN (no slot or over the child limit),

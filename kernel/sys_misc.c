@@ -16,7 +16,10 @@
 
 /* Output of a process started from another node: a message to that node's
  * console port, sent before write returns, so everything it printed is
- * there before its exit is reported. */
+ * there before its exit is reported. A console node that does not take it
+ * within CONSOLE_SEND_TIMEOUT_NS fails the write: a program must not hang
+ * on its output because the node it prints to died. */
+#define CONSOLE_SEND_TIMEOUT_NS (5 * 1000000000ULL)
 static int64_t console_port_write(struct proc *p, uint64_t ubuf, uint64_t len)
 {
     for (uint64_t done = 0; done < len;) {
@@ -32,8 +35,9 @@ static int64_t console_port_write(struct proc *p, uint64_t ubuf, uint64_t len)
         m->sender_node = (int32_t)kernel_node_id;
         m->carried = (struct port_id){0, 0};
         m->reply_token = 0;
-        int rv = PORT_NODE(p->console) == kernel_node_id ? port_deliver(&p->console, m)
-                                                         : rpc_send(&p->console, m, 5000000000ULL);
+        int rv = PORT_NODE(p->console) == kernel_node_id
+                     ? port_deliver(&p->console, m)
+                     : rpc_send(&p->console, m, CONSOLE_SEND_TIMEOUT_NS);
         if (rv) {
             if (PORT_NODE(p->console) == kernel_node_id)
                 msg_free(m);

@@ -156,8 +156,8 @@ SYSCALL(spawn_node)
                                                             : console_service_port();
     struct kreq rq = {KREQ_SPAWN, p->pid, 0, argc};
     struct msg *reply = 0;
-    rv = kreq_call_carry((uint32_t)node, &rq, body, (uint32_t)len, &console, 10000000000ULL,
-                         &reply);
+    rv = kreq_call_carry((uint32_t)node, &rq, body, (uint32_t)len, &console,
+                         KREQ_SPAWN_TIMEOUT_NS, &reply);
     if (rv)
         return rv;
     int32_t pid = -EPROTO;
@@ -166,7 +166,7 @@ SYSCALL(spawn_node)
     msg_free(reply);
     if (pid > 0 && proc_add_remote_child(p, pid) != 0) {
         struct kreq kill = {KREQ_KILL, pid, SIG_KILL, 0};
-        if (kreq_call((uint32_t)node, &kill, 0, 0, 2000000000ULL, &reply) == 0)
+        if (kreq_call((uint32_t)node, &kill, 0, 0, KREQ_NOTICE_TIMEOUT_NS, &reply) == 0)
             msg_free(reply);
         return -EAGAIN;
     }
@@ -190,7 +190,7 @@ SYSCALL(kill)
             return -ESRCH;
         struct kreq rq = {KREQ_ALIVE, pid, 0, 0};
         int32_t alive = 0;
-        int rv = pidroute_call(pid, 0, &rq, 3000000000ULL, &alive);
+        int rv = pidroute_call(pid, 0, &rq, KREQ_ALIVE_TIMEOUT_NS, &alive);
         if (rv)
             return rv == -EHOSTDOWN || rv == -ETIMEDOUT || rv == -EINTR ? rv : -ESRCH;
         return alive == 1 ? 0 : -ESRCH;
@@ -201,7 +201,7 @@ SYSCALL(kill)
         return -EINVAL;
     struct kreq rq = {KREQ_KILL, pid, sig, 0};
     int32_t r = -EPROTO;
-    int rv = pidroute_call(pid, 0, &rq, 5000000000ULL, &r);
+    int rv = pidroute_call(pid, 0, &rq, KREQ_QUERY_TIMEOUT_NS, &r);
     if (rv)
         return rv == -EHOSTDOWN || rv == -ETIMEDOUT || rv == -EINTR ? rv : -ESRCH;
     return r;
@@ -295,7 +295,7 @@ SYSCALL(proclist_node)
     }
     struct kreq rq = {KREQ_PROCLIST, 0, 0, 0};
     struct msg *reply = 0;
-    int rv = kreq_call((uint32_t)node, &rq, 0, 0, 5000000000ULL, &reply);
+    int rv = kreq_call((uint32_t)node, &rq, 0, 0, KREQ_QUERY_TIMEOUT_NS, &reply);
     if (rv)
         return rv;
     uint32_t n = reply->len / sizeof(struct proc_info);

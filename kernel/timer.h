@@ -30,6 +30,8 @@ void timer_arm_by(uint64_t ns);
 void timer_intr(void);
 /* "sstc" or "sbi", for the boot log and tests. */
 const char *timer_mode(void);
+/* Timer interrupts taken since boot (for `make bench` and the tickless
+ * tests: an idle node takes almost none). */
 uint64_t timer_interrupts(void);
 
 #endif

@@ -74,7 +74,9 @@ struct udp_hdr {
 /* The Internet checksum (RFC 1071) of buf[0..len), folded, not inverted,
  * starting from `sum` (so pseudo-headers can be added first). */
 uint32_t inet_sum(const void *buf, uint32_t len, uint32_t sum);
-uint16_t inet_fold(uint32_t sum); /* ~fold(sum): the value to put on the wire */
+/* ~fold(sum): the 16-bit value to put in a checksum field (a receiver's
+ * inet_fold over the whole header, field included, gives 0). */
+uint16_t inet_fold(uint32_t sum);
 
 /* Decoders: fill *out and return INET_OK, or an inet_err. *payload_off and
  * *payload_len (where given) say where the next layer's bytes are. */

@@ -81,4 +81,8 @@ int nsm_restore(struct ns_machine *m, const uint8_t *buf, size_t len);
 /* An upper bound on nsm_snapshot's length for a full machine. */
 size_t nsm_snapshot_max(void);
 
+/* The order bindings are kept in: bytewise, the shorter first on a tie;
+ * <0, 0, >0 (nsmachine.c; the snapshot checks it, nssnap.c). */
+int nsm_name_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
 #endif

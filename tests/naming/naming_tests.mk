@@ -1,6 +1,6 @@
 # tests/naming/naming_tests.mk: host tests and fuzzers of the naming service's
 # pure parts (services/naming/nsproto.c, the wire codec; nsmachine.c, the
-# replicated state machine). Included by the top Makefile; also usable alone:
+# replicated state machine, and nssnap.c, its snapshots). Included by the top Makefile; also usable alone:
 #   make -f tests/naming/naming_tests.mk build/host/naming_tests
 #
 #   $(NAMING_TEST_BIN) [FILTER]     the test runner (ASan/UBSan); NAMING_SEED=S
@@ -11,7 +11,7 @@ include tests/common/host.mk
 
 NAMING_TEST_BIN  := $(BUILD)/host/naming_tests
 NAMING_TEST_BINS := $(NAMING_TEST_BIN)
-NAMING_PURE_SRCS := services/naming/nsproto.c services/naming/nsmachine.c lib/crc32c.c \
+NAMING_PURE_SRCS := services/naming/nsproto.c services/naming/nsmachine.c services/naming/nssnap.c lib/crc32c.c \
 	services/replica/dedup.c services/replica/sessiontab.c
 NAMING_TEST_SRCS := tests/naming/main.c tests/common/hosttest.c tests/naming/machine_util.c \
 	tests/naming/test_proto.c tests/naming/test_machine.c tests/naming/test_snapshot.c
