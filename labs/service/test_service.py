@@ -11,18 +11,15 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests/cluster"))
+sys.path.insert(0, os.path.join(ROOT, "labs"))
+from lablib import relay, report  # noqa: E402
 from qemu import Node, Timeout, kernel_built, qemu_available, run_dir  # noqa: E402
 
 
 def host_tests(results):
     p = subprocess.run([os.path.join(ROOT, "build/labs/service/test_count")],
                        capture_output=True, text=True, timeout=120)
-    lines = [l for l in p.stdout.split("\n") if l.startswith(("PASS ", "FAIL "))]
-    if not lines:
-        results.append(("host_tests_run", False, (p.stdout + p.stderr)[-300:]))
-    for l in lines:
-        name, _, why = l[5:].partition(": ")
-        results.append((name, l.startswith("PASS"), why))
+    relay(p.stdout, results, "host_tests_run", (p.stdout + p.stderr)[-300:])
 
 
 def cluster_tests(results):
@@ -72,11 +69,7 @@ def main():
         cluster_tests(results)
     except Timeout as e:
         results.append(("cluster", False, f"timed out: {str(e)[-300:]}"))
-    passed = sum(1 for _, ok, _ in results if ok)
-    for name, ok, why in results:
-        print(f"PASS {name}" if ok else f"FAIL {name}: {why}")
-    print(f"{passed} passed, {len(results) - passed} failed")
-    return 0 if passed == len(results) else 1
+    return report(results)
 
 
 if __name__ == "__main__":

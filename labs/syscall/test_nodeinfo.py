@@ -10,6 +10,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests/cluster"))
+sys.path.insert(0, os.path.join(ROOT, "labs"))
+from lablib import relay, report  # noqa: E402
 from qemu import Node, Timeout, kernel_built, qemu_available, run_dir  # noqa: E402
 
 NODEINFO_LINE = re.compile(
@@ -26,13 +28,8 @@ def main():
         with Node(run_dir("lab_syscall")) as n:
             n.wait_prompt(60)
             out, st = n.run("nodeinfo_check", 30)
-            lines = [l for l in out.split("\n") if l.startswith(("PASS ", "FAIL "))]
-            if not lines:
-                results.append(("nodeinfo_check_runs", False,
-                                f"the checker printed nothing it should (status {st}): {out[-300:]}"))
-            for l in lines:
-                name, _, why = l[5:].partition(": ")
-                results.append((name, l.startswith("PASS"), why))
+            relay(out, results, "nodeinfo_check_runs",
+                  f"the checker printed nothing it should (status {st}): {out[-300:]}")
             out, st = n.run("echo still here", 20)
             results.append(("node_survives", st == 0 and out == "still here",
                             f"after the bad pointers the shell said {out!r}"))
@@ -44,11 +41,7 @@ def main():
                             "`node 1 of 1, up S.mmm s, P processes, F of T pages free`"))
     except Timeout as e:
         results.append(("boot_and_run", False, f"timed out: {str(e)[-300:]}"))
-    passed = sum(1 for _, ok, _ in results if ok)
-    for name, ok, why in results:
-        print(f"PASS {name}" if ok else f"FAIL {name}: {why}")
-    print(f"{passed} passed, {len(results) - passed} failed")
-    return 0 if passed == len(results) else 1
+    return report(results)
 
 
 if __name__ == "__main__":
