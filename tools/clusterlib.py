@@ -50,13 +50,14 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import consolemark  # noqa: E402  (the marker-exec helper, shared with tests/cluster/qemu.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL = os.path.join(ROOT, "build", "kernel.elf")
 SWITCH = os.path.join(ROOT, "build", "host", "netswitch")
-QEMU = "qemu-system-riscv64"
 CURRENT = os.path.join(ROOT, "build", "cluster.current")
-KLOG_LINE = re.compile(r"^\[n\d+ +\d+\.\d+\] ")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+KLOG_LINE, ANSI = consolemark.KLOG_LINE, consolemark.ANSI
 EXIT_TIMEOUT = 124
 # The system services every node boots unless its bootargs say otherwise:
 # the naming service and the file service (metadata, chunk store, chunk
@@ -479,9 +480,8 @@ class Cluster:
                 raise ExecTimeout(f"node {k}: console busy for {timeout} s") from None
             if r != "ok":
                 raise ClusterError(f"node {k}: {r}")
-            s.sendall(f'echo @@B""{tag}; {cmd}; echo @@E""{tag} $?\n'.encode())
-            begin = re.compile(r"@@B%s\r?\n" % tag)
-            end = re.compile(r"@@E%s (\d+)\r?\n" % tag)
+            s.sendall(consolemark.wrap(cmd, tag).encode())
+            begin, end = consolemark.begin_re(tag), consolemark.end_re(tag)
             buf = ""
             start = None
             while True:
@@ -497,7 +497,8 @@ class Cluster:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise ExecTimeout(f"node {k}: `{cmd}` timed out after {timeout:g} s",
-                                      _clean(buf[start:] if start is not None else "")[0])
+                                      consolemark.split_output(
+                                          buf[start:] if start is not None else "")[0])
                 s.settimeout(left)
                 try:
                     data = s.recv(65536)
@@ -508,7 +509,7 @@ class Cluster:
                 buf += data.decode(errors="replace")
         finally:
             s.close()
-        lines, klog = _clean(span)
+        lines, klog = consolemark.split_output(span)
         return lines, status, klog
 
     def exec(self, k, cmd, timeout=30):
@@ -553,16 +554,6 @@ class Cluster:
 
     def stats(self):
         return _ctl.stats(self.dir)
-
-
-def _clean(span):
-    lines, klog = [], []
-    for line in span.replace("\r", "").split("\n"):
-        line = ANSI.sub("", line)
-        (klog if KLOG_LINE.match(line) else lines).append(line)
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines, klog
 
 
 def _alive(pid):

@@ -13,8 +13,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clusterlib import (DEFAULT_SERVICES, QEMU, SWITCH, _cleanup_sockets,  # noqa: E402
-                        mac_of)
+from clusterlib import DEFAULT_SERVICES, SWITCH, _cleanup_sockets, mac_of  # noqa: E402
+from qemucmd import node_cmd  # noqa: E402
 
 _LIBC = None
 
@@ -87,27 +87,25 @@ class Supervisor:
 
     def qemu_cmd(self, k):
         d = self.dir
-        boot = f"node={k} nodes={self.n}"
+        boot = ""
         if self.cfg.get("key"):
-            boot += f" key={self.cfg['key']}"  # node args come after: they can override it
+            boot += f"key={self.cfg['key']}"  # node args come after: they can override it
         extra = self.cfg["node_args"].get(str(k), "")
         if "services=" not in extra:
             boot += " services=" + DEFAULT_SERVICES
         if extra:
             boot += " " + extra
-        return [QEMU, "-machine", "virt", "-cpu", "rv64", "-smp", "1", "-m", self.cfg["mem"],
-                "-bios", "default", "-kernel", self.cfg["kernel"], "-append", boot,
-                "-display", "none", "-monitor", "none",
-                "-chardev", f"socket,id=c0,path={d}/console-{k}.sock,server=on,wait=on",
-                "-serial", "chardev:c0",
-                "-gdb", f"tcp:127.0.0.1:{self.cfg['gdb_ports'][str(k)]}",
-                "-global", "virtio-mmio.force-legacy=false",
-                "-netdev", f"dgram,id=n0,local.type=unix,local.path={d}/node-{k}.sock,"
-                           f"remote.type=unix,remote.path={d}/sw-{k}.sock",
-                "-device", f"virtio-net-device,netdev=n0,mac={mac_of(k)}",
-                "-drive", f"file={d}/disk-{k}.img,if=none,format=raw,id=d0",
-                "-device", "virtio-blk-device,drive=d0",
-                *self.cfg.get("qemu_args", [])]
+        return node_cmd(self.cfg["kernel"], k, self.n, self.cfg["mem"], "rv64", boot.strip(), (
+            "-chardev", f"socket,id=c0,path={d}/console-{k}.sock,server=on,wait=on",
+            "-serial", "chardev:c0",
+            "-gdb", f"tcp:127.0.0.1:{self.cfg['gdb_ports'][str(k)]}",
+            "-global", "virtio-mmio.force-legacy=false",
+            "-netdev", f"dgram,id=n0,local.type=unix,local.path={d}/node-{k}.sock,"
+                       f"remote.type=unix,remote.path={d}/sw-{k}.sock",
+            "-device", f"virtio-net-device,netdev=n0,mac={mac_of(k)}",
+            "-drive", f"file={d}/disk-{k}.img,if=none,format=raw,id=d0",
+            "-device", "virtio-blk-device,drive=d0",
+            *self.cfg.get("qemu_args", [])))
 
     def start_node(self, k):
         nd = self.nodes[k]

@@ -17,6 +17,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from qemucmd import QEMU, node_cmd  # noqa: E402
 KERNEL = os.path.join("build", "kernel.elf")
 
 
@@ -35,18 +37,16 @@ def main():
     ap.add_argument("--append", default="", help="extra bootargs words")
     args = ap.parse_args()
     os.chdir(ROOT)
-    if not shutil.which("qemu-system-riscv64"):
+    if not shutil.which(QEMU):
         sys.exit("run: qemu-system-riscv64 not found (run `make deps`)")
     if not os.path.exists(KERNEL):
         sys.exit(f"run: {KERNEL} not built (run `make`)")
     if args.gdb:
         # One node stopped at its first instruction, waiting for gdb. (In a
         # running cluster, `tools/cluster gdb K` attaches to node K instead.)
-        bootargs = "node=1 nodes=1" + (f" {args.append}" if args.append else "")
         port = free_port()
-        cmd = ["qemu-system-riscv64", "-machine", "virt", "-cpu", args.cpu, "-smp", "1",
-               "-m", args.mem, "-bios", "default", "-kernel", KERNEL, "-append", bootargs,
-               "-nographic", "-S", "-gdb", f"tcp:127.0.0.1:{port}"]
+        cmd = node_cmd(KERNEL, 1, 1, args.mem, args.cpu, args.append,
+                       ("-serial", "mon:stdio", "-S", "-gdb", f"tcp:127.0.0.1:{port}"))
         print(f"run: QEMU waits for gdb; in another terminal:\n"
               f"  gdb-multiarch -ex 'target remote :{port}' {KERNEL}\n"
               f"  (or: make gdb GDBPORT={port})", file=sys.stderr)

@@ -17,14 +17,17 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import consolemark  # noqa: E402  (the marker-exec helper, shared with tools/clusterlib.py)
+from qemucmd import QEMU, node_cmd  # noqa: E402  (the one builder of a node's command line)
+
 KERNEL = os.path.join(ROOT, "build", "kernel.elf")
-QEMU = "qemu-system-riscv64"
-KLOG_LINE = re.compile(r"^\[n\d+ +\d+\.\d+\] ")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+KLOG_LINE, ANSI = consolemark.KLOG_LINE, consolemark.ANSI
 
 
 class Timeout(Exception):
@@ -49,11 +52,7 @@ def kernel_built():
 
 def qemu_cmd(node=1, nodes=1, mem="128M", cpu="rv64", append="", extra=(), kernel=KERNEL):
     """The QEMU command line for one headless node with its serial on stdio."""
-    bootargs = f"node={node} nodes={nodes}" + (f" {append}" if append else "")
-    return [QEMU, "-machine", "virt", "-cpu", cpu, "-smp", "1", "-m", mem,
-            "-bios", "default", "-kernel", kernel, "-append", bootargs,
-            "-display", "none", "-monitor", "none", "-serial", "stdio",
-            "-nodefaults", *extra]
+    return node_cmd(kernel, node, nodes, mem, cpu, append, ("-serial", "stdio", "-nodefaults", *extra))
 
 
 class Node:
@@ -190,24 +189,15 @@ class Node:
         self._seq += 1
         tag = f"{self._seq}x{os.getpid() % 1000}"
         start = time.monotonic()
-        self.send(f'echo @@B""{tag}; {cmd}; echo @@E""{tag} $?\n')
-        self.wait_for(rf"@@B{tag}\n", timeout)
+        self.send(consolemark.wrap(cmd, tag))
+        self.wait_for(consolemark.begin_re(tag).pattern, timeout)
         with self._cond:
             begin = self._pos
         left = max(1.0, timeout - (time.monotonic() - start))
-        m = self.wait_for(rf"@@E{tag} (\d+)\n", left)
+        m = self.wait_for(consolemark.end_re(tag).pattern, left)
         with self._cond:
             span = self._buf[begin:m.start()]
-        lines, klog = [], []
-        for line in span.split("\n"):
-            line = ANSI.sub("", line)
-            if KLOG_LINE.match(line):
-                klog.append(line)
-            else:
-                lines.append(line)
-        # The span ends with the newline before @@E.
-        if lines and lines[-1] == "":
-            lines = lines[:-1]
+        lines, klog = consolemark.split_output(span)
         return lines, int(m.group(1)), klog
 
     def run(self, cmd, timeout=20):

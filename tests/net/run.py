@@ -27,6 +27,7 @@ import traceback
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import clusterlib  # noqa: E402
+import qemucmd  # noqa: E402
 from clusterlib import DEFAULT_SERVICES, Cluster, ClusterError, ExecTimeout  # noqa: E402
 
 CLI = os.path.join(ROOT, "tools", "cluster")
@@ -930,7 +931,7 @@ def read_pcap(path):
 
 def missing_tools(needs):
     miss = []
-    if not shutil.which(clusterlib.QEMU):
+    if not shutil.which(qemucmd.QEMU):
         miss.append("qemu-system-riscv64")
     if not os.path.exists(clusterlib.KERNEL):
         miss.append("build/kernel.elf")
