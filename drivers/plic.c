@@ -22,12 +22,6 @@ void plic_enable(uint32_t irq)
     *reg(0x2000 + 0x80 * plic_ctx + 4 * (irq / 32)) |= 1U << (irq % 32);
 }
 
-uint32_t plic_claim(void)
-{
-    return *reg(0x200000 + 0x1000 * plic_ctx + 4);
-}
+uint32_t plic_claim(void) { return *reg(0x200000 + 0x1000 * plic_ctx + 4); }
 
-void plic_complete(uint32_t irq)
-{
-    *reg(0x200000 + 0x1000 * plic_ctx + 4) = irq;
-}
+void plic_complete(uint32_t irq) { *reg(0x200000 + 0x1000 * plic_ctx + 4) = irq; }

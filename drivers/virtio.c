@@ -19,7 +19,7 @@ int64_t virtio_begin(const struct virtio_dev *d, uint32_t device_id, uint32_t wa
         virtio_read(d, VIRTIO_MMIO_DEVICE_ID) != device_id)
         return -ENODEV;
     if (virtio_read(d, VIRTIO_MMIO_VERSION) != 2)
-        return -ENOTSUP; /* legacy device: start QEMU with force-legacy=false */
+        return -ENOTSUP;                    /* legacy device: start QEMU with force-legacy=false */
     virtio_write(d, VIRTIO_MMIO_STATUS, 0); /* reset */
     virtio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACK);
     virtio_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER);
@@ -46,7 +46,8 @@ int64_t virtio_begin(const struct virtio_dev *d, uint32_t device_id, uint32_t wa
 int virtio_queue_init(const struct virtio_dev *d, uint32_t index, struct virtq *q)
 {
     _Static_assert(sizeof(struct virtq_desc) * VIRTQ_SIZE + sizeof(struct virtq_avail) +
-                           sizeof(struct virtq_used) + 8 <= PAGE_SIZE,
+                           sizeof(struct virtq_used) + 8 <=
+                       PAGE_SIZE,
                    "a virtqueue fits one page");
     virtio_write(d, VIRTIO_MMIO_QUEUE_SEL, index);
     uint32_t max = virtio_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);

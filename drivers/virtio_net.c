@@ -52,7 +52,8 @@ int virtio_net_init(const struct fdt_info *fi)
             continue;
         if (feat < 0) {
             klog("virtio-net in slot %d unusable (error %d): is QEMU started with "
-                 "-global virtio-mmio.force-legacy=false?", s, (int)-feat);
+                 "-global virtio-mmio.force-legacy=false?",
+                 s, (int)-feat);
             return (int)feat;
         }
         dev = d;
@@ -63,7 +64,8 @@ int virtio_net_init(const struct fdt_info *fi)
         }
         for (int i = 0; i < 6; i++)
             mac[i] = (feat & (1u << VIRTIO_NET_F_MAC))
-                         ? *(volatile uint8_t *)(dev.base + VIRTIO_MMIO_CONFIG + i) : 0;
+                         ? *(volatile uint8_t *)(dev.base + VIRTIO_MMIO_CONFIG + i)
+                         : 0;
         /* Descriptor i always carries buffer i. */
         for (int i = 0; i < NBUF; i++)
             rx_post(virtq_alloc_desc(&rxq));

@@ -31,8 +31,7 @@ static struct msg *serve(struct msg *m)
     msg_read(m, 0, &rq, sizeof rq);
     switch (rq.op) {
     case DISK_OP_INFO: {
-        struct disk_info di = {virtio_blk_sectors(), DISK_SECTOR,
-                               (uint32_t)virtio_blk_can_flush()};
+        struct disk_info di = {virtio_blk_sectors(), DISK_SECTOR, (uint32_t)virtio_blk_can_flush()};
         struct msg *r = msg_alloc(sizeof di);
         if (r)
             msg_write(r, 0, &di, sizeof di);

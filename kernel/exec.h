@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include "kernel/vm.h"
 
-struct user_start { uint64_t entry, sp, argc, argv; };
+struct user_start {
+    uint64_t entry, sp, argc, argv;
+};
 
 /* Validate the ELF image (lib/elf.c), map and fill its segments, build the
  * stack with argv, and set the heap after the highest segment. On error the

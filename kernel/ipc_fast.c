@@ -75,8 +75,7 @@ FAST_PATH static void fast_call(struct proc *p, const struct call_args *a, uint6
     s->ipc.kind = IPC_WAIT_NONE;
     s->tf->regs[REG_A0] = a->len;
     /* (A call carrying a port takes the ordinary path.) */
-    ipc_recv_regs(s->tf, a->len, c->token, p->pid, (int32_t)kernel_node_id,
-                  (struct port_id){0, 0});
+    ipc_recv_regs(s->tf, a->len, c->token, p->pid, (int32_t)kernel_node_id, (struct port_id){0, 0});
     p->tf->sepc += 4;
     p->ipc.kind = IPC_WAIT_CALL;
     ipc_fast_count++;

@@ -46,19 +46,23 @@ struct call_args {
  * call's registers (args = a0...a6). */
 static inline void ipc_call_args(const uint64_t *args, struct call_args *a)
 {
-    *a = (struct call_args){.dst = {args[0], args[1]}, .buf = args[2],
-                            .len = args[3] & 0xffffffffu, .rcap = args[3] >> 32,
-                            .rbuf = args[4], .timeout_ns = args[5], .carry_uva = args[6]};
+    *a = (struct call_args){.dst = {args[0], args[1]},
+                            .buf = args[2],
+                            .len = args[3] & 0xffffffffu,
+                            .rcap = args[3] >> 32,
+                            .rbuf = args[4],
+                            .timeout_ns = args[5],
+                            .carry_uva = args[6]};
 }
 static inline void ipc_recv_args(const uint64_t *args, struct recv_args *a)
 {
-    *a = (struct recv_args){.port = {args[0], args[1]}, .buf = args[2], .cap = args[3],
-                            .timeout_ns = args[4]};
+    *a = (struct recv_args){
+        .port = {args[0], args[1]}, .buf = args[2], .cap = args[3], .timeout_ns = args[4]};
 }
 static inline void ipc_reply_recv_args(const uint64_t *args, struct recv_args *a)
 {
-    *a = (struct recv_args){.port = {args[3], args[4]}, .buf = args[5], .cap = args[2] >> 32,
-                            .timeout_ns = args[6]};
+    *a = (struct recv_args){
+        .port = {args[3], args[4]}, .buf = args[5], .cap = args[2] >> 32, .timeout_ns = args[6]};
 }
 
 /* The details of a received message in the receiver's registers a1-a5

@@ -18,7 +18,7 @@ static void *heap_get_page(void *ctx)
 
 /* The page allocator hands out single pages, so the heap serves blocks of up
  * to one page (HEAP_MAX_SMALL bytes); bigger buffers are whole pages. */
-static const struct heap_ops heap_ops = { .get_page = heap_get_page };
+static const struct heap_ops heap_ops = {.get_page = heap_get_page};
 
 void kalloc_init(uint64_t start, uint64_t end)
 {

@@ -172,8 +172,8 @@ struct msg *kreq_serve(struct msg *m, uint32_t from, int *error)
     return r;
 }
 
-uint32_t kreq_ask_all(const struct kreq *rq, const void *extra, uint32_t extra_len,
-                      uint32_t skip, uint64_t timeout_ns)
+uint32_t kreq_ask_all(const struct kreq *rq, const void *extra, uint32_t extra_len, uint32_t skip,
+                      uint64_t timeout_ns)
 {
     for (uint32_t k = 1; k <= kernel_nodes; k++) {
         if (k == kernel_node_id || k == skip)

@@ -11,32 +11,33 @@
 #include "kernel/msg.h"
 
 enum {
-    KREQ_BOOTSTRAP = 0, /* -> struct port_id: the node's registry port (an empty body means this too) */
-    KREQ_SPAWN = 1,     /* a=parent pid, c=argc; then path\0 arg\0...; the message carries
+    KREQ_BOOTSTRAP =
+        0,          /* -> struct port_id: the node's registry port (an empty body means this too) */
+    KREQ_SPAWN = 1, /* a=parent pid, c=argc; then path\0 arg\0...; the message carries
                            the console port for the child's output -> int32 pid */
-    KREQ_KILL = 2,      /* a=pid, b=sig -> int32 */
-    KREQ_EXITED = 3,    /* a=child pid, b=parent pid, c=status -> int32 */
-    KREQ_PROCLIST = 5,  /* -> struct proc_info[] */
-    KREQ_ALIVE = 6,     /* a=pid -> int32 1 if it runs here (not a zombie), else 0 */
+    KREQ_KILL = 2,  /* a=pid, b=sig -> int32 */
+    KREQ_EXITED = 3,   /* a=child pid, b=parent pid, c=status -> int32 */
+    KREQ_PROCLIST = 5, /* -> struct proc_info[] */
+    KREQ_ALIVE = 6,    /* a=pid -> int32 1 if it runs here (not a zombie), else 0 */
     /* moving processes (kernel/migrate.c, lib/migwire.h; docs/migration.md) */
-    KREQ_MIG_OFFER = 7,  /* body: struct mig_offer -> int32 0 or -errno (refused) */
-    KREQ_MIG_PAGES = 8,  /* body: pages -> int32 0 or -errno */
-    KREQ_MIG_COMMIT = 9, /* body: struct mig_state -> int32 0 (it runs here now) or -errno */
+    KREQ_MIG_OFFER = 7,   /* body: struct mig_offer -> int32 0 or -errno (refused) */
+    KREQ_MIG_PAGES = 8,   /* body: pages -> int32 0 or -errno */
+    KREQ_MIG_COMMIT = 9,  /* body: struct mig_state -> int32 0 (it runs here now) or -errno */
     KREQ_MIG_STATUS = 10, /* a,b = the transfer id's halves -> int32 1 if committed here;
                            * else 0, and the transfer is abandoned (a late COMMIT fails);
                            * c=1 (FORGET): the source knows, the target may forget it */
-    KREQ_MIG_MOVED = 11, /* a=pid, b=node: a process of this home moved there (or c=1:
+    KREQ_MIG_MOVED = 11,  /* a=pid, b=node: a process of this home moved there (or c=1:
                           * it is gone) -> int32 0 */
-    KREQ_LOCATE = 12,    /* a=pid -> int32 1 if the process is here */
-    KREQ_MIG_MSG = 13,   /* body: a queued message of a moving port (struct mig_msg) -> int32 */
-    KREQ_MIG_REPLY = 14, /* body: the answer to a call a moved process took here before it
+    KREQ_LOCATE = 12,     /* a=pid -> int32 1 if the process is here */
+    KREQ_MIG_MSG = 13,    /* body: a queued message of a moving port (struct mig_msg) -> int32 */
+    KREQ_MIG_REPLY = 14,  /* body: the answer to a call a moved process took here before it
                           * moved (lib/migwire.h, REPLY) -> int32 0 or -ENOENT */
-    KREQ_MIG_KEEP = 15,  /* body: the pages the frozen process has (lib/migwire.h, KEEP) */
+    KREQ_MIG_KEEP = 15,   /* body: the pages the frozen process has (lib/migwire.h, KEEP) */
     KREQ_MIG_CALL_RESULT = 16, /* a=pid; body: how the call it was frozen in ended, at the
                                 * source (lib/migwire.h, CALL_RESULT) -> int32 0 or -ENOENT */
     KREQ_MIG_CALL_CANCEL = 17, /* a=pid, b,c = the move's id: the process that waited for
                                 * that call's result is gone: drop the call -> int32 */
-    KREQ_PORT_LOCATE = 18, /* body: struct port_id -> int32 1 if that port is here (it moved
+    KREQ_PORT_LOCATE = 18,     /* body: struct port_id -> int32 1 if that port is here (it moved
                             * here with its owner, or was made here and stayed), else 0 */
 };
 
@@ -89,6 +90,6 @@ int kreq_call_msg(uint32_t node, struct msg *m, uint64_t timeout_ns, struct msg 
  * yes (KREQ_LOCATE, KREQ_PORT_LOCATE: Amoeba's locate): the first node
  * that says yes, or 0 (none, or interrupted). Each node asked may cost
  * timeout_ns. Process context. */
-uint32_t kreq_ask_all(const struct kreq *rq, const void *extra, uint32_t extra_len,
-                      uint32_t skip, uint64_t timeout_ns);
+uint32_t kreq_ask_all(const struct kreq *rq, const void *extra, uint32_t extra_len, uint32_t skip,
+                      uint64_t timeout_ns);
 #endif

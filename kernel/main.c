@@ -32,7 +32,6 @@ static int shell_pid;
 void trap_set_uart_irq(uint32_t irq);
 void disk_port_start(void); /* kernel/disk_port.c */
 
-
 /* Start (or restart) the console shell, which has no parent. */
 static void start_shell(void)
 {
@@ -125,8 +124,8 @@ void kmain(uint64_t hartid, const void *dtb)
     klog("node %lu of %lu booting: hart %lu, %lu MiB RAM, %lu pages free, timer %s, %d virtio "
          "slots, %d programs",
          (unsigned long)kernel_node_id, (unsigned long)kernel_nodes, (unsigned long)hartid,
-         (unsigned long)(boot_fdt.mem_size >> 20), (unsigned long)kalloc_free_pages(),
-         timer_mode(), boot_fdt.nvirtio, ramdisk_count());
+         (unsigned long)(boot_fdt.mem_size >> 20), (unsigned long)kalloc_free_pages(), timer_mode(),
+         boot_fdt.nvirtio, ramdisk_count());
     if (boot_fdt.nharts > 1)
         klog("%u harts present; this kernel uses hart %lu only", boot_fdt.nharts,
              (unsigned long)hartid);

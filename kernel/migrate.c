@@ -35,9 +35,9 @@
 #include "kernel/timer.h"
 #include "lib/migwire.h"
 
-#define MIG_CALL_NS 5000000000ULL      /* one request's timeout */
-#define MIG_WAIT_NS 60000000000ULL     /* how long migrate() waits for another process's move */
-#define STATUS_RETRY_NS 1000000000ULL  /* between STATUS questions when COMMIT's answer is lost */
+#define MIG_CALL_NS 5000000000ULL     /* one request's timeout */
+#define MIG_WAIT_NS 60000000000ULL    /* how long migrate() waits for another process's move */
+#define STATUS_RETRY_NS 1000000000ULL /* between STATUS questions when COMMIT's answer is lost */
 /* Pre-copy (docs/migration.md): processes of at least PRECOPY_MIN_PAGES
  * that are running are copied while they run, PRECOPY_STEP requests (of
  * 15 pages) at each return to user mode, with PRECOPY_RUN_NS of running in
@@ -525,8 +525,8 @@ static void failed(struct proc *p, struct outgoing *out, int rv, int unknown)
     uint32_t node = out ? out->node : p->migrate_to;
     if (out && !unknown)
         status(node, out->id, 0); /* abandon it there (best effort): its pages go */
-    klog("pid %d (%s): move to node %d failed (error %d); it goes on here", p->pid, p->name,
-         node, -rv);
+    klog("pid %d (%s): move to node %d failed (error %d); it goes on here", p->pid, p->name, node,
+         -rv);
     vm_clear_sent(&p->as);
     p->migrating = 0;
     p->migrate_to = 0;
@@ -573,7 +573,8 @@ static int precopy_step(struct proc *p, struct outgoing *out)
         timer_arm(timer_now_ns() + PRECOPY_RUN_NS); /* back here even if it never traps */
         return 0;
     }
-    int freeze = out->sent <= FREEZE_PAGES || (out->round > 0 && out->sent * 10 >= out->last_round * 9) ||
+    int freeze = out->sent <= FREEZE_PAGES ||
+                 (out->round > 0 && out->sent * 10 >= out->last_round * 9) ||
                  out->round + 1 >= MAX_ROUNDS;
     out->round++;
     out->last_round = out->sent;
@@ -648,14 +649,15 @@ static int freeze_and_commit(struct proc *p, struct outgoing *out)
     uint32_t node = out->node;
     uint64_t now = timer_now_ns();
     klog("pid %d (%s) moved to node %d: %u pages, %u rounds, %lu ms in all, frozen %lu ms "
-         "(%u pages in the last round)%s", p->pid, p->name, node, out->pages, out->round + 1,
+         "(%u pages in the last round)%s",
+         p->pid, p->name, node, out->pages, out->round + 1,
          (unsigned long)((now - out->t0) / 1000000), (unsigned long)((now - t_freeze) / 1000000),
          last, out->in_call ? "; its call goes on here" : "");
     hand_over_ports(out->state, node, out->id, out->last_shipped);
     uint64_t id = out->id;
     free_outgoing(out);
     report(p, 0);
-    status(node, id, 1); /* FORGET: we know it is there (best effort; else it ages out) */
+    status(node, id, 1);           /* FORGET: we know it is there (best effort; else it ages out) */
     if (p->call_left.node == node) /* migrate_in_call set it: the husk's result goes there */
         p->call_left.id = id;
     /* Requests about it that reach this node go there; so do those that

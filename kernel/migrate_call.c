@@ -28,7 +28,7 @@
 #include "kernel/timer.h"
 #include "lib/migwire.h"
 
-#define RESULT_RETRY_NS 1000000000ULL    /* between tries when the new node does not answer */
+#define RESULT_RETRY_NS 1000000000ULL     /* between tries when the new node does not answer */
 #define RESULT_GIVE_UP_NS 600000000000ULL /* the husk stops trying after this */
 #define CANCEL_TIMEOUT_NS 1000000000ULL
 
@@ -76,13 +76,13 @@ void migrate_call_ended(struct proc *p, int rv, struct msg *reply)
             continue;
         }
         if (r != -ENOBUFS && r != -EHOSTDOWN && r != -ETIMEDOUT && r != -EHOSTUNREACH) {
-            klog("pid %d: the result of its call is refused by node %d (error %d)", p->pid,
-                 l.node, -r);
+            klog("pid %d: the result of its call is refused by node %d (error %d)", p->pid, l.node,
+                 -r);
             break;
         }
         if (timer_now_ns() >= give_up) {
-            klog("pid %d: node %d does not take the result of its call (error %d); dropped",
-                 p->pid, l.node, -r);
+            klog("pid %d: node %d does not take the result of its call (error %d); dropped", p->pid,
+                 l.node, -r);
             break;
         }
         proc_sleep(&p->call_left, timer_now_ns() + RESULT_RETRY_NS);
@@ -96,11 +96,12 @@ int migrate_serve_call_cancel(int pid, uint64_t id)
 {
     for (int i = 0; i < proc_slots; i++) {
         struct proc *q = proc_table[i];
-        if (!q || !q->migrated || q->pid != pid || q->call_left.id != id ||
-            q->state == P_ZOMBIE || q->state == P_FREE)
+        if (!q || !q->migrated || q->pid != pid || q->call_left.id != id || q->state == P_ZOMBIE ||
+            q->state == P_FREE)
             continue;
         klog("pid %d: nobody waits for the call it moved in any more (it ended on node %u); "
-             "dropped", pid, q->call_left.node);
+             "dropped",
+             pid, q->call_left.node);
         q->killed = SIG_KILL; /* its wait ends (EINTR), and it sends nothing */
         if (q->state == P_SLEEPING) {
             q->state = P_RUNNABLE;
@@ -116,7 +117,8 @@ int migrate_serve_call_cancel(int pid, uint64_t id)
 void migrate_call_await_begin(struct proc *p, uint64_t id, uint32_t from, uint64_t left_ns)
 {
     uint64_t now = timer_now_ns();
-    uint64_t deadline = left_ns == MIG_CALL_FOREVER || left_ns > UINT64_MAX - now ? 0 : now + left_ns;
+    uint64_t deadline =
+        left_ns == MIG_CALL_FOREVER || left_ns > UINT64_MAX - now ? 0 : now + left_ns;
     p->call_left = (struct call_left){.id = id, .node = from, .deadline = deadline};
 }
 

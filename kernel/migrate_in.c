@@ -330,8 +330,11 @@ static void install_ports(struct proc *p, struct incoming *in, const struct mig_
         while (ports[slot].used)
             slot++; /* room_for counted them */
         struct port *pt = &ports[slot];
-        *pt = (struct port){.used = 1, .check = s->ports[i].b, .ida = s->ports[i].a,
-                            .owner_pid = p->pid, .owner = p};
+        *pt = (struct port){.used = 1,
+                            .check = s->ports[i].b,
+                            .ida = s->ports[i].a,
+                            .owner_pid = p->pid,
+                            .owner = p};
         for (uint32_t k = 0; k < in->nstaged; k++) {
             struct staged *st = &in->staged[k];
             if (st->port.a == s->ports[i].a && st->port.b == s->ports[i].b) {
@@ -374,7 +377,7 @@ static int serve_commit(struct msg *m, uint32_t from, uint64_t now)
     install_ports(p, in, &state_buf, from);
     if (state_buf.call_left_ns)
         migrate_call_await_begin(p, state_buf.id, from, state_buf.call_left_ns);
-    *done = (struct committed){in->id, from, now}; /* for STATUS */
+    *done = (struct committed){in->id, from, now};     /* for STATUS */
     pidroute_moved(in->pid, (uint32_t)kernel_node_id); /* here now: no forwarding */
     abandon(in); /* its memory went with the process: only the slot is freed */
     klog("pid %d (%s) arrived from node %d", state_buf.pid, state_buf.name, from);
@@ -409,7 +412,8 @@ struct msg *migrate_serve(const struct kreq *rq, struct msg *m, uint32_t from, i
         r = migrate_serve_call_result(rq->a, m);
         break;
     case KREQ_MIG_CALL_CANCEL:
-        r = migrate_serve_call_cancel(rq->a, (uint64_t)(uint32_t)rq->b | (uint64_t)(uint32_t)rq->c << 32);
+        r = migrate_serve_call_cancel(rq->a,
+                                      (uint64_t)(uint32_t)rq->b | (uint64_t)(uint32_t)rq->c << 32);
         break;
     case KREQ_MIG_STATUS: {
         uint64_t id = (uint64_t)(uint32_t)rq->a | (uint64_t)(uint32_t)rq->b << 32;

@@ -85,7 +85,7 @@ HOT_PATH static uint8_t *body_at(const struct msg *m, uint32_t off, uint32_t *ro
 }
 
 HOT_PATH int msg_copyin_user(struct msg *m, uint32_t off, const struct addrspace *as, uint64_t uva,
-                    uint32_t n)
+                             uint32_t n)
 {
     for (uint32_t done = 0, room; done < n; done += room) {
         uint8_t *p = body_at(m, off + done, &room);

@@ -198,8 +198,7 @@ HOT_PATH int port_take(struct proc *p, const struct port_id *id, uint64_t ubuf, 
 }
 
 HOT_PATH int port_call_start(struct proc *p, const struct port_id *dst, struct msg *m,
-                             uint64_t rbuf, uint64_t rcap, uint64_t deadline,
-                             struct proc **server)
+                             uint64_t rbuf, uint64_t rcap, uint64_t deadline, struct proc **server)
 {
     struct caller *c = &p->call;
     port_caller_begin(c, (uint32_t)p->slot, 0, rbuf, rcap, deadline);

@@ -19,17 +19,16 @@
 #define PORT_QUEUE_MSGS 32
 #define PORT_QUEUE_BYTES (256 * 1024)
 
-
 /* A port. Defined here, not in port.c, for the IPC fastpath
  * (kernel/ipc_fast.c), which looks ports up inline. */
 struct port {
     int used;
     uint64_t check;
-    uint64_t ida;                        /* its id's `a` (home node << 32 | home slot): this
+    uint64_t ida;                          /* its id's `a` (home node << 32 | home slot): this
                                             node's for a port made here; another's for one
                                             that moved here with its owner (kernel/migrate.c) */
-    int owner_pid;                       /* 0: owned by the kernel */
-    struct proc *owner;                  /* NULL for the kernel; valid while used (an
+    int owner_pid;                         /* 0: owned by the kernel */
+    struct proc *owner;                    /* NULL for the kernel; valid while used (an
                                             exiting owner closes its ports first) */
     void (*kernel_handler)(struct msg *m); /* kernel ports: runs at delivery */
     struct msg *head, *tail;
@@ -101,8 +100,8 @@ static inline uint32_t port_token_index(uint64_t token) { return token & 0x7fff;
 /* Open p's call record for a new local call (state CALL_WAITING, a fresh
  * token naming p's slot). Field by field, not a struct assignment: that
  * would call memset, on another code page than the fastpath's. */
-static inline void port_caller_begin(struct caller *c, uint32_t slot, int server_pid,
-                                     uint64_t rbuf, uint64_t rcap, uint64_t deadline)
+static inline void port_caller_begin(struct caller *c, uint32_t slot, int server_pid, uint64_t rbuf,
+                                     uint64_t rcap, uint64_t deadline)
 {
     c->token = port_token_make(TOKEN_KIND_LOCAL, slot);
     c->state = CALL_WAITING;

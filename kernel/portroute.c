@@ -9,7 +9,7 @@
 /* A forwarding entry is kept while this node has room (a sender that
  * never learnt the new place still needs it); a hint may be replaced. */
 static struct route {
-    uint64_t a, b;  /* the port id; a == 0: free */
+    uint64_t a, b; /* the port id; a == 0: free */
     uint32_t node;
     uint8_t forward;
 } routes[ROUTES];

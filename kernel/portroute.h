@@ -33,8 +33,14 @@ uint32_t portroute_locate(const struct port_id *id, uint32_t skip);
 
 /* An RPC NACK's status that redirects (net/rpc.c): 0x8000 | node. */
 #define PORTROUTE_REDIRECT 0x8000
-static inline int portroute_is_redirect(int error) { return error < 0 && (-error & PORTROUTE_REDIRECT); }
+static inline int portroute_is_redirect(int error)
+{
+    return error < 0 && (-error & PORTROUTE_REDIRECT);
+}
 static inline uint32_t portroute_redirect_node(int error) { return (uint32_t)(-error & 0x7fff); }
-static inline int portroute_redirect_error(uint32_t node) { return -(int)(PORTROUTE_REDIRECT | node); }
+static inline int portroute_redirect_error(uint32_t node)
+{
+    return -(int)(PORTROUTE_REDIRECT | node);
+}
 
 #endif

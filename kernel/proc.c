@@ -49,10 +49,7 @@ struct proc *proc_find(int pid)
 }
 
 /* First code a new process runs, on its own kernel stack. */
-static void proc_first_run(void)
-{
-    sched_return_to_user(proc_current());
-}
+static void proc_first_run(void) { sched_return_to_user(proc_current()); }
 
 static void proc_free(struct proc *p)
 {
@@ -97,9 +94,8 @@ static int proc_new(struct proc **out)
     return 0;
 }
 
-static int spawn_from(struct proc *parent, const char *path, const void *image,
-                      uint64_t image_len, const struct exec_user_image *uimg, char *const argv[],
-                      int argc)
+static int spawn_from(struct proc *parent, const char *path, const void *image, uint64_t image_len,
+                      const struct exec_user_image *uimg, char *const argv[], int argc)
 {
     int rv;
     struct proc *p;
@@ -252,8 +248,8 @@ void proc_exit(int status)
 {
     struct proc *p = proc_current();
     orphan_children(p);
-    migrate_abandon(p);   /* a move in pre-copy */
-    migrate_proc_exit(p); /* calls it owed through the node it came from */
+    migrate_abandon(p);        /* a move in pre-copy */
+    migrate_proc_exit(p);      /* calls it owed through the node it came from */
     migrate_call_proc_exit(p); /* a call it moved in, still running where it was */
     port_proc_exit(p);
     p->killed = 0; /* it has taken effect; the exit below may still need to wait */
@@ -262,8 +258,7 @@ void proc_exit(int status)
          * down, nobody waits). */
         struct kreq rq = {KREQ_EXITED, p->pid, p->remote_parent_pid, status};
         int32_t r;
-        pidroute_call(p->remote_parent_pid, p->remote_parent_node, &rq, KREQ_NOTICE_TIMEOUT_NS,
-                      &r);
+        pidroute_call(p->remote_parent_pid, p->remote_parent_node, &rq, KREQ_NOTICE_TIMEOUT_NS, &r);
     }
     if ((uint64_t)PID_NODE(p->pid) != kernel_node_id) {
         /* A process that moved here: its home may free its pid. */
@@ -304,8 +299,9 @@ static void probe_remote_children(struct proc *me)
             return;
         if (rc->parent == me && !rc->exited && !alive) { /* (it may have exited meanwhile) */
             klog("pid %d is gone (%s); reaped as killed", rc->pid,
-                 rv == -ESRCH ? "no node has it" : rv ? "its node does not answer"
-                                                     : "its node does not know it");
+                 rv == -ESRCH ? "no node has it"
+                 : rv         ? "its node does not answer"
+                              : "its node does not know it");
             rc->exited = 1;
             rc->status = 128 + SIG_KILL;
         }
@@ -481,9 +477,8 @@ int proc_install(const struct mig_state *s, struct addrspace *as)
     for (uint32_t k = 0; k < s->nchildren; k++) {
         for (int i = 0; i < REMOTE_CHILDREN; i++) {
             if (!remote_children[i].parent) {
-                remote_children[i] = (struct remote_child){p, s->children[k].pid,
-                                                           (int)s->children[k].exited,
-                                                           s->children[k].status};
+                remote_children[i] = (struct remote_child){
+                    p, s->children[k].pid, (int)s->children[k].exited, s->children[k].status};
                 break;
             }
         }
@@ -514,8 +509,8 @@ static void hand_over_family(struct proc *p, uint32_t node)
     if (parent) {
         parent->nchildren--;
         if (proc_add_remote_child(parent, p->pid) != 0)
-            klog("pid %d moved to node %d: no room to remember it for its parent %d", p->pid,
-                 node, parent->pid);
+            klog("pid %d moved to node %d: no room to remember it for its parent %d", p->pid, node,
+                 parent->pid);
         p->parent = 0;
     }
     /* Its children here report to it there; those that had exited went

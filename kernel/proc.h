@@ -11,20 +11,27 @@
 #include "kernel/vm.h"
 #include "lib/syscall_abi.h"
 
-#define NPROC 128 /* process slots per node (each has a kernel stack slot) */
+#define NPROC 128                 /* process slots per node (each has a kernel stack slot) */
 #define TIME_SLICE_NS 10000000ULL /* 10 ms: at most 100 preemption ticks/s */
 #define DEFAULT_PAGE_LIMIT 20480  /* 80 MiB of user memory per process (a 64 MiB one moves) */
 #define DEFAULT_CHILD_LIMIT 64
 
-enum pstate { P_FREE = 0, P_RUNNABLE = PSTATE_RUNNABLE, P_RUNNING = PSTATE_RUNNING,
-              P_SLEEPING = PSTATE_SLEEPING, P_ZOMBIE = PSTATE_ZOMBIE };
+enum pstate {
+    P_FREE = 0,
+    P_RUNNABLE = PSTATE_RUNNABLE,
+    P_RUNNING = PSTATE_RUNNING,
+    P_SLEEPING = PSTATE_SLEEPING,
+    P_ZOMBIE = PSTATE_ZOMBIE
+};
 
-struct context { uint64_t ra, sp, s[12]; };
+struct context {
+    uint64_t ra, sp, s[12];
+};
 
 /* A process's one outstanding local call (kernel/port.c). */
 struct caller {
     uint64_t token;
-    int state;      /* CALL_IDLE, CALL_WAITING, CALL_DONE (kernel/port.h) */
+    int state; /* CALL_IDLE, CALL_WAITING, CALL_DONE (kernel/port.h) */
     int error;
     int server_pid; /* who received the request, once someone has */
     struct msg *reply;
@@ -36,8 +43,12 @@ struct caller {
  * continuation (kernel/ipc_wait.c): the process keeps nothing on its kernel
  * stack, only this and its call record, so the IPC fastpath can complete
  * its system call for it and return it straight to user mode. */
-enum { IPC_WAIT_NONE = 0, IPC_WAIT_RECV, IPC_WAIT_CALL,
-       IPC_WAIT_CALL_MOVED /* a husk's call: its process moved (kernel/migrate_call.c) */ };
+enum {
+    IPC_WAIT_NONE = 0,
+    IPC_WAIT_RECV,
+    IPC_WAIT_CALL,
+    IPC_WAIT_CALL_MOVED /* a husk's call: its process moved (kernel/migrate_call.c) */
+};
 /* recv's arguments (they arrive in registers: lib/syscall_abi.h). */
 struct recv_args {
     struct port_id port;
@@ -47,64 +58,64 @@ struct recv_args {
 };
 struct ipc_wait {
     int kind;
-    uint64_t deadline;      /* RECV: when it times out; 0: never */
-    struct recv_args recv;  /* RECV: its arguments, checked */
+    uint64_t deadline;     /* RECV: when it times out; 0: never */
+    struct recv_args recv; /* RECV: its arguments, checked */
 };
 
 struct proc {
     int pid;
-    int slot;                 /* index in the table and kernel-stack slot */
+    int slot; /* index in the table and kernel-stack slot */
     enum pstate state;
     char name[PROC_NAME_MAX];
-    struct proc *parent;      /* NULL once orphaned: reaped by the scheduler */
-    struct trapframe *tf;     /* = &tf_space (trapvec.S reaches it through sscratch) */
+    struct proc *parent;  /* NULL once orphaned: reaped by the scheduler */
+    struct trapframe *tf; /* = &tf_space (trapvec.S reaches it through sscratch) */
     struct context ctx;
     uint64_t kstack_top;
     struct addrspace as;
-    void *chan;               /* what it sleeps on */
-    uint64_t wake_at_ns;      /* timed sleep deadline, 0 if none */
-    int killed;               /* signal that will end it, 0 if none */
+    void *chan;          /* what it sleeps on */
+    uint64_t wake_at_ns; /* timed sleep deadline, 0 if none */
+    int killed;          /* signal that will end it, 0 if none */
     int exit_status;
     int nchildren;
     uint64_t child_limit;
     uint64_t cpu_ns, run_start_ns;
-    int service;              /* started from the boot service list: may use the disk */
-    int pinned;               /* a service or the console's shell: the global scheduler
+    int service;                 /* started from the boot service list: may use the disk */
+    int pinned;                  /* a service or the console's shell: the global scheduler
                                  never moves it (proc_info PROC_F_PINNED) */
-    struct port_id console;   /* where its output goes: the console port of the node it
+    struct port_id console;      /* where its output goes: the console port of the node it
                                  was started from; zero for this node's own console */
-    int remote_parent_pid;    /* a parent on another node (spawned from there), */
+    int remote_parent_pid;       /* a parent on another node (spawned from there), */
     uint32_t remote_parent_node; /* told of the exit by KREQ_EXITED; 0 if none */
     /* The trap frame lives in the struct, not in an allocation of its own:
      * the IPC path touches both on every switch, and under QEMU each distinct
      * page touched after an address-space switch costs a TLB refill. */
     struct trapframe tf_space;
-    struct caller call;       /* its local call in progress (kernel/port.c) */
-    struct ipc_wait ipc;      /* the IPC wait it is blocked in, if any */
-    void (*resume)(void);     /* where a continuation wait resumes (proc_block) */
-    int fp_saved;             /* fpregs holds its FP state */
+    struct caller call;   /* its local call in progress (kernel/port.c) */
+    struct ipc_wait ipc;  /* the IPC wait it is blocked in, if any */
+    void (*resume)(void); /* where a continuation wait resumes (proc_block) */
+    int fp_saved;         /* fpregs holds its FP state */
     uint64_t fpregs[33];
     /* Moving to another node (kernel/migrate.c). */
-    uint32_t migrate_to;      /* move it there at the next safe point; 0: no */
-    int migrate_self;         /* it asked itself: the outcome is its migrate()'s result */
+    uint32_t migrate_to;           /* move it there at the next safe point; 0: no */
+    int migrate_self;              /* it asked itself: the outcome is its migrate()'s result */
     struct mig_wait *migrate_wait; /* else who waits for the outcome (NULL: nobody) */
-    int restartable;          /* asleep in a system call that a move restarts */
-    uint64_t restart_a0;      /* a0 for the restart (the first argument, or sleep's time left) */
-    int migrated;             /* a husk: the process runs elsewhere now (proc_find skips it) */
+    int restartable;               /* asleep in a system call that a move restarts */
+    uint64_t restart_a0;        /* a0 for the restart (the first argument, or sleep's time left) */
+    int migrated;               /* a husk: the process runs elsewhere now (proc_find skips it) */
     struct outgoing *migrating; /* a move in pre-copy: its state (kernel/migrate.c) */
-    int64_t clock_shift_ns;   /* its clock() minus this node's (0 unless it moved here) */
-    uint64_t clock_uva;       /* where it keeps its struct clock_info (0: nowhere yet) */
-    int migrate_restarted;    /* its last system call was restarted to move: it was asleep */
+    int64_t clock_shift_ns;     /* its clock() minus this node's (0 unless it moved here) */
+    uint64_t clock_uva;         /* where it keeps its struct clock_info (0: nowhere yet) */
+    int migrate_restarted;      /* its last system call was restarted to move: it was asleep */
     /* A call of its own that a move left behind (kernel/migrate_call.c).
      * On the node it left, in the husk that keeps the call: id != 0, node
      * = where the process went. On the node it went to: id != 0 while its
      * restarted call waits for the result, node = where the call is. */
     struct call_left {
-        uint64_t id;          /* the move's transfer id */
+        uint64_t id; /* the move's transfer id */
         uint32_t node;
-        uint64_t deadline;    /* the waiting side's; 0: none */
-        int done, error;      /* the waiting side: the result came */
-        struct msg *reply;    /* its bytes, got of them so far */
+        uint64_t deadline; /* the waiting side's; 0: none */
+        int done, error;   /* the waiting side: the result came */
+        struct msg *reply; /* its bytes, got of them so far */
         uint32_t got;
     } call_left;
 };

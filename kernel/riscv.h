@@ -4,7 +4,12 @@
 
 #include <stdint.h>
 
-#define csr_read(csr) ({ uint64_t v_; asm volatile("csrr %0, " #csr : "=r"(v_)); v_; })
+#define csr_read(csr)                                                                              \
+    ({                                                                                             \
+        uint64_t v_;                                                                               \
+        asm volatile("csrr %0, " #csr : "=r"(v_));                                                 \
+        v_;                                                                                        \
+    })
 #define csr_write(csr, val) asm volatile("csrw " #csr ", %0" ::"r"((uint64_t)(val)))
 #define csr_set(csr, val) asm volatile("csrs " #csr ", %0" ::"r"((uint64_t)(val)))
 #define csr_clear(csr, val) asm volatile("csrc " #csr ", %0" ::"r"((uint64_t)(val)))
@@ -49,7 +54,10 @@ static inline void intr_on(void) { csr_set(sstatus, SSTATUS_SIE); }
 static inline void intr_off(void) { csr_clear(sstatus, SSTATUS_SIE); }
 static inline uint64_t rdtime(void) { return csr_read(time); }
 static inline void sfence_vma_all(void) { asm volatile("sfence.vma zero, zero" ::: "memory"); }
-static inline void sfence_vma_addr(uint64_t va) { asm volatile("sfence.vma %0, zero" ::"r"(va) : "memory"); }
+static inline void sfence_vma_addr(uint64_t va)
+{
+    asm volatile("sfence.vma %0, zero" ::"r"(va) : "memory");
+}
 static inline void wfi(void) { asm volatile("wfi"); }
 
 #endif

@@ -6,7 +6,10 @@
 #define SBI_EXT_TIME 0x54494D45
 #define SBI_EXT_SRST 0x53525354
 
-struct sbiret { long error; long value; };
+struct sbiret {
+    long error;
+    long value;
+};
 
 static struct sbiret sbi_call(uint64_t eid, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2)
 {
@@ -16,14 +19,11 @@ static struct sbiret sbi_call(uint64_t eid, uint64_t fid, uint64_t a0, uint64_t 
     register uint64_t r_a6 asm("a6") = fid;
     register uint64_t r_a7 asm("a7") = eid;
     asm volatile("ecall" : "+r"(r_a0), "+r"(r_a1) : "r"(r_a2), "r"(r_a6), "r"(r_a7) : "memory");
-    struct sbiret r = { (long)r_a0, (long)r_a1 };
+    struct sbiret r = {(long)r_a0, (long)r_a1};
     return r;
 }
 
-void sbi_set_timer(uint64_t when)
-{
-    sbi_call(SBI_EXT_TIME, 0, when, 0, 0);
-}
+void sbi_set_timer(uint64_t when) { sbi_call(SBI_EXT_TIME, 0, when, 0, 0); }
 
 int sbi_probe_extension(uint64_t eid)
 {

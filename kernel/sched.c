@@ -23,10 +23,9 @@ static uint64_t slice_end_ns HOT_DATA;
 int sched_need_resched HOT_DATA; /* set by the timer when the slice is over */
 #define need_resched sched_need_resched
 static struct proc *fpu_owner HOT_DATA; /* whose values the FP registers hold */
-static int fpu_zeros HOT_DATA; /* they hold all zeros, unwritten since loaded */
+static int fpu_zeros HOT_DATA;          /* they hold all zeros, unwritten since loaded */
 static int last_slot;
 void (*sched_idle_hook)(void);
-
 
 static inline __attribute__((always_inline)) void fpu_prepare_return(struct proc *p);
 static inline __attribute__((always_inline)) void fpu_save_if_dirty(struct proc *p);

@@ -27,9 +27,9 @@ HOT_PATH void *memset(void *dst, int c, size_t n)
 }
 
 /* Copy n bytes in units of `type`: d and s must be aligned for it. */
-#define COPY_UNITS(type, d, s, n)                                               \
-    for (; (n) >= sizeof(type); (n) -= sizeof(type), (d) += sizeof(type), (s) += sizeof(type)) \
-        *(type *)(d) = *(const type *)(s)
+#define COPY_UNITS(type, d, s, n)                                                                  \
+    for (; (n) >= sizeof(type); (n) -= sizeof(type), (d) += sizeof(type), (s) += sizeof(type))     \
+    *(type *)(d) = *(const type *)(s)
 
 FAST_PATH void *memcpy(void *dst, const void *src, size_t n)
 {

@@ -21,7 +21,7 @@ static int is_zero_port(const struct port_id *id) { return id->a == 0 && id->b =
 
 /* A message holding user bytes [buf, buf+len), stamped with the sender. */
 HOT_PATH static int msg_from_user(struct proc *p, uint64_t buf, uint64_t len,
-                         const struct port_id *carry, struct msg **out)
+                                  const struct port_id *carry, struct msg **out)
 {
     if (len > MSG_MAX)
         return -EMSGSIZE;
@@ -115,8 +115,7 @@ HOT_PATH SYSCALL(call)
         return rv;
     if (port_is_local(&a.dst)) {
         struct proc *server = 0;
-        rv = port_call_start(p, &a.dst, m, a.rbuf, a.rcap,
-                             ipc_deadline(a.timeout_ns), &server);
+        rv = port_call_start(p, &a.dst, m, a.rbuf, a.rcap, ipc_deadline(a.timeout_ns), &server);
         if (rv)
             return rv;
         /* Does not return: the reply reaches user mode when the wait ends.

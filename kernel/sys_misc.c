@@ -170,10 +170,7 @@ SYSCALL(meminfo)
     return vm_copyout(&p->as, args[0], &mi, sizeof mi);
 }
 
-SYSCALL(faultinject)
-{
-    return kalloc_fault_inject((int)args[0], args[1], args[2]);
-}
+SYSCALL(faultinject) { return kalloc_fault_inject((int)args[0], args[1], args[2]); }
 
 /* calibrate(kind, iters): time a kernel-internal operation for make bench. */
 SYSCALL(calibrate)

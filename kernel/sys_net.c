@@ -18,10 +18,7 @@ SYSCALL(ping)
     return icmp_ping(ip, (uint16_t)p->pid, (uint16_t)args[1], timeout);
 }
 
-SYSCALL(netstat)
-{
-    return vm_copyout(&p->as, args[0], &net_stats, sizeof net_stats);
-}
+SYSCALL(netstat) { return vm_copyout(&p->as, args[0], &net_stats, sizeof net_stats); }
 
 /* udpecho(ip, buf, len, timeout_ns): send buf to ip's UDP echo service and
  * check the echo byte for byte; RTT in ns. */

@@ -13,10 +13,7 @@
 #include "kernel/syscall.h"
 #include "kernel/timer.h"
 
-SYSCALL(exit)
-{
-    proc_exit((int)(args[0] & 0xff));
-}
+SYSCALL(exit) { proc_exit((int)(args[0] & 0xff)); }
 
 HOT_PATH SYSCALL(getpid) { return p->pid; }
 
@@ -152,12 +149,11 @@ SYSCALL(spawn_node)
         return len;
     /* The child's output comes to the console this process writes to: its
      * own home console if it has one, else this node's console service. */
-    struct port_id console = (p->console.a || p->console.b) ? p->console
-                                                            : console_service_port();
+    struct port_id console = (p->console.a || p->console.b) ? p->console : console_service_port();
     struct kreq rq = {KREQ_SPAWN, p->pid, 0, argc};
     struct msg *reply = 0;
-    rv = kreq_call_carry((uint32_t)node, &rq, body, (uint32_t)len, &console,
-                         KREQ_SPAWN_TIMEOUT_NS, &reply);
+    rv = kreq_call_carry((uint32_t)node, &rq, body, (uint32_t)len, &console, KREQ_SPAWN_TIMEOUT_NS,
+                         &reply);
     if (rv)
         return rv;
     int32_t pid = -EPROTO;

@@ -61,7 +61,8 @@ FAST_PATH static uint64_t ns_to_ticks(uint64_t ns)
 {
     if (ns == UINT64_MAX)
         return UINT64_MAX;
-    return timer_boot_ticks + ns / 1000000000ULL * timer_hz + ns % 1000000000ULL * timer_hz / 1000000000ULL;
+    return timer_boot_ticks + ns / 1000000000ULL * timer_hz +
+           ns % 1000000000ULL * timer_hz / 1000000000ULL;
 }
 
 HOT_PATH void timer_arm(uint64_t ns)

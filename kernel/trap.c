@@ -64,10 +64,22 @@ static int handle_interrupt(uint64_t scause)
 static const char *cause_name(uint64_t c)
 {
     static const char *names[] = {
-        "instruction address misaligned", "instruction access fault", "illegal instruction",
-        "breakpoint", "load address misaligned", "load access fault",
-        "store address misaligned", "store access fault", "user ecall", "supervisor ecall",
-        "?", "?", "instruction page fault", "load page fault", "?", "store page fault",
+        "instruction address misaligned",
+        "instruction access fault",
+        "illegal instruction",
+        "breakpoint",
+        "load address misaligned",
+        "load access fault",
+        "store address misaligned",
+        "store access fault",
+        "user ecall",
+        "supervisor ecall",
+        "?",
+        "?",
+        "instruction page fault",
+        "load page fault",
+        "?",
+        "store page fault",
     };
     return c < ARRAY_LEN(names) ? names[c] : "?";
 }
@@ -122,8 +134,8 @@ void kernel_trap(struct trapframe *tf)
     }
     klog("kernel trap: %s (scause %lx) sepc %lx stval %lx", cause_name(scause & 0xff),
          (unsigned long)scause, (unsigned long)tf->sepc, (unsigned long)tf->stval);
-    static const char *rn[32] = {"0", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
-                                 "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
+    static const char *rn[32] = {"0",  "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+                                 "a1", "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
                                  "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
     for (int i = 1; i < 32; i += 4)
         klog("%3s %016lx %3s %016lx %3s %016lx %3s %016lx", rn[i], (unsigned long)tf->regs[i],

@@ -92,7 +92,8 @@ void vm_init(const struct fdt_info *fi)
     kmap(PAGE_ROUND_DOWN(fi->uart.base), PAGE_ROUND_DOWN(fi->uart.base), PAGE_SIZE, PTE_R | PTE_W);
     kmap(fi->plic.base, fi->plic.base, PAGE_ROUND_UP(fi->plic.size), PTE_R | PTE_W);
     if (fi->rtc.base)
-        kmap(PAGE_ROUND_DOWN(fi->rtc.base), PAGE_ROUND_DOWN(fi->rtc.base), PAGE_SIZE, PTE_R | PTE_W);
+        kmap(PAGE_ROUND_DOWN(fi->rtc.base), PAGE_ROUND_DOWN(fi->rtc.base), PAGE_SIZE,
+             PTE_R | PTE_W);
     for (int i = 0; i < fi->nvirtio; i++)
         kmap(PAGE_ROUND_DOWN(fi->virtio[i].base), PAGE_ROUND_DOWN(fi->virtio[i].base),
              PAGE_ROUND_UP(fi->virtio[i].size), PTE_R | PTE_W);
@@ -296,10 +297,7 @@ FAST_PATH static uint64_t user_pa(const struct addrspace *as, uint64_t uva, uint
     return PTE_PA(pte) | (uva & (PAGE_SIZE - 1));
 }
 
-uint64_t vm_user_pa(const struct addrspace *as, uint64_t uva)
-{
-    return user_pa(as, uva, 0);
-}
+uint64_t vm_user_pa(const struct addrspace *as, uint64_t uva) { return user_pa(as, uva, 0); }
 
 FAST_PATH int vm_check_user(const struct addrspace *as, uint64_t uva, uint64_t len, int write)
 {

@@ -22,7 +22,8 @@ typedef uint64_t pte_t;
 #define PTE_A (1UL << 6)
 #define PTE_D (1UL << 7)
 
-#define PTE_SENT (1UL << 8) /* RSW: pre-copy (kernel/migrate.c) sent this page and it has not
+#define PTE_SENT                                                                                   \
+    (1UL << 8) /* RSW: pre-copy (kernel/migrate.c) sent this page and it has not
                                been written since (D clear) */
 
 #define PTE_PA(pte) (((pte) >> 10) << 12)
@@ -43,8 +44,8 @@ struct addrspace {
     uint64_t heap_start; /* first byte sbrk manages */
     uint64_t brk;        /* current break */
     struct {
-        uint64_t va;     /* page address; 0 (never a user address): empty */
-        pte_t pte;       /* its leaf PTE when cached (valid, user) */
+        uint64_t va; /* page address; 0 (never a user address): empty */
+        pte_t pte;   /* its leaf PTE when cached (valid, user) */
     } tcache[VM_TCACHE];
 };
 
@@ -63,7 +64,8 @@ extern int vm_have_asids;
 extern uint64_t vm_satp_now;
 static inline __attribute__((always_inline)) void vm_switch(const pte_t *root, uint32_t asid)
 {
-    uint64_t want = (8UL << 60) | (vm_have_asids ? (uint64_t)asid << 44 : 0) | ((uint64_t)root >> 12);
+    uint64_t want =
+        (8UL << 60) | (vm_have_asids ? (uint64_t)asid << 44 : 0) | ((uint64_t)root >> 12);
     if (vm_satp_now == want)
         return;
     asm volatile("csrw satp, %0" ::"r"(want));

@@ -5,14 +5,10 @@
 
 /* RFC 7693 §2.6: the SHA-256 initial values. */
 static const uint32_t blake2s_iv[8] = {
-    0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A,
-    0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19,
+    0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19,
 };
 
-static inline uint32_t blake2s_ror(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << (32 - n));
-}
+static inline uint32_t blake2s_ror(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
 
 static inline uint32_t blake2s_load32(const uint8_t *p)
 {
@@ -47,31 +43,31 @@ static inline void blake2s_load_block(uint32_t m[16], const uint8_t *block)
  * (sext.w) although srliw/slliw/or already leave it sign-extended, a sixth
  * of the instructions of a compression. The *w instructions read only the
  * low 32 bits, so inputs need no extension either. */
-#define B2S_G(a, b, c, d, x, y)                                                  \
-    do {                                                                         \
-        uint32_t t_;                                                             \
-        __asm__("addw %0, %0, %1\n\taddw %0, %0, %5\n\t"                            \
-            "xor %3, %3, %0\n\tsrliw %4, %3, 16\n\tslliw %3, %3, 16\n\tor %3, %3, %4\n\t" \
-            "addw %2, %2, %3\n\t"                                                 \
-            "xor %1, %1, %2\n\tsrliw %4, %1, 12\n\tslliw %1, %1, 20\n\tor %1, %1, %4\n\t" \
-            "addw %0, %0, %1\n\taddw %0, %0, %6\n\t"                             \
-            "xor %3, %3, %0\n\tsrliw %4, %3, 8\n\tslliw %3, %3, 24\n\tor %3, %3, %4\n\t" \
-            "addw %2, %2, %3\n\t"                                                 \
-            "xor %1, %1, %2\n\tsrliw %4, %1, 7\n\tslliw %1, %1, 25\n\tor %1, %1, %4" \
-            : "+r"(a), "+r"(b), "+r"(c), "+r"(d), "=&r"(t_)                      \
-            : "r"(x), "r"(y));                                                   \
+#define B2S_G(a, b, c, d, x, y)                                                                    \
+    do {                                                                                           \
+        uint32_t t_;                                                                               \
+        __asm__("addw %0, %0, %1\n\taddw %0, %0, %5\n\t"                                           \
+                "xor %3, %3, %0\n\tsrliw %4, %3, 16\n\tslliw %3, %3, 16\n\tor %3, %3, %4\n\t"      \
+                "addw %2, %2, %3\n\t"                                                              \
+                "xor %1, %1, %2\n\tsrliw %4, %1, 12\n\tslliw %1, %1, 20\n\tor %1, %1, %4\n\t"      \
+                "addw %0, %0, %1\n\taddw %0, %0, %6\n\t"                                           \
+                "xor %3, %3, %0\n\tsrliw %4, %3, 8\n\tslliw %3, %3, 24\n\tor %3, %3, %4\n\t"       \
+                "addw %2, %2, %3\n\t"                                                              \
+                "xor %1, %1, %2\n\tsrliw %4, %1, 7\n\tslliw %1, %1, 25\n\tor %1, %1, %4"           \
+                : "+r"(a), "+r"(b), "+r"(c), "+r"(d), "=&r"(t_)                                    \
+                : "r"(x), "r"(y));                                                                 \
     } while (0)
 #else
-#define B2S_G(a, b, c, d, x, y)                                                  \
-    do {                                                                         \
-        a = a + b + (x);                                                         \
-        d = blake2s_ror(d ^ a, 16);                                              \
-        c = c + d;                                                               \
-        b = blake2s_ror(b ^ c, 12);                                              \
-        a = a + b + (y);                                                         \
-        d = blake2s_ror(d ^ a, 8);                                               \
-        c = c + d;                                                               \
-        b = blake2s_ror(b ^ c, 7);                                               \
+#define B2S_G(a, b, c, d, x, y)                                                                    \
+    do {                                                                                           \
+        a = a + b + (x);                                                                           \
+        d = blake2s_ror(d ^ a, 16);                                                                \
+        c = c + d;                                                                                 \
+        b = blake2s_ror(b ^ c, 12);                                                                \
+        a = a + b + (y);                                                                           \
+        d = blake2s_ror(d ^ a, 8);                                                                 \
+        c = c + d;                                                                                 \
+        b = blake2s_ror(b ^ c, 7);                                                                 \
     } while (0)
 #endif
 
@@ -79,16 +75,16 @@ static inline void blake2s_load_block(uint32_t m[16], const uint8_t *block)
  * that the working vector stays in registers and no schedule is loaded:
  * under QEMU's TCG every guest load and store costs a softmmu lookup, and
  * the MAC of every RPC frame runs this 10 times per 64 bytes. */
-#define B2S_ROUND(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15) \
-    do {                                                                         \
-        B2S_G(v0, v4, v8, v12, m[s0], m[s1]);                                    \
-        B2S_G(v1, v5, v9, v13, m[s2], m[s3]);                                    \
-        B2S_G(v2, v6, v10, v14, m[s4], m[s5]);                                   \
-        B2S_G(v3, v7, v11, v15, m[s6], m[s7]);                                   \
-        B2S_G(v0, v5, v10, v15, m[s8], m[s9]);                                   \
-        B2S_G(v1, v6, v11, v12, m[s10], m[s11]);                                 \
-        B2S_G(v2, v7, v8, v13, m[s12], m[s13]);                                  \
-        B2S_G(v3, v4, v9, v14, m[s14], m[s15]);                                  \
+#define B2S_ROUND(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15)            \
+    do {                                                                                           \
+        B2S_G(v0, v4, v8, v12, m[s0], m[s1]);                                                      \
+        B2S_G(v1, v5, v9, v13, m[s2], m[s3]);                                                      \
+        B2S_G(v2, v6, v10, v14, m[s4], m[s5]);                                                     \
+        B2S_G(v3, v7, v11, v15, m[s6], m[s7]);                                                     \
+        B2S_G(v0, v5, v10, v15, m[s8], m[s9]);                                                     \
+        B2S_G(v1, v6, v11, v12, m[s10], m[s11]);                                                   \
+        B2S_G(v2, v7, v8, v13, m[s12], m[s13]);                                                    \
+        B2S_G(v3, v4, v9, v14, m[s14], m[s15]);                                                    \
     } while (0)
 
 /* RFC 7693 §3.2: compresses the 64-byte block into s->h, with the counter
@@ -145,8 +141,7 @@ static void blake2s_wipe(struct blake2s_state *s)
 
 int blake2s_init(struct blake2s_state *s, uint32_t outlen, const void *key, uint32_t keylen)
 {
-    if (outlen == 0 || outlen > BLAKE2S_OUTMAX || keylen > BLAKE2S_KEYMAX ||
-        (keylen > 0 && !key))
+    if (outlen == 0 || outlen > BLAKE2S_OUTMAX || keylen > BLAKE2S_KEYMAX || (keylen > 0 && !key))
         return -EINVAL;
     for (int i = 0; i < 8; i++)
         s->h[i] = blake2s_iv[i];

@@ -11,9 +11,9 @@
 
 #include <stdint.h>
 
-#define BLAKE2S_BLOCK 64   /* bytes per compression */
-#define BLAKE2S_OUTMAX 32  /* largest digest */
-#define BLAKE2S_KEYMAX 32  /* largest key */
+#define BLAKE2S_BLOCK 64  /* bytes per compression */
+#define BLAKE2S_OUTMAX 32 /* largest digest */
+#define BLAKE2S_KEYMAX 32 /* largest key */
 
 /* The running state of one hash (RFC 7693 §3.3). Callers treat it as opaque
  * and only allocate it. */

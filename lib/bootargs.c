@@ -6,10 +6,7 @@
 
 #include "lib/errno.h"
 
-static bool blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+static bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /* Finds the last word whose key is `key`; sets *val and *len to its value. */
 static int find(const char *args, const char *key, const char **val, uint64_t *len)

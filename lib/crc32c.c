@@ -3,7 +3,7 @@
 #include "lib/crc32c.h"
 
 #define P 0x82F63B78u
-#define B1(c) (((c) & 1) ? ((c) >> 1) ^ P : (c) >> 1)
+#define B1(c) (((c)&1) ? ((c) >> 1) ^ P : (c) >> 1)
 #define B2(c) B1(B1(c))
 #define B4(c) B2(B2(c))
 #define B8(c) B4(B4(c))
@@ -23,7 +23,4 @@ uint32_t crc32c_update(uint32_t crc, const void *buf, size_t len)
     return ~crc;
 }
 
-uint32_t crc32c(const void *buf, size_t len)
-{
-    return crc32c_update(0, buf, len);
-}
+uint32_t crc32c(const void *buf, size_t len) { return crc32c_update(0, buf, len); }

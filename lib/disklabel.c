@@ -97,8 +97,8 @@ int disklabel_decode(const uint8_t sector[512], uint64_t nsectors, struct diskla
         le_get_bytes(&r, g->name, 16);
         g->start = le_get(&r, 8);
         g->sectors = le_get(&r, 8);
-        if (!name_ok(g->name) || g->start < MIB_SECTORS || g->sectors == 0 ||
-            g->start > nsectors || g->sectors > nsectors - g->start)
+        if (!name_ok(g->name) || g->start < MIB_SECTORS || g->sectors == 0 || g->start > nsectors ||
+            g->sectors > nsectors - g->start)
             return -EBADMSG;
         for (uint32_t j = 0; j < i; j++) {
             const struct disklabel_region *h = &t.r[j];

@@ -44,8 +44,11 @@ static int check_load(const uint8_t *ph, uint64_t len, uint64_t lo, uint64_t hi,
         return -ENOEXEC;
     if ((flags & ELF_W) && (flags & ELF_X))
         return -ENOEXEC;
-    *s = (struct elf_segment){ .vaddr = vaddr, .memsz = memsz, .offset = offset,
-                               .filesz = filesz, .flags = flags & (ELF_R | ELF_W | ELF_X) };
+    *s = (struct elf_segment){.vaddr = vaddr,
+                              .memsz = memsz,
+                              .offset = offset,
+                              .filesz = filesz,
+                              .flags = flags & (ELF_R | ELF_W | ELF_X)};
     return 0;
 }
 

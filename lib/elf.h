@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#define ELF_MAX_SEGS 8  /* at most this many PT_LOAD segments */
+#define ELF_MAX_SEGS 8 /* at most this many PT_LOAD segments */
 #define ELF_MAX_PHNUM 64
 #define ELF_PAGE 4096ull
 
@@ -32,7 +32,7 @@
 #define ELF_X 1
 
 struct elf_segment {
-    uint64_t vaddr, memsz;  /* memory image [vaddr, vaddr + memsz) */
+    uint64_t vaddr, memsz;   /* memory image [vaddr, vaddr + memsz) */
     uint64_t offset, filesz; /* file bytes [offset, offset + filesz) go at vaddr */
     uint32_t flags;          /* ELF_R | ELF_W | ELF_X, never both W and X */
 };

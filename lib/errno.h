@@ -42,14 +42,14 @@
 #define ECONNRESET 104  /* connection reset (peer restarted) */
 #define ENOBUFS 105     /* no buffer space */
 #define ECONNREFUSED 111
-#define ETIMEDOUT 116   /* timed out */
-#define EHOSTDOWN 117   /* peer node is down */
+#define ETIMEDOUT 116 /* timed out */
+#define EHOSTDOWN 117 /* peer node is down */
 #define EHOSTUNREACH 118
-#define EALREADY 120    /* already done (a process is on that node already) */
-#define EMSGSIZE 122    /* message too long */
-#define ESTALE 133      /* state no longer known (naming: session or history gone) */
-#define ENOTSUP 134     /* not supported */
-#define EOVERFLOW 139   /* value too large */
+#define EALREADY 120  /* already done (a process is on that node already) */
+#define EMSGSIZE 122  /* message too long */
+#define ESTALE 133    /* state no longer known (naming: session or history gone) */
+#define ENOTSUP 134   /* not supported */
+#define EOVERFLOW 139 /* value too large */
 #define ECANCELED 140
 #define ERESTART 512 /* kernel only: restart the system call (never seen by a program) */
 

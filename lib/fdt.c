@@ -58,10 +58,7 @@ static bool streq(const char *a, const char *b)
     return *a == *b;
 }
 
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
+static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
 
 /* Does node name `name` equal `base` or start with `base@`? */
 static bool name_is(const char *name, const char *base)
@@ -102,8 +99,7 @@ static bool isa_has(struct val v, const char *ext)
             i++;
             while (ext[j] && i + j < v.len && lower((char)v.p[i + j]) == ext[j])
                 j++;
-            if (ext[j] == '\0' &&
-                (i + j == v.len || v.p[i + j] == '\0' || v.p[i + j] == '_'))
+            if (ext[j] == '\0' && (i + j == v.len || v.p[i + j] == '\0' || v.p[i + j] == '_'))
                 return true;
         } else {
             i++;
@@ -340,8 +336,8 @@ int fdt_parse(const void *blob, uint64_t maxlen, struct fdt_info *out)
     const char *strings = (const char *)b + off_strings;
     struct level stack[FDT_MAX_DEPTH + 1];
     struct props pr;
-    struct state st = { .out = out };
-    int depth = 0;        /* open nodes; stack[depth] is the innermost */
+    struct state st = {.out = out};
+    int depth = 0;           /* open nodes; stack[depth] is the innermost */
     bool collecting = false; /* the innermost node's properties are still coming */
     bool seen_root = false;
     uint64_t pos = 0;
@@ -350,7 +346,7 @@ int fdt_parse(const void *blob, uint64_t maxlen, struct fdt_info *out)
     zero(out, sizeof *out);
     zero(&pr, sizeof pr);
     /* stack[0] stands for "above the root": the spec's default cells. */
-    stack[0] = (struct level){ .kind = K_OTHER, .addr_cells = 2, .size_cells = 1 };
+    stack[0] = (struct level){.kind = K_OTHER, .addr_cells = 2, .size_cells = 1};
 
     for (;;) {
         if (pos + 4 > size_struct)
@@ -380,7 +376,7 @@ int fdt_parse(const void *blob, uint64_t maxlen, struct fdt_info *out)
             }
             struct level *parent = &stack[depth];
             struct level *self = &stack[++depth];
-            *self = (struct level){ .kind = K_OTHER, .addr_cells = 2, .size_cells = 1 };
+            *self = (struct level){.kind = K_OTHER, .addr_cells = 2, .size_cells = 1};
             if (depth == 1)
                 self->kind = K_ROOT;
             else if (parent->kind == K_ROOT && streq(name, "cpus"))
@@ -416,7 +412,7 @@ int fdt_parse(const void *blob, uint64_t maxlen, struct fdt_info *out)
             pos += 8;
             if (len > size_struct - pos)
                 return -EINVAL;
-            struct val v = { s + pos, (uint32_t)len };
+            struct val v = {s + pos, (uint32_t)len};
             pos += (len + 3) & ~(uint64_t)3;
             if (pos > size_struct || nameoff >= size_strings)
                 return -EINVAL;

@@ -27,20 +27,20 @@ struct fdt_mmio {
 };
 
 struct fdt_info {
-    uint64_t mem_base, mem_size;  /* first memory node's first reg entry */
-    struct fdt_mmio uart;         /* first node compatible with "ns16550a" */
-    uint32_t uart_clock;          /* its clock-frequency, 0 if absent */
-    struct fdt_mmio plic;         /* "riscv,plic0" or "sifive,plic-1.0.0" */
-    struct fdt_mmio rtc;          /* "google,goldfish-rtc" (wall clock), base 0 if absent */
-    uint32_t timebase_freq;       /* /cpus timebase-frequency (Hz) */
-    uint32_t nharts;              /* number of /cpus/cpu@N nodes */
-    bool has_sstc;                /* cpu@0 implements Sstc (stimecmp) */
-    int nvirtio;                  /* "virtio,mmio" nodes, in FDT order; */
+    uint64_t mem_base, mem_size; /* first memory node's first reg entry */
+    struct fdt_mmio uart;        /* first node compatible with "ns16550a" */
+    uint32_t uart_clock;         /* its clock-frequency, 0 if absent */
+    struct fdt_mmio plic;        /* "riscv,plic0" or "sifive,plic-1.0.0" */
+    struct fdt_mmio rtc;         /* "google,goldfish-rtc" (wall clock), base 0 if absent */
+    uint32_t timebase_freq;      /* /cpus timebase-frequency (Hz) */
+    uint32_t nharts;             /* number of /cpus/cpu@N nodes */
+    bool has_sstc;               /* cpu@0 implements Sstc (stimecmp) */
+    int nvirtio;                 /* "virtio,mmio" nodes, in FDT order; */
     struct fdt_mmio virtio[FDT_MAX_VIRTIO]; /* any past the 16th are ignored */
     char bootargs[FDT_BOOTARGS_MAX];        /* /chosen/bootargs, "" if absent */
     uint8_t rng_seed[FDT_RNG_SEED_MAX];     /* /chosen/rng-seed, truncated */
     uint32_t rng_seed_len;
-    uint64_t initrd_start, initrd_end;      /* /chosen linux,initrd-*, 0 if absent */
+    uint64_t initrd_start, initrd_end; /* /chosen linux,initrd-*, 0 if absent */
 };
 
 /* Parses the DTB at `blob`, of which at most `maxlen` bytes may be read, into

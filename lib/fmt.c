@@ -35,8 +35,8 @@ static void out_str(struct out *o, const char *s, uint64_t n)
 /* One parsed conversion specification. */
 struct spec {
     bool left, zero, plus, space, alt;
-    int width;     /* 0 if none */
-    int prec;      /* -1 if none */
+    int width; /* 0 if none */
+    int prec;  /* -1 if none */
     char conv;
 };
 
@@ -53,10 +53,19 @@ static void fmt_int(struct out *o, const struct spec *sp, uint64_t v, bool neg)
     int np = 0;
 
     switch (sp->conv) {
-    case 'x': case 'p': base = 16; break;
-    case 'X': base = 16; alpha = "0123456789ABCDEF"; break;
-    case 'o': base = 8; break;
-    default: break;
+    case 'x':
+    case 'p':
+        base = 16;
+        break;
+    case 'X':
+        base = 16;
+        alpha = "0123456789ABCDEF";
+        break;
+    case 'o':
+        base = 8;
+        break;
+    default:
+        break;
     }
     if (sp->conv == 'd' || sp->conv == 'i') {
         if (neg)
@@ -125,7 +134,7 @@ enum len { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z, LEN_J, LEN_T };
 
 int fmt_vsnprintf(char *buf, uint64_t size, const char *fmt, va_list ap)
 {
-    struct out o = { buf, size, 0 };
+    struct out o = {buf, size, 0};
     va_list args;
     va_copy(args, ap);
 
@@ -136,15 +145,21 @@ int fmt_vsnprintf(char *buf, uint64_t size, const char *fmt, va_list ap)
             continue;
         }
         const char *start = p++;
-        struct spec sp = { .prec = -1 };
+        struct spec sp = {.prec = -1};
 
         for (;; p++) {
-            if (*p == '-') sp.left = true;
-            else if (*p == '0') sp.zero = true;
-            else if (*p == '+') sp.plus = true;
-            else if (*p == ' ') sp.space = true;
-            else if (*p == '#') sp.alt = true;
-            else break;
+            if (*p == '-')
+                sp.left = true;
+            else if (*p == '0')
+                sp.zero = true;
+            else if (*p == '+')
+                sp.plus = true;
+            else if (*p == ' ')
+                sp.space = true;
+            else if (*p == '#')
+                sp.alt = true;
+            else
+                break;
         }
         if (*p == '*') {
             int w = va_arg(args, int);
@@ -172,49 +187,99 @@ int fmt_vsnprintf(char *buf, uint64_t size, const char *fmt, va_list ap)
         case 'h':
             p++;
             len = LEN_H;
-            if (*p == 'h') { p++; len = LEN_HH; }
+            if (*p == 'h') {
+                p++;
+                len = LEN_HH;
+            }
             break;
         case 'l':
             p++;
             len = LEN_L;
-            if (*p == 'l') { p++; len = LEN_LL; }
+            if (*p == 'l') {
+                p++;
+                len = LEN_LL;
+            }
             break;
-        case 'z': p++; len = LEN_Z; break;
-        case 'j': p++; len = LEN_J; break;
-        case 't': p++; len = LEN_T; break;
-        default: break;
+        case 'z':
+            p++;
+            len = LEN_Z;
+            break;
+        case 'j':
+            p++;
+            len = LEN_J;
+            break;
+        case 't':
+            p++;
+            len = LEN_T;
+            break;
+        default:
+            break;
         }
         sp.conv = *p;
         if (*p)
             p++;
 
         switch (sp.conv) {
-        case 'd': case 'i': {
+        case 'd':
+        case 'i': {
             int64_t v;
             switch (len) {
-            case LEN_HH: v = (signed char)va_arg(args, int); break;
-            case LEN_H: v = (short)va_arg(args, int); break;
-            case LEN_L: v = va_arg(args, long); break;
-            case LEN_LL: v = va_arg(args, long long); break;
-            case LEN_Z: case LEN_T: v = va_arg(args, ptrdiff_t); break;
-            case LEN_J: v = va_arg(args, intmax_t); break;
-            default: v = va_arg(args, int); break;
+            case LEN_HH:
+                v = (signed char)va_arg(args, int);
+                break;
+            case LEN_H:
+                v = (short)va_arg(args, int);
+                break;
+            case LEN_L:
+                v = va_arg(args, long);
+                break;
+            case LEN_LL:
+                v = va_arg(args, long long);
+                break;
+            case LEN_Z:
+            case LEN_T:
+                v = va_arg(args, ptrdiff_t);
+                break;
+            case LEN_J:
+                v = va_arg(args, intmax_t);
+                break;
+            default:
+                v = va_arg(args, int);
+                break;
             }
             /* Negate in unsigned arithmetic so INT64_MIN is fine. */
             uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
             fmt_int(&o, &sp, mag, v < 0);
             break;
         }
-        case 'u': case 'x': case 'X': case 'o': {
+        case 'u':
+        case 'x':
+        case 'X':
+        case 'o': {
             uint64_t v;
             switch (len) {
-            case LEN_HH: v = (unsigned char)va_arg(args, unsigned); break;
-            case LEN_H: v = (unsigned short)va_arg(args, unsigned); break;
-            case LEN_L: v = va_arg(args, unsigned long); break;
-            case LEN_LL: v = va_arg(args, unsigned long long); break;
-            case LEN_Z: case LEN_T: v = va_arg(args, size_t); break;
-            case LEN_J: v = va_arg(args, uintmax_t); break;
-            default: v = va_arg(args, unsigned); break;
+            case LEN_HH:
+                v = (unsigned char)va_arg(args, unsigned);
+                break;
+            case LEN_H:
+                v = (unsigned short)va_arg(args, unsigned);
+                break;
+            case LEN_L:
+                v = va_arg(args, unsigned long);
+                break;
+            case LEN_LL:
+                v = va_arg(args, unsigned long long);
+                break;
+            case LEN_Z:
+            case LEN_T:
+                v = va_arg(args, size_t);
+                break;
+            case LEN_J:
+                v = va_arg(args, uintmax_t);
+                break;
+            default:
+                v = va_arg(args, unsigned);
+                break;
             }
             fmt_int(&o, &sp, v, false);
             break;

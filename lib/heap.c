@@ -26,26 +26,17 @@ struct hdr {
 
 _Static_assert(sizeof(struct hdr) == HEAP_HDR, "header size");
 
-static struct hdr *hdr_of(void *p)
-{
-    return (struct hdr *)((uint8_t *)p - HEAP_HDR);
-}
+static struct hdr *hdr_of(void *p) { return (struct hdr *)((uint8_t *)p - HEAP_HDR); }
 
-static uint64_t check_of(void *p)
-{
-    return (uint64_t)(uintptr_t)p ^ HEAP_KEY;
-}
+static uint64_t check_of(void *p) { return (uint64_t)(uintptr_t)p ^ HEAP_KEY; }
 
-static uint64_t class_size(int c)
-{
-    return 32ull << c;
-}
+static uint64_t class_size(int c) { return 32ull << c; }
 
 int heap_init(struct heap *h, const struct heap_ops *ops, void *ctx)
 {
     if (!h || !ops || !ops->get_page || (ops->get_pages && !ops->put_pages))
         return -EINVAL;
-    *h = (struct heap){ .ops = *ops, .ctx = ctx };
+    *h = (struct heap){.ops = *ops, .ctx = ctx};
     return 0;
 }
 
@@ -109,8 +100,7 @@ void *heap_alloc(struct heap *h, uint64_t size)
                 break;
             void *cand = h->free_list[c];
             struct hdr *hd = hdr_of(cand);
-            if (hd->magic != HEAP_FREE || hd->kind != (uint32_t)c ||
-                hd->check != check_of(cand)) {
+            if (hd->magic != HEAP_FREE || hd->kind != (uint32_t)c || hd->check != check_of(cand)) {
                 /* Written after it was freed: abandon this list. */
                 h->corrupt++;
                 h->free_list[c] = NULL;
@@ -147,8 +137,8 @@ void heap_free(struct heap *h, void *p)
     uint32_t kind = hd->kind;
     if ((kind & 0xff) == KIND_LARGE) {
         uint64_t n = kind >> 8;
-        if (n < 1 || n * HEAP_PAGE > HEAP_MAX_ALLOC + HEAP_PAGE ||
-            (uintptr_t)hd % HEAP_PAGE != 0 || !h->ops.put_pages) {
+        if (n < 1 || n * HEAP_PAGE > HEAP_MAX_ALLOC + HEAP_PAGE || (uintptr_t)hd % HEAP_PAGE != 0 ||
+            !h->ops.put_pages) {
             h->bad_frees++;
             return;
         }
@@ -170,10 +160,7 @@ void heap_free(struct heap *h, void *p)
     h->nallocs--;
 }
 
-uint64_t heap_used(const struct heap *h)
-{
-    return h->used;
-}
+uint64_t heap_used(const struct heap *h) { return h->used; }
 
 void heap_fail_after(struct heap *h, uint64_t after, uint64_t count)
 {

@@ -26,15 +26,15 @@
 #define HEAP_PAGE 4096ull
 #define HEAP_HDR 16ull
 #define HEAP_ALIGN 16
-#define HEAP_NCLASS 8                  /* block sizes 32 << 0 .. 32 << 7 */
+#define HEAP_NCLASS 8 /* block sizes 32 << 0 .. 32 << 7 */
 #define HEAP_MAX_SMALL (HEAP_PAGE - HEAP_HDR)
-#define HEAP_MAX_ALLOC (64ull * 1024)  /* largest payload */
+#define HEAP_MAX_ALLOC (64ull * 1024) /* largest payload */
 
 /* Where the heap's memory comes from. ctx is passed back unchanged. */
 struct heap_ops {
-    void *(*get_page)(void *ctx);               /* one 4 KiB-aligned page, or NULL */
-    void (*put_page)(void *ctx, void *page);    /* optional; unused today */
-    void *(*get_pages)(void *ctx, uint64_t n);  /* optional: n contiguous pages */
+    void *(*get_page)(void *ctx);                      /* one 4 KiB-aligned page, or NULL */
+    void (*put_page)(void *ctx, void *page);           /* optional; unused today */
+    void *(*get_pages)(void *ctx, uint64_t n);         /* optional: n contiguous pages */
     void (*put_pages)(void *ctx, void *p, uint64_t n); /* required with get_pages */
 };
 
@@ -42,12 +42,12 @@ struct heap {
     struct heap_ops ops;
     void *ctx;
     void *free_list[HEAP_NCLASS]; /* free small blocks (payload addresses) */
-    uint64_t used;         /* bytes in allocated blocks, headers included */
-    uint64_t pages;        /* pages currently held from the page source */
-    uint64_t nallocs;      /* blocks currently allocated */
-    uint64_t bad_frees;    /* heap_free calls ignored: bad pointer or double free */
-    uint64_t corrupt;      /* free-list entries found damaged (list dropped) */
-    uint64_t fail_after;   /* fault injection, as pagealloc_fail_after */
+    uint64_t used;                /* bytes in allocated blocks, headers included */
+    uint64_t pages;               /* pages currently held from the page source */
+    uint64_t nallocs;             /* blocks currently allocated */
+    uint64_t bad_frees;           /* heap_free calls ignored: bad pointer or double free */
+    uint64_t corrupt;             /* free-list entries found damaged (list dropped) */
+    uint64_t fail_after;          /* fault injection, as pagealloc_fail_after */
     uint64_t fail_count;
     uint64_t failures;
 };

@@ -36,10 +36,10 @@
 /* Why a decoder refused a frame: each has its own netstat counter. */
 enum inet_err {
     INET_OK = 0,
-    INET_TRUNCATED = -1,   /* shorter than its header or its length field says */
-    INET_BAD_FIELD = -2,   /* version, header length, hardware type, ... */
+    INET_TRUNCATED = -1, /* shorter than its header or its length field says */
+    INET_BAD_FIELD = -2, /* version, header length, hardware type, ... */
     INET_BAD_CHECKSUM = -3,
-    INET_FRAGMENT = -4,    /* IPv4 fragment: not supported, dropped */
+    INET_FRAGMENT = -4, /* IPv4 fragment: not supported, dropped */
 };
 
 struct eth_hdr {
@@ -56,7 +56,7 @@ struct arp_pkt {
 };
 
 struct ipv4_hdr {
-    uint8_t ihl_bytes;   /* header length in bytes */
+    uint8_t ihl_bytes; /* header length in bytes */
     uint8_t tos, ttl, proto;
     uint16_t total_len, id;
     uint32_t src, dst;

@@ -149,8 +149,7 @@ int ls_ring_read(struct logstore *ls, uint32_t log, uint64_t lsn, void *buf, uin
     return ring_io(ls, log, lsn, buf, count, false);
 }
 
-int ls_ring_write(struct logstore *ls, uint32_t log, uint64_t lsn, const void *buf,
-                  uint32_t count)
+int ls_ring_write(struct logstore *ls, uint32_t log, uint64_t lsn, const void *buf, uint32_t count)
 {
     return ring_io(ls, log, lsn, (uint8_t *)buf, count, true);
 }
@@ -614,8 +613,8 @@ static int recover_ring(struct logstore *ls, uint32_t log, uint32_t *max_epoch)
          * off by an earlier recovery: every batch written since is newer. */
         if (rv || h.epoch < prev_epoch || lsn + h.nsectors > limit)
             break;
-        if (h.nsectors > 1 && ls_ring_read(ls, log, lsn + 1, ls->stage + LOGSTORE_SECTOR,
-                                           h.nsectors - 1))
+        if (h.nsectors > 1 &&
+            ls_ring_read(ls, log, lsn + 1, ls->stage + LOGSTORE_SECTOR, h.nsectors - 1))
             return -EIO;
         uint32_t off;
         int64_t bad = ls_batch_check(ls, ls->stage, &h, &off);
@@ -633,15 +632,14 @@ static int recover_ring(struct logstore *ls, uint32_t log, uint32_t *max_epoch)
         /* The batch is whole: it must continue the index sequence. */
         if (h.type == LS_BATCH_TRUNC) {
             if (h.first < lg->first || h.first > lg->next)
-                return fail(ls, log, h.first,
-                            lg->ring_start + lsn % lg->ring_sectors,
+                return fail(ls, log, h.first, lg->ring_start + lsn % lg->ring_sectors,
                             "truncation marker outside the log");
             ls_bt_truncate(lg, h.first);
         } else {
             bool at_tail = lg->bt_count == 0 && lsn == lg->tail_lsn;
             /* The anchor's batch may hold records below the log's first. */
-            bool ok = at_tail ? h.first <= lg->next && lg->next - h.first < h.count
-                              : h.first == lg->next;
+            bool ok =
+                at_tail ? h.first <= lg->next && lg->next - h.first < h.count : h.first == lg->next;
             if (!ok)
                 return fail(ls, log, h.first, lg->ring_start + lsn % lg->ring_sectors,
                             "batch breaks the index sequence");
@@ -671,8 +669,7 @@ static int recover_ring(struct logstore *ls, uint32_t log, uint32_t *max_epoch)
     return 0;
 }
 
-int logstore_open(struct logstore *ls, const struct blockdev *dev, void *work_mem,
-                  size_t work_len)
+int logstore_open(struct logstore *ls, const struct blockdev *dev, void *work_mem, size_t work_len)
 {
     if (!ls)
         return -EINVAL;

@@ -43,34 +43,34 @@ struct blockdev {
 #define LOGSTORE_SECTOR 512u
 #define LOGSTORE_VERSION 1u
 #define LOGSTORE_MAX_LOGS 8u
-#define LOGSTORE_HARDSTATE_MAX 128u  /* bytes of hard state per log */
-#define LOGSTORE_BATCH_HDR 64u       /* bytes of a batch header */
-#define LOGSTORE_REC_HDR 32u         /* bytes of a record header */
-#define LOGSTORE_DEFAULT_BATCH 128u  /* sectors: largest batch (64 KiB) */
-#define LOGSTORE_MAX_BATCH 2048u     /* sectors: upper bound on max_batch (1 MiB) */
+#define LOGSTORE_HARDSTATE_MAX 128u /* bytes of hard state per log */
+#define LOGSTORE_BATCH_HDR 64u      /* bytes of a batch header */
+#define LOGSTORE_REC_HDR 32u        /* bytes of a record header */
+#define LOGSTORE_DEFAULT_BATCH 128u /* sectors: largest batch (64 KiB) */
+#define LOGSTORE_MAX_BATCH 2048u    /* sectors: upper bound on max_batch (1 MiB) */
 #define LOGSTORE_MSG_MAX 128u
-#define LOGSTORE_NO_LOG 0xffffffffu  /* error_log when the error is not in a log */
+#define LOGSTORE_NO_LOG 0xffffffffu /* error_log when the error is not in a log */
 
 /* Geometry of one log, for logstore_format(). Zero fields take defaults. */
 struct logstore_log_geom {
-    uint64_t ring_sectors;     /* the circular record region */
-    uint64_t snap_sectors;     /* per snapshot slot, header sector included */
+    uint64_t ring_sectors; /* the circular record region */
+    uint64_t snap_sectors; /* per snapshot slot, header sector included */
 };
 
 /* Options for logstore_format(); pass NULL for all defaults. */
 struct logstore_format_opts {
-    uint64_t format_id;        /* distinguishes this image from earlier formats of
+    uint64_t format_id; /* distinguishes this image from earlier formats of
                                   the same disk: pass a random value (0 = derive
                                   one from the old superblock, if any) */
-    uint32_t max_batch;        /* sectors per batch, 1..LOGSTORE_MAX_BATCH (0 = default) */
+    uint32_t max_batch; /* sectors per batch, 1..LOGSTORE_MAX_BATCH (0 = default) */
     struct logstore_log_geom log[LOGSTORE_MAX_LOGS]; /* all zero = split evenly */
 };
 
 /* Per-batch bookkeeping kept in work memory (docs/storage.md, "Memory"). */
 struct logstore_batch {
-    uint64_t lsn;              /* logical sector of the batch in its ring */
-    uint64_t first;            /* index of its first record */
-    uint32_t count;            /* live records (a suffix truncation lowers it) */
+    uint64_t lsn;   /* logical sector of the batch in its ring */
+    uint64_t first; /* index of its first record */
+    uint32_t count; /* live records (a suffix truncation lowers it) */
     uint32_t nsectors;
     uint32_t epoch;
     uint32_t pad;
@@ -80,20 +80,20 @@ struct logstore_log {
     /* layout, from the superblock */
     uint64_t meta_start, snap_start, snap_sectors, ring_start, ring_sectors;
     /* ring */
-    uint64_t tail_lsn;         /* oldest live batch, durable anchor */
-    uint64_t head_lsn;         /* next batch goes here */
-    uint64_t durable_lsn;      /* head at the last successful flush */
-    uint64_t first, next;      /* live indexes are [first, next) */
+    uint64_t tail_lsn;    /* oldest live batch, durable anchor */
+    uint64_t head_lsn;    /* next batch goes here */
+    uint64_t durable_lsn; /* head at the last successful flush */
+    uint64_t first, next; /* live indexes are [first, next) */
     /* meta record: newest durable seq, and the (maybe pending) content */
     uint64_t meta_seq;
     uint64_t m_tail_lsn, m_first;
     uint32_t m_tail_epoch;
-    uint32_t epoch;            /* this open's epoch, > every epoch on disk */
+    uint32_t epoch; /* this open's epoch, > every epoch on disk */
     uint32_t hs_len;
     bool meta_dirty;
     uint8_t hs[LOGSTORE_HARDSTATE_MAX];
     /* snapshot */
-    uint64_t snap_seq;         /* 0: none */
+    uint64_t snap_seq; /* 0: none */
     uint32_t snap_slot, snap_len, snap_crc;
     uint64_t snap_index;
     /* batch table: a circular array of cap entries */
@@ -102,8 +102,8 @@ struct logstore_log {
     /* appends buffered since the last write-out, and the sectors/batches they
      * will take (the packing is replayed exactly when they are written) */
     uint32_t pend_count;
-    uint32_t pend_cur;         /* bytes in the batch being packed, 0 = none open */
-    uint64_t pend_sectors;     /* sectors of the batches already closed */
+    uint32_t pend_cur;     /* bytes in the batch being packed, 0 = none open */
+    uint64_t pend_sectors; /* sectors of the batches already closed */
     uint32_t pend_batches;
 };
 
@@ -115,19 +115,19 @@ struct logstore {
     const struct blockdev *dev;
     uint64_t format_id;
     uint32_t node_id, nlogs, max_batch;
-    bool broken;               /* a write or flush failed: reopen to recover */
-    bool unflushed;            /* something was written since the last flush */
-    uint8_t *stage;            /* max_batch sectors: batch building and reading */
-    uint32_t stage_log;        /* the batch cached in stage, or LOGSTORE_NO_LOG */
+    bool broken;        /* a write or flush failed: reopen to recover */
+    bool unflushed;     /* something was written since the last flush */
+    uint8_t *stage;     /* max_batch sectors: batch building and reading */
+    uint32_t stage_log; /* the batch cached in stage, or LOGSTORE_NO_LOG */
     uint64_t stage_lsn;
-    uint8_t *pend;             /* buffered appends */
+    uint8_t *pend; /* buffered appends */
     uint32_t pend_cap, pend_used;
     struct logstore_log log[LOGSTORE_MAX_LOGS];
     struct logstore_stats stats;
     /* why the last logstore_open() failed */
-    uint32_t error_log;        /* LOGSTORE_NO_LOG for the superblock */
-    uint64_t error_index;      /* record index, or 0 */
-    uint64_t error_sector;     /* absolute sector, or 0 */
+    uint32_t error_log;    /* LOGSTORE_NO_LOG for the superblock */
+    uint64_t error_index;  /* record index, or 0 */
+    uint64_t error_sector; /* absolute sector, or 0 */
     char error_msg[LOGSTORE_MSG_MAX];
 };
 
@@ -151,8 +151,7 @@ size_t logstore_work_min(uint32_t max_batch, uint32_t nlogs);
  * Returns 0; -EBADMSG when the superblock or a committed record is corrupt, with
  * ls->error_* naming it and ls->error_msg saying it in words; -ENOTSUP for an
  * unknown format version; -ENOMEM if work_mem is too small; -EINVAL; -EIO. */
-int logstore_open(struct logstore *ls, const struct blockdev *dev, void *work_mem,
-                  size_t work_len);
+int logstore_open(struct logstore *ls, const struct blockdev *dev, void *work_mem, size_t work_len);
 
 /* Buffers a record of len bytes (1..logstore_max_record()) at the end of log;
  * *index_out (may be NULL) receives its index. Not durable until the next

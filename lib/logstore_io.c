@@ -27,10 +27,7 @@ uint64_t logstore_last(const struct logstore *ls, uint32_t log)
     return bad_log(ls, log) ? 0 : ls->log[log].next - 1;
 }
 
-static uint32_t pend_size(uint32_t len)
-{
-    return LS_PEND_HDR + ((len + 7) & ~7u);
-}
+static uint32_t pend_size(uint32_t len) { return LS_PEND_HDR + ((len + 7) & ~7u); }
 
 /* Greedy packing of records into batches, shared by the space reservation in
  * append and the real packing in writeout so that both agree exactly: a record
@@ -56,8 +53,9 @@ static int write_batch(struct logstore *ls, uint32_t log, uint32_t type, uint64_
     struct logstore_log *lg = &ls->log[log];
     uint32_t nsec = (uint32_t)ls_div_up(used, LOGSTORE_SECTOR);
     ls_zero(ls->stage + used, nsec * LOGSTORE_SECTOR - used);
-    struct ls_bhdr h = {type, log, lg->epoch, count, nsec, used - LOGSTORE_BATCH_HDR,
-                        lg->head_lsn, lg->durable_lsn, first};
+    struct ls_bhdr h = {
+        type, log, lg->epoch, count, nsec, used - LOGSTORE_BATCH_HDR, lg->head_lsn, lg->durable_lsn,
+        first};
     ls_bhdr_encode(ls, ls->stage, &h);
     ls->stage_log = LOGSTORE_NO_LOG;
     ls->unflushed = true;

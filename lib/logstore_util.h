@@ -13,18 +13,15 @@
 #define LS_SNAP_MAGIC 0x3153534cu  /* "LSS1" */
 #define LS_BATCH_DATA 1u
 #define LS_BATCH_TRUNC 2u
-#define LS_SB_LOGTAB 48u           /* offset of the superblock's log table */
-#define LS_SB_LOGENT 40u           /* bytes per log table entry */
+#define LS_SB_LOGTAB 48u /* offset of the superblock's log table */
+#define LS_SB_LOGENT 40u /* bytes per log table entry */
 #define LS_SB_CRC 508u
 #define LS_META_CRC 176u
 #define LS_SNAP_CRC 32u
-#define LS_PEND_HDR 16u            /* buffered append: log, len, index */
-#define LS_MAX_RING (1ull << 40)   /* keeps lsn arithmetic far from overflow */
+#define LS_PEND_HDR 16u          /* buffered append: log, len, index */
+#define LS_MAX_RING (1ull << 40) /* keeps lsn arithmetic far from overflow */
 
-static inline uint16_t ls_get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
+static inline uint16_t ls_get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
 static inline uint32_t ls_get32(const uint8_t *p)
 {
@@ -69,10 +66,7 @@ static inline void ls_copy(void *dst, const void *src, size_t n)
         *d++ = *s++;
 }
 
-static inline uint64_t ls_div_up(uint64_t a, uint64_t b)
-{
-    return (a + b - 1) / b;
-}
+static inline uint64_t ls_div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 /* Decoded batch header (docs/storage.md, "Batch"). */
 struct ls_bhdr {
@@ -88,8 +82,7 @@ uint32_t ls_crc_seed(const struct logstore *ls);
 int ls_dev_read(struct logstore *ls, uint64_t sector, void *buf, uint32_t count);
 int ls_dev_write(struct logstore *ls, uint64_t sector, const void *buf, uint32_t count);
 int ls_ring_read(struct logstore *ls, uint32_t log, uint64_t lsn, void *buf, uint32_t count);
-int ls_ring_write(struct logstore *ls, uint32_t log, uint64_t lsn, const void *buf,
-                  uint32_t count);
+int ls_ring_write(struct logstore *ls, uint32_t log, uint64_t lsn, const void *buf, uint32_t count);
 
 /* Encodes/decodes a batch header at p. decode checks magic, type, CRC and the
  * internal consistency of the sizes, not its place in a chain; returns 0 or -1. */

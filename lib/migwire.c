@@ -213,8 +213,7 @@ int migwire_get_state(const uint8_t *buf, size_t len, struct mig_state *s)
 
 int migwire_put_msg(const struct mig_msg *h, uint8_t *buf, size_t cap)
 {
-    if (h->id == 0 || (h->port.a == 0 && h->port.b == 0) || h->total > MSG_MAX ||
-        h->off > h->total)
+    if (h->id == 0 || (h->port.a == 0 && h->port.b == 0) || h->total > MSG_MAX || h->off > h->total)
         return -EINVAL;
     struct le_writer w = {buf, cap, 0};
     le_put(&w, h->id, 8);
@@ -308,8 +307,7 @@ struct mig_run migwire_keep_run(const uint8_t *buf, uint32_t i)
     return run;
 }
 
-int migwire_get_keep(const uint8_t *buf, size_t len, uint64_t *id, uint32_t *last,
-                     uint32_t *count)
+int migwire_get_keep(const uint8_t *buf, size_t len, uint64_t *id, uint32_t *last, uint32_t *count)
 {
     if (len < MIG_KEEP_HEAD)
         return -EBADMSG;

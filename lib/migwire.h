@@ -77,38 +77,38 @@ struct mig_child {
 struct mig_state {
     uint64_t id;
     int32_t pid;
-    char name[PROC_NAME_MAX];     /* NUL-terminated */
-    uint64_t regs[32];            /* x1..x31 (regs[0] unused, sent as 0) */
-    uint64_t sepc;                /* where it resumes */
-    uint32_t fp_saved;            /* 0 or 1: fpregs holds its FP state */
-    uint64_t fpregs[33];          /* f0..f31, fcsr */
-    uint64_t heap_start, brk;     /* inside [USER_BASE, USER_TOP), heap_start <= brk */
-    uint64_t page_limit;          /* > 0 */
+    char name[PROC_NAME_MAX]; /* NUL-terminated */
+    uint64_t regs[32];        /* x1..x31 (regs[0] unused, sent as 0) */
+    uint64_t sepc;            /* where it resumes */
+    uint32_t fp_saved;        /* 0 or 1: fpregs holds its FP state */
+    uint64_t fpregs[33];      /* f0..f31, fcsr */
+    uint64_t heap_start, brk; /* inside [USER_BASE, USER_TOP), heap_start <= brk */
+    uint64_t page_limit;      /* > 0 */
     uint64_t child_limit;
     uint64_t cpu_ns;
-    struct port_id console;       /* where its output goes (never zero after a move) */
-    int32_t parent_pid;           /* 0: none (an orphan) */
-    uint32_t parent_node;         /* where the parent was last known to run */
-    int32_t killed;               /* a pending kill (0: none) */
-    uint32_t nchildren;           /* <= MIG_CHILDREN_MAX */
+    struct port_id console; /* where its output goes (never zero after a move) */
+    int32_t parent_pid;     /* 0: none (an orphan) */
+    uint32_t parent_node;   /* where the parent was last known to run */
+    int32_t killed;         /* a pending kill (0: none) */
+    uint32_t nchildren;     /* <= MIG_CHILDREN_MAX */
     struct mig_child children[MIG_CHILDREN_MAX];
-    uint32_t nports;              /* <= MIG_PORTS_MAX: the ports it owns, which move with it */
+    uint32_t nports; /* <= MIG_PORTS_MAX: the ports it owns, which move with it */
     struct port_id ports[MIG_PORTS_MAX]; /* each non-zero, no two alike */
-    uint32_t nproxies;            /* <= MIG_PROXIES_MAX: calls it took and has not answered */
+    uint32_t nproxies;                 /* <= MIG_PROXIES_MAX: calls it took and has not answered */
     uint64_t proxies[MIG_PROXIES_MAX]; /* their reply tokens (non-zero): its answers go back
                                           through the source, which holds the callers */
-    int64_t clock_ns;             /* its clock() when frozen: it goes on from there */
-    uint64_t clock_uva;           /* where it keeps its struct clock_info (0: nowhere; else
+    int64_t clock_ns;                  /* its clock() when frozen: it goes on from there */
+    uint64_t clock_uva;                /* where it keeps its struct clock_info (0: nowhere; else
                                      8-aligned, the whole struct inside user space) */
-    uint64_t call_left_ns;        /* 0: none. Else it was frozen in a call that goes on at
+    uint64_t call_left_ns;             /* 0: none. Else it was frozen in a call that goes on at
                                      the source (kernel/migrate_call.c): its restarted call
                                      waits this long (MIG_CALL_FOREVER: no limit) for the
                                      answer the source sends on (CALL_RESULT, tagged id) */
 };
 #define MIG_CALL_FOREVER UINT64_MAX
-#define MIG_STATE_MAX (8 + 4 + PROC_NAME_MAX + 31 * 8 + 8 + 4 + 33 * 8 + 5 * 8 + 16 + 4 + 4 + 4 + \
-                       4 + MIG_CHILDREN_MAX * 12 + 4 + MIG_PORTS_MAX * 16 + 4 +               \
-                       MIG_PROXIES_MAX * 8 + 8 + 8 + 8)
+#define MIG_STATE_MAX                                                                              \
+    (8 + 4 + PROC_NAME_MAX + 31 * 8 + 8 + 4 + 33 * 8 + 5 * 8 + 16 + 4 + 4 + 4 + 4 +                \
+     MIG_CHILDREN_MAX * 12 + 4 + MIG_PORTS_MAX * 16 + 4 + MIG_PROXIES_MAX * 8 + 8 + 8 + 8)
 int migwire_put_state(const struct mig_state *s, uint8_t *buf, size_t cap);
 int migwire_get_state(const uint8_t *buf, size_t len, struct mig_state *s);
 
@@ -116,11 +116,11 @@ int migwire_get_state(const uint8_t *buf, size_t len, struct mig_state *s);
  * of MSG_MAX bytes does not fit a kernel request with its header), in
  * queue order: the head below, then `len` bytes of the body at `off`. */
 struct mig_msg {
-    uint64_t id;             /* the transfer */
-    struct port_id port;     /* whose queue (non-zero) */
+    uint64_t id;         /* the transfer */
+    struct port_id port; /* whose queue (non-zero) */
     int32_t sender_pid, sender_node;
     struct port_id carried;
-    uint32_t total, off;     /* the body's length (<= MSG_MAX); where this part goes */
+    uint32_t total, off; /* the body's length (<= MSG_MAX); where this part goes */
 };
 #define MIG_MSG_HEAD 56
 int migwire_put_msg(const struct mig_msg *h, uint8_t *buf, size_t cap);
@@ -146,8 +146,7 @@ int migwire_put_keep(uint64_t id, uint32_t last, const struct mig_run *runs, uin
                      uint8_t *buf, size_t cap);
 /* Check a KEEP body of len bytes: 0 with id, last, count; the runs are
  * then read with migwire_keep_run. -EBADMSG if anything is off. */
-int migwire_get_keep(const uint8_t *buf, size_t len, uint64_t *id, uint32_t *last,
-                     uint32_t *count);
+int migwire_get_keep(const uint8_t *buf, size_t len, uint64_t *id, uint32_t *last, uint32_t *count);
 struct mig_run migwire_keep_run(const uint8_t *buf, uint32_t i);
 
 /* REPLY (target to source): a reply to a call the process took before it

@@ -44,7 +44,7 @@ int pagealloc_init(struct pagealloc *pa, uint64_t start, uint64_t end)
     if (b >= total)
         return -EINVAL;
 
-    *pa = (struct pagealloc){ 0 };
+    *pa = (struct pagealloc){0};
     pa->bitmap = (uint8_t *)(uintptr_t)lo;
     pa->base = lo + b * PG;
     pa->npages = total - b;
@@ -128,15 +128,9 @@ int pagealloc_put(struct pagealloc *pa, void *page)
     return 0;
 }
 
-uint64_t pagealloc_free_count(const struct pagealloc *pa)
-{
-    return pa->nfree;
-}
+uint64_t pagealloc_free_count(const struct pagealloc *pa) { return pa->nfree; }
 
-uint64_t pagealloc_total(const struct pagealloc *pa)
-{
-    return pa->npages;
-}
+uint64_t pagealloc_total(const struct pagealloc *pa) { return pa->npages; }
 
 void pagealloc_fail_after(struct pagealloc *pa, uint64_t after, uint64_t count)
 {
@@ -144,7 +138,4 @@ void pagealloc_fail_after(struct pagealloc *pa, uint64_t after, uint64_t count)
     pa->fail_count = count;
 }
 
-uint64_t pagealloc_failures(const struct pagealloc *pa)
-{
-    return pa->failures;
-}
+uint64_t pagealloc_failures(const struct pagealloc *pa) { return pa->failures; }

@@ -7,10 +7,24 @@
 
 /* Header field offsets (docs/wire.md). */
 enum {
-    OFF_VERSION = 0, OFF_TYPE = 1, OFF_FLAGS = 2, OFF_SRC_NODE = 4, OFF_DST_NODE = 6,
-    OFF_EPOCH = 8, OFF_SEQ = 12, OFF_MSG_ID = 16, OFF_TRACE = 24, OFF_LAMPORT = 32,
-    OFF_DST_PORT = 40, OFF_CARRIED = 56, OFF_TOTAL = 72, OFF_FRAG_INDEX = 76,
-    OFF_FRAG_COUNT = 78, OFF_PAYLOAD_LEN = 80, OFF_STATUS = 82, OFF_PID = 84,
+    OFF_VERSION = 0,
+    OFF_TYPE = 1,
+    OFF_FLAGS = 2,
+    OFF_SRC_NODE = 4,
+    OFF_DST_NODE = 6,
+    OFF_EPOCH = 8,
+    OFF_SEQ = 12,
+    OFF_MSG_ID = 16,
+    OFF_TRACE = 24,
+    OFF_LAMPORT = 32,
+    OFF_DST_PORT = 40,
+    OFF_CARRIED = 56,
+    OFF_TOTAL = 72,
+    OFF_FRAG_INDEX = 76,
+    OFF_FRAG_COUNT = 78,
+    OFF_PAYLOAD_LEN = 80,
+    OFF_STATUS = 82,
+    OFF_PID = 84,
 };
 
 _Static_assert(OFF_PID + 4 == RPC_HDR_LEN, "header layout");
@@ -36,10 +50,7 @@ static void put64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -122,8 +133,8 @@ static int rpcwire_check(const struct rpc_hdr *h)
     return 0;
 }
 
-uint32_t rpcwire_encode(uint8_t *frame, uint32_t cap, const struct rpc_hdr *h,
-                        const void *payload, const uint8_t key[RPC_KEY_LEN])
+uint32_t rpcwire_encode(uint8_t *frame, uint32_t cap, const struct rpc_hdr *h, const void *payload,
+                        const uint8_t key[RPC_KEY_LEN])
 {
     struct rpcwire_key k;
     rpcwire_key_init(&k, key);

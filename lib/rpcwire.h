@@ -27,8 +27,8 @@
  * in one unfragmented IPv4 packet on a 1500-byte Ethernet MTU:
  * 1500 - 20 (IPv4) - 8 (UDP) - 88 - 16 = 1368. */
 #define RPC_FRAG_PAYLOAD 1368
-#define RPC_FRAME_MAX (RPC_HDR_LEN + RPC_FRAG_PAYLOAD + RPC_MAC_LEN) /* 1472 */
-#define RPC_MSG_MAX (65536 + 4096)                                     /* one message */
+#define RPC_FRAME_MAX (RPC_HDR_LEN + RPC_FRAG_PAYLOAD + RPC_MAC_LEN)            /* 1472 */
+#define RPC_MSG_MAX (65536 + 4096)                                              /* one message */
 #define RPC_MAX_FRAGS ((RPC_MSG_MAX + RPC_FRAG_PAYLOAD - 1) / RPC_FRAG_PAYLOAD) /* 51 */
 
 /* Frame types. */
@@ -51,22 +51,22 @@ struct rpc_port {
 /* Every header field but the version, in host form (the codec writes and
  * requires RPCWIRE_VERSION). Field meanings: docs/wire.md. */
 struct rpc_hdr {
-    uint8_t type;          /* RPC_DATA .. RPC_NACK */
-    uint16_t flags;        /* RPC_F_* */
+    uint8_t type;   /* RPC_DATA .. RPC_NACK */
+    uint16_t flags; /* RPC_F_* */
     uint16_t src_node, dst_node;
-    uint32_t src_epoch;    /* sender's boot epoch */
-    uint32_t seq;          /* frame seq: strictly increasing per frame sent in an epoch */
-    uint64_t msg_id;       /* the message (or, in REPLY/ACK/NACK, the one answered) */
-    uint64_t trace_id;     /* reserved: carried as is */
-    uint64_t lamport;      /* reserved: carried as is */
+    uint32_t src_epoch; /* sender's boot epoch */
+    uint32_t seq;       /* frame seq: strictly increasing per frame sent in an epoch */
+    uint64_t msg_id;    /* the message (or, in REPLY/ACK/NACK, the one answered) */
+    uint64_t trace_id;  /* reserved: carried as is */
+    uint64_t lamport;   /* reserved: carried as is */
     struct rpc_port dst_port;
     struct rpc_port carried; /* all zero unless RPC_F_CARRY */
-    uint32_t total_len;    /* whole message length, <= RPC_MSG_MAX */
-    uint16_t frag_index;   /* < frag_count */
-    uint16_t frag_count;   /* rpcwire_frag_count(total_len) */
-    uint16_t payload_len;  /* DATA/REPLY: rpcwire_frag_len(total_len, frag_index);
+    uint32_t total_len;      /* whole message length, <= RPC_MSG_MAX */
+    uint16_t frag_index;     /* < frag_count */
+    uint16_t frag_count;     /* rpcwire_frag_count(total_len) */
+    uint16_t payload_len;    /* DATA/REPLY: rpcwire_frag_len(total_len, frag_index);
                               ACK/NACK: 0..RPC_FRAG_PAYLOAD */
-    uint16_t status;       /* NACK: a positive errno code (nonzero); 0 otherwise */
+    uint16_t status;         /* NACK: a positive errno code (nonzero); 0 otherwise */
     uint32_t sender_pid;
 };
 
@@ -86,8 +86,8 @@ uint32_t rpcwire_frag_len(uint32_t total_len, uint32_t index);
  * fields, status, carried port). Returns the frame length (RPC_HDR_LEN +
  * payload_len + RPC_MAC_LEN), or 0 if h is inconsistent or cap too small
  * (then frame may have been partly written). */
-uint32_t rpcwire_encode(uint8_t *frame, uint32_t cap, const struct rpc_hdr *h,
-                        const void *payload, const uint8_t key[RPC_KEY_LEN]);
+uint32_t rpcwire_encode(uint8_t *frame, uint32_t cap, const struct rpc_hdr *h, const void *payload,
+                        const uint8_t key[RPC_KEY_LEN]);
 
 /* Authenticates and decodes a received frame[0..len) (the UDP payload).
  * Checks, in order: RPC_HDR_LEN + RPC_MAC_LEN <= len <= RPC_FRAME_MAX

@@ -10,57 +10,59 @@
 #include <stdint.h>
 
 enum {
-    SYS_EXIT = 0,        /* exit(int status): never returns */
-    SYS_GETPID = 1,      /* getpid(): cluster-wide pid of the caller */
-    SYS_GETPPID = 2,     /* getppid(): pid of the parent (0 if none) */
-    SYS_SPAWN = 3,       /* spawn(const char *path, char *const argv[]): pid of the child */
-    SYS_WAIT = 4,        /* wait(int pid, int *status, int flags): pid reaped, or 0 with WNOHANG */
-    SYS_KILL = 5,        /* kill(int pid, int sig) */
-    SYS_SLEEP = 6,       /* sleep(uint64_t ns) */
-    SYS_YIELD = 7,       /* yield() */
-    SYS_SBRK = 8,        /* sbrk(intptr_t incr): old break */
-    SYS_READ = 9,        /* read(int fd, void *buf, size_t len): bytes read */
-    SYS_WRITE = 10,      /* write(int fd, const void *buf, size_t len): bytes written */
-    SYS_CLOCK = 11,      /* clock(): monotonic nanoseconds since boot */
-    SYS_NODEID = 12,     /* nodeid(): this node's id (from bootargs) */
-    SYS_PROCLIST = 13,   /* proclist(struct proc_info *buf, int max): entries filled */
-    SYS_MEMINFO = 14,    /* meminfo(struct mem_info *out) */
-    SYS_SETLIMIT = 15,   /* setlimit(int resource, uint64_t value): lower only */
-    SYS_FAULTINJECT = 16,/* faultinject(int site, int after, int count): test hook */
-    SYS_CALIBRATE = 17,  /* calibrate(int kind, uint64_t iters): ns for iters runs */
-    SYS_PING = 18,       /* ping(uint32_t ip, int seq, uint64_t timeout_ns): RTT in ns */
-    SYS_NETSTAT = 19,    /* netstat(struct net_stats *out) */
-    SYS_UDPECHO = 20,    /* udpecho(uint32_t ip, const void *buf, size_t len, uint64_t timeout_ns): RTT ns */
-    SYS_RAWECHO = 21,    /* rawecho(int node, uint64_t timeout_ns): bare Ethernet RTT in ns */
-    SYS_DISK_INFO = 22,  /* disk_info(struct disk_info *out): system services only */
-    SYS_DISK_READ = 23,  /* disk_read(uint64_t sector, void *buf, uint32_t count): services only */
-    SYS_DISK_WRITE = 24, /* disk_write(uint64_t sector, const void *buf, uint32_t count): services only */
-    SYS_DISK_FLUSH = 25, /* disk_flush(): every completed write durable; services only */
-    SYS_SERVICE = 26,    /* service(): 1 if the caller is a system service, else 0 */
-    SYS_PORT_CREATE = 27,/* port_create(struct port_id *out) */
-    SYS_PORT_CLOSE = 28, /* port_close(const struct port_id *port): owner only */
-    SYS_SEND = 29,       /* send(const struct send_args *a): queued at the port */
-    SYS_RECV = 30,       /* recv(const struct recv_args *a): message length */
-    SYS_CALL = 31,       /* call(const struct call_args *a): reply length */
-    SYS_REPLY = 32,      /* reply(uint64_t token, const void *buf, size_t len) */
-    SYS_BOOTSTRAP = 33,  /* bootstrap(int node, struct port_id *out, uint64_t timeout_ns) */
-    SYS_RPCSTAT = 34,    /* rpcstat(struct rpc_stats *out) */
-    SYS_SPAWN_NODE = 35, /* spawn_node(int node, const char *path, char *const argv[]): pid */
+    SYS_EXIT = 0,         /* exit(int status): never returns */
+    SYS_GETPID = 1,       /* getpid(): cluster-wide pid of the caller */
+    SYS_GETPPID = 2,      /* getppid(): pid of the parent (0 if none) */
+    SYS_SPAWN = 3,        /* spawn(const char *path, char *const argv[]): pid of the child */
+    SYS_WAIT = 4,         /* wait(int pid, int *status, int flags): pid reaped, or 0 with WNOHANG */
+    SYS_KILL = 5,         /* kill(int pid, int sig) */
+    SYS_SLEEP = 6,        /* sleep(uint64_t ns) */
+    SYS_YIELD = 7,        /* yield() */
+    SYS_SBRK = 8,         /* sbrk(intptr_t incr): old break */
+    SYS_READ = 9,         /* read(int fd, void *buf, size_t len): bytes read */
+    SYS_WRITE = 10,       /* write(int fd, const void *buf, size_t len): bytes written */
+    SYS_CLOCK = 11,       /* clock(): monotonic nanoseconds since boot */
+    SYS_NODEID = 12,      /* nodeid(): this node's id (from bootargs) */
+    SYS_PROCLIST = 13,    /* proclist(struct proc_info *buf, int max): entries filled */
+    SYS_MEMINFO = 14,     /* meminfo(struct mem_info *out) */
+    SYS_SETLIMIT = 15,    /* setlimit(int resource, uint64_t value): lower only */
+    SYS_FAULTINJECT = 16, /* faultinject(int site, int after, int count): test hook */
+    SYS_CALIBRATE = 17,   /* calibrate(int kind, uint64_t iters): ns for iters runs */
+    SYS_PING = 18,        /* ping(uint32_t ip, int seq, uint64_t timeout_ns): RTT in ns */
+    SYS_NETSTAT = 19,     /* netstat(struct net_stats *out) */
+    SYS_UDPECHO =
+        20, /* udpecho(uint32_t ip, const void *buf, size_t len, uint64_t timeout_ns): RTT ns */
+    SYS_RAWECHO = 21,   /* rawecho(int node, uint64_t timeout_ns): bare Ethernet RTT in ns */
+    SYS_DISK_INFO = 22, /* disk_info(struct disk_info *out): system services only */
+    SYS_DISK_READ = 23, /* disk_read(uint64_t sector, void *buf, uint32_t count): services only */
+    SYS_DISK_WRITE =
+        24, /* disk_write(uint64_t sector, const void *buf, uint32_t count): services only */
+    SYS_DISK_FLUSH = 25,    /* disk_flush(): every completed write durable; services only */
+    SYS_SERVICE = 26,       /* service(): 1 if the caller is a system service, else 0 */
+    SYS_PORT_CREATE = 27,   /* port_create(struct port_id *out) */
+    SYS_PORT_CLOSE = 28,    /* port_close(const struct port_id *port): owner only */
+    SYS_SEND = 29,          /* send(const struct send_args *a): queued at the port */
+    SYS_RECV = 30,          /* recv(const struct recv_args *a): message length */
+    SYS_CALL = 31,          /* call(const struct call_args *a): reply length */
+    SYS_REPLY = 32,         /* reply(uint64_t token, const void *buf, size_t len) */
+    SYS_BOOTSTRAP = 33,     /* bootstrap(int node, struct port_id *out, uint64_t timeout_ns) */
+    SYS_RPCSTAT = 34,       /* rpcstat(struct rpc_stats *out) */
+    SYS_SPAWN_NODE = 35,    /* spawn_node(int node, const char *path, char *const argv[]): pid */
     SYS_PROCLIST_NODE = 36, /* proclist_node(int node, struct proc_info *buf, int max) */
-    SYS_NODES = 37,      /* nodes(): how many nodes the cluster has (bootargs nodes=) */
-    SYS_LOG = 38,        /* log(const char *text, size_t len): one kernel log line */
-    SYS_REPLY_RECV = 39, /* reply_recv(uint64_t token, const void *buf, size_t len,
+    SYS_NODES = 37,         /* nodes(): how many nodes the cluster has (bootargs nodes=) */
+    SYS_LOG = 38,           /* log(const char *text, size_t len): one kernel log line */
+    SYS_REPLY_RECV = 39,    /* reply_recv(uint64_t token, const void *buf, size_t len,
                             const struct recv_args *a): reply (token 0: none), then recv */
-    SYS_CLOCK_INFO = 40, /* clock_info(struct clock_info *out): read clock() without a trap */
-    SYS_WALLCLOCK = 41,  /* wallclock(): ns since 1970 (the host's clock), 0 if none */
-    SYS_SPAWN_IMAGE = 42, /* spawn_image(const void *elf, size_t len, const char *name,
+    SYS_CLOCK_INFO = 40,    /* clock_info(struct clock_info *out): read clock() without a trap */
+    SYS_WALLCLOCK = 41,     /* wallclock(): ns since 1970 (the host's clock), 0 if none */
+    SYS_SPAWN_IMAGE = 42,   /* spawn_image(const void *elf, size_t len, const char *name,
                            *             char *const argv[]): pid; the program from memory */
-    SYS_RAMDISK_READ = 43, /* ramdisk_read(const char *name, uint64_t off, void *buf,
+    SYS_RAMDISK_READ = 43,  /* ramdisk_read(const char *name, uint64_t off, void *buf,
                             *              size_t len): bytes of a boot program */
-    SYS_MIGRATE = 44,    /* migrate(int pid, int node): move a process (0: the caller) to
+    SYS_MIGRATE = 44,       /* migrate(int pid, int node): move a process (0: the caller) to
                             another node; it keeps its pid (kernel/migrate.h); node |
                             MIGRATE_NOWAIT: start another's move and return at once */
-    SYS_BOOTARG = 45,    /* bootarg(const char *key, char *buf, size_t cap): the value of
+    SYS_BOOTARG = 45,       /* bootarg(const char *key, char *buf, size_t cap): the value of
                             key= in this node's bootargs (its length), -ENOENT, -ENAMETOOLONG */
     SYS_COUNT
 };
@@ -100,10 +102,10 @@ enum { PSTATE_RUNNABLE = 1, PSTATE_RUNNING, PSTATE_SLEEPING, PSTATE_ZOMBIE };
 struct proc_info {
     int32_t pid;
     int32_t ppid;
-    int32_t state;    /* PSTATE_* */
-    int32_t node;     /* node it runs on */
-    uint64_t pages;   /* user pages held */
-    uint64_t cpu_ns;  /* CPU time used */
+    int32_t state;   /* PSTATE_* */
+    int32_t node;    /* node it runs on */
+    uint64_t pages;  /* user pages held */
+    uint64_t cpu_ns; /* CPU time used */
     char name[PROC_NAME_MAX];
     int32_t console_node; /* the node whose console shows its output */
     int32_t owed_replies; /* calls it took before a move, still to be answered through
@@ -113,8 +115,8 @@ struct proc_info {
     uint32_t flags;       /* PROC_F_* */
 };
 #define MIGRATE_NOWAIT (1 << 30)
-#define PROC_F_SERVICE 1  /* a system service (started at boot) */
-#define PROC_F_PINNED 2   /* a service or a console's shell: the scheduler never moves it */
+#define PROC_F_SERVICE 1 /* a system service (started at boot) */
+#define PROC_F_PINNED 2  /* a service or a console's shell: the scheduler never moves it */
 
 /* SYS_CLOCK_INFO: how user code computes clock() itself from the time CSR,
  * which the kernel lets user mode read (scounteren.TM) as Linux's vDSO
@@ -141,7 +143,7 @@ struct mem_info {
  * the reason it was dropped. */
 struct net_stats {
     uint64_t rx_frames, tx_frames, tx_full;
-    uint64_t rx_not_for_us;       /* another node's unicast MAC */
+    uint64_t rx_not_for_us; /* another node's unicast MAC */
     uint64_t rx_bad_eth, rx_unknown_type;
     uint64_t rx_bad_arp, arp_requests_sent, arp_replies_sent, arp_parked_dropped;
     uint64_t rx_bad_ip, rx_bad_ip_checksum, rx_ip_fragments, rx_ip_not_for_us;
@@ -149,7 +151,7 @@ struct net_stats {
     uint64_t rx_bad_icmp, icmp_echo_replied;
     uint64_t rx_bad_udp, rx_bad_udp_checksum, rx_udp_no_port;
     uint64_t rx_udp, tx_udp;
-    uint64_t rx_bad_length;       /* the device reported an impossible length */
+    uint64_t rx_bad_length; /* the device reported an impossible length */
 };
 
 /* The node's disk (SYS_DISK_INFO). Sectors are 512 bytes; one read or write
@@ -171,16 +173,16 @@ struct port_id {
 };
 #define PORT_NODE(p) ((uint32_t)((p).a >> 32))
 
-#define MSG_MAX (64 * 1024 + 4096) /* largest message, local or remote */
+#define MSG_MAX (64 * 1024 + 4096)  /* largest message, local or remote */
 #define SPAWN_IMAGE_MAX (16u << 20) /* largest program spawn_image takes */
-#define TIMEOUT_NEVER UINT64_MAX     /* recv/call timeout: wait forever */
+#define TIMEOUT_NEVER UINT64_MAX    /* recv/call timeout: wait forever */
 
 struct send_args {
     struct port_id dst;
     const void *buf;
     uint64_t len;
-    struct port_id carry;            /* a port handed to the receiver; zero if none */
-    uint64_t flags;                  /* SEND_* */
+    struct port_id carry; /* a port handed to the receiver; zero if none */
+    uint64_t flags;       /* SEND_* */
 };
 
 /* send() flags. A datagram to a port on another node is sent once, without
@@ -192,10 +194,10 @@ struct send_args {
 #define SEND_DATAGRAM 1
 
 struct msg_info {
-    uint64_t len;                    /* the message's full length */
+    uint64_t len; /* the message's full length */
     int32_t sender_pid, sender_node;
-    struct port_id carried;          /* zero if the message carries no port */
-    uint64_t reply_token;            /* nonzero: the sender waits in call(); pass to reply() */
+    struct port_id carried; /* zero if the message carries no port */
+    uint64_t reply_token;   /* nonzero: the sender waits in call(); pass to reply() */
 };
 
 /* call, recv and reply_recv, the system calls of a round trip, take their
@@ -211,8 +213,8 @@ struct msg_info {
  * timeout_ns 0: recv does not wait (-EAGAIN), call is refused (-EINVAL);
  * TIMEOUT_NEVER waits for ever. */
 #define IPC_SIZE_MAX 0xffffffffULL
-#define IPC_SIZES(lo, hi)                                                         \
-    (((uint64_t)(lo) > IPC_SIZE_MAX ? IPC_SIZE_MAX : (uint64_t)(lo)) |             \
+#define IPC_SIZES(lo, hi)                                                                          \
+    (((uint64_t)(lo) > IPC_SIZE_MAX ? IPC_SIZE_MAX : (uint64_t)(lo)) |                             \
      ((uint64_t)(hi) > IPC_SIZE_MAX ? IPC_SIZE_MAX : (uint64_t)(hi)) << 32)
 
 /* recv and reply_recv return the message's struct msg_info in registers,
@@ -228,31 +230,31 @@ struct msg_info {
 enum { REGISTRY_BIND = 1, REGISTRY_LOOKUP = 2, REGISTRY_UNBIND = 3 };
 struct registry_req {
     uint32_t op;
-    char name[REGISTRY_NAME_MAX];    /* NUL-terminated */
-    struct port_id port;             /* for BIND */
+    char name[REGISTRY_NAME_MAX]; /* NUL-terminated */
+    struct port_id port;          /* for BIND */
 };
 struct registry_rep {
-    int32_t status;                  /* 0 or -errno */
-    struct port_id port;             /* for LOOKUP */
+    int32_t status;      /* 0 or -errno */
+    struct port_id port; /* for LOOKUP */
 };
 
 /* IPC counters (SYS_RPCSTAT): the RPC transport's, where every frame dropped
  * is counted once, and the local fastpath's. */
 struct rpc_stats {
     uint64_t rx_frames, tx_frames;
-    uint64_t bad_mac;        /* wrong key or altered in flight */
-    uint64_t replayed;       /* duplicate, too old, or from a dead epoch */
-    uint64_t bad_frames;     /* malformed after the MAC checked */
-    uint64_t misaddressed;   /* for another node, or a source that does not match its IP */
-    uint64_t duplicates;     /* retransmissions of a message already handled */
+    uint64_t bad_mac;      /* wrong key or altered in flight */
+    uint64_t replayed;     /* duplicate, too old, or from a dead epoch */
+    uint64_t bad_frames;   /* malformed after the MAC checked */
+    uint64_t misaddressed; /* for another node, or a source that does not match its IP */
+    uint64_t duplicates;   /* retransmissions of a message already handled */
     uint64_t retransmits;
-    uint64_t delivered;      /* messages from other nodes queued at a local port */
-    uint64_t no_buffers;     /* incoming messages refused for lack of memory */
+    uint64_t delivered;  /* messages from other nodes queued at a local port */
+    uint64_t no_buffers; /* incoming messages refused for lack of memory */
     uint64_t encode_errors;
-    uint64_t datagrams;      /* datagrams sent (send with SEND_DATAGRAM to another node) */
-    uint64_t stale_kernel;   /* kernel requests refused: meant for an earlier boot of this node */
-    uint64_t local_fast;     /* local calls and replies the fastpath delivered (kernel/ipc_fast.c) */
-    uint64_t redirects;      /* messages for a port that moved on, answered with where it went */
+    uint64_t datagrams;    /* datagrams sent (send with SEND_DATAGRAM to another node) */
+    uint64_t stale_kernel; /* kernel requests refused: meant for an earlier boot of this node */
+    uint64_t local_fast;   /* local calls and replies the fastpath delivered (kernel/ipc_fast.c) */
+    uint64_t redirects;    /* messages for a port that moved on, answered with where it went */
 };
 
 /* The disk port (registered as "disk" on a node with a disk): calls from
@@ -263,7 +265,7 @@ struct rpc_stats {
 enum { DISK_OP_INFO = 1, DISK_OP_READ = 2, DISK_OP_WRITE = 3, DISK_OP_FLUSH = 4 };
 struct disk_req {
     uint32_t op;
-    uint32_t count;  /* sectors, 1..DISK_MAX_SECTORS */
+    uint32_t count; /* sectors, 1..DISK_MAX_SECTORS */
     uint64_t sector;
 };
 

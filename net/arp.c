@@ -13,9 +13,9 @@ struct arp_entry {
     uint32_t ip;
     int resolved;
     uint8_t mac[ETH_ALEN];
-    uint64_t expires_ns;   /* resolved entries expire */
-    uint64_t asked_ns;     /* when the last request went out */
-    uint32_t parked_len;   /* a frame waiting for this MAC, 0 if none */
+    uint64_t expires_ns; /* resolved entries expire */
+    uint64_t asked_ns;   /* when the last request went out */
+    uint32_t parked_len; /* a frame waiting for this MAC, 0 if none */
     uint8_t parked[ETH_FRAME_MAX];
 };
 

@@ -21,8 +21,8 @@ void net_init(uint32_t node)
     virtio_net_mac(dev_mac);
     if (memcmp(dev_mac, my_mac, ETH_ALEN) != 0)
         klog("net: device MAC %02x:%02x:%02x:%02x:%02x:%02x differs from node %u's; using the "
-             "node's", dev_mac[0], dev_mac[1], dev_mac[2], dev_mac[3], dev_mac[4], dev_mac[5],
-             node);
+             "node's",
+             dev_mac[0], dev_mac[1], dev_mac[2], dev_mac[3], dev_mac[4], dev_mac[5], node);
     up = 1;
     klog("net: up as 10.0.%u.%u, MAC 52:54:00:00:%02x:%02x", (my_ip >> 8) & 0xff, my_ip & 0xff,
          my_mac[4], my_mac[5]);
@@ -102,8 +102,13 @@ int ip_output(uint32_t dst, uint8_t proto, uint8_t *buf, uint32_t len)
     if (!inet_ip_node(dst))
         return -EHOSTUNREACH; /* only the cluster segment is reachable */
     struct ipv4_hdr ih = {
-        .tos = 0, .ttl = 64, .proto = proto, .total_len = (uint16_t)(IPV4_HDR_MIN + len),
-        .id = next_ip_id++, .src = my_ip, .dst = dst,
+        .tos = 0,
+        .ttl = 64,
+        .proto = proto,
+        .total_len = (uint16_t)(IPV4_HDR_MIN + len),
+        .id = next_ip_id++,
+        .src = my_ip,
+        .dst = dst,
     };
     ipv4_encode(buf + ETH_HDR_LEN, &ih);
     struct eth_hdr eh;

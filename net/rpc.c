@@ -49,8 +49,7 @@ static void send_frame(struct rpc_hdr *h, const void *payload)
 /* Fragment i of message m (request or reply), read from m straight into
  * the frame. */
 void rpc_send_fragment(uint8_t type, uint32_t node, uint64_t msg_id, uint16_t flags,
-                       const struct port_id *dst, const struct msg *m, uint16_t i,
-                       int sender_pid)
+                       const struct port_id *dst, const struct msg *m, uint16_t i, int sender_pid)
 {
     FRAME_BUF(frame);
     uint8_t *payload = frame + RPC_HDR_LEN;
@@ -60,12 +59,16 @@ void rpc_send_fragment(uint8_t type, uint32_t node, uint64_t msg_id, uint16_t fl
         n = 0;
     msg_read(m, off, payload, n);
     struct rpc_hdr h = {
-        .type = type, .flags = (uint16_t)(flags |
-                                          (m->carried.a || m->carried.b ? RPC_F_CARRY : 0)),
-        .dst_node = (uint16_t)node, .msg_id = msg_id,
+        .type = type,
+        .flags = (uint16_t)(flags | (m->carried.a || m->carried.b ? RPC_F_CARRY : 0)),
+        .dst_node = (uint16_t)node,
+        .msg_id = msg_id,
         .dst_port = dst ? wire_port(*dst) : (struct rpc_port){0, 0},
-        .carried = wire_port(m->carried), .total_len = m->len, .frag_index = i,
-        .frag_count = frag_count(m->len), .payload_len = (uint16_t)n,
+        .carried = wire_port(m->carried),
+        .total_len = m->len,
+        .frag_index = i,
+        .frag_count = frag_count(m->len),
+        .payload_len = (uint16_t)n,
         .sender_pid = (uint32_t)sender_pid,
     };
     send_frame_in(&h, payload, frame);
@@ -76,16 +79,22 @@ void rpc_send_ack(uint32_t node, uint64_t msg_id, uint8_t kind, uint64_t bitmap)
     uint8_t payload[RPC_ACK_PAYLOAD] = {kind};
     for (int i = 0; i < 8; i++)
         payload[8 + i] = (uint8_t)(bitmap >> (8 * i));
-    struct rpc_hdr h = {.type = RPC_ACK, .dst_node = (uint16_t)node, .msg_id = msg_id,
-                        .total_len = RPC_ACK_PAYLOAD, .frag_count = 1,
+    struct rpc_hdr h = {.type = RPC_ACK,
+                        .dst_node = (uint16_t)node,
+                        .msg_id = msg_id,
+                        .total_len = RPC_ACK_PAYLOAD,
+                        .frag_count = 1,
                         .payload_len = RPC_ACK_PAYLOAD};
     send_frame(&h, payload);
 }
 
 void rpc_send_nack(uint32_t node, uint64_t msg_id, int error)
 {
-    struct rpc_hdr h = {.type = RPC_NACK, .dst_node = (uint16_t)node, .msg_id = msg_id,
-                        .frag_count = 1, .status = (uint16_t)(-error)};
+    struct rpc_hdr h = {.type = RPC_NACK,
+                        .dst_node = (uint16_t)node,
+                        .msg_id = msg_id,
+                        .frag_count = 1,
+                        .status = (uint16_t)(-error)};
     send_frame(&h, 0);
 }
 

@@ -80,7 +80,7 @@ void rpc_flush_pending_acks(void)
     for (int i = 0; i < PENDING_ACKS && pending_count > 0; i++) {
         if (pending_acks[i].msg_id) {
             rpc_send_ack(pending_acks[i].node, pending_acks[i].msg_id, ACK_REPLY,
-                     pending_acks[i].bitmap);
+                         pending_acks[i].bitmap);
             pending_acks[i].msg_id = 0;
             pending_count--;
         }
@@ -157,8 +157,8 @@ static void send_window(struct rpc_out *o, int resend)
         uint64_t bit = 1ULL << i;
         if ((o->acked & bit) || (!resend && (o->sent & bit)))
             continue;
-        rpc_send_fragment(RPC_DATA, o->node, o->msg_id, o->is_call ? RPC_F_CALL : 0, &o->dst, o->m, i,
-                      o->sender_pid);
+        rpc_send_fragment(RPC_DATA, o->node, o->msg_id, o->is_call ? RPC_F_CALL : 0, &o->dst, o->m,
+                          i, o->sender_pid);
         o->sent |= bit;
         in_flight++;
     }
@@ -176,8 +176,13 @@ static int run_op(const struct port_id *dst, uint32_t node, struct msg *m, int i
     forget_pending_acks(node, p->pid); /* this request acknowledges them */
     rpc_flush_pending_acks();
     struct rpc_out *o = &outs[p->slot];
-    *o = (struct rpc_out){.state = OUT_SENDING, .is_call = is_call, .msg_id = next_msg_id++,
-                          .node = node, .dst = *dst, .m = m, .nfrags = frag_count(m->len),
+    *o = (struct rpc_out){.state = OUT_SENDING,
+                          .is_call = is_call,
+                          .msg_id = next_msg_id++,
+                          .node = node,
+                          .dst = *dst,
+                          .m = m,
+                          .nfrags = frag_count(m->len),
                           .sender_pid = p->pid};
     uint64_t now = timer_now_ns();
     uint64_t deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
@@ -222,8 +227,8 @@ static int run_op(const struct port_id *dst, uint32_t node, struct msg *m, int i
                 }
             }
         }
-        if (__builtin_expect(p->migrate_to != 0, 0) && is_call == CALL_OF_PROCESS &&
-            !p->migrated && o->state != OUT_DONE) {
+        if (__builtin_expect(p->migrate_to != 0, 0) && is_call == CALL_OF_PROCESS && !p->migrated &&
+            o->state != OUT_DONE) {
             /* Asked to move while it waits: it goes, the call stays. */
             struct rpc_out *parked = park_call(o);
             if (parked != o) {
@@ -264,8 +269,8 @@ static int run_op(const struct port_id *dst, uint32_t node, struct msg *m, int i
 /* An operation on the port dst, wherever it is now: to where this node
  * last learnt it went (else the node its id names), following the
  * redirects of nodes it left (kernel/portroute.h). Takes m. */
-static int run_op_routed(const struct port_id *dst, struct msg *m, int is_call,
-                         uint64_t timeout_ns, struct msg **reply)
+static int run_op_routed(const struct port_id *dst, struct msg *m, int is_call, uint64_t timeout_ns,
+                         struct msg **reply)
 {
     uint32_t node = portroute_node(dst);
     int rv = -ELOOP;

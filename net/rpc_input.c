@@ -6,7 +6,7 @@
 #include "net/rpc_internal.h"
 
 void rpc_udp_input(uint32_t src_ip, uint16_t sport, uint16_t dport, const uint8_t *data,
-                          uint32_t len)
+                   uint32_t len)
 {
     (void)sport, (void)dport;
     struct rpc_hdr h;

@@ -30,16 +30,16 @@
 #define RPC_IN_MAX 64
 #define DONE_RING 512
 #define MAX_PEERS 256
-#define WINDOW 16                   /* request fragments in flight */
+#define WINDOW 16 /* request fragments in flight */
 #define RETX_FIRST_NS (20ULL * 1000000ULL)
 #define RETX_MAX_NS (640ULL * 1000000ULL)
 #define ASSEMBLY_STALE_NS (5ULL * 1000000000ULL)
-#define DGRAM_STALE_NS (500ULL * 1000000ULL) /* nobody resends a datagram's lost fragment */
+#define DGRAM_STALE_NS (500ULL * 1000000ULL)  /* nobody resends a datagram's lost fragment */
 #define REPLY_KEEP_NS (30ULL * 1000000000ULL) /* a reply nobody fetched for this long goes */
 #define RPC_ACK_PAYLOAD 16 /* kind byte, 7 zero bytes, 64-bit fragment bitmap (LE) */
-#define ACK_DATA 1  /* ACK payload kind: "your request fragments I have" */
-#define ACK_REPLY 2 /* "your reply fragments I have" */
-#define ACK_POLL 3  /* the same, from the retransmission timer: resend what I lack */
+#define ACK_DATA 1         /* ACK payload kind: "your request fragments I have" */
+#define ACK_REPLY 2        /* "your reply fragments I have" */
+#define ACK_POLL 3         /* the same, from the retransmission timer: resend what I lack */
 
 enum { OUT_IDLE = 0, OUT_SENDING, OUT_WAITING, OUT_DONE };
 enum { IN_FREE = 0, IN_ASSEMBLING, IN_QUEUED, IN_REPLIED };
@@ -54,7 +54,7 @@ struct rpc_out {
     uint64_t msg_id;
     uint32_t node;
     struct port_id dst;
-    struct msg *m;        /* the request */
+    struct msg *m; /* the request */
     uint16_t nfrags;
     uint64_t acked;       /* request fragments the peer has */
     uint64_t sent;        /* request fragments sent at least once */
@@ -70,28 +70,29 @@ struct rpc_in {
     uint32_t node, epoch;
     uint64_t msg_id, token, touched_ns;
     struct port_id dst, carried;
-    struct msg *m;        /* request being assembled */
+    struct msg *m; /* request being assembled */
     uint16_t nfrags;
     uint64_t got;
-    struct msg *reply;    /* kept until the caller has all of it */
-    uint64_t reply_sent;  /* reply fragments sent at least once */
+    struct msg *reply;   /* kept until the caller has all of it */
+    uint64_t reply_sent; /* reply fragments sent at least once */
 };
 
 struct done_id {
     uint32_t node, epoch;
     uint64_t msg_id;
-    int status;           /* 0 delivered/replied, else the errno it failed with */
+    int status; /* 0 delivered/replied, else the errno it failed with */
 };
 
 #define PARKED_MAX 8 /* calls parked by processes that moved while waiting (rpc_caller.c) */
 
 /* ---- shared state (rpc.c) ---- */
 extern struct rpc_replay rpc_peer_replay[MAX_PEERS]; /* per peer: epoch and replay window */
-extern struct rpcwire_key rpc_key;   /* the cluster key, prepared (lib/rpcwire.h) */
-extern uint32_t rpc_epoch;           /* this boot's epoch */
-extern int rpc_epoch_from_wall;      /* rpc_epoch is wall-clock ms at boot (kernel_request_stale) */
-extern int rpc_ready;                /* rpc_init succeeded: remote operations may run */
-extern uint8_t rpc_silent[MAX_PEERS]; /* rpc_mark_silent, cleared by any valid frame (rpc_caller.c) */
+extern struct rpcwire_key rpc_key;                   /* the cluster key, prepared (lib/rpcwire.h) */
+extern uint32_t rpc_epoch;                           /* this boot's epoch */
+extern int rpc_epoch_from_wall; /* rpc_epoch is wall-clock ms at boot (kernel_request_stale) */
+extern int rpc_ready;           /* rpc_init succeeded: remote operations may run */
+extern uint8_t
+    rpc_silent[MAX_PEERS]; /* rpc_mark_silent, cleared by any valid frame (rpc_caller.c) */
 
 /* ---- small helpers ---- */
 static inline int popcount(uint64_t x)
@@ -106,8 +107,7 @@ static inline uint16_t frag_count(uint32_t len) { return (uint16_t)rpcwire_frag_
 
 /* ---- frames (rpc.c) ---- */
 void rpc_send_fragment(uint8_t type, uint32_t node, uint64_t msg_id, uint16_t flags,
-                       const struct port_id *dst, const struct msg *m, uint16_t i,
-                       int sender_pid);
+                       const struct port_id *dst, const struct msg *m, uint16_t i, int sender_pid);
 void rpc_send_ack(uint32_t node, uint64_t msg_id, uint8_t kind, uint64_t bitmap);
 void rpc_send_nack(uint32_t node, uint64_t msg_id, int error);
 

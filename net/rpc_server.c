@@ -242,11 +242,17 @@ void rpc_on_data(const struct rpc_hdr *h, const uint8_t *payload)
                 rpc_send_nack(h->src_node, h->msg_id, -EAGAIN); /* busy: the caller may retry */
             return;
         }
-        *e = (struct rpc_in){.state = IN_ASSEMBLING, .is_call = (h->flags & RPC_F_CALL) != 0,
+        *e = (struct rpc_in){.state = IN_ASSEMBLING,
+                             .is_call = (h->flags & RPC_F_CALL) != 0,
                              .dgram = (h->flags & RPC_F_DGRAM) != 0,
-                             .node = h->src_node, .epoch = h->src_epoch, .msg_id = h->msg_id,
-                             .dst = kernel_port(h->dst_port), .carried = kernel_port(h->carried),
-                             .sender_pid = (int)h->sender_pid, .m = m, .nfrags = h->frag_count};
+                             .node = h->src_node,
+                             .epoch = h->src_epoch,
+                             .msg_id = h->msg_id,
+                             .dst = kernel_port(h->dst_port),
+                             .carried = kernel_port(h->carried),
+                             .sender_pid = (int)h->sender_pid,
+                             .m = m,
+                             .nfrags = h->frag_count};
     }
     e->touched_ns = timer_now_ns();
     if (e->state != IN_ASSEMBLING) { /* the sender missed our ACK */

@@ -20,6 +20,7 @@ SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed\s*$")
 PARTS = [
     ("unit", ["build/host/unit_tests"], 300),
     ("docs", [sys.executable, "tests/docs/check_links.py"], 60),
+    ("format", ["bash", "tests/format/run.sh"], 120),
     ("fuzz", ["bash", "tests/fuzz/run.sh", "short"], 300),
     ("raft-sim", ["bash", "tests/sim/run.sh"], 400),
     ("mutants", ["bash", "tests/sim/mutants.sh", "--short"], 300),

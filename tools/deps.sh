@@ -2,7 +2,7 @@
 # make deps: install the Debian packages this project needs, when missing.
 # Quick and silent when everything is present.
 set -euo pipefail
-PKGS=(make gcc clang libclang-rt-14-dev python3 gcc-riscv64-unknown-elf
+PKGS=(make gcc clang clang-format libclang-rt-14-dev python3 gcc-riscv64-unknown-elf
       picolibc-riscv64-unknown-elf qemu-system-misc opensbi gdb-multiarch tshark)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -52,11 +52,8 @@ int main(void)
         const char *name;
         uint64_t ptr;
     } bad[] = {
-        {"null", 0},
-        {"kernel", KERNEL_ADDR},
-        {"unmapped", UNMAPPED_ADDR},
-        {"straddle", end - 8},
-        {"overflow", OVERFLOW_ADDR},
+        {"null", 0},           {"kernel", KERNEL_ADDR},     {"unmapped", UNMAPPED_ADDR},
+        {"straddle", end - 8}, {"overflow", OVERFLOW_ADDR},
     };
     int nbad = (int)(sizeof bad / sizeof bad[0]);
 
@@ -111,10 +108,11 @@ int main(void)
         /* spawn_image: the image (64 bytes from p: the ELF header's first
          * read) and ramdisk_read's destination. */
         uint64_t im = strcmp(k, "straddle") == 0 ? end - 32 : p;
-        check("spawn_image", k, syscall6(SYS_SPAWN_IMAGE, (long)im, ov ? OVERFLOW_LEN : 4096,
-                                          (long)"x", 0, 0, 0));
-        check("ramdisk_read", k, syscall6(SYS_RAMDISK_READ, (long)"true", 0, (long)im,
-                                           ov ? OVERFLOW_LEN : 4096, 0, 0));
+        check("spawn_image", k,
+              syscall6(SYS_SPAWN_IMAGE, (long)im, ov ? OVERFLOW_LEN : 4096, (long)"x", 0, 0, 0));
+        check(
+            "ramdisk_read", k,
+            syscall6(SYS_RAMDISK_READ, (long)"true", 0, (long)im, ov ? OVERFLOW_LEN : 4096, 0, 0));
         check("ramdisk_read-name", k, syscall6(SYS_RAMDISK_READ, (long)p, 0, (long)&bad, 8, 0, 0));
 
         /* netstat: a larger struct, so straddle starts further back. */

@@ -35,8 +35,7 @@ int main(int argc, char **argv)
         if (u1 < last || t < u1 || u2 < t) {
             if (bad++ < 5)
                 printf("clockcheck: round %ld out of order: %lu %lu %lu (last %lu)\n", i,
-                       (unsigned long)u1, (unsigned long)t, (unsigned long)u2,
-                       (unsigned long)last);
+                       (unsigned long)u1, (unsigned long)t, (unsigned long)u2, (unsigned long)last);
         }
         last = u2;
     }

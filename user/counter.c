@@ -60,8 +60,7 @@ int main(int argc, char **argv)
             sys_sleep((uint64_t)pause_ms * 1000000ULL);
         }
         rq.seq = (uint32_t)k;
-        long got = ipc_call(&svc, &rq, sizeof rq, &value, sizeof value,
-                            (uint64_t)ms * 1000000ULL);
+        long got = ipc_call(&svc, &rq, sizeof rq, &value, sizeof value, (uint64_t)ms * 1000000ULL);
         if (got == sizeof value)
             ok++;
         else if (got == -ETIMEDOUT || got == -EHOSTDOWN)

@@ -34,10 +34,12 @@ int main(int argc, char **argv)
             printf("depends on: node %d\n", p->node);
             if (p->owed_replies)
                 printf("and, until it answers %d call(s) taken before a move, on the "
-                       "node(s) it took them on\n", p->owed_replies);
+                       "node(s) it took them on\n",
+                       p->owed_replies);
             if (p->call_node)
                 printf("and, until the call it moved in ends, on node %d (where that call "
-                       "runs)\n", p->call_node);
+                       "runs)\n",
+                       p->call_node);
             return 0;
         }
     }

@@ -20,8 +20,8 @@ int diskdev_write(void *ctx, uint64_t sector, const void *buf, uint32_t count)
     (void)ctx;
     for (uint32_t done = 0; done < count;) {
         uint32_t n = count - done > DISK_MAX_SECTORS ? DISK_MAX_SECTORS : count - done;
-        if (syscall3(SYS_DISK_WRITE, sector + done,
-                     (const char *)buf + (size_t)done * DISK_SECTOR, n))
+        if (syscall3(SYS_DISK_WRITE, sector + done, (const char *)buf + (size_t)done * DISK_SECTOR,
+                     n))
             return -EIO;
         done += n;
     }

@@ -39,7 +39,8 @@ int main(int argc, char **argv)
         return 1;
     static uint8_t buf[MSG_MAX];
     long delay_ms = 0;
-    if (argc == 3 && strcmp(argv[1], "-d") == 0 && (parse_long(argv[2], &delay_ms) || delay_ms < 0)) {
+    if (argc == 3 && strcmp(argv[1], "-d") == 0 &&
+        (parse_long(argv[2], &delay_ms) || delay_ms < 0)) {
         fprintf(stderr, "usage: echod [-s | -d MS]\n");
         return 2;
     }

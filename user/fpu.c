@@ -49,8 +49,9 @@ static int accumulate(long k, long iters, long every, void (*between)(void))
     double s = (double)iters * (double)(iters - 1) / 2.0;
     double ea = s * ka, eb = s * kb, ec = -s * kc, ed = (double)iters * (ka + kb);
     if (a != ea || b != eb || c != ec || d != ed) {
-        printf("fpu: worker %ld: MISMATCH a=%.17g/%.17g b=%.17g/%.17g c=%.17g/%.17g d=%.17g/%.17g\n",
-               k, a, ea, b, eb, c, ec, d, ed);
+        printf(
+            "fpu: worker %ld: MISMATCH a=%.17g/%.17g b=%.17g/%.17g c=%.17g/%.17g d=%.17g/%.17g\n",
+            k, a, ea, b, eb, c, ec, d, ed);
         return 1;
     }
     return 0;
@@ -111,21 +112,76 @@ static int ipc_pair(void)
 #define READ_F(i) asm volatile("fmv.x.d %0, f" #i : "=r"(regs[i]))
 static void read_fregs(uint64_t regs[32])
 {
-    READ_F(0); READ_F(1); READ_F(2); READ_F(3); READ_F(4); READ_F(5); READ_F(6); READ_F(7);
-    READ_F(8); READ_F(9); READ_F(10); READ_F(11); READ_F(12); READ_F(13); READ_F(14);
-    READ_F(15); READ_F(16); READ_F(17); READ_F(18); READ_F(19); READ_F(20); READ_F(21);
-    READ_F(22); READ_F(23); READ_F(24); READ_F(25); READ_F(26); READ_F(27); READ_F(28);
-    READ_F(29); READ_F(30); READ_F(31);
+    READ_F(0);
+    READ_F(1);
+    READ_F(2);
+    READ_F(3);
+    READ_F(4);
+    READ_F(5);
+    READ_F(6);
+    READ_F(7);
+    READ_F(8);
+    READ_F(9);
+    READ_F(10);
+    READ_F(11);
+    READ_F(12);
+    READ_F(13);
+    READ_F(14);
+    READ_F(15);
+    READ_F(16);
+    READ_F(17);
+    READ_F(18);
+    READ_F(19);
+    READ_F(20);
+    READ_F(21);
+    READ_F(22);
+    READ_F(23);
+    READ_F(24);
+    READ_F(25);
+    READ_F(26);
+    READ_F(27);
+    READ_F(28);
+    READ_F(29);
+    READ_F(30);
+    READ_F(31);
 }
 
 #define SET_F(i) asm volatile("fmv.d.x f" #i ", %0" ::"r"(pattern + i))
 static int dirty(void)
 {
     uint64_t pattern = 0x4010000000000000ULL;
-    SET_F(0); SET_F(1); SET_F(2); SET_F(3); SET_F(4); SET_F(5); SET_F(6); SET_F(7);
-    SET_F(8); SET_F(9); SET_F(10); SET_F(11); SET_F(12); SET_F(13); SET_F(14); SET_F(15);
-    SET_F(16); SET_F(17); SET_F(18); SET_F(19); SET_F(20); SET_F(21); SET_F(22); SET_F(23);
-    SET_F(24); SET_F(25); SET_F(26); SET_F(27); SET_F(28); SET_F(29); SET_F(30); SET_F(31);
+    SET_F(0);
+    SET_F(1);
+    SET_F(2);
+    SET_F(3);
+    SET_F(4);
+    SET_F(5);
+    SET_F(6);
+    SET_F(7);
+    SET_F(8);
+    SET_F(9);
+    SET_F(10);
+    SET_F(11);
+    SET_F(12);
+    SET_F(13);
+    SET_F(14);
+    SET_F(15);
+    SET_F(16);
+    SET_F(17);
+    SET_F(18);
+    SET_F(19);
+    SET_F(20);
+    SET_F(21);
+    SET_F(22);
+    SET_F(23);
+    SET_F(24);
+    SET_F(25);
+    SET_F(26);
+    SET_F(27);
+    SET_F(28);
+    SET_F(29);
+    SET_F(30);
+    SET_F(31);
     asm volatile("fsflags %0" ::"r"(0x1f));
     for (int i = 0; i < 4000; i++)
         sys_yield(); /* its values stay in the register file between switches */

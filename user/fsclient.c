@@ -33,7 +33,7 @@ static struct fsc_mount mount_mode = {0, 1500, 3};
 static struct fsc_bufs {
     struct fs_reply rep; /* large (a READDIR) */
     uint8_t creq[CHUNK_MSG_MAX], crep[CHUNK_MSG_MAX];
-} *bufs;
+} * bufs;
 #define rep (bufs->rep)
 #define creq (bufs->creq)
 #define crep (bufs->crep)
@@ -399,7 +399,7 @@ static int chunk_call(struct chunk_req *q, struct chunk_rep *r)
                 suspect_now(target); /* this node's own primary is never dead
                                       * when it is slow (a dead one has no port):
                                       * it waits, as for a new metadata leader */
-            at = (at + 1) % nrep; /* that node does not answer: the next replica */
+            at = (at + 1) % nrep;    /* that node does not answer: the next replica */
             target = pick(reps, nrep, &at);
         }
         sys_sleep(backoff);
@@ -741,8 +741,8 @@ int fsc_statfs(int node, struct fsc_statfs *out)
 
 /* ---- for fsck ------------------------------------------------------------ */
 
-int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_index,
-                   int verify, struct fsc_chunk_info *out, int max)
+int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_index, int verify,
+                   struct fsc_chunk_info *out, int max)
 {
     struct chunk_req q;
     struct chunk_rep r;

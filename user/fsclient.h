@@ -28,12 +28,12 @@ enum fsc_type { FSC_T_FILE = 1, FSC_T_DIR = 2 };
 
 struct fsc_stat {
     uint64_t ino;
-    uint8_t type;        /* enum fsc_type */
-    uint16_t mode;       /* permission bits (0644, 0755, ...) */
+    uint8_t type;  /* enum fsc_type */
+    uint16_t mode; /* permission bits (0644, 0755, ...) */
     uint32_t nlink;
-    uint64_t size;       /* bytes (a directory: its number of entries) */
+    uint64_t size;               /* bytes (a directory: its number of entries) */
     uint64_t mtime_ns, ctime_ns; /* the metadata leader's clock when it changed */
-    uint64_t version;    /* +1 on every change of this inode's metadata */
+    uint64_t version;            /* +1 on every change of this inode's metadata */
 };
 
 /* Open flags (the POSIX layer maps O_* onto these). */
@@ -48,10 +48,10 @@ struct fsc_stat {
 /* One open file: what a descriptor refers to. Plain data, no pointers. */
 struct fsc_file {
     uint64_t ino;
-    uint32_t flags;      /* FSC_O_* it was opened with */
-    uint64_t offset;     /* the POSIX layer's file position */
-    uint64_t session;    /* the session its open reference belongs to */
-    uint64_t size;       /* the size last learnt (reads refresh it: fsclient.c) */
+    uint32_t flags;   /* FSC_O_* it was opened with */
+    uint64_t offset;  /* the POSIX layer's file position */
+    uint64_t session; /* the session its open reference belongs to */
+    uint64_t size;    /* the size last learnt (reads refresh it: fsclient.c) */
     uint8_t type;
 };
 
@@ -88,8 +88,7 @@ struct fsc_dirent {
     uint8_t type;
     char name[FSC_NAME_MAX + 1]; /* NUL-terminated */
 };
-int fsc_readdir(const char *path, const char *after, struct fsc_dirent *ents, int max,
-                int *more);
+int fsc_readdir(const char *path, const char *after, struct fsc_dirent *ents, int max, int *more);
 
 /* Space: per node (node 1..N) or, node 0, the whole service. */
 struct fsc_statfs {
@@ -109,8 +108,8 @@ struct fsc_chunk_info {
     uint32_t digest; /* equal on replicas with equal data, version and length */
     uint32_t bad;    /* verify: a bit per 4 KiB block that fails its CRC */
 };
-int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_index,
-                   int verify, struct fsc_chunk_info *out, int max);
+int fsc_store_list(uint32_t node, int first, uint64_t after_ino, uint32_t after_index, int verify,
+                   struct fsc_chunk_info *out, int max);
 /* Anti-entropy: the hash and count of the chunks node's store shares with
  * `peer`, with keys (chunk_key) in [lo, hi). 0 or -errno. */
 int fsc_store_hash(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi, uint64_t *hash,
@@ -144,9 +143,9 @@ int fsc_chunk_replicas(uint64_t ino, uint32_t index, uint32_t *nodes_out);
  * once); soft gives up after retrans tries of timeo_ms each with -ETIMEDOUT
  * (or -EIO for a write whose outcome is unknown). */
 struct fsc_mount {
-    int soft;            /* 0 hard, 1 soft */
-    uint32_t timeo_ms;   /* per try (default 1500) */
-    uint32_t retrans;    /* tries before a soft mount gives up (default 3) */
+    int soft;          /* 0 hard, 1 soft */
+    uint32_t timeo_ms; /* per try (default 1500) */
+    uint32_t retrans;  /* tries before a soft mount gives up (default 3) */
 };
 void fsc_set_mount(const struct fsc_mount *m);
 void fsc_get_mount(struct fsc_mount *m);

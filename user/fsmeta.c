@@ -59,9 +59,15 @@ int fsmeta_request(struct fs_request *req, struct fs_reply *rep, const struct fs
         return len;
     struct judge_ctx jc = {rep, write, req->seq};
     struct leader_call c = {
-        .req = req_buf, .len = (size_t)len, .rep = rep_buf, .rep_cap = sizeof rep_buf,
-        .try_ns = p->try_ns, .max_tries = p->tries, .deadline_ns = p->deadline_ns,
-        .judge = judge, .ctx = &jc,
+        .req = req_buf,
+        .len = (size_t)len,
+        .rep = rep_buf,
+        .rep_cap = sizeof rep_buf,
+        .try_ns = p->try_ns,
+        .max_tries = p->tries,
+        .deadline_ns = p->deadline_ns,
+        .judge = judge,
+        .ctx = &jc,
     };
     bool sent = false;
     for (;;) {

@@ -129,17 +129,17 @@ static int cmd_check(const char *path, long size, long seed, long iosz)
 static char base[128];
 static int failures;
 
-#define EXPECT(cond, ...)                                                                  \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            printf("  line %d: ", __LINE__);                                               \
-            printf(__VA_ARGS__);                                                           \
-            printf("\n");                                                                  \
-            return 1;                                                                      \
-        }                                                                                  \
+#define EXPECT(cond, ...)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            printf("  line %d: ", __LINE__);                                                       \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
-#define EXPECT_ERR(call, err) \
-    EXPECT((call) == -1 && errno == (err), "%s: want %s, got %s", #call, strerror(err), \
+#define EXPECT_ERR(call, err)                                                                      \
+    EXPECT((call) == -1 && errno == (err), "%s: want %s, got %s", #call, strerror(err),            \
            errno ? strerror(errno) : "success")
 
 static const char *at(const char *name)
@@ -196,8 +196,7 @@ static int t_trunc_on_open(void)
     EXPECT(fd >= 0, "open O_TRUNC: %s", strerror(errno));
     close(fd);
     struct stat st;
-    EXPECT(stat(at("tr"), &st) == 0 && st.st_size == 0, "size after O_TRUNC %ld",
-           (long)st.st_size);
+    EXPECT(stat(at("tr"), &st) == 0 && st.st_size == 0, "size after O_TRUNC %ld", (long)st.st_size);
     return 0;
 }
 
@@ -356,11 +355,18 @@ struct named_test {
 };
 
 static const struct named_test tests[] = {
-    {"open_missing", t_open_missing}, {"create_excl", t_create_excl},
-    {"trunc_on_open", t_trunc_on_open}, {"access_modes", t_access_modes},
-    {"dirs", t_dirs}, {"names", t_names}, {"deep_paths", t_deep_paths},
-    {"rename", t_rename}, {"unlink_open", t_unlink_open}, {"seek_pread", t_seek_pread},
-    {"cwd", t_cwd}, {"readdir", t_readdir},
+    {"open_missing", t_open_missing},
+    {"create_excl", t_create_excl},
+    {"trunc_on_open", t_trunc_on_open},
+    {"access_modes", t_access_modes},
+    {"dirs", t_dirs},
+    {"names", t_names},
+    {"deep_paths", t_deep_paths},
+    {"rename", t_rename},
+    {"unlink_open", t_unlink_open},
+    {"seek_pread", t_seek_pread},
+    {"cwd", t_cwd},
+    {"readdir", t_readdir},
 };
 
 static int cmd_errors(const char *dir)
@@ -407,8 +413,8 @@ static int cmd_trunc(const char *path)
         return 1;
     memset(io, 'x', IO_MAX);
     int bad = write(fd, io, IO_MAX) != IO_MAX || write(fd, io, 100000 - IO_MAX) != 100000 - IO_MAX;
-    bad |= ftruncate(fd, 70000) != 0;      /* inside the second chunk */
-    bad |= ftruncate(fd, 200000) != 0;     /* and up again: zeros from 70000 */
+    bad |= ftruncate(fd, 70000) != 0;  /* inside the second chunk */
+    bad |= ftruncate(fd, 200000) != 0; /* and up again: zeros from 70000 */
     long n = pread(fd, io, IO_MAX, 65536);
     bad |= n != IO_MAX;
     for (long i = 0; i < n && !bad; i++)
@@ -676,7 +682,8 @@ static int cmd_random(const char *dir, long seed, long n)
             long want = off >= msize[f] ? 0 : (msize[f] - off < len ? msize[f] - off : len);
             if (got != want || (want && memcmp(io, model[f] + off, (size_t)want))) {
                 printf("fstest: random op %ld: MISMATCH reading %s at %ld: got %ld bytes, "
-                       "expected %ld\n", op, path[f], off, got, want);
+                       "expected %ld\n",
+                       op, path[f], off, got, want);
                 return 1;
             }
             if (fd != rfd[f])

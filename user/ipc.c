@@ -62,11 +62,11 @@ long ipc_recv(const struct port_id *port, void *buf, size_t cap, struct msg_info
                        info);
 }
 
-long ipc_call_carry(const struct port_id *dst, const void *buf, size_t len, void *rbuf,
-                    size_t rcap, const struct port_id *carry, uint64_t timeout_ns)
+long ipc_call_carry(const struct port_id *dst, const void *buf, size_t len, void *rbuf, size_t rcap,
+                    const struct port_id *carry, uint64_t timeout_ns)
 {
-    return ipc_syscall(SYS_CALL, (long)dst->a, (long)dst->b, (long)buf,
-                       (long)IPC_SIZES(len, rcap), (long)rbuf, (long)timeout_ns, (long)carry, 0);
+    return ipc_syscall(SYS_CALL, (long)dst->a, (long)dst->b, (long)buf, (long)IPC_SIZES(len, rcap),
+                       (long)rbuf, (long)timeout_ns, (long)carry, 0);
 }
 
 long ipc_call(const struct port_id *dst, const void *buf, size_t len, void *rbuf, size_t rcap,
@@ -101,7 +101,8 @@ static int registry_call(int node, uint32_t op, const char *name, const struct p
     if (port)
         rq.port = *port;
     struct registry_rep rp;
-    long n = ipc_call(&reg, &rq, sizeof rq, &rp, sizeof rp, timeout_ns ? timeout_ns : 5 * IPC_SECOND);
+    long n =
+        ipc_call(&reg, &rq, sizeof rq, &rp, sizeof rp, timeout_ns ? timeout_ns : 5 * IPC_SECOND);
     if (n < 0)
         return (int)n;
     if (n != sizeof rp)

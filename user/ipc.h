@@ -21,8 +21,8 @@ int ipc_send_datagram(const struct port_id *dst, const void *buf, size_t len,
 long ipc_recv(const struct port_id *port, void *buf, size_t cap, struct msg_info *info,
               uint64_t timeout_ns);
 /* ipc_call handing the server a port too (carry: NULL for none). */
-long ipc_call_carry(const struct port_id *dst, const void *buf, size_t len, void *rbuf,
-                    size_t rcap, const struct port_id *carry, uint64_t timeout_ns);
+long ipc_call_carry(const struct port_id *dst, const void *buf, size_t len, void *rbuf, size_t rcap,
+                    const struct port_id *carry, uint64_t timeout_ns);
 /* Send and wait for the reply: reply length or -errno. */
 long ipc_call(const struct port_id *dst, const void *buf, size_t len, void *rbuf, size_t rcap,
               uint64_t timeout_ns);

@@ -20,8 +20,8 @@ int main(int argc, char **argv)
     argc -= dgram;
     argv += dgram;
     if (argc != 5 || strcmp(argv[1], "-n") || parse_long(argv[2], &node) ||
-        parse_long(argv[3], &count) || parse_long(argv[4], &size) || size < 0 ||
-        size > MSG_MAX || count < 1) {
+        parse_long(argv[3], &count) || parse_long(argv[4], &size) || size < 0 || size > MSG_MAX ||
+        count < 1) {
         fprintf(stderr, "usage: ipcflood [-d] -n NODE COUNT SIZE\n");
         return 2;
     }

@@ -50,8 +50,8 @@ int main(int argc, char **argv)
         for (long b = 0; b < size; b++)
             out[b] = (uint8_t)(n * 131 + b * 7 + b / 251);
         uint64_t s = sys_clock();
-        long got = ipc_call(&echo, out, (size_t)size, in, (size_t)size,
-                            (uint64_t)timeout_ms * 1000000);
+        long got =
+            ipc_call(&echo, out, (size_t)size, in, (size_t)size, (uint64_t)timeout_ms * 1000000);
         uint64_t e = sys_clock();
         if (got < 0) {
             printf("ipcping: call %ld: %s\n", n, err_str(got));
@@ -69,8 +69,8 @@ int main(int argc, char **argv)
         return 1;
     }
     qsort(rtt, (size_t)ok, sizeof rtt[0], cmp);
-    printf("ipcping: %ld/%ld ok, %ld bytes, median %lu ns, min %lu ns, %lu calls/s, %lu KB/s\n",
-           ok, count, size, (unsigned long)rtt[ok / 2], (unsigned long)rtt[0],
+    printf("ipcping: %ld/%ld ok, %ld bytes, median %lu ns, min %lu ns, %lu calls/s, %lu KB/s\n", ok,
+           count, size, (unsigned long)rtt[ok / 2], (unsigned long)rtt[0],
            (unsigned long)(ok * 1000000000ULL / (el ? el : 1)),
            (unsigned long)((uint64_t)size * (uint64_t)ok * 1000000ULL / (el ? el : 1)));
     return ok == count ? 0 : 1;

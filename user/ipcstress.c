@@ -103,9 +103,10 @@ int main(int argc, char **argv)
         return client(s, c);
     }
     for (int i = 1; i + 1 < argc; i += 2) {
-        long *v = !strcmp(argv[i], "-c") ? &clients : !strcmp(argv[i], "-n") ? &calls
-                  : !strcmp(argv[i], "-s")                                    ? &seed
-                                                                              : NULL;
+        long *v = !strcmp(argv[i], "-c")   ? &clients
+                  : !strcmp(argv[i], "-n") ? &calls
+                  : !strcmp(argv[i], "-s") ? &seed
+                                           : NULL;
         if (!v || parse_long(argv[i + 1], v))
             goto usage;
     }
@@ -179,8 +180,8 @@ int main(int argc, char **argv)
         printf("ipcstress: FAIL %d clients failed, %d still running\n", bad, running);
         return 1;
     }
-    printf("ipcstress: ok, %ld clients, %d killed and replaced, server restarted once\n",
-           clients, killed);
+    printf("ipcstress: ok, %ld clients, %d killed and replaced, server restarted once\n", clients,
+           killed);
     return 0;
 usage:
     fprintf(stderr, "usage: ipcstress [-c CLIENTS] [-n CALLS] [-s SEED]\n");

@@ -52,7 +52,7 @@ int leader_call(struct leader_cache *lc, struct leader_call *c)
     uint32_t target = choose(lc, lc->leader ? lc->leader : (uint32_t)sys_nodeid());
     uint64_t backoff = 10 * 1000000ULL;
     uint64_t full_backoff = 1000000ULL; /* the server's queue was full (see below) */
-    uint32_t no_server = 0; /* nodes in a row with no server in their registry */
+    uint32_t no_server = 0;             /* nodes in a row with no server in their registry */
     c->tries = 0;
     c->sent = false;
     for (;;) {

@@ -30,8 +30,8 @@
 
 /* What a process knows of a service's servers; zero it, set `service`. */
 struct leader_cache {
-    const char *service;  /* the name its servers have in each node's registry */
-    uint32_t leader;      /* 0: none known */
+    const char *service; /* the name its servers have in each node's registry */
+    uint32_t leader;     /* 0: none known */
     uint8_t known[LEADERCALL_MAX_NODES + 1];
     struct port_id ports[LEADERCALL_MAX_NODES + 1];
     uint64_t suspect_until[LEADERCALL_MAX_NODES + 1]; /* sys_clock(): did not answer */
@@ -45,9 +45,9 @@ enum leader_answer {
 };
 
 struct leader_call {
-    const uint8_t *req;   /* the encoded request */
+    const uint8_t *req; /* the encoded request */
     size_t len;
-    uint8_t *rep;         /* where the reply goes */
+    uint8_t *rep; /* where the reply goes */
     size_t rep_cap;
     uint64_t try_ns;      /* one attempt's time */
     uint32_t max_tries;   /* attempts before giving up (0: no limit) */
@@ -57,8 +57,8 @@ struct leader_call {
     int (*judge)(void *ctx, long n, uint32_t *hint);
     void *ctx;
     /* out */
-    uint32_t tries;       /* calls made */
-    bool sent;            /* a request went out at least once */
+    uint32_t tries; /* calls made */
+    bool sent;      /* a request went out at least once */
 };
 
 /* node's server's port, looked up in its registry once and kept: 0 or

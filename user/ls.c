@@ -40,8 +40,7 @@ static void print_entry(const char *name, const struct stat *st)
     for (int i = 0; i < 9; i++)
         mode[i + 1] = (st->st_mode & (0400 >> i)) ? rwx[i] : '-';
     mode[10] = 0;
-    printf("%s %2lu %8lld %s\n", mode, (unsigned long)st->st_nlink, (long long)st->st_size,
-           name);
+    printf("%s %2lu %8lld %s\n", mode, (unsigned long)st->st_nlink, (long long)st->st_size, name);
 }
 
 /* A growable list of malloc'd names. */

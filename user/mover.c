@@ -344,7 +344,8 @@ static int keep(long mib, long secs)
         }
     }
     printf("mover: pid %d kept %ld MiB intact, started on node %d, ended on node %d "
-           "(%d nodes)\n", sys_getpid(), mib, first, last, nodes_seen);
+           "(%d nodes)\n",
+           sys_getpid(), mib, first, last, nodes_seen);
     return 0;
 }
 
@@ -475,8 +476,9 @@ int main(int argc, char **argv)
         return stay(atoi(argv[2]), atol(argv[3]));
     if (argc == 3 && !strcmp(argv[1], "round"))
         return round_trip(atol(argv[2]));
-    fprintf(stderr, "usage: mover mem MIB N1,N2,... | sleep MS NODE | wait NODE | "
-                    "stay NODE SECS | round TIMES | try MIB NODE | hold MIB SECS | file PATH NODE | "
-                    "call SERVICE SRVNODE NODE | keep MIB SECS | unlinked PATH NODE\n");
+    fprintf(stderr,
+            "usage: mover mem MIB N1,N2,... | sleep MS NODE | wait NODE | "
+            "stay NODE SECS | round TIMES | try MIB NODE | hold MIB SECS | file PATH NODE | "
+            "call SERVICE SRVNODE NODE | keep MIB SECS | unlinked PATH NODE\n");
     return 2;
 }

@@ -19,10 +19,14 @@ static const char *role_name(const struct ns_status *st)
     if (!st->member)
         return "client";
     switch (st->role) {
-    case 0: return st->member == 2 ? "learner" : "follower";
-    case 1: return "precandidate";
-    case 2: return "candidate";
-    case 3: return "leader";
+    case 0:
+        return st->member == 2 ? "learner" : "follower";
+    case 1:
+        return "precandidate";
+    case 2:
+        return "candidate";
+    case 3:
+        return "leader";
     }
     return "?";
 }
@@ -57,8 +61,7 @@ int main(int argc, char **argv)
         snprintf(lead, sizeof lead, "%u", st.leader);
         printf("%-5d %-12s %6lu %8lu %8lu %6lu %8u %7s yes\n", k, role_name(&st),
                (unsigned long)st.term, (unsigned long)st.commit, (unsigned long)st.applied,
-               (unsigned long)(st.last_index - st.snap_index), st.bindings,
-               st.leader ? lead : "-");
+               (unsigned long)(st.last_index - st.snap_index), st.bindings, st.leader ? lead : "-");
         if (st.leader) {
             if (leader_seen && leader_seen != st.leader)
                 bad = 1;

@@ -140,8 +140,8 @@ int main(int argc, char **argv)
         if ((rv = ns_get(a[0], &b)) != 0)
             return fail("stat", a[0], rv);
         printf("name %.*s\nversion %lu\ncreated at index %lu\nchanged at index %lu\n",
-               (int)b.name_len, b.name, (unsigned long)b.version,
-               (unsigned long)b.create_index, (unsigned long)b.mod_index);
+               (int)b.name_len, b.name, (unsigned long)b.version, (unsigned long)b.create_index,
+               (unsigned long)b.mod_index);
         if (b.session)
             printf("ephemeral: session %lu, owner pid %d\n", (unsigned long)b.session,
                    (int)b.owner_pid);

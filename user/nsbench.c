@@ -48,8 +48,8 @@ static int clients(long c, char **argv)
     }
     uint64_t total = sys_clock() - start;
     uint64_t ops = (uint64_t)started * (uint64_t)n;
-    printf("nsbench: %ld clients: %lu ops in %lu ms: %lu ops/s, %d failed\n", c,
-           (unsigned long)ops, (unsigned long)(total / 1000000),
+    printf("nsbench: %ld clients: %lu ops in %lu ms: %lu ops/s, %d failed\n", c, (unsigned long)ops,
+           (unsigned long)(total / 1000000),
            (unsigned long)(total ? ops * 1000000000ULL / total : 0), failed);
     return failed ? 1 : 0;
 }

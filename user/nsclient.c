@@ -74,9 +74,14 @@ static int request(struct ns_request *req, struct ns_reply *rep)
         return -EINVAL;
     struct judge_ctx jc = {rep, req->op, write, req->seq};
     struct leader_call c = {
-        .req = req_buf, .len = (size_t)len, .rep = rep_buf, .rep_cap = sizeof rep_buf,
+        .req = req_buf,
+        .len = (size_t)len,
+        .rep = rep_buf,
+        .rep_cap = sizeof rep_buf,
         .try_ns = req->op == NS_OP_WATCH ? WATCH_TRY_NS : TRY_TIMEOUT_NS,
-        .deadline_ns = sys_clock() + overall_ns, .judge = judge, .ctx = &jc,
+        .deadline_ns = sys_clock() + overall_ns,
+        .judge = judge,
+        .ctx = &jc,
     };
     bool sent = false;
     for (;;) {
@@ -183,8 +188,8 @@ int ns_put(const char *name, const void *value, size_t len, const struct port_id
     return put(name, value, len, port, version, false);
 }
 
-int ns_put_ephemeral(const char *name, const void *value, size_t len,
-                     const struct port_id *port, uint64_t *version)
+int ns_put_ephemeral(const char *name, const void *value, size_t len, const struct port_id *port,
+                     uint64_t *version)
 {
     return put(name, value, len, port, version, true);
 }

@@ -30,8 +30,8 @@ void ns_set_timeout(uint64_t ns);
 int ns_put(const char *name, const void *value, size_t len, const struct port_id *port,
            uint64_t *version);
 /* Bound while this process lives (and its node answers): see docs/naming.md. */
-int ns_put_ephemeral(const char *name, const void *value, size_t len,
-                     const struct port_id *port, uint64_t *version);
+int ns_put_ephemeral(const char *name, const void *value, size_t len, const struct port_id *port,
+                     uint64_t *version);
 int ns_get(const char *name, struct ns_binding *out);
 /* Set name to new if its value is old (byte for byte). */
 int ns_cas_value(const char *name, const void *old, size_t old_len, const void *new_value,

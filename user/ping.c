@@ -50,8 +50,8 @@ int main(int argc, char **argv)
         if (rv >= 0) {
             received++;
             printf("reply from %u.%u.%u.%u: seq=%ld time=%lu.%03lu ms\n", ip >> 24,
-                   (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, seq,
-                   (unsigned long)(rv / 1000000), (unsigned long)(rv / 1000 % 1000));
+                   (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, seq, (unsigned long)(rv / 1000000),
+                   (unsigned long)(rv / 1000 % 1000));
         } else {
             printf("no reply: seq=%ld: %s\n", seq, err_str(rv));
             if (rv != -ETIMEDOUT && rv != -EHOSTUNREACH)

@@ -21,9 +21,9 @@ _Static_assert(FSC_NAME_MAX < sizeof(((struct dirent *)0)->d_name), "d_name too 
 
 struct posix_dir {
     int fd;
-    int pos, count;   /* next entry of page[0..count) */
-    int more;         /* fsc_readdir said more follow the page */
-    int started;      /* a page has been asked for */
+    int pos, count; /* next entry of page[0..count) */
+    int more;       /* fsc_readdir said more follow the page */
+    int started;    /* a page has been asked for */
     char path[FSC_PATH_MAX + 1];
     char after[FSC_NAME_MAX + 1];
     struct fsc_dirent page[DIR_PAGE];

@@ -30,10 +30,10 @@
 #include "user/ulib.h"
 
 struct pfs_ofd {
-    uint8_t kind;          /* enum posix_fd_kind; POSIX_FD_CLOSED: free slot */
-    uint8_t refs;          /* descriptors referring to it */
-    uint8_t console_out;   /* the console: kernel fd for writes (1 or 2) */
-    int32_t oflags;        /* O_ACCMODE bits | O_APPEND */
+    uint8_t kind;        /* enum posix_fd_kind; POSIX_FD_CLOSED: free slot */
+    uint8_t refs;        /* descriptors referring to it */
+    uint8_t console_out; /* the console: kernel fd for writes (1 or 2) */
+    int32_t oflags;      /* O_ACCMODE bits | O_APPEND */
     struct fsc_file f;
     char path[FSC_PATH_MAX + 1];
 };

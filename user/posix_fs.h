@@ -27,10 +27,10 @@ enum posix_fd_kind { POSIX_FD_CLOSED = 0, POSIX_FD_CONSOLE = 1, POSIX_FD_FILE = 
 
 /* What a descriptor refers to, for a spawner that hands it to a child. */
 struct posix_fd_info {
-    int kind;            /* enum posix_fd_kind */
-    int oflags;          /* O_RDONLY / O_WRONLY / O_RDWR, | O_APPEND (as F_GETFL) */
-    uint64_t offset;     /* the current file position */
-    const char *path;    /* absolute path it was opened by (files only) */
+    int kind;         /* enum posix_fd_kind */
+    int oflags;       /* O_RDONLY / O_WRONLY / O_RDWR, | O_APPEND (as F_GETFL) */
+    uint64_t offset;  /* the current file position */
+    const char *path; /* absolute path it was opened by (files only) */
 };
 
 /* Fills *out for fd; -EBADF if fd is out of range (a closed fd in range

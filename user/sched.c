@@ -49,9 +49,8 @@ static void show_placement(const struct sched_reply *r, uint32_t i)
     if (p->restarts)
         snprintf(restarts, sizeof restarts, " (restarted %u)", p->restarts);
     printf("  %016llx %-8s node %-2u pid %-7d cpu %-5u mem %-6u%s%s%s%s\n",
-           (unsigned long long)p->req_id, state_name(p->state), p->node, (int)p->pid,
-           p->cpu_milli, p->mem_kib, p->restart ? " restart" : "", restarts,
-           p->reason[0] ? "  " : "", p->reason);
+           (unsigned long long)p->req_id, state_name(p->state), p->node, (int)p->pid, p->cpu_milli,
+           p->mem_kib, p->restart ? " restart" : "", restarts, p->reason[0] ? "  " : "", p->reason);
 }
 
 static void show_decision(const struct sched_reply *r, uint32_t i)

@@ -75,10 +75,14 @@ int sched_call(struct sched_request *req, struct sched_reply *rep)
         return -EINVAL;
     struct judge_ctx jc = {rep, write, req->seq, req->op};
     struct leader_call c = {
-        .req = req_buf, .len = (size_t)len, .rep = rep_buf, .rep_cap = sizeof rep_buf,
+        .req = req_buf,
+        .len = (size_t)len,
+        .rep = rep_buf,
+        .rep_cap = sizeof rep_buf,
         .try_ns = req->op == SCHED_OP_WAIT ? WAIT_TRY_NS : TRY_TIMEOUT_NS,
         .deadline_ns = sys_clock() + (req->op == SCHED_OP_WAIT ? WAIT_TRY_NS : OVERALL_NS),
-        .judge = judge, .ctx = &jc,
+        .judge = judge,
+        .ctx = &jc,
     };
     for (;;) {
         int rv = leader_call(&servers, &c);

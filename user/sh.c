@@ -94,7 +94,7 @@ static int read_line(char *buf, int size)
 struct cmd {
     const char *text; /* start of the command in the line */
     int len;
-    int background;   /* ended by `&` */
+    int background; /* ended by `&` */
 };
 
 /* Splits line at unquoted ';' and '&'. Returns the number of commands, or
@@ -239,8 +239,8 @@ static int wait_all(void)
 /* ---- redirections ------------------------------------------------------------ */
 
 struct redir {
-    int fd;                /* 0 or 1 */
-    struct spawn_redir r;  /* path (in the word store) and SPAWN_* mode */
+    int fd;               /* 0 or 1 */
+    struct spawn_redir r; /* path (in the word store) and SPAWN_* mode */
 };
 
 /* Takes the redirections out of words (operator + file name), in order,
@@ -255,8 +255,7 @@ static int take_redirs(char **words, const int *kinds, int *nw, struct redir *rd
             continue;
         }
         if (i + 1 >= *nw || kinds[i + 1] != W_WORD) {
-            fprintf(stderr, "sh: syntax error near '%s'\n",
-                    i + 1 < *nw ? words[i + 1] : "newline");
+            fprintf(stderr, "sh: syntax error near '%s'\n", i + 1 < *nw ? words[i + 1] : "newline");
             return -1;
         }
         if (n == REDIRS_MAX) {
@@ -264,8 +263,9 @@ static int take_redirs(char **words, const int *kinds, int *nw, struct redir *rd
             return -1;
         }
         rd[n].fd = kinds[i] == W_IN ? 0 : 1;
-        rd[n].r.mode = kinds[i] == W_IN ? SPAWN_READ
-                       : kinds[i] == W_OUT ? SPAWN_TRUNC : SPAWN_APPEND;
+        rd[n].r.mode = kinds[i] == W_IN    ? SPAWN_READ
+                       : kinds[i] == W_OUT ? SPAWN_TRUNC
+                                           : SPAWN_APPEND;
         rd[n].r.path = words[++i];
         n++;
     }

@@ -15,7 +15,8 @@
 #include "user/ulib.h"
 
 #define CTX_SEP '\x1f'
-static const char ctx_magic[] = "\x1f" "fsctx";
+static const char ctx_magic[] = "\x1f"
+                                "fsctx";
 
 /* The client library's mount mode before any was inherited: what a child
  * gets anyway, so it need not be handed on. */
@@ -24,10 +25,14 @@ static struct fsc_mount default_mount = {0, 1500, 3};
 static int redir_flags(int mode)
 {
     switch (mode) {
-    case SPAWN_READ: return O_RDONLY;
-    case SPAWN_TRUNC: return O_WRONLY | O_CREAT | O_TRUNC;
-    case SPAWN_APPEND: return O_WRONLY | O_CREAT | O_APPEND;
-    default: return -1;
+    case SPAWN_READ:
+        return O_RDONLY;
+    case SPAWN_TRUNC:
+        return O_WRONLY | O_CREAT | O_TRUNC;
+    case SPAWN_APPEND:
+        return O_WRONLY | O_CREAT | O_APPEND;
+    default:
+        return -1;
     }
 }
 
@@ -89,8 +94,9 @@ static int ctx_add_fd(struct ctx_buf *b, int fd, struct spawn_files *sf)
         acc = fd == 0 || (info.oflags & O_ACCMODE) == O_RDONLY ? 'r' : 'a';
         off = acc == 'r' ? (unsigned long long)info.offset : 0;
     }
-    rv = strchr(info.path, CTX_SEP) ? -EINVAL
-         : ctx_add(b, "%c%d=%c%llu:%s", CTX_SEP, fd, acc, off, info.path);
+    rv = strchr(info.path, CTX_SEP)
+             ? -EINVAL
+             : ctx_add(b, "%c%d=%c%llu:%s", CTX_SEP, fd, acc, off, info.path);
     if (t >= 0)
         close(t); /* the child opens it again (info.path is not used after this) */
     return rv;
@@ -236,8 +242,7 @@ static int ctx_field(const char *prog, char *f)
         fsc_set_mount(&m);
         return 0;
     }
-    if (f[0] >= '0' && f[0] <= '2' && f[1] == '=' &&
-        (f[2] == 'r' || f[2] == 'w' || f[2] == 'a')) {
+    if (f[0] >= '0' && f[0] <= '2' && f[1] == '=' && (f[2] == 'r' || f[2] == 'w' || f[2] == 'a')) {
         char *colon;
         unsigned long long off = strtoull(f + 3, &colon, 10);
         if (colon == f + 3 || *colon != ':' || colon[1] != '/')

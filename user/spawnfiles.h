@@ -41,8 +41,8 @@ enum spawn_mode {
 };
 
 struct spawn_redir {
-    const char *path;  /* as the user wrote it (relative to our cwd); NULL: inherit */
-    int mode;          /* enum spawn_mode */
+    const char *path; /* as the user wrote it (relative to our cwd); NULL: inherit */
+    int mode;         /* enum spawn_mode */
 };
 
 struct spawn_files {

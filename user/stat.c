@@ -28,8 +28,8 @@ static void print_time(const char *label, uint64_t ns)
     time_t t = (time_t)s;
     struct tm tm;
     if (s > 946684800ULL && gmtime_r(&t, &tm)) /* after 2000 */
-        printf(" (%04d-%02d-%02d %02d:%02d:%02d UTC)", tm.tm_year + 1900, tm.tm_mon + 1,
-               tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        printf(" (%04d-%02d-%02d %02d:%02d:%02d UTC)", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+               tm.tm_hour, tm.tm_min, tm.tm_sec);
     printf("\n");
 }
 

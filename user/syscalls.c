@@ -39,7 +39,10 @@ long sys_ramdisk_read(const char *name, uint64_t off, void *buf, size_t len)
 {
     return syscall6(SYS_RAMDISK_READ, (long)name, (long)off, (long)buf, (long)len, 0, 0);
 }
-int sys_wait(int pid, int *status, int flags) { return (int)syscall3(SYS_WAIT, pid, status, flags); }
+int sys_wait(int pid, int *status, int flags)
+{
+    return (int)syscall3(SYS_WAIT, pid, status, flags);
+}
 int sys_kill(int pid, int sig) { return (int)syscall2(SYS_KILL, pid, sig); }
 int sys_sleep(uint64_t ns) { return (int)syscall1(SYS_SLEEP, ns); }
 int sys_yield(void) { return (int)syscall0(SYS_YIELD); }
@@ -95,7 +98,10 @@ uint64_t sys_clock(void)
 int sys_nodeid(void) { return (int)syscall0(SYS_NODEID); }
 int sys_proclist(struct proc_info *buf, int max) { return (int)syscall2(SYS_PROCLIST, buf, max); }
 int sys_meminfo(struct mem_info *out) { return (int)syscall1(SYS_MEMINFO, out); }
-int sys_setlimit(int resource, uint64_t value) { return (int)syscall2(SYS_SETLIMIT, resource, value); }
+int sys_setlimit(int resource, uint64_t value)
+{
+    return (int)syscall2(SYS_SETLIMIT, resource, value);
+}
 int sys_faultinject(int site, uint64_t after, uint64_t count)
 {
     return (int)syscall3(SYS_FAULTINJECT, site, after, count);
@@ -176,7 +182,11 @@ static int outbuf_put(struct outbuf *b, char c)
     return (unsigned char)c;
 }
 
-static int stdout_put(char c, FILE *f) { (void)f; return outbuf_put(&out_bufs[0], c); }
+static int stdout_put(char c, FILE *f)
+{
+    (void)f;
+    return outbuf_put(&out_bufs[0], c);
+}
 static int stderr_put(char c, FILE *f)
 {
     (void)f;
@@ -184,8 +194,16 @@ static int stderr_put(char c, FILE *f)
         outbuf_flush(&out_bufs[0]); /* keep stdout and stderr in order on the console */
     return outbuf_put(&out_bufs[1], c);
 }
-static int stdout_flush(FILE *f) { (void)f; return outbuf_flush(&out_bufs[0]); }
-static int stderr_flush(FILE *f) { (void)f; return outbuf_flush(&out_bufs[1]); }
+static int stdout_flush(FILE *f)
+{
+    (void)f;
+    return outbuf_flush(&out_bufs[0]);
+}
+static int stderr_flush(FILE *f)
+{
+    (void)f;
+    return outbuf_flush(&out_bufs[1]);
+}
 
 /* stdin: read(0), which from the console gives one cooked line at a time. */
 static char in_buf[256];

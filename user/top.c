@@ -15,7 +15,8 @@ int main(void)
     static struct sched_request req;
     static struct sched_reply rep;
     uint64_t after = 0;
-    printf("NODE STATE     RUNQ  CPU%%  MEM-FREE/TOTAL KiB  PROCS  REQ-CPU/CAP  REQ-MEM KiB  LABELS TAINTS\n");
+    printf("NODE STATE     RUNQ  CPU%%  MEM-FREE/TOTAL KiB  PROCS  REQ-CPU/CAP  REQ-MEM KiB  "
+           "LABELS TAINTS\n");
     for (;;) {
         memset(&req, 0, sizeof req);
         req.op = SCHED_OP_STATUS;
@@ -40,11 +41,12 @@ int main(void)
                          k ? "," : "", one);
             }
             printf("%4u %-9s %2u.%02u %5u  %8u/%-8u %6u  %5u/%-5u  %10u   %s %s\n", n->id,
-                   !n->up ? "down" : n->cordoned ? "cordoned" : "up",
+                   !n->up        ? "down"
+                   : n->cordoned ? "cordoned"
+                                 : "up",
                    n->runq_milli / 1000, n->runq_milli % 1000 / 10, n->cpu_use_milli / 10,
-                   n->mem_free_kib,
-                   n->mem_cap_kib, n->nprocs, n->cpu_req_milli, n->cpu_cap_milli, n->mem_req_kib,
-                   labels[0] ? labels : "-", taints[0] ? taints : "-");
+                   n->mem_free_kib, n->mem_cap_kib, n->nprocs, n->cpu_req_milli, n->cpu_cap_milli,
+                   n->mem_req_kib, labels[0] ? labels : "-", taints[0] ? taints : "-");
         }
         if (!rep.more)
             break;

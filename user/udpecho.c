@@ -26,8 +26,8 @@ int main(int argc, char **argv)
     for (long n = 0; n < count; n++) {
         for (long b = 0; b < size; b++)
             buf[b] = (uint8_t)(n * 31 + b);
-        long rv = syscall6(SYS_UDPECHO, inet_node_ip((uint32_t)node), (long)buf, size,
-                           1000000000L, 0, 0);
+        long rv =
+            syscall6(SYS_UDPECHO, inet_node_ip((uint32_t)node), (long)buf, size, 1000000000L, 0, 0);
         if (rv < 0)
             printf("udpecho: #%ld: %s\n", n, err_str(rv));
         else

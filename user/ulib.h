@@ -54,12 +54,12 @@ int sys_wait(int pid, int *status, int flags);
 int sys_kill(int pid, int sig);
 int sys_sleep(uint64_t ns);
 int sys_yield(void);
-long sys_sbrk(long incr);                 /* old break, or -errno */
+long sys_sbrk(long incr); /* old break, or -errno */
 long sys_read(int fd, void *buf, size_t len);
 long sys_write(int fd, const void *buf, size_t len);
-uint64_t sys_clock(void);                 /* monotonic ns since boot (no trap: rdtime) */
-uint64_t sys_clock_trap(void);            /* the same through SYS_CLOCK */
-uint64_t sys_wallclock(void);             /* ns since 1970 (host clock), 0 if none */
+uint64_t sys_clock(void);      /* monotonic ns since boot (no trap: rdtime) */
+uint64_t sys_clock_trap(void); /* the same through SYS_CLOCK */
+uint64_t sys_wallclock(void);  /* ns since 1970 (host clock), 0 if none */
 /* One kernel log line, "PREFIX: " and the formatted text (a service's
  * messages in the node's log). */
 void ulog(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -71,12 +71,12 @@ int sys_setlimit(int resource, uint64_t value);
 int sys_faultinject(int site, uint64_t after, uint64_t count);
 long sys_calibrate(int kind, uint64_t iters);
 /* Network (lib/inet.h has inet_node_ip(node) for a node's address). */
-long sys_ping(uint32_t ip, int seq, uint64_t timeout_ns);      /* RTT ns */
+long sys_ping(uint32_t ip, int seq, uint64_t timeout_ns); /* RTT ns */
 int sys_netstat(struct net_stats *out);
 long sys_udpecho(uint32_t ip, const void *buf, size_t len, uint64_t timeout_ns); /* RTT ns */
 
 /* Helpers. */
-const char *err_str(long rv);             /* strerror(-rv) for a negative result */
+const char *err_str(long rv); /* strerror(-rv) for a negative result */
 /* Parse a decimal number with an optional fraction ("0.25") into ns;
  * returns 0 on success, -EINVAL on garbage. */
 int parse_seconds_ns(const char *s, uint64_t *ns);

@@ -142,8 +142,14 @@ static void most_in_the_simulator(void)
     if (!most())
         return;
     static const char *const templates[] = {
-        "", "cpu=500", "cpu=250,mem=4096", "sel=disk=ssd", "tol=gpu:NoSchedule",
-        "label=app=web,anti=app=web", "spread=zone", "cpu=100,label=app=db,aff=app=db",
+        "",
+        "cpu=500",
+        "cpu=250,mem=4096",
+        "sel=disk=ssd",
+        "tol=gpu:NoSchedule",
+        "label=app=web,anti=app=web",
+        "spread=zone",
+        "cpu=100,label=app=db,aff=app=db",
     };
     static struct sim s;
     struct sim_cfg cfg;
@@ -166,8 +172,8 @@ static void most_in_the_simulator(void)
     cfg.tun.seed = st_seed();
     sim_init(&s, &cfg);
     for (int i = 0; i < 120; i++)
-        sim_add(&s, templates[st_below(sizeof templates / sizeof templates[0])],
-                st_below(60000), 1000 + st_below(19000), 200 + (uint32_t)st_below(801),
+        sim_add(&s, templates[st_below(sizeof templates / sizeof templates[0])], st_below(60000),
+                1000 + st_below(19000), 200 + (uint32_t)st_below(801),
                 256 + (uint32_t)st_below(2048));
     sim_run(&s, 30000);
     sim_kill(&s, 4);
@@ -197,7 +203,9 @@ int main(int argc, char **argv)
 {
     static const struct st_test *const tables[] = {most_tests};
     const struct hosttest_suite suite = {
-        .tables = tables, .ntables = 1, .seed_env = "SCHED_SEED",
+        .tables = tables,
+        .ntables = 1,
+        .seed_env = "SCHED_SEED",
     };
     return hosttest_main(&suite, argc, argv);
 }

@@ -29,7 +29,7 @@ static void count_request_checks_its_prefix(void)
     struct ns_request q = nt_req(NS_OP_COUNT, ""), d;
     int n = ns_request_encode(&q, buf, sizeof buf);
     CHECK(n > 0 && ns_request_decode(buf, (size_t)n, &d) == 0); /* "": every name */
-    q = nt_req(NS_OP_COUNT, "a\001b");                         /* not a name's bytes */
+    q = nt_req(NS_OP_COUNT, "a\001b");                          /* not a name's bytes */
     CHECK(ns_request_encode(&q, buf, sizeof buf) < 0);
     q = nt_req(NS_OP_COUNT, "x");
     q.flags = NS_F_VALUE; /* a count carries nothing else */
@@ -67,8 +67,8 @@ static void count_in_the_machine(void)
     static const struct {
         const char *prefix;
         uint32_t want;
-    } cases[] = {{"svc/", 3}, {"svc", 4}, {"sv", 5}, {"", 6}, {"svc/c/", 1}, {"q", 0},
-                 {"zzz", 0}, {"svc/b", 1}};
+    } cases[] = {{"svc/", 3},   {"svc", 4}, {"sv", 5},  {"", 6},
+                 {"svc/c/", 1}, {"q", 0},   {"zzz", 0}, {"svc/b", 1}};
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct ns_request q = nt_req(NS_OP_COUNT, cases[i].prefix);
         memset(&rep, 0, sizeof rep);

@@ -38,13 +38,14 @@ int main(void)
     uint64_t t1 = sys_clock();
     snprintf(why, sizeof why, "nodeinfo returned %ld", got);
     result("nodeinfo_returns_0", rv == 0 && got == 0, why);
-    snprintf(why, sizeof why, "node %u, nodeid() %d; nodes %u, bootargs %ld", ni.node,
-             sys_nodeid(), ni.nodes, (long)syscall0(SYS_NODES));
+    snprintf(why, sizeof why, "node %u, nodeid() %d; nodes %u, bootargs %ld", ni.node, sys_nodeid(),
+             ni.nodes, (long)syscall0(SYS_NODES));
     result("nodeinfo_node_and_nodes",
-           got == 0 && ni.node == (uint32_t)sys_nodeid() && ni.nodes == (uint32_t)syscall0(SYS_NODES),
+           got == 0 && ni.node == (uint32_t)sys_nodeid() &&
+               ni.nodes == (uint32_t)syscall0(SYS_NODES),
            why);
-    snprintf(why, sizeof why, "uptime %llu ns, clock() %llu..%llu", (unsigned long long)ni.uptime_ns,
-             (unsigned long long)t0, (unsigned long long)t1);
+    snprintf(why, sizeof why, "uptime %llu ns, clock() %llu..%llu",
+             (unsigned long long)ni.uptime_ns, (unsigned long long)t0, (unsigned long long)t1);
     result("nodeinfo_uptime", got == 0 && ni.uptime_ns >= t0 && ni.uptime_ns <= t1, why);
     snprintf(why, sizeof why, "%u processes, meminfo %llu", ni.nprocs,
              (unsigned long long)mi.nprocs);

@@ -4,10 +4,7 @@
 #include "lib/errno.h"
 #include "lib/lebytes.h"
 
-bool chunk_op_is_peer(uint8_t op)
-{
-    return op >= CHUNK_OP_REPLICATE && op <= CHUNK_OP_HASH;
-}
+bool chunk_op_is_peer(uint8_t op) { return op >= CHUNK_OP_REPLICATE && op <= CHUNK_OP_HASH; }
 
 static bool op_known(uint8_t op)
 {
@@ -58,8 +55,8 @@ int chunk_req_decode(const uint8_t *buf, size_t len, struct chunk_req *r)
     if (!d.ok || le_left(&d) != r->data_len || !op_known(r->op) || (r->ino == 0 && !cursor) ||
         r->index >= (cursor ? 1u << 15 : CHUNK_MAX_INDEX) || r->off > FS_CHUNK_SIZE ||
         r->len > FS_CHUNK_SIZE - r->off || r->length > FS_CHUNK_SIZE ||
-        (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY | CHUNK_F_GC | CHUNK_F_PEEK |
-                      CHUNK_F_FORWARD | CHUNK_F_EMPTY)))
+        (r->flags & ~(CHUNK_F_FIRST | CHUNK_F_VERIFY | CHUNK_F_GC | CHUNK_F_PEEK | CHUNK_F_FORWARD |
+                      CHUNK_F_EMPTY)))
         return -EBADMSG;
     if ((r->flags & CHUNK_F_EMPTY) && r->op != CHUNK_OP_REMOVE)
         return -EBADMSG;
@@ -126,8 +123,7 @@ int chunk_rep_decode(const uint8_t *buf, size_t len, struct chunk_rep *r)
     r->digest = (uint32_t)le_get(&d, 4);
     r->data_len = (uint32_t)le_get(&d, 4);
     if (!d.ok || le_left(&d) != r->data_len || r->status > 0 || r->status < -4095 ||
-        r->length > FS_CHUNK_SIZE || r->count > CHUNK_LIST_MAX ||
-        r->data_len > FS_CHUNK_SIZE)
+        r->length > FS_CHUNK_SIZE || r->count > CHUNK_LIST_MAX || r->data_len > FS_CHUNK_SIZE)
         return -EBADMSG;
     r->data = r->data_len ? buf + d.at : 0;
     return 0;

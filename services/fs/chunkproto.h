@@ -26,17 +26,18 @@
 #define CHUNK_MAX_INDEX 16384 /* chunks per file: FS_CHUNK_SIZE x this = 1 GiB */
 #define CHUNK_REQ_HDR 58
 #define CHUNK_REP_HDR 44
-#define CHUNK_LIST_ENTRY 32    /* ino u64 | index u32 | version u64 | length u32 | digest u32 |
+#define CHUNK_LIST_ENTRY                                                                           \
+    32                      /* ino u64 | index u32 | version u64 | length u32 | digest u32 |
                                 * bad u32 (VERIFY: a bit per block that fails its CRC) */
-#define CHUNK_LIST_MAX 1024    /* entries in one LIST reply */
+#define CHUNK_LIST_MAX 1024 /* entries in one LIST reply */
 #define CHUNK_MSG_MAX (CHUNK_REQ_HDR + FS_CHUNK_SIZE + 64)
 
 enum chunk_op {
     /* a client to the chunk's primary (any replica; others redirect) */
-    CHUNK_OP_READ = 100,  /* off, len -> data (zeros past the chunk's length) */
-    CHUNK_OP_WRITE = 101, /* off, data -> version */
-    CHUNK_OP_TRUNC = 102, /* length: bytes past it become zeros (0: the chunk goes) */
-    CHUNK_OP_REPAIR = 103, /* rewrite replica `node` (0: every stale one) from a good one */
+    CHUNK_OP_READ = 100,    /* off, len -> data (zeros past the chunk's length) */
+    CHUNK_OP_WRITE = 101,   /* off, data -> version */
+    CHUNK_OP_TRUNC = 102,   /* length: bytes past it become zeros (0: the chunk goes) */
+    CHUNK_OP_REPAIR = 103,  /* rewrite replica `node` (0: every stale one) from a good one */
     CHUNK_OP_PREPARE = 104, /* a datagram: a write of this chunk is likely next (get its
                              * lease now, while the writer is busy elsewhere) */
     /* a primary to the other replicas (token: its lease's fencing token) */
@@ -57,16 +58,18 @@ enum chunk_op {
                                * the out-node mask `token`: a hash (token) and
                                * count */
     /* a chunk server to the metadata leader (the file service's port) */
-    CHUNK_OP_LEASE = 120,     /* node asks to be (ino, index)'s primary -> token, lease_ms */
+    CHUNK_OP_LEASE = 120, /* node asks to be (ino, index)'s primary -> token, lease_ms */
 };
 
 #define CHUNK_F_FIRST 0x01  /* LIST: from the first chunk (ino and index are ignored) */
 #define CHUNK_F_VERIFY 0x02 /* LIST: read every block and report those that fail */
 #define CHUNK_F_GC 0x04     /* REMOVE: its file is gone (the metadata said so): no token */
-#define CHUNK_F_PEEK 0x08   /* FENCE: only say the version (refusing a lower token), raise nothing */
-#define CHUNK_F_EMPTY 0x20   /* REMOVE: only a chunk that holds nothing (version 0: a
+#define CHUNK_F_PEEK 0x08 /* FENCE: only say the version (refusing a lower token), raise nothing */
+#define CHUNK_F_EMPTY                                                                              \
+    0x20 /* REMOVE: only a chunk that holds nothing (version 0: a
                               * fence's, for a write that did not come) */
-#define CHUNK_F_FORWARD 0x10 /* REPLICATE: once applied and answered, pass it on to
+#define CHUNK_F_FORWARD                                                                            \
+    0x10 /* REPLICATE: once applied and answered, pass it on to
                               * replica `node`'s store as a datagram (docs/fs.md,
                               * "Writes and reads": the third copy) */
 
@@ -81,14 +84,14 @@ struct chunk_req {
 };
 
 struct chunk_rep {
-    int32_t status;   /* 0 or -errno; -EREMOTE: not the primary, try `hint` */
+    int32_t status; /* 0 or -errno; -EREMOTE: not the primary, try `hint` */
     uint64_t version;
     uint32_t length;
     uint64_t token;
-    uint32_t hint;    /* a node to try instead (0: none) */
+    uint32_t hint; /* a node to try instead (0: none) */
     uint32_t lease_ms;
-    uint32_t count;   /* LIST entries; STATFS: malformed requests refused */
-    uint32_t digest;  /* FENCE: the replica's copy (chunkstore_entry's digest; 0: none) */
+    uint32_t count;  /* LIST entries; STATFS: malformed requests refused */
+    uint32_t digest; /* FENCE: the replica's copy (chunkstore_entry's digest; 0: none) */
     uint32_t data_len;
     const uint8_t *data;
 };

@@ -11,9 +11,9 @@
 #define SEC CHUNKSTORE_SECTOR
 #define BLOCK_SECTORS (CHUNK_BLOCK / SEC)
 #define SB_MAGIC "CHUNKST1"
-#define HDR_MAGIC 0x31484b43u /* "CKH1" */
-#define CRC_AT 508u           /* superblock and header: CRC of bytes 0..507 */
-#define READ_BATCH 128u       /* header sectors per read at open (one buffer) */
+#define HDR_MAGIC 0x31484b43u  /* "CKH1" */
+#define CRC_AT 508u            /* superblock and header: CRC of bytes 0..507 */
+#define READ_BATCH 128u        /* header sectors per read at open (one buffer) */
 #define SEQ_LIMIT (1ull << 62) /* larger is a crafted header: next_seq never wraps */
 #define NO_SLOT 0xffffffffu
 
@@ -32,8 +32,8 @@ struct chunkstore_slot {
 };
 
 _Static_assert(sizeof(struct chunkstore_slot) % 8 == 0, "slot table keeps 8-byte alignment");
-_Static_assert(CHUNK_BLOCK * CHUNK_BLOCKS == CHUNK_SIZE, "a chunk is 16 blocks");
-_Static_assert(CHUNKSTORE_SLOT_SECTORS * SEC == CHUNK_SIZE, "a slot is one chunk");
+_Static_assert(CHUNK_BLOCK *CHUNK_BLOCKS == CHUNK_SIZE, "a chunk is 16 blocks");
+_Static_assert(CHUNKSTORE_SLOT_SECTORS *SEC == CHUNK_SIZE, "a slot is one chunk");
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -83,10 +83,7 @@ static uint64_t data_sector(const struct chunkstore *cs, uint32_t slot)
 
 /* First sector of the data area for n slots: after the header table, on a
  * 4 KiB boundary. */
-static uint64_t data_start_for(uint64_t n)
-{
-    return (CHUNKSTORE_HDR_START + n + 7) & ~7ull;
-}
+static uint64_t data_start_for(uint64_t n) { return (CHUNKSTORE_HDR_START + n + 7) & ~7ull; }
 
 /* ---- error messages ------------------------------------------------------- */
 
@@ -497,8 +494,7 @@ static int choose_sb(struct chunkstore *cs, const uint8_t *s0, const uint8_t *s1
     return fail(cs, rv0, 0, why0);
 }
 
-int chunkstore_open(struct chunkstore *cs, const struct blockdev *dev, void *work,
-                    size_t work_len)
+int chunkstore_open(struct chunkstore *cs, const struct blockdev *dev, void *work, size_t work_len)
 {
     zero(cs, sizeof *cs);
     cs->dev = dev;
@@ -762,8 +758,8 @@ static int apply(struct chunkstore *cs, struct chunk_id id, uint32_t old, uint32
 }
 
 /* The stored chunk's version, token and length (zeros if none). */
-static void current(const struct chunkstore *cs, uint32_t slot, uint64_t *version,
-                    uint64_t *token, uint32_t *length)
+static void current(const struct chunkstore *cs, uint32_t slot, uint64_t *version, uint64_t *token,
+                    uint32_t *length)
 {
     const struct chunkstore_slot *s = slot != NO_SLOT ? &cs->slot[slot] : 0;
     *version = s ? s->version : 0;

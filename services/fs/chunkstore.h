@@ -57,14 +57,14 @@
 
 #include "lib/logstore.h" /* struct blockdev */
 
-#define CHUNK_SIZE 65536u  /* bytes of one chunk */
-#define CHUNK_BLOCK 4096u  /* bytes per checksummed block */
-#define CHUNK_BLOCKS 16u   /* blocks per chunk */
+#define CHUNK_SIZE 65536u /* bytes of one chunk */
+#define CHUNK_BLOCK 4096u /* bytes per checksummed block */
+#define CHUNK_BLOCKS 16u  /* blocks per chunk */
 #define CHUNKSTORE_SECTOR 512u
 #define CHUNKSTORE_VERSION 1u
-#define CHUNKSTORE_SLOT_SECTORS 128u      /* a data slot: one whole chunk */
-#define CHUNKSTORE_HDR_START 8u           /* first sector of the header table */
-#define CHUNKSTORE_MAX_SLOTS (1u << 20)   /* a 64 GiB region */
+#define CHUNKSTORE_SLOT_SECTORS 128u    /* a data slot: one whole chunk */
+#define CHUNKSTORE_HDR_START 8u         /* first sector of the header table */
+#define CHUNKSTORE_MAX_SLOTS (1u << 20) /* a 64 GiB region */
 #define CHUNKSTORE_MSG_MAX 128u
 
 struct chunk_id {
@@ -86,19 +86,19 @@ struct chunkstore_entry {
 };
 
 struct chunkstore_stats {
-    uint32_t nslots;      /* data slots in the region */
-    uint32_t used;        /* chunks stored (live slots) */
-    uint32_t free;        /* slots without a live chunk; one is kept in reserve */
-    uint64_t bytes_used;  /* sum of the chunks' lengths */
-    uint64_t bytes_free;  /* room for new chunks: (free - 1) x CHUNK_SIZE */
+    uint32_t nslots;     /* data slots in the region */
+    uint32_t used;       /* chunks stored (live slots) */
+    uint32_t free;       /* slots without a live chunk; one is kept in reserve */
+    uint64_t bytes_used; /* sum of the chunks' lengths */
+    uint64_t bytes_free; /* room for new chunks: (free - 1) x CHUNK_SIZE */
     /* device traffic since open */
     uint64_t reads, writes, flushes, sectors_read, sectors_written;
     /* what open found */
-    uint32_t open_headers;   /* valid headers in the table */
-    uint32_t open_stale;     /* of them, older copies of a chunk (free for reuse) */
-    uint32_t open_dropped;   /* the newest header, dropped: its data did not check
+    uint32_t open_headers; /* valid headers in the table */
+    uint32_t open_stale;   /* of them, older copies of a chunk (free for reuse) */
+    uint32_t open_dropped; /* the newest header, dropped: its data did not check
                                 out (a torn write, or damage to the newest write) */
-    bool open_sb_repaired;   /* one superblock copy was rewritten from the other */
+    bool open_sb_repaired; /* one superblock copy was rewritten from the other */
 };
 
 struct chunkstore_slot; /* per-slot state, in work memory (chunkstore.c) */
@@ -109,15 +109,15 @@ struct chunkstore {
     uint32_t node_id;
     uint32_t nslots;
     uint64_t hdr_start, data_start; /* sectors */
-    bool broken;            /* a write or flush failed: -EIO until reopened */
-    uint32_t crc_seed;      /* CRC32C of the format id (LE) */
-    uint32_t digest_xor;    /* seeded ^ unseeded CRC of any CHUNK_BLOCK bytes */
+    bool broken;                    /* a write or flush failed: -EIO until reopened */
+    uint32_t crc_seed;              /* CRC32C of the format id (LE) */
+    uint32_t digest_xor;            /* seeded ^ unseeded CRC of any CHUNK_BLOCK bytes */
     uint64_t next_seq;
-    uint32_t cursor;        /* where the next free-slot search starts */
+    uint32_t cursor; /* where the next free-slot search starts */
     uint32_t nlive;
     struct chunkstore_slot *slot; /* [nslots] */
-    uint32_t *live;         /* [nlive] live slot numbers, sorted by chunk id */
-    uint8_t *buf;           /* CHUNK_SIZE: staging for reads and writes */
+    uint32_t *live;               /* [nlive] live slot numbers, sorted by chunk id */
+    uint8_t *buf;                 /* CHUNK_SIZE: staging for reads and writes */
     uint8_t sec[CHUNKSTORE_SECTOR];
     struct chunkstore_stats stats;
     /* why the last chunkstore_open() failed */
@@ -157,8 +157,7 @@ int chunkstore_format(const struct blockdev *dev, uint32_t node_id, uint64_t for
  * -ENOTSUP (unknown format version); -ENOMEM (work_len below
  * chunkstore_work_size(nslots)); -EINVAL; -EIO. After a failure the store is
  * broken (every call returns -EIO) until an open succeeds. */
-int chunkstore_open(struct chunkstore *cs, const struct blockdev *dev, void *work,
-                    size_t work_len);
+int chunkstore_open(struct chunkstore *cs, const struct blockdev *dev, void *work, size_t work_len);
 
 /* Copies bytes off..off+len of chunk id into buf (off + len <= CHUNK_SIZE);
  * bytes past the chunk's length are zeros. Reads only the blocks the range

@@ -4,8 +4,7 @@
  * attributes a reply carries (fstab.h has their contracts). */
 #include "services/fs/fstab.h"
 
-uint32_t fst_dirent_lower(const struct fs_machine *m, uint64_t parent, const char *name,
-                          size_t len)
+uint32_t fst_dirent_lower(const struct fs_machine *m, uint64_t parent, const char *name, size_t len)
 {
     uint32_t lo = 0, hi = m->n_dirents;
     while (lo < hi) {

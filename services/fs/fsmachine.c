@@ -45,8 +45,8 @@ static uint32_t inode_new(struct fs_machine *m, uint64_t index, uint8_t type, ui
                           uint64_t parent, uint64_t now)
 {
     uint32_t i = m->n_inodes++;
-    fst_inode_set(&m->inodes[i], index, parent, type, mode, type == FS_T_DIR ? 2 : 1, 0, now,
-                  now, 1);
+    fst_inode_set(&m->inodes[i], index, parent, type, mode, type == FS_T_DIR ? 2 : 1, 0, now, now,
+                  1);
     return i;
 }
 
@@ -107,8 +107,7 @@ static void set_size(struct fs_machine *m, struct fsm_inode *n, uint64_t size, u
 /* ---- open references -------------------------------------------------------- */
 
 /* The first slot at or after (session, pid, ino). */
-static uint32_t open_lower(const struct fs_machine *m, uint64_t session, int32_t pid,
-                           uint64_t ino)
+static uint32_t open_lower(const struct fs_machine *m, uint64_t session, int32_t pid, uint64_t ino)
 {
     uint32_t lo = 0, hi = m->n_opens;
     while (lo < hi) {
@@ -125,8 +124,8 @@ static uint32_t open_lower(const struct fs_machine *m, uint64_t session, int32_t
 static int open_slot(const struct fs_machine *m, uint64_t session, int32_t pid, uint64_t ino)
 {
     uint32_t i = open_lower(m, session, pid, ino);
-    if (i < m->n_opens && fst_open_cmp(m->opens[i].session, m->opens[i].pid, m->opens[i].ino,
-                                       session, pid, ino) == 0)
+    if (i < m->n_opens &&
+        fst_open_cmp(m->opens[i].session, m->opens[i].pid, m->opens[i].ino, session, pid, ino) == 0)
         return (int)i;
     return -1;
 }
@@ -624,7 +623,9 @@ int fsm_apply(struct fs_machine *m, uint64_t index, const uint8_t *cmd, size_t l
         default:
             status = apply_op(m, &q, index, &o);
             dedup_record(m->c, FS_MAX_CLIENTS, prev, q.client, q.seq, index, status,
-                         status != 0 ? 0 : q.op == FS_OP_RESERVE ? o.value : o.ino);
+                         status != 0             ? 0
+                         : q.op == FS_OP_RESERVE ? o.value
+                                                 : o.ino);
             break;
         }
     } else {

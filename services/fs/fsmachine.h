@@ -43,40 +43,40 @@
 #define FS_CHUNK_SIZE 65536      /* bytes of file data per chunk (as placement.h says) */
 #define FS_OPEN_COUNT_MAX 65535  /* references one (session, pid, inode) may hold */
 
-struct fsm_inode {          /* used in [0, n_inodes); zeros beyond */
-    uint64_t ino;           /* FS_ROOT_INO, or the log index that created it */
-    uint64_t parent;        /* the directory holding its entry; 0: root or orphan */
-    uint64_t size;          /* file: bytes; dir: number of entries */
+struct fsm_inode {   /* used in [0, n_inodes); zeros beyond */
+    uint64_t ino;    /* FS_ROOT_INO, or the log index that created it */
+    uint64_t parent; /* the directory holding its entry; 0: root or orphan */
+    uint64_t size;   /* file: bytes; dir: number of entries */
     uint64_t mtime_ns, ctime_ns;
-    uint64_t version;       /* 1 at creation, +1 on every change */
-    uint32_t nlink;         /* file: 1 (0 orphaned); dir: 2 + subdirs (0 orphaned) */
-    uint16_t mode;          /* permission bits, <= FS_MODE_MASK */
-    uint8_t type;           /* FS_T_FILE or FS_T_DIR */
+    uint64_t version; /* 1 at creation, +1 on every change */
+    uint32_t nlink;   /* file: 1 (0 orphaned); dir: 2 + subdirs (0 orphaned) */
+    uint16_t mode;    /* permission bits, <= FS_MODE_MASK */
+    uint8_t type;     /* FS_T_FILE or FS_T_DIR */
 };
 
-struct fsm_dirent {         /* used in [0, n_dirents); zeros beyond */
-    uint64_t parent;        /* a directory's inode number */
+struct fsm_dirent {  /* used in [0, n_dirents); zeros beyond */
+    uint64_t parent; /* a directory's inode number */
     uint64_t ino;
-    uint8_t name_len;       /* 1..FS_NAME_MAX */
+    uint8_t name_len; /* 1..FS_NAME_MAX */
     char name[FS_NAME_MAX];
 };
 
-struct fsm_open {           /* used in [0, n_opens); zeros beyond */
+struct fsm_open { /* used in [0, n_opens); zeros beyond */
     uint64_t session;
     uint64_t ino;
     int32_t pid;
-    uint32_t count;         /* 1..FS_OPEN_COUNT_MAX */
+    uint32_t count; /* 1..FS_OPEN_COUNT_MAX */
 };
 
 struct fs_machine {
-    uint64_t applied;       /* index of the last command applied (1 after fsm_init) */
+    uint64_t applied; /* index of the last command applied (1 after fsm_init) */
     uint32_t n_inodes, n_dirents, n_opens;
-    struct fsm_inode inodes[FS_MAX_INODES];     /* sorted by ino */
-    struct fsm_dirent dirents[FS_MAX_INODES];   /* sorted by (parent, name) */
-    struct fsm_open opens[FS_MAX_OPENS];        /* sorted by (session, pid, ino) */
-    struct session_entry s[FS_MAX_SESSIONS];    /* services/replica/sessiontab.h */
-    struct dedup_client c[FS_MAX_CLIENTS];      /* services/replica/dedup.h */
-    uint64_t out_nodes;     /* nodes gone for good: bit k-1 is node k (FS_OP_NODE_OUT);
+    struct fsm_inode inodes[FS_MAX_INODES];   /* sorted by ino */
+    struct fsm_dirent dirents[FS_MAX_INODES]; /* sorted by (parent, name) */
+    struct fsm_open opens[FS_MAX_OPENS];      /* sorted by (session, pid, ino) */
+    struct session_entry s[FS_MAX_SESSIONS];  /* services/replica/sessiontab.h */
+    struct dedup_client c[FS_MAX_CLIENTS];    /* services/replica/dedup.h */
+    uint64_t out_nodes; /* nodes gone for good: bit k-1 is node k (FS_OP_NODE_OUT);
                              * chunks are placed without them (placement.h) */
     /* ---- reserved: file data (snapshot format 2) ----------------------------
      * File contents live in FS_CHUNK_SIZE chunks on the chunk servers. When

@@ -57,16 +57,12 @@ int fs_path_check(const char *p, size_t len)
 
 /* ---- ops ------------------------------------------------------------------ */
 
-bool fs_op_is_client_write(uint8_t op)
-{
-    return op >= FS_OP_CREATE && op <= FS_OP_RESERVE;
-}
+bool fs_op_is_client_write(uint8_t op) { return op >= FS_OP_CREATE && op <= FS_OP_RESERVE; }
 
 bool fs_op_is_write(uint8_t op)
 {
-    return fs_op_is_client_write(op) || op == FS_OP_SESSION_OPEN ||
-           op == FS_OP_SESSION_EXPIRE || op == FS_OP_RELEASE || op == FS_OP_NODE_OUT ||
-           op == FS_OP_NODE_IN;
+    return fs_op_is_client_write(op) || op == FS_OP_SESSION_OPEN || op == FS_OP_SESSION_EXPIRE ||
+           op == FS_OP_RELEASE || op == FS_OP_NODE_OUT || op == FS_OP_NODE_IN;
 }
 
 /* The flags op may carry; -1 for an unknown op. */
@@ -106,8 +102,8 @@ static int op_flags(uint8_t op)
 
 static bool op_has_path(uint8_t op)
 {
-    return (op >= FS_OP_CREATE && op <= FS_OP_RENAME) || op == FS_OP_OPEN ||
-           op == FS_OP_STAT || op == FS_OP_READDIR;
+    return (op >= FS_OP_CREATE && op <= FS_OP_RENAME) || op == FS_OP_OPEN || op == FS_OP_STAT ||
+           op == FS_OP_READDIR;
 }
 
 /* ---- the field walker ----------------------------------------------------- */
@@ -177,10 +173,7 @@ static void f_str(struct walk *k, char *buf, uint16_t *len, size_t max, int len_
         *len = (uint16_t)n;
 }
 
-static int finish(const struct le_writer *w)
-{
-    return le_overflow(w) ? -EMSGSIZE : (int)w->n;
-}
+static int finish(const struct le_writer *w) { return le_overflow(w) ? -EMSGSIZE : (int)w->n; }
 
 /* ---- requests ------------------------------------------------------------- */
 

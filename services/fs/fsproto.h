@@ -26,23 +26,23 @@
 
 #include "lib/errno.h" /* the machine's errors: ENOTDIR, EISDIR, EFBIG, ENOTEMPTY... */
 
-#define FS_NAME_MAX 64        /* bytes in one path component */
-#define FS_PATH_MAX 256       /* bytes in a whole path */
-#define FS_MAX_INODES 4096    /* files and directories, the root included */
-#define FS_MAX_SESSIONS 64    /* open sessions (about one per metadata server) */
-#define FS_MAX_CLIENTS 1024   /* clients remembered for duplicate suppression */
-#define FS_MAX_OPENS 1024     /* (session, pid, inode) open references */
-#define FS_READDIR_MAX 128    /* entries in one READDIR reply */
-#define FS_REQUEST_MAX 600    /* largest encoded request (RENAME: 542); fits a Raft entry */
-#define FS_REPLY_MAX 10240    /* largest encoded reply (a full READDIR: 9,548) */
+#define FS_NAME_MAX 64      /* bytes in one path component */
+#define FS_PATH_MAX 256     /* bytes in a whole path */
+#define FS_MAX_INODES 4096  /* files and directories, the root included */
+#define FS_MAX_SESSIONS 64  /* open sessions (about one per metadata server) */
+#define FS_MAX_CLIENTS 1024 /* clients remembered for duplicate suppression */
+#define FS_MAX_OPENS 1024   /* (session, pid, inode) open references */
+#define FS_READDIR_MAX 128  /* entries in one READDIR reply */
+#define FS_REQUEST_MAX 600  /* largest encoded request (RENAME: 542); fits a Raft entry */
+#define FS_REPLY_MAX 10240  /* largest encoded reply (a full READDIR: 9,548) */
 
-#define FS_ROOT_INO 1         /* the root directory's inode number */
-#define FS_MODE_MASK 07777    /* the permission bits a mode may carry */
+#define FS_ROOT_INO 1      /* the root directory's inode number */
+#define FS_MODE_MASK 07777 /* the permission bits a mode may carry */
 
 enum fs_op {
     /* client writes: proposed through Raft; each carries client and seq for
      * duplicate suppression (client 0: a server's own command) and now_ns */
-    FS_OP_CREATE = 1,   /* create a regular file or open an existing one */
+    FS_OP_CREATE = 1, /* create a regular file or open an existing one */
     FS_OP_MKDIR = 2,
     FS_OP_UNLINK = 3,
     FS_OP_RMDIR = 4,
@@ -113,31 +113,32 @@ struct fs_request {
  * every other field is 0. */
 struct fs_attr {
     uint64_t ino;
-    uint8_t type;      /* FS_T_FILE, FS_T_DIR, or 0 */
+    uint8_t type; /* FS_T_FILE, FS_T_DIR, or 0 */
     uint16_t mode;
-    uint32_t nlink;    /* file: 1, or 0 once unlinked; dir: 2 + subdirectories, 0 once removed */
-    uint64_t size;     /* file: bytes; dir: number of entries */
+    uint32_t nlink; /* file: 1, or 0 once unlinked; dir: 2 + subdirectories, 0 once removed */
+    uint64_t size;  /* file: bytes; dir: number of entries */
     uint64_t mtime_ns, ctime_ns;
-    uint64_t version;  /* 1 at creation, +1 on every change of this inode's metadata */
+    uint64_t version; /* 1 at creation, +1 on every change of this inode's metadata */
 };
 
 /* One READDIR entry. */
 struct fs_dirent {
     uint64_t ino;
-    uint8_t type;      /* FS_T_FILE or FS_T_DIR */
-    uint8_t name_len;  /* 1..FS_NAME_MAX */
+    uint8_t type;     /* FS_T_FILE or FS_T_DIR */
+    uint8_t name_len; /* 1..FS_NAME_MAX */
     char name[FS_NAME_MAX];
 };
 
 /* The state of one server (FS_OP_STATUS), as the naming service reports it. */
 struct fs_status {
-    uint32_t node, leader;  /* leader: 0 if unknown */
-    uint8_t role;           /* enum raft_role */
-    uint8_t member;         /* enum raft_member_role, 0 if not in the configuration */
+    uint32_t node, leader; /* leader: 0 if unknown */
+    uint8_t role;          /* enum raft_role */
+    uint8_t member;        /* enum raft_member_role, 0 if not in the configuration */
     uint64_t term, commit, applied, last_index, snap_index;
-    uint64_t session;       /* this server's session, 0 if none yet */
+    uint64_t session; /* this server's session, 0 if none yet */
     uint32_t inodes;
-    uint32_t bad_requests;  /* calls and datagrams this server refused as malformed since it started */
+    uint32_t
+        bad_requests; /* calls and datagrams this server refused as malformed since it started */
 };
 
 /* FS_OP_STATFS. */
@@ -148,18 +149,18 @@ struct fs_statfs {
 };
 
 struct fs_reply {
-    int32_t status;   /* 0 or -errno; -EREMOTE: not the leader, try `leader` */
-    uint32_t leader;  /* a hint for -EREMOTE (0: unknown) */
-    uint8_t op;       /* the request's op, or 0 (refused before the op was known) */
-    uint8_t created;  /* CREATE with status 0: 1 if this command created the file */
-    uint8_t more;     /* READDIR with status 0: more entries follow the last one */
-    uint64_t index;   /* the log index the answer reflects */
-    uint64_t value;   /* SESSION_OPEN, SESSION: the session id; SESSION_EXPIRE,
+    int32_t status;      /* 0 or -errno; -EREMOTE: not the leader, try `leader` */
+    uint32_t leader;     /* a hint for -EREMOTE (0: unknown) */
+    uint8_t op;          /* the request's op, or 0 (refused before the op was known) */
+    uint8_t created;     /* CREATE with status 0: 1 if this command created the file */
+    uint8_t more;        /* READDIR with status 0: more entries follow the last one */
+    uint64_t index;      /* the log index the answer reflects */
+    uint64_t value;      /* SESSION_OPEN, SESSION: the session id; SESSION_EXPIRE,
                        * RELEASE: the number of open references dropped; RESERVE: the
                        * size before (where the reserved bytes start); LEASE: the
                        * fencing token, or with -EBUSY the holder's node; else 0 */
-    uint32_t lease_ms; /* LEASE (whatever the status): how long a lease lasts */
-    uint64_t out_nodes; /* LEASE (whatever the status): the out-node mask the leader
+    uint32_t lease_ms;   /* LEASE (whatever the status): how long a lease lasts */
+    uint64_t out_nodes;  /* LEASE (whatever the status): the out-node mask the leader
                          * placed the chunk under, so the primary writes to the
                          * replicas the grant was checked against */
     struct fs_attr attr; /* the inode the answer names (READDIR: the directory) */

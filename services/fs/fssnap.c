@@ -41,9 +41,9 @@
 
 size_t fsm_snapshot_max(void)
 {
-    return SNAP_HEAD + FS_MAX_SESSIONS * SESSIONTAB_SNAP_ENTRY +
-           FS_MAX_CLIENTS * DEDUP_SNAP_ENTRY + FS_MAX_INODES * SNAP_INODE +
-           (FS_MAX_INODES - 1) * SNAP_DIRENT_MAX + FS_MAX_OPENS * SNAP_OPEN + 4;
+    return SNAP_HEAD + FS_MAX_SESSIONS * SESSIONTAB_SNAP_ENTRY + FS_MAX_CLIENTS * DEDUP_SNAP_ENTRY +
+           FS_MAX_INODES * SNAP_INODE + (FS_MAX_INODES - 1) * SNAP_DIRENT_MAX +
+           FS_MAX_OPENS * SNAP_OPEN + 4;
 }
 
 long fsm_snapshot(const struct fs_machine *m, uint8_t *buf, size_t cap)
@@ -192,8 +192,8 @@ static bool pass_inodes(struct fs_machine *m, const struct recs *t, uint64_t app
         if (m) {
             bool linked = x.parent != 0 || k == 0;
             uint32_t nlink = !linked ? 0 : (x.type == FS_T_DIR ? 2 : 1);
-            fst_inode_set(&m->inodes[k], x.ino, x.parent, x.type, x.mode, nlink, x.size,
-                          x.mtime_ns, x.ctime_ns, x.version);
+            fst_inode_set(&m->inodes[k], x.ino, x.parent, x.type, x.mode, nlink, x.size, x.mtime_ns,
+                          x.ctime_ns, x.version);
         }
     }
     return true;
@@ -251,7 +251,7 @@ static bool pass_tree(const struct recs *t, const uint8_t *linked, uint8_t *reac
         while (!BIT(reach, x)) {
             uint64_t up = rec_parent(t, x);
             if (up == 0 || ++steps > t->n)
-                return false; /* under an orphan directory, or in a cycle */
+                return false;              /* under an orphan directory, or in a cycle */
             x = (uint32_t)rec_find(t, up); /* exists: pass_inodes checked */
         }
         for (x = k; !BIT(reach, x); x = (uint32_t)rec_find(t, rec_parent(t, x)))
@@ -262,8 +262,8 @@ static bool pass_tree(const struct recs *t, const uint8_t *linked, uint8_t *reac
 
 /* Opens: strictly sorted, counts in range, each of a listed session and an
  * existing inode (`opened` marks the records referenced). */
-static bool pass_opens(struct fs_machine *m, struct le_reader *r, const struct recs *t,
-                       uint32_t no, const uint8_t *sessions, uint32_t ns, uint8_t *opened)
+static bool pass_opens(struct fs_machine *m, struct le_reader *r, const struct recs *t, uint32_t no,
+                       const uint8_t *sessions, uint32_t ns, uint8_t *opened)
 {
     uint64_t ps = 0, pi = 0;
     int32_t pp = 0;
@@ -299,8 +299,8 @@ static bool restore_pass(struct fs_machine *m, const uint8_t *buf, size_t len)
     uint32_t ni = (uint32_t)le_get(&r, 2), nd = (uint32_t)le_get(&r, 2);
     uint32_t no = (uint32_t)le_get(&r, 2), nchunks = (uint32_t)le_get(&r, 4);
     uint64_t out_nodes = le_get(&r, 8);
-    if (!r.ok || applied < FS_ROOT_INO || ns > FS_MAX_SESSIONS || nc > FS_MAX_CLIENTS ||
-        ni == 0 || ni > FS_MAX_INODES || nd >= ni || no > FS_MAX_OPENS || nchunks != 0)
+    if (!r.ok || applied < FS_ROOT_INO || ns > FS_MAX_SESSIONS || nc > FS_MAX_CLIENTS || ni == 0 ||
+        ni > FS_MAX_INODES || nd >= ni || no > FS_MAX_OPENS || nchunks != 0)
         return false;
     const uint8_t *sessions = buf + r.at;
     if (!sessiontab_get(&r, m ? m->s : 0, FS_MAX_SESSIONS, ns, applied) ||

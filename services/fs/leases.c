@@ -29,7 +29,7 @@
 #define MARGIN_MS 1000
 
 struct lease {
-    uint64_t ino;   /* 0: free */
+    uint64_t ino; /* 0: free */
     uint32_t index, node;
     uint64_t token;
     uint64_t until_ns; /* the leader's clock */

@@ -21,8 +21,8 @@ static void reset(void) { fsm_init(&fs_machine); }
 static uint64_t applied(void) { return fs_machine.applied; }
 static void skip(uint64_t index) { fsm_skip(&fs_machine, index); }
 
-static long apply(uint64_t index, const uint8_t *cmd, uint32_t len, bool want_reply,
-                  uint8_t *rep, uint32_t cap)
+static long apply(uint64_t index, const uint8_t *cmd, uint32_t len, bool want_reply, uint8_t *rep,
+                  uint32_t cap)
 {
     fsm_apply(&fs_machine, index, cmd, len, want_reply ? &apply_rep : 0);
     return want_reply ? fs_reply_encode(&apply_rep, rep, cap) : -1;

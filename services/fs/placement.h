@@ -31,8 +31,7 @@ uint32_t placement_replicas(uint64_t ino, uint32_t index, uint32_t nodes, uint64
                             uint32_t *reps);
 
 /* Is node one of chunk (ino, index)'s replicas? */
-bool placement_holds(uint64_t ino, uint32_t index, uint32_t nodes, uint64_t gone,
-                     uint32_t node);
+bool placement_holds(uint64_t ino, uint32_t index, uint32_t nodes, uint64_t gone, uint32_t node);
 
 /* The score of node for chunk (ino, index): higher is preferred. */
 uint64_t placement_score(uint64_t ino, uint32_t index, uint32_t node);

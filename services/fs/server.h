@@ -41,8 +41,8 @@ void closes_poll(void);            /* send what has waited long enough */
 
 /* leases.c */
 void leases_request(uint64_t token, const struct fs_request *req); /* FS_OP_LEASE, confirmed */
-void leases_became_leader(void);  /* no grants for a lease length: old ones may live */
-uint32_t leases_ms(void);         /* how long a lease lasts */
+void leases_became_leader(void); /* no grants for a lease length: old ones may live */
+uint32_t leases_ms(void);        /* how long a lease lasts */
 int leases_option(const char *arg);
 
 #endif

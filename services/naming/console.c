@@ -31,13 +31,11 @@ void console_poll(void)
     req.session = session;
     req.owner_pid = my_pid;
     req.port = console_port;
-    req.name_len =
-        (uint16_t)snprintf(req.name, sizeof req.name, "console.%u", replica.cfg.node);
+    req.name_len = (uint16_t)snprintf(req.name, sizeof req.name, "console.%u", replica.cfg.node);
     for (uint32_t i = 0; i < ns_machine.n_bindings; i++) {
         const struct ns_binding *b = &ns_machine.e[i].b;
         if (b->name_len == req.name_len && !memcmp(b->name, req.name, req.name_len))
-            if (b->session == session && b->port.a == console_port.a &&
-                b->port.b == console_port.b)
+            if (b->session == session && b->port.a == console_port.a && b->port.b == console_port.b)
                 return; /* in place */
     }
     static uint8_t buf[NS_REQUEST_MAX];

@@ -19,8 +19,8 @@ static void reset(void) { nsm_init(&ns_machine); }
 static uint64_t applied(void) { return ns_machine.applied; }
 static void skip(uint64_t index) { nsm_skip(&ns_machine, index); }
 
-static long apply(uint64_t index, const uint8_t *cmd, uint32_t len, bool want_reply,
-                  uint8_t *rep, uint32_t cap)
+static long apply(uint64_t index, const uint8_t *cmd, uint32_t len, bool want_reply, uint8_t *rep,
+                  uint32_t cap)
 {
     nsm_apply(&ns_machine, index, cmd, len, want_reply ? &apply_rep : 0);
     return want_reply ? ns_reply_encode(&apply_rep, rep, cap) : -1;

@@ -61,10 +61,7 @@ static void rep_clear(struct ns_reply *rep, uint8_t op)
     rep->op = op;
 }
 
-void nsm_init(struct ns_machine *m)
-{
-    __builtin_memset(m, 0, sizeof *m);
-}
+void nsm_init(struct ns_machine *m) { __builtin_memset(m, 0, sizeof *m); }
 
 uint64_t nsm_session_find(const struct ns_machine *m, uint32_t node, uint64_t nonce)
 {
@@ -183,9 +180,9 @@ static int cas(struct ns_machine *m, const struct ns_request *req, uint64_t inde
     const struct ns_binding *b = i >= 0 ? &m->e[i].b : 0;
     bool match;
     if (req->flags & NS_F_CMP_VALUE)
-        match = b && b->value_len == req->expect_len &&
-                (req->expect_len == 0 ||
-                 __builtin_memcmp(b->value, req->expect, req->expect_len) == 0);
+        match =
+            b && b->value_len == req->expect_len &&
+            (req->expect_len == 0 || __builtin_memcmp(b->value, req->expect, req->expect_len) == 0);
     else
         match = req->version == 0 ? !b : (b && b->version == req->version);
     if (!match) {
@@ -195,8 +192,7 @@ static int cas(struct ns_machine *m, const struct ns_request *req, uint64_t inde
     return bind(m, req, index, version);
 }
 
-static int rm(struct ns_machine *m, const struct ns_request *req, uint64_t index,
-              uint64_t *version)
+static int rm(struct ns_machine *m, const struct ns_request *req, uint64_t index, uint64_t *version)
 {
     int i = find(m, req->name, req->name_len);
     if (i < 0)
@@ -221,8 +217,7 @@ static int apply_op(struct ns_machine *m, const struct ns_request *req, uint64_t
     case NS_OP_RM:
         return rm(m, req, index, version);
     case NS_OP_SESSION_OPEN:
-        return sessiontab_open(m->s, NS_MAX_SESSIONS, index, req->owner_node, req->nonce,
-                               version);
+        return sessiontab_open(m->s, NS_MAX_SESSIONS, index, req->owner_node, req->nonce, version);
     case NS_OP_SESSION_EXPIRE:
         if (!sessiontab_close(m->s, NS_MAX_SESSIONS, req->session))
             return 0; /* already gone: a repeated expiry */

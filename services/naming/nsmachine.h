@@ -27,26 +27,26 @@
 #include "services/replica/dedup.h"
 #include "services/replica/sessiontab.h"
 
-struct nsm_entry {          /* one binding slot; used == false: free */
+struct nsm_entry { /* one binding slot; used == false: free */
     bool used;
     struct ns_binding b;
 };
 
 struct nsm_delete {
-    uint64_t index;         /* 0: free */
+    uint64_t index; /* 0: free */
     uint16_t name_len;
     char name[NS_NAME_MAX];
 };
 
 struct ns_machine {
-    uint64_t applied;       /* index of the last command applied */
+    uint64_t applied; /* index of the last command applied */
     uint32_t n_bindings;
     struct nsm_entry e[NS_MAX_BINDINGS]; /* kept sorted by name in [0, n_bindings) */
     struct session_entry s[NS_MAX_SESSIONS];
     struct dedup_client c[NS_MAX_CLIENTS];
     struct nsm_delete d[NS_MAX_DELETES]; /* ring, oldest overwritten */
     uint32_t d_next;
-    uint64_t d_lost;        /* highest index of a delete dropped from the ring */
+    uint64_t d_lost; /* highest index of a delete dropped from the ring */
 };
 
 void nsm_init(struct ns_machine *m);

@@ -31,10 +31,7 @@ static uint16_t r_str(struct le_reader *r, void *dst, size_t max, int len_bytes)
     return r->ok ? n : 0;
 }
 
-static int finish(const struct le_writer *w)
-{
-    return le_overflow(w) ? -EMSGSIZE : (int)w->n;
-}
+static int finish(const struct le_writer *w) { return le_overflow(w) ? -EMSGSIZE : (int)w->n; }
 
 /* ---- names ---------------------------------------------------------------- */
 
@@ -136,8 +133,8 @@ static bool req_valid(const struct ns_request *r)
 #define U32(f) (w ? le_put(w, (uint32_t)(f), 4) : (void)((f) = (uint32_t)le_get(rd, 4)))
 #define I32(f) (w ? le_put(w, (uint32_t)(f), 4) : (void)((f) = (int32_t)le_get(rd, 4)))
 #define U64(f) (w ? le_put(w, (f), 8) : (void)((f) = le_get(rd, 8)))
-#define STR(buf, len, max, lb)                                                                  \
-    (w ? (le_put(w, (len), (lb)), le_put_bytes(w, (buf), (len)))                                \
+#define STR(buf, len, max, lb)                                                                     \
+    (w ? (le_put(w, (len), (lb)), le_put_bytes(w, (buf), (len)))                                   \
        : (void)((len) = r_str(rd, (buf), (max), (lb))))
 
 /* The layout, in order (docs/naming-machine.md):
@@ -244,10 +241,7 @@ bad:
 
 #define REP_HEAD 27 /* status, leader, op, event, more, index, version */
 
-static bool known_op(uint8_t op)
-{
-    return op_flags(op) >= 0;
-}
+static bool known_op(uint8_t op) { return op_flags(op) >= 0; }
 
 static bool binding_valid(const struct ns_binding *b)
 {
@@ -280,8 +274,8 @@ static bool rep_valid(const struct ns_reply *r)
     if (r->op != 0 && !known_op(r->op))
         return false;
     bool ok = r->status == 0;
-    if (r->event != 0 && !(ok && r->op == NS_OP_WATCH &&
-                           (r->event == NS_EV_PUT || r->event == NS_EV_RM)))
+    if (r->event != 0 &&
+        !(ok && r->op == NS_OP_WATCH && (r->event == NS_EV_PUT || r->event == NS_EV_RM)))
         return false;
     if (ok && r->op == NS_OP_WATCH && r->event == 0)
         return false;

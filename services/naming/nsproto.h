@@ -20,21 +20,21 @@
 
 #include "lib/syscall_abi.h" /* struct port_id */
 
-#define NS_NAME_MAX 64        /* bytes in a name; printable ASCII 0x21..0x7e, no spaces */
-#define NS_VALUE_MAX 256      /* bytes in a value (any bytes) */
-#define NS_MAX_BINDINGS 1024  /* names the service holds */
-#define NS_MAX_SESSIONS 64    /* open sessions (about one per naming server) */
-#define NS_MAX_CLIENTS 1024   /* clients remembered for duplicate suppression */
-#define NS_MAX_DELETES 128    /* recent unbinds remembered for watches */
-#define NS_LIST_MAX 256       /* names in one LIST reply */
-#define NS_REQUEST_MAX 700    /* largest encoded request (fits a Raft entry) */
-#define NS_REPLY_MAX 24576    /* largest encoded reply */
+#define NS_NAME_MAX 64       /* bytes in a name; printable ASCII 0x21..0x7e, no spaces */
+#define NS_VALUE_MAX 256     /* bytes in a value (any bytes) */
+#define NS_MAX_BINDINGS 1024 /* names the service holds */
+#define NS_MAX_SESSIONS 64   /* open sessions (about one per naming server) */
+#define NS_MAX_CLIENTS 1024  /* clients remembered for duplicate suppression */
+#define NS_MAX_DELETES 128   /* recent unbinds remembered for watches */
+#define NS_LIST_MAX 256      /* names in one LIST reply */
+#define NS_REQUEST_MAX 700   /* largest encoded request (fits a Raft entry) */
+#define NS_REPLY_MAX 24576   /* largest encoded reply */
 
 enum ns_op {
     /* client requests that change state: proposed through Raft */
-    NS_OP_PUT = 1,  /* bind name to value and/or port, creating or replacing */
-    NS_OP_CAS = 2,  /* replace only if the current version (or value) matches */
-    NS_OP_RM = 3,   /* unbind; with a version, only if it matches */
+    NS_OP_PUT = 1, /* bind name to value and/or port, creating or replacing */
+    NS_OP_CAS = 2, /* replace only if the current version (or value) matches */
+    NS_OP_RM = 3,  /* unbind; with a version, only if it matches */
     /* client requests that read: served by the leader after a ReadIndex round */
     NS_OP_GET = 10,
     NS_OP_LIST = 11,  /* names starting with name (a prefix), after `after` */
@@ -83,7 +83,7 @@ struct ns_binding {
     uint64_t mod_index;    /* log index of its last change */
     uint64_t session;      /* 0: permanent; else the owning session */
     int32_t owner_pid;
-    uint8_t flags;         /* NS_F_VALUE, NS_F_PORT */
+    uint8_t flags; /* NS_F_VALUE, NS_F_PORT */
     struct port_id port;
     uint16_t name_len, value_len;
     char name[NS_NAME_MAX];
@@ -95,25 +95,25 @@ enum ns_event { NS_EV_PUT = 1, NS_EV_RM = 2 };
 
 /* The status of one server (NS_OP_STATUS). */
 struct ns_status {
-    uint32_t node, leader;  /* leader: 0 if unknown */
-    uint8_t role;           /* enum raft_role */
-    uint8_t member;         /* enum raft_member_role, 0 if not in the configuration */
+    uint32_t node, leader; /* leader: 0 if unknown */
+    uint8_t role;          /* enum raft_role */
+    uint8_t member;        /* enum raft_member_role, 0 if not in the configuration */
     uint64_t term, commit, applied, last_index, snap_index;
-    uint64_t session;       /* this server's session, 0 if none yet */
+    uint64_t session; /* this server's session, 0 if none yet */
     uint32_t bindings;
 };
 
 struct ns_reply {
-    int32_t status;     /* 0 or -errno. -EREMOTE: not the leader, try `leader`.
+    int32_t status;      /* 0 or -errno. -EREMOTE: not the leader, try `leader`.
                          * -ENOENT no such name; -ECANCELED CAS/RM mismatch;
                          * -ENOSPC table full; -ESTALE session or history gone;
                          * -EINVAL bad request; -EAGAIN busy, retry */
-    uint32_t leader;    /* a hint for -EREMOTE (0: unknown) */
-    uint8_t op;         /* the request's op */
-    uint8_t event;      /* WATCH: enum ns_event */
-    uint8_t more;       /* LIST: more names follow `names` (ask again after the last) */
-    uint64_t index;     /* the log index the answer reflects */
-    uint64_t version;   /* PUT/CAS/RM: the binding's version after the change
+    uint32_t leader;     /* a hint for -EREMOTE (0: unknown) */
+    uint8_t op;          /* the request's op */
+    uint8_t event;       /* WATCH: enum ns_event */
+    uint8_t more;        /* LIST: more names follow `names` (ask again after the last) */
+    uint64_t index;      /* the log index the answer reflects */
+    uint64_t version;    /* PUT/CAS/RM: the binding's version after the change
                          * (RM: the removed version); SESSION: the session id */
     struct ns_binding b; /* GET, WATCH (RM: name only) */
     struct ns_status st; /* STATUS */

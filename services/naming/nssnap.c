@@ -176,10 +176,9 @@ static bool restore_pass(struct ns_machine *m, const uint8_t *buf, size_t len)
         b->session = le_get(&r, 8);
         b->owner_pid = (int32_t)(uint32_t)le_get(&r, 4);
         b->flags = (uint8_t)le_get(&r, 1);
-        if (!r.ok || b->version == 0 || b->create_index == 0 ||
-            b->create_index > b->mod_index || b->mod_index > applied ||
-            (b->flags & ~(NS_F_VALUE | NS_F_PORT)) || !(b->flags & (NS_F_VALUE | NS_F_PORT)) ||
-            (b->session == 0 && b->owner_pid != 0))
+        if (!r.ok || b->version == 0 || b->create_index == 0 || b->create_index > b->mod_index ||
+            b->mod_index > applied || (b->flags & ~(NS_F_VALUE | NS_F_PORT)) ||
+            !(b->flags & (NS_F_VALUE | NS_F_PORT)) || (b->session == 0 && b->owner_pid != 0))
             return false;
         if (prev_name && nsm_name_cmp((const char *)prev_name, prev_len, b->name, b->name_len) >= 0)
             return false;

@@ -72,8 +72,8 @@ int raft_encode(const struct raft_msg *m, uint8_t *buf, size_t cap)
     return (int)w.n;
 }
 
-int raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out,
-                struct raft_entry *ents, uint32_t ents_cap)
+int raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out, struct raft_entry *ents,
+                uint32_t ents_cap)
 {
     struct le_reader b = le_reader(buf, len);
     struct raft_msg m = {0};

@@ -108,8 +108,7 @@ void election_tick(struct raft *r, uint32_t ms)
 void election_on_vote(struct raft *r, const struct raft_msg *m)
 {
     bool pre = m->type == RAFT_MSG_PREVOTE;
-    bool can = r->vote == m->from || (r->vote == 0 && r->leader == 0) ||
-               (pre && m->term > r->term);
+    bool can = r->vote == m->from || (r->vote == 0 && r->leader == 0) || (pre && m->term > r->term);
 #ifdef MUTANT_VOTE_TWICE
     can = true;
 #endif

@@ -51,8 +51,8 @@ int raft_conf_decode(const uint8_t *buf, uint32_t len, struct raft_conf *c)
     struct raft_conf t = {.n = buf[0]};
     for (uint32_t i = 0; i < t.n; i++) {
         const uint8_t *p = buf + 1 + 5 * i;
-        t.m[i].id = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                    (uint32_t)p[3] << 24;
+        t.m[i].id =
+            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
         t.m[i].role = p[4];
         if (t.m[i].id == 0 || (t.m[i].role != RAFT_VOTER && t.m[i].role != RAFT_LEARNER))
             return -EBADMSG;
@@ -121,8 +121,7 @@ void conf_rebuild(struct raft *r)
  * voter of the committed configuration steps down (§4.2.2). */
 void conf_committed(struct raft *r)
 {
-    if (r->role == RAFT_LEADER && r->conf_index <= r->commit &&
-        !conf_is_voter(&r->conf, r->cfg.id))
+    if (r->role == RAFT_LEADER && r->conf_index <= r->commit && !conf_is_voter(&r->conf, r->cfg.id))
         election_become_follower(r, r->term, 0);
 }
 

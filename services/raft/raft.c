@@ -26,10 +26,7 @@ static bool any_dirty(const struct raft *r)
     return r->hs_dirty || r->snap_dirty || r->dirty_from;
 }
 
-void raft_mark_hs(struct raft *r)
-{
-    r->hs_dirty = true;
-}
+void raft_mark_hs(struct raft *r) { r->hs_dirty = true; }
 
 void raft_mark_log(struct raft *r, uint64_t from)
 {
@@ -37,10 +34,7 @@ void raft_mark_log(struct raft *r, uint64_t from)
         r->dirty_from = from;
 }
 
-bool raft_hs_durable(const struct raft *r)
-{
-    return !r->hs_dirty && r->hs_seq <= r->durable_seq;
-}
+bool raft_hs_durable(const struct raft *r) { return !r->hs_dirty && r->hs_seq <= r->durable_seq; }
 
 /* Queue a message. Returns NULL if the outbox is full: the message is lost,
  * which Raft tolerates like any network loss. */
@@ -113,8 +107,8 @@ int raft_load_hard_state(struct raft *r, uint64_t term, uint32_t vote)
     return 0;
 }
 
-int raft_load_snapshot(struct raft *r, uint64_t index, uint64_t term,
-                       const struct raft_conf *conf, const uint8_t *data, uint32_t len)
+int raft_load_snapshot(struct raft *r, uint64_t index, uint64_t term, const struct raft_conf *conf,
+                       const uint8_t *data, uint32_t len)
 {
     if (!conf_valid(conf) || len > r->cfg.snap_cap || r->last)
         return -EINVAL;
@@ -156,8 +150,8 @@ void raft_tick(struct raft *r, uint32_t ms)
  * any state is touched. */
 static int check_msg(const struct raft *r, const struct raft_msg *m)
 {
-    if (m->type == 0 || m->type >= RAFT_MSG_TYPE_END || m->from == 0 ||
-        m->from == r->cfg.id || m->to != r->cfg.id || m->term == 0)
+    if (m->type == 0 || m->type >= RAFT_MSG_TYPE_END || m->from == 0 || m->from == r->cfg.id ||
+        m->to != r->cfg.id || m->term == 0)
         return -EINVAL;
     if (m->type == RAFT_MSG_APPEND) {
         if (m->n_entries && !m->entries)
@@ -169,15 +163,13 @@ static int check_msg(const struct raft *r, const struct raft_msg *m)
         for (uint32_t k = 0; k < m->n_entries; k++) {
             const struct raft_entry *e = &m->entries[k];
             if (e->len > RAFT_MAX_DATA || e->type < RAFT_ENTRY_NORMAL ||
-                e->type > RAFT_ENTRY_CONF ||
-                e->term < prev || e->term > m->term)
+                e->type > RAFT_ENTRY_CONF || e->term < prev || e->term > m->term)
                 return -EPROTO;
             prev = e->term;
         }
     }
-    if (m->type == RAFT_MSG_SNAPSHOT &&
-        ((m->snap_len && !m->snap_data) || !conf_valid(&m->conf) || m->log_term > m->term ||
-         m->index == 0))
+    if (m->type == RAFT_MSG_SNAPSHOT && ((m->snap_len && !m->snap_data) || !conf_valid(&m->conf) ||
+                                         m->log_term > m->term || m->index == 0))
         return -EPROTO;
     return 0;
 }
@@ -188,8 +180,8 @@ int raft_step(struct raft *r, const struct raft_msg *m)
     if (rv)
         return rv;
     bool vote_req = m->type == RAFT_MSG_VOTE || m->type == RAFT_MSG_PREVOTE;
-    bool from_leader = m->type == RAFT_MSG_APPEND || m->type == RAFT_MSG_HEARTBEAT ||
-                       m->type == RAFT_MSG_SNAPSHOT;
+    bool from_leader =
+        m->type == RAFT_MSG_APPEND || m->type == RAFT_MSG_HEARTBEAT || m->type == RAFT_MSG_SNAPSHOT;
     if (m->term > r->term) {
         /* Leader lease (§4.2.3, with check-quorum): while we hear from a
          * live leader, ignore servers that want a new term. */
@@ -428,10 +420,7 @@ const struct raft_entry *raft_entry_at(const struct raft *r, uint64_t index)
     return log_at(r, index);
 }
 
-uint64_t raft_term_at(const struct raft *r, uint64_t index)
-{
-    return log_term(r, index);
-}
+uint64_t raft_term_at(const struct raft *r, uint64_t index) { return log_term(r, index); }
 
 uint64_t raft_match(const struct raft *r, uint32_t id)
 {

@@ -31,11 +31,11 @@
 #ifndef RAFT_MAX_DATA
 #define RAFT_MAX_DATA 128 /* payload bytes per log entry */
 #endif
-#define RAFT_MAX_MSGS 96     /* outbox slots; a full outbox drops (Raft tolerates loss) */
-#define RAFT_MAX_INFLIGHT 8  /* pipelined AppendEntries per follower (flow control) */
-#define RAFT_MAX_BATCH 16    /* entries per AppendEntries */
-#define RAFT_MAX_READS 32    /* pending ReadIndex requests */
-#define RAFT_ROUND_RING 16   /* heartbeat rounds whose send times a lease-reading leader keeps */
+#define RAFT_MAX_MSGS 96    /* outbox slots; a full outbox drops (Raft tolerates loss) */
+#define RAFT_MAX_INFLIGHT 8 /* pipelined AppendEntries per follower (flow control) */
+#define RAFT_MAX_BATCH 16   /* entries per AppendEntries */
+#define RAFT_MAX_READS 32   /* pending ReadIndex requests */
+#define RAFT_ROUND_RING 16  /* heartbeat rounds whose send times a lease-reading leader keeps */
 
 enum raft_role { RAFT_FOLLOWER = 0, RAFT_PRECANDIDATE, RAFT_CANDIDATE, RAFT_LEADER };
 
@@ -65,16 +65,16 @@ struct raft_conf {
 };
 
 enum raft_msg_type {
-    RAFT_MSG_APPEND = 1,   /* AppendEntries (thesis §3.5) */
-    RAFT_MSG_APPEND_RESP,  /* also answers SNAPSHOT */
-    RAFT_MSG_VOTE,         /* RequestVote (§3.4) */
+    RAFT_MSG_APPEND = 1,  /* AppendEntries (thesis §3.5) */
+    RAFT_MSG_APPEND_RESP, /* also answers SNAPSHOT */
+    RAFT_MSG_VOTE,        /* RequestVote (§3.4) */
     RAFT_MSG_VOTE_RESP,
-    RAFT_MSG_PREVOTE,      /* §9.6 */
+    RAFT_MSG_PREVOTE, /* §9.6 */
     RAFT_MSG_PREVOTE_RESP,
-    RAFT_MSG_SNAPSHOT,     /* InstallSnapshot, whole snapshot in one message (§5.1) */
-    RAFT_MSG_HEARTBEAT,    /* carries commit and a ReadIndex round (§6.4) */
+    RAFT_MSG_SNAPSHOT,  /* InstallSnapshot, whole snapshot in one message (§5.1) */
+    RAFT_MSG_HEARTBEAT, /* carries commit and a ReadIndex round (§6.4) */
     RAFT_MSG_HEARTBEAT_RESP,
-    RAFT_MSG_TIMEOUT_NOW,  /* leadership transfer (§3.10) */
+    RAFT_MSG_TIMEOUT_NOW, /* leadership transfer (§3.10) */
     RAFT_MSG_TYPE_END
 };
 
@@ -142,12 +142,12 @@ struct raft_ready {
 };
 
 struct raft_config {
-    uint32_t id;            /* this node, non-zero */
-    uint32_t election_ms;   /* base election timeout; actual is random in [T, 2T) */
-    uint32_t heartbeat_ms;  /* leader heartbeat interval, < election_ms */
-    uint64_t seed;          /* PRNG seed for election timeouts */
-    bool pre_vote;          /* §9.6 */
-    bool check_quorum;      /* §6.2: leader steps down without a live majority */
+    uint32_t id;           /* this node, non-zero */
+    uint32_t election_ms;  /* base election timeout; actual is random in [T, 2T) */
+    uint32_t heartbeat_ms; /* leader heartbeat interval, < election_ms */
+    uint64_t seed;         /* PRNG seed for election timeouts */
+    bool pre_vote;         /* §9.6 */
+    bool check_quorum;     /* §6.2: leader steps down without a live majority */
     /* Leader lease reads (§6.4.1; docs/raft.md, "Lease reads"), 0: off. A
      * leader whose heartbeat round sent at time t (its clock) a majority
      * acknowledged serves reads without a round until t + lease_read_ms.
@@ -159,8 +159,8 @@ struct raft_config {
      * election timeout (it may have acknowledged a round just before). */
     uint32_t lease_read_ms;
     struct raft_entry *ring; /* caller-owned log storage */
-    uint32_t ring_cap;      /* entries the ring holds (log length bound) */
-    uint8_t *snap_buf;      /* caller-owned snapshot storage */
+    uint32_t ring_cap;       /* entries the ring holds (log length bound) */
+    uint8_t *snap_buf;       /* caller-owned snapshot storage */
     uint32_t snap_cap;
 };
 
@@ -170,14 +170,14 @@ enum raft_progress_state { RAFT_PR_PROBE = 0, RAFT_PR_REPLICATE, RAFT_PR_SNAPSHO
 struct raft_progress {
     uint32_t id;
     uint8_t state;
-    bool paused;        /* PROBE: one message outstanding */
-    bool active;        /* heard from during this check-quorum period */
+    bool paused; /* PROBE: one message outstanding */
+    bool active; /* heard from during this check-quorum period */
     bool vote_granted, vote_rejected;
     uint64_t match, next;
     uint64_t pending_snap; /* SNAPSHOT: index sent */
     uint32_t snap_elapsed;
-    uint64_t read_ack;  /* highest ReadIndex round acknowledged */
-    uint64_t hb_match;  /* match at the previous heartbeat response (stall detection) */
+    uint64_t read_ack; /* highest ReadIndex round acknowledged */
+    uint64_t hb_match; /* match at the previous heartbeat response (stall detection) */
     uint64_t inflight[RAFT_MAX_INFLIGHT]; /* last index of each pipelined append */
     uint32_t in_head, in_count;
 };
@@ -206,20 +206,20 @@ struct raft {
     /* persistence bookkeeping */
     uint64_t ps_seq, durable_seq, hs_seq;
     bool hs_dirty, snap_dirty, restore_pending;
-    uint64_t dirty_from;   /* 0: log clean */
+    uint64_t dirty_from; /* 0: log clean */
     uint64_t durable_index, inflight_to;
     /* ReadIndex */
     uint64_t read_round;
-    bool read_wanted;      /* reads wait for a round not yet started (one per ready) */
+    bool read_wanted; /* reads wait for a round not yet started (one per ready) */
     struct raft_read reads[RAFT_MAX_READS];
     uint32_t n_reads;
     /* lease reads (cfg.lease_read_ms) */
-    uint64_t clock_ms;     /* the sum of raft_tick's ms */
+    uint64_t clock_ms;                    /* the sum of raft_tick's ms */
     uint64_t round_sent[RAFT_ROUND_RING]; /* clock_ms when round k was sent, at k % ring */
-    uint64_t lease_until;  /* reads need no round before this clock_ms */
-    uint64_t lease_round;  /* the round that gave it */
-    uint64_t lease_from;   /* only rounds from this one on may give a lease */
-    bool boot_quiet;       /* restarted: vote for no one for an election timeout */
+    uint64_t lease_until;                 /* reads need no round before this clock_ms */
+    uint64_t lease_round;                 /* the round that gave it */
+    uint64_t lease_from;                  /* only rounds from this one on may give a lease */
+    bool boot_quiet;                      /* restarted: vote for no one for an election timeout */
     /* messages */
     struct raft_msg outbox[RAFT_MAX_MSGS];
     uint32_t n_out;
@@ -241,8 +241,8 @@ int raft_bootstrap(struct raft *r, const struct raft_conf *conf);
  * what the last confirmed persistence batches wrote. Entries must be loaded in
  * index order starting at snapshot index + 1. 0, -EINVAL or -ENOSPC. */
 int raft_load_hard_state(struct raft *r, uint64_t term, uint32_t vote);
-int raft_load_snapshot(struct raft *r, uint64_t index, uint64_t term,
-                       const struct raft_conf *conf, const uint8_t *data, uint32_t len);
+int raft_load_snapshot(struct raft *r, uint64_t index, uint64_t term, const struct raft_conf *conf,
+                       const uint8_t *data, uint32_t len);
 int raft_load_entry(struct raft *r, uint64_t index, const struct raft_entry *e);
 
 /* ---- driving the node ---- */
@@ -339,7 +339,7 @@ int raft_encode(const struct raft_msg *m, uint8_t *buf, size_t cap);
 /* Decode buf[0..len) into m. Entries are copied into ents[0..ents_cap) and
  * m->entries points there; m->snap_data points into buf. Returns 0 or
  * -EBADMSG (malformed), -EPROTO (unknown version), -ENOBUFS (ents_cap). */
-int raft_decode(const uint8_t *buf, size_t len, struct raft_msg *m,
-                struct raft_entry *ents, uint32_t ents_cap);
+int raft_decode(const uint8_t *buf, size_t len, struct raft_msg *m, struct raft_entry *ents,
+                uint32_t ents_cap);
 
 #endif

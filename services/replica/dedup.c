@@ -37,8 +37,8 @@ static struct dedup_client *victim(struct dedup_client *tab, uint32_t cap)
     return &tab[v];
 }
 
-enum dedup_verdict dedup_check(struct dedup_client *tab, uint32_t cap, uint64_t id,
-                               uint64_t seq, uint64_t index, struct dedup_client **prev)
+enum dedup_verdict dedup_check(struct dedup_client *tab, uint32_t cap, uint64_t id, uint64_t seq,
+                               uint64_t index, struct dedup_client **prev)
 {
     struct dedup_client *c = find(tab, cap, id);
     *prev = c;
@@ -51,8 +51,8 @@ enum dedup_verdict dedup_check(struct dedup_client *tab, uint32_t cap, uint64_t 
     return DEDUP_APPLY;
 }
 
-void dedup_record(struct dedup_client *tab, uint32_t cap, struct dedup_client *slot,
-                  uint64_t id, uint64_t seq, uint64_t index, int32_t status, uint64_t version)
+void dedup_record(struct dedup_client *tab, uint32_t cap, struct dedup_client *slot, uint64_t id,
+                  uint64_t seq, uint64_t index, int32_t status, uint64_t version)
 {
     if (!slot)
         slot = victim(tab, cap);
@@ -94,8 +94,7 @@ bool dedup_get(struct le_reader *r, struct dedup_client *tab, uint32_t cap, uint
         int32_t status = (int32_t)(uint32_t)le_get(r, 4);
         uint64_t version = le_get(r, 8), index = le_get(r, 8);
         if (!r->ok || slot <= last_slot || slot >= (int64_t)cap || id == 0 || seq == 0 ||
-            last_used > applied || index > last_used || index == 0 || status > 0 ||
-            status < -4095)
+            last_used > applied || index > last_used || index == 0 || status > 0 || status < -4095)
             return false;
         /* ids unique: compare with the entries already read */
         for (uint32_t j = 0; j < k; j++) {

@@ -43,15 +43,14 @@ enum dedup_verdict {
 /* Judge request (id, seq) of a client (id != 0) arriving at log `index`.
  * Marks a known client used at index. For DEDUP_REPEAT *prev points at its
  * entry; otherwise *prev is its entry (known client) or NULL. */
-enum dedup_verdict dedup_check(struct dedup_client *tab, uint32_t cap, uint64_t id,
-                               uint64_t seq, uint64_t index, struct dedup_client **prev);
+enum dedup_verdict dedup_check(struct dedup_client *tab, uint32_t cap, uint64_t id, uint64_t seq,
+                               uint64_t index, struct dedup_client **prev);
 
 /* After applying a DEDUP_APPLY request: remember its answer. slot is the
  * *prev dedup_check gave (NULL: a new client takes the lowest free slot, or
  * the least recently used one's, lowest slot on a tie). */
-void dedup_record(struct dedup_client *tab, uint32_t cap, struct dedup_client *slot,
-                  uint64_t id, uint64_t seq, uint64_t index, int32_t status,
-                  uint64_t version);
+void dedup_record(struct dedup_client *tab, uint32_t cap, struct dedup_client *slot, uint64_t id,
+                  uint64_t seq, uint64_t index, int32_t status, uint64_t version);
 
 /* Snapshots. Each used slot is written as
  *   slot u16 | id u64 | seq u64 | last_used u64 | status i32 | version u64 | index u64

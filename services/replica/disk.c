@@ -116,9 +116,9 @@ static int load(void)
     if (rv)
         return rv;
     if (len == sizeof hs)
-        raft_load_hard_state(&replica.raft, get64(hs),
-                             (uint32_t)(hs[8] | hs[9] << 8 | hs[10] << 16 |
-                                        (uint32_t)hs[11] << 24));
+        raft_load_hard_state(
+            &replica.raft, get64(hs),
+            (uint32_t)(hs[8] | hs[9] << 8 | hs[10] << 16 | (uint32_t)hs[11] << 24));
     uint64_t first = logstore_first(&ls, RAFT_LOG), last = logstore_last(&ls, RAFT_LOG);
     uint64_t from = raft_snap_index(&replica.raft) + 1;
     if (first > from && first <= last) {
@@ -200,8 +200,8 @@ static int write_snapshot(const struct raft_ready *rd)
     snap_io[12] = (uint8_t)clen;
     snap_io[13] = (uint8_t)(clen >> 8);
     memcpy(snap_io + 14 + clen, rd->snap_data, rd->snap_len);
-    int rv = logstore_write_snapshot(&ls, RAFT_LOG, snap_io, 14u + clen + rd->snap_len,
-                                     rd->snap_index);
+    int rv =
+        logstore_write_snapshot(&ls, RAFT_LOG, snap_io, 14u + clen + rd->snap_len, rd->snap_index);
     if (rv)
         return rv;
     /* Entries up to the snapshot are no longer needed; past the end of the

@@ -107,14 +107,20 @@ static int configure(int argc, char **argv)
 static int start_raft(void)
 {
     struct raft_config rc = {
-        .id = replica.cfg.node, .election_ms = replica.cfg.election_ms,
+        .id = replica.cfg.node,
+        .election_ms = replica.cfg.election_ms,
         .heartbeat_ms = replica.cfg.heartbeat_ms,
         .seed = sys_clock() ^ ((uint64_t)replica.cfg.node << 40),
-        .pre_vote = true, .check_quorum = true, .ring = ring, .ring_cap = RING_CAP,
-        .snap_buf = raft_snap, .snap_cap = sizeof raft_snap,
+        .pre_vote = true,
+        .check_quorum = true,
+        .ring = ring,
+        .ring_cap = RING_CAP,
+        .snap_buf = raft_snap,
+        .snap_cap = sizeof raft_snap,
         .lease_read_ms = replica.cfg.lease_reads
                              ? replica.cfg.election_ms * (1000 - REPLICA_CLOCK_RATE_PM) /
-                                       (1000 + REPLICA_CLOCK_RATE_PM) - 1
+                                       (1000 + REPLICA_CLOCK_RATE_PM) -
+                                   1
                              : 0,
     };
     int rv = raft_init(&replica.raft, &rc);
@@ -190,8 +196,7 @@ static void drive(void)
             for (uint64_t i = rd.apply_from; i <= rd.apply_to; i++) {
                 const struct raft_entry *e = raft_entry_at(&replica.raft, i);
                 if (e)
-                    requests_applied(i, e->term, e->data, e->len,
-                                     e->type == RAFT_ENTRY_NORMAL);
+                    requests_applied(i, e->term, e->data, e->len, e->type == RAFT_ENTRY_NORMAL);
             }
         }
         if (rd.n_reads)
@@ -285,8 +290,8 @@ static void watch_role(void)
 void replica_refused(const char *what, uint32_t from, long len)
 {
     if (++replica.bad_datagrams <= BAD_LOGGED)
-        replica_log("refused a malformed %s datagram of %ld bytes from node %u%s", what, len,
-                    from, replica.bad_datagrams == BAD_LOGGED ? " (from now on only counted)" : "");
+        replica_log("refused a malformed %s datagram of %ld bytes from node %u%s", what, len, from,
+                    replica.bad_datagrams == BAD_LOGGED ? " (from now on only counted)" : "");
 }
 
 static void dispatch(long n, const struct msg_info *info)
@@ -348,8 +353,9 @@ int replica_run(const struct replica_service *svc, int argc, char **argv)
     const struct replica_config *c = &replica.cfg;
     replica_log("node %u of %u: %s, %u voters, election %u ms, heartbeat %u ms, lease %u ms%s",
                 c->node, c->nodes,
-                !replica.member ? "no replica (client only)"
-                                : c->node <= c->voters ? "voter" : "learner",
+                !replica.member        ? "no replica (client only)"
+                : c->node <= c->voters ? "voter"
+                                       : "learner",
                 c->voters, c->election_ms, c->heartbeat_ms, c->lease_ms,
                 c->lease_reads ? ", reads on the leader's lease" : "");
     peers_init();

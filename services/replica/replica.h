@@ -36,11 +36,12 @@
 #include "services/replica/sessiontab.h"
 #include "user/ipc.h"
 
-#define REPLICA_MAX_NODES 16 /* members of the Raft configuration (voters + learners) */
-#define REPLICA_TICK_MS 50   /* how often Raft's clock advances (and the loop wakes when idle) */
+#define REPLICA_MAX_NODES 16    /* members of the Raft configuration (voters + learners) */
+#define REPLICA_TICK_MS 50      /* how often Raft's clock advances (and the loop wakes when idle) */
 #define REPLICA_REQUEST_MAX 700 /* largest request a server holds (a read, a forwarded command) */
 #ifndef REPLICA_SNAP_CAP
-#define REPLICA_SNAP_CAP (640 * 1024) /* a machine's snapshot, at most (a service's build sets it) */
+#define REPLICA_SNAP_CAP                                                                           \
+    (640 * 1024) /* a machine's snapshot, at most (a service's build sets it) */
 #endif
 
 /* The first byte of every message on a service's port that is not a client
@@ -61,8 +62,8 @@ enum replica_session_cmd {
 };
 
 struct replica_config {
-    uint32_t node, nodes;    /* this node, cluster size */
-    uint32_t voters;         /* nodes 1..voters vote; the rest (up to REPLICA_MAX_NODES) learn */
+    uint32_t node, nodes; /* this node, cluster size */
+    uint32_t voters;      /* nodes 1..voters vote; the rest (up to REPLICA_MAX_NODES) learn */
     uint32_t election_ms, heartbeat_ms;
     uint32_t lease_ms;       /* session lease: what a pid holds outlives its node this long */
     uint32_t snapshot_every; /* compact after this many applied entries */
@@ -81,12 +82,12 @@ struct replica_service {
     uint32_t snap_cap; /* the largest snapshot its machine makes (<= REPLICA_SNAP_CAP) */
 
     /* The state machine (pure; see nsmachine.h for an example). */
-    void (*reset)(void);     /* the empty machine (a new cluster's index 0) */
+    void (*reset)(void); /* the empty machine (a new cluster's index 0) */
     uint64_t (*applied)(void);
     /* Apply the committed command at index; if want_reply, encode what its
      * proposer is told into rep[0..cap) and return its length (< 0: none). */
-    long (*apply)(uint64_t index, const uint8_t *cmd, uint32_t len, bool want_reply,
-                  uint8_t *rep, uint32_t cap);
+    long (*apply)(uint64_t index, const uint8_t *cmd, uint32_t len, bool want_reply, uint8_t *rep,
+                  uint32_t cap);
     void (*skip)(uint64_t index); /* an entry that is not a command (no-op, configuration) */
     long (*snapshot)(uint8_t *buf, uint32_t cap);
     int (*restore)(const uint8_t *buf, uint32_t len); /* 0, or nonzero leaving it unchanged */
@@ -126,9 +127,9 @@ struct replica {
     const struct replica_service *svc;
     struct replica_config cfg;
     struct raft raft;
-    struct port_id port;  /* the service's port, svc->name in this node's registry */
-    bool member;          /* this node has a replica */
-    uint64_t now_ns;      /* the clock at the start of this pass of the loop */
+    struct port_id port; /* the service's port, svc->name in this node's registry */
+    bool member;         /* this node has a replica */
+    uint64_t now_ns;     /* the clock at the start of this pass of the loop */
     /* Datagrams refused as malformed since the server started: empty, an
      * unknown tag, a Raft message or keepalive that does not decode, a Raft
      * message whose sender or receiver is not the one it came from or to,

@@ -67,8 +67,7 @@ int replica_propose(const void *cmd, uint32_t len, uint64_t token, uint8_t op)
     return 0;
 }
 
-void requests_applied(uint64_t index, uint64_t term, const uint8_t *cmd, uint32_t len,
-                      bool command)
+void requests_applied(uint64_t index, uint64_t term, const uint8_t *cmd, uint32_t len, bool command)
 {
     bool want = false; /* a caller here proposed this very entry */
     for (int i = 0; i < MAX_PENDING; i++)

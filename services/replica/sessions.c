@@ -72,8 +72,8 @@ void replica_watch_pid(int32_t pid)
 static void command(enum replica_session_cmd kind, uint64_t session, int32_t pid)
 {
     static uint8_t buf[REPLICA_REQUEST_MAX];
-    long n = replica.svc->session_cmd(kind, session, replica.cfg.node, my_nonce, pid, buf,
-                                      sizeof buf);
+    long n =
+        replica.svc->session_cmd(kind, session, replica.cfg.node, my_nonce, pid, buf, sizeof buf);
     if (n > 0)
         replica_forward(buf, (uint32_t)n);
 }

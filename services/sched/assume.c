@@ -30,7 +30,7 @@
 
 struct assumed {
     bool used;
-    bool written;               /* its PLACE is proposed: kept until it applies */
+    bool written; /* its PLACE is proposed: kept until it applies */
     uint64_t since_ns;
     struct sched_request place; /* the PLACE command, decision and all */
 };

@@ -51,8 +51,8 @@ void sched_balancer_note_move(struct sched_balancer *b, const struct sched_view 
                               const struct sched_move *m, uint64_t now_ms)
 {
     const struct sched_node *n = sched_view_node(v, m->from);
-    uint32_t listed = n ? (n->nprocs_listed < SCHED_NODE_PROCS ? n->nprocs_listed
-                                                               : SCHED_NODE_PROCS) : 0;
+    uint32_t listed =
+        n ? (n->nprocs_listed < SCHED_NODE_PROCS ? n->nprocs_listed : SCHED_NODE_PROCS) : 0;
     for (uint32_t k = 0; k < listed; k++) {
         const struct sched_proc *q = &n->procs[k];
         if (q->pid == m->pid) {
@@ -158,8 +158,8 @@ static void expect(struct round *r)
             const struct sched_placement *pl = &v->placements[p];
             if (!sched_live(pl) || pl->node != n->id)
                 continue;
-            const struct sched_balance_entry *e = pl->state == SCHED_RUNNING
-                                                      ? entry_of(r->b, pl->pid) : 0;
+            const struct sched_balance_entry *e =
+                pl->state == SCHED_RUNNING ? entry_of(r->b, pl->pid) : 0;
             if (e && r->now < e->at_ms + r->b->cooldown_ms)
                 continue; /* counted above */
             bool seen = false;
@@ -197,9 +197,8 @@ static bool candidate(struct round *r, uint32_t i, const struct sched_proc *q,
                       const struct sched_spec *s)
 {
     const struct sched_node *n = &r->v->nodes[i];
-    return q->movable && q->pid > 0 && r->role[i] != ROLE_TARGET &&
-           believed(r, n, q) == n->id && !moved_now(r, q->pid) &&
-           !(sched_spec_constrained(s) && r->constrained_taken);
+    return q->movable && q->pid > 0 && r->role[i] != ROLE_TARGET && believed(r, n, q) == n->id &&
+           !moved_now(r, q->pid) && !(sched_spec_constrained(s) && r->constrained_taken);
 }
 
 /* Node d may take q (spec s) in this round: up, another node, not a
@@ -290,8 +289,8 @@ static void shed(struct round *r)
                 const struct sched_spec *s = sched_proc_spec(r->v, q, &scratch);
                 if (!candidate(r, i, q, s) || cooling(r->b, q->pid, r->now))
                     continue;
-                if (bq && (q->mem_kib < bq->mem_kib ||
-                           (q->mem_kib == bq->mem_kib && q->pid > bq->pid)))
+                if (bq &&
+                    (q->mem_kib < bq->mem_kib || (q->mem_kib == bq->mem_kib && q->pid > bq->pid)))
                     continue;
                 int d_best = -1;
                 for (uint32_t d = 0; d < r->nn; d++)

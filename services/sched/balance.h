@@ -43,17 +43,17 @@
 
 #include "services/sched/sched.h"
 
-#define SCHED_MARGIN_MILLI_DEFAULT 100    /* a tenth of a process per hart */
-#define SCHED_COOLDOWN_MS_DEFAULT 10000   /* a moved process stays put 10 s */
-#define SCHED_NO_RETURN_MS_DEFAULT 60000  /* and not back where it was for 60 s */
-#define SCHED_MEM_FLOOR_PCT_DEFAULT 10    /* shed below 10% free memory */
-#define SCHED_BALANCE_HISTORY 256         /* moves remembered (one per process) */
+#define SCHED_MARGIN_MILLI_DEFAULT 100   /* a tenth of a process per hart */
+#define SCHED_COOLDOWN_MS_DEFAULT 10000  /* a moved process stays put 10 s */
+#define SCHED_NO_RETURN_MS_DEFAULT 60000 /* and not back where it was for 60 s */
+#define SCHED_MEM_FLOOR_PCT_DEFAULT 10   /* shed below 10% free memory */
+#define SCHED_BALANCE_HISTORY 256        /* moves remembered (one per process) */
 
 struct sched_balance_entry {
     int32_t pid;     /* 0: free */
     uint64_t req_id; /* its placement, 0 if none */
     uint32_t from, to;
-    uint32_t load;   /* the load it accounted for when moved (runnable x1000) */
+    uint32_t load;    /* the load it accounted for when moved (runnable x1000) */
     uint32_t mem_kib; /* and its memory */
     uint64_t at_ms;
 };

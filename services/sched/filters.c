@@ -13,10 +13,7 @@ static uint32_t nlabels(const struct sched_node *n)
     return n->nlabels < SCHED_NODE_LABELS ? n->nlabels : SCHED_NODE_LABELS;
 }
 
-static uint32_t nterms(uint32_t n)
-{
-    return n < SCHED_SPEC_TERMS ? n : SCHED_SPEC_TERMS;
-}
+static uint32_t nterms(uint32_t n) { return n < SCHED_SPEC_TERMS ? n : SCHED_SPEC_TERMS; }
 
 static bool selector_ok(const struct sched_node *n, const struct sched_spec *s)
 {

@@ -189,8 +189,8 @@ static void place_pending(const struct sched_view *v)
 static void order(const struct sched_move *m, int n, const char *why)
 {
     for (int i = 0; i < n; i++) {
-        replica_log("%s: pid %d from node %u to node %u (gain %d)", why, (int)m[i].pid,
-                    m[i].from, m[i].to, (int)m[i].gain);
+        replica_log("%s: pid %d from node %u to node %u (gain %d)", why, (int)m[i].pid, m[i].from,
+                    m[i].to, (int)m[i].gain);
         reports_order_move(m[i].from, m[i].pid, m[i].to);
     }
 }

@@ -19,8 +19,11 @@ struct load_sampler {
     uint64_t last_report_ns, last_sample_ns;
     uint32_t runq_sum, samples;
     uint32_t nprev;
-    struct { int32_t pid; uint64_t cpu_ns; } prev[SCHED_NODE_PROCS * 2];
-    int32_t self;  /* the sampler's own pid: not counted in the run queue */
+    struct {
+        int32_t pid;
+        uint64_t cpu_ns;
+    } prev[SCHED_NODE_PROCS * 2];
+    int32_t self; /* the sampler's own pid: not counted in the run queue */
 };
 
 void load_init(struct load_sampler *s, uint64_t now_ns);

@@ -29,8 +29,8 @@ static void reset(void) { schm_init(&sched_m); }
 static uint64_t applied(void) { return sched_m.applied; }
 static void skip(uint64_t index) { schm_skip(&sched_m, index); }
 
-static long apply(uint64_t index, const uint8_t *cmd, uint32_t len, bool want_reply,
-                  uint8_t *rep, uint32_t cap)
+static long apply(uint64_t index, const uint8_t *cmd, uint32_t len, bool want_reply, uint8_t *rep,
+                  uint32_t cap)
 {
     schm_apply(&sched_m, index, cmd, len, want_reply ? &apply_rep : 0);
     return want_reply ? sched_reply_encode(&apply_rep, rep, cap) : -1;
@@ -67,7 +67,10 @@ static long session_cmd(enum replica_session_cmd kind, uint64_t session, uint32_
 
 static int option(const char *arg)
 {
-    static const struct { const char *name; uint32_t *v; } opts[] = {
+    static const struct {
+        const char *name;
+        uint32_t *v;
+    } opts[] = {
         {"margin=", &tunables.margin_milli},
         {"cooldown=", &tunables.cooldown_ms},
         {"noreturn=", &tunables.no_return_ms},

@@ -173,8 +173,8 @@ int sched_drain(const struct sched_policy *p, const struct sched_view *v, uint32
     int nout = 0;
     if (!from)
         return 0;
-    uint32_t listed = from->nprocs_listed < SCHED_NODE_PROCS ? from->nprocs_listed
-                                                              : SCHED_NODE_PROCS;
+    uint32_t listed =
+        from->nprocs_listed < SCHED_NODE_PROCS ? from->nprocs_listed : SCHED_NODE_PROCS;
     for (uint32_t k = 0; k < listed && nout < max; k++) {
         const struct sched_proc *q = &from->procs[k];
         if (!q->movable || q->pid <= 0)

@@ -34,7 +34,8 @@ static int least_score(void *state, const struct sched_view *v, const struct sch
 {
     (void)state, (void)v;
     return (free_pct_after(n->cpu_cap_milli, n->cpu_req_milli, s->cpu_milli) +
-            free_pct_after(n->mem_cap_kib, n->mem_req_kib, s->mem_kib)) / 2;
+            free_pct_after(n->mem_cap_kib, n->mem_req_kib, s->mem_kib)) /
+           2;
 }
 
 static void least_reset(void *state, const struct sched_tunables *t)
@@ -45,7 +46,7 @@ static void least_reset(void *state, const struct sched_tunables *t)
 }
 
 static void least_moved(void *state, const struct sched_view *v, const struct sched_move *m,
-                     uint64_t now_ms)
+                        uint64_t now_ms)
 {
     struct least_state *st = state;
     if (!st->ready)

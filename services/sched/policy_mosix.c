@@ -36,7 +36,7 @@ static void mosix_reset(void *state, const struct sched_tunables *t)
 }
 
 static void mosix_moved(void *state, const struct sched_view *v, const struct sched_move *m,
-                     uint64_t now_ms)
+                        uint64_t now_ms)
 {
     struct mosix_state *st = state;
     if (!st->ready)

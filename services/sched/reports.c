@@ -25,7 +25,7 @@
 #include "user/ulib.h"
 
 static struct load_sampler sampler;
-static struct sched_node me;          /* this node's report, refilled each time */
+static struct sched_node me; /* this node's report, refilled each time */
 static uint64_t next_report_ns;
 static struct sched_node nodes[SCHED_NODES_MAX]; /* the leader's: last report of node k at k-1 */
 static uint64_t heard[SCHED_NODES_MAX];

@@ -41,17 +41,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SCHED_NODES_MAX 32     /* nodes 1..32 */
-#define SCHED_KEY_MAX 16       /* a label or taint key, with its NUL */
-#define SCHED_VALUE_MAX 24     /* a label or taint value, with its NUL */
-#define SCHED_NODE_LABELS 8    /* labels per node */
-#define SCHED_NODE_TAINTS 4    /* taints per node */
-#define SCHED_SPEC_TERMS 4     /* selector terms, tolerations, labels per process */
-#define SCHED_NODE_PROCS 64    /* processes per node a report lists */
-#define SCHED_NODE_EXITED 16   /* exits per node a report lists */
-#define SCHED_REASON_MAX 64    /* why a request is pending, with its NUL */
-#define SCHED_POLICY_NAME_MAX 16 /* a policy's name, with its NUL */
-#define SCHED_CMD_MAX 96       /* a restartable request's command line (struct sched_cmd) */
+#define SCHED_NODES_MAX 32           /* nodes 1..32 */
+#define SCHED_KEY_MAX 16             /* a label or taint key, with its NUL */
+#define SCHED_VALUE_MAX 24           /* a label or taint value, with its NUL */
+#define SCHED_NODE_LABELS 8          /* labels per node */
+#define SCHED_NODE_TAINTS 4          /* taints per node */
+#define SCHED_SPEC_TERMS 4           /* selector terms, tolerations, labels per process */
+#define SCHED_NODE_PROCS 64          /* processes per node a report lists */
+#define SCHED_NODE_EXITED 16         /* exits per node a report lists */
+#define SCHED_REASON_MAX 64          /* why a request is pending, with its NUL */
+#define SCHED_POLICY_NAME_MAX 16     /* a policy's name, with its NUL */
+#define SCHED_CMD_MAX 96             /* a restartable request's command line (struct sched_cmd) */
 #define SCHED_DEFAULT_CPU_MILLI 250  /* a spec's request when it names none, and */
 #define SCHED_DEFAULT_MEM_KIB 1024   /* what a process not placed by us is assumed to ask */
 #define SCHED_CPU_MILLI_MAX 1000000  /* largest cpu request a spec may make (1000 harts) */
@@ -76,24 +76,24 @@ struct sched_taint {
 /* A process running on a node, as the node's last report lists it. */
 struct sched_proc {
     int32_t pid;
-    uint32_t cpu_milli;  /* CPU it used over the last report interval (1000: one hart) */
-    uint32_t mem_kib;    /* resident memory */
-    uint8_t movable;     /* not a service, not pinned (`run -n K` pins nothing) */
-    uint64_t req_id;     /* the placement it belongs to, 0 if none */
+    uint32_t cpu_milli; /* CPU it used over the last report interval (1000: one hart) */
+    uint32_t mem_kib;   /* resident memory */
+    uint8_t movable;    /* not a service, not pinned (`run -n K` pins nothing) */
+    uint64_t req_id;    /* the placement it belongs to, 0 if none */
 };
 
 /* One node, as the leader sees it: its last load report plus what the log
  * says (cordon, labels and taints set by command, what is placed there). */
 struct sched_node {
-    uint32_t id;             /* 1..SCHED_NODES_MAX; 0: unused slot */
-    bool up;                 /* reported within the staleness bound */
-    bool cordoned;           /* no new placements (`cordon`) */
+    uint32_t id;   /* 1..SCHED_NODES_MAX; 0: unused slot */
+    bool up;       /* reported within the staleness bound */
+    bool cordoned; /* no new placements (`cordon`) */
     /* capacity */
-    uint32_t cpu_cap_milli;  /* harts x 1000 */
+    uint32_t cpu_cap_milli; /* harts x 1000 */
     uint32_t mem_cap_kib;
     /* load, from its last report */
-    uint32_t runq_milli;     /* run-queue length averaged over the interval, x1000 */
-    uint32_t cpu_use_milli;  /* CPU used over the interval, 1000 per busy hart */
+    uint32_t runq_milli;    /* run-queue length averaged over the interval, x1000 */
+    uint32_t cpu_use_milli; /* CPU used over the interval, 1000 per busy hart */
     uint32_t mem_free_kib;
     uint32_t nprocs;
     /* requests of live placements there (the filters' "allocated") */
@@ -120,16 +120,17 @@ struct sched_cmd {
 
 /* What a `run -n any` asks for. */
 struct sched_spec {
-    uint32_t cpu_milli;  /* request: 1000 is one hart (default SCHED_DEFAULT_CPU_MILLI, 250) */
-    uint32_t mem_kib;    /* request (default 1024) */
+    uint32_t cpu_milli; /* request: 1000 is one hart (default SCHED_DEFAULT_CPU_MILLI, 250) */
+    uint32_t mem_kib;   /* request (default 1024) */
     uint32_t nselector, ntolerations, nlabels;
     struct sched_label selector[SCHED_SPEC_TERMS];    /* the node has each label */
     struct sched_taint tolerations[SCHED_SPEC_TERMS]; /* key, value ("" any), effect (0 any) */
     struct sched_label labels[SCHED_SPEC_TERMS];      /* the process's own labels */
     struct sched_label affinity;      /* key "": none; else only beside a process with it */
     struct sched_label anti_affinity; /* key "": none; else never beside a process with it */
-    char spread_key[SCHED_KEY_MAX];   /* "": none; else node label whose values share it (skew <= 1) */
-    uint8_t restart;                  /* started again elsewhere if its node is lost */
+    char
+        spread_key[SCHED_KEY_MAX]; /* "": none; else node label whose values share it (skew <= 1) */
+    uint8_t restart;               /* started again elsewhere if its node is lost */
 };
 
 enum sched_pstate {
@@ -142,15 +143,15 @@ enum sched_pstate {
 
 /* One request and where it went (part of the replicated state). */
 struct sched_placement {
-    uint64_t req_id;   /* the client's id for it (retries carry the same) */
-    uint8_t state;     /* enum sched_pstate */
-    uint32_t node;     /* PLACED/RUNNING: where; LOST: where it was */
-    int32_t pid;       /* RUNNING: its pid; LOST: the pid it had (0 if never bound) */
-    uint64_t since;    /* log index at which it entered its state */
+    uint64_t req_id; /* the client's id for it (retries carry the same) */
+    uint8_t state;   /* enum sched_pstate */
+    uint32_t node;   /* PLACED/RUNNING: where; LOST: where it was */
+    int32_t pid;     /* RUNNING: its pid; LOST: the pid it had (0 if never bound) */
+    uint64_t since;  /* log index at which it entered its state */
     struct sched_spec spec;
     char reason[SCHED_REASON_MAX]; /* PENDING: the filter that turned the last node away */
-    struct sched_cmd cmd; /* spec.restart: what to start again after a lost node */
-    uint8_t restarts;     /* times its node was lost and it went back to pending
+    struct sched_cmd cmd;          /* spec.restart: what to start again after a lost node */
+    uint8_t restarts;              /* times its node was lost and it went back to pending
                            * (> 0: the leader starts it, not its client) */
 };
 
@@ -176,11 +177,11 @@ struct sched_move {
 /* The knobs a policy is (re)started with (sched_policies_reset, policies.h).
  * Zero fields take the defaults of balance.h. */
 struct sched_tunables {
-    uint64_t seed;           /* random policy's generator */
-    uint32_t margin_milli;   /* a move must cut the busier node's load per hart by this */
-    uint32_t cooldown_ms;    /* a process moved is not moved again for this long */
-    uint32_t no_return_ms;   /* nor back to the node it left for this long */
-    uint32_t mem_floor_pct;  /* a node with less free memory than this % of its own sheds */
+    uint64_t seed;          /* random policy's generator */
+    uint32_t margin_milli;  /* a move must cut the busier node's load per hart by this */
+    uint32_t cooldown_ms;   /* a process moved is not moved again for this long */
+    uint32_t no_return_ms;  /* nor back to the node it left for this long */
+    uint32_t mem_floor_pct; /* a node with less free memory than this % of its own sheds */
 };
 
 /* A policy: one file, one of these. Only the leader runs it; its choices

@@ -94,9 +94,9 @@ struct schm_node {
 struct sched_machine {
     uint64_t applied; /* index of the last command applied */
     char policy[SCHED_POLICY_NAME_MAX];
-    struct schm_node nodes[SCHED_NODES_MAX]; /* node k at [k - 1] */
+    struct schm_node nodes[SCHED_NODES_MAX];        /* node k at [k - 1] */
     struct sched_placement p[SCHED_PLACEMENTS_MAX]; /* state SCHED_FREE: a free slot */
-    struct sched_decision d[SCHED_DECISIONS];        /* ring, d_next the oldest when full */
+    struct sched_decision d[SCHED_DECISIONS];       /* ring, d_next the oldest when full */
     uint32_t d_next;
     struct sched_moved mv[SCHED_MOVES];
     uint32_t mv_next;
@@ -128,8 +128,8 @@ const struct sched_placement *schm_find(const struct sched_machine *m, uint64_t 
 void schm_read(const struct sched_machine *m, const struct sched_request *req,
                struct sched_reply *rep);
 /* One page of a view's nodes (ids above `after`), for STATUS of NODES. */
-void schm_read_nodes(const struct sched_machine *m, const struct sched_node *nodes,
-                     uint32_t nnodes, uint64_t after, struct sched_reply *rep);
+void schm_read_nodes(const struct sched_machine *m, const struct sched_node *nodes, uint32_t nnodes,
+                     uint64_t after, struct sched_reply *rep);
 
 /* Lay the log's part of each node over what its report said: cordon,
  * labels and taints set by command (over the boot ones), and the requests

@@ -6,10 +6,7 @@
 #include "services/sched/schedstr.h"
 #include "services/sched/schedwire.h"
 
-bool sched_op_is_write(uint8_t op)
-{
-    return op >= SCHED_OP_PLACE && op <= SCHED_OP_POLICY;
-}
+bool sched_op_is_write(uint8_t op) { return op >= SCHED_OP_PLACE && op <= SCHED_OP_POLICY; }
 
 /* Which form is being encoded or decoded. */
 enum form { FORM_REQUEST, FORM_CMD };

@@ -49,18 +49,18 @@
 
 enum sched_op {
     /* client writes: proposed as commands of the same op */
-    SCHED_OP_PLACE = 1,    /* place a request (the leader decides; the log records) */
-    SCHED_OP_BIND = 2,     /* the placed process started: its pid (PLACED -> RUNNING) */
-    SCHED_OP_EXITED = 3,   /* it exited, or a pending request is withdrawn (-> FREE) */
-    SCHED_OP_CORDON = 4,   /* no new placements on node */
+    SCHED_OP_PLACE = 1,  /* place a request (the leader decides; the log records) */
+    SCHED_OP_BIND = 2,   /* the placed process started: its pid (PLACED -> RUNNING) */
+    SCHED_OP_EXITED = 3, /* it exited, or a pending request is withdrawn (-> FREE) */
+    SCHED_OP_CORDON = 4, /* no new placements on node */
     SCHED_OP_UNCORDON = 5,
-    SCHED_OP_LABEL = 6,    /* set (or remove) a label of node, over its boot labels */
-    SCHED_OP_TAINT = 7,    /* set (or remove) a taint of node */
-    SCHED_OP_POLICY = 8,   /* switch policy */
+    SCHED_OP_LABEL = 6,  /* set (or remove) a label of node, over its boot labels */
+    SCHED_OP_TAINT = 7,  /* set (or remove) a taint of node */
+    SCHED_OP_POLICY = 8, /* switch policy */
     /* client requests the leader answers itself */
-    SCHED_OP_WAIT = 10,    /* a placement's state (held while it is PENDING) */
-    SCHED_OP_STATUS = 11,  /* one page of a list (enum sched_list) */
-    SCHED_OP_DRAIN = 12,   /* cordon node, and move everything off it */
+    SCHED_OP_WAIT = 10,   /* a placement's state (held while it is PENDING) */
+    SCHED_OP_STATUS = 11, /* one page of a list (enum sched_list) */
+    SCHED_OP_DRAIN = 12,  /* cordon node, and move everything off it */
     /* commands only servers propose */
     SCHED_OP_PENDING_PLACED = 20, /* a pending request placed later */
     SCHED_OP_NODE_LOST = 21,      /* node stopped reporting: its placements lost or re-pending */
@@ -78,23 +78,23 @@ enum sched_list {
 
 struct sched_request {
     uint8_t op;
-    uint8_t flags;          /* SCHED_F_REMOVE */
-    uint64_t client, seq;   /* a client's write: its id and request number (from 1) */
-    uint64_t req_id;        /* PLACE, WAIT, BIND, EXITED, PENDING_PLACED */
-    struct sched_spec spec; /* PLACE; BIND (for a placement the log lost) */
-    struct sched_cmd cmd;   /* PLACE with spec.restart: what to start again */
-    uint32_t node;          /* PLACE command: the decision (0: pending); EXITED (0: any);
+    uint8_t flags;                    /* SCHED_F_REMOVE */
+    uint64_t client, seq;             /* a client's write: its id and request number (from 1) */
+    uint64_t req_id;                  /* PLACE, WAIT, BIND, EXITED, PENDING_PLACED */
+    struct sched_spec spec;           /* PLACE; BIND (for a placement the log lost) */
+    struct sched_cmd cmd;             /* PLACE with spec.restart: what to start again */
+    uint32_t node;                    /* PLACE command: the decision (0: pending); EXITED (0: any);
                              * BIND: where it started (0: not said);
                              * PENDING_PLACED; NODE_LOST; CORDON, UNCORDON, DRAIN,
                              * LABEL, TAINT; MOVED: from */
-    uint32_t to;            /* MOVED */
-    int32_t pid;            /* BIND, EXITED (0: by req_id), MOVED */
-    uint8_t score;          /* PLACE command with a node; PENDING_PLACED (0..100) */
+    uint32_t to;                      /* MOVED */
+    int32_t pid;                      /* BIND, EXITED (0: by req_id), MOVED */
+    uint8_t score;                    /* PLACE command with a node; PENDING_PLACED (0..100) */
     char reason[SCHED_REASON_MAX];    /* PLACE command, pending: why */
     struct sched_taint kv;            /* LABEL (effect 0), TAINT */
     char name[SCHED_POLICY_NAME_MAX]; /* POLICY */
-    uint8_t list;           /* STATUS: enum sched_list */
-    uint64_t after;         /* STATUS: the cursor the last page returned (0: from the start) */
+    uint8_t list;                     /* STATUS: enum sched_list */
+    uint64_t after; /* STATUS: the cursor the last page returned (0: from the start) */
 };
 
 /* True for the ops that change the replicated state (client writes). */
@@ -127,9 +127,9 @@ struct sched_pl_item {
 
 /* One decision (the machine's ring, the `sched` command). */
 struct sched_decision {
-    uint64_t index;  /* log index; 0: an empty slot */
+    uint64_t index; /* log index; 0: an empty slot */
     uint64_t req_id;
-    uint32_t node;   /* 0: pending */
+    uint32_t node; /* 0: pending */
     uint8_t score;
     char policy[SCHED_POLICY_NAME_MAX];
     char reason[SCHED_REASON_MAX]; /* pending: why */
@@ -137,7 +137,7 @@ struct sched_decision {
 
 /* One move the log recorded. */
 struct sched_moved {
-    uint64_t index;  /* 0: an empty slot */
+    uint64_t index; /* 0: an empty slot */
     int32_t pid;
     uint32_t from, to;
 };
@@ -148,26 +148,26 @@ struct sched_moved {
 #define SCHED_PAGE_NODES 1
 
 struct sched_reply {
-    int32_t status;   /* 0 or -errno: -EREMOTE not the leader (try `leader`);
+    int32_t status; /* 0 or -errno: -EREMOTE not the leader (try `leader`);
                        * -EAGAIN retry; -ENOENT no such request; -ENOSPC table
                        * full; -ESTALE an old retry; -EINVAL, -EBADMSG bad */
     uint8_t op;
-    uint32_t leader;  /* -EREMOTE: a hint (0: unknown) */
-    uint64_t index;   /* the log index the answer reflects */
+    uint32_t leader; /* -EREMOTE: a hint (0: unknown) */
+    uint64_t index;  /* the log index the answer reflects */
     /* a placement's answer (PLACE, WAIT, BIND, EXITED, PENDING_PLACED) */
     uint64_t req_id;
-    uint8_t state;    /* enum sched_pstate */
+    uint8_t state; /* enum sched_pstate */
     uint32_t node;
     int32_t pid;
     uint8_t score;
-    uint32_t count;   /* NODE_LOST: placements affected; DRAIN: moves begun */
+    uint32_t count; /* NODE_LOST: placements affected; DRAIN: moves begun */
     char reason[SCHED_REASON_MAX];
     char policy[SCHED_POLICY_NAME_MAX]; /* the current policy */
     /* STATUS: one page */
-    uint8_t list;     /* enum sched_list, 0: no list */
-    uint8_t more;     /* more after `next` */
-    uint64_t next;    /* the cursor for the next page */
-    uint8_t n;        /* items in the array of `list` */
+    uint8_t list;  /* enum sched_list, 0: no list */
+    uint8_t more;  /* more after `next` */
+    uint64_t next; /* the cursor for the next page */
+    uint8_t n;     /* items in the array of `list` */
     struct sched_pl_item pl[SCHED_PAGE_PLACEMENTS];
     struct sched_decision dec[SCHED_PAGE_DECISIONS];
     struct sched_moved mv[SCHED_PAGE_MOVES];

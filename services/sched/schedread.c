@@ -104,8 +104,8 @@ void schm_read(const struct sched_machine *m, const struct sched_request *req,
     }
 }
 
-void schm_read_nodes(const struct sched_machine *m, const struct sched_node *nodes,
-                     uint32_t nnodes, uint64_t after, struct sched_reply *rep)
+void schm_read_nodes(const struct sched_machine *m, const struct sched_node *nodes, uint32_t nnodes,
+                     uint64_t after, struct sched_reply *rep)
 {
     schm_reply_init(m, rep, SCHED_OP_STATUS);
     rep->list = SCHED_LIST_NODES;

@@ -125,7 +125,8 @@ int sched_reply_decode(const uint8_t *buf, size_t len, struct sched_reply *r)
             p->pid = (int32_t)(uint32_t)le_get(&rd, 4);
             sched_get_str(&rd, p->reason, SCHED_REASON_MAX, SCHED_STR_TEXT, 0);
             ok = p->req_id != 0 && p->state >= SCHED_PENDING && p->state <= SCHED_LOST &&
-                 p->restart <= 1 && (p->restart || !p->restarts) && node_or_zero(p->node) && p->pid >= 0;
+                 p->restart <= 1 && (p->restart || !p->restarts) && node_or_zero(p->node) &&
+                 p->pid >= 0;
             break;
         }
         case SCHED_LIST_DECISIONS: {

@@ -28,21 +28,22 @@
 #include "services/sched/schedwire.h"
 
 #define SNAP_MAGIC 0x314d4353u /* "SCM1" */
-#define SNAP_VERSION 2 /* 2: placements carry cmd and restarts */
+#define SNAP_VERSION 2         /* 2: placements carry cmd and restarts */
 #define SNAP_HEAD (4 + 1 + 8 + SCHED_POLICY_NAME_MAX + 1)
 /* The smallest: a one-byte policy name, nothing in any table, the CRC. */
 #define SNAP_MIN (4 + 1 + 8 + 2 + 1 + 2 + 2 + 2 + 2 + 4)
-#define SNAP_NODE (3 + SCHED_NODE_LABELS * (SCHED_WIRE_LABEL + 1) + 1 +                   \
-                   SCHED_NODE_TAINTS * (SCHED_WIRE_TAINT + 1))
-#define SNAP_PLACEMENT                                                                    \
+#define SNAP_NODE                                                                                  \
+    (3 + SCHED_NODE_LABELS * (SCHED_WIRE_LABEL + 1) + 1 +                                          \
+     SCHED_NODE_TAINTS * (SCHED_WIRE_TAINT + 1))
+#define SNAP_PLACEMENT                                                                             \
     (2 + 8 + 1 + 4 + 4 + 8 + SCHED_WIRE_SPEC + SCHED_REASON_MAX + 1 + SCHED_CMD_MAX + 1)
 #define SNAP_DECISION (8 + 8 + 4 + 1 + SCHED_POLICY_NAME_MAX + SCHED_REASON_MAX)
 #define SNAP_MOVE (8 + 4 + 4 + 4)
 
 size_t schm_snapshot_max(void)
 {
-    return SNAP_HEAD + SCHED_NODES_MAX * SNAP_NODE + 2 + SCHED_PLACEMENTS_MAX * SNAP_PLACEMENT +
-           2 + SCHED_DECISIONS * SNAP_DECISION + 2 + SCHED_MOVES * SNAP_MOVE + 2 +
+    return SNAP_HEAD + SCHED_NODES_MAX * SNAP_NODE + 2 + SCHED_PLACEMENTS_MAX * SNAP_PLACEMENT + 2 +
+           SCHED_DECISIONS * SNAP_DECISION + 2 + SCHED_MOVES * SNAP_MOVE + 2 +
            SCHED_MAX_CLIENTS * DEDUP_SNAP_ENTRY + 4;
 }
 

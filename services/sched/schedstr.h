@@ -51,8 +51,8 @@ static inline void sched_strcpy(char *dst, size_t cap, const char *src, size_t s
  * values; never , = : or a space, which the text forms use as separators). */
 static inline bool sched_name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '/';
 }
 
 /* s[0..len) is made of name bytes only. */

@@ -34,14 +34,14 @@
 /* Largest encodings. */
 #define SCHED_WIRE_LABEL (1 + (SCHED_KEY_MAX - 1) + 1 + (SCHED_VALUE_MAX - 1))
 #define SCHED_WIRE_TAINT (SCHED_WIRE_LABEL + 1)
-#define SCHED_WIRE_SPEC                                                                   \
-    (8 + 3 + SCHED_SPEC_TERMS * (2 * SCHED_WIRE_LABEL + SCHED_WIRE_TAINT) +               \
-     2 * SCHED_WIRE_LABEL + SCHED_KEY_MAX + 1)
-#define SCHED_WIRE_NODE                                                                   \
-    (4 + 2 + 8 * 4 + 2 + SCHED_NODE_LABELS * SCHED_WIRE_LABEL +                           \
+#define SCHED_WIRE_SPEC                                                                            \
+    (8 + 3 + SCHED_SPEC_TERMS * (2 * SCHED_WIRE_LABEL + SCHED_WIRE_TAINT) + 2 * SCHED_WIRE_LABEL + \
+     SCHED_KEY_MAX + 1)
+#define SCHED_WIRE_NODE                                                                            \
+    (4 + 2 + 8 * 4 + 2 + SCHED_NODE_LABELS * SCHED_WIRE_LABEL +                                    \
      SCHED_NODE_TAINTS * SCHED_WIRE_TAINT)
 #define SCHED_WIRE_PROC (4 + 4 + 4 + 1 + 8)
-#define SCHED_WIRE_REPORT \
+#define SCHED_WIRE_REPORT                                                                          \
     (SCHED_WIRE_NODE + 1 + SCHED_NODE_PROCS * SCHED_WIRE_PROC + 1 + SCHED_NODE_EXITED * 4)
 
 void sched_put_str(struct le_writer *w, const char *s, size_t max);

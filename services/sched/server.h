@@ -30,12 +30,12 @@
 #include "services/sched/schedmachine.h"
 #include "services/sched/schedproto.h"
 
-#define SCHED_TAG_REPORT 'L' /* a node's load report, to the leader */
-#define SCHED_TAG_MOVE 'M'   /* a move order, from the leader to a node's server */
-#define SCHED_TAG_START 'S'  /* a start order for a restart, from the leader */
+#define SCHED_TAG_REPORT 'L'  /* a node's load report, to the leader */
+#define SCHED_TAG_MOVE 'M'    /* a move order, from the leader to a node's server */
+#define SCHED_TAG_START 'S'   /* a start order for a restart, from the leader */
 #define SCHED_TAG_STARTED 'B' /* its answer: the pid started, to the leader */
-#define SCHED_REPORT_MS 1000 /* how often a node reports */
-#define SCHED_DOWN_MS 4000   /* a node silent this long is down */
+#define SCHED_REPORT_MS 1000  /* how often a node reports */
+#define SCHED_DOWN_MS 4000    /* a node silent this long is down */
 
 extern struct sched_machine sched_m;
 extern const struct sched_policy *sched_policy; /* the machine's policy (the leader's use) */
@@ -44,7 +44,7 @@ const struct sched_tunables *sched_tunables_now(void);
 
 /* reports.c */
 void reports_init(void);
-void reports_poll(void);                 /* sample; report when due */
+void reports_poll(void); /* sample; report when due */
 bool reports_datagram(const uint8_t *buf, long len, const struct msg_info *info);
 /* The leader's view: every node's last report, up if recent, with the
  * log's cordons, labels, taints and requests laid over. */
@@ -93,6 +93,6 @@ void assume_lost_leadership(void);
 void restarts_round(const struct sched_view *v); /* the leader's round: start orders */
 void restarts_lost_leadership(void);
 bool restarts_datagram(const uint8_t *buf, long len, const struct msg_info *info);
-void restarts_poll(void);                         /* reap the programs started here */
+void restarts_poll(void); /* reap the programs started here */
 
 #endif

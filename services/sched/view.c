@@ -142,8 +142,8 @@ void sched_account(struct sched_node *nodes, uint32_t nnodes, const struct sched
     }
 }
 
-void sched_account_all(struct sched_node *nodes, uint32_t nnodes,
-                       const struct sched_placement *ps, uint32_t np)
+void sched_account_all(struct sched_node *nodes, uint32_t nnodes, const struct sched_placement *ps,
+                       uint32_t np)
 {
     for (uint32_t i = 0; i < nnodes; i++)
         nodes[i].cpu_req_milli = nodes[i].mem_req_kib = 0;

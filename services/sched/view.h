@@ -68,7 +68,7 @@ uint32_t sched_per_hart(uint64_t load, uint32_t cpu_cap_milli);
  * (sched_account_all) whenever it builds a view. */
 void sched_account(struct sched_node *nodes, uint32_t nnodes, const struct sched_placement *p,
                    int sign);
-void sched_account_all(struct sched_node *nodes, uint32_t nnodes,
-                       const struct sched_placement *ps, uint32_t np);
+void sched_account_all(struct sched_node *nodes, uint32_t nnodes, const struct sched_placement *ps,
+                       uint32_t np);
 
 #endif

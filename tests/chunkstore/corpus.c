@@ -29,7 +29,8 @@ static int emit(const char *dir, const char *name, struct simdisk *d, uint32_t s
     }
     fwrite(d->durable, CHUNKSTORE_SECTOR, FUZZ_CS_META, f);
     for (uint32_t s = 0; s < slots; s++)
-        fwrite(d->durable + (FUZZ_CS_META + (size_t)s * CHUNKSTORE_SLOT_SECTORS) * CHUNKSTORE_SECTOR,
+        fwrite(d->durable +
+                   (FUZZ_CS_META + (size_t)s * CHUNKSTORE_SLOT_SECTORS) * CHUNKSTORE_SECTOR,
                1, CHUNK_BLOCK, f);
     fclose(f);
     return 0;

@@ -57,10 +57,10 @@ enum { OP_WRITE, OP_PUT, OP_TRUNC, OP_FENCE, OP_REMOVE, OP_NKINDS };
 
 struct op {
     int kind;
-    uint32_t chunk;     /* model chunk number; chunk_of() gives its id */
-    uint32_t off, len;  /* write: range; put: len = length; trunc: len = new length */
+    uint32_t chunk;    /* model chunk number; chunk_of() gives its id */
+    uint32_t off, len; /* write: range; put: len = length; trunc: len = new length */
     uint64_t version, token;
-    uint64_t seed;      /* the bytes written: fill_bytes(.., len, seed) */
+    uint64_t seed; /* the bytes written: fill_bytes(.., len, seed) */
 };
 
 struct chunk_id chunk_of(uint32_t n);

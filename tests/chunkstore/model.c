@@ -123,10 +123,9 @@ int chunk_matches(struct chunkstore *cs, uint32_t n, const struct mchunk *m, cha
         return 1;
     }
     if (v != m->version || t != m->token || len != m->length) {
-        snprintf(why, whylen,
-                 "chunk %u is version %llu token %llu length %u, want %llu %llu %u", n,
-                 (unsigned long long)v, (unsigned long long)t, len,
-                 (unsigned long long)m->version, (unsigned long long)m->token, m->length);
+        snprintf(why, whylen, "chunk %u is version %llu token %llu length %u, want %llu %llu %u", n,
+                 (unsigned long long)v, (unsigned long long)t, len, (unsigned long long)m->version,
+                 (unsigned long long)m->token, m->length);
         return 0;
     }
     rv = chunkstore_read(cs, id, 0, CHUNK_SIZE, got);

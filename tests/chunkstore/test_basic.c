@@ -31,9 +31,11 @@ static int both(struct mchunk *m, const struct op *op, int want_rv)
     struct mchunk next = *m;
     int mrv = model_apply(&next, op, true);
     int rv = store_apply(&CS, op);
-    CHECK(rv == mrv && rv == want_rv, "%s chunk %u off %u len %u v%llu t%llu: store %d model %d "
-          "want %d", op_name(op->kind), op->chunk, op->off, op->len,
-          (unsigned long long)op->version, (unsigned long long)op->token, rv, mrv, want_rv);
+    CHECK(rv == mrv && rv == want_rv,
+          "%s chunk %u off %u len %u v%llu t%llu: store %d model %d "
+          "want %d",
+          op_name(op->kind), op->chunk, op->off, op->len, (unsigned long long)op->version,
+          (unsigned long long)op->token, rv, mrv, want_rv);
     if (rv == 0)
         *m = next;
     return 0;
@@ -149,8 +151,8 @@ static int t_partial_writes_odd_offsets(void)
         uint32_t ro = (uint32_t)(sim_rand(&rng) % CHUNK_SIZE);
         uint32_t rl = (uint32_t)(sim_rand(&rng) % (CHUNK_SIZE - ro + 1));
         CHECK(chunkstore_read(&CS, chunk_of(n), ro, rl, buf) == 0, "read");
-        CHECK(memcmp(buf, m[n].data + ro, rl) == 0, "op %d: read %u+%u of chunk %u differs", i,
-              ro, rl, n);
+        CHECK(memcmp(buf, m[n].data + ro, rl) == 0, "op %d: read %u+%u of chunk %u differs", i, ro,
+              rl, n);
     }
     for (uint32_t n = 0; n < 3; n++)
         TRY(expect(n, &m[n]));
@@ -278,8 +280,8 @@ static int t_fence_missing_chunk_holds_token(void)
     uint64_t v = 9, t = 0;
     uint32_t len = 9;
     CHECK(chunkstore_info(&CS, chunk_of(2), &v, &t, &len) == 0 && v == 0 && t == 50 && len == 0,
-          "fenced missing chunk: v%llu t%llu len %u", (unsigned long long)v,
-          (unsigned long long)t, len);
+          "fenced missing chunk: v%llu t%llu len %u", (unsigned long long)v, (unsigned long long)t,
+          len);
     TRY(test_reopen());
     struct op old = {OP_WRITE, 2, 0, 100, 1, 49, 3};
     TRY(both(&m, &old, -ESTALE));
@@ -312,8 +314,8 @@ static int t_enospc_nothing_lost(void)
     CHECK(st.used == ns - 1 && st.free == 1 && st.bytes_free == 0, "stats when full");
     for (int round = 0; round < 3; round++)
         for (uint32_t n = 0; n < ns - 1; n++) {
-            struct op o = {OP_WRITE, n, 500 * (uint32_t)round, 700, m[n].version + 1,
-                           m[n].token, (uint64_t)round * 10 + n};
+            struct op o = {OP_WRITE,         n,          500 * (uint32_t)round,   700,
+                           m[n].version + 1, m[n].token, (uint64_t)round * 10 + n};
             TRY(both(&m[n], &o, 0));
             struct op f = {OP_FENCE, n, 0, 0, 0, m[n].token + 1, 0};
             TRY(both(&m[n], &f, 0));
@@ -345,8 +347,8 @@ static int t_remove_frees_the_slot(void)
     CHECK(st.used == 2 && st.free == 6, "before: used %u", st.used);
     CHECK(chunkstore_remove(&CS, chunk_of(0)) == 0, "remove");
     chunkstore_stats(&CS, &st);
-    CHECK(st.used == 1 && st.free == 7 && st.bytes_used == 100, "after: used %u free %u",
-          st.used, st.free);
+    CHECK(st.used == 1 && st.free == 7 && st.bytes_used == 100, "after: used %u free %u", st.used,
+          st.free);
     CHECK(chunkstore_read(&CS, chunk_of(0), 0, 10, buf) == -ENOENT, "read removed");
     CHECK(chunkstore_remove(&CS, chunk_of(0)) == -ENOENT, "remove twice");
     TRY(test_reopen());

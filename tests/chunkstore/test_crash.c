@@ -25,7 +25,7 @@ struct world {
     int pend;             /* the chunk of the call in flight, -1: none */
     struct mchunk next;   /* its state had that call finished */
     uint32_t nslots;
-    char ctx[200];        /* how to replay, for messages */
+    char ctx[200]; /* how to replay, for messages */
 };
 
 static struct world W, saved;
@@ -73,8 +73,8 @@ static int verify(void)
                 continue;
             }
         }
-        CHECK(0, "%s: chunk %u is neither acknowledged nor in flight: %s%s%s (%d)", W.ctx, n,
-              why, W.pend == (int)n ? "; in flight: " : "", W.pend == (int)n ? why2 : "", rv);
+        CHECK(0, "%s: chunk %u is neither acknowledged nor in flight: %s%s%s (%d)", W.ctx, n, why,
+              W.pend == (int)n ? "; in flight: " : "", W.pend == (int)n ? why2 : "", rv);
     }
     uint32_t listed = 0;
     struct chunkstore_entry e;
@@ -96,8 +96,7 @@ static int recover(struct simdisk *d, uint64_t seed, int model)
     if (sim_rand(&rng) % 4 == 0) {
         d->crash_at = (int64_t)(d->events + sim_rand(&rng) % 3);
         int rv = chunkstore_open(&test_cs, &d->dev, test_work, TEST_WORK);
-        CHECK(rv == 0 || rv == -EIO, "%s: open with a crash: %d %s", W.ctx, rv,
-              test_cs.error_msg);
+        CHECK(rv == 0 || rv == -EIO, "%s: open with a crash: %d %s", W.ctx, rv, test_cs.error_msg);
         simdisk_reboot(d, seed + 1, SIM_CRASH_RANDOM);
     }
     int rv = chunkstore_open(&test_cs, &d->dev, test_work, TEST_WORK);
@@ -110,25 +109,25 @@ static int recover(struct simdisk *d, uint64_t seed, int model)
 /* Chunks 0 (A), 1 (B), 2 (C) in a store of 6 slots, so slots holding stale
  * copies are reused within a few calls. */
 static const struct op script[] = {
-    {OP_WRITE, 0, 0, CHUNK_SIZE, 1, 1, 1},  /* A whole */
-    {OP_WRITE, 1, 5000, 9000, 1, 1, 2},     /* B with a gap, across blocks */
-    {OP_WRITE, 0, 4095, 2, 2, 1, 3},        /* A: two bytes across blocks 0-1 */
-    {OP_TRUNC, 1, 0, 7000, 2, 1, 0},        /* B cut inside block 1 */
-    {OP_FENCE, 0, 0, 0, 0, 5, 0},           /* A fenced */
-    {OP_WRITE, 0, 60000, 5536, 3, 5, 4},    /* A's end */
-    {OP_PUT, 2, 0, 12345, 7, 2, 5},         /* C whole, at version 7 */
-    {OP_TRUNC, 1, 0, 30000, 3, 1, 0},       /* B grows: zeros */
-    {OP_REMOVE, 0, 0, 0, 0, 0, 0},          /* A goes, stale copies too */
-    {OP_WRITE, 0, 100, 50, 1, 0, 6},        /* A again, token forgotten */
-    {OP_WRITE, 2, 12345, 100, 8, 2, 7},     /* C extended at its length */
+    {OP_WRITE, 0, 0, CHUNK_SIZE, 1, 1, 1}, /* A whole */
+    {OP_WRITE, 1, 5000, 9000, 1, 1, 2},    /* B with a gap, across blocks */
+    {OP_WRITE, 0, 4095, 2, 2, 1, 3},       /* A: two bytes across blocks 0-1 */
+    {OP_TRUNC, 1, 0, 7000, 2, 1, 0},       /* B cut inside block 1 */
+    {OP_FENCE, 0, 0, 0, 0, 5, 0},          /* A fenced */
+    {OP_WRITE, 0, 60000, 5536, 3, 5, 4},   /* A's end */
+    {OP_PUT, 2, 0, 12345, 7, 2, 5},        /* C whole, at version 7 */
+    {OP_TRUNC, 1, 0, 30000, 3, 1, 0},      /* B grows: zeros */
+    {OP_REMOVE, 0, 0, 0, 0, 0, 0},         /* A goes, stale copies too */
+    {OP_WRITE, 0, 100, 50, 1, 0, 6},       /* A again, token forgotten */
+    {OP_WRITE, 2, 12345, 100, 8, 2, 7},    /* C extended at its length */
     {OP_FENCE, 1, 0, 0, 0, 3, 0},
     {OP_REMOVE, 2, 0, 0, 0, 0, 0},
-    {OP_PUT, 1, 0, CHUNK_SIZE, 9, 3, 8},    /* B replaced whole */
-    {OP_WRITE, 0, 0, 0, 2, 0, 0},           /* A: a new version, no bytes */
-    {OP_FENCE, 2, 0, 0, 0, 4, 0},           /* C missing: fenced into being */
+    {OP_PUT, 1, 0, CHUNK_SIZE, 9, 3, 8}, /* B replaced whole */
+    {OP_WRITE, 0, 0, 0, 2, 0, 0},        /* A: a new version, no bytes */
+    {OP_FENCE, 2, 0, 0, 0, 4, 0},        /* C missing: fenced into being */
     {OP_WRITE, 2, 1, 1, 1, 4, 9},
-    {OP_PUT, 1, 0, 3, 9, 3, 10},            /* B repaired at the same version */
-    {OP_WRITE, 1, 4096, 8192, 10, 3, 11},   /* B: two whole blocks past its end */
+    {OP_PUT, 1, 0, 3, 9, 3, 10},          /* B repaired at the same version */
+    {OP_WRITE, 1, 4096, 8192, 10, 3, 11}, /* B: two whole blocks past its end */
 };
 #define NSCRIPT (sizeof script / sizeof script[0])
 
@@ -346,7 +345,8 @@ static int random_run(uint64_t seed, int rounds)
         int nops = 1 + (int)(sim_rand(&rng) % 25);
         bool crash = sim_rand(&rng) % 4 != 0;
         if (crash)
-            test_disk.crash_at = (int64_t)(test_disk.events + sim_rand(&rng) % (3 * (uint64_t)nops));
+            test_disk.crash_at =
+                (int64_t)(test_disk.events + sim_rand(&rng) % (3 * (uint64_t)nops));
         snprintf(W.ctx, sizeof W.ctx, "seed %llu (CHUNKSTORE_SEED=%llu) round %d",
                  (unsigned long long)seed, (unsigned long long)seed, round);
         int rv = 0;
@@ -363,8 +363,10 @@ static int random_run(uint64_t seed, int rounds)
             return 1;
         if (crash) {
             uint32_t k = (uint32_t)(sim_rand(&rng) % 8);
-            int model = k == 0 ? SIM_CRASH_KEEP : k == 1 ? SIM_CRASH_DROP
-                      : k == 2 ? SIM_CRASH_MASK : SIM_CRASH_RANDOM;
+            int model = k == 0   ? SIM_CRASH_KEEP
+                        : k == 1 ? SIM_CRASH_DROP
+                        : k == 2 ? SIM_CRASH_MASK
+                                 : SIM_CRASH_RANDOM;
             uint64_t dseed = sim_rand(&rng);
             snprintf(W.ctx, sizeof W.ctx, "seed %llu (CHUNKSTORE_SEED=%llu) round %d, model %d",
                      (unsigned long long)seed, (unsigned long long)seed, round, model);

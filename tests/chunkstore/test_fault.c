@@ -116,8 +116,8 @@ static int t_flipped_data_byte(void)
     uint64_t tok = 0, ver = 0;
     CHECK(st.open_dropped == 0 && chunkstore_info(&CS, chunk_of(0), &ver, &tok, NULL) == 0 &&
               tok == 9 && ver == 4,
-          "the fence over a rotten block was lost at open (v%llu t%llu)",
-          (unsigned long long)ver, (unsigned long long)tok);
+          "the fence over a rotten block was lost at open (v%llu t%llu)", (unsigned long long)ver,
+          (unsigned long long)tok);
     CHECK(chunkstore_verify(&CS, chunk_of(0), &bad) == -EBADMSG && bad == 1u << 5,
           "after copy-on-write: mask %08x", bad);
     CHECK(chunkstore_read(&CS, chunk_of(0), 5 * CHUNK_BLOCK, 1, buf) == -EBADMSG, "still bad");
@@ -201,8 +201,8 @@ static int t_garbage_past_length_never_shows(void)
 static int t_flipped_header_byte(void)
 {
     static struct mchunk v1, v2, one;
-    static const uint32_t offs[] = {0, 3, 4, 8, 15, 16, 20, 24, 32, 40, 48, 77, 111, 112, 300,
-                                    507, 508, 511};
+    static const uint32_t offs[] = {0,  3,  4,  8,   15,  16,  20,  24,  32,
+                                    40, 48, 77, 111, 112, 300, 507, 508, 511};
     for (size_t k = 0; k < sizeof offs / sizeof offs[0]; k++) {
         TRY(test_setup(8));
         memset(&v1, 0, sizeof v1);
@@ -315,8 +315,8 @@ static int t_open_refuses_bad_superblocks(void)
         sb_edit(0, cases[i].at, cases[i].value, cases[i].bytes);
         sb_edit(1, cases[i].at, cases[i].value, cases[i].bytes);
         int rv = chunkstore_open(&CS, &D.dev, test_work, TEST_WORK);
-        CHECK(rv == cases[i].rv && strstr(CS.error_msg, cases[i].msg),
-              "%s: %d \"%s\", want %d", cases[i].what, rv, CS.error_msg, cases[i].rv);
+        CHECK(rv == cases[i].rv && strstr(CS.error_msg, cases[i].msg), "%s: %d \"%s\", want %d",
+              cases[i].what, rv, CS.error_msg, cases[i].rv);
     }
     /* garbage, and a bad CRC, in both copies */
     memcpy(D.durable, save, sizeof save);
@@ -324,8 +324,7 @@ static int t_open_refuses_bad_superblocks(void)
     simdisk_flip(&D, 30, 0);
     simdisk_flip(&D, SEC + 30, 0);
     int rv = chunkstore_open(&CS, &D.dev, test_work, TEST_WORK);
-    CHECK(rv == -EBADMSG && strstr(CS.error_msg, "checksum"), "bad CRC: %d %s", rv,
-          CS.error_msg);
+    CHECK(rv == -EBADMSG && strstr(CS.error_msg, "checksum"), "bad CRC: %d %s", rv, CS.error_msg);
     fill_bytes(D.cur, 2 * SEC, 5);
     memcpy(D.durable, D.cur, 2 * SEC);
     rv = chunkstore_open(&CS, &D.dev, test_work, TEST_WORK);

@@ -89,58 +89,57 @@ extern bool test_soak;
 
 #ifndef HOSTTEST_TABLE
 
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            hosttest_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                     \
-            return;                                                                    \
-        }                                                                              \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            hosttest_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                                 \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ(a, b)                                                                 \
-    do {                                                                               \
-        long long a_ = (long long)(a), b_ = (long long)(b);                            \
-        if (a_ != b_) {                                                                \
-            hosttest_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_); \
-            return;                                                                    \
-        }                                                                              \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
+        if (a_ != b_) {                                                                            \
+            hosttest_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);           \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR(a, b)                                                                \
-    do {                                                                               \
-        const char *a_ = (a), *b_ = (b);                                               \
-        if (strcmp(a_, b_) != 0) {                                                     \
-            hosttest_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, a_, \
-                          b_);                                                         \
-            return;                                                                    \
-        }                                                                              \
+#define CHECK_STR(a, b)                                                                            \
+    do {                                                                                           \
+        const char *a_ = (a), *b_ = (b);                                                           \
+        if (strcmp(a_, b_) != 0) {                                                                 \
+            hosttest_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, a_, b_);       \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 /* Returns from the test when a helper called inside it has failed. */
-#define CHECK_OK()                                                                     \
-    do {                                                                               \
-        if (hosttest_failed())                                                         \
-            return;                                                                    \
+#define CHECK_OK()                                                                                 \
+    do {                                                                                           \
+        if (hosttest_failed())                                                                     \
+            return;                                                                                \
     } while (0)
 
 #else /* HOSTTEST_TABLE */
 
 /* CHECK(cond, fmt, ...): if cond is false, "file:line: message" into
  * test_why, and the test (or helper) returns 1. */
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            int n_ = snprintf(test_why, sizeof test_why, "%s:%d: ", __FILE__, __LINE__); \
-            snprintf(test_why + n_, sizeof test_why - (size_t)n_, __VA_ARGS__);           \
-            return 1;                                                                     \
-        }                                                                                 \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            int n_ = snprintf(test_why, sizeof test_why, "%s:%d: ", __FILE__, __LINE__);           \
+            snprintf(test_why + n_, sizeof test_why - (size_t)n_, __VA_ARGS__);                    \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
 /* Runs expr (an int test helper) and fails the caller if it failed. */
-#define TRY(expr)        \
-    do {                 \
-        if ((expr) != 0) \
-            return 1;    \
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        if ((expr) != 0)                                                                           \
+            return 1;                                                                              \
     } while (0)
 
 #endif /* HOSTTEST_TABLE */

@@ -10,12 +10,12 @@
 static char why[256];
 static bool tails; /* also check that unused slots are zero */
 
-#define INV(cond, ...)                                                                 \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            snprintf(why, sizeof why, __VA_ARGS__);                                    \
-            return why;                                                                \
-        }                                                                              \
+#define INV(cond, ...)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            snprintf(why, sizeof why, __VA_ARGS__);                                                \
+            return why;                                                                            \
+        }                                                                                          \
     } while (0)
 
 static bool all_zero(const void *p, size_t n)
@@ -63,8 +63,8 @@ static const char *check_inodes(const struct fs_machine *m)
     const struct fsm_inode *root = &m->inodes[0];
     INV(root->ino == FS_ROOT_INO && root->type == FS_T_DIR && root->parent == 0,
         "slot 0 is not the root");
-    INV(!tails || all_zero(&m->inodes[m->n_inodes],
-                           (FS_MAX_INODES - m->n_inodes) * sizeof m->inodes[0]),
+    INV(!tails ||
+            all_zero(&m->inodes[m->n_inodes], (FS_MAX_INODES - m->n_inodes) * sizeof m->inodes[0]),
         "an inode slot past the end is not zero");
     for (uint32_t i = 0; i < m->n_inodes; i++) {
         const struct fsm_inode *n = &m->inodes[i];
@@ -94,8 +94,7 @@ static const char *check_dirents(const struct fs_machine *m)
         const struct fsm_dirent *d = &m->dirents[i];
         INV(fs_name_check(d->name, d->name_len) == 0, "entry %u: bad name", i);
         INV(all_zero(d->name + d->name_len, FS_NAME_MAX - d->name_len), "entry %u: name tail", i);
-        INV(i == 0 || name_order(&m->dirents[i - 1], d) < 0, "entries %u, %u not sorted", i - 1,
-            i);
+        INV(i == 0 || name_order(&m->dirents[i - 1], d) < 0, "entries %u, %u not sorted", i - 1, i);
         int p = slot_of(m, d->parent), c = slot_of(m, d->ino);
         INV(p >= 0 && m->inodes[p].type == FS_T_DIR, "entry %u: parent not a directory", i);
         INV(c > 0, "entry %u names the root or nothing", i);
@@ -110,8 +109,8 @@ static const char *check_dirents(const struct fs_machine *m)
         INV(named[i] == (i > 0 && n->parent != 0), "inode %llu named %u times",
             (unsigned long long)n->ino, named[i]);
         uint32_t want = !linked ? 0 : (n->type == FS_T_FILE ? 1 : 2 + subdirs[i]);
-        INV(n->nlink == want, "inode %llu nlink %u, want %u", (unsigned long long)n->ino,
-            n->nlink, want);
+        INV(n->nlink == want, "inode %llu nlink %u, want %u", (unsigned long long)n->ino, n->nlink,
+            want);
         INV(n->type == FS_T_FILE || n->size == entries[i], "directory %llu size %llu, %u entries",
             (unsigned long long)n->ino, (unsigned long long)n->size, entries[i]);
     }
@@ -170,8 +169,8 @@ static const char *check_tables(const struct fs_machine *m)
         }
         INV(s->id <= m->applied && s->node != 0, "session slot %d", i);
         for (int j = 0; j < i; j++) /* the free ones are zero: id 0 */
-            INV(!m->s[j].id || (m->s[j].id != s->id &&
-                                (m->s[j].node != s->node || m->s[j].nonce != s->nonce)),
+            INV(!m->s[j].id ||
+                    (m->s[j].id != s->id && (m->s[j].node != s->node || m->s[j].nonce != s->nonce)),
                 "sessions %d and %d collide", j, i);
     }
     for (int i = 0; i < FS_MAX_CLIENTS; i++) {
@@ -180,8 +179,7 @@ static const char *check_tables(const struct fs_machine *m)
             INV(!tails || all_zero(c, sizeof *c), "free client slot %d not zero", i);
             continue;
         }
-        INV(c->seq >= 1 && c->index >= 1 && c->index <= c->last_used &&
-                c->last_used <= m->applied,
+        INV(c->seq >= 1 && c->index >= 1 && c->index <= c->last_used && c->last_used <= m->applied,
             "client slot %d", i);
         for (int j = 0; j < i; j++) /* the free ones are zero: id 0 */
             INV(m->c[j].id != c->id, "clients %d and %d share an id", j, i);

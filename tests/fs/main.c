@@ -31,8 +31,8 @@ int main(int argc, char **argv)
         case_tests[i] = (struct ft_test){ft_op_cases[i].name, run_case};
 
     /* the op error table comes right after the codec's tests */
-    const struct ft_test *const tables[] = {ft_proto_tests,   ft_reply_tests, case_tests,
-                                            ft_machine_tests, ft_refs_tests,  ft_model_tests,
+    const struct ft_test *const tables[] = {ft_proto_tests,    ft_reply_tests, case_tests,
+                                            ft_machine_tests,  ft_refs_tests,  ft_model_tests,
                                             ft_snapshot_tests, ft_data_tests};
     const struct hosttest_suite suite = {
         .tables = tables,

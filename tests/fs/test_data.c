@@ -130,9 +130,17 @@ static void chunkproto_round_trip(void)
     static uint8_t buf[CHUNK_MSG_MAX], data[1000];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)(i * 13);
-    struct chunk_req q = {.op = CHUNK_OP_REPLICATE, .ino = 77, .index = 3, .off = 100,
-                          .len = 1000, .token = (5ULL << 32) | 9, .version = 12, .base = 11,
-                          .length = 1100, .data_len = 1000, .data = data};
+    struct chunk_req q = {.op = CHUNK_OP_REPLICATE,
+                          .ino = 77,
+                          .index = 3,
+                          .off = 100,
+                          .len = 1000,
+                          .token = (5ULL << 32) | 9,
+                          .version = 12,
+                          .base = 11,
+                          .length = 1100,
+                          .data_len = 1000,
+                          .data = data};
     long n = chunk_req_encode(&q, buf, sizeof buf);
     CHECK_EQ(n, CHUNK_REQ_HDR + 1000);
     struct chunk_req d;
@@ -140,8 +148,15 @@ static void chunkproto_round_trip(void)
     CHECK(d.op == q.op && d.ino == 77 && d.index == 3 && d.off == 100 && d.len == 1000 &&
           d.token == q.token && d.version == 12 && d.base == 11 && d.length == 1100);
     CHECK(d.data == buf + CHUNK_REQ_HDR && memcmp(d.data, data, 1000) == 0);
-    struct chunk_rep r = {.status = -EAGAIN, .version = 4, .length = 9, .token = 3, .hint = 2,
-                          .lease_ms = 4000, .digest = 0xdeadbeef, .data_len = 10, .data = data};
+    struct chunk_rep r = {.status = -EAGAIN,
+                          .version = 4,
+                          .length = 9,
+                          .token = 3,
+                          .hint = 2,
+                          .lease_ms = 4000,
+                          .digest = 0xdeadbeef,
+                          .data_len = 10,
+                          .data = data};
     n = chunk_rep_encode(&r, buf, sizeof buf);
     CHECK_EQ(n, CHUNK_REP_HDR + 10);
     struct chunk_rep e;
@@ -154,8 +169,13 @@ static void chunkproto_round_trip(void)
 static void chunkproto_refusals(void)
 {
     static uint8_t buf[CHUNK_MSG_MAX], data[16];
-    struct chunk_req base = {.op = CHUNK_OP_WRITE, .ino = 5, .index = 1, .off = 10, .len = 16,
-                             .data_len = 16, .data = data};
+    struct chunk_req base = {.op = CHUNK_OP_WRITE,
+                             .ino = 5,
+                             .index = 1,
+                             .off = 10,
+                             .len = 16,
+                             .data_len = 16,
+                             .data = data};
     struct chunk_req d, q;
     long n = chunk_req_encode(&base, buf, sizeof buf);
     CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), 0);
@@ -205,8 +225,8 @@ static void chunkproto_refusals(void)
     n = chunk_req_encode(&q, buf, sizeof buf);
     CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), -EBADMSG);
     /* "only if empty" is a removal's condition, nobody else's */
-    q = (struct chunk_req){.op = CHUNK_OP_REMOVE, .ino = 5, .index = 1, .token = 9,
-                           .flags = CHUNK_F_EMPTY};
+    q = (struct chunk_req){
+        .op = CHUNK_OP_REMOVE, .ino = 5, .index = 1, .token = 9, .flags = CHUNK_F_EMPTY};
     n = chunk_req_encode(&q, buf, sizeof buf);
     CHECK_EQ(chunk_req_decode(buf, (size_t)n, &d), 0);
     q.op = CHUNK_OP_FENCE;

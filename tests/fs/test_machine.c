@@ -196,8 +196,7 @@ static void test_extend_reserve(void)
     q.size = 300;
     q.now_ns = 30;
     CHECK_EQ(ft_apply(&M, &q, &R), 0);
-    CHECK(R.value == 5000 && R.attr.size == 5300 && R.attr.version == 4 &&
-          R.attr.mtime_ns == 30);
+    CHECK(R.value == 5000 && R.attr.size == 5300 && R.attr.version == 4 && R.attr.mtime_ns == 30);
     CHECK_EQ(ft_apply(&M, &q, &R), 0);
     CHECK(R.value == 5300 && R.attr.size == 5600);
     q.size = FS_FILE_MAX - 5600;

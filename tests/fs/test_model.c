@@ -31,7 +31,7 @@ struct mopen {
 
 struct mclient {
     uint64_t id, seq;
-    uint64_t one;   /* the answer's inode number; for a RESERVE, its offset */
+    uint64_t one; /* the answer's inode number; for a RESERVE, its offset */
     uint64_t index;
     int32_t status;
 };
@@ -191,8 +191,8 @@ static void m_open_add(uint64_t session, int32_t pid, uint64_t ino)
     o->count++;
 }
 
-static struct mnode *m_new(uint64_t ino, uint64_t parent, const char *name, size_t nl,
-                           uint8_t type, uint16_t mode, uint64_t now)
+static struct mnode *m_new(uint64_t ino, uint64_t parent, const char *name, size_t nl, uint8_t type,
+                           uint16_t mode, uint64_t now)
 {
     for (int i = 0; i < FS_MAX_INODES; i++) {
         struct mnode *x = &md.n[i];
@@ -511,11 +511,12 @@ static void compare_all(void)
         m_attr(x, &a);
         CHECK_EQ(ft_fstat(&M, x->ino, &R), 0);
         if (memcmp(&R.attr, &a, sizeof a) != 0) {
-            ft_fail(__FILE__, __LINE__, "inode %llu: attributes differ from the model's "
-                    "(nlink %u/%u size %llu/%llu version %llu/%llu)", (unsigned long long)x->ino,
-                    R.attr.nlink, a.nlink, (unsigned long long)R.attr.size,
-                    (unsigned long long)a.size, (unsigned long long)R.attr.version,
-                    (unsigned long long)a.version);
+            ft_fail(__FILE__, __LINE__,
+                    "inode %llu: attributes differ from the model's "
+                    "(nlink %u/%u size %llu/%llu version %llu/%llu)",
+                    (unsigned long long)x->ino, R.attr.nlink, a.nlink,
+                    (unsigned long long)R.attr.size, (unsigned long long)a.size,
+                    (unsigned long long)R.attr.version, (unsigned long long)a.version);
             return;
         }
         if (x->type != FS_T_DIR || !m_linked(x))
@@ -615,12 +616,13 @@ static void test_model(void)
         applied += st == 0;
         if (st != want.status || R.index != want.index || R.created != want.created ||
             R.value != want.value || memcmp(&R.attr, &want.attr, sizeof R.attr) != 0) {
-            ft_fail(__FILE__, __LINE__, "step %d op %d: status %d index %llu ino %llu "
-                    "created %u value %llu, model %d %llu %llu %u %llu", step, len ? cmd[0] : -1,
-                    st, (unsigned long long)R.index, (unsigned long long)R.attr.ino, R.created,
-                    (unsigned long long)R.value, want.status, (unsigned long long)want.index,
-                    (unsigned long long)want.attr.ino, want.created,
-                    (unsigned long long)want.value);
+            ft_fail(__FILE__, __LINE__,
+                    "step %d op %d: status %d index %llu ino %llu "
+                    "created %u value %llu, model %d %llu %llu %u %llu",
+                    step, len ? cmd[0] : -1, st, (unsigned long long)R.index,
+                    (unsigned long long)R.attr.ino, R.created, (unsigned long long)R.value,
+                    want.status, (unsigned long long)want.index, (unsigned long long)want.attr.ino,
+                    want.created, (unsigned long long)want.value);
             return;
         }
         CHECK(fs_reply_encode(&R, out, sizeof out) > 0);

@@ -44,8 +44,8 @@ void ft_run_case(const struct ft_case *c)
     CHECK(fs_reply_encode(&R, buf, sizeof buf) > 0);
 }
 
-#define MAXP "setattr /f size=1073741824"   /* FS_FILE_MAX */
-#define OVERP "setattr /f size=1073741825"  /* FS_FILE_MAX + 1 */
+#define MAXP "setattr /f size=1073741824"  /* FS_FILE_MAX */
+#define OVERP "setattr /f size=1073741825" /* FS_FILE_MAX + 1 */
 
 const struct ft_case ft_op_cases[] = {
     /* CREATE */

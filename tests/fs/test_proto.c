@@ -44,12 +44,28 @@ static void test_path_check(void)
         size_t len;
         int want;
     } cases[] = {
-        {"/", 1, 0},          {"/a", 2, 0},           {"/a/b", 4, 0},      {"/...", 4, 0},
-        {"/.a", 3, 0},        {"/a.", 3, 0},          {"/..a/b..", 8, 0},  {"/ \x01\xff", 4, 0},
-        {"", 0, -EINVAL},     {"a", 1, -EINVAL},      {"a/b", 3, -EINVAL}, {"//", 2, -EINVAL},
-        {"/a/", 3, -EINVAL},  {"/a//b", 5, -EINVAL},  {"/.", 2, -EINVAL},  {"/..", 3, -EINVAL},
-        {"/a/.", 4, -EINVAL}, {"/a/./b", 6, -EINVAL}, {"/a/../b", 7, -EINVAL},
-        {"/a\0b", 4, -EINVAL}, {"/\0", 2, -EINVAL},   {".", 1, -EINVAL},
+        {"/", 1, 0},
+        {"/a", 2, 0},
+        {"/a/b", 4, 0},
+        {"/...", 4, 0},
+        {"/.a", 3, 0},
+        {"/a.", 3, 0},
+        {"/..a/b..", 8, 0},
+        {"/ \x01\xff", 4, 0},
+        {"", 0, -EINVAL},
+        {"a", 1, -EINVAL},
+        {"a/b", 3, -EINVAL},
+        {"//", 2, -EINVAL},
+        {"/a/", 3, -EINVAL},
+        {"/a//b", 5, -EINVAL},
+        {"/.", 2, -EINVAL},
+        {"/..", 3, -EINVAL},
+        {"/a/.", 4, -EINVAL},
+        {"/a/./b", 6, -EINVAL},
+        {"/a/../b", 7, -EINVAL},
+        {"/a\0b", 4, -EINVAL},
+        {"/\0", 2, -EINVAL},
+        {".", 1, -EINVAL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rv = fs_path_check(cases[i].p, cases[i].len);
@@ -320,9 +336,9 @@ static void test_request_bad_paths(void)
         uint16_t len;
         int err;
     } bad[] = {
-        {"abcdefgh", 8, -EINVAL}, {"/abc/efg", 8, 0},     {"//bcdefg", 8, -EINVAL},
-        {"/abcdef/", 8, -EINVAL}, {"/ab/./gh", 8, -EINVAL}, {"/ab/../h", 8, -EINVAL},
-        {"/abc\0efg", 8, -EINVAL}, {"/..", 3, -EINVAL},    {"", 0, -EINVAL},
+        {"abcdefgh", 8, -EINVAL},  {"/abc/efg", 8, 0},       {"//bcdefg", 8, -EINVAL},
+        {"/abcdef/", 8, -EINVAL},  {"/ab/./gh", 8, -EINVAL}, {"/ab/../h", 8, -EINVAL},
+        {"/abc\0efg", 8, -EINVAL}, {"/..", 3, -EINVAL},      {"", 0, -EINVAL},
     };
     for (size_t k = 0; k < FT_N_OPS; k++) {
         uint8_t op = ft_all_ops[k];
@@ -425,8 +441,8 @@ static void test_request_rules(void)
         CHECK_EQ(fs_request_encode(&r, buf, sizeof buf), -EINVAL);
     }
     /* inode numbers */
-    static const uint8_t ino_ops[] = {FS_OP_SETATTR, FS_OP_CLOSE, FS_OP_FSTAT, FS_OP_EXTEND,
-                                      FS_OP_RESERVE, FS_OP_LEASE};
+    static const uint8_t ino_ops[] = {FS_OP_SETATTR, FS_OP_CLOSE,   FS_OP_FSTAT,
+                                      FS_OP_EXTEND,  FS_OP_RESERVE, FS_OP_LEASE};
     for (size_t k = 0; k < sizeof ino_ops; k++) {
         rand_request(&r, ino_ops[k]);
         r.ino = 0;

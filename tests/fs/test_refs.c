@@ -60,8 +60,8 @@ static void test_holds(void)
     fsm_init(&M);
     CHECK_EQ(run("session; create /f; open /f pid=-5; open / pid=7; open /f pid=7"), 0);
     CHECK(fsm_holds(&M, ft_sess, -5) && fsm_holds(&M, ft_sess, 7));
-    CHECK(!fsm_holds(&M, ft_sess, 1) && !fsm_holds(&M, ft_sess, 6) &&
-          !fsm_holds(&M, ft_sess, 8) && !fsm_holds(&M, ft_sess + 1, 7) && !fsm_holds(&M, 0, 7));
+    CHECK(!fsm_holds(&M, ft_sess, 1) && !fsm_holds(&M, ft_sess, 6) && !fsm_holds(&M, ft_sess, 8) &&
+          !fsm_holds(&M, ft_sess + 1, 7) && !fsm_holds(&M, 0, 7));
     CHECK_EQ(run("close /f pid=7"), 0);
     CHECK(fsm_holds(&M, ft_sess, 7));
     CHECK_EQ(run("close / pid=7"), 0);
@@ -99,8 +99,7 @@ static void test_unlink_while_open(void)
     CHECK_EQ(run("session; create /f open; setattr /f size=1000"), 0);
     uint64_t f = R.attr.ino;
     CHECK_EQ(run("unlink /f"), 0);
-    CHECK(R.attr.ino == f && R.attr.type == FS_T_FILE && R.attr.nlink == 0 &&
-          R.attr.size == 1000);
+    CHECK(R.attr.ino == f && R.attr.type == FS_T_FILE && R.attr.nlink == 0 && R.attr.size == 1000);
     CHECK_EQ(ft_stat(&M, "/f", &R), -ENOENT);
     CHECK_EQ(ft_fstat(&M, f, &R), 0);
     CHECK(R.attr.nlink == 0 && R.attr.size == 1000);
@@ -213,14 +212,13 @@ static void test_sessions(void)
 {
     fsm_init(&M);
     uint64_t a = ft_session(&M, 3, 9);
-    CHECK_EQ(a, M.applied); /* the id is the index of the open */
+    CHECK_EQ(a, M.applied);            /* the id is the index of the open */
     CHECK_EQ(ft_session(&M, 3, 9), a); /* a retry: the same session */
     uint64_t b = ft_session(&M, 3, 10);
     CHECK(b != a && b == M.applied);
     CHECK_EQ(fsm_session_find(&M, 3, 10), b);
     CHECK_EQ(fsm_session_find(&M, 4, 10), 0);
-    CHECK(fsm_session_exists(&M, a) && !fsm_session_exists(&M, 0) &&
-          !fsm_session_exists(&M, 999));
+    CHECK(fsm_session_exists(&M, a) && !fsm_session_exists(&M, 0) && !fsm_session_exists(&M, 999));
     struct fs_request q = ft_req(FS_OP_SESSION_EXPIRE, NULL);
     q.session = a;
     CHECK_EQ(ft_apply(&M, &q, &R), 0);

@@ -29,8 +29,8 @@ static void rand_reply(struct fs_reply *r, uint8_t op)
     r->value = ft_rand_u64();
     if (op == FS_OP_LEASE)
         r->lease_ms = (uint32_t)ft_rand(); /* whatever the status */
-    static const int32_t errs[] = {-EREMOTE, -ENOENT, -ENOTDIR, -EISDIR, -EEXIST,
-                                   -ENOTEMPTY, -ESTALE, -ENOSPC, -EBADMSG, -4095};
+    static const int32_t errs[] = {-EREMOTE,   -ENOENT, -ENOTDIR, -EISDIR,  -EEXIST,
+                                   -ENOTEMPTY, -ESTALE, -ENOSPC,  -EBADMSG, -4095};
     if (ft_below(4) == 0) {
         r->status = errs[ft_below(sizeof errs / sizeof errs[0])];
         if (ft_below(2))

@@ -112,7 +112,8 @@ static void test_full_machine(void)
     CHECK_EQ(ft_script(&M, "create /more", NULL), -ENOSPC);
     long n = snap(&M, buf);
     printf("full machine: snapshot %ld bytes; fsm_snapshot_max() %zu; sizeof(struct fs_machine) "
-           "%zu\n", n, fsm_snapshot_max(), sizeof(struct fs_machine));
+           "%zu\n",
+           n, fsm_snapshot_max(), sizeof(struct fs_machine));
     fflush(stdout);
     CHECK(n > 0 && (size_t)n <= fsm_snapshot_max());
     CHECK(fsm_snapshot_max() <= 1024 * 1024);
@@ -171,8 +172,10 @@ static long sweep_snapshot(uint8_t *buf)
 {
     fsm_init(&M);
     ft_random_history(&M, 600);
-    ft_script(&M, "session; mkdir /s; mkdir /s/t; create /s/t/f open; create /s/g open; "
-                  "unlink /s/g; open / pid=9; mkdir /s/u; open /s/u; rmdir /s/u", NULL);
+    ft_script(&M,
+              "session; mkdir /s; mkdir /s/t; create /s/t/f open; create /s/g open; "
+              "unlink /s/g; open / pid=9; mkdir /s/u; open /s/u; rmdir /s/u",
+              NULL);
     struct fs_request q = ft_req(FS_OP_MKDIR, "/cl");
     q.client = 99;
     q.seq = 1;
@@ -247,8 +250,7 @@ static void test_truncation(void)
         memcpy(bad, buf, (size_t)n - 4); /* bytes inserted before the CRC */
         memset(bad + n - 4, 0, (size_t)extra);
         fix_crc(bad, (size_t)n + (size_t)extra);
-        try_restore(bad, (size_t)n + (size_t)extra, false, "extended, CRC fixed",
-                    (size_t)extra);
+        try_restore(bad, (size_t)n + (size_t)extra, false, "extended, CRC fixed", (size_t)extra);
         CHECK_OK();
     }
     CHECK_EQ(fsm_restore(&M2, buf, (size_t)n), 0);
@@ -265,8 +267,8 @@ static void put(uint8_t *buf, size_t at, uint64_t v, int bytes)
 
 /* Offsets in the snapshot of the machine built below (docs/fs-machine.md). */
 #define HEAD 38
-#define SES HEAD                 /* one session */
-#define CLI (SES + 22)           /* one client */
+#define SES HEAD                     /* one session */
+#define CLI (SES + 22)               /* one client */
 #define INO(k) (CLI + 46 + 51 * (k)) /* six inodes: 1, 3, 4, 5, 6, 8 */
 #define DIR(j) (INO(6) + 18 * (j))   /* four entries: d e g under /, f under /d */
 #define OPN(i) (DIR(4) + 24 * (i))   /* two references: 4 and 6 */
@@ -278,8 +280,11 @@ static void test_rejects_inconsistent(void)
     fsm_init(&M2);
     memcpy(&SAVED, &M2, sizeof SAVED);
     fsm_init(&M);
-    CHECK_EQ(ft_script(&M, "session; mkdir /d; create /d/f open; create /g; create /h open; "
-                           "unlink /h", NULL), 0);
+    CHECK_EQ(ft_script(&M,
+                       "session; mkdir /d; create /d/f open; create /g; create /h open; "
+                       "unlink /h",
+                       NULL),
+             0);
     struct fs_request q = ft_req(FS_OP_MKDIR, "/e");
     q.client = 9;
     q.seq = 1;
@@ -368,16 +373,16 @@ static size_t hand_snapshot(uint8_t *buf, const struct hand_inode *in, int ni,
 {
     struct le_writer w = {buf, 4096, 0};
     le_put(&w, 0x314d5346u, 4);
-    le_put(&w, 2, 4);                /* format */
-    le_put(&w, 100, 8);              /* applied */
-    le_put(&w, 1, 2);                /* a session */
+    le_put(&w, 2, 4);   /* format */
+    le_put(&w, 100, 8); /* applied */
+    le_put(&w, 1, 2);   /* a session */
     le_put(&w, 0, 2);
     le_put(&w, (uint64_t)ni, 2);
     le_put(&w, (uint64_t)nd, 2);
     le_put(&w, open_ino ? 1 : 0, 2);
-    le_put(&w, 0, 4);                /* no chunk table */
-    le_put(&w, 0x10, 8);             /* out nodes: node 5 */
-    le_put(&w, 0, 2);                /* the session: slot 0, id 50, nonce 0, node 1 */
+    le_put(&w, 0, 4);    /* no chunk table */
+    le_put(&w, 0x10, 8); /* out nodes: node 5 */
+    le_put(&w, 0, 2);    /* the session: slot 0, id 50, nonce 0, node 1 */
     le_put(&w, 50, 8);
     le_put(&w, 0, 8);
     le_put(&w, 1, 4);
@@ -414,8 +419,8 @@ static void test_rejects_shapes(void)
     fsm_init(&M2);
     memcpy(&SAVED, &M2, sizeof SAVED);
     /* the control: a tree with an open orphan directory is fine */
-    const struct hand_inode good[] = {{1, 0, FS_T_DIR}, {2, 1, FS_T_DIR}, {3, 2, FS_T_FILE},
-                                      {4, 0, FS_T_DIR}};
+    const struct hand_inode good[] = {
+        {1, 0, FS_T_DIR}, {2, 1, FS_T_DIR}, {3, 2, FS_T_FILE}, {4, 0, FS_T_DIR}};
     const struct hand_dirent good_d[] = {{1, 2, "a"}, {2, 3, "f"}};
     size_t n = hand_snapshot(buf, good, 4, good_d, 2, 4);
     CHECK_EQ(fsm_restore(&M2, buf, n), 0);
@@ -462,8 +467,10 @@ static void test_determinism(void)
         if (step > 4000) {
             fsm_apply(&M3, idx, cmd, len, &R);
             if (R.status != R2.status || memcmp(&R.attr, &R2.attr, sizeof R.attr) != 0) {
-                ft_fail(__FILE__, __LINE__, "step %d: the restored replica answered "
-                        "differently", step);
+                ft_fail(__FILE__, __LINE__,
+                        "step %d: the restored replica answered "
+                        "differently",
+                        step);
                 return;
             }
         }

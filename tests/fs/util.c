@@ -286,19 +286,23 @@ int ft_script(struct fs_machine *m, const char *script, struct fs_reply *rep)
 /* ---- random fields --------------------------------------------------------- */
 
 const uint8_t ft_all_ops[FT_N_OPS] = {
-    FS_OP_CREATE,  FS_OP_MKDIR,   FS_OP_UNLINK,  FS_OP_RMDIR,        FS_OP_RENAME,
-    FS_OP_SETATTR, FS_OP_OPEN,    FS_OP_CLOSE,   FS_OP_EXTEND,       FS_OP_RESERVE,
-    FS_OP_STAT,    FS_OP_FSTAT,   FS_OP_READDIR, FS_OP_LEASE,        FS_OP_STATUS,
-    FS_OP_STATFS,  FS_OP_SESSION, FS_OP_SESSION_OPEN, FS_OP_SESSION_EXPIRE, FS_OP_RELEASE,
+    FS_OP_CREATE,   FS_OP_MKDIR,   FS_OP_UNLINK,       FS_OP_RMDIR,          FS_OP_RENAME,
+    FS_OP_SETATTR,  FS_OP_OPEN,    FS_OP_CLOSE,        FS_OP_EXTEND,         FS_OP_RESERVE,
+    FS_OP_STAT,     FS_OP_FSTAT,   FS_OP_READDIR,      FS_OP_LEASE,          FS_OP_STATUS,
+    FS_OP_STATFS,   FS_OP_SESSION, FS_OP_SESSION_OPEN, FS_OP_SESSION_EXPIRE, FS_OP_RELEASE,
     FS_OP_NODE_OUT, FS_OP_NODE_IN};
 
 uint64_t ft_rand_u64(void)
 {
     switch (ft_below(4)) {
-    case 0: return 0;
-    case 1: return ft_below(10);
-    case 2: return UINT64_MAX - ft_below(3);
-    default: return ft_rand();
+    case 0:
+        return 0;
+    case 1:
+        return ft_below(10);
+    case 2:
+        return UINT64_MAX - ft_below(3);
+    default:
+        return ft_rand();
     }
 }
 

@@ -124,8 +124,7 @@ static void read_all(struct chunkstore *cs)
     struct chunk_id prev = {0, 0};
     uint32_t count = 0;
     uint64_t bytes = 0;
-    for (const struct chunk_id *after = NULL; chunkstore_next(cs, after, &e) == 0;
-         after = &prev) {
+    for (const struct chunk_id *after = NULL; chunkstore_next(cs, after, &e) == 0; after = &prev) {
         check(!count || e.id.ino > prev.ino || (e.id.ino == prev.ino && e.id.index > prev.index));
         count++;
         bytes += e.length;

@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     for (uint32_t i = 0; i < l.n; i++) {
         if (l.r[i].start < DISKLABEL_ALIGN || l.r[i].sectors == 0 ||
-            l.r[i].start + l.r[i].sectors > nsectors || l.r[i].start + l.r[i].sectors < l.r[i].start)
+            l.r[i].start + l.r[i].sectors > nsectors ||
+            l.r[i].start + l.r[i].sectors < l.r[i].start)
             abort();
         for (uint32_t j = 0; j < i; j++)
             if (l.r[i].start < l.r[j].start + l.r[j].sectors &&

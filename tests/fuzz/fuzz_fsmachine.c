@@ -106,10 +106,10 @@ static uint64_t client_seq[5];
 static size_t build(struct src *s, uint8_t k, uint8_t *buf)
 {
     static const uint8_t ops[] = {
-        FS_OP_CREATE, FS_OP_CREATE, FS_OP_MKDIR, FS_OP_MKDIR,   FS_OP_UNLINK,
-        FS_OP_RMDIR,  FS_OP_RENAME, FS_OP_RENAME, FS_OP_SETATTR, FS_OP_OPEN,
-        FS_OP_OPEN,   FS_OP_CLOSE,  FS_OP_EXTEND, FS_OP_RESERVE, FS_OP_SESSION_OPEN,
-        FS_OP_SESSION_EXPIRE, FS_OP_RELEASE, FS_OP_STAT, FS_OP_FSTAT};
+        FS_OP_CREATE,         FS_OP_CREATE,  FS_OP_MKDIR,  FS_OP_MKDIR,   FS_OP_UNLINK,
+        FS_OP_RMDIR,          FS_OP_RENAME,  FS_OP_RENAME, FS_OP_SETATTR, FS_OP_OPEN,
+        FS_OP_OPEN,           FS_OP_CLOSE,   FS_OP_EXTEND, FS_OP_RESERVE, FS_OP_SESSION_OPEN,
+        FS_OP_SESSION_EXPIRE, FS_OP_RELEASE, FS_OP_STAT,   FS_OP_FSTAT};
     memset(&q, 0, sizeof q);
     q.op = ops[k % sizeof ops];
     q.flags = byte(s);
@@ -171,8 +171,8 @@ static void same_read(const struct fs_request *req)
 {
     fsm_read(&m, req, &r1);
     fsm_read(&m2, req, &r2);
-    if (r1.status != r2.status || memcmp(&r1.attr, &r2.attr, sizeof r1.attr) != 0 ||
-        r1.n != r2.n || r1.more != r2.more || memcmp(r1.ents, r2.ents, r1.n * sizeof r1.ents[0]))
+    if (r1.status != r2.status || memcmp(&r1.attr, &r2.attr, sizeof r1.attr) != 0 || r1.n != r2.n ||
+        r1.more != r2.more || memcmp(r1.ents, r2.ents, r1.n * sizeof r1.ents[0]))
         abort();
     if (fs_reply_encode(&r1, out, sizeof out) <= 0)
         abort();

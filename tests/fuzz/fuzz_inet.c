@@ -10,8 +10,8 @@
 
 static void ok_code(int rv)
 {
-    if (rv != INET_OK && rv != INET_TRUNCATED && rv != INET_BAD_FIELD &&
-        rv != INET_BAD_CHECKSUM && rv != INET_FRAGMENT)
+    if (rv != INET_OK && rv != INET_TRUNCATED && rv != INET_BAD_FIELD && rv != INET_BAD_CHECKSUM &&
+        rv != INET_FRAGMENT)
         abort();
 }
 

@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rv != 0 || idx != last + 1 || logstore_commit(&ls) != 0) {
 #ifdef FUZZ_DEBUG
         __builtin_fprintf(stderr, "append: %d idx %llu last %llu\n", rv, (unsigned long long)idx,
-                         (unsigned long long)last);
+                          (unsigned long long)last);
 #endif
         abort();
     }
@@ -119,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rv != 0 || logstore_last(&ls, 0) != idx) {
 #ifdef FUZZ_DEBUG
         __builtin_fprintf(stderr, "reopen: %d %s last %llu want %llu\n", rv, ls.error_msg,
-                         (unsigned long long)logstore_last(&ls, 0), (unsigned long long)idx);
+                          (unsigned long long)logstore_last(&ls, 0), (unsigned long long)idx);
 #endif
         abort();
     }

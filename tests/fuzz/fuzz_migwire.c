@@ -143,8 +143,8 @@ static void fuzz_state(const uint8_t *body, size_t len)
             abort();
         return;
     }
-    if (len > MIG_STATE_MAX || s.nchildren > MIG_CHILDREN_MAX || s.regs[0] != 0 ||
-        !ports_ok(&s) || !clock_ok(&s) ||
+    if (len > MIG_STATE_MAX || s.nchildren > MIG_CHILDREN_MAX || s.regs[0] != 0 || !ports_ok(&s) ||
+        !clock_ok(&s) ||
         len != STATE_BASE + 12 * (size_t)s.nchildren + 16 * (size_t)s.nports +
                    8 * (size_t)s.nproxies ||
         migwire_put_state(&s, again, sizeof again) != (int)len || memcmp(again, body, len) != 0)
@@ -175,9 +175,8 @@ static void fuzz_put_state(const uint8_t *p, size_t n)
         back.child_limit != s.child_limit || back.cpu_ns != s.cpu_ns ||
         back.console.a != s.console.a || back.console.b != s.console.b ||
         back.parent_pid != s.parent_pid || back.parent_node != s.parent_node ||
-        back.killed != s.killed || back.nchildren != s.nchildren ||
-        back.nports != s.nports || back.nproxies != s.nproxies || back.clock_ns != s.clock_ns ||
-        back.clock_uva != s.clock_uva)
+        back.killed != s.killed || back.nchildren != s.nchildren || back.nports != s.nports ||
+        back.nproxies != s.nproxies || back.clock_ns != s.clock_ns || back.clock_uva != s.clock_uva)
         abort();
     for (uint32_t i = 0; i < s.nchildren; i++)
         if (back.children[i].pid != s.children[i].pid ||
@@ -196,9 +195,17 @@ static void fuzz_put_state(const uint8_t *p, size_t n)
      * one it has, and the ends of user space): accepted exactly when the
      * rule written again holds, and as accepted it decodes. */
     const uint64_t uva = s.clock_uva;
-    const uint64_t tries[] = {0, USER_BASE, USER_BASE - 8, USER_TOP - CLOCK_INFO_LEN,
-                              USER_TOP - CLOCK_INFO_LEN + 8, USER_TOP - CLOCK_INFO_LEN - 4,
-                              USER_TOP, uva + 1, uva + 4, uva + 8, uva - 8,
+    const uint64_t tries[] = {0,
+                              USER_BASE,
+                              USER_BASE - 8,
+                              USER_TOP - CLOCK_INFO_LEN,
+                              USER_TOP - CLOCK_INFO_LEN + 8,
+                              USER_TOP - CLOCK_INFO_LEN - 4,
+                              USER_TOP,
+                              uva + 1,
+                              uva + 4,
+                              uva + 8,
+                              uva - 8,
                               uva + (uint64_t)s.clock_ns};
     for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
         back = s;
@@ -251,8 +258,8 @@ static int same_msg(const struct mig_msg *a, const struct mig_msg *b)
 {
     return a->id == b->id && a->port.a == b->port.a && a->port.b == b->port.b &&
            a->sender_pid == b->sender_pid && a->sender_node == b->sender_node &&
-           a->carried.a == b->carried.a && a->carried.b == b->carried.b &&
-           a->total == b->total && a->off == b->off;
+           a->carried.a == b->carried.a && a->carried.b == b->carried.b && a->total == b->total &&
+           a->off == b->off;
 }
 
 static void fuzz_msg(const uint8_t *body, size_t len)
@@ -292,7 +299,7 @@ static void fuzz_put_msg(const uint8_t *p, size_t n)
     if (rv != MIG_MSG_HEAD || !msg_head_ok(&h))
         abort();
     if (h.total != 0 && h.off == h.total)
-        return; /* a head no part can follow (the decoder refuses it with any) */
+        return;                    /* a head no part can follow (the decoder refuses it with any) */
     size_t rest = h.total - h.off; /* the most this part may hold */
     size_t part = h.total == 0 ? 0 : 1 + pick % rest;
     uint8_t *body = malloc(MIG_MSG_HEAD + rest + 1);
@@ -367,8 +374,8 @@ static void fuzz_put_reply(const uint8_t *p, size_t n)
     if (error != 0)
         extra = 0; /* a failed call carries no reply bytes */
     memcpy(body + MIG_REPLY_HEAD, p + 12, extra);
-    if (migwire_get_reply(body, MIG_REPLY_HEAD + extra, &token2, &error2) != 0 ||
-        token2 != token || error2 != error)
+    if (migwire_get_reply(body, MIG_REPLY_HEAD + extra, &token2, &error2) != 0 || token2 != token ||
+        error2 != error)
         abort();
     if (error != 0) {
         body[MIG_REPLY_HEAD] = 0;
@@ -464,8 +471,8 @@ static void fuzz_put_keep(const uint8_t *p, size_t n)
     memcpy(runs, p + 16, have * sizeof runs[0]);
     /* The rest go on from the last one given, a page apart (valid when it
      * is and there is room left). */
-    uint64_t va = have ? runs[have - 1].va + (uint64_t)runs[have - 1].pages * MIG_PAGE
-                       : USER_BASE - MIG_PAGE;
+    uint64_t va =
+        have ? runs[have - 1].va + (uint64_t)runs[have - 1].pages * MIG_PAGE : USER_BASE - MIG_PAGE;
     for (size_t i = have; i < count; i++) {
         va += MIG_PAGE;
         runs[i] = (struct mig_run){va, 1};
@@ -484,8 +491,8 @@ static void fuzz_put_keep(const uint8_t *p, size_t n)
     /* It decodes to itself, from a buffer of exactly its length. */
     uint8_t *exact = malloc(want);
     memcpy(exact, enc, want);
-    if (migwire_get_keep(exact, want, &id2, &last2, &count2) != 0 || id2 != id ||
-        last2 != last || count2 != count)
+    if (migwire_get_keep(exact, want, &id2, &last2, &count2) != 0 || id2 != id || last2 != last ||
+        count2 != count)
         abort();
     for (uint32_t i = 0; i < count; i++) {
         struct mig_run r = migwire_keep_run(exact, i);
@@ -526,8 +533,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3: {
         if (len < 4)
             return 0;
-        uint32_t total = (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 |
-                         (uint32_t)in[3] << 24;
+        uint32_t total =
+            (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 | (uint32_t)in[3] << 24;
         body = copy(in + 4, len - 4);
         fuzz_pages(body, len - 4, total);
         break;

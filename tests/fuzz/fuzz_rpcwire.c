@@ -50,7 +50,7 @@ static void fuzz_replay(const uint8_t *d, size_t n)
         uint8_t op = d[i];
         uint16_t arg = (uint16_t)(d[i + 1] | d[i + 2] << 8);
         if (op < 8)
-            e = e + op - 2;           /* older, same or newer epoch */
+            e = e + op - 2; /* older, same or newer epoch */
         else if (op == 8)
             e = arg;
         if (op >= 128)

@@ -25,8 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int n = raft_encode(&m, out, sizeof out);
     if (n < 0 || (size_t)n != size || memcmp(out, data, size) != 0)
         abort();
-    struct raft_config cfg = {.id = m.to ? m.to : 1, .election_ms = 100, .heartbeat_ms = 20,
-                              .seed = 1, .ring = ring, .ring_cap = 64, .snap_buf = snap,
+    struct raft_config cfg = {.id = m.to ? m.to : 1,
+                              .election_ms = 100,
+                              .heartbeat_ms = 20,
+                              .seed = 1,
+                              .ring = ring,
+                              .ring_cap = 64,
+                              .snap_buf = snap,
                               .snap_cap = sizeof snap};
     if (raft_init(&r, &cfg) == 0) {
         struct raft_conf c = {.n = 2, .m = {{cfg.id, RAFT_VOTER}, {cfg.id + 1, RAFT_VOTER}}};

@@ -60,8 +60,8 @@ static int digits(long v)
 
 /* The diagnosis of a key with no linearization: its ops by call time, each
  * marked with its place in the longest linearizable prefix found. */
-static void explain(FILE *out, const struct lc_history *h, uint32_t key, const struct lc_op *ops, int n,
-                    const struct lc_report *rep)
+static void explain(FILE *out, const struct lc_history *h, uint32_t key, const struct lc_op *ops,
+                    int n, const struct lc_report *rep)
 {
     int *pos = calloc((size_t)n + 1, sizeof *pos);
     if (!pos)
@@ -79,9 +79,10 @@ static void explain(FILE *out, const struct lc_history *h, uint32_t key, const s
     put_state(out, h, init);
     fprintf(out, "\n");
     if (rep->unwritten < 0 && rep->overversion < 0)
-        fprintf(out, "[i]: i-th op of the longest linearizable prefix found (%d of %d ops), "
-               "with the state after it (VALUE@VERSION)\n",
-               rep->nprefix, n);
+        fprintf(out,
+                "[i]: i-th op of the longest linearizable prefix found (%d of %d ops), "
+                "with the state after it (VALUE@VERSION)\n",
+                rep->nprefix, n);
     for (int i = 0; i < n; i++) {
         if (pos[i]) {
             fprintf(out, "  line %*d [%*d] %s  => ", lw, ops[i].line, pw, pos[i], ops[i].text);
@@ -94,26 +95,29 @@ static void explain(FILE *out, const struct lc_history *h, uint32_t key, const s
 
     if (rep->unwritten >= 0) {
         const struct lc_op *o = &ops[rep->unwritten];
-        fprintf(out, "line %d needs value %s, which no op on key %s writes (nor is it the initial "
-               "value):\n  line %d: %s\n",
-               o->line, lc_str(&h->vals, o->kind == LC_CAS ? o->old : o->val),
-               lc_str(&h->keys, key), o->line, o->text);
+        fprintf(out,
+                "line %d needs value %s, which no op on key %s writes (nor is it the initial "
+                "value):\n  line %d: %s\n",
+                o->line, lc_str(&h->vals, o->kind == LC_CAS ? o->old : o->val),
+                lc_str(&h->keys, key), o->line, o->text);
     }
     if (rep->overversion >= 0) {
         const struct lc_op *o = &ops[rep->overversion];
-        fprintf(out, "line %d reports version %llu, but the key can be at version %llu at most by "
-               "then (its initial version plus the writes called before it returned):\n"
-               "  line %d: %s\n",
-               o->line, (unsigned long long)o->version, (unsigned long long)rep->version_bound,
-               o->line, o->text);
+        fprintf(out,
+                "line %d reports version %llu, but the key can be at version %llu at most by "
+                "then (its initial version plus the writes called before it returned):\n"
+                "  line %d: %s\n",
+                o->line, (unsigned long long)o->version, (unsigned long long)rep->version_bound,
+                o->line, o->text);
     }
     if (rep->stuck >= 0) {
         const struct lc_op *o = &ops[rep->stuck];
         fprintf(out, "stuck after that prefix (state ");
         put_state(out, h, last);
-        fprintf(out, "): line %d must take effect before it returns, but neither it nor any other "
-               "op called by then can take effect next:\n  line %d: %s\n",
-               o->line, o->line, o->text);
+        fprintf(out,
+                "): line %d must take effect before it returns, but neither it nor any other "
+                "op called by then can take effect next:\n  line %d: %s\n",
+                o->line, o->line, o->text);
     }
     if (rep->strander >= 0) {
         /* a pending op that needs the value the strander would replace */
@@ -123,11 +127,11 @@ static void explain(FILE *out, const struct lc_history *h, uint32_t key, const s
                 ((ops[i].kind == LC_GET && ops[i].res == LC_VALUE && ops[i].val == last.val) ||
                  (ops[i].kind == LC_CAS && ops[i].res == LC_OK && ops[i].old == last.val)))
                 need = i;
-        fprintf(out, "line %d could go next, but it would replace %s for good", ops[rep->strander].line,
-               lc_str(&h->vals, last.val));
+        fprintf(out, "line %d could go next, but it would replace %s for good",
+                ops[rep->strander].line, lc_str(&h->vals, last.val));
         if (need >= 0)
             fprintf(out, " while line %d still needs it:\n  line %d: %s\n", ops[need].line,
-                   ops[need].line, ops[need].text);
+                    ops[need].line, ops[need].text);
         else
             fprintf(out, "\n");
     }
@@ -224,7 +228,8 @@ int main(int argc, char **argv)
             explain(stdout, &h, key, sub, n, &rep);
             status = 1;
         } else if (v == LC_BUDGET) {
-            fprintf(later, "UNKNOWN: search budget exceeded on key %s (%llu steps, %llu states, "
+            fprintf(later,
+                    "UNKNOWN: search budget exceeded on key %s (%llu steps, %llu states, "
                     "%.0f MiB; see -b and -m)\n",
                     lc_str(&h.keys, key), (unsigned long long)rep.steps,
                     (unsigned long long)rep.states, rep.bytes / 1048576.0);

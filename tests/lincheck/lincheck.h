@@ -54,8 +54,9 @@ struct lc_history {
     struct lc_op *ops;
     int n, cap;
     struct lc_strtab keys, vals;
-    struct lc_state *init; /* per key id (keys.n + 1 entries): initial state, absent unless `init` */
-    int n_failed;          /* LC_FAILED ops (kept in ops, ignored by the check) */
+    struct lc_state
+        *init;    /* per key id (keys.n + 1 entries): initial state, absent unless `init` */
+    int n_failed; /* LC_FAILED ops (kept in ops, ignored by the check) */
 };
 
 /* Read a history from f (name is used in messages only). Returns 0, or -1

@@ -133,8 +133,8 @@ static bool parse_u64(const char *s, uint64_t *out)
 /* Words that mean something in a result, so cannot be keys or values. */
 static bool reserved(const char *s)
 {
-    return !strcmp(s, "?") || !strcmp(s, "->") || !strcmp(s, "absent") ||
-           !strcmp(s, "failed") || s[0] == '#';
+    return !strcmp(s, "?") || !strcmp(s, "->") || !strcmp(s, "absent") || !strcmp(s, "failed") ||
+           s[0] == '#';
 }
 
 static int name_field(struct ctx *c, struct lc_strtab *t, const char *what, const char *s,
@@ -157,8 +157,8 @@ static int version_field(struct ctx *c, const char *s, uint64_t *v)
 
 /* `init KEY absent` or `init KEY VALUE VERSION`: the key's state before the
  * history starts (wherever the line is); absent when not given. */
-static int parse_init(struct ctx *c, struct lc_history *h, char **f, int nf,
-                      struct init_dir **dirs, int *ndirs)
+static int parse_init(struct ctx *c, struct lc_history *h, char **f, int nf, struct init_dir **dirs,
+                      int *ndirs)
 {
     struct init_dir d = {0, {0, 0}, c->line};
     if (nf != 3 && nf != 4)
@@ -183,9 +183,10 @@ static int parse_init(struct ctx *c, struct lc_history *h, char **f, int nf,
 /* The result fields r[0..nr) of op o. */
 static int parse_result(struct ctx *c, struct lc_history *h, struct lc_op *o, char **r, int nr)
 {
-    static const char *const forms[] = {
-        [LC_PUT] = "`ok [VERSION]`", [LC_GET] = "`VALUE [VERSION]` or `absent`",
-        [LC_CAS] = "`ok [VERSION]` or `mismatch`", [LC_RM] = "`ok` or `absent`"};
+    static const char *const forms[] = {[LC_PUT] = "`ok [VERSION]`",
+                                        [LC_GET] = "`VALUE [VERSION]` or `absent`",
+                                        [LC_CAS] = "`ok [VERSION]` or `mismatch`",
+                                        [LC_RM] = "`ok` or `absent`"};
     if (nr == 1 && !strcmp(r[0], "?")) {
         o->res = LC_UNKNOWN;
         return 0;

@@ -549,10 +549,16 @@ enum lc_verdict lc_check_key(const struct lc_op *ops, int n, struct lc_state ini
             lc_step(&ops[best[k]], st, &st);
             best_after[k] = st;
         }
-        *rep = (struct lc_report){.prefix = best, .after = best_after, .nprefix = nbest,
-                                  .stuck = stuck, .strander = strander, .unwritten = unwritten,
-                                  .overversion = overversion, .version_bound = rep_bound,
-                                  .steps = steps, .states = s.memo.n,
+        *rep = (struct lc_report){.prefix = best,
+                                  .after = best_after,
+                                  .nprefix = nbest,
+                                  .stuck = stuck,
+                                  .strander = strander,
+                                  .unwritten = unwritten,
+                                  .overversion = overversion,
+                                  .version_bound = rep_bound,
+                                  .steps = steps,
+                                  .states = s.memo.n,
                                   .bytes = s.memo.bytes};
     } else {
         free(best);

@@ -178,12 +178,12 @@ static int cmp_names(const struct ns_binding *a, const struct ns_binding *b)
     return (int)a->name_len - (int)b->name_len;
 }
 
-#define INV(cond, ...)                                                                 \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            nt_fail(__FILE__, __LINE__, __VA_ARGS__);                                  \
-            return;                                                                    \
-        }                                                                              \
+#define INV(cond, ...)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            nt_fail(__FILE__, __LINE__, __VA_ARGS__);                                              \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 void nt_check_invariants(const struct ns_machine *m)
@@ -212,8 +212,8 @@ void nt_check_invariants(const struct ns_machine *m)
             continue;
         INV(m->s[i].id <= m->applied && m->s[i].node, "session slot %d", i);
         for (int j = 0; j < i; j++)
-            INV(m->s[j].id != m->s[i].id && (m->s[j].node != m->s[i].node ||
-                                             m->s[j].nonce != m->s[i].nonce || !m->s[j].id),
+            INV(m->s[j].id != m->s[i].id &&
+                    (m->s[j].node != m->s[i].node || m->s[j].nonce != m->s[i].nonce || !m->s[j].id),
                 "sessions %d and %d collide", j, i);
     }
     for (int i = 0; i < NS_MAX_CLIENTS; i++) {

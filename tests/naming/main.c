@@ -9,8 +9,7 @@
  * failure prints the seed that reproduces it). */
 #include "tests/naming/harness.h"
 
-static const struct nt_test *const tables[] = {nt_proto_tests, nt_machine_tests,
-                                               nt_snapshot_tests};
+static const struct nt_test *const tables[] = {nt_proto_tests, nt_machine_tests, nt_snapshot_tests};
 
 int main(int argc, char **argv)
 {

@@ -643,7 +643,7 @@ static void test_watch_stale(void)
     CHECK_EQ(watch(&M, "", 0), -ESTALE);
     CHECK_EQ(R.index, M.applied);
     CHECK_EQ(watch(&M, "keep", 2), -ESTALE); /* another prefix: still may have missed it */
-    CHECK_EQ(watch(&M, "", 3), 0); /* t1's removal: its put at 4 is gone */
+    CHECK_EQ(watch(&M, "", 3), 0);           /* t1's removal: its put at 4 is gone */
     CHECK_EQ(R.event, NS_EV_RM);
     CHECK_EQ(R.index, 5);
     CHECK(R.b.name_len == 2 && memcmp(R.b.name, "t1", 2) == 0);
@@ -1096,10 +1096,12 @@ static void test_model(void)
         int want_st = ref_apply(cmd, len, index, &v, &ri);
         int st = nsm_apply(&M, index, cmd, len, &R);
         if (st != want_st || R.version != v || R.index != ri) {
-            nt_fail(__FILE__, __LINE__, "step %d op %d: status %d version %llu index %llu, "
-                    "model %d %llu %llu", step, len ? cmd[0] : -1, st,
-                    (unsigned long long)R.version, (unsigned long long)R.index, want_st,
-                    (unsigned long long)v, (unsigned long long)ri);
+            nt_fail(__FILE__, __LINE__,
+                    "step %d op %d: status %d version %llu index %llu, "
+                    "model %d %llu %llu",
+                    step, len ? cmd[0] : -1, st, (unsigned long long)R.version,
+                    (unsigned long long)R.index, want_st, (unsigned long long)v,
+                    (unsigned long long)ri);
             return;
         }
         CHECK_EQ(R.status, st);

@@ -4,10 +4,10 @@
 
 #include "tests/naming/harness.h"
 
-static const uint8_t all_ops[] = {NS_OP_PUT,    NS_OP_CAS,     NS_OP_RM,
-                                  NS_OP_GET,    NS_OP_LIST,    NS_OP_WATCH,
-                                  NS_OP_STATUS, NS_OP_SESSION, NS_OP_SESSION_OPEN,
-                                  NS_OP_SESSION_EXPIRE, NS_OP_RELEASE};
+static const uint8_t all_ops[] = {
+    NS_OP_PUT,    NS_OP_CAS,    NS_OP_RM,      NS_OP_GET,          NS_OP_LIST,
+    NS_OP_WATCH,  NS_OP_STATUS, NS_OP_SESSION, NS_OP_SESSION_OPEN, NS_OP_SESSION_EXPIRE,
+    NS_OP_RELEASE};
 #define N_OPS (sizeof all_ops / sizeof all_ops[0])
 
 /* The flags each op may carry, as the protocol states them. */
@@ -36,10 +36,14 @@ static uint16_t rand_name(char *dst, size_t min, size_t max)
 static uint64_t rand_u64(void)
 {
     switch (nt_below(4)) {
-    case 0: return 0;
-    case 1: return nt_below(10);
-    case 2: return UINT64_MAX - nt_below(3);
-    default: return nt_rand();
+    case 0:
+        return 0;
+    case 1:
+        return nt_below(10);
+    case 2:
+        return UINT64_MAX - nt_below(3);
+    default:
+        return nt_rand();
     }
 }
 
@@ -139,8 +143,8 @@ static void test_name_ok(void)
 static void test_op_is_write(void)
 {
     for (int op = 0; op < 256; op++) {
-        bool w = op == NS_OP_PUT || op == NS_OP_CAS || op == NS_OP_RM ||
-                 op == NS_OP_SESSION_OPEN || op == NS_OP_SESSION_EXPIRE || op == NS_OP_RELEASE;
+        bool w = op == NS_OP_PUT || op == NS_OP_CAS || op == NS_OP_RM || op == NS_OP_SESSION_OPEN ||
+                 op == NS_OP_SESSION_EXPIRE || op == NS_OP_RELEASE;
         CHECK_EQ(ns_op_is_write((uint8_t)op), w);
     }
 }
@@ -219,10 +223,10 @@ static void test_request_bad_flags(void)
     }
     /* PUT and CAS carry a value, a port or both */
     rand_request(&r, NS_OP_PUT);
-    r.flags &= (uint8_t)~(NS_F_VALUE | NS_F_PORT);
+    r.flags &= (uint8_t) ~(NS_F_VALUE | NS_F_PORT);
     CHECK_EQ(ns_request_encode(&r, buf, sizeof buf), -EINVAL);
     rand_request(&r, NS_OP_CAS);
-    r.flags &= (uint8_t)~(NS_F_VALUE | NS_F_PORT);
+    r.flags &= (uint8_t) ~(NS_F_VALUE | NS_F_PORT);
     CHECK_EQ(ns_request_encode(&r, buf, sizeof buf), -EINVAL);
     uint8_t bare[] = {NS_OP_PUT, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 'a'};
     CHECK_EQ(ns_request_decode(bare, sizeof bare, &got), -EBADMSG);
@@ -374,8 +378,8 @@ static void rand_reply(struct ns_reply *r, uint8_t op)
     r->leader = (uint32_t)nt_rand();
     r->index = rand_u64();
     r->version = rand_u64();
-    static const int32_t errs[] = {-EREMOTE, -ENOENT, -ECANCELED, -ENOSPC, -ESTALE,
-                                   -EINVAL,  -EAGAIN, -EBADMSG};
+    static const int32_t errs[] = {-EREMOTE, -ENOENT, -ECANCELED, -ENOSPC,
+                                   -ESTALE,  -EINVAL, -EAGAIN,    -EBADMSG};
     if (nt_below(4) == 0) {
         r->status = errs[nt_below(sizeof errs / sizeof errs[0])];
         return;

@@ -46,8 +46,7 @@ static void same_answers(const struct ns_machine *a, const struct ns_machine *b)
         CHECK_EQ(R.status, 0);
         CHECK_EQ(R2.status, 0);
         CHECK(R.b.version == R2.b.version && R.b.mod_index == R2.b.mod_index &&
-              R.b.value_len == R2.b.value_len &&
-              memcmp(R.b.value, R2.b.value, R.b.value_len) == 0);
+              R.b.value_len == R2.b.value_len && memcmp(R.b.value, R2.b.value, R.b.value_len) == 0);
     }
     static const char *const prefixes[] = {"", "a/", "b/", "c", "svc.", "zz"};
     for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++) {
@@ -66,8 +65,7 @@ static void same_answers(const struct ns_machine *a, const struct ns_machine *b)
             nsm_read(a, &q, &R);
             nsm_read(b, &q, &R2);
             CHECK(R.status == R2.status && R.index == R2.index && R.event == R2.event &&
-                  R.b.name_len == R2.b.name_len &&
-                  memcmp(R.b.name, R2.b.name, R.b.name_len) == 0);
+                  R.b.name_len == R2.b.name_len && memcmp(R.b.name, R2.b.name, R.b.name_len) == 0);
         }
     }
 }
@@ -296,8 +294,7 @@ static void test_truncation(void)
         memcpy(bad, buf, (size_t)n - 4);
         memset(bad + n - 4, 0, (size_t)extra);
         fix_crc(bad, (size_t)n + (size_t)extra);
-        try_restore(bad, (size_t)n + (size_t)extra, false, "extended, CRC fixed",
-                    (size_t)extra);
+        try_restore(bad, (size_t)n + (size_t)extra, false, "extended, CRC fixed", (size_t)extra);
         CHECK_OK();
     }
     CHECK_EQ(nsm_restore(&M2, buf, (size_t)n), 0);
@@ -406,10 +403,12 @@ static void test_determinism(void)
             nsm_apply(&M2, idx, cmd, len, &R2);
             if (step > 4000)
                 nsm_apply(&M3, idx, cmd, len, &R);
-            if (step > 4000 && (R.status != R2.status || R.version != R2.version ||
-                                R.index != R2.index)) {
-                nt_fail(__FILE__, __LINE__, "step %d: the restored replica answered "
-                        "differently", step);
+            if (step > 4000 &&
+                (R.status != R2.status || R.version != R2.version || R.index != R2.index)) {
+                nt_fail(__FILE__, __LINE__,
+                        "step %d: the restored replica answered "
+                        "differently",
+                        step);
                 return;
             }
         }

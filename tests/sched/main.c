@@ -13,7 +13,7 @@
 
 int st_gen_corpus(const char *dir);
 
-static const struct st_test *const tables[] = {st_spec_tests, st_filter_tests, st_policy_tests,
+static const struct st_test *const tables[] = {st_spec_tests,  st_filter_tests,  st_policy_tests,
                                                st_proto_tests, st_machine_tests, st_sim_tests};
 
 int main(int argc, char **argv)

@@ -15,8 +15,8 @@ void sim_violation(struct sim *s, const char *fmt, ...)
     if (s->violations++ == 0) {
         va_list ap;
         va_start(ap, fmt);
-        int n = snprintf(s->first, sizeof s->first, "t=%llu ms %s: ",
-                         (unsigned long long)s->now, s->cfg.policy);
+        int n = snprintf(s->first, sizeof s->first, "t=%llu ms %s: ", (unsigned long long)s->now,
+                         s->cfg.policy);
         vsnprintf(s->first + n, sizeof s->first - (size_t)n, fmt, ap);
         va_end(ap);
         if (!s->cfg.quiet)
@@ -45,8 +45,7 @@ void sim_init(struct sim *s, const struct sim_cfg *cfg)
         n->up = true;
         n->cpu_cap_milli = nc->harts * 1000;
         n->mem_cap_kib = nc->mem_kib;
-        if (nc->labels && sched_labels_parse(nc->labels, n->labels, SCHED_NODE_LABELS,
-                                             &n->nlabels))
+        if (nc->labels && sched_labels_parse(nc->labels, n->labels, SCHED_NODE_LABELS, &n->nlabels))
             st_fail(__FILE__, __LINE__, "labels %s", nc->labels);
         if (nc->taint && sched_taint_parse(nc->taint, &n->taints[n->ntaints++]))
             st_fail(__FILE__, __LINE__, "taint %s", nc->taint);
@@ -78,8 +77,8 @@ static int add(struct sim *s, const char *spec, uint64_t arrive_ms, uint64_t wor
     return i;
 }
 
-int sim_add(struct sim *s, const char *spec, uint64_t arrive_ms, uint64_t work_ms,
-            uint32_t demand, uint32_t mem_kib)
+int sim_add(struct sim *s, const char *spec, uint64_t arrive_ms, uint64_t work_ms, uint32_t demand,
+            uint32_t mem_kib)
 {
     int i = add(s, spec, arrive_ms, work_ms, demand, mem_kib);
     s->procs[i].req_id = (uint64_t)i + 1;
@@ -280,4 +279,3 @@ void sim_run(struct sim *s, uint64_t until_ms)
             return;
     }
 }
-

@@ -62,19 +62,19 @@ enum sim_pstate { SP_FUTURE, SP_PENDING, SP_RUNNING, SP_DONE, SP_LOST };
 
 struct sim_proc {
     int32_t pid;
-    uint64_t req_id;     /* 0: started directly on pin_node, not placed by the scheduler */
+    uint64_t req_id; /* 0: started directly on pin_node, not placed by the scheduler */
     uint32_t pin_node;
     struct sched_spec spec;
-    uint32_t demand;     /* thousandths of a hart it uses alone */
+    uint32_t demand;      /* thousandths of a hart it uses alone */
     uint64_t work0, work; /* hart-microseconds of CPU to do, left (SIM_FOREVER: never ends) */
-    uint32_t mem_kib;    /* resident */
+    uint32_t mem_kib;     /* resident */
     uint64_t arrive_ms, done_ms;
-    uint8_t st;          /* enum sim_pstate */
+    uint8_t st; /* enum sim_pstate */
     uint32_t node;
     uint64_t frozen_until; /* moving: no progress before */
     uint32_t moves, evictions;
     uint64_t last_move_ms;
-    uint32_t last_from;  /* 0: never moved */
+    uint32_t last_from; /* 0: never moved */
 };
 
 struct sim {
@@ -101,8 +101,8 @@ struct sim {
 void sim_init(struct sim *s, const struct sim_cfg *cfg);
 /* A process placed by the scheduler, arriving at arrive_ms. work_ms of CPU
  * at demand (SIM_FOREVER: runs until the end). Its index. */
-int sim_add(struct sim *s, const char *spec, uint64_t arrive_ms, uint64_t work_ms,
-            uint32_t demand, uint32_t mem_kib);
+int sim_add(struct sim *s, const char *spec, uint64_t arrive_ms, uint64_t work_ms, uint32_t demand,
+            uint32_t mem_kib);
 /* A process started directly on node (like `run -n K`): movable, default spec. */
 int sim_add_pinned(struct sim *s, uint32_t node, uint64_t arrive_ms, uint64_t work_ms,
                    uint32_t demand, uint32_t mem_kib);

@@ -145,8 +145,7 @@ const char *simcheck_fits(const struct sim *s, const struct sim_proc *p, uint32_
             continue;
         if (sp->anti_affinity.key[0] && has(q->spec.labels, q->spec.nlabels, &sp->anti_affinity))
             return "anti-affinity broken";
-        if (q->spec.anti_affinity.key[0] &&
-            has(sp->labels, sp->nlabels, &q->spec.anti_affinity))
+        if (q->spec.anti_affinity.key[0] && has(sp->labels, sp->nlabels, &q->spec.anti_affinity))
             return "anti-affinity broken (theirs)";
     }
     if (sp->spread_key[0]) {
@@ -196,7 +195,7 @@ void simcheck_capacity(struct sim *s)
             }
         }
         if (cpu > s->truth[k - 1].cpu_cap_milli || mem > s->truth[k - 1].mem_cap_kib)
-            sim_violation(s, "node %u overcommitted: cpu %llu mem %llu", k,
-                          (unsigned long long)cpu, (unsigned long long)mem);
+            sim_violation(s, "node %u overcommitted: cpu %llu mem %llu", k, (unsigned long long)cpu,
+                          (unsigned long long)mem);
     }
 }

@@ -135,8 +135,8 @@ void sim_leader_arrive(struct sim *s, struct sim_proc *p)
         if (st_below(2))
             again.seq = s->commands + 1;
         if (command(s, &again, &rep) != 0 || rep.node != node || rep.req_id != p->req_id)
-            sim_violation(s, "PLACE of %d again: %d, node %u not %u", p->pid, rep.status,
-                          rep.node, node);
+            sim_violation(s, "PLACE of %d again: %d, node %u not %u", p->pid, rep.status, rep.node,
+                          node);
     }
     if (node) {
         check_decision(s, p, node);
@@ -312,11 +312,15 @@ void sim_check_replicas(struct sim *s)
         const struct sched_placement *pl = schm_find(&s->m, p->req_id);
         bool ok;
         switch (p->st) {
-        case SP_PENDING: ok = pl && pl->state == SCHED_PENDING; break;
+        case SP_PENDING:
+            ok = pl && pl->state == SCHED_PENDING;
+            break;
         case SP_RUNNING:
             ok = pl && pl->state == SCHED_RUNNING && pl->node == p->node && pl->pid == p->pid;
             break;
-        default: ok = !pl; break;
+        default:
+            ok = !pl;
+            break;
         }
         if (!ok)
             sim_violation(s, "the log disagrees about %d (state %u)", p->pid, p->st);

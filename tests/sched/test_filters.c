@@ -36,7 +36,7 @@ static void filter_cpu_and_memory_fit(void)
 {
     st_cluster_init(&c, 2, 2, 4096);
     st_run(&c, 1, "cpu=1500,mem=1024", 0);
-    CHECK_STR(verdict(1, "cpu=500,mem=3072"), "");   /* exactly what is left */
+    CHECK_STR(verdict(1, "cpu=500,mem=3072"), ""); /* exactly what is left */
     CHECK_STR(verdict(1, "cpu=501,mem=1"), "cpu");
     CHECK_STR(verdict(1, "cpu=500,mem=3073"), "memory");
     CHECK_STR(verdict(1, "cpu=0,mem=0"), "");
@@ -68,9 +68,9 @@ static void filter_taints(void)
     CHECK_OK();
     CHECK_STR(verdict(1, ""), "taint");
     CHECK_STR(verdict(1, "tol=gpu=yes:NoSchedule"), "");
-    CHECK_STR(verdict(1, "tol=gpu"), "");             /* any value, any effect */
-    CHECK_STR(verdict(1, "tol=gpu:NoSchedule"), "");  /* any value */
-    CHECK_STR(verdict(1, "tol=gpu=no"), "taint");     /* another value */
+    CHECK_STR(verdict(1, "tol=gpu"), "");                /* any value, any effect */
+    CHECK_STR(verdict(1, "tol=gpu:NoSchedule"), "");     /* any value */
+    CHECK_STR(verdict(1, "tol=gpu=no"), "taint");        /* another value */
     CHECK_STR(verdict(1, "tol=gpu:NoExecute"), "taint"); /* another effect */
     CHECK_STR(verdict(1, "tol=cpu"), "taint");
     CHECK_STR(verdict(2, ""), "taint");
@@ -178,7 +178,7 @@ static void filter_spread_domains(void)
     struct sched_view v = st_view(&c);
     v.moving_req_id = c.pl[0].req_id; /* the one in zone a */
     struct sched_spec s = st_spec(web);
-    CHECK(sched_filter(&v, st_node(&c, 4), &s, NULL)); /* a=0 b=1 c=0 -> c */
+    CHECK(sched_filter(&v, st_node(&c, 4), &s, NULL));  /* a=0 b=1 c=0 -> c */
     CHECK(!sched_filter(&v, st_node(&c, 3), &s, NULL)); /* b would be 2 */
 }
 

@@ -12,8 +12,8 @@
 static struct sched_machine m, m2;
 static struct sched_reply rep;
 
-static struct sched_request place_cmd(uint64_t client, uint64_t seq, uint64_t req_id,
-                                      uint32_t node, const char *spec)
+static struct sched_request place_cmd(uint64_t client, uint64_t seq, uint64_t req_id, uint32_t node,
+                                      const char *spec)
 {
     struct sched_request r = st_cmd(SCHED_OP_PLACE);
     r.client = client;
@@ -205,8 +205,8 @@ static void machine_node_lost(void)
     CHECK_EQ(schm_find(&m, 1)->state, SCHED_PENDING);
     CHECK_STR(schm_find(&m, 1)->reason, "restart");
     CHECK_EQ(schm_find(&m, 1)->node, 0);
-    CHECK_EQ(schm_find(&m, 1)->restarts, 1);            /* the leader starts it now */
-    CHECK_STR(schm_find(&m, 1)->cmd.bytes + 5, "9");    /* with its command */
+    CHECK_EQ(schm_find(&m, 1)->restarts, 1);         /* the leader starts it now */
+    CHECK_STR(schm_find(&m, 1)->cmd.bytes + 5, "9"); /* with its command */
     CHECK_EQ(schm_find(&m, 1)->cmd.len, 7);
     CHECK_EQ(schm_find(&m, 2)->state, SCHED_LOST);
     CHECK_EQ(schm_find(&m, 2)->pid, 200002);

@@ -79,13 +79,13 @@ static struct sched_request sample(uint8_t op)
 }
 
 static const uint8_t request_ops[] = {
-    SCHED_OP_PLACE,  SCHED_OP_BIND, SCHED_OP_EXITED, SCHED_OP_CORDON,
-    SCHED_OP_UNCORDON, SCHED_OP_LABEL, SCHED_OP_TAINT, SCHED_OP_POLICY,
-    SCHED_OP_WAIT,   SCHED_OP_STATUS, SCHED_OP_DRAIN,
+    SCHED_OP_PLACE,    SCHED_OP_BIND,   SCHED_OP_EXITED, SCHED_OP_CORDON,
+    SCHED_OP_UNCORDON, SCHED_OP_LABEL,  SCHED_OP_TAINT,  SCHED_OP_POLICY,
+    SCHED_OP_WAIT,     SCHED_OP_STATUS, SCHED_OP_DRAIN,
 };
 static const uint8_t cmd_ops[] = {
-    SCHED_OP_PLACE,    SCHED_OP_BIND,  SCHED_OP_EXITED, SCHED_OP_CORDON,
-    SCHED_OP_UNCORDON, SCHED_OP_LABEL, SCHED_OP_TAINT,  SCHED_OP_POLICY,
+    SCHED_OP_PLACE,          SCHED_OP_BIND,      SCHED_OP_EXITED, SCHED_OP_CORDON,
+    SCHED_OP_UNCORDON,       SCHED_OP_LABEL,     SCHED_OP_TAINT,  SCHED_OP_POLICY,
     SCHED_OP_PENDING_PLACED, SCHED_OP_NODE_LOST, SCHED_OP_MOVED,
 };
 
@@ -193,14 +193,14 @@ static int cmd_status(const struct sched_request *r)
 static void proto_fields_checked(void)
 {
     struct sched_request r;
-#define BAD(op, mutate)                                                                  \
-    do {                                                                                 \
-        r = sample(op);                                                                  \
-        mutate;                                                                          \
-        if (cmd_status(&r) != -EBADMSG) {                                                \
-            st_fail(__FILE__, __LINE__, "accepted: %s", #mutate);                        \
-            return;                                                                      \
-        }                                                                                \
+#define BAD(op, mutate)                                                                            \
+    do {                                                                                           \
+        r = sample(op);                                                                            \
+        mutate;                                                                                    \
+        if (cmd_status(&r) != -EBADMSG) {                                                          \
+            st_fail(__FILE__, __LINE__, "accepted: %s", #mutate);                                  \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
     BAD(SCHED_OP_PLACE, r.req_id = 0);
     BAD(SCHED_OP_PLACE, r.node = 33);

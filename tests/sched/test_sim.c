@@ -21,8 +21,8 @@ static const char *const policies[] = {"least", "mosix", "random", "rr"};
 static void fail_on_violation(int line)
 {
     if (s.violations)
-        st_fail(__FILE__, line, "%llu violation(s); first: %s",
-                (unsigned long long)s.violations, s.first);
+        st_fail(__FILE__, line, "%llu violation(s); first: %s", (unsigned long long)s.violations,
+                s.first);
 }
 
 /* ---- constraints, failures, evictions, retries ---------------------------------- */
@@ -77,8 +77,8 @@ static void run_constraints(const char *policy, enum sim_break brk)
     sim_init(&s, &cfg);
     s.retries = true;
     for (int i = 0; i < 150; i++)
-        sim_add(&s, templates[st_below(sizeof templates / sizeof templates[0])],
-                st_below(60000), 1000 + st_below(19000), 200 + (uint32_t)st_below(801),
+        sim_add(&s, templates[st_below(sizeof templates / sizeof templates[0])], st_below(60000),
+                1000 + st_below(19000), 200 + (uint32_t)st_below(801),
                 256 + (uint32_t)st_below(2048));
     sim_run(&s, 30000);
     sim_kill(&s, 4);
@@ -202,7 +202,7 @@ static void trace_round(int round, uint32_t bound)
     fflush(stdout);
 }
 #define CONVERGE_ROUNDS 5 /* load spread within the bound by then */
-#define SETTLE_ROUNDS 40   /* and no more moves by then */
+#define SETTLE_ROUNDS 40  /* and no more moves by then */
 
 static uint32_t spread_of_loads(void)
 {

@@ -11,7 +11,8 @@ static void spec_defaults(void)
     struct sched_spec s;
     CHECK_EQ(sched_spec_parse("", &s), 0);
     CHECK_EQ(s.cpu_milli, SCHED_DEFAULT_CPU_MILLI);
-    CHECK_EQ(SCHED_DEFAULT_CPU_MILLI, 250); /* a quarter of a hart: four to a node before requests pend */
+    CHECK_EQ(SCHED_DEFAULT_CPU_MILLI,
+             250); /* a quarter of a hart: four to a node before requests pend */
     CHECK_EQ(s.mem_kib, 1024);
     CHECK_EQ(s.nselector + s.ntolerations + s.nlabels, 0);
     CHECK(!s.affinity.key[0] && !s.anti_affinity.key[0] && !s.spread_key[0] && !s.restart);
@@ -60,14 +61,40 @@ static void spec_any_forms(void)
 static void spec_malformed(void)
 {
     static const char *const bad[] = {
-        "cpu", "cpu=", "cpu=x", "cpu=-1", "cpu=1000001", "cpu=99999999999", "mem=1073741825",
-        "cpu=1,cpu=2", "restart,restart", "restart=1", "spread=", "spread=zone,spread=a",
-        "sel=", "sel==ssd", "sel=a b=c", "tol=gpu:NoWhere", "tol=:NoSchedule",
-        "label=app", "label==x", "aff=x,aff=y", "anti=", "bogus=1", ",", "cpu=5,", ",cpu=5",
-        "cpu=5,,mem=3", "sel=a=1,sel=b=2,sel=c=3,sel=d=4,sel=e=5",
+        "cpu",
+        "cpu=",
+        "cpu=x",
+        "cpu=-1",
+        "cpu=1000001",
+        "cpu=99999999999",
+        "mem=1073741825",
+        "cpu=1,cpu=2",
+        "restart,restart",
+        "restart=1",
+        "spread=",
+        "spread=zone,spread=a",
+        "sel=",
+        "sel==ssd",
+        "sel=a b=c",
+        "tol=gpu:NoWhere",
+        "tol=:NoSchedule",
+        "label=app",
+        "label==x",
+        "aff=x,aff=y",
+        "anti=",
+        "bogus=1",
+        ",",
+        "cpu=5,",
+        ",cpu=5",
+        "cpu=5,,mem=3",
+        "sel=a=1,sel=b=2,sel=c=3,sel=d=4,sel=e=5",
         "label=a=1,label=b=2,label=c=3,label=d=4,label=e=5",
-        "sel=k234567890123456=v", "sel=k=v23456789012345678901234",
-        "sel=k=v,w", "cpu=1 ", " cpu=1", "sel=k:v",
+        "sel=k234567890123456=v",
+        "sel=k=v23456789012345678901234",
+        "sel=k=v,w",
+        "cpu=1 ",
+        " cpu=1",
+        "sel=k:v",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct sched_spec s;

@@ -41,8 +41,7 @@ void st_node_labels(struct st_cluster *c, uint32_t id, const char *labels)
 void st_node_taint(struct st_cluster *c, uint32_t id, const char *taint)
 {
     struct sched_node *n = st_node(c, id);
-    if (n->ntaints == SCHED_NODE_TAINTS ||
-        sched_taint_parse(taint, &n->taints[n->ntaints++]) != 0)
+    if (n->ntaints == SCHED_NODE_TAINTS || sched_taint_parse(taint, &n->taints[n->ntaints++]) != 0)
         st_fail(__FILE__, __LINE__, "taint \"%s\" does not parse", taint);
 }
 
@@ -85,8 +84,7 @@ struct sched_placement *st_run(struct st_cluster *c, uint32_t node, const char *
     return p;
 }
 
-void st_proc(struct st_cluster *c, uint32_t node, int32_t pid, uint32_t cpu_milli,
-             uint32_t mem_kib)
+void st_proc(struct st_cluster *c, uint32_t node, int32_t pid, uint32_t cpu_milli, uint32_t mem_kib)
 {
     struct sched_node *n = st_node(c, node);
     struct sched_proc *q = &n->procs[n->nprocs_listed++];
@@ -181,12 +179,11 @@ size_t st_random_command(const struct sched_machine *m, uint8_t *buf, size_t cap
             buf[i] = (uint8_t)st_rand();
         return n;
     }
-    static const uint8_t ops[] = {SCHED_OP_PLACE,  SCHED_OP_PLACE,    SCHED_OP_PLACE,
-                                  SCHED_OP_BIND,   SCHED_OP_BIND,     SCHED_OP_EXITED,
-                                  SCHED_OP_EXITED, SCHED_OP_CORDON,   SCHED_OP_UNCORDON,
-                                  SCHED_OP_LABEL,  SCHED_OP_TAINT,    SCHED_OP_POLICY,
-                                  SCHED_OP_PENDING_PLACED, SCHED_OP_NODE_LOST, SCHED_OP_MOVED,
-                                  SCHED_OP_MOVED};
+    static const uint8_t ops[] = {
+        SCHED_OP_PLACE,          SCHED_OP_PLACE,     SCHED_OP_PLACE,  SCHED_OP_BIND,
+        SCHED_OP_BIND,           SCHED_OP_EXITED,    SCHED_OP_EXITED, SCHED_OP_CORDON,
+        SCHED_OP_UNCORDON,       SCHED_OP_LABEL,     SCHED_OP_TAINT,  SCHED_OP_POLICY,
+        SCHED_OP_PENDING_PLACED, SCHED_OP_NODE_LOST, SCHED_OP_MOVED,  SCHED_OP_MOVED};
     struct sched_request r = st_cmd(ops[st_below(sizeof ops)]);
     if (sched_op_is_write(r.op) && st_below(3)) {
         uint32_t k = (uint32_t)st_below(4);
@@ -305,11 +302,20 @@ void st_check_machine(const struct sched_machine *m)
         bool node_ok = p->node >= 1 && p->node <= SCHED_NODES_MAX;
         bool ok = p->req_id && p->since && p->since <= m->applied;
         switch (p->state) {
-        case SCHED_PENDING: ok = ok && p->node == 0 && p->pid == 0; break;
-        case SCHED_PLACED: ok = ok && node_ok && p->pid == 0 && !p->reason[0]; break;
-        case SCHED_RUNNING: ok = ok && node_ok && p->pid > 0 && !p->reason[0]; break;
-        case SCHED_LOST: ok = ok && node_ok && !p->reason[0]; break;
-        default: ok = false;
+        case SCHED_PENDING:
+            ok = ok && p->node == 0 && p->pid == 0;
+            break;
+        case SCHED_PLACED:
+            ok = ok && node_ok && p->pid == 0 && !p->reason[0];
+            break;
+        case SCHED_RUNNING:
+            ok = ok && node_ok && p->pid > 0 && !p->reason[0];
+            break;
+        case SCHED_LOST:
+            ok = ok && node_ok && !p->reason[0];
+            break;
+        default:
+            ok = false;
         }
         if (!ok) {
             st_fail(__FILE__, __LINE__, "slot %d: state %u node %u pid %d req %llu bad", i,

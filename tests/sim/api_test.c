@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define EXPECT(c)                                                                       \
-    do {                                                                                \
-        if (!(c)) {                                                                     \
-            printf("  %s:%d: %s\n", __FILE__, __LINE__, #c);                            \
-            *ok = false;                                                                \
-        }                                                                               \
+#define EXPECT(c)                                                                                  \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            printf("  %s:%d: %s\n", __FILE__, __LINE__, #c);                                       \
+            *ok = false;                                                                           \
+        }                                                                                          \
     } while (0)
 
 static struct raft r;
@@ -23,9 +23,16 @@ static struct raft_ready rd;
 
 static void fresh(uint32_t id, int voters)
 {
-    struct raft_config cfg = {.id = id, .election_ms = 100, .heartbeat_ms = 20, .seed = 3,
-                              .ring = ring, .ring_cap = 64, .snap_buf = snap,
-                              .snap_cap = sizeof snap, .pre_vote = true, .check_quorum = true};
+    struct raft_config cfg = {.id = id,
+                              .election_ms = 100,
+                              .heartbeat_ms = 20,
+                              .seed = 3,
+                              .ring = ring,
+                              .ring_cap = 64,
+                              .snap_buf = snap,
+                              .snap_cap = sizeof snap,
+                              .pre_vote = true,
+                              .check_quorum = true};
     raft_init(&r, &cfg);
     struct raft_conf c = {.n = (uint32_t)voters};
     for (int i = 0; i < voters; i++)
@@ -76,8 +83,8 @@ static void test_commit_waits_for_leader_disk(bool *ok)
 static void test_vote_grant_held_until_durable(bool *ok)
 {
     fresh(2, 3);
-    struct raft_msg m = {.type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 5, .index = 0,
-                         .log_term = 0};
+    struct raft_msg m = {
+        .type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 5, .index = 0, .log_term = 0};
     EXPECT(raft_step(&r, &m) == 0);
     raft_ready(&r, &rd);
     EXPECT(rd.persist && rd.hs && rd.vote == 1 && rd.term == 5);
@@ -106,7 +113,7 @@ static void test_errors(bool *ok)
     EXPECT(raft_propose(&r, big, sizeof big, &idx) == -EMSGSIZE);
     EXPECT(raft_transfer(&r, 1) == -EINVAL);
     EXPECT(raft_transfer(&r, 9) == -EINVAL);
-    EXPECT(raft_change(&r, 1, RAFT_VOTER, &idx) == -EINVAL); /* no change */
+    EXPECT(raft_change(&r, 1, RAFT_VOTER, &idx) == -EINVAL);  /* no change */
     EXPECT(raft_change(&r, 1, RAFT_REMOVE, &idx) == -EINVAL); /* no voter left */
     EXPECT(raft_change(&r, 4, RAFT_LEARNER, &idx) == 0);
     EXPECT(raft_change(&r, 5, RAFT_LEARNER, &idx) == -EBUSY); /* one at a time */
@@ -167,8 +174,13 @@ static void test_restart_from_disk(bool *ok)
 {
     struct raft_conf c = {.n = 1, .m = {{1, RAFT_VOTER}}};
     struct raft_entry e = {.term = 3, .type = RAFT_ENTRY_NORMAL, .len = 1, .data = {'q'}};
-    struct raft_config cfg = {.id = 1, .election_ms = 100, .heartbeat_ms = 20, .seed = 3,
-                              .ring = ring, .ring_cap = 64, .snap_buf = snap,
+    struct raft_config cfg = {.id = 1,
+                              .election_ms = 100,
+                              .heartbeat_ms = 20,
+                              .seed = 3,
+                              .ring = ring,
+                              .ring_cap = 64,
+                              .snap_buf = snap,
                               .snap_cap = sizeof snap};
     EXPECT(raft_init(&r, &cfg) == 0);
     EXPECT(raft_load_snapshot(&r, 10, 2, &c, (const uint8_t *)"S", 1) == 0);

@@ -80,10 +80,16 @@ static void core_throughput(void)
     for (int i = 0; i < N; i++)
         conf.m[i] = (struct raft_member){(uint32_t)i + 1, RAFT_VOTER};
     for (int i = 0; i < N; i++) {
-        struct raft_config cfg = {.id = (uint32_t)i + 1, .election_ms = 1000, .heartbeat_ms = 100,
-                                  .seed = 7, .ring = rings[i], .ring_cap = RING,
-                                  .snap_buf = snaps[i], .snap_cap = sizeof snaps[i],
-                                  .pre_vote = true, .check_quorum = true};
+        struct raft_config cfg = {.id = (uint32_t)i + 1,
+                                  .election_ms = 1000,
+                                  .heartbeat_ms = 100,
+                                  .seed = 7,
+                                  .ring = rings[i],
+                                  .ring_cap = RING,
+                                  .snap_buf = snaps[i],
+                                  .snap_cap = sizeof snaps[i],
+                                  .pre_vote = true,
+                                  .check_quorum = true};
         raft_init(&nodes[i], &cfg);
         raft_bootstrap(&nodes[i], &conf);
         pump(i);
@@ -111,8 +117,7 @@ static void core_throughput(void)
     uint64_t done = raft_commit(&nodes[0]) - start_commit;
     printf("core throughput: %.0f committed entries/s (3 nodes, zero latency, instant disk, "
            "16-byte payloads, codec included; %llu entries in %.2f s, %.2f messages/entry)\n",
-           done / (t - t0), (unsigned long long)done, t - t0,
-           (double)(msgs - m0) / (double)done);
+           done / (t - t0), (unsigned long long)done, t - t0, (double)(msgs - m0) / (double)done);
     free(q);
 }
 

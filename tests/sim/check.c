@@ -140,8 +140,9 @@ void check_apply(struct sim *s, struct sim_node *nd, uint64_t index, const struc
         if (index > s->n_committed)
             s->n_committed = index;
     } else if (s->committed[index].term != e->term || s->committed[index].hash != h) {
-        sim_failf(s, "STATE MACHINE SAFETY violated: n%u applies term %llu at %llu, another node "
-                     "applied term %llu",
+        sim_failf(s,
+                  "STATE MACHINE SAFETY violated: n%u applies term %llu at %llu, another node "
+                  "applied term %llu",
                   nd->id, (unsigned long long)e->term, (unsigned long long)index,
                   (unsigned long long)s->committed[index].term);
     }
@@ -156,8 +157,7 @@ void check_apply(struct sim *s, struct sim_node *nd, uint64_t index, const struc
         }
         if (have < voters / 2 + 1)
             sim_failf(s, "DURABILITY violated: n%u applies %llu (term %llu) held on %u of %u disks",
-                      nd->id, (unsigned long long)index, (unsigned long long)e->term, have,
-                      voters);
+                      nd->id, (unsigned long long)index, (unsigned long long)e->term, have, voters);
     }
 }
 

@@ -11,12 +11,12 @@ static int passed, failed;
 static const char *filter = "";
 
 #define TEST(name) static void name(bool *ok)
-#define EXPECT(c)                                                                       \
-    do {                                                                                \
-        if (!(c)) {                                                                     \
-            printf("  %s:%d: %s\n", __FILE__, __LINE__, #c);                            \
-            *ok = false;                                                                \
-        }                                                                               \
+#define EXPECT(c)                                                                                  \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            printf("  %s:%d: %s\n", __FILE__, __LINE__, #c);                                       \
+            *ok = false;                                                                           \
+        }                                                                                          \
     } while (0)
 
 static struct raft_entry ents[4];
@@ -24,8 +24,15 @@ static uint8_t snapdata[100];
 
 static struct raft_msg sample(int type)
 {
-    struct raft_msg m = {.type = (uint8_t)type, .from = 2, .to = 1, .term = 7, .index = 41,
-                         .log_term = 6, .commit = 40, .hint = 3, .ctx = 99};
+    struct raft_msg m = {.type = (uint8_t)type,
+                         .from = 2,
+                         .to = 1,
+                         .term = 7,
+                         .index = 41,
+                         .log_term = 6,
+                         .commit = 40,
+                         .hint = 3,
+                         .ctx = 99};
     if (type == RAFT_MSG_APPEND) {
         for (int i = 0; i < 3; i++) {
             ents[i].term = 7;
@@ -115,8 +122,8 @@ TEST(step_rejects_invalid_messages)
 {
     static struct raft r;
     static struct raft_entry ring[64];
-    struct raft_config cfg = {.id = 1, .election_ms = 100, .heartbeat_ms = 20, .seed = 1,
-                              .ring = ring, .ring_cap = 64};
+    struct raft_config cfg = {
+        .id = 1, .election_ms = 100, .heartbeat_ms = 20, .seed = 1, .ring = ring, .ring_cap = 64};
     EXPECT(raft_init(&r, &cfg) == 0);
     struct raft_msg m = sample(RAFT_MSG_HEARTBEAT);
     m.to = 3;

@@ -161,8 +161,10 @@ void kv_client_step(struct sim *s, int c)
         sim_node_clock(s, nd); /* a lease is judged by the clock as it is now */
         rv = raft_read(&nd->r, (uint64_t)c << 32 | cl->seq);
         if (rv == 0)
-            cl->hist = lin_add(&s->hist, (struct lin_op){.client = c, .kind = LIN_GET,
-                                                         .key = cl->key, .call = ++s->stamp,
+            cl->hist = lin_add(&s->hist, (struct lin_op){.client = c,
+                                                         .kind = LIN_GET,
+                                                         .key = cl->key,
+                                                         .call = ++s->stamp,
                                                          .ret = LIN_INF});
     } else {
         uint8_t b[14];
@@ -170,9 +172,12 @@ void kv_client_step(struct sim *s, int c)
         encode(b, c, cl->seq, cl->key, cl->value);
         rv = raft_propose(&nd->r, b, sizeof b, &cl->index);
         if (rv == 0)
-            cl->hist = lin_add(&s->hist, (struct lin_op){.client = c, .kind = LIN_PUT,
-                                                         .key = cl->key, .value = cl->value,
-                                                         .call = ++s->stamp, .ret = LIN_INF});
+            cl->hist = lin_add(&s->hist, (struct lin_op){.client = c,
+                                                         .kind = LIN_PUT,
+                                                         .key = cl->key,
+                                                         .value = cl->value,
+                                                         .call = ++s->stamp,
+                                                         .ret = LIN_INF});
     }
     if (rv == 0) {
         cl->busy = true;
@@ -200,10 +205,7 @@ void kv_clients_start(struct sim *s, int n, bool reads)
     }
 }
 
-void kv_clients_stop(struct sim *s)
-{
-    s->clients_on = false;
-}
+void kv_clients_stop(struct sim *s) { s->clients_on = false; }
 
 void kv_finish(struct sim *s)
 {

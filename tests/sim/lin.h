@@ -19,10 +19,10 @@ struct lin_op {
     int client;
     uint8_t kind;
     int key;
-    int64_t value;   /* put: value written; get: value observed */
-    uint64_t call;   /* invocation time (unique stamps) */
-    uint64_t ret;    /* response time, LIN_INF if unknown */
-    bool failed;     /* definitely had no effect: ignored */
+    int64_t value; /* put: value written; get: value observed */
+    uint64_t call; /* invocation time (unique stamps) */
+    uint64_t ret;  /* response time, LIN_INF if unknown */
+    bool failed;   /* definitely had no effect: ignored */
 };
 
 struct lin_history {

@@ -7,8 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#define P(c, k, v, a, b) {c, LIN_PUT, k, v, a, b, false}
-#define G(c, k, v, a, b) {c, LIN_GET, k, v, a, b, false}
+#define P(c, k, v, a, b)                                                                           \
+    {                                                                                              \
+        c, LIN_PUT, k, v, a, b, false                                                              \
+    }
+#define G(c, k, v, a, b)                                                                           \
+    {                                                                                              \
+        c, LIN_GET, k, v, a, b, false                                                              \
+    }
 #define INF LIN_INF
 
 struct lcase {
@@ -28,19 +34,29 @@ static const struct lcase cases[] = {
     {"lin_concurrent_read_new", true, 2, {P(0, 0, 1, 1, 4), G(1, 0, 1, 2, 3)}},
     {"lin_overwritten", false, 3, {P(0, 0, 1, 1, 2), P(0, 0, 2, 3, 4), G(1, 0, 1, 5, 6)}},
     /* two reads see the writes in opposite orders: a new-old inversion */
-    {"lin_new_old_inversion", false, 4,
+    {"lin_new_old_inversion",
+     false,
+     4,
      {P(0, 0, 1, 1, 2), P(1, 0, 2, 3, 10), G(2, 0, 2, 4, 5), G(3, 0, 1, 6, 7)}},
-    {"lin_concurrent_writes_any_order", true, 4,
+    {"lin_concurrent_writes_any_order",
+     true,
+     4,
      {P(0, 0, 1, 1, 10), P(1, 0, 2, 2, 11), G(2, 0, 2, 12, 13), G(3, 0, 2, 14, 15)}},
-    {"lin_flip_flop", false, 5,
+    {"lin_flip_flop",
+     false,
+     5,
      {P(0, 0, 1, 1, 10), P(1, 0, 2, 2, 11), G(2, 0, 1, 12, 13), G(3, 0, 2, 14, 15),
       G(2, 0, 1, 16, 17)}},
     {"lin_open_put_later_seen", true, 2, {P(0, 0, 7, 1, INF), G(1, 0, 7, 5, 6)}},
     {"lin_open_put_never_seen", true, 2, {P(0, 0, 7, 1, INF), G(1, 0, 0, 5, 6)}},
     {"lin_open_put_seen_before_call", false, 2, {G(1, 0, 7, 1, 2), P(0, 0, 7, 3, INF)}},
-    {"lin_open_put_seen_then_unseen", false, 3,
+    {"lin_open_put_seen_then_unseen",
+     false,
+     3,
      {P(0, 0, 7, 1, INF), G(1, 0, 7, 5, 6), G(1, 0, 0, 7, 8)}},
-    {"lin_keys_independent", true, 4,
+    {"lin_keys_independent",
+     true,
+     4,
      {P(0, 0, 1, 1, 2), P(0, 1, 2, 3, 4), G(1, 1, 2, 5, 6), G(1, 0, 1, 7, 8)}},
     {"lin_keys_not_mixed", false, 2, {P(0, 1, 5, 1, 2), G(1, 0, 5, 3, 4)}},
     {"lin_failed_op_ignored", true, 2, {{0, LIN_PUT, 0, 9, 1, 2, true}, G(1, 0, 0, 3, 4)}},

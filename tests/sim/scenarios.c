@@ -40,12 +40,12 @@ static void finish(struct sim *s)
 
 static int wait_new_leader(struct sim *s, int not, uint64_t max_ms);
 
-static int pick(struct sim *s, int not)
+static int pick(struct sim *s, int not )
 {
     int i;
     do
         i = (int)(sim_rand(s) % (uint64_t)s->n);
-    while (i == not && s->n > 1);
+    while (i == not &&s->n > 1);
     return i;
 }
 
@@ -348,7 +348,7 @@ static int wait_new_leader(struct sim *s, int not, uint64_t max_ms)
 {
     for (uint64_t t = 0; t < max_ms; t++) {
         int l = sim_leader(s);
-        if (l >= 0 && l != not)
+        if (l >= 0 && l != not )
             return l;
         sim_run_for(s, 1);
     }
@@ -997,8 +997,7 @@ int main(int argc, char **argv)
             passed++;
             if (!quiet)
                 printf("PASS %s (%llu seeds from %llu, %llu events)\n", sc->name,
-                       (unsigned long long)ok, (unsigned long long)seed,
-                       (unsigned long long)steps);
+                       (unsigned long long)ok, (unsigned long long)seed, (unsigned long long)steps);
         }
         fflush(stdout);
     }

@@ -126,9 +126,9 @@ static struct sim_event *ev_pop(struct sim *s)
 
 static const char *msg_name(int t)
 {
-    static const char *names[] = {"?",        "APPEND",    "APPEND_RESP", "VOTE",
-                                  "VOTE_RESP", "PREVOTE",  "PREVOTE_RESP", "SNAPSHOT",
-                                  "HEARTBEAT", "HB_RESP",  "TIMEOUT_NOW"};
+    static const char *names[] = {"?",         "APPEND",  "APPEND_RESP",  "VOTE",
+                                  "VOTE_RESP", "PREVOTE", "PREVOTE_RESP", "SNAPSHOT",
+                                  "HEARTBEAT", "HB_RESP", "TIMEOUT_NOW"};
     return t > 0 && t < RAFT_MSG_TYPE_END ? names[t] : "?";
 }
 
@@ -145,9 +145,9 @@ static void send_msg(struct sim *s, int from, const struct raft_msg *m)
     if (s->trace_live || s->trace)
         if (s->trace_live)
             sim_tracef(s, "n%u->n%u %s term=%llu idx=%llu lt=%llu c=%llu n=%u%s", m->from, m->to,
-                       msg_name(m->type), (unsigned long long)m->term,
-                       (unsigned long long)m->index, (unsigned long long)m->log_term,
-                       (unsigned long long)m->commit, m->n_entries, m->reject ? " REJECT" : "");
+                       msg_name(m->type), (unsigned long long)m->term, (unsigned long long)m->index,
+                       (unsigned long long)m->log_term, (unsigned long long)m->commit, m->n_entries,
+                       m->reject ? " REJECT" : "");
     if (to < 0 || to >= s->n || !s->link[from][to] || sim_rand(s) % 100 < s->loss_pct) {
         free(buf);
         return;
@@ -317,8 +317,8 @@ void sim_node_ready(struct sim *s, struct sim_node *nd)
         uint32_t len = kv_snapshot(nd, buf);
         int rv = raft_compact(&nd->r, nd->applied, buf, len);
         if (rv)
-            sim_failf(s, "n%u: compact at %llu failed: %d", nd->id,
-                      (unsigned long long)nd->applied, rv);
+            sim_failf(s, "n%u: compact at %llu failed: %d", nd->id, (unsigned long long)nd->applied,
+                      rv);
         nd->compacted++;
     }
     check_node(s, nd);
@@ -480,8 +480,8 @@ void sim_crash(struct sim *s, int i)
     nd->gen++;
     nd->writing = false;
     kv_node_crashed(s, i);
-    sim_tracef(s, "n%u CRASH (term %llu, role %d)", nd->id,
-               (unsigned long long)raft_term(&nd->r), raft_role(&nd->r));
+    sim_tracef(s, "n%u CRASH (term %llu, role %d)", nd->id, (unsigned long long)raft_term(&nd->r),
+               raft_role(&nd->r));
 }
 
 void sim_restart(struct sim *s, int i)
@@ -505,8 +505,7 @@ void sim_restart(struct sim *s, int i)
         raft_load_hard_state(&nd->r, d->term, d->vote);
     for (uint64_t k = 0; k < d->n; k++)
         if (raft_load_entry(&nd->r, d->first + k, &d->ents[k]))
-            sim_failf(s, "n%u: load entry %llu failed", nd->id,
-                      (unsigned long long)(d->first + k));
+            sim_failf(s, "n%u: load entry %llu failed", nd->id, (unsigned long long)(d->first + k));
     nd->up = true;
     nd->last_commit = raft_commit(&nd->r);
     sim_tracef(s, "n%u RESTART term=%llu vote=%u snap=%llu log=[%llu,%llu]", nd->id,
@@ -708,8 +707,12 @@ int sim_propose(struct sim *s, int node, int key, int64_t value, uint64_t *index
     memcpy(buf + 6, &value, 8);
     int rv = raft_propose(&s->nodes[node]->r, buf, sizeof buf, index);
     if (rv == 0) /* outcome unknown to the history: an open put */
-        lin_add(&s->hist, (struct lin_op){.client = -1, .kind = LIN_PUT, .key = key,
-                                          .value = value, .call = ++s->stamp, .ret = LIN_INF});
+        lin_add(&s->hist, (struct lin_op){.client = -1,
+                                          .kind = LIN_PUT,
+                                          .key = key,
+                                          .value = value,
+                                          .call = ++s->stamp,
+                                          .ret = LIN_INF});
     sim_node_ready(s, s->nodes[node]);
     return rv;
 }

@@ -36,8 +36,8 @@ struct sim_disk {
     struct raft_conf snap_conf;
     uint8_t snap[SIM_SNAP_CAP];
     uint32_t snap_len;
-    uint64_t first;           /* index of ents[0] */
-    struct raft_entry *ents;  /* entries [first, first + n) */
+    uint64_t first;          /* index of ents[0] */
+    struct raft_entry *ents; /* entries [first, first + n) */
     uint64_t n, cap;
 };
 
@@ -58,8 +58,8 @@ struct sim_write {
 struct sim_node {
     uint32_t id;
     bool up;
-    bool member;   /* started (bootstrapped or added) */
-    uint32_t gen;  /* bumped by each crash: stale events are ignored */
+    bool member;  /* started (bootstrapped or added) */
+    uint32_t gen; /* bumped by each crash: stale events are ignored */
     struct raft r;
     struct raft_entry ring[SIM_RING];
     uint8_t snap[SIM_SNAP_CAP];
@@ -81,17 +81,17 @@ struct sim_node {
 
 struct sim_client {
     bool busy;
-    int node;          /* node index the op went to */
+    int node; /* node index the op went to */
     uint32_t gen;
     int guess;
     uint32_t seq;
     bool is_get;
     int key;
     int64_t value;
-    uint64_t index;    /* put: log index */
+    uint64_t index; /* put: log index */
     uint64_t deadline;
-    uint64_t issued;   /* when the op went out */
-    int hist;          /* index into history */
+    uint64_t issued; /* when the op went out */
+    int hist;        /* index into history */
 };
 
 struct sim_event;
@@ -99,9 +99,9 @@ struct sim_event;
 struct sim {
     uint64_t seed, rng;
     uint64_t now;
-    uint64_t stamp;      /* strictly increasing: orders history events */
+    uint64_t stamp; /* strictly increasing: orders history events */
     uint64_t steps;
-    int n;               /* node slots in use */
+    int n; /* node slots in use */
     struct sim_node *nodes[SIM_MAX_NODES];
     /* network */
     bool link[SIM_MAX_NODES][SIM_MAX_NODES];
@@ -124,7 +124,10 @@ struct sim {
     uint32_t client_gap;
     struct sim_client clients[SIM_MAX_CLIENTS];
     struct lin_history hist;
-    struct { int64_t value; uint64_t stamp; } *applied_vals; /* first apply of each put */
+    struct {
+        int64_t value;
+        uint64_t stamp;
+    } * applied_vals; /* first apply of each put */
     uint64_t applied_cap, applied_n;
     uint64_t ops_ok, ops_unknown, ops_failed;
     uint64_t gets_done, gets_at_once; /* gets answered, of them in the instant they were asked */
@@ -133,10 +136,12 @@ struct sim {
     uint64_t n_terms;
     /* per index: the committed entry's term and content, and the term its
      * first applier was in (at least the term it was committed in) */
-    struct { uint64_t term, hash, at_term; } *committed;
+    struct {
+        uint64_t term, hash, at_term;
+    } * committed;
     uint64_t n_committed, committed_cap;
-    void *logmap; /* (index,term) -> content, see check.c */
-    bool check_durable; /* committed => on a majority of disks (static membership) */
+    void *logmap;                  /* (index,term) -> content, see check.c */
+    bool check_durable;            /* committed => on a majority of disks (static membership) */
     uint32_t crash_after_vote_pct; /* crash a node right after it grants a vote */
     /* failure reporting */
     jmp_buf fail_jmp;
@@ -166,7 +171,7 @@ void sim_connect_all(struct sim *s);
 void sim_partition(struct sim *s, const int *group, int n_group); /* group vs rest */
 void sim_partition_random(struct sim *s);
 void sim_set_unreliable(struct sim *s, bool on);
-int sim_leader(struct sim *s);          /* index of the leader of the highest term, or -1 */
+int sim_leader(struct sim *s); /* index of the leader of the highest term, or -1 */
 int sim_wait_leader(struct sim *s, uint64_t max_ms);
 uint64_t sim_rand(struct sim *s);
 void sim_tracef(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -179,10 +184,10 @@ int sim_propose(struct sim *s, int node, int key, int64_t value, uint64_t *index
 bool sim_converged(struct sim *s); /* every up node applied the same commit */
 void sim_wait_converged(struct sim *s, uint64_t max_ms);
 
-#define SIM_REQUIRE(s, cond, ...)                                                       \
-    do {                                                                                \
-        if (!(cond))                                                                    \
-            sim_failf((s), __VA_ARGS__);                                                \
+#define SIM_REQUIRE(s, cond, ...)                                                                  \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            sim_failf((s), __VA_ARGS__);                                                           \
     } while (0)
 
 /* check.c */

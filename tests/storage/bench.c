@@ -63,15 +63,15 @@ int main(int argc, char **argv)
     double flush_us = argc > 1 ? atof(argv[1]) : 100;
     double secs = argc > 2 ? atof(argv[2]) : 0.25;
     static const uint32_t lens[] = {64, 1024}, groups[] = {1, 8, 64, 256};
-    printf("log store appends/s, RAM disk, flush cost %.0f us (ceiling %.0f commits/s)\n",
-           flush_us, flush_us > 0 ? 1e6 / flush_us : 0.0);
+    printf("log store appends/s, RAM disk, flush cost %.0f us (ceiling %.0f commits/s)\n", flush_us,
+           flush_us > 0 ? 1e6 / flush_us : 0.0);
     printf("%8s %8s %14s %12s %12s\n", "record", "group", "appends/s", "MB/s", "flush/app");
     for (int l = 0; l < 2; l++) {
         for (int g = 0; g < 4; g++) {
             double fpa;
             double r = run(lens[l], groups[g], (uint64_t)(flush_us * 1000), secs, &fpa);
-            printf("%7uB %8u %14.0f %12.1f %12.4f\n", lens[l], groups[g], r,
-                   r * lens[l] / 1e6, fpa);
+            printf("%7uB %8u %14.0f %12.1f %12.4f\n", lens[l], groups[g], r, r * lens[l] / 1e6,
+                   fpa);
         }
     }
     printf("no flush cost (CPU only):\n");

@@ -25,16 +25,16 @@ struct simwrite {
 };
 
 struct simdisk {
-    struct blockdev dev;        /* dev.ctx points back here */
+    struct blockdev dev; /* dev.ctx points back here */
     uint64_t nsectors;
     uint8_t *durable, *cur;
     struct simwrite *pend;
     uint32_t npend, pend_cap;
     uint64_t events, writes, flushes, reads;
-    int64_t crash_at;           /* event number of the crash, -1: never */
+    int64_t crash_at; /* event number of the crash, -1: never */
     bool crashed;
-    uint64_t flush_cost_ns;     /* busy-waits this long in each flush (bench) */
-    bool no_torn_copy;          /* bench: do not keep copies of pending writes */
+    uint64_t flush_cost_ns; /* busy-waits this long in each flush (bench) */
+    bool no_torn_copy;      /* bench: do not keep copies of pending writes */
 };
 
 /* Fresh zeroed disk of nsectors sectors. */

@@ -51,8 +51,8 @@ static int expect(uint32_t log, uint64_t index, uint32_t len)
     uint32_t got = 0;
     int rv = logstore_read(&LS, log, index, buf, sizeof buf, &got);
     CHECK(rv == 0, "read log %u index %llu: %d", log, (unsigned long long)index, rv);
-    CHECK(got == len, "read log %u index %llu: len %u want %u", log,
-          (unsigned long long)index, got, len);
+    CHECK(got == len, "read log %u index %llu: len %u want %u", log, (unsigned long long)index, got,
+          len);
     fill_payload(want, len, log * 1000000ull + index);
     CHECK(memcmp(buf, want, len) == 0, "read log %u index %llu: payload differs", log,
           (unsigned long long)index);
@@ -73,9 +73,10 @@ static int t_crc32c_vectors(void)
     for (int i = 0; i < 32; i++)
         b[i] = (uint8_t)(31 - i);
     CHECK(crc32c(b, 32) == 0x113FDB5Cu, "descending");
-    static const uint8_t pdu[48] = {0x01, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                    0x14, 0, 0, 0, 0, 0, 0x04, 0, 0, 0, 0, 0x14, 0, 0, 0, 0x18,
-                                    0x28, 0, 0, 0, 0, 0, 0, 0, 0x02, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t pdu[48] = {0x01, 0xc0, 0, 0,    0,    0, 0, 0,    0,    0, 0,    0,
+                                    0,    0,    0, 0,    0x14, 0, 0, 0,    0,    0, 0x04, 0,
+                                    0,    0,    0, 0x14, 0,    0, 0, 0x18, 0x28, 0, 0,    0,
+                                    0,    0,    0, 0,    0x02, 0, 0, 0,    0,    0, 0,    0};
     CHECK(crc32c(pdu, 48) == 0xD9963A56u, "iSCSI read PDU");
     CHECK(crc32c_update(crc32c(pdu, 20), pdu + 20, 28) == 0xD9963A56u, "update");
     return 0;
@@ -161,8 +162,8 @@ static int t_group_commit(void)
         }
     }
     uint64_t flushes = D.flushes - f0;
-    CHECK(flushes == (uint64_t)ncommit, "%llu flushes for %d commits",
-          (unsigned long long)flushes, ncommit);
+    CHECK(flushes == (uint64_t)ncommit, "%llu flushes for %d commits", (unsigned long long)flushes,
+          ncommit);
     CHECK(flushes < (uint64_t)napp, "%llu flushes for %d appends", (unsigned long long)flushes,
           napp);
     CHECK(LS.stats.flushes * 8 <= LS.stats.appends, "stats: %llu flushes, %llu appends",
@@ -371,8 +372,7 @@ static int t_corrupt_record_middle(void)
           (unsigned long long)LS.error_index);
     CHECK(LS.error_sector == (at - 32) / 512, "sector %llu, record header at %llu",
           (unsigned long long)LS.error_sector, (unsigned long long)(at - 32) / 512);
-    CHECK(strstr(LS.error_msg, "log 1: record 5 at sector") != NULL, "message: %s",
-          LS.error_msg);
+    CHECK(strstr(LS.error_msg, "log 1: record 5 at sector") != NULL, "message: %s", LS.error_msg);
     /* the store refuses, and keeps refusing: nothing was written */
     CHECK(logstore_open(&LS, &D.dev, test_work, TEST_WORK) == -EBADMSG, "second open");
     return 0;
@@ -409,8 +409,7 @@ static int t_corrupt_superblock(void)
     simdisk_init(&blank, 100);
     rv = logstore_open(&LS, &blank.dev, test_work, TEST_WORK);
     simdisk_free(&blank);
-    CHECK(rv == -EBADMSG && strstr(LS.error_msg, "unformatted") != NULL, "blank: %s",
-          LS.error_msg);
+    CHECK(rv == -EBADMSG && strstr(LS.error_msg, "unformatted") != NULL, "blank: %s", LS.error_msg);
     return 0;
 }
 
@@ -493,8 +492,7 @@ static int t_work_memory(void)
     TRY(setup(4096, 2, NULL));
     size_t min = logstore_work_min(LOGSTORE_DEFAULT_BATCH, 2);
     CHECK(logstore_open(&LS, &D.dev, test_work, min - 64) == -ENOMEM, "too small");
-    CHECK(logstore_open(&LS, &D.dev, test_work + 1, min) == 0, "min, unaligned: %s",
-          LS.error_msg);
+    CHECK(logstore_open(&LS, &D.dev, test_work + 1, min) == 0, "min, unaligned: %s", LS.error_msg);
     for (int i = 0; i < 50; i++)
         TRY(put(0, 1000, NULL));
     CHECK(logstore_commit(&LS) == 0, "commit");

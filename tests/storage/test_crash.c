@@ -50,8 +50,8 @@ struct world {
     uint32_t op_log;
     uint64_t op_arg, op_seed;
     uint32_t op_len;
-    uint64_t seq;     /* payload seeds */
-    char ctx[160];    /* replay recipe for messages */
+    uint64_t seq;  /* payload seeds */
+    char ctx[160]; /* replay recipe for messages */
 };
 
 static struct world W;
@@ -89,9 +89,9 @@ static int step(uint64_t *rng)
     W.op = OP_NONE;
     if (r < 45) {
         uint32_t k = (uint32_t)(sim_rand(rng) % 10);
-        uint32_t len = k < 6 ? 1 + (uint32_t)(sim_rand(rng) % 100)
-                     : k < 9 ? 100 + (uint32_t)(sim_rand(rng) % 1100)
-                             : 1200 + (uint32_t)(sim_rand(rng) % 2800);
+        uint32_t len = k < 6   ? 1 + (uint32_t)(sim_rand(rng) % 100)
+                       : k < 9 ? 100 + (uint32_t)(sim_rand(rng) % 1100)
+                               : 1200 + (uint32_t)(sim_rand(rng) % 2800);
         if (a->next >= MAXIDX)
             return 0;
         uint64_t seed = ++W.seq, idx = 0;
@@ -263,8 +263,10 @@ static int verify(void)
                 got.log[l].snap_seed = c->snap_seed;
             }
         }
-        CHECK(match, "%s: log %u snapshot (%d, len %u, index %llu) is neither committed nor in "
-              "flight", W.ctx, l, rv, sl, (unsigned long long)si);
+        CHECK(match,
+              "%s: log %u snapshot (%d, len %u, index %llu) is neither committed nor in "
+              "flight",
+              W.ctx, l, rv, sl, (unsigned long long)si);
         got.log[l].snap = rv == 0;
         got.log[l].snap_len = sl;
         got.log[l].snap_index = si;
@@ -294,8 +296,8 @@ static int recover(struct simdisk *d, uint64_t seed, int model)
 /* One crash point: phase 1 (wseed) dies at event k; for each disk seed the
  * recovered store is verified, worked on with a second crash, verified again,
  * and reopened cleanly. */
-static int crash_point(struct simdisk *base, const struct world *start, uint64_t wseed,
-                       int64_t k, int nops, int variants)
+static int crash_point(struct simdisk *base, const struct world *start, uint64_t wseed, int64_t k,
+                       int nops, int variants)
 {
     struct simdisk d;
     simdisk_clone(&d, base);
@@ -308,8 +310,8 @@ static int crash_point(struct simdisk *base, const struct world *start, uint64_t
     }
     if (rv != 0 && rv != -EIO) {
         simdisk_free(&d);
-        CHECK(0, "workload %llu crash %lld: op failed: %d", (unsigned long long)wseed,
-              (long long)k, rv);
+        CHECK(0, "workload %llu crash %lld: op failed: %d", (unsigned long long)wseed, (long long)k,
+              rv);
     }
     struct world crashed = W;
     for (int v = 0; v < variants; v++) {

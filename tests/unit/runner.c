@@ -27,24 +27,28 @@ TABLE(unit_rand_tests);
 TABLE(unit_ramdisk_tests);
 TABLE(unit_inet_tests);
 TABLE(unit_kreqwire_tests);
-TABLE(unit_blake2s_tests); TABLE(unit_rpcwire_tests); TABLE(unit_lebytes_tests);
+TABLE(unit_blake2s_tests);
+TABLE(unit_rpcwire_tests);
+TABLE(unit_lebytes_tests);
 TABLE(unit_disklabel_tests);
 TABLE(unit_migwire_tests);
 TABLE(unit_fspath_tests);
 
 static const struct unit_test *const tables[] = {
-    unit_fmt_tests, unit_fdt_tests, unit_bootargs_tests, unit_elf_tests,
-    unit_pagealloc_tests, unit_heap_tests, unit_rand_tests, unit_ramdisk_tests,
-    unit_inet_tests, unit_kreqwire_tests, unit_blake2s_tests, unit_rpcwire_tests,
-    unit_lebytes_tests, unit_disklabel_tests, unit_migwire_tests, unit_fspath_tests,
+    unit_fmt_tests,       unit_fdt_tests,       unit_bootargs_tests, unit_elf_tests,
+    unit_pagealloc_tests, unit_heap_tests,      unit_rand_tests,     unit_ramdisk_tests,
+    unit_inet_tests,      unit_kreqwire_tests,  unit_blake2s_tests,  unit_rpcwire_tests,
+    unit_lebytes_tests,   unit_disklabel_tests, unit_migwire_tests,  unit_fspath_tests,
 };
 
 void *unit_read_file(const char *path, uint64_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        unit_fail(__FILE__, __LINE__, "cannot open %s (run from the repo root after "
-                  "`make build/host/unit_tests`)", path);
+        unit_fail(__FILE__, __LINE__,
+                  "cannot open %s (run from the repo root after "
+                  "`make build/host/unit_tests`)",
+                  path);
         return NULL;
     }
     size_t cap = 4096, n = 0;

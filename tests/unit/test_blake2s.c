@@ -16,10 +16,10 @@
 
 static void blake2s_rfc_abc(void)
 {
-    static const uint8_t want[32] = {
-        0x50, 0x8C, 0x5E, 0x8C, 0x32, 0x7C, 0x14, 0xE2, 0xE1, 0xA7, 0x2B,
-        0xA3, 0x4E, 0xEB, 0x45, 0x2F, 0x37, 0x45, 0x8B, 0x20, 0x9E, 0xD6,
-        0x3A, 0x29, 0x4D, 0x99, 0x9B, 0x4C, 0x86, 0x67, 0x59, 0x82};
+    static const uint8_t want[32] = {0x50, 0x8C, 0x5E, 0x8C, 0x32, 0x7C, 0x14, 0xE2,
+                                     0xE1, 0xA7, 0x2B, 0xA3, 0x4E, 0xEB, 0x45, 0x2F,
+                                     0x37, 0x45, 0x8B, 0x20, 0x9E, 0xD6, 0x3A, 0x29,
+                                     0x4D, 0x99, 0x9B, 0x4C, 0x86, 0x67, 0x59, 0x82};
     uint8_t out[32];
     CHECK_EQ(blake2s(out, 32, NULL, 0, "abc", 3), 0);
     CHECK(memcmp(out, want, 32) == 0);
@@ -49,10 +49,10 @@ static void selftest_seq(uint8_t *out, size_t len, uint32_t seed)
 
 static void blake2s_rfc_selftest(void)
 {
-    static const uint8_t want[32] = {
-        0x6A, 0x41, 0x1F, 0x08, 0xCE, 0x25, 0xAD, 0xCD, 0xFB, 0x02, 0xAB,
-        0xA6, 0x41, 0x45, 0x1C, 0xEC, 0x53, 0xC5, 0x98, 0xB2, 0x4F, 0x4F,
-        0xC7, 0x87, 0xFB, 0xDC, 0x88, 0x79, 0x7F, 0x4C, 0x1D, 0xFE};
+    static const uint8_t want[32] = {0x6A, 0x41, 0x1F, 0x08, 0xCE, 0x25, 0xAD, 0xCD,
+                                     0xFB, 0x02, 0xAB, 0xA6, 0x41, 0x45, 0x1C, 0xEC,
+                                     0x53, 0xC5, 0x98, 0xB2, 0x4F, 0x4F, 0xC7, 0x87,
+                                     0xFB, 0xDC, 0x88, 0x79, 0x7F, 0x4C, 0x1D, 0xFE};
     static const uint32_t md_len[4] = {16, 20, 28, 32};
     static const uint32_t in_len[6] = {0, 3, 64, 65, 255, 1024};
     uint8_t in[1024], md[32], key[32];
@@ -117,10 +117,8 @@ static void blake2s_python_vectors(void)
         unsigned inlen, keylen, outlen, seed;
         char hex[80];
         if (sscanf(cur, "%u %u %u %u %79s", &inlen, &keylen, &outlen, &seed, hex) != 5 ||
-            inlen > 4096 || keylen > 32 || outlen < 1 || outlen > 32 ||
-            strlen(hex) != 2 * outlen) {
-            unit_fail(__FILE__, __LINE__, "%s:%d: bad line \"%s\"", B2S_VECTORS, lines + 1,
-                      cur);
+            inlen > 4096 || keylen > 32 || outlen < 1 || outlen > 32 || strlen(hex) != 2 * outlen) {
+            unit_fail(__FILE__, __LINE__, "%s:%d: bad line \"%s\"", B2S_VECTORS, lines + 1, cur);
             return;
         }
         uint8_t want[32];
@@ -135,8 +133,10 @@ static void blake2s_python_vectors(void)
         memset(out, 0xA5, sizeof out);
         CHECK_EQ(blake2s(out, outlen, keylen ? key : NULL, keylen, in, inlen), 0);
         if (memcmp(out, want, outlen) != 0 || out[outlen] != 0xA5) {
-            unit_fail(__FILE__, __LINE__, "%s:%d: one-shot digest differs (inlen %u keylen %u"
-                      " outlen %u)", B2S_VECTORS, lines + 1, inlen, keylen, outlen);
+            unit_fail(__FILE__, __LINE__,
+                      "%s:%d: one-shot digest differs (inlen %u keylen %u"
+                      " outlen %u)",
+                      B2S_VECTORS, lines + 1, inlen, keylen, outlen);
             return;
         }
         /* Streamed: chunk sizes vary per vector and within it. */
@@ -153,8 +153,7 @@ static void blake2s_python_vectors(void)
         memset(out, 0x5A, sizeof out);
         blake2s_final(&s, out);
         if (memcmp(out, want, outlen) != 0 || out[outlen] != 0x5A) {
-            unit_fail(__FILE__, __LINE__, "%s:%d: streamed digest differs", B2S_VECTORS,
-                      lines + 1);
+            unit_fail(__FILE__, __LINE__, "%s:%d: streamed digest differs", B2S_VECTORS, lines + 1);
             return;
         }
         seen_out[outlen] = 1;

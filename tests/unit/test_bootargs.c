@@ -70,8 +70,20 @@ static void bootargs_u64(void)
     CHECK_EQ(bootargs_get_u64(a, "g", &x), -ENOENT);
     x = 5;
     static const char *bad[] = {
-        "n=", "n", "n=-1", "n=+1", "n=12a", "n=0x", "n=0xg", "n=1.5", "n=18446744073709551616",
-        "n=0x10000000000000000", "n=99999999999999999999999", "n= 1", "n=0b1", "n=abc",
+        "n=",
+        "n",
+        "n=-1",
+        "n=+1",
+        "n=12a",
+        "n=0x",
+        "n=0xg",
+        "n=1.5",
+        "n=18446744073709551616",
+        "n=0x10000000000000000",
+        "n=99999999999999999999999",
+        "n= 1",
+        "n=0b1",
+        "n=abc",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (bootargs_get_u64(bad[i], "n", &x) != -EINVAL)
@@ -84,9 +96,9 @@ static void bootargs_u64(void)
 }
 
 const struct unit_test unit_bootargs_tests[] = {
-    { "bootargs_basic", bootargs_basic },
-    { "bootargs_last_wins", bootargs_last_wins },
-    { "bootargs_too_long", bootargs_too_long },
-    { "bootargs_u64", bootargs_u64 },
-    { NULL, NULL },
+    {"bootargs_basic", bootargs_basic},
+    {"bootargs_last_wins", bootargs_last_wins},
+    {"bootargs_too_long", bootargs_too_long},
+    {"bootargs_u64", bootargs_u64},
+    {NULL, NULL},
 };

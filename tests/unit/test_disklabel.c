@@ -204,11 +204,11 @@ static void disklabel_open_foreign_disk(void)
 }
 
 const struct unit_test unit_disklabel_tests[] = {
-    { "disklabel_default_layout", disklabel_default_layout },
-    { "disklabel_round_trip", disklabel_round_trip },
-    { "disklabel_rejects_corruption", disklabel_rejects_corruption },
-    { "disklabel_rejects_bad_tables", disklabel_rejects_bad_tables },
-    { "disklabel_open_blank_disk", disklabel_open_blank_disk },
-    { "disklabel_open_foreign_disk", disklabel_open_foreign_disk },
-    { NULL, NULL },
+    {"disklabel_default_layout", disklabel_default_layout},
+    {"disklabel_round_trip", disklabel_round_trip},
+    {"disklabel_rejects_corruption", disklabel_rejects_corruption},
+    {"disklabel_rejects_bad_tables", disklabel_rejects_bad_tables},
+    {"disklabel_open_blank_disk", disklabel_open_blank_disk},
+    {"disklabel_open_foreign_disk", disklabel_open_foreign_disk},
+    {NULL, NULL},
 };

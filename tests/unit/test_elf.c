@@ -59,7 +59,10 @@ static void img_init(struct img *m)
 {
     memset(m, 0, sizeof *m);
     uint8_t *b = m->b;
-    memcpy(b, "\x7f" "ELF\x02\x01\x01", 7);
+    memcpy(b,
+           "\x7f"
+           "ELF\x02\x01\x01",
+           7);
     put(b + E_TYPE, 2, 2);
     put(b + E_MACHINE, 243, 2);
     put(b + E_VERSION, 1, 4);
@@ -147,43 +150,43 @@ static void elf_mutations(void)
         int off, size;
         uint64_t val;
     } muts[] = {
-        { "magic0", 0, 1, 0x7e },
-        { "magic1", 1, 1, 'e' },
-        { "magic3", 3, 1, 'G' },
-        { "class32", 4, 1, 1 },
-        { "big endian", 5, 1, 2 },
-        { "ei_version", 6, 1, 0 },
-        { "ET_DYN", E_TYPE, 2, 3 },
-        { "ET_REL", E_TYPE, 2, 1 },
-        { "x86-64", E_MACHINE, 2, 62 },
-        { "e_version", E_VERSION, 4, 2 },
-        { "e_ehsize", E_EHSIZE, 2, 52 },
-        { "e_phentsize", E_PHENTSIZE, 2, 32 },
-        { "e_phnum 0", E_PHNUM, 2, 0 },
-        { "e_phnum 65", E_PHNUM, 2, 65 },
-        { "e_phnum xnum", E_PHNUM, 2, 0xffff },
-        { "phoff past end", E_PHOFF, 8, FILE_LEN - 56 * 3 + 1 },
-        { "phoff wraps", E_PHOFF, 8, ~0ull - 10 },
-        { "entry in data", E_ENTRY, 8, 0x12000 },
-        { "entry below", E_ENTRY, 8, 0xffff },
-        { "entry past text", E_ENTRY, 8, 0x11200 },
-        { "filesz > memsz", PH(0) + P_FILESZ, 8, 0x1201 },
-        { "memsz 0", PH(2) + P_MEMSZ, 8, 0 },
-        { "file data past end", PH(2) + P_FILESZ, 8, FILE_LEN - 0x2000 + 1 },
-        { "offset past end", PH(2) + P_OFFSET, 8, FILE_LEN + 0x1000 },
-        { "offset wraps", PH(2) + P_OFFSET, 8, ~0ull - 0xfff },
-        { "vaddr wraps", PH(2) + P_VADDR, 8, ~0ull - 0xfff },
-        { "vaddr below lo", PH(0) + P_VADDR, 8, LO - 0x1000 },
-        { "end past hi", PH(2) + P_MEMSZ, 8, HI - 0x12000 + 1 },
-        { "vaddr/offset mod page", PH(2) + P_VADDR, 8, 0x12008 },
-        { "align 3", PH(2) + P_ALIGN, 8, 3 },
-        { "align 0x1800", PH(0) + P_ALIGN, 8, 0x1800 },
-        { "W+X data", PH(2) + P_FLAGS, 4, ELF_R | ELF_W | ELF_X },
-        { "W+X text", PH(0) + P_FLAGS, 4, ELF_W | ELF_X },
-        { "text not X", PH(0) + P_FLAGS, 4, ELF_R },
-        { "no loads", PH(0) + P_TYPE, 4, 4 },
-        { "same page", PH(2) + P_VADDR, 8, 0x11000 },
-        { "page overlap", PH(0) + P_MEMSZ, 8, 0x2001 },
+        {"magic0", 0, 1, 0x7e},
+        {"magic1", 1, 1, 'e'},
+        {"magic3", 3, 1, 'G'},
+        {"class32", 4, 1, 1},
+        {"big endian", 5, 1, 2},
+        {"ei_version", 6, 1, 0},
+        {"ET_DYN", E_TYPE, 2, 3},
+        {"ET_REL", E_TYPE, 2, 1},
+        {"x86-64", E_MACHINE, 2, 62},
+        {"e_version", E_VERSION, 4, 2},
+        {"e_ehsize", E_EHSIZE, 2, 52},
+        {"e_phentsize", E_PHENTSIZE, 2, 32},
+        {"e_phnum 0", E_PHNUM, 2, 0},
+        {"e_phnum 65", E_PHNUM, 2, 65},
+        {"e_phnum xnum", E_PHNUM, 2, 0xffff},
+        {"phoff past end", E_PHOFF, 8, FILE_LEN - 56 * 3 + 1},
+        {"phoff wraps", E_PHOFF, 8, ~0ull - 10},
+        {"entry in data", E_ENTRY, 8, 0x12000},
+        {"entry below", E_ENTRY, 8, 0xffff},
+        {"entry past text", E_ENTRY, 8, 0x11200},
+        {"filesz > memsz", PH(0) + P_FILESZ, 8, 0x1201},
+        {"memsz 0", PH(2) + P_MEMSZ, 8, 0},
+        {"file data past end", PH(2) + P_FILESZ, 8, FILE_LEN - 0x2000 + 1},
+        {"offset past end", PH(2) + P_OFFSET, 8, FILE_LEN + 0x1000},
+        {"offset wraps", PH(2) + P_OFFSET, 8, ~0ull - 0xfff},
+        {"vaddr wraps", PH(2) + P_VADDR, 8, ~0ull - 0xfff},
+        {"vaddr below lo", PH(0) + P_VADDR, 8, LO - 0x1000},
+        {"end past hi", PH(2) + P_MEMSZ, 8, HI - 0x12000 + 1},
+        {"vaddr/offset mod page", PH(2) + P_VADDR, 8, 0x12008},
+        {"align 3", PH(2) + P_ALIGN, 8, 3},
+        {"align 0x1800", PH(0) + P_ALIGN, 8, 0x1800},
+        {"W+X data", PH(2) + P_FLAGS, 4, ELF_R | ELF_W | ELF_X},
+        {"W+X text", PH(0) + P_FLAGS, 4, ELF_W | ELF_X},
+        {"text not X", PH(0) + P_FLAGS, 4, ELF_R},
+        {"no loads", PH(0) + P_TYPE, 4, 4},
+        {"same page", PH(2) + P_VADDR, 8, 0x11000},
+        {"page overlap", PH(0) + P_MEMSZ, 8, 0x2001},
     };
     for (size_t i = 0; i < sizeof muts / sizeof muts[0]; i++) {
         struct img m;
@@ -266,8 +269,8 @@ static void elf_real_program(void)
  * range as tests/fuzz/fuzz_elf.c). */
 static void elf_fuzz_seeds(void)
 {
-    static const char *seeds[] = { "tests/fuzz/corpus/fuzz_elf/tiny.elf",
-                                   "tests/fuzz/corpus/fuzz_elf/gcc-start.elf" };
+    static const char *seeds[] = {"tests/fuzz/corpus/fuzz_elf/tiny.elf",
+                                  "tests/fuzz/corpus/fuzz_elf/gcc-start.elf"};
     for (int i = 0; i < 2; i++) {
         uint64_t len;
         void *data = unit_read_file(seeds[i], &len);
@@ -281,11 +284,11 @@ static void elf_fuzz_seeds(void)
 }
 
 const struct unit_test unit_elf_tests[] = {
-    { "elf_good", elf_good },
-    { "elf_good_edges", elf_good_edges },
-    { "elf_mutations", elf_mutations },
-    { "elf_random_mutations", elf_random_mutations },
-    { "elf_real_program", elf_real_program },
-    { "elf_fuzz_seeds", elf_fuzz_seeds },
-    { NULL, NULL },
+    {"elf_good", elf_good},
+    {"elf_good_edges", elf_good_edges},
+    {"elf_mutations", elf_mutations},
+    {"elf_random_mutations", elf_random_mutations},
+    {"elf_real_program", elf_real_program},
+    {"elf_fuzz_seeds", elf_fuzz_seeds},
+    {NULL, NULL},
 };

@@ -87,11 +87,11 @@ static void fdt_generated(void)
         bool sstc;
         const char *args;
     } cases[] = {
-        { "build/host/dtb/virt-64m.dtb", 64 * MiB, 1, true, "" },
-        { "build/host/dtb/virt-1g.dtb", 1024 * MiB, 4, true, "" },
-        { "build/host/dtb/virt-nosstc.dtb", 64 * MiB, 1, false, "" },
-        { "build/host/dtb/virt-args.dtb", 128 * MiB, 2, true, "node=2 nodes=3" },
-        { "build/host/dtb/virt-net.dtb", 64 * MiB, 1, true, "" },
+        {"build/host/dtb/virt-64m.dtb", 64 * MiB, 1, true, ""},
+        {"build/host/dtb/virt-1g.dtb", 1024 * MiB, 4, true, ""},
+        {"build/host/dtb/virt-nosstc.dtb", 64 * MiB, 1, false, ""},
+        {"build/host/dtb/virt-args.dtb", 128 * MiB, 2, true, "node=2 nodes=3"},
+        {"build/host/dtb/virt-net.dtb", 64 * MiB, 1, true, ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rv;
@@ -126,7 +126,7 @@ static void fdt_truncated_and_mutated(void)
     }
     uint8_t *copy = malloc(len);
     for (uint64_t i = 0; i < len; i += (i < 64 ? 1 : 7)) {
-        static const uint8_t vals[] = { 0x00, 0xff, 0x01, 0x80, 0x7f, 0x03, 0x09 };
+        static const uint8_t vals[] = {0x00, 0xff, 0x01, 0x80, 0x7f, 0x03, 0x09};
         for (size_t k = 0; k < sizeof vals; k++) {
             memcpy(copy, blob, len);
             copy[i] = vals[k];
@@ -208,10 +208,7 @@ static void w_begin(struct dtw *w, const char *name)
     w_bytes(w, name, (uint32_t)strlen(name) + 1);
 }
 
-static void w_end(struct dtw *w)
-{
-    w_tok(w, 2);
-}
+static void w_end(struct dtw *w) { w_tok(w, 2); }
 
 static void w_prop(struct dtw *w, const char *name, const void *val, uint32_t len)
 {
@@ -300,7 +297,7 @@ static uint32_t synth_build(const struct synth *o, uint8_t *out)
     if (!o->no_mem) {
         w_begin(&w, "memory@80000000");
         w_str(&w, "device_type", "memory");
-        uint32_t r2[] = { 0, 0x80000000, 0, 0x4000000 }, r1[] = { 0x80000000, 0x4000000 };
+        uint32_t r2[] = {0, 0x80000000, 0, 0x4000000}, r1[] = {0x80000000, 0x4000000};
         w_cells(&w, "reg", c == 2 ? r2 : r1, c == 2 ? 4 : 2);
         w_end(&w);
     }
@@ -331,7 +328,7 @@ static uint32_t synth_build(const struct synth *o, uint8_t *out)
     w_u32(&w, "#size-cells", c);
     if (!o->no_uart) {
         w_begin(&w, "serial@10000000");
-        uint32_t r2[] = { 0, 0x10000000, 0, 0x100 }, r1[] = { 0x10000000, 0x100 };
+        uint32_t r2[] = {0, 0x10000000, 0, 0x100}, r1[] = {0x10000000, 0x100};
         w_cells(&w, "reg", c == 2 ? r2 : r1, c == 2 ? 4 : 2);
         w_u32(&w, "interrupts", 10);
         w_str(&w, "compatible", "ns16550a");
@@ -342,7 +339,7 @@ static uint32_t synth_build(const struct synth *o, uint8_t *out)
     for (int i = 0; i < o->nvirtio; i++) {
         w_begin(&w, "virtio_mmio");
         uint32_t base = 0x10001000 + 0x1000 * (uint32_t)i;
-        uint32_t r2[] = { 0, base, 0, 0x1000 }, r1[] = { base, 0x1000 };
+        uint32_t r2[] = {0, base, 0, 0x1000}, r1[] = {base, 0x1000};
         w_cells(&w, "reg", c == 2 ? r2 : r1, c == 2 ? 4 : 2);
         w_u32(&w, "interrupts", 1 + (uint32_t)i);
         w_str(&w, "compatible", "virtio,mmio");
@@ -351,7 +348,7 @@ static uint32_t synth_build(const struct synth *o, uint8_t *out)
     if (!o->no_plic) {
         w_begin(&w, "plic@c000000");
         w_prop(&w, "compatible", "sifive,plic-1.0.0\0riscv,plic0", 30);
-        uint32_t r2[] = { 0, 0xc000000, 0, 0x600000 }, r1[] = { 0xc000000, 0x600000 };
+        uint32_t r2[] = {0, 0xc000000, 0, 0x600000}, r1[] = {0xc000000, 0x600000};
         w_cells(&w, "reg", c == 2 ? r2 : r1, c == 2 ? 4 : 2);
         w_end(&w);
     }
@@ -381,7 +378,7 @@ static void fdt_synth_cells(void)
 {
     struct fdt_info fi;
     for (uint32_t c = 1; c <= 2; c++) {
-        struct synth o = { .cells = c, .nvirtio = 3 };
+        struct synth o = {.cells = c, .nvirtio = 3};
         CHECK_EQ(synth_parse(&o, &fi), 0);
         CHECK_EQ(fi.mem_base, 0x80000000);
         CHECK_EQ(fi.mem_size, 0x4000000);
@@ -398,7 +395,7 @@ static void fdt_synth_cells(void)
         CHECK_EQ(fi.virtio[2].irq, 3);
         CHECK_STR(fi.bootargs, "");
     }
-    struct synth o = { .cells = 3 };
+    struct synth o = {.cells = 3};
     CHECK_EQ(synth_parse(&o, &fi), -EINVAL); /* 3-cell reg is not supported */
 }
 
@@ -408,22 +405,16 @@ static void fdt_synth_sstc(void)
         const char *isa, *ext;
         bool want;
     } cases[] = {
-        { "rv64imac_zicsr_sstc", NULL, true },
-        { "rv64imac_sstc_zicsr", NULL, true },
-        { "RV64IMAC_SSTC", NULL, true },
-        { "rv64imac_SsTc", NULL, true },
-        { "rv64imac_sstcx", NULL, false },
-        { "rv64imac_xsstc", NULL, false },
-        { "rv64imacsstc", NULL, false },
-        { "rv64imac_zicsr", NULL, false },
-        { "rv64imac_zicsr", "sstc", true },
-        { "rv64imac_zicsr", "SSTC", true },
-        { "rv64imac_zicsr", "sstcc", false },
-        { "rv64imac", "zicsr", false },
+        {"rv64imac_zicsr_sstc", NULL, true}, {"rv64imac_sstc_zicsr", NULL, true},
+        {"RV64IMAC_SSTC", NULL, true},       {"rv64imac_SsTc", NULL, true},
+        {"rv64imac_sstcx", NULL, false},     {"rv64imac_xsstc", NULL, false},
+        {"rv64imacsstc", NULL, false},       {"rv64imac_zicsr", NULL, false},
+        {"rv64imac_zicsr", "sstc", true},    {"rv64imac_zicsr", "SSTC", true},
+        {"rv64imac_zicsr", "sstcc", false},  {"rv64imac", "zicsr", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct fdt_info fi;
-        struct synth o = { .isa = cases[i].isa, .isa_ext = cases[i].ext };
+        struct synth o = {.isa = cases[i].isa, .isa_ext = cases[i].ext};
         CHECK_EQ(synth_parse(&o, &fi), 0);
         if (fi.has_sstc != cases[i].want)
             unit_fail(__FILE__, __LINE__, "isa \"%s\" ext \"%s\": has_sstc %d", cases[i].isa,
@@ -435,10 +426,10 @@ static void fdt_synth_sstc(void)
 static void fdt_synth_required(void)
 {
     struct fdt_info fi;
-    struct synth ok = { 0 };
+    struct synth ok = {0};
     CHECK_EQ(synth_parse(&ok, &fi), 0);
-    struct synth a = { .no_uart = true }, b = { .no_plic = true }, c = { .no_mem = true },
-                 d = { .no_timebase = true }, e = { .uart_disabled = true };
+    struct synth a = {.no_uart = true}, b = {.no_plic = true}, c = {.no_mem = true},
+                 d = {.no_timebase = true}, e = {.uart_disabled = true};
     CHECK_EQ(synth_parse(&a, &fi), -EINVAL);
     CHECK_EQ(synth_parse(&b, &fi), -EINVAL);
     CHECK_EQ(synth_parse(&c, &fi), -EINVAL);
@@ -452,13 +443,13 @@ static void fdt_synth_bootargs(void)
     char args[300];
     memset(args, 'a', sizeof args);
     args[255] = '\0';
-    struct synth o = { .bootargs = args };
+    struct synth o = {.bootargs = args};
     CHECK_EQ(synth_parse(&o, &fi), 0);
     CHECK_EQ(strlen(fi.bootargs), 255);
     args[255] = 'a';
     args[256] = '\0';
     CHECK_EQ(synth_parse(&o, &fi), -EINVAL);
-    struct synth e = { .bootargs = "" };
+    struct synth e = {.bootargs = ""};
     CHECK_EQ(synth_parse(&e, &fi), 0);
     CHECK_STR(fi.bootargs, "");
 }
@@ -466,7 +457,7 @@ static void fdt_synth_bootargs(void)
 static void fdt_synth_virtio_limit(void)
 {
     struct fdt_info fi;
-    struct synth o = { .nvirtio = FDT_MAX_VIRTIO + 4 };
+    struct synth o = {.nvirtio = FDT_MAX_VIRTIO + 4};
     CHECK_EQ(synth_parse(&o, &fi), 0);
     CHECK_EQ(fi.nvirtio, FDT_MAX_VIRTIO);
     CHECK_EQ(fi.virtio[FDT_MAX_VIRTIO - 1].base, 0x10001000 + 0x1000 * (FDT_MAX_VIRTIO - 1));
@@ -476,16 +467,16 @@ static void fdt_synth_structure(void)
 {
     struct fdt_info fi;
     /* root(1) + soc(2) + extra: FDT_MAX_DEPTH is fine, one more is not */
-    struct synth deep = { .extra_depth = FDT_MAX_DEPTH - 2 };
+    struct synth deep = {.extra_depth = FDT_MAX_DEPTH - 2};
     CHECK_EQ(synth_parse(&deep, &fi), 0);
     deep.extra_depth++;
     CHECK_EQ(synth_parse(&deep, &fi), -EINVAL);
-    struct synth late = { .prop_after_subnode = true };
+    struct synth late = {.prop_after_subnode = true};
     CHECK_EQ(synth_parse(&late, &fi), -EINVAL);
 
     /* Property name offset out of the strings block, and unterminated. */
     static uint8_t buf[16384];
-    struct synth ok = { 0 };
+    struct synth ok = {0};
     uint32_t n = synth_build(&ok, buf);
     CHECK_EQ(fdt_parse(buf, n, &fi), 0);
     uint32_t off_str = (uint32_t)buf[12] << 24 | buf[13] << 16 | buf[14] << 8 | buf[15];
@@ -498,21 +489,21 @@ static void fdt_synth_structure(void)
     CHECK_EQ(fdt_parse(buf, n, &fi), -EINVAL);
     /* A missing FDT_END. */
     n = synth_build(&ok, buf);
-    buf[n - (size_str) - 1] = 4; /* END (9) -> NOP, then off the end */
+    buf[n - (size_str)-1] = 4; /* END (9) -> NOP, then off the end */
     CHECK_EQ(fdt_parse(buf, n, &fi), -EINVAL);
 }
 
 const struct unit_test unit_fdt_tests[] = {
-    { "fdt_committed_64m", fdt_committed_64m },
-    { "fdt_committed_1g_args", fdt_committed_1g_args },
-    { "fdt_generated", fdt_generated },
-    { "fdt_truncated_and_mutated", fdt_truncated_and_mutated },
-    { "fdt_bad_header", fdt_bad_header },
-    { "fdt_synth_cells", fdt_synth_cells },
-    { "fdt_synth_sstc", fdt_synth_sstc },
-    { "fdt_synth_required", fdt_synth_required },
-    { "fdt_synth_bootargs", fdt_synth_bootargs },
-    { "fdt_synth_virtio_limit", fdt_synth_virtio_limit },
-    { "fdt_synth_structure", fdt_synth_structure },
-    { NULL, NULL },
+    {"fdt_committed_64m", fdt_committed_64m},
+    {"fdt_committed_1g_args", fdt_committed_1g_args},
+    {"fdt_generated", fdt_generated},
+    {"fdt_truncated_and_mutated", fdt_truncated_and_mutated},
+    {"fdt_bad_header", fdt_bad_header},
+    {"fdt_synth_cells", fdt_synth_cells},
+    {"fdt_synth_sstc", fdt_synth_sstc},
+    {"fdt_synth_required", fdt_synth_required},
+    {"fdt_synth_bootargs", fdt_synth_bootargs},
+    {"fdt_synth_virtio_limit", fdt_synth_virtio_limit},
+    {"fdt_synth_structure", fdt_synth_structure},
+    {NULL, NULL},
 };

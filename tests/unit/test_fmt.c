@@ -12,16 +12,16 @@
 #pragma GCC diagnostic ignored "-Wformat-zero-length"
 
 /* Formats with both engines into generous buffers and compares text and length. */
-#define SAME(...)                                                                \
-    do {                                                                         \
-        char want_[512], got_[512];                                              \
-        int wn_ = snprintf(want_, sizeof want_, __VA_ARGS__);                    \
-        int gn_ = fmt_snprintf(got_, sizeof got_, __VA_ARGS__);                  \
-        if (wn_ != gn_ || strcmp(want_, got_) != 0) {                            \
-            unit_fail(__FILE__, __LINE__, "%s: want \"%s\" (%d) got \"%s\" (%d)", \
-                      #__VA_ARGS__, want_, wn_, got_, gn_);                      \
-            return;                                                              \
-        }                                                                        \
+#define SAME(...)                                                                                  \
+    do {                                                                                           \
+        char want_[512], got_[512];                                                                \
+        int wn_ = snprintf(want_, sizeof want_, __VA_ARGS__);                                      \
+        int gn_ = fmt_snprintf(got_, sizeof got_, __VA_ARGS__);                                    \
+        if (wn_ != gn_ || strcmp(want_, got_) != 0) {                                              \
+            unit_fail(__FILE__, __LINE__, "%s: want \"%s\" (%d) got \"%s\" (%d)", #__VA_ARGS__,    \
+                      want_, wn_, got_, gn_);                                                      \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 static void fmt_ints(void)
@@ -186,14 +186,14 @@ static void fmt_strings(void)
 }
 
 const struct unit_test unit_fmt_tests[] = {
-    { "fmt_ints", fmt_ints },
-    { "fmt_width_flags", fmt_width_flags },
-    { "fmt_precision", fmt_precision },
-    { "fmt_misc", fmt_misc },
-    { "fmt_unknown_directive", fmt_unknown_directive },
-    { "fmt_truncation", fmt_truncation },
-    { "fmt_every_size", fmt_every_size },
-    { "fmt_huge_width", fmt_huge_width },
-    { "fmt_strings", fmt_strings },
-    { NULL, NULL },
+    {"fmt_ints", fmt_ints},
+    {"fmt_width_flags", fmt_width_flags},
+    {"fmt_precision", fmt_precision},
+    {"fmt_misc", fmt_misc},
+    {"fmt_unknown_directive", fmt_unknown_directive},
+    {"fmt_truncation", fmt_truncation},
+    {"fmt_every_size", fmt_every_size},
+    {"fmt_huge_width", fmt_huge_width},
+    {"fmt_strings", fmt_strings},
+    {NULL, NULL},
 };

@@ -8,20 +8,20 @@
 #include "user/fspath.h"
 
 /* Resolves and checks both the text and the returned length. */
-#define RESOLVES(cwd, path, want)                                                \
-    do {                                                                         \
-        char out_[FSC_PATH_MAX + 1];                                             \
-        int n_ = fspath_resolve((cwd), (path), out_);                            \
-        CHECK_EQ(n_, strlen(want));                                              \
-        CHECK_STR(out_, (want));                                                 \
+#define RESOLVES(cwd, path, want)                                                                  \
+    do {                                                                                           \
+        char out_[FSC_PATH_MAX + 1];                                                               \
+        int n_ = fspath_resolve((cwd), (path), out_);                                              \
+        CHECK_EQ(n_, strlen(want));                                                                \
+        CHECK_STR(out_, (want));                                                                   \
     } while (0)
 
-#define FAILS(cwd, path, err)                                                    \
-    do {                                                                         \
-        char out_[FSC_PATH_MAX + 1];                                             \
-        memset(out_, 'x', sizeof out_);                                          \
-        CHECK_EQ(fspath_resolve((cwd), (path), out_), (err));                    \
-        CHECK_STR(out_, "");                                                     \
+#define FAILS(cwd, path, err)                                                                      \
+    do {                                                                                           \
+        char out_[FSC_PATH_MAX + 1];                                                               \
+        memset(out_, 'x', sizeof out_);                                                            \
+        CHECK_EQ(fspath_resolve((cwd), (path), out_), (err));                                      \
+        CHECK_STR(out_, "");                                                                       \
     } while (0)
 
 /* Fills buf with `count` components of `len` bytes each: "/aaa/aaa...". */
@@ -160,12 +160,8 @@ static void fspath_base_name(void)
 }
 
 const struct unit_test unit_fspath_tests[] = {
-    { "fspath_absolute", fspath_absolute },
-    { "fspath_relative", fspath_relative },
-    { "fspath_dotdot", fspath_dotdot },
-    { "fspath_errors", fspath_errors },
-    { "fspath_name_limit", fspath_name_limit },
-    { "fspath_path_limit", fspath_path_limit },
-    { "fspath_base_name", fspath_base_name },
-    { NULL, NULL },
+    {"fspath_absolute", fspath_absolute},     {"fspath_relative", fspath_relative},
+    {"fspath_dotdot", fspath_dotdot},         {"fspath_errors", fspath_errors},
+    {"fspath_name_limit", fspath_name_limit}, {"fspath_path_limit", fspath_path_limit},
+    {"fspath_base_name", fspath_base_name},   {NULL, NULL},
 };

@@ -54,8 +54,7 @@ static void src_put_pages(void *ctx, void *p, uint64_t n)
     s->runs_out -= n;
 }
 
-static const struct heap_ops full_ops = { src_get_page, src_put_page, src_get_pages,
-                                          src_put_pages };
+static const struct heap_ops full_ops = {src_get_page, src_put_page, src_get_pages, src_put_pages};
 
 static struct src *src_new(void)
 {
@@ -80,8 +79,8 @@ static void heap_sizes_and_alignment(void)
     CHECK_OK();
     struct heap h;
     CHECK_EQ(heap_init(&h, &full_ops, s), 0);
-    static const uint64_t sizes[] = { 1, 7, 8, 15, 16, 17, 100, 1000, 2032, 2033,
-                                      4079, 4080, 4081, 8192, 65536 };
+    static const uint64_t sizes[] = {1,    7,    8,    15,   16,   17,   100,  1000,
+                                     2032, 2033, 4079, 4080, 4081, 8192, 65536};
     void *p[sizeof sizes / sizeof sizes[0]];
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         p[i] = heap_alloc(&h, sizes[i]);
@@ -143,15 +142,15 @@ static void heap_bad_frees(void)
     heap_free(&h, a + 16); /* into the middle of a block */
     heap_free(&h, a + 3);  /* misaligned */
     heap_free(&h, a);
-    heap_free(&h, a);      /* double free */
+    heap_free(&h, a); /* double free */
     heap_free(&h, big + 32);
     heap_free(&h, big);
-    heap_free(&h, big);    /* double free of a large block */
+    heap_free(&h, big); /* double free of a large block */
     CHECK_EQ(h.bad_frees, 5);
     CHECK(heap_used(&h) < used);
     CHECK_EQ(heap_used(&h), 0);
     /* A stack buffer made to look like a used block with a wrong check. */
-    _Alignas(16) uint8_t fake[64] = { 0 };
+    _Alignas(16) uint8_t fake[64] = {0};
     memcpy(fake, a - 16, 16);
     const uint32_t used_magic = 0x48414c4c; /* HEAP_USED: magic right, check word wrong */
     memcpy(fake, &used_magic, 4);
@@ -167,12 +166,12 @@ static void heap_no_contiguous_source(void)
     struct src *s = src_new();
     CHECK_OK();
     struct heap h;
-    const struct heap_ops ops = { src_get_page, src_put_page, NULL, NULL };
+    const struct heap_ops ops = {src_get_page, src_put_page, NULL, NULL};
     CHECK_EQ(heap_init(&h, &ops, s), 0);
     CHECK(heap_alloc(&h, HEAP_MAX_SMALL) != NULL);
     CHECK(heap_alloc(&h, HEAP_MAX_SMALL + 1) == NULL);
-    const struct heap_ops bad1 = { NULL, NULL, NULL, NULL };
-    const struct heap_ops bad2 = { src_get_page, NULL, src_get_pages, NULL };
+    const struct heap_ops bad1 = {NULL, NULL, NULL, NULL};
+    const struct heap_ops bad2 = {src_get_page, NULL, src_get_pages, NULL};
     CHECK_EQ(heap_init(&h, &bad1, s), -EINVAL);
     CHECK_EQ(heap_init(&h, &bad2, s), -EINVAL);
     CHECK_EQ(heap_init(&h, NULL, s), -EINVAL);
@@ -265,13 +264,13 @@ static void heap_random(void)
 }
 
 const struct unit_test unit_heap_tests[] = {
-    { "heap_sizes_and_alignment", heap_sizes_and_alignment },
-    { "heap_reuse", heap_reuse },
-    { "heap_bad_frees", heap_bad_frees },
-    { "heap_no_contiguous_source", heap_no_contiguous_source },
-    { "heap_out_of_pages", heap_out_of_pages },
-    { "heap_fault_injection", heap_fault_injection },
-    { "heap_use_after_free", heap_use_after_free },
-    { "heap_random", heap_random },
-    { NULL, NULL },
+    {"heap_sizes_and_alignment", heap_sizes_and_alignment},
+    {"heap_reuse", heap_reuse},
+    {"heap_bad_frees", heap_bad_frees},
+    {"heap_no_contiguous_source", heap_no_contiguous_source},
+    {"heap_out_of_pages", heap_out_of_pages},
+    {"heap_fault_injection", heap_fault_injection},
+    {"heap_use_after_free", heap_use_after_free},
+    {"heap_random", heap_random},
+    {NULL, NULL},
 };

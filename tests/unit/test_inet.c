@@ -37,8 +37,12 @@ static void inet_encode_matches_reference(void)
     uint8_t buf[64];
     memcpy(buf + 28, ref_payload, 15);
     udp_encode(buf + 20, 49152, 7, 0x0a000001, 0x0a000002, 15);
-    struct ipv4_hdr ih = {.ttl = 64, .proto = IPPROTO_UDP, .total_len = 43, .id = 0x1234,
-                          .src = 0x0a000001, .dst = 0x0a000002};
+    struct ipv4_hdr ih = {.ttl = 64,
+                          .proto = IPPROTO_UDP,
+                          .total_len = 43,
+                          .id = 0x1234,
+                          .src = 0x0a000001,
+                          .dst = 0x0a000002};
     CHECK_EQ(ipv4_encode(buf, &ih), 20);
     CHECK(memcmp(buf, ref_packet, sizeof ref_packet) == 0);
 }

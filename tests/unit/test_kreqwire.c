@@ -28,8 +28,8 @@ static void kreqwire_spawn_refusals(void)
     char body[64];
     int len = kreqwire_build_spawn(body, sizeof body, "p", argv, 2);
     const char *path, *out[USER_ARGV_MAX + 1];
-    CHECK_EQ(kreqwire_parse_spawn(body, (uint32_t)len, 3, &path, out), -EINVAL); /* too few */
-    CHECK_EQ(kreqwire_parse_spawn(body, (uint32_t)len, 1, &path, out), -EINVAL); /* extra */
+    CHECK_EQ(kreqwire_parse_spawn(body, (uint32_t)len, 3, &path, out), -EINVAL);     /* too few */
+    CHECK_EQ(kreqwire_parse_spawn(body, (uint32_t)len, 1, &path, out), -EINVAL);     /* extra */
     CHECK_EQ(kreqwire_parse_spawn(body, (uint32_t)len - 1, 2, &path, out), -EINVAL); /* no NUL */
     CHECK_EQ(kreqwire_parse_spawn(body, (uint32_t)len, -1, &path, out), -EINVAL);
     CHECK_EQ(kreqwire_parse_spawn(body, (uint32_t)len, USER_ARGV_MAX + 1, &path, out), -EINVAL);

@@ -66,8 +66,8 @@ static void lebytes_reader(void)
 }
 
 const struct unit_test unit_lebytes_tests[] = {
-    { "lebytes_writer_layout", lebytes_writer_layout },
-    { "lebytes_writer_overflow", lebytes_writer_overflow },
-    { "lebytes_reader", lebytes_reader },
-    { NULL, NULL },
+    {"lebytes_writer_layout", lebytes_writer_layout},
+    {"lebytes_writer_overflow", lebytes_writer_overflow},
+    {"lebytes_reader", lebytes_reader},
+    {NULL, NULL},
 };

@@ -23,7 +23,7 @@
 #define CHILD_LEN 12
 #define PORT_LEN 16
 #define PROXY_LEN 8
-#define CLOCK_LEN 24 /* clock_ns, clock_uva and call_left_ns: they end the state */
+#define CLOCK_LEN 24                  /* clock_ns, clock_uva and call_left_ns: they end the state */
 #define CLOCK_UVA_MAX (USER_TOP - 32) /* the last place a 32-byte struct clock_info fits */
 /* Room for a state with a few records more than the maxima allow. */
 #define RAW_STATE_MAX (MIG_STATE_MAX + 4 * (CHILD_LEN + PORT_LEN + PROXY_LEN))
@@ -187,8 +187,13 @@ static struct mig_offer valid_offer(void)
 static void valid_refs(struct mig_page_ref *refs, uint32_t n)
 {
     static const uint32_t perms[] = {
-        MIG_PERM_R | MIG_PERM_X, MIG_PERM_R, MIG_PERM_R | MIG_PERM_W,
-        MIG_PERM_R | MIG_PERM_W | MIG_PERM_X, MIG_PERM_W, MIG_PERM_X, MIG_PERM_W | MIG_PERM_X,
+        MIG_PERM_R | MIG_PERM_X,
+        MIG_PERM_R,
+        MIG_PERM_R | MIG_PERM_W,
+        MIG_PERM_R | MIG_PERM_W | MIG_PERM_X,
+        MIG_PERM_W,
+        MIG_PERM_X,
+        MIG_PERM_W | MIG_PERM_X,
     };
     for (uint32_t i = 0; i < n; i++) {
         refs[i].va = USER_BASE + (uint64_t)i * i * 3 * MIG_PAGE + (uint64_t)i * 0x1000000;
@@ -200,8 +205,7 @@ static void valid_refs(struct mig_page_ref *refs, uint32_t n)
  * nchildren children, nports ports (node 3, slots 0x100 up) and nproxies
  * proxies (their high halves well above any count, so a count read from
  * one is refused). */
-static void valid_state(struct mig_state *s, uint32_t nchildren, uint32_t nports,
-                        uint32_t nproxies)
+static void valid_state(struct mig_state *s, uint32_t nchildren, uint32_t nports, uint32_t nproxies)
 {
     memset(s, 0, sizeof *s);
     s->id = 0xfedcba9876543210ULL;
@@ -225,8 +229,8 @@ static void valid_state(struct mig_state *s, uint32_t nchildren, uint32_t nports
     s->killed = 9;
     s->nchildren = nchildren;
     for (uint32_t i = 0; i < nchildren; i++)
-        s->children[i] = (struct mig_child){(int32_t)(0x00030000 + i), i & 1,
-                                            (i & 1) ? -(int32_t)i : 0};
+        s->children[i] =
+            (struct mig_child){(int32_t)(0x00030000 + i), i & 1, (i & 1) ? -(int32_t)i : 0};
     s->nports = nports;
     for (uint32_t i = 0; i < nports; i++)
         s->ports[i] = (struct port_id){0x0000000300000100ULL + i,
@@ -317,8 +321,8 @@ static void migwire_offer_roundtrip(void)
     static const uint8_t wire[MIG_OFFER_LEN] = {
         0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01, /* id */
         0x05, 0x00, 0x02, 0x00,                         /* pid */
-        37, 0, 0, 0,                                    /* pages */
-        0x00, 0x10, 0, 0, 0, 0, 0, 0,                   /* page_limit */
+        37,   0,    0,    0,                            /* pages */
+        0x00, 0x10, 0,    0,    0,    0,    0,    0,    /* page_limit */
     };
     CHECK(memcmp(buf, wire, sizeof wire) == 0); /* little-endian, in this order */
     memset(&back, 0x5a, sizeof back);
@@ -330,9 +334,9 @@ static void migwire_offer_roundtrip(void)
 
     /* The edges of what is accepted. */
     struct mig_offer edges[] = {
-        {1, 1, 0, 1},                            /* nothing to send */
-        {UINT64_MAX, INT32_MAX, 4096, 4096},     /* pages == page_limit */
-        {2, 3, UINT32_MAX, UINT64_MAX},          /* unlimited */
+        {1, 1, 0, 1},                        /* nothing to send */
+        {UINT64_MAX, INT32_MAX, 4096, 4096}, /* pages == page_limit */
+        {2, 3, UINT32_MAX, UINT64_MAX},      /* unlimited */
     };
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
         CHECK_EQ(migwire_put_offer(&edges[i], buf, sizeof buf), MIG_OFFER_LEN);
@@ -421,7 +425,7 @@ static void migwire_pages_lengths(void)
     CHECK_EQ(migwire_page_offset(15, 14), MIG_PAGES_HEAD + 15 * MIG_PAGE_DIR + 14 * MIG_PAGE);
     for (uint32_t n = 1; n <= MIG_PAGES_PER_MSG; n++)
         CHECK_EQ(migwire_page_offset(n, n), migwire_pages_len(n)); /* the last page ends it */
-    CHECK(migwire_pages_len(MIG_PAGES_PER_MSG) <= 64 * 1024); /* one message, as promised */
+    CHECK(migwire_pages_len(MIG_PAGES_PER_MSG) <= 64 * 1024);      /* one message, as promised */
 }
 
 static void check_pages_roundtrip(uint32_t n)
@@ -491,8 +495,15 @@ static void migwire_pages_truncated(void)
     /* The whole body's length must be exactly the head's count of pages:
      * one byte more (a trailing byte) or less is refused. */
     size_t right = migwire_pages_len(4);
-    size_t wrong[] = {0, (size_t)len, right - 1, right + 1, right - MIG_PAGE, right + MIG_PAGE,
-                      migwire_pages_len(3), migwire_pages_len(5), SIZE_MAX};
+    size_t wrong[] = {0,
+                      (size_t)len,
+                      right - 1,
+                      right + 1,
+                      right - MIG_PAGE,
+                      right + MIG_PAGE,
+                      migwire_pages_len(3),
+                      migwire_pages_len(5),
+                      SIZE_MAX};
     for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
         count = 99;
         int rv = migwire_get_pages_head(buf, (size_t)len, wrong[i], &id, back, &count);
@@ -513,29 +524,60 @@ static const char *break_pages(int c, uint64_t *id, struct mig_page_ref *refs, u
 {
     *encoder_too = 1;
     switch (c) {
-    case 0: *count = *nrefs = 0; return "count 0";
+    case 0:
+        *count = *nrefs = 0;
+        return "count 0";
     case 1:
         valid_refs(refs, MIG_PAGES_PER_MSG + 1);
         *count = *nrefs = MIG_PAGES_PER_MSG + 1;
         return "count MIG_PAGES_PER_MSG + 1";
-    case 2: *count = UINT32_MAX; return "count UINT32_MAX";
-    case 3: *id = 0; return "id 0";
-    case 4: refs[k].va += 8; return "va not page aligned";
-    case 5: refs[k].va += 1; return "va odd";
-    case 6: refs[k].va = USER_BASE - MIG_PAGE; return "va below USER_BASE";
-    case 7: refs[k].va = 0; return "va 0";
-    case 8: refs[k].va = USER_TOP; return "va at USER_TOP";
-    case 9: refs[k].va = USER_TOP + MIG_PAGE; return "va above USER_TOP";
-    case 10: refs[k].va = UINT64_MAX & ~(uint64_t)(MIG_PAGE - 1); return "va at the top of 64 bits";
-    case 11: refs[k].perm = 0; return "perm 0";
-    case 12: refs[k].perm = 0x1; return "perm V";
-    case 13: refs[k].perm = MIG_PERM_R | 0x10; return "perm R|U";
-    case 14: refs[k].perm = MIG_PERM_R | 0x80000000u; return "perm high bit";
-    case 15: refs[k].perm = 0xffffffffu; return "perm all bits";
+    case 2:
+        *count = UINT32_MAX;
+        return "count UINT32_MAX";
+    case 3:
+        *id = 0;
+        return "id 0";
+    case 4:
+        refs[k].va += 8;
+        return "va not page aligned";
+    case 5:
+        refs[k].va += 1;
+        return "va odd";
+    case 6:
+        refs[k].va = USER_BASE - MIG_PAGE;
+        return "va below USER_BASE";
+    case 7:
+        refs[k].va = 0;
+        return "va 0";
+    case 8:
+        refs[k].va = USER_TOP;
+        return "va at USER_TOP";
+    case 9:
+        refs[k].va = USER_TOP + MIG_PAGE;
+        return "va above USER_TOP";
+    case 10:
+        refs[k].va = UINT64_MAX & ~(uint64_t)(MIG_PAGE - 1);
+        return "va at the top of 64 bits";
+    case 11:
+        refs[k].perm = 0;
+        return "perm 0";
+    case 12:
+        refs[k].perm = 0x1;
+        return "perm V";
+    case 13:
+        refs[k].perm = MIG_PERM_R | 0x10;
+        return "perm R|U";
+    case 14:
+        refs[k].perm = MIG_PERM_R | 0x80000000u;
+        return "perm high bit";
+    case 15:
+        refs[k].perm = 0xffffffffu;
+        return "perm all bits";
     case 16:
         if (k == 0)
             return "";
-        refs[k].va = refs[k - 1].va; return "duplicate page";
+        refs[k].va = refs[k - 1].va;
+        return "duplicate page";
     case 17: {
         if (k == 0)
             return "";
@@ -544,7 +586,8 @@ static const char *break_pages(int c, uint64_t *id, struct mig_page_ref *refs, u
         refs[k - 1].va = va;
         return "va decreasing";
     }
-    default: return NULL;
+    default:
+        return NULL;
     }
 }
 
@@ -637,8 +680,15 @@ static void migwire_state_roundtrip(void)
     }
 
     /* The clock goes through untouched, its sign too. */
-    static const int64_t clocks[] = {0, 1, -1, -4096, INT64_MIN, INT64_MIN + 1, INT64_MAX,
-                                     (int64_t)0x8000000000000001ULL, 0x7f00000000000000LL};
+    static const int64_t clocks[] = {0,
+                                     1,
+                                     -1,
+                                     -4096,
+                                     INT64_MIN,
+                                     INT64_MIN + 1,
+                                     INT64_MAX,
+                                     (int64_t)0x8000000000000001ULL,
+                                     0x7f00000000000000LL};
     for (size_t i = 0; i < sizeof clocks / sizeof clocks[0]; i++) {
         valid_state(&s, 2, 3, 4);
         s.clock_ns = clocks[i];
@@ -651,7 +701,8 @@ static void migwire_state_roundtrip(void)
     /* MIG_STATE_MAX is the longest state there is, and a buffer of it holds one. */
     static uint8_t buf[MIG_STATE_MAX];
     CHECK_EQ(state_len(MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX), MIG_STATE_MAX);
-    CHECK_EQ(MIG_STATE_MAX, 2192); /* 2168 up to the proxies, then the clock's 16 and call_left_ns */
+    CHECK_EQ(MIG_STATE_MAX,
+             2192); /* 2168 up to the proxies, then the clock's 16 and call_left_ns */
     valid_state(&s, MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX);
     CHECK_EQ(migwire_put_state(&s, buf, MIG_STATE_MAX), MIG_STATE_MAX);
     CHECK_EQ(migwire_put_state(&s, buf, MIG_STATE_MAX - 1), -EMSGSIZE);
@@ -665,22 +716,22 @@ static void migwire_state_roundtrip(void)
     CHECK_EQ(buf[8], 0x11);
     CHECK_EQ(buf[10], 0x02);
     CHECK(memcmp(buf + 12, "migrant\0", 8) == 0);
-    CHECK_EQ(buf[STATE_HEAD - 4], 2);                 /* nchildren */
-    CHECK_EQ(buf[STATE_HEAD + CHILD_LEN], 1);         /* the second child's pid, low byte */
-    CHECK_EQ(buf[STATE_HEAD + CHILD_LEN + 4], 1);     /* exited */
-    CHECK_EQ(buf[STATE_HEAD + CHILD_LEN + 8], 0xff);  /* status -1 */
+    CHECK_EQ(buf[STATE_HEAD - 4], 2);                /* nchildren */
+    CHECK_EQ(buf[STATE_HEAD + CHILD_LEN], 1);        /* the second child's pid, low byte */
+    CHECK_EQ(buf[STATE_HEAD + CHILD_LEN + 4], 1);    /* exited */
+    CHECK_EQ(buf[STATE_HEAD + CHILD_LEN + 8], 0xff); /* status -1 */
     size_t at = STATE_HEAD + 2 * CHILD_LEN;
     static const uint8_t ports[4 + 2 * PORT_LEN] = {
-        2, 0, 0, 0,                                     /* nports */
-        0x00, 0x01, 0, 0, 0x03, 0, 0, 0,                /* ports[0].a: node 3, slot 0x100 */
+        2,    0,    0,    0,                            /* nports */
+        0x00, 0x01, 0,    0,    0x03, 0,    0,    0,    /* ports[0].a: node 3, slot 0x100 */
         0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x6b, /* ports[0].b */
-        0x01, 0x01, 0, 0, 0x03, 0, 0, 0,                /* ports[1].a */
+        0x01, 0x01, 0,    0,    0x03, 0,    0,    0,    /* ports[1].a */
         0x02, 0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x6b, /* ports[1].b */
     };
     CHECK(memcmp(buf + at, ports, sizeof ports) == 0);
     at += sizeof ports;
     static const uint8_t proxies[4 + 2 * PROXY_LEN] = {
-        2, 0, 0, 0,                                     /* nproxies */
+        2,    0,    0,    0,                            /* nproxies */
         0x01, 0x00, 0x00, 0x00, 0x00, 0xee, 0xff, 0xc0, /* proxies[0] */
         0x02, 0x00, 0x00, 0x00, 0x01, 0xee, 0xff, 0xc0, /* proxies[1] */
     };
@@ -702,7 +753,7 @@ static void migwire_state_roundtrip(void)
     CHECK_EQ(len, state_len(2, 2, 2));
     static const uint8_t negative[CLOCK_LEN] = {
         0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* clock_ns -2 */
-        0, 0, 0, 0, 0, 0, 0, 0,                         /* clock_uva 0: nowhere */
+        0,    0,    0,    0,    0,    0,    0,    0,    /* clock_uva 0: nowhere */
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* call_left_ns: forever */
     };
     CHECK(memcmp(buf + len - CLOCK_LEN, negative, sizeof negative) == 0);
@@ -712,49 +763,135 @@ static void migwire_state_roundtrip(void)
 static const char *edge_state(struct mig_state *s, int c)
 {
     switch (c) {
-    case 0: s->killed = 0; return "killed 0";
-    case 1: s->killed = 64; return "killed 64";
-    case 2: s->parent_pid = 0; s->parent_node = 0; return "an orphan";
-    case 3: s->parent_node = 65534; return "parent_node 65534";
-    case 4: s->heap_start = s->brk; return "heap_start == brk";
-    case 5: s->heap_start = USER_BASE; return "heap_start == USER_BASE";
-    case 6: s->brk = USER_TOP - 1; return "brk == USER_TOP - 1";
-    case 7: s->heap_start = s->brk = USER_BASE; return "empty heap at USER_BASE";
-    case 8: memset(s->name, 'n', PROC_NAME_MAX - 1); s->name[PROC_NAME_MAX - 1] = 0;
+    case 0:
+        s->killed = 0;
+        return "killed 0";
+    case 1:
+        s->killed = 64;
+        return "killed 64";
+    case 2:
+        s->parent_pid = 0;
+        s->parent_node = 0;
+        return "an orphan";
+    case 3:
+        s->parent_node = 65534;
+        return "parent_node 65534";
+    case 4:
+        s->heap_start = s->brk;
+        return "heap_start == brk";
+    case 5:
+        s->heap_start = USER_BASE;
+        return "heap_start == USER_BASE";
+    case 6:
+        s->brk = USER_TOP - 1;
+        return "brk == USER_TOP - 1";
+    case 7:
+        s->heap_start = s->brk = USER_BASE;
+        return "empty heap at USER_BASE";
+    case 8:
+        memset(s->name, 'n', PROC_NAME_MAX - 1);
+        s->name[PROC_NAME_MAX - 1] = 0;
         return "name of PROC_NAME_MAX - 1 bytes";
-    case 9: memset(s->name, 0, PROC_NAME_MAX); return "empty name";
-    case 10: memcpy(s->name, "ab\0garbage\0\0\0\0\0x", PROC_NAME_MAX); return "bytes after the NUL";
-    case 11: s->console.b = 0; return "console.a only";
-    case 12: s->console.a = 0; return "console.b only";
-    case 13: s->fp_saved = 0; return "fp_saved 0";
-    case 14: s->pid = INT32_MAX; return "pid INT32_MAX";
-    case 15: s->id = UINT64_MAX; return "id UINT64_MAX";
-    case 16: s->child_limit = 0; s->cpu_ns = 0; s->sepc = 0; return "zero limits and time";
-    case 17: s->page_limit = UINT64_MAX; return "page_limit UINT64_MAX";
-    case 18: s->children[2].exited = 0; s->children[2].status = INT32_MIN; return "status while running";
-    case 19: s->children[0].pid = INT32_MAX; return "child pid INT32_MAX";
-    case 20: s->ports[0] = (struct port_id){1, 1}; return "port slot 1 of node 0";
-    case 21: s->ports[1] = (struct port_id){UINT64_MAX, UINT64_MAX}; return "port all ones";
-    case 22: s->ports[2].a = 0xffffffff00000001ULL; return "port with the high half all ones";
-    case 23: s->ports[1].a = s->ports[0].a; return "two ports alike but for b";
-    case 24: s->ports[2].b = s->ports[0].b; return "two ports alike but for a";
-    case 25: s->ports[0].a = s->ports[1].b; s->ports[0].b = s->ports[1].a;
+    case 9:
+        memset(s->name, 0, PROC_NAME_MAX);
+        return "empty name";
+    case 10:
+        memcpy(s->name, "ab\0garbage\0\0\0\0\0x", PROC_NAME_MAX);
+        return "bytes after the NUL";
+    case 11:
+        s->console.b = 0;
+        return "console.a only";
+    case 12:
+        s->console.a = 0;
+        return "console.b only";
+    case 13:
+        s->fp_saved = 0;
+        return "fp_saved 0";
+    case 14:
+        s->pid = INT32_MAX;
+        return "pid INT32_MAX";
+    case 15:
+        s->id = UINT64_MAX;
+        return "id UINT64_MAX";
+    case 16:
+        s->child_limit = 0;
+        s->cpu_ns = 0;
+        s->sepc = 0;
+        return "zero limits and time";
+    case 17:
+        s->page_limit = UINT64_MAX;
+        return "page_limit UINT64_MAX";
+    case 18:
+        s->children[2].exited = 0;
+        s->children[2].status = INT32_MIN;
+        return "status while running";
+    case 19:
+        s->children[0].pid = INT32_MAX;
+        return "child pid INT32_MAX";
+    case 20:
+        s->ports[0] = (struct port_id){1, 1};
+        return "port slot 1 of node 0";
+    case 21:
+        s->ports[1] = (struct port_id){UINT64_MAX, UINT64_MAX};
+        return "port all ones";
+    case 22:
+        s->ports[2].a = 0xffffffff00000001ULL;
+        return "port with the high half all ones";
+    case 23:
+        s->ports[1].a = s->ports[0].a;
+        return "two ports alike but for b";
+    case 24:
+        s->ports[2].b = s->ports[0].b;
+        return "two ports alike but for a";
+    case 25:
+        s->ports[0].a = s->ports[1].b;
+        s->ports[0].b = s->ports[1].a;
         return "a port that is another with a and b swapped";
-    case 26: s->proxies[0] = 1; return "proxy 1";
-    case 27: s->proxies[2] = UINT64_MAX; return "proxy UINT64_MAX";
-    case 28: s->nports = 0; return "no ports (with proxies)";
-    case 29: s->nproxies = 0; return "no proxies (with ports)";
-    case 30: s->clock_uva = 0; return "clock_uva 0 (no clock_info)";
-    case 31: s->clock_uva = USER_BASE; return "clock_uva USER_BASE";
-    case 32: s->clock_uva = CLOCK_UVA_MAX; return "clock_uva at the largest allowed";
-    case 33: s->clock_uva = CLOCK_UVA_MAX - 8; return "clock_uva 8 below the largest";
-    case 34: s->clock_uva = USER_BASE + 8; return "clock_uva 8-aligned only";
-    case 35: s->clock_uva = USER_TOP - MIG_PAGE; return "clock_uva on the last page";
-    case 36: s->clock_ns = -1; return "clock_ns -1";
-    case 37: s->clock_ns = INT64_MIN; return "clock_ns INT64_MIN";
-    case 38: s->clock_ns = INT64_MAX; return "clock_ns INT64_MAX";
-    case 39: s->clock_ns = 0; s->clock_uva = 0; return "no clock at all";
-    default: return NULL;
+    case 26:
+        s->proxies[0] = 1;
+        return "proxy 1";
+    case 27:
+        s->proxies[2] = UINT64_MAX;
+        return "proxy UINT64_MAX";
+    case 28:
+        s->nports = 0;
+        return "no ports (with proxies)";
+    case 29:
+        s->nproxies = 0;
+        return "no proxies (with ports)";
+    case 30:
+        s->clock_uva = 0;
+        return "clock_uva 0 (no clock_info)";
+    case 31:
+        s->clock_uva = USER_BASE;
+        return "clock_uva USER_BASE";
+    case 32:
+        s->clock_uva = CLOCK_UVA_MAX;
+        return "clock_uva at the largest allowed";
+    case 33:
+        s->clock_uva = CLOCK_UVA_MAX - 8;
+        return "clock_uva 8 below the largest";
+    case 34:
+        s->clock_uva = USER_BASE + 8;
+        return "clock_uva 8-aligned only";
+    case 35:
+        s->clock_uva = USER_TOP - MIG_PAGE;
+        return "clock_uva on the last page";
+    case 36:
+        s->clock_ns = -1;
+        return "clock_ns -1";
+    case 37:
+        s->clock_ns = INT64_MIN;
+        return "clock_ns INT64_MIN";
+    case 38:
+        s->clock_ns = INT64_MAX;
+        return "clock_ns INT64_MAX";
+    case 39:
+        s->clock_ns = 0;
+        s->clock_uva = 0;
+        return "no clock at all";
+    default:
+        return NULL;
     }
 }
 
@@ -773,57 +910,159 @@ static void migwire_state_edges(void)
 static const char *break_state(struct mig_state *s, int c)
 {
     switch (c) {
-    case 0: s->id = 0; return "id 0";
-    case 1: s->pid = 0; return "pid 0";
-    case 2: s->pid = -7; return "pid negative";
-    case 3: memset(s->name, 'x', PROC_NAME_MAX); return "name without a NUL";
-    case 4: s->fp_saved = 2; return "fp_saved 2";
-    case 5: s->fp_saved = UINT32_MAX; return "fp_saved UINT32_MAX";
-    case 6: s->heap_start = s->brk + 1; return "heap_start > brk";
-    case 7: s->brk = USER_TOP; return "brk == USER_TOP";
-    case 8: s->brk = UINT64_MAX; return "brk UINT64_MAX";
-    case 9: s->heap_start = USER_BASE - 1; return "heap_start < USER_BASE";
-    case 10: s->heap_start = 0; s->brk = 0; return "heap at 0";
-    case 11: s->page_limit = 0; return "page_limit 0";
-    case 12: s->parent_pid = 0; return "parent_pid 0 with a parent_node";
-    case 13: s->parent_node = 0; return "a parent_pid with parent_node 0";
-    case 14: s->parent_pid = -3; return "parent_pid negative";
-    case 15: s->parent_node = 65535; return "parent_node 65535";
-    case 16: s->nchildren = MIG_CHILDREN_MAX + 1; return "nchildren MIG_CHILDREN_MAX + 1";
-    case 17: s->nchildren = UINT32_MAX; return "nchildren UINT32_MAX";
-    case 18: s->children[2].pid = 0; return "a child pid 0";
-    case 19: s->children[0].pid = -1; return "a child pid negative";
-    case 20: s->children[1].exited = 2; return "exited 2";
-    case 21: s->children[2].exited = UINT32_MAX; return "exited UINT32_MAX";
-    case 22: s->console = (struct port_id){0, 0}; return "console all zero";
-    case 23: s->killed = -1; return "killed negative";
-    case 24: s->killed = 65; return "killed 65";
-    case 25: s->killed = INT32_MAX; return "killed INT32_MAX";
-    case 26: s->nports = MIG_PORTS_MAX + 1; return "nports MIG_PORTS_MAX + 1";
-    case 27: s->nports = UINT32_MAX; return "nports UINT32_MAX";
-    case 28: s->ports[0] = (struct port_id){0, 0}; return "a port all zero";
-    case 29: s->ports[1].a = 0; return "a port with a 0 (b only)";
-    case 30: s->ports[2].b = 0; return "a port with b 0";
-    case 31: s->ports[2].a = 0x0000000300000000ULL; return "a port with slot 0";
-    case 32: s->ports[0].a = 0xffffffff00000000ULL; return "a port with slot 0, high half ones";
-    case 33: s->ports[2] = s->ports[0]; return "a port twice";
-    case 34: s->ports[1] = s->ports[0]; return "a port twice, one after the other";
-    case 35: s->nproxies = MIG_PROXIES_MAX + 1; return "nproxies MIG_PROXIES_MAX + 1";
-    case 36: s->nproxies = UINT32_MAX; return "nproxies UINT32_MAX";
-    case 37: s->proxies[0] = 0; return "the first proxy 0";
-    case 38: s->proxies[2] = 0; return "the last proxy 0";
-    case 39: s->clock_uva += 4; return "clock_uva 4-aligned";
-    case 40: s->clock_uva = USER_BASE + 1; return "clock_uva odd";
-    case 41: s->clock_uva = CLOCK_UVA_MAX + 1; return "clock_uva unaligned past the largest";
-    case 42: s->clock_uva = USER_BASE - 8; return "clock_uva 8 below USER_BASE";
-    case 43: s->clock_uva = 8; return "clock_uva 8";
-    case 44: s->clock_uva = CLOCK_UVA_MAX + 8; return "clock_uva 8 past the largest";
-    case 45: s->clock_uva = USER_TOP - 8; return "clock_uva on the last 8 bytes";
-    case 46: s->clock_uva = USER_TOP; return "clock_uva USER_TOP";
-    case 47: s->clock_uva = USER_TOP + MIG_PAGE; return "clock_uva above USER_TOP";
-    case 48: s->clock_uva = UINT64_MAX & ~(uint64_t)7; return "clock_uva at the top of 64 bits";
-    case 49: s->clock_uva = (uint64_t)0 - 32; return "clock_uva wrapping past 0";
-    default: return NULL;
+    case 0:
+        s->id = 0;
+        return "id 0";
+    case 1:
+        s->pid = 0;
+        return "pid 0";
+    case 2:
+        s->pid = -7;
+        return "pid negative";
+    case 3:
+        memset(s->name, 'x', PROC_NAME_MAX);
+        return "name without a NUL";
+    case 4:
+        s->fp_saved = 2;
+        return "fp_saved 2";
+    case 5:
+        s->fp_saved = UINT32_MAX;
+        return "fp_saved UINT32_MAX";
+    case 6:
+        s->heap_start = s->brk + 1;
+        return "heap_start > brk";
+    case 7:
+        s->brk = USER_TOP;
+        return "brk == USER_TOP";
+    case 8:
+        s->brk = UINT64_MAX;
+        return "brk UINT64_MAX";
+    case 9:
+        s->heap_start = USER_BASE - 1;
+        return "heap_start < USER_BASE";
+    case 10:
+        s->heap_start = 0;
+        s->brk = 0;
+        return "heap at 0";
+    case 11:
+        s->page_limit = 0;
+        return "page_limit 0";
+    case 12:
+        s->parent_pid = 0;
+        return "parent_pid 0 with a parent_node";
+    case 13:
+        s->parent_node = 0;
+        return "a parent_pid with parent_node 0";
+    case 14:
+        s->parent_pid = -3;
+        return "parent_pid negative";
+    case 15:
+        s->parent_node = 65535;
+        return "parent_node 65535";
+    case 16:
+        s->nchildren = MIG_CHILDREN_MAX + 1;
+        return "nchildren MIG_CHILDREN_MAX + 1";
+    case 17:
+        s->nchildren = UINT32_MAX;
+        return "nchildren UINT32_MAX";
+    case 18:
+        s->children[2].pid = 0;
+        return "a child pid 0";
+    case 19:
+        s->children[0].pid = -1;
+        return "a child pid negative";
+    case 20:
+        s->children[1].exited = 2;
+        return "exited 2";
+    case 21:
+        s->children[2].exited = UINT32_MAX;
+        return "exited UINT32_MAX";
+    case 22:
+        s->console = (struct port_id){0, 0};
+        return "console all zero";
+    case 23:
+        s->killed = -1;
+        return "killed negative";
+    case 24:
+        s->killed = 65;
+        return "killed 65";
+    case 25:
+        s->killed = INT32_MAX;
+        return "killed INT32_MAX";
+    case 26:
+        s->nports = MIG_PORTS_MAX + 1;
+        return "nports MIG_PORTS_MAX + 1";
+    case 27:
+        s->nports = UINT32_MAX;
+        return "nports UINT32_MAX";
+    case 28:
+        s->ports[0] = (struct port_id){0, 0};
+        return "a port all zero";
+    case 29:
+        s->ports[1].a = 0;
+        return "a port with a 0 (b only)";
+    case 30:
+        s->ports[2].b = 0;
+        return "a port with b 0";
+    case 31:
+        s->ports[2].a = 0x0000000300000000ULL;
+        return "a port with slot 0";
+    case 32:
+        s->ports[0].a = 0xffffffff00000000ULL;
+        return "a port with slot 0, high half ones";
+    case 33:
+        s->ports[2] = s->ports[0];
+        return "a port twice";
+    case 34:
+        s->ports[1] = s->ports[0];
+        return "a port twice, one after the other";
+    case 35:
+        s->nproxies = MIG_PROXIES_MAX + 1;
+        return "nproxies MIG_PROXIES_MAX + 1";
+    case 36:
+        s->nproxies = UINT32_MAX;
+        return "nproxies UINT32_MAX";
+    case 37:
+        s->proxies[0] = 0;
+        return "the first proxy 0";
+    case 38:
+        s->proxies[2] = 0;
+        return "the last proxy 0";
+    case 39:
+        s->clock_uva += 4;
+        return "clock_uva 4-aligned";
+    case 40:
+        s->clock_uva = USER_BASE + 1;
+        return "clock_uva odd";
+    case 41:
+        s->clock_uva = CLOCK_UVA_MAX + 1;
+        return "clock_uva unaligned past the largest";
+    case 42:
+        s->clock_uva = USER_BASE - 8;
+        return "clock_uva 8 below USER_BASE";
+    case 43:
+        s->clock_uva = 8;
+        return "clock_uva 8";
+    case 44:
+        s->clock_uva = CLOCK_UVA_MAX + 8;
+        return "clock_uva 8 past the largest";
+    case 45:
+        s->clock_uva = USER_TOP - 8;
+        return "clock_uva on the last 8 bytes";
+    case 46:
+        s->clock_uva = USER_TOP;
+        return "clock_uva USER_TOP";
+    case 47:
+        s->clock_uva = USER_TOP + MIG_PAGE;
+        return "clock_uva above USER_TOP";
+    case 48:
+        s->clock_uva = UINT64_MAX & ~(uint64_t)7;
+        return "clock_uva at the top of 64 bits";
+    case 49:
+        s->clock_uva = (uint64_t)0 - 32;
+        return "clock_uva wrapping past 0";
+    default:
+        return NULL;
     }
 }
 
@@ -927,8 +1166,8 @@ static void migwire_state_counts(void)
     }
 
     /* The layout before the clock: it ends after the proxies. */
-    static const uint32_t shapes[][3] = {{0, 0, 0}, {3, 2, 2}, {3, 3, 3},
-                                         {MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX}};
+    static const uint32_t shapes[][3] = {
+        {0, 0, 0}, {3, 2, 2}, {3, 3, 3}, {MIG_CHILDREN_MAX, MIG_PORTS_MAX, MIG_PROXIES_MAX}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         valid_state(&s, shapes[i][0], shapes[i][1], shapes[i][2]);
         size_t len = raw_state(&s, raw);
@@ -1248,7 +1487,7 @@ static void migwire_msg_short_buffer(void)
 
 /* ---- KEEP ----------------------------------------------------------------- */
 
-#define KEEP_LEN(n) (MIG_KEEP_HEAD + (size_t)(n) * MIG_KEEP_RUN)
+#define KEEP_LEN(n) (MIG_KEEP_HEAD + (size_t)(n)*MIG_KEEP_RUN)
 #define USER_PAGES ((USER_TOP - USER_BASE) / MIG_PAGE) /* the pages of user space */
 
 /* count is what the head says; nruns records follow it. */
@@ -1291,8 +1530,8 @@ static int get_keep_exact(const uint8_t *bytes, size_t len, uint64_t *id, uint32
 }
 
 /* The runs encode to what raw_keep writes, and that decodes back to them. */
-static void check_keep_roundtrip(uint64_t id, uint32_t last, const struct mig_run *runs,
-                                 uint32_t n, const char *what)
+static void check_keep_roundtrip(uint64_t id, uint32_t last, const struct mig_run *runs, uint32_t n,
+                                 const char *what)
 {
     static uint8_t buf[KEEP_LEN(MIG_KEEP_MAX) + 8], raw[KEEP_LEN(MIG_KEEP_MAX)];
     int len = migwire_put_keep(id, last, runs, n, buf, sizeof buf);
@@ -1329,9 +1568,9 @@ static void migwire_keep_lengths(void)
 {
     CHECK_EQ(MIG_KEEP_HEAD, 16);
     CHECK_EQ(MIG_KEEP_RUN, 12);
-    CHECK_EQ(MIG_KEEP_MAX, 5796);                         /* (MSG_MAX - 64 - 16) / 12 */
-    CHECK(KEEP_LEN(MIG_KEEP_MAX) <= MSG_MAX - 64);         /* one request, with its header */
-    CHECK(KEEP_LEN(MIG_KEEP_MAX + 1) > MSG_MAX - 64);      /* and no more */
+    CHECK_EQ(MIG_KEEP_MAX, 5796);                     /* (MSG_MAX - 64 - 16) / 12 */
+    CHECK(KEEP_LEN(MIG_KEEP_MAX) <= MSG_MAX - 64);    /* one request, with its header */
+    CHECK(KEEP_LEN(MIG_KEEP_MAX + 1) > MSG_MAX - 64); /* and no more */
     CHECK_EQ(USER_PAGES, 0x3000000);
 }
 
@@ -1349,7 +1588,8 @@ static void migwire_keep_roundtrip(void)
         }
     }
     CHECK_EQ(runs[MIG_KEEP_MAX - 1].va + (uint64_t)runs[MIG_KEEP_MAX - 1].pages * MIG_PAGE <=
-                 USER_TOP, 1);
+                 USER_TOP,
+             1);
 
     /* The bytes: little-endian, in this order. */
     uint8_t buf[KEEP_LEN(2)];
@@ -1357,17 +1597,17 @@ static void migwire_keep_roundtrip(void)
     CHECK_EQ(migwire_put_keep(0x0102030405060708ULL, 1, two, 2, buf, sizeof buf), KEEP_LEN(2));
     static const uint8_t wire[KEEP_LEN(2)] = {
         0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* id */
-        1, 0, 0, 0,                                     /* last */
-        2, 0, 0, 0,                                     /* count */
+        1,    0,    0,    0,                            /* last */
+        2,    0,    0,    0,                            /* count */
         0x00, 0x30, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, /* runs[0].va */
-        2, 0, 0, 0,                                     /* runs[0].pages */
+        2,    0,    0,    0,                            /* runs[0].pages */
         0x00, 0x20, 0x10, 0x00, 0x10, 0x00, 0x00, 0x00, /* runs[1].va */
         0x03, 0x02, 0x01, 0x00,                         /* runs[1].pages */
     };
     CHECK(memcmp(buf, wire, sizeof wire) == 0);
     CHECK_EQ(migwire_put_keep(UINT64_MAX, 0, NULL, 0, buf, sizeof buf), KEEP_LEN(0));
     static const uint8_t empty[KEEP_LEN(0)] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                               0, 0, 0, 0, 0, 0, 0, 0};
+                                               0,    0,    0,    0,    0,    0,    0,    0};
     CHECK(memcmp(buf, empty, sizeof empty) == 0);
 
     /* The edges of what is accepted. */
@@ -1381,10 +1621,12 @@ static void migwire_keep_roundtrip(void)
         {"all of user space in one run", 1, {{USER_BASE, USER_PAGES}}},
         {"a run ending at USER_TOP", 1, {{USER_BASE + 5 * MIG_PAGE, USER_PAGES - 5}}},
         {"a gap of one page", 2, {{USER_BASE, 3}, {USER_BASE + 4 * MIG_PAGE, 1}}},
-        {"gaps of one page, the last run at the top", 3,
+        {"gaps of one page, the last run at the top",
+         3,
          {{USER_BASE, 1}, {USER_BASE + 2 * MIG_PAGE, 1}, {USER_TOP - 2 * MIG_PAGE, 2}}},
         {"first and last page", 2, {{USER_BASE, 1}, {USER_TOP - MIG_PAGE, 1}}},
-        {"all but one page, in two runs", 2,
+        {"all but one page, in two runs",
+         2,
          {{USER_BASE, 7}, {USER_BASE + 8 * MIG_PAGE, USER_PAGES - 8}}},
     };
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
@@ -1425,24 +1667,52 @@ static const char *break_keep(int c, uint64_t *id, uint32_t *last, struct mig_ru
     if (c < 6 && k != 0)
         return ""; /* the head's cases: once */
     switch (c) {
-    case 0: *id = 0; return "id 0";
-    case 1: *last = 2; return "last 2";
-    case 2: *last = UINT32_MAX; return "last UINT32_MAX";
+    case 0:
+        *id = 0;
+        return "id 0";
+    case 1:
+        *last = 2;
+        return "last 2";
+    case 2:
+        *last = UINT32_MAX;
+        return "last UINT32_MAX";
     case 3:
         valid_runs(runs, MIG_KEEP_MAX + 1);
         *count = *nruns = MIG_KEEP_MAX + 1;
         return "count MIG_KEEP_MAX + 1 (all runs there)";
-    case 4: *count = UINT32_MAX; return "count UINT32_MAX";
-    case 5: *count = 0x80000001u; return "count past 2^31";
-    case 6: runs[k].va += 8; return "va not page aligned";
-    case 7: runs[k].va += 1; return "va odd";
-    case 8: runs[k].va += MIG_PAGE / 2; return "va half a page on";
-    case 9: runs[k].va = USER_BASE - MIG_PAGE; return "va below USER_BASE";
-    case 10: runs[k].va = 0; return "va 0";
-    case 11: runs[k].va = USER_TOP; return "va at USER_TOP";
-    case 12: runs[k].va = USER_TOP + MIG_PAGE; return "va above USER_TOP";
-    case 13: runs[k].va = UINT64_MAX & ~(uint64_t)(MIG_PAGE - 1); return "va at the top of 64 bits";
-    case 14: runs[k].pages = 0; return "pages 0";
+    case 4:
+        *count = UINT32_MAX;
+        return "count UINT32_MAX";
+    case 5:
+        *count = 0x80000001u;
+        return "count past 2^31";
+    case 6:
+        runs[k].va += 8;
+        return "va not page aligned";
+    case 7:
+        runs[k].va += 1;
+        return "va odd";
+    case 8:
+        runs[k].va += MIG_PAGE / 2;
+        return "va half a page on";
+    case 9:
+        runs[k].va = USER_BASE - MIG_PAGE;
+        return "va below USER_BASE";
+    case 10:
+        runs[k].va = 0;
+        return "va 0";
+    case 11:
+        runs[k].va = USER_TOP;
+        return "va at USER_TOP";
+    case 12:
+        runs[k].va = USER_TOP + MIG_PAGE;
+        return "va above USER_TOP";
+    case 13:
+        runs[k].va = UINT64_MAX & ~(uint64_t)(MIG_PAGE - 1);
+        return "va at the top of 64 bits";
+    case 14:
+        runs[k].pages = 0;
+        return "pages 0";
     case 15:
         if (k != 2)
             return "";
@@ -1455,7 +1725,9 @@ static const char *break_keep(int c, uint64_t *id, uint32_t *last, struct mig_ru
         runs[0] = (struct mig_run){USER_BASE, USER_PAGES + 1};
         *count = *nruns = 1;
         return "all of user space and a page more";
-    case 17: runs[k].pages = UINT32_MAX; return "pages UINT32_MAX";
+    case 17:
+        runs[k].pages = UINT32_MAX;
+        return "pages UINT32_MAX";
     case 18:
         if (k != 2)
             return "";
@@ -1506,7 +1778,8 @@ static const char *break_keep(int c, uint64_t *id, uint32_t *last, struct mig_ru
         runs[k - 1].va = USER_BASE;
         runs[k - 1].pages = USER_PAGES;
         return "after a run of all of user space";
-    default: return NULL;
+    default:
+        return NULL;
     }
 }
 
@@ -1543,8 +1816,7 @@ static void migwire_keep_refusals(void)
             /* Refused before the buffer's size matters. */
             rv = migwire_put_keep(id, last, runs, count, buf, 0);
             if (rv != -EINVAL) {
-                unit_fail(__FILE__, __LINE__, "%s (run %u): put with no room gave %d", what, k,
-                          rv);
+                unit_fail(__FILE__, __LINE__, "%s (run %u): put with no room gave %d", what, k, rv);
                 return;
             }
         }
@@ -1737,8 +2009,8 @@ static void migwire_reply_refusals(void)
         uint8_t buf[MIG_REPLY_HEAD];
         int rv = migwire_put_reply(bad[i].token, bad[i].error, buf, sizeof buf);
         if (rv != -EINVAL) {
-            unit_fail(__FILE__, __LINE__, "%s: put gave %d (the decoder refuses it)",
-                      bad[i].what, rv);
+            unit_fail(__FILE__, __LINE__, "%s: put gave %d (the decoder refuses it)", bad[i].what,
+                      rv);
             return;
         }
     }
@@ -1776,11 +2048,11 @@ static void migwire_fuzz_seeds(void)
         const char *name;
         int kind;
     } seeds[] = {
-        {"offer", 0},         {"pages-one", 1},    {"pages-head-15", 3}, {"state-orphan", 2},
+        {"offer", 0},          {"pages-one", 1},   {"pages-head-15", 3}, {"state-orphan", 2},
         {"state-children", 2}, {"state-full", 2},  {"put-state", 4},     {"put-pages", 5},
-        {"msg-part", 6},      {"msg-last", 6},     {"msg-empty", 6},     {"reply", 7},
-        {"reply-error", 7},   {"put-msg", 8},      {"put-reply", 9},     {"put-reply-error", 9},
-        {"keep-runs", 10},    {"keep-empty", 10},  {"put-keep", 11},
+        {"msg-part", 6},       {"msg-last", 6},    {"msg-empty", 6},     {"reply", 7},
+        {"reply-error", 7},    {"put-msg", 8},     {"put-reply", 9},     {"put-reply-error", 9},
+        {"keep-runs", 10},     {"keep-empty", 10}, {"put-keep", 11},
     };
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
         char path[128];
@@ -1808,11 +2080,15 @@ static void migwire_fuzz_seeds(void)
         int32_t error;
         uint32_t n, last;
         switch (seeds[i].kind) {
-        case 0: rv = migwire_get_offer(b, len, &o); break;
+        case 0:
+            rv = migwire_get_offer(b, len, &o);
+            break;
         case 1:
             rv = migwire_get_pages_head(b, len < DIR_MAX ? len : DIR_MAX, len, &id, refs, &n);
             break;
-        case 2: rv = migwire_get_state(b, len, &s); break;
+        case 2:
+            rv = migwire_get_state(b, len, &s);
+            break;
         case 3:
             rv = len < 4 ? -1
                          : migwire_get_pages_head(b + 4, len - 4,
@@ -1843,8 +2119,12 @@ static void migwire_fuzz_seeds(void)
                 rv = migwire_put_pages_head(id, in, count, enc, sizeof enc) > 0 ? 0 : -1;
             }
             break;
-        case 6: rv = migwire_get_msg(b, len, &h); break;
-        case 7: rv = migwire_get_reply(b, len, &token, &error); break;
+        case 6:
+            rv = migwire_get_msg(b, len, &h);
+            break;
+        case 7:
+            rv = migwire_get_reply(b, len, &token, &error);
+            break;
         case 8: {
             memset(&h, 0, sizeof h);
             memcpy(&h, b, len < sizeof h ? len : sizeof h);
@@ -1863,7 +2143,9 @@ static void migwire_fuzz_seeds(void)
                 rv = migwire_put_reply(token, error, enc, sizeof enc) == MIG_REPLY_HEAD ? 0 : -1;
             }
             break;
-        case 10: rv = migwire_get_keep(b, len, &id, &last, &n); break;
+        case 10:
+            rv = migwire_get_keep(b, len, &id, &last, &n);
+            break;
         case 11:
             /* id u64, last u32, count u32 (mod MIG_KEEP_MAX + 2), struct
              * mig_run's: the seed holds all its runs (the fuzzer would make
@@ -1883,7 +2165,8 @@ static void migwire_fuzz_seeds(void)
                     rv = 0;
             }
             break;
-        default: break;
+        default:
+            break;
         }
         free(b);
         if (rv != 0) {
@@ -1901,7 +2184,7 @@ static void migwire_result(void)
     CHECK_EQ(migwire_put_result(&r, b, sizeof b), MIG_RESULT_HEAD);
     static const uint8_t want[MIG_RESULT_HEAD] = {
         0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* id */
-        0, 0, 0, 0,                                     /* error */
+        0,    0,    0,    0,                            /* error */
         0x00, 0x10, 0x01, 0,                            /* total 69632 (MSG_MAX) */
         0x70, 0x0e, 0x01, 0,                            /* off 69232 */
     };
@@ -1923,12 +2206,12 @@ static void migwire_result(void)
     CHECK_EQ(migwire_get_result(b, MIG_RESULT_HEAD, &got), 0);
     /* Refused by both sides. */
     static const struct mig_result bad[] = {
-        {0, 0, 10, 0},       /* id 0 */
-        {5, 1, 0, 0},        /* a positive error */
-        {5, -4096, 0, 0},    /* past the errno range */
-        {5, -5, 10, 0},      /* an error with bytes */
+        {0, 0, 10, 0},          /* id 0 */
+        {5, 1, 0, 0},           /* a positive error */
+        {5, -4096, 0, 0},       /* past the errno range */
+        {5, -5, 10, 0},         /* an error with bytes */
         {5, 0, MSG_MAX + 1, 0}, /* longer than a message */
-        {5, 0, 10, 11},      /* off past total */
+        {5, 0, 10, 11},         /* off past total */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK_EQ(migwire_put_result(&bad[i], b, sizeof b), -EINVAL);

@@ -57,14 +57,14 @@ static void pagealloc_bad_puts(void)
     CHECK_EQ(pagealloc_total(&pa), 15);
     uint8_t *a = pagealloc_get(&pa), *b = pagealloc_get(&pa);
     CHECK(a && b);
-    CHECK_EQ(pagealloc_put(&pa, a + 8), -EINVAL);       /* misaligned */
-    CHECK_EQ(pagealloc_put(&pa, mem), -EINVAL);         /* the bitmap page */
+    CHECK_EQ(pagealloc_put(&pa, a + 8), -EINVAL);         /* misaligned */
+    CHECK_EQ(pagealloc_put(&pa, mem), -EINVAL);           /* the bitmap page */
     CHECK_EQ(pagealloc_put(&pa, mem + 16 * PG), -EINVAL); /* past the end */
-    CHECK_EQ(pagealloc_put(&pa, mem - PG), -EINVAL);    /* before the start */
+    CHECK_EQ(pagealloc_put(&pa, mem - PG), -EINVAL);      /* before the start */
     CHECK_EQ(pagealloc_put(&pa, NULL), -EINVAL);
     CHECK_EQ(pagealloc_put(&pa, mem + 10 * PG), -EEXIST); /* never handed out */
     CHECK_EQ(pagealloc_put(&pa, a), 0);
-    CHECK_EQ(pagealloc_put(&pa, a), -EEXIST);           /* double free */
+    CHECK_EQ(pagealloc_put(&pa, a), -EEXIST); /* double free */
     CHECK_EQ(pa.bad_puts, 7);
     CHECK_EQ(pagealloc_free_count(&pa), 14);
     CHECK_EQ(pagealloc_put(&pa, b), 0);
@@ -178,12 +178,12 @@ static void pagealloc_random(void)
 }
 
 const struct unit_test unit_pagealloc_tests[] = {
-    { "pagealloc_basic", pagealloc_basic },
-    { "pagealloc_bad_puts", pagealloc_bad_puts },
-    { "pagealloc_init_errors", pagealloc_init_errors },
-    { "pagealloc_bitmap_size", pagealloc_bitmap_size },
-    { "pagealloc_fault_injection", pagealloc_fault_injection },
-    { "pagealloc_use_after_free", pagealloc_use_after_free },
-    { "pagealloc_random", pagealloc_random },
-    { NULL, NULL },
+    {"pagealloc_basic", pagealloc_basic},
+    {"pagealloc_bad_puts", pagealloc_bad_puts},
+    {"pagealloc_init_errors", pagealloc_init_errors},
+    {"pagealloc_bitmap_size", pagealloc_bitmap_size},
+    {"pagealloc_fault_injection", pagealloc_fault_injection},
+    {"pagealloc_use_after_free", pagealloc_use_after_free},
+    {"pagealloc_random", pagealloc_random},
+    {NULL, NULL},
 };

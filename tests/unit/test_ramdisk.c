@@ -16,8 +16,8 @@ static void put(uint8_t *p, uint64_t v, int n)
 /* Three files: "sh" (5 bytes), "echo" (0 bytes), "true" (9 bytes). */
 static uint64_t build(uint8_t *a)
 {
-    static const char *names[] = { "sh", "echo", "true" };
-    static const char *data[] = { "hello", "", "123456789" };
+    static const char *names[] = {"sh", "echo", "true"};
+    static const char *data[] = {"hello", "", "123456789"};
     memset(a, 0, 512);
     memcpy(a, "RDSK", 4);
     put(a + 4, 1, 4);
@@ -92,21 +92,21 @@ static void ramdisk_malformed(void)
         int off, size;
         uint64_t val;
     } muts[] = {
-        { "magic", 0, 1, 'r' },
-        { "version", 4, 4, 2 },
-        { "count too many", 8, 4, 4 },
-        { "count huge", 8, 4, 0xffffffff },
-        { "reserved", 12, 4, 1 },
-        { "empty name", 16, 1, 0 },
-        { "slash in name", 17, 1, '/' },
-        { "junk after NUL", 16 + 20, 1, 'x' },
-        { "offset misaligned", 16 + 32, 8, 16 + 3 * 48 + 1 },
-        { "offset in table", 16 + 32, 8, 16 + 48 },
-        { "offset past end", 16 + 32, 8, 4096 },
-        { "offset wraps", 16 + 32, 8, ~7ull },
-        { "size past end", 16 + 40, 8, 1000 },
-        { "size wraps", 16 + 40, 8, ~0ull },
-        { "duplicate", 16 + 48, 4, 0x6873 }, /* "echo" -> "sh\0\0" */
+        {"magic", 0, 1, 'r'},
+        {"version", 4, 4, 2},
+        {"count too many", 8, 4, 4},
+        {"count huge", 8, 4, 0xffffffff},
+        {"reserved", 12, 4, 1},
+        {"empty name", 16, 1, 0},
+        {"slash in name", 17, 1, '/'},
+        {"junk after NUL", 16 + 20, 1, 'x'},
+        {"offset misaligned", 16 + 32, 8, 16 + 3 * 48 + 1},
+        {"offset in table", 16 + 32, 8, 16 + 48},
+        {"offset past end", 16 + 32, 8, 4096},
+        {"offset wraps", 16 + 32, 8, ~7ull},
+        {"size past end", 16 + 40, 8, 1000},
+        {"size wraps", 16 + 40, 8, ~0ull},
+        {"duplicate", 16 + 48, 4, 0x6873}, /* "echo" -> "sh\0\0" */
     };
     for (size_t i = 0; i < sizeof muts / sizeof muts[0]; i++) {
         _Alignas(8) uint8_t a[512];
@@ -193,10 +193,10 @@ static void ramdisk_fuzz_seed(void)
 }
 
 const struct unit_test unit_ramdisk_tests[] = {
-    { "ramdisk_good", ramdisk_good },
-    { "ramdisk_malformed", ramdisk_malformed },
-    { "ramdisk_random_mutations", ramdisk_random_mutations },
-    { "ramdisk_packer", ramdisk_packer },
-    { "ramdisk_fuzz_seed", ramdisk_fuzz_seed },
-    { NULL, NULL },
+    {"ramdisk_good", ramdisk_good},
+    {"ramdisk_malformed", ramdisk_malformed},
+    {"ramdisk_random_mutations", ramdisk_random_mutations},
+    {"ramdisk_packer", ramdisk_packer},
+    {"ramdisk_fuzz_seed", ramdisk_fuzz_seed},
+    {NULL, NULL},
 };

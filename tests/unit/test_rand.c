@@ -9,11 +9,18 @@
 static void rand_xoshiro_reference(void)
 {
     static const uint64_t want[] = {
-        11520ull, 0ull, 1509978240ull, 1215971899390074240ull, 1216172134540287360ull,
-        607988272756665600ull, 16172922978634559625ull, 8476171486693032832ull,
-        10595114339597558777ull, 2904607092377533576ull,
+        11520ull,
+        0ull,
+        1509978240ull,
+        1215971899390074240ull,
+        1216172134540287360ull,
+        607988272756665600ull,
+        16172922978634559625ull,
+        8476171486693032832ull,
+        10595114339597558777ull,
+        2904607092377533576ull,
     };
-    const uint64_t s[4] = { 1, 2, 3, 4 };
+    const uint64_t s[4] = {1, 2, 3, 4};
     struct rand r;
     rand_set_state(&r, s);
     for (int i = 0; i < 10; i++)
@@ -42,7 +49,7 @@ static void rand_seeding(void)
     CHECK_EQ(a.s[0], 0xe220a8397b1dcdafull);
     CHECK_EQ(a.s[3], 0xf88bb8a8724c81ecull);
     /* An 8-byte little-endian seed N matches the reference seeding with N. */
-    const uint8_t n[8] = { 0xbd, 0x9a, 0x32, 0x04, 0x1c, 0x2d, 0x82, 0x14 };
+    const uint8_t n[8] = {0xbd, 0x9a, 0x32, 0x04, 0x1c, 0x2d, 0x82, 0x14};
     uint64_t x = 0x14822d1c04329abdull;
     rand_seed(&a, n, 8);
     CHECK_EQ(a.s[0], rand_splitmix64(&x));
@@ -63,7 +70,7 @@ static void rand_seeding(void)
         CHECK(rand_next(&a) != rand_next(&b));
     }
     /* An all-zero raw state is refused (it would emit zeros forever). */
-    const uint64_t z[4] = { 0, 0, 0, 0 };
+    const uint64_t z[4] = {0, 0, 0, 0};
     rand_set_state(&a, z);
     CHECK(rand_next(&a) != 0 || rand_next(&a) != 0);
 }
@@ -74,7 +81,7 @@ static void rand_below_range(void)
     rand_seed(&r, (const uint8_t *)"below", 5);
     CHECK_EQ(rand_below(&r, 0), 0);
     CHECK_EQ(rand_below(&r, 1), 0);
-    uint64_t counts[6] = { 0 };
+    uint64_t counts[6] = {0};
     for (int i = 0; i < 60000; i++) {
         uint64_t v = rand_below(&r, 6);
         CHECK(v < 6);
@@ -91,9 +98,9 @@ static void rand_below_range(void)
 }
 
 const struct unit_test unit_rand_tests[] = {
-    { "rand_xoshiro_reference", rand_xoshiro_reference },
-    { "rand_splitmix_reference", rand_splitmix_reference },
-    { "rand_seeding", rand_seeding },
-    { "rand_below_range", rand_below_range },
-    { NULL, NULL },
+    {"rand_xoshiro_reference", rand_xoshiro_reference},
+    {"rand_splitmix_reference", rand_splitmix_reference},
+    {"rand_seeding", rand_seeding},
+    {"rand_below_range", rand_below_range},
+    {NULL, NULL},
 };

@@ -18,25 +18,34 @@ static const uint8_t test_key[RPC_KEY_LEN] = {
  * golden_hdr() below + b"hello, rpc" + hashlib.blake2s(that, key=test_key,
  * digest_size=16).digest(). */
 static const uint8_t golden[114] = {
-    0x01, 0x01, 0x03, 0x00, 0x02, 0x00, 0x03, 0x00, 0x44, 0x33, 0x22, 0x11, 0x88, 0x77,
-    0x66, 0x55, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0xa8, 0xa7, 0xa6, 0xa5,
-    0xa4, 0xa3, 0xa2, 0xa1, 0xb8, 0xb7, 0xb6, 0xb5, 0xb4, 0xb3, 0xb2, 0xb1, 0x07, 0x00,
-    0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0xc8, 0xc7, 0xc6, 0xc5, 0xc4, 0xc3, 0xc2, 0xc1,
-    0x09, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0xd8, 0xd7, 0xd6, 0xd5, 0xd4, 0xd3,
-    0xd2, 0xd1, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x00,
-    0x51, 0x0d, 0x03, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x2c, 0x20, 0x72, 0x70, 0x63,
-    0x25, 0x93, 0xf2, 0xc9, 0x6c, 0x64, 0x79, 0x68, 0x1b, 0x89, 0x07, 0xe3, 0x5c, 0xc0,
-    0x62, 0x5b};
+    0x01, 0x01, 0x03, 0x00, 0x02, 0x00, 0x03, 0x00, 0x44, 0x33, 0x22, 0x11, 0x88, 0x77, 0x66,
+    0x55, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0xa8, 0xa7, 0xa6, 0xa5, 0xa4, 0xa3,
+    0xa2, 0xa1, 0xb8, 0xb7, 0xb6, 0xb5, 0xb4, 0xb3, 0xb2, 0xb1, 0x07, 0x00, 0x00, 0x00, 0x03,
+    0x00, 0x00, 0x00, 0xc8, 0xc7, 0xc6, 0xc5, 0xc4, 0xc3, 0xc2, 0xc1, 0x09, 0x00, 0x00, 0x00,
+    0x02, 0x00, 0x00, 0x00, 0xd8, 0xd7, 0xd6, 0xd5, 0xd4, 0xd3, 0xd2, 0xd1, 0x0a, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x51, 0x0d, 0x03, 0x00, 0x68, 0x65,
+    0x6c, 0x6c, 0x6f, 0x2c, 0x20, 0x72, 0x70, 0x63, 0x25, 0x93, 0xf2, 0xc9, 0x6c, 0x64, 0x79,
+    0x68, 0x1b, 0x89, 0x07, 0xe3, 0x5c, 0xc0, 0x62, 0x5b};
 
 static struct rpc_hdr golden_hdr(void)
 {
     struct rpc_hdr h = {
-        .type = RPC_DATA, .flags = RPC_F_CALL | RPC_F_CARRY, .src_node = 2, .dst_node = 3,
-        .src_epoch = 0x11223344, .seq = 0x55667788, .msg_id = 0x0102030405060708,
-        .trace_id = 0xA1A2A3A4A5A6A7A8, .lamport = 0xB1B2B3B4B5B6B7B8,
+        .type = RPC_DATA,
+        .flags = RPC_F_CALL | RPC_F_CARRY,
+        .src_node = 2,
+        .dst_node = 3,
+        .src_epoch = 0x11223344,
+        .seq = 0x55667788,
+        .msg_id = 0x0102030405060708,
+        .trace_id = 0xA1A2A3A4A5A6A7A8,
+        .lamport = 0xB1B2B3B4B5B6B7B8,
         .dst_port = {0x0000000300000007, 0xC1C2C3C4C5C6C7C8},
         .carried = {0x0000000200000009, 0xD1D2D3D4D5D6D7D8},
-        .total_len = 10, .frag_index = 0, .frag_count = 1, .payload_len = 10, .status = 0,
+        .total_len = 10,
+        .frag_index = 0,
+        .frag_count = 1,
+        .payload_len = 10,
+        .status = 0,
         .sender_pid = 200017,
     };
     return h;
@@ -127,18 +136,18 @@ static void rpcwire_roundtrip_types(void)
     hs[0].flags = 0, hs[0].carried = (struct rpc_port){0, 0}; /* one-way send */
     hs[1].type = RPC_REPLY, hs[1].flags = RPC_F_CARRY;        /* reply carrying a port */
     hs[2].type = RPC_REPLY, hs[2].flags = 0, hs[2].carried = (struct rpc_port){0, 0};
-    hs[2].total_len = 0, hs[2].payload_len = 0;               /* empty reply */
+    hs[2].total_len = 0, hs[2].payload_len = 0; /* empty reply */
     hs[3].type = RPC_ACK, hs[3].flags = 0, hs[3].carried = (struct rpc_port){0, 0};
     hs[3].total_len = 5000, hs[3].frag_count = 4, hs[3].frag_index = 2, hs[3].payload_len = 8;
     hs[4].type = RPC_NACK, hs[4].flags = 0, hs[4].carried = (struct rpc_port){0, 0};
     hs[4].status = EHOSTUNREACH, hs[4].payload_len = 0;
     hs[5].total_len = RPC_FRAG_PAYLOAD, hs[5].payload_len = RPC_FRAG_PAYLOAD; /* full frame */
-    hs[6] = hs[3], hs[6].payload_len = RPC_FRAG_PAYLOAD; /* largest ACK */
+    hs[6] = hs[3], hs[6].payload_len = RPC_FRAG_PAYLOAD;                      /* largest ACK */
     for (int i = 0; i < 7; i++) {
         uint8_t f[RPC_FRAME_MAX + 8];
         uint32_t want = RPC_HDR_LEN + hs[i].payload_len + RPC_MAC_LEN;
-        uint32_t n = rpcwire_encode(f, sizeof f, &hs[i], hs[i].payload_len ? payload : NULL,
-                                    test_key);
+        uint32_t n =
+            rpcwire_encode(f, sizeof f, &hs[i], hs[i].payload_len ? payload : NULL, test_key);
         CHECK_EQ(n, want);
         struct rpc_hdr d;
         const uint8_t *pl;
@@ -159,8 +168,8 @@ static void rpcwire_roundtrip_fragments(void)
     CHECK(msg && out);
     for (uint32_t i = 0; i < RPC_MSG_MAX; i++)
         msg[i] = (uint8_t)(i ^ (i >> 8));
-    uint32_t lens[] = {1, RPC_FRAG_PAYLOAD - 1, RPC_FRAG_PAYLOAD, RPC_FRAG_PAYLOAD + 1, 65536,
-                       RPC_MSG_MAX};
+    uint32_t lens[] = {1,     RPC_FRAG_PAYLOAD - 1, RPC_FRAG_PAYLOAD, RPC_FRAG_PAYLOAD + 1,
+                       65536, RPC_MSG_MAX};
     for (unsigned t = 0; t < sizeof lens / sizeof lens[0]; t++) {
         uint32_t total = lens[t], count = rpcwire_frag_count(total), got = 0;
         memset(out, 0, RPC_MSG_MAX);
@@ -203,20 +212,20 @@ static void rpcwire_encode_refuses(void)
     uint8_t f[RPC_FRAME_MAX], pl[RPC_FRAG_PAYLOAD] = {0};
     struct rpc_hdr good = golden_hdr(), h;
     CHECK(rpcwire_encode(f, sizeof f, &good, pl, test_key) > 0);
-#define REFUSE(stmt)                                                             \
-    do {                                                                         \
-        h = good;                                                                \
-        stmt;                                                                    \
-        if (rpcwire_encode(f, sizeof f, &h, pl, test_key) != 0) {                \
-            unit_fail(__FILE__, __LINE__, "encode accepted: %s", #stmt);         \
-            return;                                                              \
-        }                                                                        \
+#define REFUSE(stmt)                                                                               \
+    do {                                                                                           \
+        h = good;                                                                                  \
+        stmt;                                                                                      \
+        if (rpcwire_encode(f, sizeof f, &h, pl, test_key) != 0) {                                  \
+            unit_fail(__FILE__, __LINE__, "encode accepted: %s", #stmt);                           \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
     REFUSE(h.type = 0);
     REFUSE(h.type = 5);
     REFUSE(h.flags |= 4);
-    REFUSE(h.type = RPC_REPLY);                          /* CALL on a reply */
-    REFUSE(h.flags = 0);                                 /* carried port without CARRY */
+    REFUSE(h.type = RPC_REPLY); /* CALL on a reply */
+    REFUSE(h.flags = 0);        /* carried port without CARRY */
     REFUSE(h.total_len = RPC_MSG_MAX + 1);
     REFUSE(h.frag_count = 2);
     REFUSE(h.frag_index = 1);
@@ -224,12 +233,12 @@ static void rpcwire_encode_refuses(void)
     REFUSE(h.status = 5);
     REFUSE(h.total_len = 0);
     REFUSE(h.type = RPC_ACK; h.flags = 0; h.carried.a = h.carried.b = 0;
-           h.payload_len = RPC_FRAG_PAYLOAD + 1);                          /* ACK too long */
+           h.payload_len = RPC_FRAG_PAYLOAD + 1); /* ACK too long */
     REFUSE(h.type = RPC_NACK; h.flags = 0; h.carried.a = h.carried.b = 0;
-           h.payload_len = 0);                                             /* NACK, no status */
-    REFUSE(h.payload_len = 10; h.total_len = 2000; h.frag_count = 2);      /* short first */
+           h.payload_len = 0);                                        /* NACK, no status */
+    REFUSE(h.payload_len = 10; h.total_len = 2000; h.frag_count = 2); /* short first */
     h = good;
-    CHECK_EQ(rpcwire_encode(f, sizeof f, &h, NULL, test_key), 0);         /* no payload */
+    CHECK_EQ(rpcwire_encode(f, sizeof f, &h, NULL, test_key), 0); /* no payload */
 #undef REFUSE
 }
 
@@ -293,14 +302,8 @@ static void rpcwire_truncated_and_oversized(void)
 }
 
 /* Write helpers for corrupting fields. */
-static void w16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
-}
-static void w32(uint8_t *p, uint32_t v)
-{
-    w16(p, (uint16_t)v), w16(p + 2, (uint16_t)(v >> 16));
-}
+static void w16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
+static void w32(uint8_t *p, uint32_t v) { w16(p, (uint16_t)v), w16(p + 2, (uint16_t)(v >> 16)); }
 
 /* Each malformed field, in an otherwise good frame re-MACed with the right
  * key: -EBADMSG, and *h untouched. */
@@ -320,20 +323,20 @@ static void rpcwire_bad_fields(void)
     struct rpc_hdr d;
     const uint8_t *pl;
     int cases = 0;
-#define BAD(base, stmt)                                                          \
-    do {                                                                         \
-        uint32_t n_ = sizeof base;                                               \
-        memcpy(f, base, n_);                                                     \
-        stmt;                                                                    \
-        remac(f, n_);                                                            \
-        memset(&d, 0x5a, sizeof d);                                              \
-        pl = NULL;                                                               \
-        int rv_ = rpcwire_decode(f, n_, test_key, &d, &pl);                      \
-        if (rv_ != -EBADMSG || pl != NULL || ((uint8_t *)&d)[0] != 0x5a) {       \
-            unit_fail(__FILE__, __LINE__, "%s: %s gave %d", #base, #stmt, rv_);  \
-            return;                                                              \
-        }                                                                        \
-        cases++;                                                                 \
+#define BAD(base, stmt)                                                                            \
+    do {                                                                                           \
+        uint32_t n_ = sizeof base;                                                                 \
+        memcpy(f, base, n_);                                                                       \
+        stmt;                                                                                      \
+        remac(f, n_);                                                                              \
+        memset(&d, 0x5a, sizeof d);                                                                \
+        pl = NULL;                                                                                 \
+        int rv_ = rpcwire_decode(f, n_, test_key, &d, &pl);                                        \
+        if (rv_ != -EBADMSG || pl != NULL || ((uint8_t *)&d)[0] != 0x5a) {                         \
+            unit_fail(__FILE__, __LINE__, "%s: %s gave %d", #base, #stmt, rv_);                    \
+            return;                                                                                \
+        }                                                                                          \
+        cases++;                                                                                   \
     } while (0)
     /* The base frames are good as they are (MAC recomputed, nothing changed). */
     memcpy(f, golden, sizeof golden);
@@ -348,48 +351,48 @@ static void rpcwire_bad_fields(void)
     CHECK_EQ(rpcwire_decode(f, sizeof golden, test_key, &d, &pl), 0);
     CHECK_EQ(d.flags, RPC_F_DGRAM | RPC_F_CARRY);
 
-    BAD(golden, f[0] = 0);                         /* version */
+    BAD(golden, f[0] = 0); /* version */
     BAD(golden, f[0] = 2);
     BAD(golden, f[0] = 0xff);
-    BAD(golden, f[1] = 0);                         /* type */
+    BAD(golden, f[1] = 0); /* type */
     BAD(golden, f[1] = 5);
     BAD(golden, f[1] = 0xff);
-    BAD(golden, f[1] = RPC_REPLY);                 /* CALL on a reply */
-    BAD(golden, f[1] = RPC_ACK);                   /* flags on an ACK */
-    BAD(golden, w16(f + 2, 8 | 3));                /* unknown flag bits */
-    BAD(golden, w16(f + 2, RPC_F_DGRAM | 3));      /* a datagram is never a call */
+    BAD(golden, f[1] = RPC_REPLY);            /* CALL on a reply */
+    BAD(golden, f[1] = RPC_ACK);              /* flags on an ACK */
+    BAD(golden, w16(f + 2, 8 | 3));           /* unknown flag bits */
+    BAD(golden, w16(f + 2, RPC_F_DGRAM | 3)); /* a datagram is never a call */
     BAD(golden, w16(f + 2, 0x8000 | 3));
-    BAD(golden, w16(f + 2, RPC_F_CALL));           /* carried port set, CARRY not */
-    BAD(golden, w32(f + 72, 11));                  /* total length != payload */
+    BAD(golden, w16(f + 2, RPC_F_CALL)); /* carried port set, CARRY not */
+    BAD(golden, w32(f + 72, 11));        /* total length != payload */
     BAD(golden, w32(f + 72, 9));
     BAD(golden, w32(f + 72, RPC_MSG_MAX + 1));
     BAD(golden, w32(f + 72, 0xffffffff));
     BAD(golden, w32(f + 72, RPC_FRAG_PAYLOAD + 10)); /* a last fragment... */
-    BAD(golden, w16(f + 76, 1));                   /* fragment index past count */
+    BAD(golden, w16(f + 76, 1));                     /* fragment index past count */
     BAD(golden, w16(f + 76, 0xffff));
-    BAD(golden, w16(f + 78, 0));                   /* fragment count */
+    BAD(golden, w16(f + 78, 0)); /* fragment count */
     BAD(golden, w16(f + 78, 2));
     BAD(golden, w16(f + 78, 0xffff));
-    BAD(golden, w16(f + 80, 9));                   /* payload length != frame */
+    BAD(golden, w16(f + 80, 9)); /* payload length != frame */
     BAD(golden, w16(f + 80, 11));
     BAD(golden, w16(f + 80, 0));
     BAD(golden, w16(f + 80, 0xffff));
-    BAD(golden, w16(f + 82, EIO));                 /* status on DATA */
+    BAD(golden, w16(f + 82, EIO)); /* status on DATA */
     /* The second of two fragments, claiming index 0: not a full fragment. */
     BAD(golden, w32(f + 72, RPC_FRAG_PAYLOAD + 10); w16(f + 78, 2));
     BAD(ack, f[0] = 3);
-    BAD(ack, w16(f + 2, RPC_F_CARRY));             /* flags on an ACK */
+    BAD(ack, w16(f + 2, RPC_F_CARRY)); /* flags on an ACK */
     BAD(ack, w16(f + 2, RPC_F_CALL));
-    BAD(ack, w16(f + 2, RPC_F_DGRAM));             /* datagram flag on an ACK */
-    BAD(ack, w16(f + 76, 3));                      /* index past count */
-    BAD(ack, w16(f + 78, 2));                      /* count does not match total */
+    BAD(ack, w16(f + 2, RPC_F_DGRAM)); /* datagram flag on an ACK */
+    BAD(ack, w16(f + 76, 3));          /* index past count */
+    BAD(ack, w16(f + 78, 2));          /* count does not match total */
     BAD(ack, w32(f + 72, RPC_MSG_MAX + 1));
-    BAD(ack, w16(f + 80, 1));                      /* payload length != frame */
-    BAD(ack, w16(f + 82, EIO));                    /* status on an ACK */
-    BAD(ack, f[56] = 1);                           /* carried port without CARRY */
+    BAD(ack, w16(f + 80, 1));   /* payload length != frame */
+    BAD(ack, w16(f + 82, EIO)); /* status on an ACK */
+    BAD(ack, f[56] = 1);        /* carried port without CARRY */
     BAD(ack, f[71] = 1);
-    BAD(nack, w16(f + 82, 0));                     /* NACK without a status */
-    BAD(nack, f[1] = RPC_REPLY);                   /* status on a reply */
+    BAD(nack, w16(f + 82, 0));   /* NACK without a status */
+    BAD(nack, f[1] = RPC_REPLY); /* status on a reply */
     BAD(nack, w16(f + 2, RPC_F_CALL));
     CHECK(cases >= 40);
 #undef BAD

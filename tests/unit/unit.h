@@ -25,15 +25,15 @@ void *unit_read_file(const char *path, uint64_t *len);
 /* The unit tests compare addresses, masks and wire fields: a mismatch shows
  * both values in hex and in decimal. */
 #undef CHECK_EQ
-#define CHECK_EQ(a, b)                                                           \
-    do {                                                                         \
-        unsigned long long a_ = (unsigned long long)(a);                         \
-        unsigned long long b_ = (unsigned long long)(b);                         \
-        if (a_ != b_) {                                                          \
-            unit_fail(__FILE__, __LINE__, "%s == %s: 0x%llx (%lld) != 0x%llx (%lld)", \
-                      #a, #b, a_, (long long)a_, b_, (long long)b_);             \
-            return;                                                              \
-        }                                                                        \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        unsigned long long a_ = (unsigned long long)(a);                                           \
+        unsigned long long b_ = (unsigned long long)(b);                                           \
+        if (a_ != b_) {                                                                            \
+            unit_fail(__FILE__, __LINE__, "%s == %s: 0x%llx (%lld) != 0x%llx (%lld)", #a, #b, a_,  \
+                      (long long)a_, b_, (long long)b_);                                           \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 #endif

@@ -22,8 +22,8 @@
 #include "netswitch.h"
 
 #define CTL_CLIENTS NSW_CTL_CLIENTS
-#define CTL_LINE_MAX (2 * NSW_FRAME_MAX + 256)  /* room for `inject K <hex of a max frame>` */
-#define CTL_OUT_MAX (1 << 20)                   /* a client that reads nothing is dropped */
+#define CTL_LINE_MAX (2 * NSW_FRAME_MAX + 256) /* room for `inject K <hex of a max frame>` */
+#define CTL_OUT_MAX (1 << 20)                  /* a client that reads nothing is dropped */
 #define CTL_TOKENS 64
 
 struct client {
@@ -142,7 +142,7 @@ static void cmd_partition(struct sw *sw, struct client *c, int argc, char **argv
         say(c, "error usage: partition GROUP/GROUP/... (e.g. 1,2/3,4,5)\n");
         return;
     }
-    int group[NSW_MAX_PORTS + 1] = { 0 };
+    int group[NSW_MAX_PORTS + 1] = {0};
     int g = 1;
     const char *s = argv[1];
     for (;;) {
@@ -260,7 +260,7 @@ static void cmd_link(struct sw *sw, struct client *c, int argc, char **argv)
         say(c, usage);
         return;
     }
-    struct link_change ch = { 0 };
+    struct link_change ch = {0};
     while (i < argc) {
         const char *key = argv[i++];
         const char *val = i < argc ? argv[i] : NULL;
@@ -439,8 +439,7 @@ static void cmd_stats(struct sw *sw, struct client *c, int argc, char **argv)
         struct port *p = &sw->ports[k];
         struct port_stats *s = &p->st;
         unsigned long long dropped = s->drop_qfull + s->drop_down + s->drop_err + s->drop_part +
-                                     s->drop_loss + s->drop_delayq + s->drop_bad +
-                                     s->drop_filtered;
+                                     s->drop_loss + s->drop_delayq + s->drop_bad + s->drop_filtered;
 #define U(x) ((unsigned long long)(x))
         say(c,
             "port %d up=%d rx=%llu rx_bytes=%llu tx=%llu tx_bytes=%llu dropped=%llu queued=%u "
@@ -448,12 +447,11 @@ static void cmd_stats(struct sw *sw, struct client *c, int argc, char **argv)
             "drop_loss=%llu drop_delayq=%llu drop_bad=%llu drop_filtered=%llu dup=%llu "
             "corrupt=%llu delayed=%llu reordered=%llu injected=%llu\n",
             k, p->connected, U(s->rx), U(s->rx_bytes), U(s->tx), U(s->tx_bytes), dropped, p->qlen,
-            p->qmax_seen,
-            U(s->drop_qfull), U(s->drop_down), U(s->drop_err), U(s->drop_part), U(s->drop_loss),
-            U(s->drop_delayq), U(s->drop_bad), U(s->drop_filtered), U(s->dup), U(s->corrupt),
-            U(s->delayed), U(s->reordered), U(s->injected));
+            p->qmax_seen, U(s->drop_qfull), U(s->drop_down), U(s->drop_err), U(s->drop_part),
+            U(s->drop_loss), U(s->drop_delayq), U(s->drop_bad), U(s->drop_filtered), U(s->dup),
+            U(s->corrupt), U(s->delayed), U(s->reordered), U(s->injected));
     }
-    struct mac_print mp = { .c = c };
+    struct mac_print mp = {.c = c};
     fabric_each_mac(sw, print_mac, &mp);
     say(c,
         "switch ports=%d macs=%d flooded=%llu mac_moves=%llu delayq=%u/%u drop_delayq=%llu "
@@ -578,7 +576,7 @@ static void ctl_command(struct sw *sw, struct client *c, char *line)
  * place, so once `path` exists the switch is fully up and accepting. */
 int ctl_open(struct sw *sw, const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     char tmp[NSW_PATH_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (strlen(tmp) >= sizeof sa.sun_path)
@@ -630,7 +628,7 @@ void ctl_close(struct sw *sw)
 {
     for (int i = 0; i < CTL_CLIENTS; i++) {
         if (clients[i].fd >= 0) {
-            client_write(&clients[i]);  /* best effort, e.g. the reply to `quit` */
+            client_write(&clients[i]); /* best effort, e.g. the reply to `quit` */
             client_drop(&clients[i]);
         }
     }
@@ -646,7 +644,7 @@ int ctl_pollfds(struct pollfd *pfd, int max)
 {
     if (max < 1 + CTL_CLIENTS)
         return 0;
-    pfd[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+    pfd[0] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
     for (int i = 0; i < CTL_CLIENTS; i++) {
         struct client *c = &clients[i];
         short ev = 0;
@@ -655,7 +653,7 @@ int ctl_pollfds(struct pollfd *pfd, int max)
             if (c->outlen)
                 ev |= POLLOUT;
         }
-        pfd[1 + i] = (struct pollfd){ .fd = c->fd, .events = ev };
+        pfd[1 + i] = (struct pollfd){.fd = c->fd, .events = ev};
     }
     return 1 + CTL_CLIENTS;
 }
@@ -667,7 +665,7 @@ static void client_read(struct sw *sw, struct client *c)
     for (int budget = 0; budget < 8 && !c->dead; budget++) {
         if (c->inlen == CTL_LINE_MAX) {
             say(c, "error line too long (limit %d bytes)\n\n", CTL_LINE_MAX);
-            c->eof = true;  /* reply, then hang up */
+            c->eof = true; /* reply, then hang up */
             c->inlen = 0;
             return;
         }

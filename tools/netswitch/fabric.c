@@ -18,10 +18,7 @@
 /* ---- randomness: lib/rand.c's xoshiro256**, one stream per link ---------- */
 
 /* Uniform in [0, 1). */
-static double rng_unit(struct rand *r)
-{
-    return (double)(rand_next(r) >> 11) * 0x1.0p-53;
-}
+static double rng_unit(struct rand *r) { return (double)(rand_next(r) >> 11) * 0x1.0p-53; }
 
 /* Uniform in [0, n]. */
 static uint32_t rng_upto(struct rand *r, uint32_t n)
@@ -29,10 +26,7 @@ static uint32_t rng_upto(struct rand *r, uint32_t n)
     return (uint32_t)rand_below(r, (uint64_t)n + 1);
 }
 
-static bool rng_chance(struct rand *r, double p)
-{
-    return p > 0 && rng_unit(r) < p;
-}
+static bool rng_chance(struct rand *r, double p) { return p > 0 && rng_unit(r) < p; }
 
 struct link *fabric_link(struct sw *sw, int a, int b)
 {
@@ -160,10 +154,7 @@ void fabric_each_mac(struct sw *sw, mac_visit_fn *fn, void *arg)
             fn(arg, &sw->macs[i], now - sw->macs[i].seen_ns);
 }
 
-void fabric_mac_flush(struct sw *sw)
-{
-    memset(sw->macs, 0, sizeof sw->macs);
-}
+void fabric_mac_flush(struct sw *sw) { memset(sw->macs, 0, sizeof sw->macs); }
 
 /* ---- the delay queue: a min-heap ordered by (at_ns, seq) ----------------- */
 
@@ -187,7 +178,7 @@ static int dq_push(struct sw *sw, int port, struct frame *f, uint64_t at_ns)
         return -1;
     }
     unsigned i = sw->dqlen++;
-    sw->dq[i] = (struct delayed){ .at_ns = at_ns, .seq = sw->dqseq++, .port = port, .f = f };
+    sw->dq[i] = (struct delayed){.at_ns = at_ns, .seq = sw->dqseq++, .port = port, .f = f};
     while (i > 0 && dq_before(&sw->dq[i], &sw->dq[(i - 1) / 2])) {
         dq_swap(&sw->dq[i], &sw->dq[(i - 1) / 2]);
         i = (i - 1) / 2;
@@ -225,10 +216,7 @@ uint64_t fabric_release_due(struct sw *sw, uint64_t now)
 
 /* ---- forwarding ------------------------------------------------------------ */
 
-static bool is_multicast(const uint8_t *mac)
-{
-    return mac[0] & 1;
-}
+static bool is_multicast(const uint8_t *mac) { return mac[0] & 1; }
 
 /* One copy of a frame crossing link in -> out; takes ownership of f. */
 static void link_deliver(struct sw *sw, int in, int out, struct frame *f, uint64_t now)

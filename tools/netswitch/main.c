@@ -101,7 +101,7 @@ static int set_dir_path(char *dst, const char *what, const char *dir, const char
 /* Is a live socket (stream or dgram) listening at path? */
 static bool socket_live(const char *path, int type)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     strncpy(sa.sun_path, path, sizeof sa.sun_path - 1);
     int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -172,7 +172,7 @@ static int run(int sigfd)
         pcap_flush(&sw);
 
         int n = 0;
-        pfd[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+        pfd[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
         int nport = port_pollfds(&sw, pfd + n);
         n += nport;
         int nctl = ctl_pollfds(pfd + n, (int)(sizeof pfd / sizeof pfd[0]) - n);
@@ -205,12 +205,12 @@ static int run(int sigfd)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "dir", required_argument, NULL, 'd' },   { "ports", required_argument, NULL, 'n' },
-        { "port", required_argument, NULL, 'p' },  { "ctl", required_argument, NULL, 'c' },
-        { "seed", required_argument, NULL, 's' },  { "age", required_argument, NULL, 'a' },
-        { "queue", required_argument, NULL, 'q' }, { "delay-queue", required_argument, NULL, 'D' },
-        { "pcap", required_argument, NULL, 'w' },  { "exit-with-parent", no_argument, NULL, 'P' },
-        { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
+        {"dir", required_argument, NULL, 'd'},   {"ports", required_argument, NULL, 'n'},
+        {"port", required_argument, NULL, 'p'},  {"ctl", required_argument, NULL, 'c'},
+        {"seed", required_argument, NULL, 's'},  {"age", required_argument, NULL, 'a'},
+        {"queue", required_argument, NULL, 'q'}, {"delay-queue", required_argument, NULL, 'D'},
+        {"pcap", required_argument, NULL, 'w'},  {"exit-with-parent", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     const char *dir = NULL, *ctl = NULL, *pcap = NULL;
     unsigned long long nports = 0, seed = 1, age = 300, qcap = 256, dqcap = 4096;
@@ -320,7 +320,7 @@ int main(int argc, char **argv)
     if (with_parent) {
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() == 1)
-            return 0;   /* the parent is already gone */
+            return 0; /* the parent is already gone */
     }
     sigset_t mask;
     sigemptyset(&mask);

@@ -21,15 +21,15 @@
 
 struct pollfd;
 
-#define NSW_MAX_PORTS 128       /* ports are numbered 1..nports; 0 is the switch itself */
-#define NSW_PATH_MAX 99         /* longest socket path accepted (sun_path is 108) */
-#define NSW_FRAME_MAX 65535     /* largest frame forwarded */
+#define NSW_MAX_PORTS 128   /* ports are numbered 1..nports; 0 is the switch itself */
+#define NSW_PATH_MAX 99     /* longest socket path accepted (sun_path is 108) */
+#define NSW_FRAME_MAX 65535 /* largest frame forwarded */
 #define NSW_ETH_HLEN 14
-#define NSW_CTL_CLIENTS 64      /* control connections open at once */
-#define NSW_RX_BUDGET 64        /* frames read from one port per loop turn */
-#define NSW_RETRY_MIN_NS 1000000ull    /* timer retry of a stuck output queue: 1 ms ... */
-#define NSW_RETRY_MAX_NS 64000000ull   /* ... backing off to 64 ms while nothing moves */
-#define NSW_CONNECT_NS 10000000ull     /* retry connecting to an absent node every 10 ms */
+#define NSW_CTL_CLIENTS 64           /* control connections open at once */
+#define NSW_RX_BUDGET 64             /* frames read from one port per loop turn */
+#define NSW_RETRY_MIN_NS 1000000ull  /* timer retry of a stuck output queue: 1 ms ... */
+#define NSW_RETRY_MAX_NS 64000000ull /* ... backing off to 64 ms while nothing moves */
+#define NSW_CONNECT_NS 10000000ull   /* retry connecting to an absent node every 10 ms */
 
 /* A frame in flight; allocated to its exact length. */
 struct frame {
@@ -38,42 +38,42 @@ struct frame {
 };
 
 struct port_stats {
-    uint64_t rx, rx_bytes;      /* frames read from the node */
-    uint64_t tx, tx_bytes;      /* frames handed to the node's socket */
-    uint64_t drop_qfull;        /* output queue full (node not reading) */
-    uint64_t drop_down;         /* node socket absent/refusing (ECONNREFUSED, ENOENT) */
-    uint64_t drop_err;          /* any other send error */
-    uint64_t drop_part;         /* blocked by a partition (counted at the egress port) */
-    uint64_t drop_loss;         /* dropped by link loss (egress port) */
-    uint64_t drop_delayq;       /* delay queue full (egress port) */
-    uint64_t drop_bad;         /* received frame shorter than an Ethernet header or oversized */
-    uint64_t drop_filtered;     /* unicast to the port it came from */
-    uint64_t dup, corrupt, delayed, reordered;  /* fault actions applied (egress port) */
-    uint64_t injected;          /* frames sent by `inject` */
+    uint64_t rx, rx_bytes;  /* frames read from the node */
+    uint64_t tx, tx_bytes;  /* frames handed to the node's socket */
+    uint64_t drop_qfull;    /* output queue full (node not reading) */
+    uint64_t drop_down;     /* node socket absent/refusing (ECONNREFUSED, ENOENT) */
+    uint64_t drop_err;      /* any other send error */
+    uint64_t drop_part;     /* blocked by a partition (counted at the egress port) */
+    uint64_t drop_loss;     /* dropped by link loss (egress port) */
+    uint64_t drop_delayq;   /* delay queue full (egress port) */
+    uint64_t drop_bad;      /* received frame shorter than an Ethernet header or oversized */
+    uint64_t drop_filtered; /* unicast to the port it came from */
+    uint64_t dup, corrupt, delayed, reordered; /* fault actions applied (egress port) */
+    uint64_t injected;                         /* frames sent by `inject` */
 };
 
 struct port {
-    int fd;                     /* rx: unix dgram socket bound at sw_path */
-    int txfd;                   /* tx: unbound dgram socket, connect()ed to node_path */
-    bool connected;             /* txfd is connected to a live node socket */
-    uint64_t connect_at;        /* earliest next connect() attempt while unconnected */
+    int fd;              /* rx: unix dgram socket bound at sw_path */
+    int txfd;            /* tx: unbound dgram socket, connect()ed to node_path */
+    bool connected;      /* txfd is connected to a live node socket */
+    uint64_t connect_at; /* earliest next connect() attempt while unconnected */
     char sw_path[NSW_PATH_MAX + 1];
     char node_path[NSW_PATH_MAX + 1];
     /* Output queue: a ring of frames waiting for the node to read. */
     struct frame **q;
     unsigned qhead, qlen;
-    uint64_t retry_at;          /* monotonic ns of the next timed send attempt when qlen > 0 */
-    uint64_t retry_ns;          /* current back-off */
-    unsigned qmax_seen;         /* high-water mark of qlen */
+    uint64_t retry_at;  /* monotonic ns of the next timed send attempt when qlen > 0 */
+    uint64_t retry_ns;  /* current back-off */
+    unsigned qmax_seen; /* high-water mark of qlen */
     struct port_stats st;
 };
 
 /* Faults applied to the frames crossing one directed link a -> b. */
 struct link {
-    double loss, dup, corrupt, reorder;  /* probabilities in [0, 1] */
-    uint32_t delay_ms, jitter_ms;        /* latency in [delay, delay + jitter] */
-    uint32_t reorder_ms;                 /* extra hold of a reordered frame */
-    struct rand rng;                     /* this link's fault stream (lib/rand.c) */
+    double loss, dup, corrupt, reorder; /* probabilities in [0, 1] */
+    uint32_t delay_ms, jitter_ms;       /* latency in [delay, delay + jitter] */
+    uint32_t reorder_ms;                /* extra hold of a reordered frame */
+    struct rand rng;                    /* this link's fault stream (lib/rand.c) */
 };
 
 struct mac_entry {
@@ -83,7 +83,7 @@ struct mac_entry {
     uint64_t seen_ns;
 };
 
-#define NSW_MAC_SLOTS 4096      /* power of two */
+#define NSW_MAC_SLOTS 4096 /* power of two */
 
 struct delayed {
     uint64_t at_ns, seq;
@@ -93,8 +93,8 @@ struct delayed {
 
 struct sw {
     int nports;
-    struct port ports[NSW_MAX_PORTS + 1];   /* index 0 unused */
-    unsigned qcap;              /* per-port output queue capacity */
+    struct port ports[NSW_MAX_PORTS + 1]; /* index 0 unused */
+    unsigned qcap;                        /* per-port output queue capacity */
     /* partitions: ports in different groups exchange nothing */
     int group[NSW_MAX_PORTS + 1];
     bool partitioned;
@@ -111,7 +111,7 @@ struct sw {
     uint64_t drop_delayq_total;
     /* capture */
     FILE *pcap;
-    bool pcap_tx;               /* capture each delivered copy rather than each received frame */
+    bool pcap_tx; /* capture each delivered copy rather than each received frame */
     char pcap_path[4096];
     uint64_t pcap_frames;
     /* global counters */
@@ -122,7 +122,7 @@ struct sw {
 };
 
 /* main.c */
-uint64_t nsw_now(void);         /* CLOCK_MONOTONIC in ns */
+uint64_t nsw_now(void); /* CLOCK_MONOTONIC in ns */
 
 /* port.c */
 int port_open(struct sw *sw, int k);

@@ -30,8 +30,8 @@ int pcap_start(struct sw *sw, const char *path, bool tx)
     FILE *fp = fopen(path, "wbe");
     if (!fp)
         return -errno;
-    struct pcap_hdr h = { .magic = 0xa1b2c3d4, .major = 2, .minor = 4,
-                          .snaplen = NSW_FRAME_MAX, .linktype = 1 };
+    struct pcap_hdr h = {
+        .magic = 0xa1b2c3d4, .major = 2, .minor = 4, .snaplen = NSW_FRAME_MAX, .linktype = 1};
     if (fwrite(&h, sizeof h, 1, fp) != 1 || fflush(fp) != 0) {
         int e = errno ? errno : EIO;
         fclose(fp);
@@ -57,8 +57,10 @@ void pcap_write(struct sw *sw, const struct frame *f)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct pcap_rec r = { .sec = (uint32_t)ts.tv_sec, .usec = (uint32_t)(ts.tv_nsec / 1000),
-                          .caplen = f->len, .len = f->len };
+    struct pcap_rec r = {.sec = (uint32_t)ts.tv_sec,
+                         .usec = (uint32_t)(ts.tv_nsec / 1000),
+                         .caplen = f->len,
+                         .len = f->len};
     if (fwrite(&r, sizeof r, 1, sw->pcap) != 1 ||
         (f->len > 0 && fwrite(f->data, f->len, 1, sw->pcap) != 1)) {
         /* Disk full or similar: stop capturing rather than write a torn file. */

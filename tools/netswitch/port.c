@@ -254,7 +254,7 @@ static void port_input(struct sw *sw, int k)
     for (int i = 0; i < NSW_RX_BUDGET; i++) {
         ssize_t n = recv(p->fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
         if (n < 0)
-            return;             /* EAGAIN: drained */
+            return; /* EAGAIN: drained */
         if (n > NSW_FRAME_MAX || n < NSW_ETH_HLEN) {
             p->st.drop_bad++;
             continue;
@@ -275,11 +275,11 @@ int port_pollfds(struct sw *sw, struct pollfd *pfd)
 {
     for (int k = 1; k <= sw->nports; k++) {
         struct port *p = &sw->ports[k];
-        pfd[2 * (k - 1)] = (struct pollfd){ .fd = p->fd, .events = POLLIN };
+        pfd[2 * (k - 1)] = (struct pollfd){.fd = p->fd, .events = POLLIN};
         /* fd -1 makes poll() skip the slot: a socket with nothing to send is
          * not watched at all (it could report POLLERR/POLLHUP regardless). */
         bool want = p->qlen > 0 && p->connected;
-        pfd[2 * (k - 1) + 1] = (struct pollfd){ .fd = want ? p->txfd : -1, .events = POLLOUT };
+        pfd[2 * (k - 1) + 1] = (struct pollfd){.fd = want ? p->txfd : -1, .events = POLLOUT};
     }
     return 2 * sw->nports;
 }

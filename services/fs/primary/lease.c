@@ -187,8 +187,7 @@ static int request_lease(struct pchunk *c, uint64_t now, uint32_t *hint)
     return 0;
 }
 
-int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
-                 uint32_t *hint)
+int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out, uint32_t *hint)
 {
     struct pchunk *c = entry(ino, index);
     uint64_t now = sys_clock();

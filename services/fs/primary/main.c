@@ -32,7 +32,6 @@ static uint8_t tx[CHUNK_MSG_MAX];
 static uint32_t bad_requests;
 static uint8_t whole[FS_CHUNK_SIZE];
 
-
 /* The whole chunk at version v, from a replica that holds it and whose
  * blocks all check out (a corrupt one answers -EBADMSG: the next is tried).
  * skip: a node not to take it from (0: none). */
@@ -373,8 +372,8 @@ int main(int argc, char **argv)
     long len = 0;
     for (;;) {
         struct msg_info info;
-        long n = ipc_reply_recv(token, tx, (size_t)len, &port, rx, sizeof rx, &info,
-                                UNUSED_CHECK_NS);
+        long n =
+            ipc_reply_recv(token, tx, (size_t)len, &port, rx, sizeof rx, &info, UNUSED_CHECK_NS);
         token = 0;
         len = 0;
         if (sys_clock() - checked_ns >= UNUSED_CHECK_NS) {

@@ -32,20 +32,20 @@
 struct pchunk {
     uint64_t ino;
     uint32_t index;
-    uint64_t token;       /* the lease's fencing token; 0: none */
-    uint64_t until_ns;    /* the lease holds until then, by this node's clock */
-    bool synced;          /* a majority told its version under this token (lease.c) */
-    bool prepared;        /* fenced for a PREPARE while it held nothing: removed again
+    uint64_t token;    /* the lease's fencing token; 0: none */
+    uint64_t until_ns; /* the lease holds until then, by this node's clock */
+    bool synced;       /* a majority told its version under this token (lease.c) */
+    bool prepared;     /* fenced for a PREPARE while it held nothing: removed again
                            * if no write came before the lease ended (main.c) */
-    bool fenced;          /* the replicas refuse lower tokens (done before the first change) */
-    uint64_t version;     /* the newest version a replica was asked to take */
-    uint64_t floor;       /* this lease's writes get versions above it (lease.c) */
-    uint32_t length;      /* its length */
+    bool fenced;       /* the replicas refuse lower tokens (done before the first change) */
+    uint64_t version;  /* the newest version a replica was asked to take */
+    uint64_t floor;    /* this lease's writes get versions above it (lease.c) */
+    uint32_t length;   /* its length */
     uint32_t nrep;
     uint32_t rep[FS_REPLICAS];
     uint64_t have[FS_REPLICAS]; /* the version each replica is known to hold (0: unknown,
                                  * HAVE_DIVERGED: the chunk's version, other bytes) */
-    uint64_t used_ns;     /* for reuse of the least recently used entry */
+    uint64_t used_ns;           /* for reuse of the least recently used entry */
 };
 
 /* have[i] of a replica whose copy carries the chunk's version but not its
@@ -57,8 +57,7 @@ struct pchunk {
  * (-EREMOTE with *hint: another node holds the lease; -EAGAIN: no majority
  * of the replicas answered, or no lease yet; -ENOSPC: too many replicas
  * had no space to create the chunk for a majority to be fenced). */
-int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out,
-                 uint32_t *hint);
+int lease_ensure(uint64_t ino, uint32_t index, bool change, struct pchunk **out, uint32_t *hint);
 
 /* lease.c: a write of the chunk is likely soon (CHUNK_OP_PREPARE): get its
  * lease now if this node has none, and leave the sync to the write. Quiet:

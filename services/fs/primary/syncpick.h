@@ -22,7 +22,7 @@ struct sync_answer {
     uint32_t slot;    /* the replica's place in the chunk's replica list */
     uint64_t version; /* 0: it holds nothing (or only a fence) */
     uint32_t length;
-    uint32_t digest;  /* of its copy (chunkstore_entry); ignored at version 0 */
+    uint32_t digest; /* of its copy (chunkstore_entry); ignored at version 0 */
 };
 
 enum sync_pick_result {

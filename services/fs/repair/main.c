@@ -74,14 +74,13 @@ struct diff {
 #define repair_log(...) ulog("repaird", __VA_ARGS__)
 
 static uint32_t me, nodes;
-static uint64_t gone;                         /* the out-node mask, as last read */
+static uint64_t gone;                          /* the out-node mask, as last read */
 static uint64_t grace_ns = 60 * 1000000000ULL; /* silence after which a node is out */
-static uint64_t heard_ns[FS_MAX_NODES + 1];   /* when each node's store last answered */
+static uint64_t heard_ns[FS_MAX_NODES + 1];    /* when each node's store last answered */
 static struct diff suspects[MAX_SUSPECTS];
 static uint32_t nsuspects, round_no;
 static uint64_t calls, differing;
 static struct fsc_chunk_info mine[64], theirs[64];
-
 
 static bool shared(uint64_t ino, uint32_t index, uint32_t peer)
 {
@@ -96,8 +95,8 @@ static int list_range(uint32_t node, uint32_t peer, uint64_t lo, uint64_t hi,
                       struct fsc_chunk_info *out)
 {
     struct fsc_chunk_info page[64];
-    int n = fsc_store_list(node, lo == 0, (lo - 1) >> 15, (uint32_t)((lo - 1) & 0x7fff), 1,
-                           page, 64);
+    int n =
+        fsc_store_list(node, lo == 0, (lo - 1) >> 15, (uint32_t)((lo - 1) & 0x7fff), 1, page, 64);
     calls++;
     if (n < 0)
         return n;
@@ -149,7 +148,7 @@ static void leaf(uint32_t peer, uint64_t lo, uint64_t hi)
             const struct fsc_chunk_info *o = find(w, m, key);
             uint32_t self = pass ? peer : me, other = pass ? me : peer;
             if (!o) {
-                note(key, other); /* missing there */
+                note(key, other);   /* missing there */
             } else if (pass == 0) { /* each pair once */
                 if (v[i].bad)
                     note(key, self);
@@ -361,8 +360,8 @@ int main(int argc, char **argv)
     }
     grace_ns = (uint64_t)grace_s * 1000000000ULL;
     repair_log("node %u of %u: comparing with a peer every %lu ms, collecting garbage every "
-               "%ld; a node silent for %ld s is gone", me, nodes,
-               (unsigned long)(ROUND_NS / 1000000), gc_every, grace_s);
+               "%ld; a node silent for %ld s is gone",
+               me, nodes, (unsigned long)(ROUND_NS / 1000000), gc_every, grace_s);
     uint32_t peer_k = me, round = 0;
     for (;;) {
         sys_sleep(ROUND_NS);

@@ -82,8 +82,8 @@ static void scrub_one(void)
     scrub_at = e.id;
     uint32_t blocks = 0;
     if (chunkstore_verify(&cs, e.id, &blocks) == -EBADMSG && !is_bad(e.id) && nbad < MAX_BAD) {
-        store_log("scrub: chunk %lu/%u has bad blocks %#x", (unsigned long)e.id.ino,
-                  e.id.index, blocks);
+        store_log("scrub: chunk %lu/%u has bad blocks %#x", (unsigned long)e.id.ino, e.id.index,
+                  blocks);
         bad[nbad++] = e.id;
     }
 }
@@ -100,8 +100,7 @@ static bool shared_with(struct chunk_id id, uint32_t peer, uint64_t gone)
  * leaves (a mix of the key and the chunk's digest: version, length and data
  * CRCs), so the sum does not depend on order and two replicas in sync get
  * the same. A chunk known to be bad counts with a digest no peer has. */
-static void hash_range(uint32_t peer, uint64_t lo, uint64_t hi, uint64_t gone,
-                       struct chunk_rep *r)
+static void hash_range(uint32_t peer, uint64_t lo, uint64_t hi, uint64_t gone, struct chunk_rep *r)
 {
     uint64_t h = 0;
     uint32_t count = 0;
@@ -124,7 +123,6 @@ static void hash_range(uint32_t peer, uint64_t lo, uint64_t hi, uint64_t gone,
     r->count = count;
 }
 
-
 static int open_store(void)
 {
     int rv = diskdev_open(&disk);
@@ -140,8 +138,7 @@ static int open_store(void)
     size_t need = chunkstore_work_size(slots);
     void *work = malloc(need);
     if (!work) {
-        store_log("no memory for %lu slots (%lu bytes)", (unsigned long)slots,
-                  (unsigned long)need);
+        store_log("no memory for %lu slots (%lu bytes)", (unsigned long)slots, (unsigned long)need);
         return -ENOMEM;
     }
     rv = chunkstore_open(&cs, &region, work, need);
@@ -216,8 +213,8 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
         else if (rv == 0 && (q->flags & CHUNK_F_EMPTY) && (version || length))
             rv = -ESTALE; /* written since it was fenced: keep it */
         else if (rv == 0)
-            rv = q->token < token && !(q->flags & CHUNK_F_GC) ? -ESTALE
-                                                              : chunkstore_remove(&cs, id);
+            rv =
+                q->token < token && !(q->flags & CHUNK_F_GC) ? -ESTALE : chunkstore_remove(&cs, id);
         break;
     case CHUNK_OP_GET:
     case CHUNK_OP_READ: {
@@ -239,8 +236,7 @@ static void serve(const struct chunk_req *q, struct chunk_rep *r)
             n = q->len;
         if (n && (rv = chunkstore_read(&cs, id, off, n, data)) != 0) {
             if (rv == -EBADMSG)
-                store_log("chunk %lu/%u: a block fails its CRC", (unsigned long)id.ino,
-                          id.index);
+                store_log("chunk %lu/%u: a block fails its CRC", (unsigned long)id.ino, id.index);
             break;
         }
         r->data = data;
@@ -403,8 +399,8 @@ int main(void)
     long len = 0;
     for (;;) {
         struct msg_info info;
-        long n = ipc_reply_recv(token, tx, (size_t)len, &port, rx, sizeof rx, &info,
-                                SCRUB_EVERY_NS);
+        long n =
+            ipc_reply_recv(token, tx, (size_t)len, &port, rx, sizeof rx, &info, SCRUB_EVERY_NS);
         token = 0;
         len = 0;
         if (n == -ETIMEDOUT || n == -EAGAIN)
