@@ -223,7 +223,8 @@ int proc_list(struct proc_info *infos, int max)
                                                             : (int32_t)kernel_node_id;
         info->owed_replies = (int32_t)migrate_proxies_of(q->pid);
         info->call_node = q->call_left.id && !q->call_left.done ? (int32_t)q->call_left.node : 0;
-        info->flags = (q->service ? PROC_F_SERVICE : 0) | (q->pinned ? PROC_F_PINNED : 0);
+        info->flags = (q->service ? PROC_F_SERVICE : 0) | (q->pinned ? PROC_F_PINNED : 0) |
+                      (q->migrate_to || q->migrating ? PROC_F_MOVING : 0);
     }
     return n;
 }

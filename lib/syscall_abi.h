@@ -117,6 +117,7 @@ struct proc_info {
 #define MIGRATE_NOWAIT (1 << 30)
 #define PROC_F_SERVICE 1 /* a system service (started at boot) */
 #define PROC_F_PINNED 2  /* a service or a console's shell: the scheduler never moves it */
+#define PROC_F_MOVING 4  /* being moved to another node (in pre-copy or about to be) */
 
 /* SYS_CLOCK_INFO: how user code computes clock() itself from the time CSR,
  * which the kernel lets user mode read (scounteren.TM) as Linux's vDSO

@@ -136,10 +136,12 @@ static void expect(struct round *r)
             continue;
         r->load[i] = n->runq_milli;
         r->memfree[i] = n->mem_free_kib;
-        /* listed here, gone elsewhere */
+        /* listed here, gone elsewhere, or leaving: a move still copying
+         * (which can outlast a cool-down on a busy host) has all but
+         * left; counting it here again would shed or move another */
         for (uint32_t k = 0; k < nlisted(n); k++) {
             const struct sched_proc *q = &n->procs[k];
-            if (believed(r, n, q) != n->id) {
+            if (q->leaving || believed(r, n, q) != n->id) {
                 r->load[i] = sub_sat(r->load[i], sched_proc_load(n, q));
                 r->memfree[i] += q->mem_kib;
             }
@@ -197,8 +199,9 @@ static bool candidate(struct round *r, uint32_t i, const struct sched_proc *q,
                       const struct sched_spec *s)
 {
     const struct sched_node *n = &r->v->nodes[i];
-    return q->movable && q->pid > 0 && r->role[i] != ROLE_TARGET && believed(r, n, q) == n->id &&
-           !moved_now(r, q->pid) && !(sched_spec_constrained(s) && r->constrained_taken);
+    return q->movable && !q->leaving && q->pid > 0 && r->role[i] != ROLE_TARGET &&
+           believed(r, n, q) == n->id && !moved_now(r, q->pid) &&
+           !(sched_spec_constrained(s) && r->constrained_taken);
 }
 
 /* Node d may take q (spec s) in this round: up, another node, not a

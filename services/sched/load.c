@@ -74,8 +74,12 @@ void load_report(struct load_sampler *s, uint64_t now_ns, struct sched_node *r)
         r->nprocs++;
         if (r->nprocs_listed < SCHED_NODE_PROCS) {
             struct sched_proc *sp = &r->procs[r->nprocs_listed++];
-            *sp = (struct sched_proc){q->pid, (uint32_t)(gained * 1000 / span),
-                                      (uint32_t)(q->pages * 4), !(q->flags & PROC_F_PINNED), 0};
+            *sp = (struct sched_proc){q->pid,
+                                      (uint32_t)(gained * 1000 / span),
+                                      (uint32_t)(q->pages * 4),
+                                      !(q->flags & PROC_F_PINNED),
+                                      (q->flags & PROC_F_MOVING) != 0,
+                                      0};
         }
         if (nprev < MAXP)
             s->prev[nprev++] = (typeof(s->prev[0])){q->pid, q->cpu_ns};

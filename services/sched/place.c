@@ -177,8 +177,8 @@ int sched_drain(const struct sched_policy *p, const struct sched_view *v, uint32
         from->nprocs_listed < SCHED_NODE_PROCS ? from->nprocs_listed : SCHED_NODE_PROCS;
     for (uint32_t k = 0; k < listed && nout < max; k++) {
         const struct sched_proc *q = &from->procs[k];
-        if (!q->movable || q->pid <= 0)
-            continue;
+        if (!q->movable || q->leaving || q->pid <= 0)
+            continue; /* (one leaving already: the drain waits for it to go) */
         struct sched_spec scratch;
         const struct sched_spec *s = sched_proc_spec(v, q, &scratch);
         bool constrained = sched_spec_constrained(s);

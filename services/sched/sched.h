@@ -79,6 +79,7 @@ struct sched_proc {
     uint32_t cpu_milli; /* CPU it used over the last report interval (1000: one hart) */
     uint32_t mem_kib;   /* resident memory */
     uint8_t movable;    /* not a service, not pinned (`run -n K` pins nothing) */
+    uint8_t leaving;    /* being moved away (PROC_F_MOVING): a copy in progress, however long */
     uint64_t req_id;    /* the placement it belongs to, 0 if none */
 };
 

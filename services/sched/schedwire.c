@@ -176,7 +176,7 @@ void sched_put_node(struct le_writer *w, const struct sched_node *n, bool procs)
         le_put(w, (uint32_t)p->pid, 4);
         le_put(w, p->cpu_milli, 4);
         le_put(w, p->mem_kib, 4);
-        le_put(w, p->movable, 1);
+        le_put(w, (uint32_t)(p->movable | p->leaving << 1), 1); /* bit 0 movable, bit 1 leaving */
         le_put(w, p->req_id, 8);
     }
     le_put(w, n->nexited, 1);
@@ -231,9 +231,10 @@ void sched_get_node(struct le_reader *r, struct sched_node *n, bool procs)
             p->cpu_milli = (uint32_t)le_get(r, 4);
             p->mem_kib = (uint32_t)le_get(r, 4);
             uint32_t movable = (uint32_t)le_get(r, 1);
-            p->movable = (uint8_t)movable;
+            p->movable = (uint8_t)(movable & 1);
+            p->leaving = (uint8_t)(movable >> 1 & 1);
             p->req_id = le_get(r, 8);
-            if (p->pid <= 0 || movable > 1)
+            if (p->pid <= 0 || movable > 3)
                 r->ok = false;
         }
         n->nexited = get_count(r, SCHED_NODE_EXITED);

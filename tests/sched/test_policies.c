@@ -311,6 +311,33 @@ static void balance_sheds_memory(void)
     CHECK_EQ(rebalance("random", 2000, m, 8), 0);
 }
 
+/* A move still copying when its cool-down ends (a busy host: 16 s for
+ * 20 MiB was seen) is not taken for a process that stayed: its node
+ * reports it leaving, which counts its memory as gone already, and it is
+ * not moved again. */
+static void balance_leaving_is_gone(void)
+{
+    sched_policies_reset(NULL);
+    st_cluster_init(&c, 3, 4, 100000);
+    st_proc(&c, 1, 101, 100, 50000);
+    st_proc(&c, 1, 102, 100, 30000);
+    st_proc(&c, 1, 103, 100, 15000); /* 5% free: below the 10% floor */
+    st_proc(&c, 2, 201, 100, 60000);
+    struct sched_move m[8];
+    int n = rebalance("random", 1000, m, 8);
+    CHECK_EQ(n, 1);
+    CHECK_EQ(m[0].pid, 101);
+    /* 30 s on, still listed on node 1, now marked leaving: nothing more */
+    st_node(&c, 1)->procs[0].leaving = 1;
+    CHECK_EQ(st_node(&c, 1)->procs[0].pid, 101);
+    CHECK_EQ(rebalance("random", 31000, m, 8), 0);
+    /* without the mark (the move failed and it stays), it is shed again */
+    st_node(&c, 1)->procs[0].leaving = 0;
+    n = rebalance("random", 32000, m, 8);
+    CHECK_EQ(n, 1);
+    CHECK_EQ(m[0].pid, 101);
+}
+
 static void balance_respects_filters(void)
 {
     sched_policies_reset(NULL);
@@ -456,6 +483,7 @@ const struct st_test st_policy_tests[] = {
     {"balance_no_pingpong_between_equals", balance_no_pingpong_between_equals},
     {"balance_hysteresis", balance_hysteresis},
     {"balance_evicts_noexecute", balance_evicts_noexecute},
+    {"balance_leaving_is_gone", balance_leaving_is_gone},
     {"balance_sheds_memory", balance_sheds_memory},
     {"balance_respects_filters", balance_respects_filters},
     {"balance_one_constrained_per_round", balance_one_constrained_per_round},

@@ -375,6 +375,7 @@ static void proto_report_round_trip(void)
         n.procs[i].pid = 700000 + i;
         n.procs[i].cpu_milli = (uint32_t)i * 10;
         n.procs[i].movable = (uint8_t)(i & 1);
+        n.procs[i].leaving = (uint8_t)(i % 3 == 0);
         n.procs[i].req_id = (uint64_t)i;
     }
     n.nexited = SCHED_NODE_EXITED;
@@ -387,6 +388,7 @@ static void proto_report_round_trip(void)
     CHECK(!d.cordoned);
     CHECK_EQ(d.nprocs_listed, SCHED_NODE_PROCS);
     CHECK_EQ(d.procs[63].pid, 700063);
+    CHECK(d.procs[3].leaving && d.procs[3].movable && !d.procs[4].leaving);
     CHECK_EQ(d.nexited, SCHED_NODE_EXITED);
     CHECK_EQ(d.exited[15], 800015);
     CHECK_STR(d.labels[0].value, "ssd");
