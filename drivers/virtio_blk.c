@@ -8,7 +8,6 @@
 #include "drivers/virtio.h"
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
-#include "kernel/msg.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 
@@ -134,11 +133,8 @@ static int submit(uint32_t type, uint64_t sector, const uint64_t *pa, const uint
     return rv;
 }
 
-/* Data segments of one request at most: 64 KiB starting anywhere in a page. */
-#define MAX_SEGS (BLK_MAX_SECTORS * BLK_SECTOR / PAGE_SIZE + 1)
-
 /* The checks every read and write shares: a device, and sectors on it. */
-static int check_request(uint64_t sector, uint32_t count)
+int virtio_blk_check(uint64_t sector, uint32_t count)
 {
     if (!present)
         return -ENODEV;
@@ -147,50 +143,23 @@ static int check_request(uint64_t sector, uint32_t count)
     return 0;
 }
 
-int virtio_blk_rw(struct addrspace *as, int write, uint64_t sector, uint64_t uva, uint32_t count)
+int virtio_blk_rw(int write, uint64_t sector, uint32_t count, const struct blk_seg *segs, int nsegs)
 {
-    int rv = check_request(sector, count);
+    int rv = virtio_blk_check(sector, count);
     if (rv)
         return rv;
-    uint64_t bytes = (uint64_t)count * BLK_SECTOR;
-    if (vm_check_user(as, uva, bytes, !write))
-        return -EFAULT;
-    uint64_t pa[MAX_SEGS];
-    uint32_t len[MAX_SEGS];
-    int n = 0;
-    for (uint64_t off = 0; off < bytes;) {
-        uint64_t a = uva + off;
-        uint64_t chunk = PAGE_SIZE - (a & (PAGE_SIZE - 1));
-        if (chunk > bytes - off)
-            chunk = bytes - off;
-        pa[n] = vm_user_pa(as, a);
-        len[n++] = (uint32_t)chunk;
-        off += chunk;
-    }
-    return submit(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, pa, len, n);
-}
-
-int virtio_blk_rw_msg(int write, uint64_t sector, struct msg *m, uint32_t off, uint32_t count)
-{
-    int rv = check_request(sector, count);
-    if (rv)
-        return rv;
-    uint32_t bytes = count * BLK_SECTOR;
-    if (off > m->len || bytes > m->len - off)
+    if (nsegs < 1 || nsegs > BLK_MAX_SEGS)
         return -EINVAL;
-    uint64_t pa[MAX_SEGS];
-    uint32_t len[MAX_SEGS];
-    int n = 0;
-    for (uint32_t done = 0; done < bytes;) {
-        uint32_t at = off + done;
-        uint32_t chunk = PAGE_SIZE - at % PAGE_SIZE;
-        if (chunk > bytes - done)
-            chunk = bytes - done;
-        pa[n] = (uint64_t)m->pages[at / PAGE_SIZE] + at % PAGE_SIZE;
-        len[n++] = chunk;
-        done += chunk;
+    uint64_t pa[BLK_MAX_SEGS], bytes = 0;
+    uint32_t len[BLK_MAX_SEGS];
+    for (int i = 0; i < nsegs; i++) {
+        pa[i] = segs[i].pa;
+        len[i] = segs[i].len;
+        bytes += segs[i].len;
     }
-    return submit(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, pa, len, n);
+    if (bytes != (uint64_t)count * BLK_SECTOR)
+        return -EINVAL; /* the segments must hold exactly the sectors */
+    return submit(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, pa, len, nsegs);
 }
 
 int virtio_blk_flush(void)

@@ -3,7 +3,6 @@
 #define DRIVERS_VIRTIO_BLK_H
 
 #include <stdint.h>
-#include "kernel/vm.h"
 #include "lib/fdt.h"
 
 #define BLK_SECTOR 512
@@ -16,16 +15,26 @@ uint64_t virtio_blk_sectors(void);
 /* Whether the device honours flush (VIRTIO_BLK_F_FLUSH). */
 int virtio_blk_can_flush(void);
 uint32_t virtio_blk_irq(void);
-/* Read or write `count` sectors at `sector` straight to or from the user
- * buffer at uva in as (checked here: every page mapped, writable for a
- * read). The caller sleeps until the device is done (never abandoned
- * half-way, even if killed, since the device writes into its pages).
- * 0, -EINVAL (range), -EFAULT, -EIO. */
-int virtio_blk_rw(struct addrspace *as, int write, uint64_t sector, uint64_t uva, uint32_t count);
-/* The same, into or out of message body bytes [off, off + count * 512) of m
- * (kernel memory: the disk port's requests and replies). */
-struct msg;
-int virtio_blk_rw_msg(int write, uint64_t sector, struct msg *m, uint32_t off, uint32_t count);
+/* One piece of a request's data: a physical address and a length, within
+ * one page. The kernel makes the list from a process's buffer
+ * (kernel/sys_disk.c) or a message's pages (kernel/disk_port.c); the
+ * driver knows neither address spaces nor messages. */
+struct blk_seg {
+    uint64_t pa;
+    uint32_t len;
+};
+#define BLK_MAX_SEGS (BLK_MAX_SECTORS * BLK_SECTOR / 4096 + 1) /* 64 KiB from anywhere in a page */
+
+/* Is there a device, and are `count` sectors at `sector` on it? 0, -ENODEV
+ * or -EINVAL (0, over BLK_MAX_SECTORS, or past the end). */
+int virtio_blk_check(uint64_t sector, uint32_t count);
+/* Read (write 0) or write `count` sectors at `sector`, the data in
+ * segs[0..nsegs), whose lengths add up to count * 512. The caller sleeps
+ * until the device is done (never abandoned half-way, even if killed,
+ * since the device owns the pages meanwhile). 0, -ENODEV, -EINVAL (range,
+ * or segments that do not add up), -EIO. */
+int virtio_blk_rw(int write, uint64_t sector, uint32_t count, const struct blk_seg *segs,
+                  int nsegs);
 /* Make every completed write durable: 0 or -EIO. */
 int virtio_blk_flush(void);
 void virtio_blk_intr(void);

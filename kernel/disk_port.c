@@ -7,6 +7,7 @@
  * anyone else is refused before any I/O. */
 #include "drivers/virtio_blk.h"
 #include "kernel/kernel.h"
+#include "kernel/msg.h"
 #include "kernel/port.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
@@ -17,6 +18,30 @@ static struct msg *status_reply(int32_t status)
     if (r)
         msg_write(r, 0, &status, sizeof status);
     return r;
+}
+
+/* Read into or write from message body bytes [off, off + count * 512) of
+ * m (kernel pages: the requests and replies of this port), as the
+ * driver's list of segments. */
+static int msg_disk_rw(int write, uint64_t sector, struct msg *m, uint32_t off, uint32_t count)
+{
+    int rv = virtio_blk_check(sector, count);
+    if (rv)
+        return rv;
+    uint32_t bytes = count * BLK_SECTOR;
+    if (off > m->len || bytes > m->len - off)
+        return -EINVAL;
+    struct blk_seg segs[BLK_MAX_SEGS];
+    int n = 0;
+    for (uint32_t done = 0; done < bytes;) {
+        uint32_t at = off + done;
+        uint32_t chunk = PAGE_SIZE - at % PAGE_SIZE;
+        if (chunk > bytes - done)
+            chunk = bytes - done;
+        segs[n++] = (struct blk_seg){(uint64_t)m->pages[at / PAGE_SIZE] + at % PAGE_SIZE, chunk};
+        done += chunk;
+    }
+    return virtio_blk_rw(write, sector, count, segs, n);
 }
 
 static struct msg *serve(struct msg *m)
@@ -43,7 +68,7 @@ static struct msg *serve(struct msg *m)
         struct msg *r = msg_alloc(rq.count * DISK_SECTOR);
         if (!r)
             return status_reply(-ENOBUFS);
-        int rv = virtio_blk_rw_msg(0, rq.sector, r, 0, rq.count);
+        int rv = msg_disk_rw(0, rq.sector, r, 0, rq.count);
         if (rv) {
             msg_free(r);
             return status_reply(rv);
@@ -54,7 +79,7 @@ static struct msg *serve(struct msg *m)
         if (rq.count == 0 || rq.count > DISK_MAX_SECTORS ||
             m->len != sizeof rq + rq.count * DISK_SECTOR)
             return status_reply(-EINVAL);
-        return status_reply(virtio_blk_rw_msg(1, rq.sector, m, sizeof rq, rq.count));
+        return status_reply(msg_disk_rw(1, rq.sector, m, sizeof rq, rq.count));
     case DISK_OP_FLUSH:
         return status_reply(m->len == sizeof rq ? virtio_blk_flush() : -EINVAL);
     default:
