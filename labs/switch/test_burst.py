@@ -16,7 +16,7 @@ import traceback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests/netswitch"))
-from nswlib import BCAST, BIN, Ctx, TestFailure, check, mac, wait_until  # noqa: E402
+from nswlib import BCAST, BIN, Ctx, TestFailure, check, mac, send_paced, wait_until  # noqa: E402
 
 TESTS = []
 N = 2000  # frames per run
@@ -41,15 +41,7 @@ def send(sw, n, seed):
     the set of sequence numbers that arrived."""
     n[2].clear()
     sw.ok(f"seed {seed}")
-    rx0 = sw.port(1)["rx"]
-    for i in range(0, N, 32):
-        for s in range(i, min(i + 32, N)):
-            n[1].send(mac(2), s)
-
-        def settled():
-            st = sw.stats()["ports"]
-            return st[1]["rx"] - rx0 >= min(i + 32, N) and st[2]["queued"] == 0
-        check(wait_until(settled, 10, 0.005), "the switch did not keep up")
+    send_paced(sw, n[1], mac(2), list(range(N)), 2)
     time.sleep(0.1)
     return set(n[2].seqs())
 

@@ -272,3 +272,21 @@ class Ctx:
                 sw.cleanup()
         if err:
             raise err
+
+
+def send_paced(sw, src, dst_mac, seqs, out, burst=32, timeout=10):
+    """Send frames with these seq numbers from node src, in bursts, waiting after
+    each burst until the switch has read them all and emptied port `out`'s
+    queue, so that no queue overflows."""
+    rx0 = sw.port(src.k)["rx"]
+    sent = 0
+    for i in range(0, len(seqs), burst):
+        for s in seqs[i:i + burst]:
+            src.send(dst_mac, s)
+            sent += 1
+
+        def settled():
+            st = sw.stats()
+            return (st["ports"][src.k]["rx"] - rx0 >= sent and st["ports"][out]["queued"] == 0
+                    and st["switch"]["delayq"].startswith("0/"))
+        check(wait_until(settled, timeout, 0.005), f"switch did not settle after {sent} frames")

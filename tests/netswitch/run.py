@@ -20,7 +20,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nswlib import (BCAST, BIN, ROOT, Ctx, Switch, TestFailure, check, ctl,  # noqa: E402
-                    die_with_parent, frame, mac, parse, short_tmpdir, wait_until)
+                    die_with_parent, frame, mac, parse, send_paced, short_tmpdir, wait_until)
 
 TESTS = []
 TIME_LIMIT = 60
@@ -34,24 +34,6 @@ def test(fn):
 def quiet(seconds=0.2):
     """Let in-flight frames land before checking that something did NOT arrive."""
     time.sleep(seconds)
-
-
-def send_paced(sw, src, dst_mac, seqs, out, burst=32, timeout=10):
-    """Send frames with these seq numbers from node src, in bursts, waiting after
-    each burst until the switch has read them all and emptied port `out`'s
-    queue, so that no queue overflows."""
-    rx0 = sw.port(src.k)["rx"]
-    sent = 0
-    for i in range(0, len(seqs), burst):
-        for s in seqs[i:i + burst]:
-            src.send(dst_mac, s)
-            sent += 1
-
-        def settled():
-            st = sw.stats()
-            return (st["ports"][src.k]["rx"] - rx0 >= sent and st["ports"][out]["queued"] == 0
-                    and st["switch"]["delayq"].startswith("0/"))
-        check(wait_until(settled, timeout, 0.005), f"switch did not settle after {sent} frames")
 
 
 # ---- switching ---------------------------------------------------------------
