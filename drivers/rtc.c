@@ -4,16 +4,36 @@
 
 #define RTC_TIME_LOW 0x00
 #define RTC_TIME_HIGH 0x04
+#define NS_PER_S 1000000000ULL
 
 static volatile uint32_t *rtc;
+static uint64_t lag_ns; /* added to every reading: rtc_not_before */
 
 void rtc_init(uint64_t base) { rtc = (volatile uint32_t *)base; }
+
+static uint64_t raw_now_ns(void)
+{
+    uint64_t lo = rtc[RTC_TIME_LOW / 4];
+    uint64_t hi = rtc[RTC_TIME_HIGH / 4];
+    return hi << 32 | lo;
+}
 
 uint64_t rtc_now_ns(void)
 {
     if (!rtc)
         return 0;
-    uint64_t lo = rtc[RTC_TIME_LOW / 4];
-    uint64_t hi = rtc[RTC_TIME_HIGH / 4];
-    return hi << 32 | lo;
+    return raw_now_ns() + lag_ns;
+}
+
+int64_t rtc_not_before(uint64_t not_before_ns)
+{
+    if (!rtc)
+        return -1;
+    uint64_t now = raw_now_ns();
+    if (not_before_ns <= now)
+        return 0;
+    if (not_before_ns - now >= NS_PER_S)
+        return -1;
+    lag_ns = not_before_ns - now;
+    return (int64_t)lag_ns;
 }

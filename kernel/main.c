@@ -29,6 +29,25 @@ struct fdt_info boot_fdt;
 struct rand kernel_rng HOT_DATA; /* kernel_random (kernel/kernel.h) */
 static int shell_pid;
 
+/* The wall clock, corrected by what the host says (drivers/rtc.h): it
+ * launched this node at launched_ms, and the time CSR has counted since
+ * this machine started, which was after that. So the time now is at least
+ * their sum. Without it a node restarted within a second could take a
+ * smaller boot epoch than its last boot's, and its peers would refuse every
+ * frame it sends as a replay (net/rpc.c, docs/wire.md). */
+static void wall_clock_init(void)
+{
+    uint64_t launched_ms;
+    if (bootargs_get_u64(boot_fdt.bootargs, "launched_ms", &launched_ms) != 0)
+        return;
+    uint64_t t = rdtime();
+    uint64_t since_start_ns =
+        t / timer_hz * 1000000000ULL + t % timer_hz * 1000000000ULL / timer_hz;
+    int64_t lag = rtc_not_before(launched_ms * 1000000ULL + since_start_ns);
+    if (lag < 0)
+        klog("wall clock: launched_ms= is a second or more ahead of the RTC; not used");
+}
+
 void trap_set_uart_irq(uint32_t irq);
 void disk_port_start(void); /* kernel/disk_port.c */
 
@@ -120,6 +139,7 @@ void kmain(uint64_t hartid, const void *dtb)
     trap_set_uart_irq(boot_fdt.uart.irq);
     csr_set(sie, SIE_SEIE);
     timer_init(boot_fdt.timebase_freq, boot_fdt.has_sstc);
+    wall_clock_init();
 
     klog("node %lu of %lu booting: hart %lu, %lu MiB RAM, %lu pages free, timer %s, %d virtio "
          "slots, %d programs",
