@@ -6,8 +6,8 @@
 include tests/common/host.mk
 
 LAB_RAFT_SRCS  := $(wildcard services/raft/*.c) tests/sim/sim.c tests/sim/check.c \
-	tests/sim/kv.c tests/sim/lin.c tests/sim/scenarios.c
-LAB_RAFT_DEPS  := $(LAB_RAFT_SRCS) $(wildcard services/raft/*.h tests/sim/*.h)
+	tests/sim/kv.c tests/sim/lin.c tests/lincheck/search.c tests/sim/scenarios.c
+LAB_RAFT_DEPS  := $(LAB_RAFT_SRCS) $(wildcard services/raft/*.h tests/sim/*.h) tests/lincheck/lincheck.h
 LAB_RAFT_FLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I.
 
 $(BUILD)/labs/raft/raft_sim: $(LAB_RAFT_DEPS)

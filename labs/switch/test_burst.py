@@ -9,22 +9,17 @@ with fake nodes (tests/netswitch/nswlib.py), prints `PASS name` or `FAIL
 name: why`, and the last line is `N passed, N failed`.
 """
 import os
-import signal
 import sys
 import time
-import traceback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests/netswitch"))
+sys.path.insert(0, os.path.join(ROOT, "tests/common"))
 from nswlib import BCAST, BIN, Ctx, TestFailure, check, mac, send_paced, wait_until  # noqa: E402
+from scenarios import Scenarios  # noqa: E402  (the project's test runner)
 
-TESTS = []
+test = Scenarios(default_limit=60, reasons=(TestFailure,))
 N = 2000  # frames per run
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 def setup(ctx):
@@ -154,35 +149,11 @@ def burst_is_counted():
 
 
 def main():
-    flt = sys.argv[1] if len(sys.argv) > 1 else ""
     if not os.access(BIN, os.X_OK):
         print(f"FAIL setup: {BIN} not built")
         print("0 passed, 1 failed")
         return 1
-
-    def on_alarm(signum, frame_):
-        raise TimeoutError("timed out after 60 s")
-    signal.signal(signal.SIGALRM, on_alarm)
-    passed = failed = 0
-    for fn in TESTS:
-        if flt not in fn.__name__:
-            continue
-        signal.alarm(60)
-        try:
-            fn()
-            print(f"PASS {fn.__name__}", flush=True)
-            passed += 1
-        except TestFailure as e:
-            print(f"FAIL {fn.__name__}: {e}", flush=True)
-            failed += 1
-        except Exception as e:  # noqa: BLE001 - a broken test is a failure
-            tb = traceback.format_exc().strip().split("\n")
-            print(f"FAIL {fn.__name__}: {type(e).__name__}: {e} ({tb[-3].strip()})", flush=True)
-            failed += 1
-        finally:
-            signal.alarm(0)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return test.main()
 
 
 if __name__ == "__main__":

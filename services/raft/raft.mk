@@ -9,7 +9,7 @@
 
 RAFT_SRCS    := $(wildcard services/raft/*.c)
 RAFT_SIM_SRCS := tests/sim/sim.c tests/sim/check.c tests/sim/kv.c tests/sim/lin.c \
-	tests/sim/scenarios.c
+	tests/lincheck/search.c tests/sim/scenarios.c
 RAFT_O2FLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I. -MMD -MP
 RAFT_MUTANTS := VOTE_TWICE NO_UPTODATE_CHECK COMMIT_OLD_TERM SKIP_LOG_MATCH \
 	NO_PERSIST_VOTE ACK_BEFORE_PERSIST APPLY_BEFORE_COMMIT READ_NO_HEARTBEAT \
@@ -41,9 +41,10 @@ $(BUILD)/host/raft_sim: $(RAFT_ASAN_OBJS)
 $(BUILD)/host/raft_sim_fast: $(RAFT_O2_OBJS)
 	$(HOST_CC) $(RAFT_O2FLAGS) $^ -o $@
 
-$(BUILD)/host/raft_lin_test: tests/sim/lin_test.c tests/sim/lin.c tests/sim/lin.h
+$(BUILD)/host/raft_lin_test: tests/sim/lin_test.c tests/sim/lin.c tests/sim/lin.h \
+		tests/lincheck/search.c tests/lincheck/lincheck.h
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) tests/sim/lin_test.c tests/sim/lin.c -o $@
+	$(HOST_CC) $(HOST_CFLAGS) tests/sim/lin_test.c tests/sim/lin.c tests/lincheck/search.c -o $@
 
 $(BUILD)/host/raft_codec_test: tests/sim/codec_test.c $(RAFT_SRCS) services/raft/raft.h \
 		services/raft/internal.h
@@ -60,7 +61,7 @@ $(BUILD)/host/raft_bench: tests/sim/bench.c $(filter-out %/scenarios.o,$(RAFT_O2
 
 # Mutants: the core compiled with one deliberate bug each (-DMUTANT_x).
 $(BUILD)/host/mutants/raft_sim_%: $(RAFT_SRCS) $(RAFT_SIM_SRCS) services/raft/raft.h \
-		services/raft/internal.h tests/sim/sim.h tests/sim/lin.h
+		services/raft/internal.h tests/sim/sim.h tests/sim/lin.h tests/lincheck/lincheck.h
 	@mkdir -p $(dir $@)
 	$(HOST_CC) -std=c11 -O2 -w -I. -DMUTANT_$* $(RAFT_SRCS) $(RAFT_SIM_SRCS) -o $@
 

@@ -18,31 +18,21 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "common"))
 from qemu import ROOT, Node, Timeout, kernel_built, qemu_available, run_dir  # noqa: E402
+from scenarios import Fail, Scenarios, check  # noqa: E402  (tests/common/scenarios.py)
 
-SCENARIOS = []
+# Bare @scenario: each has 300 s, far beyond what any takes (its waits are
+# bounded on their own); the limit is what ends a hang.
+scenario = Scenarios(default_limit=300, reasons=(Timeout,))
 # A virtio-net device on a QEMU hub with nothing else on it: enough for the
 # kernel to bring networking up, with no host networking involved.
 NIC_ARGS = ["-global", "virtio-mmio.force-legacy=false", "-netdev", "hubport,id=n0,hubid=0",
             "-device", "virtio-net-device,netdev=n0"]
 BOOT_TIMEOUT = 30
-
-
-def scenario(fn):
-    SCENARIOS.append(fn)
-    return fn
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
 
 
 def expect(node, cmd, status=0, output=None, timeout=20, contains=None):
@@ -561,7 +551,7 @@ def leaks(ctx):
         for cmd in batch:
             n.run(cmd, timeout=90)
     after = n.meminfo()
-    ctx.note = f"(warm-up kept {booted['free'] - before['free']} pages)"
+    ctx.note = f"warm-up kept {booted['free'] - before['free']} pages"
     check(after["procs"] == before["procs"], f"procs {before['procs']} -> {after['procs']}")
     check(after["free"] == before["free"],
           f"free pages {before['free']} before, {after['free']} after two more batches "
@@ -731,52 +721,31 @@ def kernel_panic(ctx):
 # ---- runner ------------------------------------------------------------------
 
 class Ctx:
+    """Per-scenario state: the nodes booted (closed at the end) and the
+    scenario's run directory (build/test-runs/<scenario>/)."""
+
     def __init__(self, name):
         self.name = name
         self.dir = run_dir(name)
         self.nodes = []
         self.note = ""
 
+    def tails(self):
+        out = []
+        for nd in self.nodes[:2]:
+            out.append(f"--- node {nd.node} console, last 40 lines ({nd.log_path}):\n"
+                       + nd.tail(40))
+        return "\n".join(out)
 
-def main():
-    flt = sys.argv[1] if len(sys.argv) > 1 else ""
-    chosen = [s for s in SCENARIOS if flt in s.__name__]
-    ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-    missing = [what for what, ok in (("qemu-system-riscv64", qemu_available()),
-                                     ("build/kernel.elf", kernel_built())) if not ok]
-    if missing:
-        if ci:
-            for s in chosen:
-                print(f"FAIL {s.__name__}: {' and '.join(missing)} missing")
-            print(f"0 passed, {len(chosen)} failed")
-            return 1
-        print(f"SKIP cluster scenarios: {' and '.join(missing)} missing")
-        print("0 passed, 0 failed")
-        return 0
-    passed = failed = 0
-    for s in chosen:
-        ctx = Ctx(s.__name__)
-        t0 = time.monotonic()
-        try:
-            s(ctx)
-            dt = time.monotonic() - t0
-            note = f" {ctx.note}" if ctx.note else ""
-            print(f"PASS {s.__name__} ({dt:.1f} s){note}", flush=True)
-            passed += 1
-        except Exception as e:  # noqa: BLE001 - any error fails the scenario
-            reason = str(e) if isinstance(e, (Fail, Timeout)) else traceback.format_exc()
-            print(f"FAIL {s.__name__}: {reason}")
-            for nd in ctx.nodes[:1] + ctx.nodes[1:2]:
-                print(f"--- node {nd.node} console, last 40 lines ({nd.log_path}):")
-                print(nd.tail(40))
-            sys.stdout.flush()
-            failed += 1
-        finally:
-            for nd in ctx.nodes:
-                nd.close()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    def close(self):
+        for nd in self.nodes:
+            nd.close()
+
+
+def missing(needs):
+    return [what for what, ok in (("qemu-system-riscv64", qemu_available()),
+                                  ("build/kernel.elf", kernel_built())) if not ok]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(scenario.main(make_ctx=Ctx, missing=missing))

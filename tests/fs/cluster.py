@@ -3,7 +3,7 @@
 
     tests/fs/cluster.py [FILTER]
 
-Same harness as tests/net/run.py (one cluster per scenario, time limits,
+The runner of tests/common/ (one cluster per scenario, time limits,
 teardown, `N passed, M failed`); node logs are kept in
 build/test-runs/fs/<scenario>/. Programs on the nodes do the work through
 the POSIX calls: `fstest` (user/fstest.c) writes and checks files whose every
@@ -20,14 +20,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "net"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "common"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lincheck"))
-import run as harness  # noqa: E402  (tests/net/run.py: the scenario harness)
-from run import BackgroundExec, check, expect  # noqa: E402
+from clusterctx import BackgroundExec, ClusterError, Fail, Scenarios, check, expect, run  # noqa: E402
 
-harness.SCENARIOS.clear()
-harness.LOGS = os.path.join(ROOT, "build", "test-runs", "fs")
-scenario = harness.scenario
+scenario = Scenarios(reasons=(ClusterError,))
 
 MIB = 1 << 20
 FS_CHUNK = 64 * 1024
@@ -91,7 +88,7 @@ def wait_any_log(c, pattern, timeout, offs=None):
             if rx.search(c._log_bytes(k), (offs or {}).get(k, 0)):
                 return k
         time.sleep(0.2)
-    raise harness.Fail(f"no node logged {pattern!r} within {timeout} s")
+    raise Fail(f"no node logged {pattern!r} within {timeout} s")
 
 
 def ino_of(c, k, path):
@@ -251,8 +248,9 @@ def fs_node_gone_for_good(ctx):
     file then survives a second node's death among the same chunks (which,
     with the copies where they were, would leave some chunks one replica,
     no majority). Both nodes come back: they are declared in, caught up,
-    and the extra copies are removed (fsck clean throughout at the end)."""
-    grace = "services=naming,fs,chunkd,primaryd,repaird:grace=6"
+    and the extra copies are removed (fsck clean throughout at the end).
+    Garbage (those copies) is collected every round here (gc=1, 2 s)."""
+    grace = "services=naming,fs,chunkd,primaryd,repaird:grace=6:gc=1"
     c = ctx.cluster(5, node_args={k: grace for k in range(1, 6)})
     expect(c, 5, "fstest write /g 1048576 51", timeout=120)
     ino = ino_of(c, 1, "/g")
@@ -382,7 +380,7 @@ def wait_fsck_clean(c, k, timeout):
         if st == 0 and "0 problems" in out:
             return time.monotonic()
         time.sleep(2)
-    raise harness.Fail(f"fsck not clean within {timeout} s:\n{out}")
+    raise Fail(f"fsck not clean within {timeout} s:\n{out}")
 
 
 @scenario(300)
@@ -473,7 +471,7 @@ def fs_linearizable(ctx):
                 cmd = f"mount soft,timeo=2000,retrans=2 fstest get /lin/{key}"
             try:
                 out, st = c.exec(k, cmd, timeout=30)
-            except (harness.ClusterError, OSError):
+            except (ClusterError, OSError):
                 h.end_unknown(t)
                 time.sleep(0.5)
                 continue
@@ -527,7 +525,7 @@ def fs_linearizable(ctx):
         stop.set()
         for t in threads:
             t.join(60)
-    path = os.path.join(harness.LOGS, ctx.name + ".hist")
+    path = os.path.join(ctx.logs, ctx.name + ".hist")
     ok, out = h.check(path)
     check(not errors, "unparsable answers: " + "; ".join(errors[:3]))
     lines = h.lines()
@@ -661,9 +659,11 @@ def fs_disk_full(ctx):
     file until write() fails: it fails with ENOSPC, promptly, and so do a
     new file's first write and cp; every byte acknowledged before reads back
     from another node, as does a file written before; df shows no space.
-    Once the file is removed its chunks are collected (repaird), df shows
-    the space again, and a new file is written and read back."""
-    c = ctx.cluster(3, disk_mb=20)
+    Once the file is removed its chunks are collected (repaird, here every
+    round: gc=1, 2 s), df shows the space again, and a new file is written
+    and read back."""
+    gc = "services=naming,fs,chunkd,primaryd,repaird:gc=1"
+    c = ctx.cluster(3, disk_mb=20, node_args={k: gc for k in (1, 2, 3)})
     expect(c, 2, "fstest write /keep 200000 5", timeout=60)
     t0 = time.monotonic()
     out, st = c.exec(1, f"fstest write /fill {64 * MIB} 7", timeout=90)
@@ -682,7 +682,7 @@ def fs_disk_full(ctx):
     check("ok 200000" in expect(c, 1, "fstest check /keep 200000 5", timeout=60), "/keep")
     expect(c, 2, "rm /fill")
     t1 = time.monotonic()
-    deadline = t1 + 45  # repaird collects every 10 s
+    deadline = t1 + 45  # repaird collects every round (2 s) here
     while True:
         avail = df_avail(c, 1)
         if all(v >= acked - MIB for v in avail.values()):
@@ -762,4 +762,4 @@ def fs_soft_and_hard(ctx):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main())
+    sys.exit(run(scenario, "fs"))

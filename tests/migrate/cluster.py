@@ -3,7 +3,7 @@
 
     tests/migrate/cluster.py [FILTER]
 
-Same harness as tests/net/run.py (one cluster per scenario, time limits,
+The runner of tests/common/ (one cluster per scenario, time limits,
 teardown, `N passed, M failed`); node logs are kept in
 build/test-runs/migrate/<scenario>/. In the style of CRIU's zdtm: `mover`
 (user/mover.c) puts a process in a state, moves it, and checks the state.
@@ -15,13 +15,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "net"))
-import run as harness  # noqa: E402  (tests/net/run.py: the scenario harness)
-from run import BackgroundExec, check, expect  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests", "common"))
+from clusterctx import BackgroundExec, ClusterError, Scenarios, check, expect, run  # noqa: E402
 
-harness.SCENARIOS.clear()
-harness.LOGS = os.path.join(ROOT, "build", "test-runs", "migrate")
-scenario = harness.scenario
+scenario = Scenarios(reasons=(ClusterError,))
 
 SERVICES = "services=naming"  # no file service: these scenarios need only processes
 
@@ -78,7 +75,7 @@ def migrate_kill_ps_and_source_death(ctx):
     then killed: the process carries on, and `kill` from node 3 still
     reaches it (its home is gone: the pid is located by asking every node)."""
     c = ctx.cluster(3, node_args={k: SERVICES for k in (1, 2, 3)})
-    w = BackgroundExec(c, 1, "mover stay 2 60", 90)
+    BackgroundExec(c, 1, "mover stay 2 60", 90)  # runs on; its output is checked in the log
     deadline = time.monotonic() + 30
     pid = None
     while time.monotonic() < deadline and pid is None:
@@ -393,4 +390,4 @@ def migrate_one_way_queue(ctx):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main())
+    sys.exit(run(scenario, "migrate"))

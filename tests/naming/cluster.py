@@ -3,7 +3,7 @@
 
     tests/naming/cluster.py [FILTER]
 
-Same harness as tests/net/run.py (one cluster per scenario, time limits,
+The runner of tests/common/ (one cluster per scenario, time limits,
 teardown, `N passed, M failed`); node logs are kept in
 build/test-runs/naming/<scenario>/. No scenario assumes which node leads:
 each asks `nodes`. The linearizability scenario records a history on the
@@ -18,15 +18,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "net"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "common"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lincheck"))
-import run as harness  # noqa: E402  (tests/net/run.py: the scenario harness)
-from run import check, expect  # noqa: E402
+from clusterctx import BackgroundExec, ClusterError, Fail, Scenarios, check, expect, run  # noqa: E402
 
-harness.SCENARIOS.clear()
-harness.LOGS = os.path.join(ROOT, "build", "test-runs", "naming")
-scenario = harness.scenario
-ClusterError = harness.ClusterError
+scenario = Scenarios(reasons=(ClusterError,))
 
 
 # ---- helpers -----------------------------------------------------------------
@@ -66,7 +62,7 @@ def wait_leader(c, ask, exclude=(), timeout=60):
             if lead not in exclude and live.get(lead, {}).get("role") == "leader":
                 return lead
         time.sleep(0.5)
-    raise harness.Fail(f"no agreed leader in {timeout} s; last `nodes` on node {ask}:\n{last}")
+    raise Fail(f"no agreed leader in {timeout} s; last `nodes` on node {ask}:\n{last}")
 
 
 def ns_ok(c, k, cmd, timeout=40):
@@ -79,7 +75,7 @@ def wait_until(fn, timeout, what):
         if fn():
             return time.monotonic()
         time.sleep(0.3)
-    raise harness.Fail(f"{what}: not within {timeout} s")
+    raise Fail(f"{what}: not within {timeout} s")
 
 
 def others(c, *not_these):
@@ -241,7 +237,7 @@ def naming_watch(ctx):
     c = ctx.cluster(3)
     wait_leader(c, 1)
     off = c.log_size(1)
-    watch = harness.BackgroundExec(c, 1, "ns watch cfg. 3", timeout=90)
+    watch = BackgroundExec(c, 1, "ns watch cfg. 3", timeout=90)
     c.wait_log(1, rb'watching "cfg\." after index \d+', 30, off)
     ns_ok(c, 2, "put cfg.a 1")
     ns_ok(c, 3, "put other x")  # outside the prefix: not reported
@@ -391,7 +387,7 @@ def naming_learner(ctx):
             l["commit"] is not None and r["applied"] >= l["commit"] - 2
     try:
         wait_until(caught_up, 60, "the restarted learner catching up")
-    except harness.Fail as e:
+    except Fail as e:
         # Once in nine clean-clone runs node 4 heard nothing from nodes
         # 1-3 for the whole minute after its restart, and they logged
         # nothing from it (docs/roadmap.md). Where its frames went: each
@@ -401,7 +397,7 @@ def naming_learner(ctx):
             out, _ = c.exec(k, "rpcstat", timeout=30)
             diag.append(f"rpcstat on node {k}:\n{out}")
         diag.append(f"switch:\n{c.switch('stats')}")
-        raise harness.Fail(f"{e}\n" + "\n".join(diag)) from None
+        raise Fail(f"{e}\n" + "\n".join(diag)) from None
     check(ns_ok(c, 4, "get while.down") == "4", "read through the learner")
 
 
@@ -579,7 +575,7 @@ def naming_linearizable(ctx):
         stop.set()
         for t in threads:
             t.join(60)
-    path = os.path.join(harness.LOGS, ctx.name + ".hist")
+    path = os.path.join(ctx.logs, ctx.name + ".hist")
     ok, out = h.check(path)
     check(not errors, "unparsable answers: " + "; ".join(errors[:3]))
     lines = h.lines()
@@ -601,4 +597,4 @@ def naming_linearizable(ctx):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main())
+    sys.exit(run(scenario, "naming"))

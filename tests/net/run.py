@@ -10,7 +10,8 @@ has a time limit, and always tears its cluster down. Prints `PASS name (t s)`,
 each node; ends with exactly `N passed, M failed`; exits 1 on failure. Node
 logs are kept in build/test-runs/net/<scenario>/. A missing qemu, kernel,
 netswitch or tshark skips the scenarios that need it, except under CI=true,
-where it is a failure.
+where it is a failure. The runner is tests/common/scenarios.py, the
+cluster context tests/common/clusterctx.py.
 """
 import os
 import pty
@@ -20,130 +21,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-import traceback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import clusterlib  # noqa: E402
-import qemucmd  # noqa: E402
-from clusterlib import DEFAULT_SERVICES, Cluster, ClusterError, ExecTimeout  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests", "common"))
+from clusterctx import (BackgroundExec, ClusterError, ExecTimeout, Fail, Scenarios,  # noqa: E402
+                        check, expect, run)
+import clusterlib  # noqa: E402  (put on the path by clusterctx)
 
 CLI = os.path.join(ROOT, "tools", "cluster")
-LOGS = os.path.join(ROOT, "build", "test-runs", "net")
-CI = os.environ.get("CI") == "true"
-SCENARIOS = []
-
-
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def scenario(limit, needs=()):
-    def deco(fn):
-        SCENARIOS.append((fn, limit, needs))
-        return fn
-    return deco
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-class Ctx:
-    """Per-scenario state: every cluster made here is torn down at the end."""
-
-    def __init__(self, name):
-        self.name = name
-        self.clusters = []
-
-    def cluster(self, n=3, all_services=False, **kw):
-        # A scenario boots every default service but the scheduler, unless
-        # it names its own (services=...) or asks for all (all_services):
-        # the scheduler's servers, reports and rebalancing are work and
-        # moves a scenario about something else does not want (its own
-        # part, tests/sched, runs it). Where it does run, rebalancing is
-        # off unless the scenario says sched_balance=on.
-        args = dict(kw.get("node_args") or {})
-        for k in range(1, n + 1):
-            a = args.get(k, "")
-            if "services=" not in a and not all_services:
-                a += " services=" + ",".join(s for s in DEFAULT_SERVICES.split(",")
-                                             if s != "schedd")
-            if "sched_balance=" not in a:
-                a += " sched_balance=off"
-            args[k] = a.strip()
-        kw["node_args"] = args
-        c = Cluster(n, **kw)
-        self.clusters.append(c)
-        c.up()
-        return c
-
-    def tails(self, lines=12):
-        out = []
-        for c in self.clusters:
-            if c.dir is None:
-                continue
-            for k in range(1, c.n + 1):
-                if os.path.exists(c.log_path(k)):
-                    out.append(f"--- {os.path.basename(c.dir)} node {k} (last {lines} lines):\n"
-                               + c.tail(k, lines))
-        return "\n".join(out)
-
-    def close(self):
-        dest = os.path.join(LOGS, self.name)
-        shutil.rmtree(dest, ignore_errors=True)
-        for i, c in enumerate(self.clusters):
-            if c.dir is None:
-                continue
-            if os.path.isdir(c.dir):
-                d = os.path.join(dest, f"cluster{i}")
-                os.makedirs(d, exist_ok=True)
-                for f in os.listdir(c.dir):
-                    if f.endswith((".log", ".err", ".json")):
-                        try:
-                            shutil.copy(os.path.join(c.dir, f), d)
-                        except OSError:
-                            pass
-            try:
-                c.down()
-            except Exception:
-                pass
-
-
-class BackgroundExec:
-    """c.exec(k, cmd) running in a thread while the test does other things
-    (faults, writes on other nodes); result() waits for it."""
-
-    def __init__(self, c, k, cmd, timeout):
-        self.outcome = {}
-        self.thread = threading.Thread(target=self._run, args=(c, k, cmd, timeout))
-        self.cmd = cmd
-        self.thread.start()
-
-    def _run(self, c, k, cmd, timeout):
-        try:
-            self.outcome["out"] = c.exec(k, cmd, timeout=timeout)
-        except ClusterError as e:
-            self.outcome["err"] = str(e)
-
-    def result(self, wait):
-        """(output, status); Fail if it did not finish in `wait` s or failed."""
-        self.thread.join(wait)
-        check("out" in self.outcome, f"`{self.cmd}`: {self.outcome.get('err', 'still running')}")
-        return self.outcome["out"]
-
-
-def expect(c, k, cmd, status=0, timeout=30):
-    out, st = c.exec(k, cmd, timeout)
-    check(st == status, f"node {k}: `{cmd}` exited {st}, expected {status}; output:\n{out}")
-    return out
+scenario = Scenarios(reasons=(ClusterError,))
 
 
 def leftovers(rundir):
@@ -962,82 +849,5 @@ def read_pcap(path):
     return out
 
 
-def missing_tools(needs):
-    miss = []
-    if not shutil.which(qemucmd.QEMU):
-        miss.append("qemu-system-riscv64")
-    if not os.path.exists(clusterlib.KERNEL):
-        miss.append("build/kernel.elf")
-    if not os.path.exists(clusterlib.SWITCH):
-        miss.append("build/host/netswitch")
-    for tool in needs:
-        if not shutil.which(tool):
-            miss.append(tool)
-    return miss
-
-
-class TimeLimit(BaseException):
-    pass
-
-
-def on_alarm(signum, frame):
-    raise TimeLimit()
-
-
-def main():
-    flt = sys.argv[1] if len(sys.argv) > 1 else ""
-    signal.signal(signal.SIGALRM, on_alarm)
-    passed = failed = 0
-    for fn, limit, needs in SCENARIOS:
-        name = fn.__name__
-        if flt and flt not in name:
-            continue
-        miss = missing_tools(needs)
-        if miss:
-            if CI:
-                print(f"FAIL {name}: missing {', '.join(miss)} (CI=true)", flush=True)
-                failed += 1
-            else:
-                print(f"SKIP {name}: missing {', '.join(miss)}", flush=True)
-            continue
-        ctx = Ctx(name)
-        ctx.note = ""
-        start = time.monotonic()
-        err = None
-        signal.alarm(limit)
-        try:
-            fn(ctx)
-        except TimeLimit:
-            err = f"time limit of {limit} s exceeded"
-        except Fail as e:
-            err = str(e)
-        except ClusterError as e:
-            err = f"cluster: {e}"
-        except Exception:
-            err = traceback.format_exc()
-        finally:
-            signal.alarm(0)
-        tails = ctx.tails() if err else ""
-        try:
-            signal.alarm(60)
-            ctx.close()
-        except TimeLimit:
-            err = (err or "") + " (teardown exceeded 60 s)"
-        finally:
-            signal.alarm(0)
-        took = time.monotonic() - start
-        if err is None:
-            passed += 1
-            note = f", {ctx.note}" if ctx.note else ""
-            print(f"PASS {name} ({took:.1f} s{note})", flush=True)
-        else:
-            failed += 1
-            print(f"FAIL {name}: {err}", flush=True)
-            if tails:
-                print(tails, flush=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(scenario, "net"))

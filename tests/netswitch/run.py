@@ -4,8 +4,9 @@
     tests/netswitch/run.py [FILTER]
 
 Runs every test whose name contains FILTER, prints `PASS name` or
-`FAIL name: reason` for each, and ends with `N passed, M failed`.
-Each test has its own switch in its own run directory and a time limit.
+`FAIL name: reason` for each, and ends with `N passed, M failed`
+(tests/common/scenarios.py, the project's one test runner). Each test has
+its own switch in its own run directory and a time limit.
 """
 import json
 import os
@@ -16,19 +17,15 @@ import struct
 import subprocess
 import sys
 import time
-import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "common"))
 from nswlib import (BCAST, BIN, ROOT, Ctx, Switch, TestFailure, check, ctl,  # noqa: E402
                     die_with_parent, frame, mac, parse, send_paced, short_tmpdir, wait_until)
+from scenarios import Scenarios  # noqa: E402  (tests/common/scenarios.py)
 
-TESTS = []
-TIME_LIMIT = 60
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
+test = Scenarios(default_limit=60, reasons=(TestFailure,))
 
 
 def quiet(seconds=0.2):
@@ -868,14 +865,12 @@ def qmp(path, *cmds, timeout=10):
     return out[1:]
 
 
-@test
+@test(needs=("qemu-system-riscv64",))
 def qemu_dgram():
     """A real QEMU node on the documented -netdev dgram command line: its
     self-announcements (RARP broadcasts) reach a fake node, and the switch
     learns its MAC and delivers frames to its socket."""
     qemu = shutil.which("qemu-system-riscv64")
-    if not qemu:
-        raise Skip("qemu-system-riscv64 not installed")
     ctx = Ctx()
     proc = None
     try:
@@ -922,53 +917,12 @@ def qemu_dgram():
 
 # ---- runner -------------------------------------------------------------------------
 
-class Timeout(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def on_alarm(signum, frame_):
-    raise Timeout()
-
-
 def main():
-    flt = sys.argv[1] if len(sys.argv) > 1 else ""
     if not os.access(BIN, os.X_OK):
         print(f"FAIL setup: {BIN} not built")
         print("0 passed, 1 failed")
         return 1
-    signal.signal(signal.SIGALRM, on_alarm)
-    passed = failed = 0
-    for fn in TESTS:
-        if flt not in fn.__name__:
-            continue
-        t = time.monotonic()
-        signal.alarm(TIME_LIMIT)
-        try:
-            fn()
-            signal.alarm(0)
-            print(f"PASS {fn.__name__} ({time.monotonic() - t:.1f} s)", flush=True)
-            passed += 1
-        except Skip as e:
-            signal.alarm(0)
-            print(f"SKIP {fn.__name__}: {e}", flush=True)
-        except Timeout:
-            print(f"FAIL {fn.__name__}: timed out after {TIME_LIMIT} s", flush=True)
-            failed += 1
-        except TestFailure as e:
-            signal.alarm(0)
-            print(f"FAIL {fn.__name__}: {e}", flush=True)
-            failed += 1
-        except Exception as e:                  # noqa: BLE001 - a broken test is a failure
-            signal.alarm(0)
-            tb = traceback.format_exc().strip().split("\n")
-            print(f"FAIL {fn.__name__}: {type(e).__name__}: {e} ({tb[-3].strip()})", flush=True)
-            failed += 1
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return test.main(missing=lambda needs: [t for t in needs if not shutil.which(t)])
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 
     tests/sched/cluster.py [FILTER]
 
-Same harness as tests/net/run.py (one cluster per scenario, time limits,
+The runner of tests/common/ (one cluster per scenario, time limits,
 teardown, `N passed, M failed`); node logs are kept in
 build/test-runs/sched/<scenario>/. The pure parts (filters, policies, the
 replicated machine, the seeded simulation) are tested on the host by
@@ -16,13 +16,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "net"))
-import run as harness  # noqa: E402  (tests/net/run.py: the scenario harness)
-from run import BackgroundExec, check, expect  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests", "common"))
+from clusterctx import BackgroundExec, ClusterError, Scenarios, check, expect, run  # noqa: E402
 
-harness.SCENARIOS.clear()
-harness.LOGS = os.path.join(ROOT, "build", "test-runs", "sched")
-scenario = harness.scenario
+scenario = Scenarios(reasons=(ClusterError,))
 
 # No file service: these need processes only. Rebalancing on (the other
 # parts' scenarios run with it off: tests/net/run.py Ctx.cluster).
@@ -212,7 +209,7 @@ def sched_drain(ctx):
     # A node short of memory (below memfloor=55%: two 20 MiB holders on
     # node 4) sheds its largest until it is above the floor again: one.
     for i in range(2):
-        expect(c, 1, f"run -n 4 mover keep 20 90 &")
+        expect(c, 1, "run -n 4 mover keep 20 90 &")
     t2 = time.monotonic()
     while True:
         where = {k: expect(c, k, "ps -l").count("mover") for k in range(1, 5)}
@@ -316,4 +313,4 @@ def sched_leader_failover(ctx):
 
 
 if __name__ == "__main__":
-    sys.exit(harness.main())
+    sys.exit(run(scenario, "sched"))

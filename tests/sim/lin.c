@@ -1,22 +1,28 @@
-/* tests/sim/lin.c: Wing-Gong / Lowe linearizability checking (see lin.h).
- *
- * For one key, the calls and returns form a time-ordered doubly linked list.
- * The search walks it: at a call, try to linearize that operation now (the
- * model accepts it and the resulting (set, state) was not already explored);
- * then lift its call and return out of the list and restart from the head. At
- * a return whose operation is not yet linearized, backtrack. Reaching the
- * return of an open operation means every completed operation is
- * linearized: open puts can always be placed after everything else. */
+/* tests/sim/lin.c: the simulator's histories checked by the project's one
+ * linearizability checker, tests/lincheck/search.c (see lin.h). The
+ * simulator records puts and gets of integer values on integer keys; this
+ * file turns each key's operations into the checker's (struct lc_op, values
+ * as dense ids) and runs its search on them, key by key. */
 #include "tests/sim/lin.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tests/lincheck/lincheck.h"
+
+/* The simulator's histories are small (a few thousand operations); a key
+ * that needs more than this is reported, never waved through. */
+#define STEP_BUDGET (200ULL * 1000 * 1000)
+#define MEMO_BUDGET ((size_t)1 << 30)
 
 int lin_add(struct lin_history *h, struct lin_op op)
 {
     if (h->n == h->cap) {
         h->cap = h->cap ? 2 * h->cap : 256;
         h->ops = realloc(h->ops, (size_t)h->cap * sizeof *h->ops);
+        if (!h->ops)
+            abort();
     }
     h->ops[h->n] = op;
     return h->n++;
@@ -29,220 +35,91 @@ void lin_free(struct lin_history *h)
     h->n = h->cap = 0;
 }
 
-struct node {
-    struct node *prev, *next, *match; /* match: call <-> return */
-    int op;                           /* index into the per-key op array */
-    bool is_call;
-    uint64_t t;
-};
-
-struct cache_ent {
-    uint64_t hash;
-    int64_t state;
-    uint64_t *bits;
-};
-
-struct cache {
-    struct cache_ent *tab;
-    size_t cap, n;
-    int words;
-};
-
-static uint64_t hash_bits(const uint64_t *b, int words, int64_t state)
+static int cmp_i64(const void *a, const void *b)
 {
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)state;
-    for (int i = 0; i < words; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-        h ^= h >> 29;
-    }
-    return h | 1;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
 }
 
-static bool cache_seen(struct cache *c, const uint64_t *bits, int64_t state)
+/* The id of value v among the sorted distinct values vals[0..n): 1-based,
+ * as the checker's ids are (0 is "absent", which a key here never is). */
+static uint32_t value_id(const int64_t *vals, int n, int64_t v)
 {
-    uint64_t h = hash_bits(bits, c->words, state);
-    size_t mask = c->cap - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        struct cache_ent *e = &c->tab[i];
-        if (!e->hash)
-            break;
-        if (e->hash == h && e->state == state && !memcmp(e->bits, bits, c->words * 8))
-            return true;
-    }
-    if (2 * (c->n + 1) > c->cap) { /* grow */
-        struct cache old = *c;
-        c->cap *= 2;
-        c->tab = calloc(c->cap, sizeof *c->tab);
-        c->n = 0;
-        for (size_t i = 0; i < old.cap; i++)
-            if (old.tab[i].hash) {
-                size_t m = c->cap - 1, j;
-                for (j = old.tab[i].hash & m; c->tab[j].hash; j = (j + 1) & m)
-                    ;
-                c->tab[j] = old.tab[i];
-                c->n++;
-            }
-        free(old.tab);
-        mask = c->cap - 1;
-    }
-    size_t i;
-    for (i = h & mask; c->tab[i].hash; i = (i + 1) & mask)
-        ;
-    c->tab[i].hash = h;
-    c->tab[i].state = state;
-    c->tab[i].bits = malloc(c->words * 8);
-    memcpy(c->tab[i].bits, bits, c->words * 8);
-    c->n++;
-    return false;
+    const int64_t *p = bsearch(&v, vals, (size_t)n, sizeof *vals, cmp_i64);
+    return (uint32_t)(p - vals) + 1;
 }
 
-static int cmp_node(const void *a, const void *b)
+/* Check the operations of one key (indices idx[0..n) into h). */
+static enum lc_verdict check_key(const struct lin_history *h, const int *idx, int n)
 {
-    const struct node *x = *(const struct node *const *)a, *y = *(const struct node *const *)b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    /* open returns share LIN_INF and an instantaneous op has call == ret:
-     * order by op, call before return, so the sort is total */
-    if (x->op != y->op)
-        return x->op - y->op;
-    return y->is_call - x->is_call;
-}
+    /* Every value of the key, and 0 (its value before any put). */
+    int64_t *vals = malloc(((size_t)n + 1) * sizeof *vals);
+    struct lc_op *ops = calloc((size_t)n + 1, sizeof *ops);
+    if (!vals || !ops)
+        abort();
+    int nv = 0;
+    vals[nv++] = 0;
+    for (int i = 0; i < n; i++)
+        vals[nv++] = h->ops[idx[i]].value;
+    qsort(vals, (size_t)nv, sizeof *vals, cmp_i64);
+    int distinct = 0;
+    for (int i = 0; i < nv; i++)
+        if (distinct == 0 || vals[i] != vals[distinct - 1])
+            vals[distinct++] = vals[i];
 
-static void lift(struct node *call)
-{
-    call->prev->next = call->next;
-    if (call->next)
-        call->next->prev = call->prev;
-    struct node *ret = call->match;
-    ret->prev->next = ret->next;
-    if (ret->next)
-        ret->next->prev = ret->prev;
-}
-
-static void unlift(struct node *call)
-{
-    struct node *ret = call->match;
-    ret->prev->next = ret;
-    if (ret->next)
-        ret->next->prev = ret;
-    call->prev->next = call;
-    if (call->next)
-        call->next->prev = call;
-}
-
-static bool check_key(const struct lin_op *ops, int n)
-{
-    if (n == 0)
-        return true;
-    struct node *nodes = calloc((size_t)2 * n + 1, sizeof *nodes);
-    struct node **order = malloc((size_t)2 * n * sizeof *order);
+    int m = 0;
     for (int i = 0; i < n; i++) {
-        struct node *c = &nodes[1 + 2 * i], *r = &nodes[2 + 2 * i];
-        c->op = r->op = i;
-        c->is_call = true;
-        c->t = ops[i].call;
-        r->t = ops[i].ret;
-        c->match = r;
-        r->match = c;
-        order[2 * i] = c;
-        order[2 * i + 1] = r;
+        const struct lin_op *o = &h->ops[idx[i]];
+        bool open = o->ret == LIN_INF;
+        if (o->kind == LIN_GET && open)
+            continue; /* a read nobody saw the answer of constrains nothing */
+        ops[m++] = (struct lc_op){
+            .kind = o->kind == LIN_PUT ? LC_PUT : LC_GET,
+            .res = open                 ? LC_UNKNOWN
+                   : o->kind == LIN_PUT ? LC_OK
+                                        : LC_VALUE,
+            .val = value_id(vals, distinct, o->value),
+            .call = o->call,
+            .ret = open ? LC_INF : o->ret,
+        };
     }
-    qsort(order, (size_t)2 * n, sizeof *order, cmp_node);
-    struct node *head = &nodes[0];
-    struct node *p = head;
-    for (int i = 0; i < 2 * n; i++) {
-        p->next = order[i];
-        order[i]->prev = p;
-        p = order[i];
-    }
-    p->next = NULL;
-    free(order);
-
-    int words = (n + 63) / 64;
-    uint64_t *bits = calloc((size_t)words, 8);
-    struct cache c = {calloc(1024, sizeof(struct cache_ent)), 1024, 0, words};
-    struct frame {
-        struct node *call;
-        int64_t state;
-    } *stack = malloc((size_t)n * sizeof *stack);
-    int depth = 0;
-    int64_t state = 0;
-    bool ok = false;
-    struct node *e = head->next;
-    while (1) {
-        if (head->next == NULL) {
-            ok = true;
-            break;
-        }
-        if (!e)
-            break; /* cannot happen: the list always ends with a return */
-        if (e->is_call) {
-            const struct lin_op *op = &ops[e->op];
-            bool legal = op->kind == LIN_PUT || op->value == state;
-            int64_t ns = op->kind == LIN_PUT ? op->value : state;
-            if (legal) {
-                bits[e->op / 64] |= 1ull << (e->op % 64);
-                if (!cache_seen(&c, bits, ns)) {
-                    stack[depth].call = e;
-                    stack[depth].state = state;
-                    depth++;
-                    state = ns;
-                    lift(e);
-                    e = head->next;
-                    continue;
-                }
-                bits[e->op / 64] &= ~(1ull << (e->op % 64));
-            }
-            e = e->next;
-        } else {
-            if (e->t == LIN_INF) { /* only open operations remain */
-                ok = true;
-                break;
-            }
-            if (depth == 0)
-                break;
-            depth--;
-            struct node *call = stack[depth].call;
-            state = stack[depth].state;
-            bits[call->op / 64] &= ~(1ull << (call->op % 64));
-            unlift(call);
-            e = call->next;
-        }
-    }
-    for (size_t i = 0; i < c.cap; i++)
-        free(c.tab[i].bits);
-    free(c.tab);
-    free(stack);
-    free(bits);
-    free(nodes);
-    return ok;
+    /* Every key starts out holding 0; versions are not recorded. */
+    struct lc_state init = {.val = value_id(vals, distinct, 0), .ver = 1};
+    struct lc_limits lim = {.max_steps = STEP_BUDGET, .max_bytes = MEMO_BUDGET};
+    enum lc_verdict v = lc_check_key(ops, m, init, &lim, NULL);
+    free(vals);
+    free(ops);
+    return v;
 }
 
 bool lin_check(const struct lin_history *h, int *bad_key)
 {
-    int max_key = -1;
-    for (int i = 0; i < h->n; i++)
-        if (h->ops[i].key > max_key)
-            max_key = h->ops[i].key;
-    struct lin_op *sub = malloc((size_t)(h->n + 1) * sizeof *sub);
+    int *idx = malloc(((size_t)h->n + 1) * sizeof *idx);
+    bool *done = calloc((size_t)h->n + 1, sizeof *done);
+    if (!idx || !done)
+        abort();
     bool ok = true;
-    for (int k = 0; k <= max_key && ok; k++) {
-        int m = 0;
-        for (int i = 0; i < h->n; i++) {
-            const struct lin_op *o = &h->ops[i];
-            if (o->key != k || o->failed)
+    for (int i = 0; i < h->n && ok; i++) {
+        if (done[i])
+            continue;
+        int key = h->ops[i].key, n = 0;
+        for (int j = i; j < h->n; j++) {
+            if (h->ops[j].key != key)
                 continue;
-            if (o->kind == LIN_GET && o->ret == LIN_INF)
-                continue; /* a read with no answer constrains nothing */
-            sub[m++] = *o;
+            done[j] = true;
+            if (!h->ops[j].failed)
+                idx[n++] = j;
         }
-        if (!check_key(sub, m)) {
-            ok = false;
+        enum lc_verdict v = check_key(h, idx, n);
+        if (v != LC_LINEARIZABLE) {
+            if (v == LC_BUDGET)
+                fprintf(stderr, "lin: key %d: the search ran out of its budget\n", key);
             if (bad_key)
-                *bad_key = k;
+                *bad_key = key;
+            ok = false;
         }
     }
-    free(sub);
+    free(idx);
+    free(done);
     return ok;
 }

@@ -1,10 +1,12 @@
-/* tests/sim/lin.h: a linearizability checker for a key-value map.
+/* tests/sim/lin.h: the simulator's history of puts and gets on a key-value
+ * map, checked for linearizability.
  *
- * Wing & Gong's search with Lowe's memoisation (a cache of linearized-set x
- * model-state already explored), run per key since operations on different
- * keys commute (P-compositionality). Operations whose outcome is unknown
- * (a put that timed out) stay open: their return is at infinity, so they may
- * take effect at any point after their call, or never. */
+ * The check itself is the project's one checker, tests/lincheck/search.c
+ * (Wing & Gong's search with Lowe's memoisation, per key since operations
+ * on different keys commute: docs/lincheck.md); lin.c only translates.
+ * Operations whose outcome is unknown (a put that timed out) stay open:
+ * their return is at infinity, so they may take effect at any point after
+ * their call, or never. */
 #ifndef TESTS_SIM_LIN_H
 #define TESTS_SIM_LIN_H
 

@@ -77,6 +77,7 @@ static uint32_t me, nodes;
 static uint64_t gone;                          /* the out-node mask, as last read */
 static uint64_t grace_ns = 60 * 1000000000ULL; /* silence after which a node is out */
 static uint64_t heard_ns[FS_MAX_NODES + 1];    /* when each node's store last answered */
+static bool silent_now[FS_MAX_NODES + 1];      /* it did not answer this round's ping */
 static struct diff suspects[MAX_SUSPECTS];
 static uint32_t nsuspects, round_no;
 static uint64_t calls, differing;
@@ -179,6 +180,21 @@ static void compare(uint32_t peer, uint64_t lo, uint64_t hi)
     uint64_t step = (hi - lo + 15) / 16;
     for (uint64_t at = lo; at < hi; at += step)
         compare(peer, at, at + step < hi ? at + step : hi);
+}
+
+/* The peer to compare with after k: the other nodes in turn, past those
+ * declared out and those silent at this round's ping. A comparison with a
+ * store that does not answer only waits out its timeouts, and the round
+ * with it; a judge's rounds stretched so would declare a dead node out
+ * well after its grace period. 0 if there is none. */
+static uint32_t next_peer(uint32_t k)
+{
+    for (uint32_t i = 0; i < nodes; i++) {
+        k = k % nodes + 1;
+        if (k != me && !is_out(k) && !silent_now[k])
+            return k;
+    }
+    return 0;
 }
 
 /* Repair what differed in two rounds; forget what has not been seen again
@@ -301,6 +317,7 @@ static void watch_nodes(void)
     uint32_t out = 0;
     if (!local_server_leads()) {
         judging = false; /* only the judge pings: an idle cluster stays quiet */
+        memset(silent_now, 0, sizeof silent_now);
         return;
     }
     if (!judging) {
@@ -311,7 +328,8 @@ static void watch_nodes(void)
     }
     heard_ns[me] = now;
     for (uint32_t k = 1; k <= nodes; k++) {
-        if (k != me && fsc_store_ping(k) == 0)
+        silent_now[k] = k != me && fsc_store_ping(k) != 0;
+        if (k != me && !silent_now[k])
             heard_ns[k] = now;
         out += is_out(k);
     }
@@ -371,10 +389,9 @@ int main(int argc, char **argv)
             collect_garbage();
         if (nodes < 2)
             continue;
-        peer_k = peer_k % nodes + 1;
-        if (peer_k == me)
-            peer_k = peer_k % nodes + 1;
-        compare(peer_k, 0, KEY_END);
+        peer_k = next_peer(peer_k);
+        if (peer_k)
+            compare(peer_k, 0, KEY_END);
         repair_seen_twice();
     }
 }
