@@ -559,7 +559,7 @@ def fs_garbage(ctx):
     # Unlinked while open: still there for the descriptor through several
     # collections (every 2 s here), gone once it is closed.
     expect(c, 1, "fstest write /h 200000 42", timeout=120)
-    out = expect(c, 2, "fstest unlinked /h 200000 42 9", timeout=120)
+    out = expect(c, 2, "fstest unlinked /h 200000 42 5", timeout=120)
     check("unlinked ok" in out, out)
     deadline = time.monotonic() + 30
     while "0 orphans" not in (out := expect(c, 2, "fsck -q", timeout=120)):

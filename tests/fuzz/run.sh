@@ -2,7 +2,7 @@
 # tests/fuzz/run.sh MODE [FILTER]: runs every libFuzzer binary in build/fuzz/
 # (built by `make host-bins` or `make fuzz`) whose name contains FILTER.
 #
-#   MODE short  each fuzzer runs FUZZ_SECONDS (default 3) seconds: `make test`
+#   MODE short  each fuzzer runs FUZZ_SECONDS (default 2) seconds: `make test`
 #   MODE long   each fuzzer runs FUZZ_SECONDS (default 300) seconds: `make fuzz`
 #
 # Seeds come from tests/fuzz/corpus/<fuzzer>/ (committed) and are copied into a
@@ -21,7 +21,7 @@ MODE=${1:-short}
 FILTER=${2:-}
 BUILD=${BUILD:-build}
 case "$MODE" in
-short) SECS=${FUZZ_SECONDS:-3} ;;
+short) SECS=${FUZZ_SECONDS:-2} ;;
 long) SECS=${FUZZ_SECONDS:-300} ;;
 *)
     echo "usage: $0 short|long [FILTER]" >&2
