@@ -28,6 +28,9 @@ void load_tick(struct load_sampler *s, uint64_t now_ns)
             ready++;
     s->runq_sum += ready;
     s->samples++;
+    if (ready < s->last_ready)
+        s->fell = true;
+    s->last_ready = ready;
 }
 
 static uint64_t prev_cpu(const struct load_sampler *s, int32_t pid, int *found)
@@ -104,4 +107,5 @@ void load_report(struct load_sampler *s, uint64_t now_ns, struct sched_node *r)
     s->last_report_ns = now_ns;
     s->runq_sum = 0;
     s->samples = 0;
+    s->fell = false;
 }

@@ -4,20 +4,28 @@
  *
  * From what every process can see: the process list (state, CPU time,
  * pages, service flag) and the memory counters. The run queue is sampled
- * every SCHED_SAMPLE_MS (twice a second) and averaged over the report interval; CPU use is
- * the CPU time processes gained over the interval (one hart: 1000). */
+ * every SCHED_SAMPLE_MS (four times a second) and averaged over the report
+ * interval; CPU use is the CPU time processes gained over the interval (one
+ * hart: 1000). A sample that finds the run queue shorter than the one
+ * before (a process ended, slept or left) marks the interval `fell`: the
+ * server then reports at once rather than at the end of its interval, so
+ * the leader frees what an ended process held, and sees an idle node, a
+ * fraction of a second after it happened (reports.c). */
 #ifndef SERVICES_SCHED_LOAD_H
 #define SERVICES_SCHED_LOAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "services/sched/sched.h"
 
-#define SCHED_SAMPLE_MS 500
+#define SCHED_SAMPLE_MS 250
 
 struct load_sampler {
     uint64_t last_report_ns, last_sample_ns;
     uint32_t runq_sum, samples;
+    uint32_t last_ready; /* the run queue at the last sample */
+    bool fell;           /* it shrank at a sample since the last report */
     uint32_t nprev;
     struct {
         int32_t pid;

@@ -2,7 +2,7 @@
  * "Load").
  *
  * Every server measures its node (load.c) and sends the leader a report
- * each SCHED_REPORT_MS: capacity, run queue, CPU use, free memory, its
+ * each SCHED_REPORT_MS, and at once when its run queue fell (load.h): capacity, run queue, CPU use, free memory, its
  * labels and taints from bootargs (labels=disk=ssd,zone=a and
  * taints=gpu=yes:NoSchedule,...) and the processes it runs. Reports, not
  * gossip: the leader needs every node's figures anyway, and a node whose
@@ -70,11 +70,16 @@ static void keep_report(const struct sched_node *n)
     heard[n->id - 1] = replica.now_ns ? replica.now_ns : sys_clock();
 }
 
+/* A report sent early (the run queue fell) comes at least this long after
+ * the one before: a burst of exits makes a few reports, not one each. */
+#define EARLY_REPORT_GAP_NS (200 * 1000000ULL)
+
 void reports_poll(void)
 {
     uint64_t now = replica.now_ns;
     load_tick(&sampler, now);
-    if (now < next_report_ns)
+    bool early = sampler.fell && now - sampler.last_report_ns >= EARLY_REPORT_GAP_NS;
+    if (now < next_report_ns && !early)
         return;
     next_report_ns = now + SCHED_REPORT_MS * 1000000ULL;
     uint32_t leader = replica_leader();
