@@ -49,7 +49,9 @@ static uint32_t choose(const struct leader_cache *lc, uint32_t want)
 
 int leader_call(struct leader_cache *lc, struct leader_call *c)
 {
-    uint32_t target = choose(lc, lc->leader ? lc->leader : (uint32_t)sys_nodeid());
+    uint32_t me = (uint32_t)sys_nodeid();
+    bool local = c->local_first && !lc->local_refuses;
+    uint32_t target = local ? me : choose(lc, lc->leader ? lc->leader : me);
     uint64_t backoff = 10 * 1000000ULL;
     uint64_t full_backoff = 1000000ULL; /* the server's queue was full (see below) */
     uint32_t no_server = 0;             /* nodes in a row with no server in their registry */
@@ -79,10 +81,14 @@ int leader_call(struct leader_cache *lc, struct leader_call *c)
             if (target <= LEADERCALL_MAX_NODES)
                 lc->suspect_until[target] = 0; /* it answers */
             if (what == LEADER_ANSWERED || what == LEADER_FORGOTTEN) {
-                lc->leader = target;
+                if (!local || target != me) /* a follower's read names no leader */
+                    lc->leader = target;
                 return what == LEADER_FORGOTTEN;
             }
             if (what == LEADER_NOT_HERE) {
+                if (local && target == me && hint && hint != me)
+                    lc->local_refuses = true; /* it knows a leader, and sent us there */
+                local = false;
                 lc->leader = 0;
                 if (hint && hint != target && choose(lc, hint) == hint) {
                     target = hint;

@@ -13,7 +13,11 @@
  * 200 ms); one whose queue was full (EAGAIN from the call itself: many
  * clients at once) sooner, 1-2 ms doubling to 50 ms with jitter, and is
  * never suspected for it (64 clients of one naming server: 83 binds/s when
- * a full queue sent them elsewhere, 695/s now). What a reply says is for
+ * a full queue sent them elsewhere, 695/s now). A read that any server may
+ * answer (`local_first`: a service started with reads=follower serves reads
+ * on followers, docs/replica.md) goes to this node's own server first; if
+ * that server names a leader instead (follower reads are off there), this
+ * process sends its reads to the leader from then on. What a reply says is for
  * the caller's `judge` to decide, since each service has its own reply
  * format. */
 #ifndef USER_LEADERCALL_H
@@ -35,6 +39,7 @@ struct leader_cache {
     uint8_t known[LEADERCALL_MAX_NODES + 1];
     struct port_id ports[LEADERCALL_MAX_NODES + 1];
     uint64_t suspect_until[LEADERCALL_MAX_NODES + 1]; /* sys_clock(): did not answer */
+    bool local_refuses; /* this node's server sent a local_first read to the leader */
 };
 
 enum leader_answer {
@@ -56,6 +61,7 @@ struct leader_call {
      * leader it names. < 0: it does not decode (the call ends, -EPROTO). */
     int (*judge)(void *ctx, long n, uint32_t *hint);
     void *ctx;
+    bool local_first; /* a read any server may answer: this node's own first */
     /* out */
     uint32_t tries; /* calls made */
     bool sent;      /* a request went out at least once */

@@ -82,6 +82,7 @@ static int request(struct ns_request *req, struct ns_reply *rep)
         .deadline_ns = sys_clock() + overall_ns,
         .judge = judge,
         .ctx = &jc,
+        .local_first = req->op == NS_OP_GET || req->op == NS_OP_LIST,
     };
     bool sent = false;
     for (;;) {

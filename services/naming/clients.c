@@ -8,7 +8,9 @@
  *   own bytes (replica_propose); the caller is answered when the entry
  *   applies, or told to retry. Retries carry the same (client, seq), so the
  *   state machine applies each request at most once.
- * - Reads (GET, LIST) wait for a ReadIndex round (replica_read).
+ * - Reads (GET, LIST) wait for a ReadIndex round (replica_read). With
+ *   naming:reads=follower any server takes them: a follower asks the leader
+ *   for the read index and answers from its own machine once it applied it.
  * - WATCH is a long poll: answered as soon as a matching change is applied
  *   (checked against the leader's state machine after every batch), or with
  *   -EAGAIN after WATCH_HOLD_NS so the client asks again.
@@ -143,7 +145,8 @@ void clients_request(const uint8_t *buf, long len, const struct msg_info *info)
     default:
         break;
     }
-    if (!replica_leading()) {
+    bool any_server = (req.op == NS_OP_GET || req.op == NS_OP_LIST) && replica.cfg.follower_reads;
+    if (!replica_leading() && !any_server) {
         clients_reply_status(token, req.op, -EREMOTE);
         return;
     }

@@ -35,6 +35,7 @@ void election_campaign(struct raft *r, bool pre, bool transfer)
 {
     if (!conf_is_voter(&r->conf, r->cfg.id))
         return;
+    read_drop_unconfirmed(r); /* follower reads: no leader to ask now */
     uint64_t term = r->term + 1;
     if (pre) {
         r->role = RAFT_PRECANDIDATE;

@@ -69,6 +69,9 @@ void read_drop_all(struct raft *r);
 void read_start_round(struct raft *r);
 void read_flush(struct raft *r);
 void read_lease_reset(struct raft *r);
+void read_on_index_request(struct raft *r, const struct raft_msg *m);
+void read_on_index_resp(struct raft *r, const struct raft_msg *m);
+void read_drop_unconfirmed(struct raft *r);
 
 /* raft.c: outbox and persistence gating */
 enum { HOLD_NONE = 0, HOLD_HS, HOLD_ALL };

@@ -235,6 +235,14 @@ int raft_step(struct raft *r, const struct raft_msg *m)
     case RAFT_MSG_TIMEOUT_NOW:
         election_on_timeout_now(r, m);
         break;
+    case RAFT_MSG_READ_INDEX:
+        if (r->role == RAFT_LEADER)
+            read_on_index_request(r, m);
+        break;
+    case RAFT_MSG_READ_INDEX_RESP:
+        if (r->role == RAFT_FOLLOWER)
+            read_on_index_resp(r, m);
+        break;
     }
     return 0;
 }
@@ -395,7 +403,7 @@ void raft_ready(struct raft *r, struct raft_ready *rd)
     uint32_t keep = 0;
     for (uint32_t i = 0; i < r->n_reads; i++) {
         struct raft_read *q = &r->reads[i];
-        if (q->confirmed && q->index <= r->applied)
+        if (q->confirmed && q->index <= r->applied && !q->from) /* (a follower's: answered) */
             rd->reads[rd->n_reads++] = *q;
         else
             r->reads[keep++] = *q;

@@ -75,6 +75,8 @@ enum raft_msg_type {
     RAFT_MSG_HEARTBEAT, /* carries commit and a ReadIndex round (§6.4) */
     RAFT_MSG_HEARTBEAT_RESP,
     RAFT_MSG_TIMEOUT_NOW, /* leadership transfer (§3.10) */
+    RAFT_MSG_READ_INDEX,  /* a follower asks the leader for a read index (§6.4) */
+    RAFT_MSG_READ_INDEX_RESP,
     RAFT_MSG_TYPE_END
 };
 
@@ -87,7 +89,10 @@ enum raft_msg_type {
  *                 hint = first index to retry from (§3.5 fast backtracking)
  *   VOTE/PREVOTE: index/log_term = candidate's last entry
  *   SNAPSHOT:     index/log_term = snapshot's last entry, conf, snap_*
- *   HEARTBEAT(_RESP): commit, ctx = ReadIndex round */
+ *   HEARTBEAT(_RESP): commit, ctx = ReadIndex round
+ *   READ_INDEX:   ctx = the follower's batch of reads
+ *   READ_INDEX_RESP: ctx = that batch; index = its read index, confirmed by
+ *                 a heartbeat round (reject: not now, ask again later) */
 struct raft_msg {
     uint8_t type;
     uint8_t reject;
@@ -112,6 +117,9 @@ struct raft_read {
     uint64_t index; /* serve once the state machine has applied this index */
     uint64_t round; /* private */
     bool confirmed; /* private */
+    uint32_t from;  /* private: leader: the follower that asked (0: our own read) */
+    uint64_t batch; /* private: follower: the READ_INDEX it went in (0: not yet) */
+    uint64_t sent_ms;
 };
 
 /* What the caller must do, in this order, after raft_ready():
@@ -158,6 +166,12 @@ struct raft_config {
      * set it alike: it also keeps a restarted server from voting for an
      * election timeout (it may have acknowledged a round just before). */
     uint32_t lease_read_ms;
+    /* Follower reads (etcd's follower ReadIndex): raft_read on a follower
+     * asks the leader for a read index (one READ_INDEX for the reads asked
+     * between two readies), and the read is served from the follower's own
+     * state machine once it has applied that index. Off: followers refuse
+     * reads (-EPERM) and clients go to the leader. */
+    bool follower_reads;
     struct raft_entry *ring; /* caller-owned log storage */
     uint32_t ring_cap;       /* entries the ring holds (log length bound) */
     uint8_t *snap_buf;       /* caller-owned snapshot storage */
@@ -219,7 +233,10 @@ struct raft {
     uint64_t lease_until;                 /* reads need no round before this clock_ms */
     uint64_t lease_round;                 /* the round that gave it */
     uint64_t lease_from;                  /* only rounds from this one on may give a lease */
-    bool boot_quiet;                      /* restarted: vote for no one for an election timeout */
+    /* follower reads (cfg.follower_reads) */
+    uint64_t fread_batch;  /* the last READ_INDEX batch id used */
+    uint32_t fread_leader; /* the leader the outstanding batches went to */
+    bool boot_quiet;       /* restarted: vote for no one for an election timeout */
     /* messages */
     struct raft_msg outbox[RAFT_MAX_MSGS];
     uint32_t n_out;
@@ -288,8 +305,13 @@ int raft_transfer(struct raft *r, uint32_t to);
  * after the entries it must observe were applied. Reads asked for between two
  * readies share one round (the next ready starts it). With lease reads on and
  * the lease valid, no round is needed: the caller must have brought the
- * core's clock up to date (raft_tick) just before. -EPERM: not leader;
- * -EAGAIN: no entry of this term committed yet; -ENOBUFS: too many pending. */
+ * core's clock up to date (raft_tick) just before. With follower_reads on, a
+ * follower takes reads too: its reads appear once the leader's read index
+ * came back and this follower applied it (a read whose READ_INDEX or answer
+ * was lost is asked again; one not yet answered is dropped if this server
+ * starts an election: the caller retries). -EPERM: not leader (and not a
+ * follower taking reads); -EAGAIN: no entry of this term committed yet, or
+ * no leader known; -ENOBUFS: too many pending. */
 int raft_read(struct raft *r, uint64_t ctx);
 
 /* Leader with lease reads on: true if a read now needs no heartbeat round. */

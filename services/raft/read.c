@@ -28,19 +28,33 @@ bool raft_lease_valid(const struct raft *r)
            r->clock_ms < r->lease_until && log_term(r, r->commit) == r->term;
 }
 
+/* A follower's read: it waits for the leader's read index (follower_send). */
+static int follower_read(struct raft *r, uint64_t ctx)
+{
+    if (!r->cfg.follower_reads || r->role != RAFT_FOLLOWER)
+        return -EPERM;
+    if (!r->leader)
+        return -EAGAIN;
+    if (r->n_reads == RAFT_MAX_READS)
+        return -ENOBUFS;
+    r->reads[r->n_reads++] = (struct raft_read){.ctx = ctx};
+#ifdef MUTANT_FOLLOWER_READ_LOCAL
+    r->reads[r->n_reads - 1].index = r->commit; /* served from what it has: no leader asked */
+    r->reads[r->n_reads - 1].confirmed = true;
+#endif
+    return 0;
+}
+
 int raft_read(struct raft *r, uint64_t ctx)
 {
     if (r->role != RAFT_LEADER)
-        return -EPERM;
+        return follower_read(r, ctx);
     if (log_term(r, r->commit) != r->term)
         return -EAGAIN;
     if (r->n_reads == RAFT_MAX_READS)
         return -ENOBUFS;
     struct raft_read *rd = &r->reads[r->n_reads++];
-    rd->ctx = ctx;
-    rd->index = r->commit;
-    rd->round = r->read_round + 1;
-    rd->confirmed = false;
+    *rd = (struct raft_read){.ctx = ctx, .index = r->commit, .round = r->read_round + 1};
 #ifdef MUTANT_READ_NO_HEARTBEAT
     rd->confirmed = true;
     return 0;
@@ -59,21 +73,141 @@ void read_start_round(struct raft *r)
     r->round_sent[r->read_round % RAFT_ROUND_RING] = r->clock_ms;
 }
 
-/* raft_ready: start the round the reads asked for since the last ready. */
+/* Leader: answer the followers' reads a round has confirmed. */
+static void answer_followers(struct raft *r)
+{
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < r->n_reads; i++) {
+        struct raft_read *q = &r->reads[i];
+        if (q->from && q->confirmed) {
+            struct raft_msg *o = raft_out(r, RAFT_MSG_READ_INDEX_RESP, q->from, HOLD_HS);
+            if (o) {
+                o->ctx = q->batch;
+                o->index = q->index;
+                continue;
+            }
+        }
+        r->reads[keep++] = *q; /* (or the outbox is full: next ready) */
+    }
+    r->n_reads = keep;
+}
+
+/* A follower asks its leader again after this long without an answer (the
+ * request or the answer lost), and after a heartbeat interval if the leader
+ * said not now. */
+static uint64_t resend_after(const struct raft *r, const struct raft_read *q)
+{
+    return q->round ? r->cfg.heartbeat_ms : r->cfg.election_ms;
+}
+
+/* Follower: one READ_INDEX to the leader for the reads not yet asked (or to
+ * ask again); a new leader is asked for all of them. */
+static void follower_send(struct raft *r)
+{
+    if (!r->leader)
+        return;
+    if (r->leader != r->fread_leader) {
+        for (uint32_t i = 0; i < r->n_reads; i++)
+            if (!r->reads[i].confirmed)
+                r->reads[i].batch = 0;
+        r->fread_leader = r->leader;
+    }
+    uint64_t batch = 0;
+    for (uint32_t i = 0; i < r->n_reads; i++) {
+        struct raft_read *q = &r->reads[i];
+        if (q->confirmed || (q->batch && r->clock_ms - q->sent_ms < resend_after(r, q)))
+            continue;
+        if (!batch) {
+            struct raft_msg *o = raft_out(r, RAFT_MSG_READ_INDEX, r->leader, HOLD_HS);
+            if (!o)
+                return;
+            batch = o->ctx = ++r->fread_batch;
+        }
+        q->batch = batch;
+        q->sent_ms = r->clock_ms;
+        q->round = 0;
+    }
+}
+
+/* raft_ready: start the round the reads asked for since the last ready; a
+ * leader answers its followers' confirmed reads, a follower asks for the
+ * read index of its new ones. */
 void read_flush(struct raft *r)
 {
-    if (!r->read_wanted)
+    if (r->role == RAFT_FOLLOWER && r->cfg.follower_reads)
+        follower_send(r);
+    if (r->role != RAFT_LEADER) {
+        r->read_wanted = false;
         return;
-    r->read_wanted = false;
-    if (r->role != RAFT_LEADER)
-        return;
-    read_start_round(r);
-    read_on_ack(r); /* a single voter confirms itself */
-    for (uint32_t i = 0; i < r->n_reads; i++)
-        if (!r->reads[i].confirmed) {
-            repl_broadcast_heartbeat(r, r->read_round);
-            return;
+    }
+    if (r->read_wanted) {
+        r->read_wanted = false;
+        read_start_round(r);
+        read_on_ack(r); /* a single voter confirms itself */
+        for (uint32_t i = 0; i < r->n_reads; i++)
+            if (!r->reads[i].confirmed) {
+                repl_broadcast_heartbeat(r, r->read_round);
+                break;
+            }
+    }
+    answer_followers(r);
+}
+
+/* Leader: a follower asks for a read index for its batch of reads. Like
+ * raft_read: the commit index now, confirmed by a round started after this
+ * (or at once under a valid lease). */
+void read_on_index_request(struct raft *r, const struct raft_msg *m)
+{
+    if (log_term(r, r->commit) != r->term || r->n_reads == RAFT_MAX_READS) {
+        struct raft_msg *o = raft_out(r, RAFT_MSG_READ_INDEX_RESP, m->from, HOLD_HS);
+        if (o) {
+            o->ctx = m->ctx;
+            o->reject = 1;
         }
+        return;
+    }
+    struct raft_read *rd = &r->reads[r->n_reads++];
+    *rd = (struct raft_read){
+        .ctx = 0, .index = r->commit, .round = r->read_round + 1, .from = m->from, .batch = m->ctx};
+    if (raft_lease_valid(r))
+        rd->confirmed = true;
+    else
+        r->read_wanted = true;
+}
+
+/* Follower: the leader's answer for a batch. The read index it names was
+ * the leader's commit index after the reads were asked, confirmed by a
+ * majority: once applied here, the reads see every write that completed
+ * before they began. */
+void read_on_index_resp(struct raft *r, const struct raft_msg *m)
+{
+    if (m->from != r->fread_leader || !m->ctx)
+        return;
+    for (uint32_t i = 0; i < r->n_reads; i++) {
+        struct raft_read *q = &r->reads[i];
+        if (q->confirmed || q->batch != m->ctx)
+            continue;
+        if (m->reject) {
+            q->round = 1; /* ask again after a heartbeat interval (resend_after) */
+            continue;
+        }
+        q->index = m->index;
+#ifdef MUTANT_FOLLOWER_READ_OWN_COMMIT
+        q->index = r->commit; /* its own commit index: may lag the leader's */
+#endif
+        q->confirmed = true;
+    }
+}
+
+/* Starting an election: reads still waiting for a read index are dropped
+ * (their callers retry); confirmed ones stay until applied. */
+void read_drop_unconfirmed(struct raft *r)
+{
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < r->n_reads; i++)
+        if (r->reads[i].confirmed)
+            r->reads[keep++] = r->reads[i];
+    r->n_reads = keep;
 }
 
 /* No lease until a round started from now on is acknowledged. */

@@ -80,6 +80,10 @@ static int configure(int argc, char **argv)
             c->lease_reads = !strcmp(argv[i], "reads=lease");
             continue;
         }
+        if (!strcmp(argv[i], "reads=follower")) { /* (with reads=lease too, if given) */
+            c->follower_reads = true;
+            continue;
+        }
         int hit = parse_opt(argv[i], "voters", &c->voters) |
                   parse_opt(argv[i], "election", &c->election_ms) |
                   parse_opt(argv[i], "heartbeat", &c->heartbeat_ms) |
@@ -117,6 +121,7 @@ static int start_raft(void)
         .ring_cap = RING_CAP,
         .snap_buf = raft_snap,
         .snap_cap = sizeof raft_snap,
+        .follower_reads = replica.cfg.follower_reads,
         .lease_read_ms = replica.cfg.lease_reads
                              ? replica.cfg.election_ms * (1000 - REPLICA_CLOCK_RATE_PM) /
                                        (1000 + REPLICA_CLOCK_RATE_PM) -
@@ -351,13 +356,14 @@ int replica_run(const struct replica_service *svc, int argc, char **argv)
         return 1;
     }
     const struct replica_config *c = &replica.cfg;
-    replica_log("node %u of %u: %s, %u voters, election %u ms, heartbeat %u ms, lease %u ms%s",
+    replica_log("node %u of %u: %s, %u voters, election %u ms, heartbeat %u ms, lease %u ms%s%s",
                 c->node, c->nodes,
                 !replica.member        ? "no replica (client only)"
                 : c->node <= c->voters ? "voter"
                                        : "learner",
                 c->voters, c->election_ms, c->heartbeat_ms, c->lease_ms,
-                c->lease_reads ? ", reads on the leader's lease" : "");
+                c->lease_reads ? ", reads on the leader's lease" : "",
+                c->follower_reads ? ", followers serve reads" : "");
     peers_init();
     sessions_init();
     tick_at_ns = sys_clock();

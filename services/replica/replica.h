@@ -68,6 +68,7 @@ struct replica_config {
     uint32_t lease_ms;       /* session lease: what a pid holds outlives its node this long */
     uint32_t snapshot_every; /* compact after this many applied entries */
     bool lease_reads;        /* reads=lease: the leader reads on its lease (docs/replica.md) */
+    bool follower_reads;     /* reads=follower: followers serve reads (after a read index) */
 };
 
 /* Lease reads assume every server's clock runs within this many per mille

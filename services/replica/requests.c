@@ -13,7 +13,9 @@
  * - A read uses ReadIndex (Raft thesis §6.4): it waits until a heartbeat
  *   round confirms this server still leads and the state machine has
  *   applied the commit index of when the read arrived. No read is ever
- *   answered from the local copy alone.
+ *   answered from the local copy alone. With reads=follower a follower
+ *   takes reads too: it asks the leader for the read index, and answers
+ *   from its own copy once it has applied that index.
  * - A server command (REPLICA_TAG_FORWARD) is proposed without a caller: the
  *   server that sent it retries until it sees the effect in its replica. */
 #include <string.h>
@@ -134,6 +136,12 @@ void requests_reads_ready(const struct raft_read *rr, uint32_t n)
             if (!h->used || !h->issued || h->ctx != rr[k].ctx)
                 continue;
             h->used = false;
+            static bool said;
+            if (!said && !replica_leading()) {
+                said = true; /* once: the scenarios look for it */
+                replica_log("a read served here, a follower (read index %lu from the leader)",
+                            (unsigned long)rr[k].index);
+            }
             replica.svc->read(h->token, h->req, h->len);
         }
     }

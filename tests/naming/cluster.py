@@ -301,6 +301,39 @@ def naming_paused_leader_lease(ctx):
     ctx.note = f"leader {lead} paused and cut off, {new} took over"
 
 
+@scenario(240)
+def naming_follower_reads(ctx):
+    """With naming:reads=follower a follower answers reads itself, after
+    asking the leader for the read index (docs/replica.md): `ns get` on each
+    follower's node is answered there, with what the leader's node wrote.
+    A follower cut off from the leader must not answer from its own copy:
+    after the majority writes a new value, a read on the cut-off node fails
+    (no stale value), and after the heal it reads the new one."""
+    fr = {k: "services=naming:reads=follower" for k in (1, 2, 3)}
+    c = ctx.cluster(3, node_args=fr)
+    for k in (1, 2, 3):
+        c.wait_log(k, rb"followers serve reads", 10)
+    lead = wait_leader(c, 1)
+    rest = others(c, lead)
+    ns_ok(c, lead, "put f one")
+    for k in rest:
+        off = c.log_size(k)
+        check(ns_ok(c, k, "get f").strip() == "one", f"read on follower {k}")
+        c.wait_log(k, rb"a read served here, a follower", 10, off)
+    cut = rest[1]
+    c.partition([[cut], [lead, rest[0]]])
+    ns_ok(c, lead, "put f two")
+    t0 = time.monotonic()
+    out, st = c.exec(cut, "ns -t 3 get f", timeout=30)
+    check(not (st == 0 and out.strip() == "one"), "a cut-off follower answered a stale read")
+    check(st != 0, f"a cut-off follower answered: {out!r}")
+    waited = time.monotonic() - t0
+    c.heal()
+    out, st = c.exec(cut, "ns -t 20 get f", timeout=40)
+    check(st == 0 and out.strip() == "two", f"read on node {cut} after the heal: {st} {out!r}")
+    ctx.note = f"followers {rest} answered reads; node {cut} cut off refused for {waited:.1f} s"
+
+
 @scenario(300)
 def naming_kill_all(ctx):
     """Kill every node at once and restart them all: every acknowledged
@@ -482,7 +515,8 @@ def stale_read_mutant(lines):
 @scenario(300)
 def naming_linearizable(ctx):
     """Clients on every node run concurrent put/get/cas/rm on three keys
-    while the fabric partitions, drops, duplicates, delays and reorders, and
+    (reads answered by their own node's server: reads=follower) while the
+    fabric partitions, drops, duplicates, delays and reorders, and
     nodes are paused, killed and restarted. The history (host clock; a timed-out operation stays
     open) must be linearizable (build/host/lincheck, tests/lincheck/)."""
     from history import History, run_check
@@ -490,7 +524,10 @@ def naming_linearizable(ctx):
     # How long the faults go on: 30 s in make test, longer in the soak
     # (tests/naming/soak.sh).
     faults_s = float(os.environ.get("NAMING_LIN_SECONDS", "30"))
-    c = ctx.cluster(3)
+    # Followers serve reads (reads=follower): a client's read goes to its own
+    # node's server, which asks the leader for the read index; the clients
+    # on the leader's node read there. Both paths, under the same faults.
+    c = ctx.cluster(3, node_args={k: "services=naming:reads=follower" for k in (1, 2, 3)})
     wait_leader(c, 1)
     h = History()
     down = set()

@@ -113,6 +113,7 @@ void kv_read_ready(struct sim *s, struct sim_node *nd, const struct raft_read *r
     cl->busy = false;
     s->gets_done++;
     s->gets_at_once += s->now == cl->issued;
+    s->follower_gets += raft_role(&nd->r) != RAFT_LEADER;
     s->hist.ops[cl->hist].value = nd->kv[cl->key];
     s->hist.ops[cl->hist].ret = ++s->stamp;
     s->ops_ok++;
@@ -139,8 +140,20 @@ void kv_client_step(struct sim *s, int c)
     }
     if (!s->clients_on)
         return;
+    /* With follower reads, whether this is a read is drawn first: a read
+     * goes to any server that is up, followers included. (Without, the draw
+     * comes after a leader was found, as it always did: the seeds of the
+     * other scenarios replay as before.) */
+    bool get = s->follower_reads && (s->gets_only || (s->reads_on && sim_rand(s) % 2));
+    if (get) {
+        int k = (int)(sim_rand(s) % (uint64_t)s->n);
+        if (s->nodes[k] && s->nodes[k]->up && raft_role(&s->nodes[k]->r) == RAFT_FOLLOWER)
+            cl->guess = k;
+    }
     struct sim_node *nd = s->nodes[cl->guess];
-    if (!nd || !nd->up || raft_role(&nd->r) != RAFT_LEADER) {
+    bool takes = nd && nd->up &&
+                 (raft_role(&nd->r) == RAFT_LEADER || (get && raft_role(&nd->r) == RAFT_FOLLOWER));
+    if (!takes) {
         uint32_t hint = nd && nd->up ? raft_leader(&nd->r) : 0;
         if (hint && hint <= (uint32_t)s->n && s->nodes[hint - 1]->up &&
             hint - 1 != (uint32_t)cl->guess)
@@ -153,7 +166,7 @@ void kv_client_step(struct sim *s, int c)
     cl->node = cl->guess;
     cl->gen = nd->gen;
     cl->key = (int)(sim_rand(s) % SIM_KEYS);
-    cl->is_get = s->gets_only || (s->reads_on && sim_rand(s) % 2);
+    cl->is_get = s->follower_reads ? get : s->gets_only || (s->reads_on && sim_rand(s) % 2);
     cl->deadline = s->now + OP_DEADLINE_MS;
     cl->issued = s->now;
     int rv;

@@ -17,7 +17,8 @@ COMMIT_OLD_TERM:figure8_script SKIP_LOG_MATCH:many_elections
 NO_PERSIST_VOTE:vote_crash ACK_BEFORE_PERSIST:initial_election
 APPLY_BEFORE_COMMIT:initial_election READ_NO_HEARTBEAT:read_isolated_leader
 LEASE_FROM_ACK:lease_reads LEASE_NO_DRIFT:lease_reads_drift
-LEASE_NO_BOOT_QUIET:lease_reads_restart"
+LEASE_NO_BOOT_QUIET:lease_reads_restart FOLLOWER_READ_OWN_COMMIT:follower_reads
+FOLLOWER_READ_LOCAL:follower_reads"
 
 if [ "$1" = --short ]; then
     filter="${2:-}"

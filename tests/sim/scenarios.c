@@ -880,6 +880,44 @@ struct scenario {
     int weight; /* relative seed count in a sweep */
 };
 
+/* ---- follower reads (docs/raft.md, "Follower reads") --------------------------- */
+
+/* Clients read at any server: a follower asks the leader for a read index
+ * and serves once it applied it. Under partitions, crashes, restarts and
+ * loss, with writes going on, every read must still be linearizable: a
+ * follower cut off from its leader (or behind it) must not answer from its
+ * own state. */
+static void follower_reads(struct sim *s, bool lease)
+{
+    s->follower_reads = true;
+    if (lease)
+        lease_on(s);
+    sim_start(s);
+    kv_clients_start(s, 5, true);
+    for (int it = 0; it < 10; it++) {
+        sim_run_for(s, 60 + sim_rand(s) % 200);
+        int l = sim_leader(s);
+        uint64_t r = sim_rand(s) % 100;
+        if (r < 25)
+            sim_isolate(s, pick(s, l)); /* a follower cut off (or the leader, if none) */
+        else if (r < 45 && l >= 0)
+            sim_isolate(s, l);
+        else if (r < 65)
+            sim_partition_random(s);
+        else if (r < 80)
+            sim_crash(s, pick(s, -1));
+        else
+            sim_set_unreliable(s, sim_rand(s) % 2);
+        sim_run_for(s, 80 + sim_rand(s) % 250);
+        sim_connect_all(s);
+    }
+    SIM_REQUIRE(s, s->follower_gets > 0, "no read was served by a follower");
+    finish(s);
+}
+
+static void sc_follower_reads(struct sim *s) { follower_reads(s, false); }
+static void sc_follower_reads_lease(struct sim *s) { follower_reads(s, true); }
+
 static const struct scenario scenarios[] = {
     {"initial_election", 3, sc_initial_election, 1},
     {"fast_start", 3, sc_fast_start, 1},
@@ -916,6 +954,8 @@ static const struct scenario scenarios[] = {
     {"lease_reads_restart", 3, sc_lease_reads_restart, 2},
     {"lease_reads_drift", 3, sc_lease_reads_drift, 2},
     {"lease_reads_fast", 3, sc_lease_reads_fast, 1},
+    {"follower_reads", 5, sc_follower_reads, 3},
+    {"follower_reads_lease", 3, sc_follower_reads_lease, 2},
 };
 #define N_SCENARIOS (int)(sizeof scenarios / sizeof scenarios[0])
 

@@ -372,6 +372,7 @@ static void node_init_raft(struct sim *s, struct sim_node *nd)
         .pre_vote = s->pre_vote,
         .check_quorum = s->check_quorum,
         .lease_read_ms = s->lease_read_ms,
+        .follower_reads = s->follower_reads,
         .ring = nd->ring,
         .ring_cap = s->ring_cap,
         .snap_buf = nd->snap,

@@ -115,12 +115,14 @@ struct sim {
     uint32_t election_ms, heartbeat_ms, tick_ms;
     bool pre_vote, check_quorum;
     uint32_t lease_read_ms; /* raft_config.lease_read_ms of every node */
+    bool follower_reads;    /* raft_config.follower_reads: clients read at any node */
     uint32_t compact_every; /* snapshot every so many applied entries; 0: never */
     uint32_t ring_cap;      /* log ring slots per node, <= SIM_RING */
     /* clients */
     int n_clients;
     bool clients_on, reads_on;
-    bool gets_only; /* clients only read (a follower cut off stays up to date) */
+    bool gets_only;         /* clients only read (a follower cut off stays up to date) */
+    uint64_t follower_gets; /* reads a follower served (follower_reads) */
     uint32_t client_gap;
     struct sim_client clients[SIM_MAX_CLIENTS];
     struct lin_history hist;
