@@ -251,6 +251,13 @@ def naming():
         out, _ = c.exec(lead, "nsbench get 300", timeout=300)
         m = NSBENCH.search(out)
         res["get_leader_lease"] = (int(m.group(5)) * 1000, int(m.group(4))) if m else None
+    # Follower reads (naming:reads=follower, docs/raft.md): a lookup on a
+    # follower's node answered there, after the leader's read index.
+    with Cluster(3, node_args={k: "services=naming:reads=follower" for k in (1, 2, 3)}) as c:
+        res["fread_raw_rtt_ns"], lead = raw_rtt_and_leader(c)
+        out, _ = c.exec(1 if lead != 1 else 2, "nsbench get 300", timeout=300)
+        m = NSBENCH.search(out)
+        res["get_follower_reads"] = (int(m.group(5)) * 1000, int(m.group(4))) if m else None
     return res
 
 
@@ -531,6 +538,9 @@ def main():
          "reads=lease: no round"),
         ("lookup, follower", fmt_ns(lat("get_follower")),
          f"{ratio(lat('get_follower'), nraw)} raw RTT", "redirected to the leader"),
+        ("lookup, follower reads", fmt_ns(lat("get_follower_reads")),
+         f"{ratio(lat('get_follower_reads'), nm.get('fread_raw_rtt_ns'))} raw RTT",
+         "reads=follower: answered by the follower after the leader's read index"),
         ("failover write", f"{nm.get('failover_ms') or 0:.0f} ms", "leader killed -> write ok",
          "election timeout 1-2 s"),
     ]
