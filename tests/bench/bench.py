@@ -200,6 +200,17 @@ def raw_rtt_and_leader(c):
     return (int(m.group(1)) if m else None), (int(lead.group(1)) if lead else 1)
 
 
+def without_scheduler(n):
+    """Node arguments for every default service but the scheduler: its
+    rebalancing would move a benchmark's processes (the file service's
+    client off the node whose disk it reads, an echo server onto its
+    caller's node) and its reports add their own work. tests/ run without it
+    too, but for tests/sched and the scheduler figures here."""
+    from clusterlib import DEFAULT_SERVICES  # noqa: E402
+    svc = ",".join(s for s in DEFAULT_SERVICES.split(",") if s != "schedd")
+    return {k: f"services={svc}" for k in range(1, n + 1)}
+
+
 def naming():
     """The naming service (issue 7): boot to `naming: ready` for 3 and 5
     nodes, bind and lookup latency, bind throughput with 1 and 8 clients,
@@ -210,7 +221,7 @@ def naming():
     res = {}
     for n in (5, 3):
         t0 = time.monotonic()
-        c = Cluster(n)
+        c = Cluster(n, node_args=without_scheduler(n))
         try:
             c.up()  # returns once every node printed `naming: ready` and answers
             res[f"ready_{n}_ms"] = (time.monotonic() - t0) * 1000
@@ -274,28 +285,42 @@ def fs():
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     from clusterlib import Cluster  # noqa: E402
     res = {}
-    with Cluster(3) as c:
+
+    def best(key, value, higher=False):
+        # Each figure and its limit are taken several times, in turn, and
+        # the best of each kept (as for the local call): one run of either
+        # moves by 20% with what the host does meanwhile. The sequential
+        # write runs twice on /seq: a new file, then the same rewritten
+        # (O_TRUNC; measured 4000 and 4478 KB/s, another new file 3643).
+        if value is not None and (res.get(key) is None or
+                                  (value > res[key] if higher else value < res[key])):
+            res[key] = value
+
+    def mean_us(out):
+        m = re.search(r"mean (\d+) us", out)
+        return int(m.group(1)) if m else None
+
+    with Cluster(3, node_args=without_scheduler(3)) as c:
         c.exec(2, "echod &")
-        out, st = c.exec(1, "ipcping -n 2 -c 50 65536", timeout=120)
-        m = re.search(r"(\d+) KB/s", out)
-        res["remote_64k_KBps"] = int(m.group(1)) if st == 0 and m else None
-        out, _ = c.exec(1, "nsbench put 200 fsb.", timeout=300)
-        m = NSBENCH.search(out)
-        res["bind_us"] = int(m.group(5)) if m else None
-        out, _ = c.exec(1, "nsbench get 200", timeout=300)
-        m = NSBENCH.search(out)
-        res["lookup_us"] = int(m.group(5)) if m else None
         c.exec(1, "echo warm > /warm", timeout=60)  # the first lease waits out a new leader's
-        out, _ = c.exec(1, "fsbench seq /seq 16", timeout=600)
-        m = FSBENCH_SEQ.search(out)
-        if m:
-            res["write_KBps"], res["read_KBps"] = int(m.group(3)), int(m.group(5))
-        out, _ = c.exec(1, "fsbench create /cr 200", timeout=300)
-        m = re.search(r"mean (\d+) us", out)
-        res["create_us"] = int(m.group(1)) if m else None
-        out, _ = c.exec(1, "fsbench stat /seq 200", timeout=300)
-        m = re.search(r"mean (\d+) us", out)
-        res["stat_us"] = int(m.group(1)) if m else None
+        for i in range(3):
+            out, st = c.exec(1, "ipcping -n 2 -c 50 65536", timeout=120)
+            m = re.search(r"(\d+) KB/s", out)
+            best("remote_64k_KBps", int(m.group(1)) if st == 0 and m else None, higher=True)
+            if i < 2:
+                out, _ = c.exec(1, "fsbench seq /seq 16", timeout=600)  # rewritten: same chunks
+                m = FSBENCH_SEQ.search(out)
+                if m:
+                    best("write_KBps", int(m.group(3)), higher=True)
+                    best("read_KBps", int(m.group(5)), higher=True)
+            out, _ = c.exec(1, f"nsbench put 200 fsb{i}.", timeout=300)
+            m = NSBENCH.search(out)
+            best("bind_us", int(m.group(5)) if m else None)
+            best("create_us", mean_us(c.exec(1, f"fsbench create /cr{i} 200", timeout=300)[0]))
+            out, _ = c.exec(1, "nsbench get 200", timeout=300)
+            m = NSBENCH.search(out)
+            best("lookup_us", int(m.group(5)) if m else None)
+            best("stat_us", mean_us(c.exec(1, "fsbench stat /seq 200", timeout=300)[0]))
         out, _ = c.exec(1, "fsbench rand /seq 300", timeout=300)
         m = re.search(r"(\d+) reads/s", out)
         res["rand_reads_s"] = int(m.group(1)) if m else None
