@@ -113,13 +113,14 @@ struct raft_msg {
 };
 
 struct raft_read {
-    uint64_t ctx;   /* the caller's request id */
-    uint64_t index; /* serve once the state machine has applied this index */
-    uint64_t round; /* private */
-    bool confirmed; /* private */
-    uint32_t from;  /* private: leader: the follower that asked (0: our own read) */
-    uint64_t batch; /* private: follower: the READ_INDEX it went in (0: not yet) */
-    uint64_t sent_ms;
+    uint64_t ctx;     /* the caller's request id */
+    uint64_t index;   /* serve once the state machine has applied this index */
+    uint64_t round;   /* private */
+    bool confirmed;   /* private */
+    uint32_t from;    /* private: leader: the follower that asked (0: our own read) */
+    uint64_t batch;   /* private: follower: the READ_INDEX it went in (0: not yet) */
+    uint64_t sent_ms; /* private: follower: when that READ_INDEX went */
+    bool refused;     /* private: follower: the leader said not now */
 };
 
 /* What the caller must do, in this order, after raft_ready():

@@ -97,7 +97,7 @@ static void answer_followers(struct raft *r)
  * said not now. */
 static uint64_t resend_after(const struct raft *r, const struct raft_read *q)
 {
-    return q->round ? r->cfg.heartbeat_ms : r->cfg.election_ms;
+    return q->refused ? r->cfg.heartbeat_ms : r->cfg.election_ms;
 }
 
 /* Follower: one READ_INDEX to the leader for the reads not yet asked (or to
@@ -125,7 +125,7 @@ static void follower_send(struct raft *r)
         }
         q->batch = batch;
         q->sent_ms = r->clock_ms;
-        q->round = 0;
+        q->refused = false;
     }
 }
 
@@ -188,7 +188,7 @@ void read_on_index_resp(struct raft *r, const struct raft_msg *m)
         if (q->confirmed || q->batch != m->ctx)
             continue;
         if (m->reject) {
-            q->round = 1; /* ask again after a heartbeat interval (resend_after) */
+            q->refused = true; /* ask again after a heartbeat interval (resend_after) */
             continue;
         }
         q->index = m->index;
