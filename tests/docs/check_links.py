@@ -10,7 +10,11 @@ code:
     must name a file (by its path, or by its name alone if some file in the
     tree has it) that defines or declares that function.
 A test per document: `PASS docs/fs.md (41 references)` or `FAIL ...` with
-each reference that does not hold. Ends with `N passed, N failed`."""
+each reference that does not hold. And one the other way round,
+`docs_readme_layout`: the README's layout names every source file of the
+kernel, drivers, network stack and lib, and every folder of services/,
+tests/ and tools/ and every top-level folder, so a new file cannot go
+unmentioned there. Ends with `N passed, N failed`."""
 import os
 import re
 import sys
@@ -84,6 +88,36 @@ def check_doc(doc, by_name):
     return n, bad
 
 
+LAYOUT_FILES = ("kernel", "drivers", "net", "lib")  # every .c and .S named
+LAYOUT_DIRS = ("services", "tests", "tools")         # every entry named
+
+
+def layout_missing():
+    """What the README's layout section should name but does not."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    m = re.search(r"^## Layout.*?^```\n(.*?)^```", text, re.M | re.S)
+    if not m:
+        return ["README.md has no layout section (## Layout ... ```)"]
+    layout = m.group(1)
+    missing = []
+    for d in LAYOUT_FILES:
+        for f in sorted(os.listdir(os.path.join(ROOT, d))):
+            if f.endswith((".c", ".S")) and not re.search(rf"\b{re.escape(f)}", layout):
+                missing.append(f"{d}/{f}")
+    for d in LAYOUT_DIRS:
+        for f in sorted(os.listdir(os.path.join(ROOT, d))):
+            if f.startswith((".", "__")) or f.endswith(".pyc"):
+                continue
+            if not re.search(rf"\b{re.escape(f.rsplit('.', 1)[0] if '.' in f else f)}", layout):
+                missing.append(f"{d}/{f}")
+    for f in sorted(os.listdir(ROOT)):
+        if os.path.isdir(os.path.join(ROOT, f)) and f not in SKIP_DIRS and not f.startswith("."):
+            if not re.search(rf"^{re.escape(f)}/", layout, re.M):
+                missing.append(f + "/")
+    return missing
+
+
 def main():
     flt = sys.argv[1] if len(sys.argv) > 1 else ""
     by_name = tree_files()
@@ -103,6 +137,16 @@ def main():
         else:
             passed += 1
             print(f"PASS {name} ({n} references)")
+    if flt in "docs_readme_layout":
+        missing = layout_missing()
+        if missing:
+            failed += 1
+            print(f"FAIL docs_readme_layout: the README's layout does not name {len(missing)}:")
+            for x in missing:
+                print(f"    {x}")
+        else:
+            passed += 1
+            print("PASS docs_readme_layout")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
