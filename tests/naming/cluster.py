@@ -421,10 +421,11 @@ def naming_learner(ctx):
     try:
         wait_until(caught_up, 60, "the restarted learner catching up")
     except Fail as e:
-        # Once in nine clean-clone runs node 4 heard nothing from nodes
-        # 1-3 for the whole minute after its restart, and they logged
-        # nothing from it (docs/roadmap.md). Where its frames went: each
-        # side's transport counters (drops by reason) and the switch's.
+        # Where node 4's frames went: each side's transport counters (drops
+        # by reason) and the switch's. This is how a restart within a second
+        # was found to take a smaller boot epoch, every frame refused as a
+        # replay (`replayed` on the leader; docs/decisions.md, "The host
+        # says when it launched a node"; net/restart_within_a_second).
         diag = []
         for k in (4, lead):
             out, _ = c.exec(k, "rpcstat", timeout=30)
