@@ -275,11 +275,27 @@ static void evict(struct round *r)
 }
 
 /* 2. A node short of memory sheds its largest processes. */
+/* This balancer moved a process off node id within a cool-down. */
+static bool moved_off_lately(struct round *r, uint32_t id)
+{
+    for (int h = 0; h < SCHED_BALANCE_HISTORY; h++) {
+        const struct sched_balance_entry *e = &r->b->h[h];
+        if (e->pid && e->from == id && r->now < e->at_ms + r->b->cooldown_ms)
+            return true;
+    }
+    return false;
+}
+
+/* A node sheds in one round as much as its memory needs by this round's
+ * reckoning, and then not again for a cool-down: a process moved off may
+ * have left its node's report before its memory shows free there (the
+ * pages go when the move commits and the husk is reaped), and a round
+ * every 0.5 s would shed a second one meanwhile. */
 static void shed(struct round *r)
 {
     for (uint32_t i = 0; i < r->nn && r->n < r->max; i++) {
         const struct sched_node *n = &r->v->nodes[i];
-        if (!usable(n))
+        if (!usable(n) || moved_off_lately(r, n->id))
             continue;
         while (r->n < r->max && r->memfree[i] < mem_floor(r, i)) {
             const struct sched_proc *bq = 0;

@@ -311,6 +311,34 @@ static void balance_sheds_memory(void)
     CHECK_EQ(rebalance("random", 2000, m, 8), 0);
 }
 
+/* The process shed has gone from its node's report, but the report does
+ * not show its memory free yet (the pages go when the move commits and
+ * its husk is reaped): the node does not shed a second one meanwhile, only
+ * once a cool-down has passed with its memory still short (sched_drain
+ * failed so once, both 20 MiB processes shed, with rounds every 0.5 s). */
+static void balance_sheds_once_per_cooldown(void)
+{
+    sched_policies_reset(NULL);
+    st_cluster_init(&c, 3, 4, 100000);
+    st_proc(&c, 1, 101, 100, 50000);
+    st_proc(&c, 1, 102, 100, 30000);
+    st_proc(&c, 1, 103, 100, 15000); /* 5% free: below the 10% floor */
+    st_proc(&c, 2, 201, 100, 60000);
+    struct sched_move m[8];
+    int n = rebalance("random", 1000, m, 8);
+    CHECK_EQ(n, 1);
+    CHECK_EQ(m[0].pid, 101);
+    uint32_t still_short = st_node(&c, 1)->mem_free_kib;
+    apply_moves(m, n);
+    st_node(&c, 1)->mem_free_kib = still_short; /* gone, its memory not yet back */
+    CHECK_EQ(rebalance("random", 1500, m, 8), 0);
+    CHECK_EQ(rebalance("random", 10900, m, 8), 0);
+    /* a cool-down on, still short: the next one goes */
+    n = rebalance("random", 11100, m, 8);
+    CHECK_EQ(n, 1);
+    CHECK_EQ(m[0].pid, 102);
+}
+
 /* A move still copying when its cool-down ends (a busy host: 16 s for
  * 20 MiB was seen) is not taken for a process that stayed: its node
  * reports it leaving, which counts its memory as gone already, and it is
@@ -484,6 +512,7 @@ const struct st_test st_policy_tests[] = {
     {"balance_hysteresis", balance_hysteresis},
     {"balance_evicts_noexecute", balance_evicts_noexecute},
     {"balance_leaving_is_gone", balance_leaving_is_gone},
+    {"balance_sheds_once_per_cooldown", balance_sheds_once_per_cooldown},
     {"balance_sheds_memory", balance_sheds_memory},
     {"balance_respects_filters", balance_respects_filters},
     {"balance_one_constrained_per_round", balance_one_constrained_per_round},
