@@ -294,13 +294,20 @@ static void balance_evicts_noexecute(void)
     CHECK_EQ(st_node(&c, 1)->procs[0].req_id, 2);
 }
 
-static void balance_sheds_memory(void)
+/* Three nodes of 100000 KiB; node 1 holds 101 (50000 KiB), 102 (30000)
+ * and 103 (15000): 5% free, below the 10% floor. */
+static void node1_short_of_memory(void)
 {
     sched_policies_reset(NULL);
     st_cluster_init(&c, 3, 4, 100000);
     st_proc(&c, 1, 101, 100, 50000);
     st_proc(&c, 1, 102, 100, 30000);
     st_proc(&c, 1, 103, 100, 15000); /* 5% free: below the 10% floor */
+}
+
+static void balance_sheds_memory(void)
+{
+    node1_short_of_memory();
     st_proc(&c, 2, 201, 100, 60000); /* 40% free */
     struct sched_move m[8];
     int n = rebalance("random", 1000, m, 8); /* a baseline sheds too */
@@ -318,11 +325,7 @@ static void balance_sheds_memory(void)
  * failed so once, both 20 MiB processes shed, with rounds every 0.5 s). */
 static void balance_sheds_once_per_cooldown(void)
 {
-    sched_policies_reset(NULL);
-    st_cluster_init(&c, 3, 4, 100000);
-    st_proc(&c, 1, 101, 100, 50000);
-    st_proc(&c, 1, 102, 100, 30000);
-    st_proc(&c, 1, 103, 100, 15000); /* 5% free: below the 10% floor */
+    node1_short_of_memory();
     st_proc(&c, 2, 201, 100, 60000);
     struct sched_move m[8];
     int n = rebalance("random", 1000, m, 8);
@@ -345,11 +348,7 @@ static void balance_sheds_once_per_cooldown(void)
  * not moved again. */
 static void balance_leaving_is_gone(void)
 {
-    sched_policies_reset(NULL);
-    st_cluster_init(&c, 3, 4, 100000);
-    st_proc(&c, 1, 101, 100, 50000);
-    st_proc(&c, 1, 102, 100, 30000);
-    st_proc(&c, 1, 103, 100, 15000); /* 5% free: below the 10% floor */
+    node1_short_of_memory();
     st_proc(&c, 2, 201, 100, 60000);
     struct sched_move m[8];
     int n = rebalance("random", 1000, m, 8);
