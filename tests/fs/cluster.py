@@ -262,6 +262,9 @@ def fs_node_gone_for_good(ctx):
     c.kill(first)
     judge = wait_any_log(c, rb"repaird: node 4: no answer for \d+ s", 60, offs)
     t1 = time.monotonic()
+    # grace 6 s, a round 2 s, a ping 1 s: rounds that waited on the dead
+    # node's timeouts declared it out 18 s after its death (repaird next_peer)
+    check(t1 - t0 < 13, f"node 4 declared out {t1 - t0:.1f} s after its death (grace 6 s)")
     t2 = wait_fsck_clean(c, 1, 120)
     out = expect(c, 2, "fsck", timeout=120)
     check("0 problems" in out and "down 0" in out, f"fsck with node 4 out:\n{out}")
