@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "services/replica/internal.h"
+#include "services/replica/timing.h"
 #include "user/ulib.h"
 
 #define RING_CAP 1024
@@ -387,6 +388,7 @@ int replica_run(const struct replica_service *svc, int argc, char **argv)
         uint64_t now = sys_clock();
         uint64_t wait = next > now ? next - now : 0;
         struct msg_info info;
+        timing_mark(T_LOOP_WAITS);
         long n = ipc_recv(&replica.port, rx, sizeof rx, &info, wait);
         for (int k = 0; n != -EAGAIN && n != -ETIMEDOUT && k < DRAIN_MAX; k++) {
             if (n >= 0)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "services/replica/internal.h"
+#include "services/replica/timing.h"
 #include "user/ulib.h"
 
 #define CHUNK (16 * 1024)
@@ -94,6 +95,10 @@ void peers_send(const struct raft_msg *m)
 {
     static uint8_t enc[CHUNK];
     uint32_t to = m->to;
+    if (m->type == RAFT_MSG_HEARTBEAT)
+        timing_mark(T_ROUND_SENT);
+    else if (m->type == RAFT_MSG_HEARTBEAT_RESP)
+        timing_mark(T_HB_ANSWERED);
     if (to == 0 || to > REPLICA_MAX_NODES || !peer[to].known) {
         peers_dropped++;
         return;
@@ -133,6 +138,10 @@ static void deliver(uint32_t from, const uint8_t *bytes, uint32_t len)
         replica_refused("Raft (not the sender it claims, or not for us)", from, len);
         return;
     }
+    if (m.type == RAFT_MSG_HEARTBEAT_RESP)
+        timing_mark(T_ACK_IN);
+    else if (m.type == RAFT_MSG_HEARTBEAT)
+        timing_mark(T_HB_IN);
     raft_step(&replica.raft, &m);
 }
 

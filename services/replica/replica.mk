@@ -20,7 +20,8 @@ $(1)_OBJS   := $$(patsubst services/$(1)/%.c,$$(BUILD)/user/$(1)-obj/%.o,$$($(1)
 	$$(patsubst services/replica/%.c,$$(BUILD)/user/$(1)-obj/replica_%.o,$$(REPLICA_SRCS)) \
 	$$(patsubst services/raft/%.c,$$(BUILD)/user/$(1)-obj/raft_%.o,$$(RAFT_SRCS)) \
 	$$(REPLICA_LIBOBJS)
-$(1)_CFLAGS := $$(USER_CFLAGS) -DRAFT_MAX_DATA=$(2) -DRAFT_MAX_NODES=17 -DREPLICA_SNAP_CAP=$(3)
+$(1)_CFLAGS := $$(USER_CFLAGS) -DRAFT_MAX_DATA=$(2) -DRAFT_MAX_NODES=17 -DREPLICA_SNAP_CAP=$(3) \
+	$$(if $$(REPLICA_TIMING),-DREPLICA_TIMING)
 
 $$(BUILD)/user/$(1)-obj/%.o: services/$(1)/%.c
 	@mkdir -p $$(dir $$@)

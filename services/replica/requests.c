@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "services/replica/internal.h"
+#include "services/replica/timing.h"
 #include "user/ulib.h"
 
 #define MAX_PENDING 256
@@ -110,6 +111,7 @@ int replica_read(uint64_t token, const void *req, uint32_t len, uint8_t op)
 {
     if (len > REPLICA_REQUEST_MAX)
         return -EINVAL;
+    timing_mark(T_READ_IN);
     for (int i = 0; i < MAX_READS; i++) {
         struct held_read *h = &reads[i];
         if (h->used)
@@ -130,6 +132,7 @@ int replica_read(uint64_t token, const void *req, uint32_t len, uint8_t op)
 
 void requests_reads_ready(const struct raft_read *rr, uint32_t n)
 {
+    timing_mark(T_READ_READY);
     for (uint32_t k = 0; k < n; k++) {
         for (int i = 0; i < MAX_READS; i++) {
             struct held_read *h = &reads[i];
@@ -143,6 +146,7 @@ void requests_reads_ready(const struct raft_read *rr, uint32_t n)
                             (unsigned long)rr[k].index);
             }
             replica.svc->read(h->token, h->req, h->len);
+            timing_mark(T_ANSWERED);
         }
     }
 }

@@ -200,6 +200,27 @@ def raw_rtt_and_leader(c):
     return (int(m.group(1)) if m else None), (int(lead.group(1)) if lead else 1)
 
 
+MEDIAN = re.compile(r"median (\d+) ns")
+
+
+def read_round_floor(c, lead):
+    """What a ReadIndex round on the leader costs at least here: a user
+    process's call to one follower (ipcping), and to both followers at once
+    (a heartbeat round goes to both, and three guests share two host cores:
+    docs/replica.md, "Where a read's time goes")."""
+    a, b = [k for k in (1, 2, 3) if k != lead]
+    c.exec(a, "echod &")
+    c.exec(b, "echod &")
+    one, both = [], []
+    for _ in range(3):
+        out, _ = c.exec(lead, f"ipcping -n {a} -c 200 0", timeout=120)
+        one += [int(x) for x in MEDIAN.findall(out)]
+        out, _ = c.exec(lead, f"ipcping -n {a} -c 200 0 & ipcping -n {b} -c 200 0", timeout=120)
+        both += [int(x) for x in MEDIAN.findall(out)]
+    return {"call_rtt_ns": statistics.median(one) if one else None,
+            "two_calls_rtt_ns": statistics.median(both) if both else None}
+
+
 def without_scheduler(n):
     """Node arguments for every default service but the scheduler: its
     rebalancing would move a benchmark's processes (the file service's
@@ -238,6 +259,7 @@ def naming():
                 continue
             res["raw_rtt_ns"], lead = raw_rtt_and_leader(c)
             follower = 1 if lead != 1 else 2
+            res.update(read_round_floor(c, lead))
             for where, k in (("leader", lead), ("follower", follower)):
                 out, _ = c.exec(k, "nsbench put 300 b.", timeout=300)  # 300 names, reused
                 m = NSBENCH.search(out)
@@ -479,7 +501,7 @@ def main():
         ("bare trap (floor)", fmt_ns(trap), "U->S->U, nothing saved", "calibration"),
         ("satp switch", fmt_ns(satp), "satp write + sfence.vma", "calibration"),
         ("null syscall", fmt_ns(m.get("null")), f"{ratio(m.get('null'), trap)} bare trap",
-         f"target 1 us, xv6 21.6 us"),
+         "target 1 us, xv6 21.6 us"),
         ("yield switch", fmt_ns(m.get("yield")),
          f"{ratio(m.get('yield'), satp)} satp switch", "one process switch"),
         ("spawn+exit+wait", fmt_ns(m.get("spawn")),
@@ -499,10 +521,9 @@ def main():
     except Exception as e:  # a missing switch or a failed boot: say so, keep the rest
         print(f"bench: network figures failed: {e}", file=sys.stderr)
         net = {}
-    null = m.get("null")
     l0, l64 = il.get(0), il.get(65536)
     raw = net.get("raw_rtt_ns")
-    r0, r64 = net.get("ipc_remote_0"), net.get("ipc_remote_65536")
+    r64 = net.get("ipc_remote_65536")
     rows2 = [
         ("disk write", f"{st.get('disk_write_MBps', 'n/a')} MB/s", "raw virtio-blk, 64 KiB requests",
          "limit"),
@@ -570,6 +591,11 @@ def main():
          f"disk: {flush_rate} write+flush/s", "binds/s in all: group commit"),
         ("lookup on leader", fmt_ns(lat("get_leader")),
          f"{ratio(lat('get_leader'), nraw)} raw RTT", "ReadIndex: one heartbeat round"),
+        ("  a call to one follower", fmt_ns(nm.get("call_rtt_ns")),
+         f"{ratio(nm.get('call_rtt_ns'), nraw)} raw RTT", "user process to user process"),
+        ("  calls to both at once", fmt_ns(nm.get("two_calls_rtt_ns")),
+         f"{ratio(nm.get('two_calls_rtt_ns'), nraw)} raw RTT",
+         f"a heartbeat round's floor here: lookup {ratio(lat('get_leader'), nm.get('two_calls_rtt_ns'))}"),
         ("lookup on leader, lease", fmt_ns(lat("get_leader_lease")),
          f"{ratio(lat('get_leader_lease'), nm.get('lease_raw_rtt_ns'))} raw RTT",
          "reads=lease: no round"),
