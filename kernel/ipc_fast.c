@@ -73,6 +73,8 @@ FAST_PATH static void fast_call(struct proc *p, const struct call_args *a, uint6
     struct caller *c = &p->call;
     port_caller_begin(c, (uint32_t)p->slot, s->pid, a->rbuf, a->rcap, deadline);
     s->ipc.kind = IPC_WAIT_NONE;
+    s->trace_id = p->trace_id; /* the server works for the caller's trace */
+    s->span_id = p->span_id;
     s->tf->regs[REG_A0] = a->len;
     /* (A call carrying a port takes the ordinary path.) */
     ipc_recv_regs(s->tf, a->len, c->token, p->pid, (int32_t)kernel_node_id, (struct port_id){0, 0});

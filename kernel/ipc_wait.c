@@ -30,8 +30,12 @@ HOT_PATH int64_t ipc_recv(struct proc *p, const struct recv_args *a, uint64_t de
     void *chan = 0;
     int rv = port_take(p, &a->port, (uint64_t)a->buf, a->cap, &m, &len, &chan);
     if (rv == -EAGAIN && a->timeout_ns != 0) {
-        if (deadline && timer_now_ns() >= deadline)
+        if (deadline && timer_now_ns() >= deadline) {
+            /* Waited in vain (a server's timer tick): what it does next is
+             * its own, not the last message's (kernel/trace.h). */
+            p->trace_id = p->span_id = 0;
             return -ETIMEDOUT;
+        }
         if (p->killed)
             return -EINTR;
         if (p->migrate_to) {
@@ -54,6 +58,8 @@ HOT_PATH int64_t ipc_recv(struct proc *p, const struct recv_args *a, uint64_t de
         return rv;
     /* port_take checked the buffer for this message: the copy cannot fail. */
     msg_copyout_user(m, &p->as, (uint64_t)a->buf);
+    p->trace_id = m->trace_id; /* it works for the message's trace now */
+    p->span_id = m->span_id;
     ipc_recv_regs(p->tf, m->len, m->reply_token, m->sender_pid, m->sender_node, m->carried);
     rv = (int)m->len;
     msg_free(m);

@@ -16,6 +16,7 @@
 #include "kernel/riscv.h"
 #include "kernel/sbi.h"
 #include "kernel/timer.h"
+#include "kernel/trace.h"
 #include "kernel/trap.h"
 #include "lib/bootargs.h"
 #include "lib/fdt.h"
@@ -156,6 +157,7 @@ void kmain(uint64_t hartid, const void *dtb)
     } else {
         klog("no network device: running without networking");
     }
+    trace_init(); /* the boot event: after the RPC epoch, which names this boot */
     if (virtio_blk_init(&boot_fdt) != 0)
         klog("no disk");
     /* bootargs panic_test=1 takes a kernel fault on purpose, so the panic

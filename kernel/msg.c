@@ -27,6 +27,7 @@ HOT_PATH static struct msg *msg_get(void)
     m->sender_pid = m->sender_node = 0;
     m->carried = (struct port_id){0, 0};
     m->reply_token = 0;
+    m->trace_id = m->span_id = 0;
     memset(m->pages, 0, sizeof m->pages);
     return m;
 }

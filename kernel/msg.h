@@ -21,6 +21,10 @@ struct msg {
     int32_t sender_pid, sender_node;
     struct port_id carried;
     uint64_t reply_token;
+    /* The trace it travels in (kernel/trace.h): sent, the sender's trace
+     * and span (the new message's parent); received, its trace and its
+     * own span, which the receiver then works for. 0: none. */
+    uint64_t trace_id, span_id;
     uint8_t *pages[MSG_PAGES]; /* pages[0] is inline_body for a small body */
     uint8_t inline_body[MSG_INLINE];
 };

@@ -122,6 +122,8 @@ static int spawn_from(struct proc *parent, const char *path, const void *image, 
     p->parent = parent;
     p->child_limit = parent ? parent->child_limit : DEFAULT_CHILD_LIMIT;
     p->console = parent ? parent->console : (struct port_id){0, 0};
+    p->trace_id = parent ? parent->trace_id : 0;
+    p->span_id = parent ? parent->span_id : 0;
     p->tf->sepc = start.entry;
     p->tf->regs[REG_SP] = start.sp;
     p->tf->regs[REG_A0] = start.argc;

@@ -106,6 +106,9 @@ struct proc {
     int64_t clock_shift_ns;     /* its clock() minus this node's (0 unless it moved here) */
     uint64_t clock_uva;         /* where it keeps its struct clock_info (0: nowhere yet) */
     int migrate_restarted;      /* its last system call was restarted to move: it was asleep */
+    /* The trace and span it works for (kernel/trace.h): those of the last
+     * message it received, or its parent's; what it sends carries them. */
+    uint64_t trace_id, span_id;
     /* A call of its own that a move left behind (kernel/migrate_call.c).
      * On the node it left, in the husk that keeps the call: id != 0, node
      * = where the process went. On the node it went to: id != 0 while its

@@ -38,6 +38,8 @@ HOT_PATH static int msg_from_user(struct proc *p, uint64_t buf, uint64_t len,
     m->sender_node = (int32_t)kernel_node_id;
     m->carried = carry ? *carry : (struct port_id){0, 0};
     m->reply_token = 0;
+    m->trace_id = p->trace_id;
+    m->span_id = p->span_id;
     *out = m;
     return 0;
 }

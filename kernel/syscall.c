@@ -55,4 +55,5 @@ syscall_fn syscall_table[SYS_COUNT] HOT_DATA = {
     [SYS_RAMDISK_READ] = sys_ramdisk_read,
     [SYS_MIGRATE] = sys_migrate,
     [SYS_BOOTARG] = sys_bootarg,
+    [SYS_TRACE] = sys_trace,
 };

@@ -23,6 +23,7 @@ SYSCALL(wallclock);
 SYSCALL(spawn_image);
 SYSCALL(migrate);
 SYSCALL(bootarg);
+SYSCALL(trace);
 SYSCALL(ramdisk_read);
 SYSCALL(getppid);
 SYSCALL(spawn);

@@ -64,6 +64,7 @@ enum {
                             MIGRATE_NOWAIT: start another's move and return at once */
     SYS_BOOTARG = 45,       /* bootarg(const char *key, char *buf, size_t cap): the value of
                             key= in this node's bootargs (its length), -ENOENT, -ENAMETOOLONG */
+    SYS_TRACE = 46,         /* trace(op, a, b, c): the node's trace ring (TRACE_* below) */
     SYS_COUNT
 };
 
@@ -237,6 +238,40 @@ struct registry_req {
 struct registry_rep {
     int32_t status;      /* 0 or -errno */
     struct port_id port; /* for LOOKUP */
+};
+
+/* SYS_TRACE (kernel/trace.c, docs/trace.md): the node's ring of trace
+ * events. Every remote message is traced: it carries a trace id (its
+ * sender's, or a new one) and the node's Lamport time; its span id is made
+ * from its cluster-wide key (sending node, boot epoch, message id) on both
+ * ends. A process that receives a message works for its trace and span
+ * until the next one; what it sends meanwhile carries them (the span as
+ * parent). Children inherit their parent's.
+ *   trace(TRACE_READ, from_seq, struct trace_record *buf, max): the events
+ *        numbered from_seq on (or the oldest kept), at most max: how many
+ *   trace(TRACE_EMIT, const char *kind, const char *attrs, 0): one event of
+ *        the caller's (attrs: "key=value ..." words, printed as they are)
+ *   trace(TRACE_BEGIN, 0, 0, 0): the caller starts a new trace (a new trace
+ *        id and root span): what it and its children send next is in it
+ *   trace(TRACE_INFO, struct trace_info *out, 0, 0) */
+enum { TRACE_READ = 1, TRACE_EMIT = 2, TRACE_BEGIN = 3, TRACE_INFO = 4 };
+#define TRACE_KIND_MAX 12  /* with the NUL */
+#define TRACE_ATTRS_MAX 96 /* with the NUL */
+struct trace_record {
+    uint64_t seq, lamport, wall_ns;
+    uint64_t trace_id, span_id, parent_id;
+    uint64_t msg_id;     /* a message event's key: (key_node, key_epoch, msg_id) */
+    uint64_t latency_ns; /* reply_send: since the call arrived; reply_recv: the round trip */
+    uint32_t pid, peer, key_node, key_epoch, port;
+    int32_t error; /* call_fail: the errno */
+    uint8_t call;  /* a call (awaits a reply), not a one-way message */
+    char kind[TRACE_KIND_MAX];
+    char attrs[TRACE_ATTRS_MAX];
+};
+struct trace_info {
+    uint64_t next_seq; /* the number the next event gets */
+    uint64_t dropped;  /* events overwritten since boot (the ring keeps the newest cap) */
+    uint32_t boot_epoch, node, cap;
 };
 
 /* IPC counters (SYS_RPCSTAT): the RPC transport's, where every frame dropped

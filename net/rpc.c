@@ -5,6 +5,7 @@
  * Every frame is authenticated (keyed BLAKE2s) and carries the sender's
  * boot epoch and a sequence number, checked against a per-peer replay
  * window on arrival (rpc_input.c). */
+#include "kernel/trace.h"
 #include "net/rpc_internal.h"
 
 /* The shared state (rpc_internal.h). */
@@ -28,6 +29,7 @@ static void send_frame_in(struct rpc_hdr *h, const void *payload, uint8_t *frame
     h->src_node = (uint16_t)kernel_node_id;
     h->src_epoch = rpc_epoch;
     h->seq = ++frame_seq;
+    h->lamport = trace_lamport_now();
     uint32_t len = rpcwire_encode_k(frame, RPC_FRAME_MAX, h, payload, &rpc_key);
     if (len == 0) {
         rpc_stats.encode_errors++;
@@ -70,6 +72,7 @@ void rpc_send_fragment(uint8_t type, uint32_t node, uint64_t msg_id, uint16_t fl
         .frag_count = frag_count(m->len),
         .payload_len = (uint16_t)n,
         .sender_pid = (uint32_t)sender_pid,
+        .trace_id = m->trace_id,
     };
     send_frame_in(&h, payload, frame);
 }

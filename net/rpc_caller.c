@@ -192,6 +192,7 @@ static int run_op(const struct port_id *dst, uint32_t node, struct msg *m, int i
      * died (its forwarding entry with it): look for the port elsewhere. */
     int may_locate = is_call != 1 && (dst->a & 0xffffffffu) != 0;
     int rv = 0;
+    rpc_trace_sent(m, node, o->msg_id, is_call, dst, p->pid);
     send_window(o, 0);
     while (o->state != OUT_DONE) {
         now = timer_now_ns();
@@ -259,6 +260,8 @@ static int run_op(const struct port_id *dst, uint32_t node, struct msg *m, int i
             o->reply = 0;
         }
     }
+    if (is_call && !portroute_is_redirect(rv))
+        rpc_trace_call_ended(o, m->trace_id, rv, timer_now_ns() - start);
     msg_free(o->reply);
     *o = (struct rpc_out){0};
     return rv;
@@ -312,6 +315,7 @@ int rpc_send_datagram(const struct port_id *dst, struct msg *m)
         rpc_flush_pending_acks();
         uint64_t id = next_msg_id++;
         uint16_t n = frag_count(m->len);
+        rpc_trace_sent(m, node, id, 0, dst, proc_current()->pid);
         for (uint16_t i = 0; i < n; i++)
             rpc_send_fragment(RPC_DATA, node, id, RPC_F_DGRAM, dst, m, i, proc_current()->pid);
         rpc_stats.datagrams++;

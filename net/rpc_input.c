@@ -3,6 +3,7 @@
  * authenticated, checked against the sender's replay window (a restarted
  * peer resets the state kept for its old boot), and handed to the caller
  * side or the server side by its type. */
+#include "kernel/trace.h"
 #include "net/rpc_internal.h"
 
 void rpc_udp_input(uint32_t src_ip, uint16_t sport, uint16_t dport, const uint8_t *data,
@@ -35,6 +36,7 @@ void rpc_udp_input(uint32_t src_ip, uint16_t sport, uint16_t dport, const uint8_
     if (old_epoch && old_epoch != h.src_epoch)
         rpc_peer_restarted(h.src_node, h.src_epoch);
     rpc_silent[h.src_node] = 0;
+    trace_lamport_seen(h.lamport); /* what it tells of comes before what follows here */
     struct rpc_out *o;
     switch (h.type) {
     case RPC_DATA:

@@ -8,7 +8,8 @@
  *   rpc_server.c  the server side: messages reassembled and delivered to
  *                 local ports; replies kept until acknowledged; at most once
  *   rpc_input.c   a UDP datagram in: authenticated, checked against the
- *                 sender's replay window, handed to one side or the other */
+ *                 sender's replay window, handed to one side or the other
+ *   rpc_trace.c   the trace events of messages, replies and failed calls */
 #ifndef NET_RPC_INTERNAL_H
 #define NET_RPC_INTERNAL_H
 
@@ -69,6 +70,7 @@ struct rpc_in {
     int state, is_call, dgram, server_pid, sender_pid;
     uint32_t node, epoch;
     uint64_t msg_id, token, touched_ns;
+    uint64_t trace_id, arrived_ns; /* its trace (the header's); its first fragment's arrival */
     struct port_id dst, carried;
     struct msg *m; /* request being assembled */
     uint16_t nfrags;
@@ -122,6 +124,17 @@ struct rpc_out *rpc_out_find(uint32_t node, uint64_t msg_id);
 void rpc_on_data_ack(struct rpc_out *o, uint64_t bitmap);
 void rpc_on_reply_fragment(struct rpc_out *o, const struct rpc_hdr *h, const uint8_t *payload);
 void rpc_flush_pending_acks(void);
+
+/* ---- trace events (rpc_trace.c, kernel/trace.h) ---- */
+/* m is about to go to node as message msg_id: gives it a trace if it has
+ * none; records `send`. */
+void rpc_trace_sent(struct msg *m, uint32_t node, uint64_t msg_id, int is_call,
+                    const struct port_id *dst, int pid);
+/* e's message m is whole and goes to its port: m takes e's trace and span. */
+void rpc_trace_delivered(const struct rpc_in *e, struct msg *m);
+void rpc_trace_replied(const struct rpc_in *e);
+void rpc_trace_call_ended(const struct rpc_out *o, uint64_t trace_id, int error,
+                          uint64_t latency_ns);
 
 /* ---- input (rpc_input.c) ---- */
 void rpc_udp_input(uint32_t src_ip, uint16_t sport, uint16_t dport, const uint8_t *data,

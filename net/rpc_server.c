@@ -105,6 +105,7 @@ static void in_deliver(struct rpc_in *e)
     m->sender_node = (int32_t)e->node;
     m->carried = e->carried;
     m->reply_token = 0;
+    rpc_trace_delivered(e, m);
     if ((e->dst.a & 0xffffffffu) == 0 && e->dgram) { /* the kernel takes calls only */
         msg_free(m);
         in_finish(e, -EINVAL);
@@ -137,6 +138,7 @@ static void in_deliver(struct rpc_in *e)
         rpc_send_ack(e->node, e->msg_id, ACK_DATA, full_mask(e->nfrags));
         e->reply = r;
         e->state = IN_REPLIED;
+        rpc_trace_replied(e);
         push_reply(e, 0, 0);
         return;
     }
@@ -252,7 +254,9 @@ void rpc_on_data(const struct rpc_hdr *h, const uint8_t *payload)
                              .carried = kernel_port(h->carried),
                              .sender_pid = (int)h->sender_pid,
                              .m = m,
-                             .nfrags = h->frag_count};
+                             .nfrags = h->frag_count,
+                             .trace_id = h->trace_id,
+                             .arrived_ns = timer_now_ns()};
     }
     e->touched_ns = timer_now_ns();
     if (e->state != IN_ASSEMBLING) { /* the sender missed our ACK */
@@ -314,6 +318,7 @@ int rpc_reply(uint64_t token, struct msg *m)
     e->reply = m;
     e->state = IN_REPLIED;
     e->touched_ns = timer_now_ns();
+    rpc_trace_replied(e);
     push_reply(e, 0, 0);
     return 0;
 }

@@ -310,3 +310,10 @@ long sys_bootarg(const char *key, char *buf, size_t cap)
 {
     return syscall6(SYS_BOOTARG, (long)key, (long)buf, (long)cap, 0, 0, 0);
 }
+
+long sys_trace(int op, long a, long b, long c) { return syscall6(SYS_TRACE, op, a, b, c, 0, 0); }
+
+long trace_emit(const char *kind, const char *attrs)
+{
+    return sys_trace(TRACE_EMIT, (long)kind, (long)attrs, 0);
+}

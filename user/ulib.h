@@ -48,6 +48,10 @@ long sys_migrate(int pid, int node);
 /* The value of key= in this node's bootargs into buf (its length), or
  * -ENOENT, -ENAMETOOLONG. */
 long sys_bootarg(const char *key, char *buf, size_t cap);
+/* The node's trace ring (SYS_TRACE, lib/syscall_abi.h; docs/trace.md). */
+long sys_trace(int op, long a, long b, long c);
+/* One event of this process's in the ring: kind (a word), attrs ("k=v ..."). */
+long trace_emit(const char *kind, const char *attrs);
 /* wait(pid, status, flags): pid -1 waits for any child; WAIT_NOHANG returns
  * 0 when no child has finished yet. Returns the pid reaped. */
 int sys_wait(int pid, int *status, int flags);

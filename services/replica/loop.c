@@ -35,6 +35,7 @@ static uint8_t snap_tmp[REPLICA_SNAP_CAP];
 static uint8_t rx[MSG_MAX];
 static uint8_t last_role;
 static uint32_t last_leader;
+static uint64_t last_term;
 static bool ready_printed;
 
 void replica_log(const char *fmt, ...)
@@ -166,6 +167,19 @@ static void maybe_compact(void)
         replica_log("compaction at %lu refused: %d", (unsigned long)applied, rv);
 }
 
+/* A trace event of this service's (docs/trace.md): kind, then key=value
+ * words after "service=NAME". */
+static void trace_event(const char *kind, const char *fmt, ...)
+{
+    char attrs[TRACE_ATTRS_MAX];
+    int n = snprintf(attrs, sizeof attrs, "service=%s ", replica.svc->name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(attrs + n, sizeof attrs - (size_t)n, fmt, ap);
+    va_end(ap);
+    trace_emit(kind, attrs);
+}
+
 /* One pass of the Raft core's output (services/raft/raft.h, struct raft_ready). */
 static void drive(void)
 {
@@ -197,8 +211,11 @@ static void drive(void)
                 exit(1);
             }
             replica_log("installed a snapshot at index %lu", (unsigned long)rd.snap_index);
+            trace_event("snapshot", "index=%lu", (unsigned long)rd.snap_index);
         }
         if (rd.apply_from) {
+            trace_event("commit", "index=%lu term=%lu", (unsigned long)rd.apply_to,
+                        (unsigned long)raft_term(&replica.raft));
             for (uint64_t i = rd.apply_from; i <= rd.apply_to; i++) {
                 const struct raft_entry *e = raft_entry_at(&replica.raft, i);
                 if (e)
@@ -265,10 +282,32 @@ void replica_clock_now(void)
     }
 }
 
+static const char *role_name(uint8_t role)
+{
+    switch (role) {
+    case RAFT_LEADER:
+        return "leader";
+    case RAFT_CANDIDATE:
+        return "candidate";
+    case RAFT_PRECANDIDATE:
+        return "precandidate";
+    default:
+        return replica.cfg.node > replica.cfg.voters ? "learner" : "follower";
+    }
+}
+
 static void watch_role(void)
 {
     uint8_t role = raft_role(&replica.raft);
     uint32_t leader = raft_leader(&replica.raft);
+    uint64_t term = raft_term(&replica.raft);
+    if (role != last_role || term != last_term) {
+        if (role == RAFT_CANDIDATE && (last_role != RAFT_CANDIDATE || term != last_term))
+            trace_event("election", "term=%lu", (unsigned long)term);
+        trace_event("role", "role=%s term=%lu leader=%u", role_name(role), (unsigned long)term,
+                    leader);
+    }
+    last_term = term;
     if (last_role == RAFT_LEADER && role != RAFT_LEADER) {
         requests_lost_leadership();
         if (replica.svc->lost_leadership)

@@ -9,8 +9,8 @@
 
 #define TIMING_EVERY 256
 
-static uint64_t at[T_POINTS];       /* this read's (or heartbeat's) readings */
-static uint64_t sum[T_POINTS];      /* summed steps: sum[p] = at[p] - at[p-1] */
+static uint64_t at[T_POINTS];  /* this read's (or heartbeat's) readings */
+static uint64_t sum[T_POINTS]; /* summed steps: sum[p] = at[p] - at[p-1] */
 static uint32_t reads, heartbeats;
 static uint64_t answered_at, rest_sum; /* the loop's pass after an answer */
 

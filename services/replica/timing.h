@@ -1,10 +1,11 @@
 /* services/replica/timing.h: where a read's time goes, measured on a real
  * cluster (docs/replica.md, "Where a read's time goes"). Built in only with
- * `make REPLICA_TIMING=1` (after `rm build/user/*-obj/replica_*.o`: make
- * does not notice a changed flag, and again after, to build without): the marks then take the clock at each step of a
- * ReadIndex read and the server logs the mean of each step every
- * TIMING_EVERY reads (leader) or heartbeats answered (follower). Otherwise
- * every mark compiles to nothing. */
+ * `make REPLICA_TIMING=1`. Make does not notice a changed flag: delete the
+ * runtime's objects first (replica_*.o in each service's object folder
+ * under build/user), and again after, to build without. The marks then
+ * take the clock at each step of a ReadIndex read and the server logs the
+ * mean of each step every TIMING_EVERY reads (leader) or heartbeats
+ * answered (follower). Otherwise every mark compiles to nothing. */
 #ifndef SERVICES_REPLICA_TIMING_H
 #define SERVICES_REPLICA_TIMING_H
 
