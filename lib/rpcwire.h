@@ -57,8 +57,8 @@ struct rpc_hdr {
     uint32_t src_epoch; /* sender's boot epoch */
     uint32_t seq;       /* frame seq: strictly increasing per frame sent in an epoch */
     uint64_t msg_id;    /* the message (or, in REPLY/ACK/NACK, the one answered) */
-    uint64_t trace_id;  /* reserved: carried as is */
-    uint64_t lamport;   /* reserved: carried as is */
+    uint64_t trace_id;  /* the message's trace (docs/trace.md); carried as is */
+    uint64_t lamport;   /* the sender's Lamport time; carried as is */
     struct rpc_port dst_port;
     struct rpc_port carried; /* all zero unless RPC_F_CARRY */
     uint32_t total_len;      /* whole message length, <= RPC_MSG_MAX */
