@@ -1,6 +1,7 @@
 /* drivers/rtc.c: goldfish RTC. Reading TIME_LOW latches TIME_HIGH, so the
  * low word is read first. */
 #include "drivers/rtc.h"
+#include "kernel/timer.h"
 
 #define RTC_TIME_LOW 0x00
 #define RTC_TIME_HIGH 0x04
@@ -8,6 +9,9 @@
 
 static volatile uint32_t *rtc;
 static uint64_t lag_ns; /* added to every reading: rtc_not_before */
+/* rtc_follow_kernel_clock: the wall clock is base_wall at kernel time base_ns */
+static int follow;
+static uint64_t base_wall, base_ns;
 
 void rtc_init(uint64_t base) { rtc = (volatile uint32_t *)base; }
 
@@ -22,7 +26,18 @@ uint64_t rtc_now_ns(void)
 {
     if (!rtc)
         return 0;
+    if (follow)
+        return base_wall + (timer_now_ns() - base_ns);
     return raw_now_ns() + lag_ns;
+}
+
+void rtc_follow_kernel_clock(int64_t offset_ns)
+{
+    if (!rtc)
+        return;
+    base_ns = timer_now_ns();
+    base_wall = raw_now_ns() + lag_ns + (uint64_t)offset_ns;
+    follow = 1;
 }
 
 int64_t rtc_not_before(uint64_t not_before_ns)

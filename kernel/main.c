@@ -49,6 +49,56 @@ static void wall_clock_init(void)
         klog("wall clock: launched_ms= is a second or more ahead of the RTC; not used");
 }
 
+/* A signed decimal number of units (clock_offset=-2.5 in seconds: scale 10^9)
+ * from bootargs: 0 and *out, -1 if absent, -2 if malformed. */
+static int bootarg_decimal(const char *key, uint64_t scale, int64_t *out)
+{
+    char v[32];
+    if (bootargs_get(boot_fdt.bootargs, key, v, sizeof v) != 0)
+        return -1;
+    const char *c = v;
+    int neg = *c == '-';
+    c += neg || *c == '+';
+    uint64_t whole = 0, frac = 0, fscale = 1;
+    int digits = 0;
+    for (; *c >= '0' && *c <= '9'; c++, digits++)
+        whole = whole * 10 + (uint64_t)(*c - '0');
+    if (*c == '.')
+        for (c++; *c >= '0' && *c <= '9'; c++, digits++)
+            if (fscale < scale) {
+                frac = frac * 10 + (uint64_t)(*c - '0');
+                fscale *= 10;
+            }
+    if (*c || !digits || whole > 1000000000ULL)
+        return -2;
+    int64_t x = (int64_t)(whole * scale + frac * (scale / fscale));
+    *out = neg ? -x : x;
+    return 0;
+}
+
+/* Skewed clocks for experiments (docs/trace.md, "Clocks"): clock_drift_ppm=P
+ * makes this node's clock run P parts per million fast (negative: slow),
+ * clock_offset=S sets its wall clock S seconds ahead (negative: behind). */
+static void clock_skew_init(void)
+{
+    int64_t ppm = 0, offset = 0;
+    int d = bootarg_decimal("clock_drift_ppm", 1, &ppm);
+    int o = bootarg_decimal("clock_offset", 1000000000ULL, &offset);
+    if (d == -2 || (d == 0 && timer_set_drift_ppm(ppm) != 0)) {
+        klog("clock: clock_drift_ppm= is not a whole number within +-100000; ignored");
+        d = -1;
+    }
+    if (o == -2) {
+        klog("clock: clock_offset= is not a number of seconds; ignored");
+        o = -1;
+    }
+    if (d == 0 || o == 0) {
+        rtc_follow_kernel_clock(o == 0 ? offset : 0);
+        klog("clock: %ld ppm fast, wall clock %ld ms ahead", (long)(d == 0 ? ppm : 0),
+             (long)((o == 0 ? offset : 0) / 1000000));
+    }
+}
+
 void trap_set_uart_irq(uint32_t irq);
 void disk_port_start(void); /* kernel/disk_port.c */
 
@@ -141,6 +191,7 @@ void kmain(uint64_t hartid, const void *dtb)
     csr_set(sie, SIE_SEIE);
     timer_init(boot_fdt.timebase_freq, boot_fdt.has_sstc);
     wall_clock_init();
+    clock_skew_init();
 
     klog("node %lu of %lu booting: hart %lu, %lu MiB RAM, %lu pages free, timer %s, %d virtio "
          "slots, %d programs",

@@ -49,6 +49,15 @@ void timer_init(uint64_t timebase_hz, int fdt_says_sstc)
     user_time = (csr_read(scounteren) & SCOUNTEREN_TM) != 0;
 }
 
+int timer_set_drift_ppm(int64_t ppm)
+{
+    if (ppm < -100000 || ppm > 100000)
+        return -EINVAL;
+    /* n ticks read as n / hz seconds: a smaller hz, a faster clock */
+    timer_hz = timer_hz * 1000000ULL / (uint64_t)(1000000 + ppm);
+    return 0;
+}
+
 void timer_clock_info(struct clock_info *out)
 {
     out->hz = timer_hz;

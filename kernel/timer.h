@@ -21,6 +21,12 @@ static inline __attribute__((always_inline)) uint64_t timer_now_ns(void)
     uint64_t t = now - timer_boot_ticks;
     return t / timer_hz * 1000000000ULL + t % timer_hz * 1000000000ULL / timer_hz;
 }
+/* Make this node's clock run fast (ppm > 0) or slow by ppm parts per
+ * million, for experiments (bootargs clock_drift_ppm=): it and user code's
+ * clock() (SYS_CLOCK_INFO) count the time CSR's ticks at a frequency off by
+ * that much. At boot only, before any timer is armed. 0, or -EINVAL beyond
+ * +-100000 (10%). */
+int timer_set_drift_ppm(int64_t ppm);
 /* Raise a timer interrupt at absolute time ns (UINT64_MAX: never). */
 void timer_arm(uint64_t ns);
 /* Make sure a timer interrupt comes no later than ns: moves the armed time

@@ -31,6 +31,18 @@ __all__ = ["BackgroundExec", "Cluster", "ClusterError", "Ctx", "DEFAULT_SERVICES
            "Fail", "Scenarios", "Skip", "check", "expect", "logs_dir", "missing_tools", "run"]
 
 
+# CLUSTER_SKEW=1 in the environment: every node's clocks are skewed, in turn
+# (docs/trace.md, "Clocks"): the scenarios must pass anyway. `make test`
+# runs some of them so (tests/run_parts.py), `make test-skewed` all.
+SKEWS = [(0, 0), (10, 1000), (-10, -1000), (7.5, -500), (-7.5, 500)]
+
+
+def skewed_clock(k):
+    """Bootargs that skew node k's wall clock and make its clock drift."""
+    offset, ppm = SKEWS[(k - 1) % len(SKEWS)]
+    return f"clock_offset={offset} clock_drift_ppm={ppm}"
+
+
 class Ctx:
     """Per-scenario state: every cluster made here is torn down at the end,
     and its logs are kept in `logs`/<scenario>/cluster<i>/."""
@@ -56,6 +68,8 @@ class Ctx:
                                              if s != "schedd")
             if "sched_balance=" not in a:
                 a += " sched_balance=off"
+            if os.environ.get("CLUSTER_SKEW") and "clock_" not in a:
+                a += " " + skewed_clock(k)
             args[k] = a.strip()
         kw["node_args"] = args
         c = Cluster(n, **kw)
