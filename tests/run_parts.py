@@ -31,6 +31,7 @@ PARTS = [
     ("sched-unit", ["bash", "tests/sched/run.sh"], 300),
     ("labs", ["bash", "tests/labs/run.sh"], 600),
     ("lincheck", ["bash", "tests/lincheck/run.sh"], 300),
+    ("trace", ["bash", "tests/trace/run.sh"], 180),
     ("netswitch", ["bash", "tests/netswitch/run.sh"], 300),
     ("cluster", [sys.executable, "tests/cluster/run.py"], 1200),
     ("net", [sys.executable, "tests/net/run.py"], 600),

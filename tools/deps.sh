@@ -3,7 +3,7 @@
 # Quick and silent when everything is present.
 set -euo pipefail
 PKGS=(make gcc clang clang-format libclang-rt-14-dev python3 gcc-riscv64-unknown-elf
-      picolibc-riscv64-unknown-elf qemu-system-misc opensbi gdb-multiarch tshark)
+      picolibc-riscv64-unknown-elf qemu-system-misc opensbi gdb-multiarch tshark chromium)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
