@@ -12,6 +12,7 @@ static uint64_t lag_ns; /* added to every reading: rtc_not_before */
 /* rtc_follow_kernel_clock: the wall clock is base_wall at kernel time base_ns */
 static int follow;
 static uint64_t base_wall, base_ns;
+static int64_t skew_ns; /* rtc_follow_kernel_clock's offset, kept through rtc_set */
 
 void rtc_init(uint64_t base) { rtc = (volatile uint32_t *)base; }
 
@@ -37,7 +38,20 @@ void rtc_follow_kernel_clock(int64_t offset_ns)
         return;
     base_ns = timer_now_ns();
     base_wall = raw_now_ns() + lag_ns + (uint64_t)offset_ns;
+    skew_ns = offset_ns;
     follow = 1;
+}
+
+void rtc_set(uint64_t true_ns)
+{
+    if (!rtc)
+        return;
+    if (follow) {
+        base_ns = timer_now_ns();
+        base_wall = true_ns + (uint64_t)skew_ns;
+    } else {
+        lag_ns = true_ns - raw_now_ns(); /* (mod 2^64: a clock ahead is set back) */
+    }
 }
 
 int64_t rtc_not_before(uint64_t not_before_ns)

@@ -25,5 +25,9 @@ int64_t rtc_not_before(uint64_t not_before_ns);
  * drift makes fast or slow: kernel/timer.h timer_set_drift_ppm), no longer
  * at the RTC's. */
 void rtc_follow_kernel_clock(int64_t offset_ns);
+/* The true time is true_ns now (told by the host when it starts the node:
+ * tools/clusterlib.py, `date -s`): the clock reads that from now on, plus
+ * the experiment's offset if one is set. */
+void rtc_set(uint64_t true_ns);
 
 #endif

@@ -3,6 +3,7 @@
 #include "kernel/trace.h"
 #include "drivers/rtc.h"
 #include "kernel/kernel.h"
+#include "kernel/latency.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
 #include "kernel/timer.h"
@@ -116,6 +117,16 @@ SYSCALL(trace)
         r->trace_id = p->trace_id;
         r->span_id = p->span_id;
         return 0;
+    }
+    case TRACE_LATENCY: {
+        static struct port_latency buf[LATENCY_PORTS];
+        uint64_t max = args[2] < LATENCY_PORTS ? args[2] : LATENCY_PORTS;
+        if (vm_check_user(&p->as, args[1], max * sizeof buf[0], 1))
+            return -EFAULT;
+        int n = latency_read(buf, (int)max);
+        if (vm_copyout(&p->as, args[1], buf, (uint64_t)n * sizeof buf[0]))
+            return -EFAULT;
+        return n;
     }
     case TRACE_INFO: {
         struct trace_info in = {next_seq, oldest() - 1, rpc_epoch, kernel_node_id, TRACE_RING};

@@ -253,8 +253,10 @@ struct registry_rep {
  *        the caller's (attrs: "key=value ..." words, printed as they are)
  *   trace(TRACE_BEGIN, 0, 0, 0): the caller starts a new trace (a new trace
  *        id and root span): what it and its children send next is in it
- *   trace(TRACE_INFO, struct trace_info *out, 0, 0) */
-enum { TRACE_READ = 1, TRACE_EMIT = 2, TRACE_BEGIN = 3, TRACE_INFO = 4 };
+ *   trace(TRACE_INFO, struct trace_info *out, 0, 0)
+ *   trace(TRACE_LATENCY, struct port_latency *buf, max, 0): call latency per
+ *        port (kernel/latency.h): how many entries */
+enum { TRACE_READ = 1, TRACE_EMIT = 2, TRACE_BEGIN = 3, TRACE_INFO = 4, TRACE_LATENCY = 5 };
 #define TRACE_KIND_MAX 12  /* with the NUL */
 #define TRACE_ATTRS_MAX 96 /* with the NUL */
 struct trace_record {
@@ -267,6 +269,11 @@ struct trace_record {
     uint8_t call;  /* a call (awaits a reply), not a one-way message */
     char kind[TRACE_KIND_MAX];
     char attrs[TRACE_ATTRS_MAX];
+};
+struct port_latency {
+    struct port_id port; /* calls to it (served 0) or answered by it (served 1) */
+    uint32_t served;
+    uint64_t calls, p50_ns, p99_ns, max_ns, mean_ns;
 };
 struct trace_info {
     uint64_t next_seq; /* the number the next event gets */
@@ -287,10 +294,11 @@ struct rpc_stats {
     uint64_t delivered;  /* messages from other nodes queued at a local port */
     uint64_t no_buffers; /* incoming messages refused for lack of memory */
     uint64_t encode_errors;
-    uint64_t datagrams;    /* datagrams sent (send with SEND_DATAGRAM to another node) */
-    uint64_t stale_kernel; /* kernel requests refused: meant for an earlier boot of this node */
-    uint64_t local_fast;   /* local calls and replies the fastpath delivered (kernel/ipc_fast.c) */
-    uint64_t redirects;    /* messages for a port that moved on, answered with where it went */
+    uint64_t datagrams;     /* datagrams sent (send with SEND_DATAGRAM to another node) */
+    uint64_t stale_kernel;  /* kernel requests refused: meant for an earlier boot of this node */
+    uint64_t local_fast;    /* local calls and replies the fastpath delivered (kernel/ipc_fast.c) */
+    uint64_t redirects;     /* messages for a port that moved on, answered with where it went */
+    uint64_t call_timeouts; /* calls and sends that got no answer in time (ETIMEDOUT, EHOSTDOWN) */
 };
 
 /* The disk port (registered as "disk" on a node with a disk): calls from

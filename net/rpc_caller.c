@@ -260,6 +260,8 @@ static int run_op(const struct port_id *dst, uint32_t node, struct msg *m, int i
             o->reply = 0;
         }
     }
+    if (rv == -ETIMEDOUT || rv == -EHOSTDOWN)
+        rpc_stats.call_timeouts++;
     if (is_call && !portroute_is_redirect(rv))
         rpc_trace_call_ended(o, m->trace_id, rv, timer_now_ns() - start);
     msg_free(o->reply);

@@ -2,6 +2,7 @@
  * docs/trace.md). A message's span id is made from its key (sending node,
  * its boot epoch, the message id), which both ends know, so the header
  * need carry only the trace id and the sender's Lamport time. */
+#include "kernel/latency.h"
 #include "kernel/trace.h"
 #include "net/rpc_internal.h"
 
@@ -28,7 +29,7 @@ void rpc_trace_delivered(const struct rpc_in *e, struct msg *m)
     m->trace_id = e->trace_id;
     m->span_id = trace_span_of(e->node, e->epoch, e->msg_id);
     struct trace_record *r = trace_add("recv");
-    r->pid = (uint32_t)e->sender_pid;
+    r->pid = 0; /* queued at the port: which process takes it is not known yet */
     r->trace_id = m->trace_id;
     r->span_id = m->span_id;
     r->peer = e->node;
@@ -51,6 +52,7 @@ void rpc_trace_replied(const struct rpc_in *e)
     r->msg_id = e->msg_id;
     r->call = 1;
     r->latency_ns = timer_now_ns() - e->arrived_ns;
+    latency_record(&e->dst, 1, r->latency_ns);
 }
 
 void rpc_trace_call_ended(const struct rpc_out *o, uint64_t trace_id, int error,
@@ -67,4 +69,6 @@ void rpc_trace_call_ended(const struct rpc_out *o, uint64_t trace_id, int error,
     r->call = 1;
     r->error = error;
     r->latency_ns = latency_ns;
+    if (!error)
+        latency_record(&o->dst, 0, latency_ns);
 }

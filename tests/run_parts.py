@@ -39,6 +39,7 @@ PARTS = [
     ("fs", [sys.executable, "tests/fs/cluster.py"], 1500),
     ("migrate", [sys.executable, "tests/migrate/cluster.py"], 900),
     ("sched", [sys.executable, "tests/sched/cluster.py"], 900),
+    ("trace-cluster", [sys.executable, "tests/trace/cluster.py"], 600),
 ]
 
 

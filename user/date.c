@@ -1,12 +1,35 @@
 /* user/date.c: print the wall clock (SYS_WALLCLOCK): seconds since 1970
- * with nanoseconds, then the UTC date and time. */
+ * with nanoseconds, then the UTC date and time.
+ *
+ *   date            print it
+ *   date -s NS      the true time is NS ns since 1970 (the cluster tool
+ *                   says so as it starts a node: QEMU's clock starts up to a
+ *                   second off); this node's console and services only */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "user/ulib.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "-s")) {
+        long v;
+        if (parse_long(argv[2], &v) || v <= 0) {
+            fprintf(stderr, "date: -s takes ns since 1970\n");
+            return 2;
+        }
+        long rv = sys_wallclock_set((uint64_t)v);
+        if (rv < 0) {
+            fprintf(stderr, "date: %s\n", err_str(rv));
+            return 1;
+        }
+        return 0;
+    }
+    if (argc != 1) {
+        fprintf(stderr, "usage: date [-s NS]\n");
+        return 2;
+    }
     uint64_t ns = sys_wallclock();
     if (!ns) {
         printf("date: this node has no wall clock\n");

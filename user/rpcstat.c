@@ -27,5 +27,6 @@ int main(void)
     SHOW(stale_kernel);
     SHOW(local_fast);
     SHOW(redirects);
+    SHOW(call_timeouts);
     return 0;
 }

@@ -51,6 +51,7 @@ long sys_read(int fd, void *buf, size_t len) { return syscall3(SYS_READ, fd, buf
 long sys_write(int fd, const void *buf, size_t len) { return syscall3(SYS_WRITE, fd, buf, len); }
 uint64_t sys_clock_trap(void) { return (uint64_t)syscall0(SYS_CLOCK); }
 uint64_t sys_wallclock(void) { return (uint64_t)syscall0(SYS_WALLCLOCK); }
+long sys_wallclock_set(uint64_t true_ns) { return syscall1(SYS_WALLCLOCK, true_ns); }
 
 void ulog(const char *prefix, const char *fmt, ...)
 {

@@ -28,6 +28,34 @@ static int usage(void)
     return 2;
 }
 
+/* One word for an error (values hold no spaces): its errno name. */
+static const char *errno_name(int e)
+{
+    static char other[24];
+    switch (-e) {
+    case ETIMEDOUT:
+        return "ETIMEDOUT";
+    case EHOSTDOWN:
+        return "EHOSTDOWN";
+    case EHOSTUNREACH:
+        return "EHOSTUNREACH";
+    case ECONNREFUSED:
+        return "ECONNREFUSED";
+    case ECONNRESET:
+        return "ECONNRESET";
+    case EINTR:
+        return "EINTR";
+    case EAGAIN:
+        return "EAGAIN";
+    case ENOENT:
+        return "ENOENT";
+    case EINVAL:
+        return "EINVAL";
+    }
+    snprintf(other, sizeof other, "errno%d", -e);
+    return other;
+}
+
 static void print_event(const struct trace_info *in, const struct trace_record *r)
 {
     printf("trace node=%u boot=%u seq=%lu lam=%lu ns=%lu pid=%u kind=%s trace=%016lx span=%016lx "
@@ -45,7 +73,7 @@ static void print_event(const struct trace_info *in, const struct trace_record *
     if (r->latency_ns)
         printf(" latency_ns=%lu", (unsigned long)r->latency_ns);
     if (r->error)
-        printf(" error=%s", err_str(r->error));
+        printf(" error=%s", errno_name(r->error));
     if (r->attrs[0])
         printf(" %s", r->attrs);
     printf("\n");
@@ -60,7 +88,8 @@ static int dump(uint64_t from)
         return 1;
     }
     if (in.dropped && from <= in.dropped)
-        printf("trace-dropped node=%u count=%lu\n", in.node, (unsigned long)in.dropped);
+        printf("trace-dropped node=%u boot=%u count=%lu\n", in.node, in.boot_epoch,
+               (unsigned long)in.dropped);
     /* Read up to the end as it was at the start: events this printing
      * causes (none on this node, but a busy node goes on) are left out. */
     uint64_t end = in.next_seq;

@@ -61,9 +61,10 @@ int sys_yield(void);
 long sys_sbrk(long incr); /* old break, or -errno */
 long sys_read(int fd, void *buf, size_t len);
 long sys_write(int fd, const void *buf, size_t len);
-uint64_t sys_clock(void);      /* monotonic ns since boot (no trap: rdtime) */
-uint64_t sys_clock_trap(void); /* the same through SYS_CLOCK */
-uint64_t sys_wallclock(void);  /* ns since 1970 (host clock), 0 if none */
+uint64_t sys_clock(void);                 /* monotonic ns since boot (no trap: rdtime) */
+uint64_t sys_clock_trap(void);            /* the same through SYS_CLOCK */
+uint64_t sys_wallclock(void);             /* ns since 1970 (host clock), 0 if none */
+long sys_wallclock_set(uint64_t true_ns); /* the true time is true_ns: the clock follows */
 /* One kernel log line, "PREFIX: " and the formatted text (a service's
  * messages in the node's log). */
 void ulog(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -80,6 +80,18 @@ static void fill_status(struct ns_status *st)
     st->applied = ns_machine.applied;
     st->session = replica_session();
     st->bindings = ns_machine.n_bindings;
+    struct replica_health h;
+    replica_health(&h);
+    st->elections = h.elections;
+    st->contact_ms = h.contact_ms;
+    st->heard_mask = h.heard_mask;
+    struct rpc_stats rs;
+    if (syscall1(SYS_RPCSTAT, &rs) == 0) {
+        st->rpc_retransmits = rs.retransmits;
+        st->rpc_timeouts = rs.call_timeouts;
+        st->rpc_bad_mac = rs.bad_mac;
+    }
+    st->wall_ns = sys_wallclock(); /* last: the clock offset's reference */
 }
 
 /* SESSION: "the session of your node; keep my ephemerals while I live". */

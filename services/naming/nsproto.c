@@ -300,7 +300,9 @@ static bool rep_valid(const struct ns_reply *r)
  *               flags u8, PORT: port.a u64 port.b u64, name_len u8, name,
  *               VALUE: value_len u16, value
  *   STATUS:     node u32, leader u32, role u8, member u8, term, commit,
- *               applied, last_index, snap_index, session u64, bindings u32
+ *               applied, last_index, snap_index, session u64, bindings u32,
+ *               elections, contact_ms, heard_mask u32, wall_ns,
+ *               rpc_retransmits, rpc_timeouts, rpc_bad_mac u64
  *   LIST:       n_names u16, names_len u16, names */
 static void rep_walk(struct ns_reply *r, struct le_writer *w, struct le_reader *rd)
 {
@@ -348,6 +350,13 @@ static void rep_walk(struct ns_reply *r, struct le_writer *w, struct le_reader *
         U64(st->snap_index);
         U64(st->session);
         U32(st->bindings);
+        U32(st->elections);
+        U32(st->contact_ms);
+        U32(st->heard_mask);
+        U64(st->wall_ns);
+        U64(st->rpc_retransmits);
+        U64(st->rpc_timeouts);
+        U64(st->rpc_bad_mac);
         break;
     case NS_OP_LIST:
         U16(r->n_names);

@@ -101,6 +101,12 @@ struct ns_status {
     uint64_t term, commit, applied, last_index, snap_index;
     uint64_t session; /* this server's session, 0 if none yet */
     uint32_t bindings;
+    /* Health (`nodes`, docs/naming.md): */
+    uint32_t elections;  /* elections this server started since it booted */
+    uint32_t contact_ms; /* since it last heard from its leader (0: it leads, or none) */
+    uint32_t heard_mask; /* bit k-1: node k's server heard within an election timeout */
+    uint64_t wall_ns;    /* its node's wall clock as it answered (clock offsets) */
+    uint64_t rpc_retransmits, rpc_timeouts, rpc_bad_mac; /* its node's transport */
 };
 
 struct ns_reply {

@@ -36,6 +36,7 @@ static uint8_t rx[MSG_MAX];
 static uint8_t last_role;
 static uint32_t last_leader;
 static uint64_t last_term;
+static uint32_t elections;
 static bool ready_printed;
 
 void replica_log(const char *fmt, ...)
@@ -302,8 +303,10 @@ static void watch_role(void)
     uint32_t leader = raft_leader(&replica.raft);
     uint64_t term = raft_term(&replica.raft);
     if (role != last_role || term != last_term) {
-        if (role == RAFT_CANDIDATE && (last_role != RAFT_CANDIDATE || term != last_term))
+        if (role == RAFT_CANDIDATE && (last_role != RAFT_CANDIDATE || term != last_term)) {
+            elections++;
             trace_event("election", "term=%lu", (unsigned long)term);
+        }
         trace_event("role", "role=%s term=%lu leader=%u", role_name(role), (unsigned long)term,
                     leader);
     }
@@ -327,6 +330,22 @@ static void watch_role(void)
     if (!ready_printed && leader && (replica_session() || session_cap == 0)) {
         ready_printed = true;
         replica_log("ready: leader %u, term %lu", leader, (unsigned long)raft_term(&replica.raft));
+    }
+}
+
+void replica_health(struct replica_health *out)
+{
+    uint64_t now = sys_clock(), window = replica.cfg.election_ms * 1000000ULL;
+    uint32_t leader = replica_leader();
+    out->elections = elections;
+    out->contact_ms = 0;
+    if (leader && leader != replica.cfg.node && replica_heard(leader))
+        out->contact_ms = (uint32_t)((now - replica_heard(leader)) / 1000000ULL);
+    out->heard_mask = 0;
+    for (uint32_t k = 1; k <= replica.cfg.nodes && k <= 32; k++) {
+        uint64_t t = replica_heard(k);
+        if (k == replica.cfg.node || (t && now - t <= window))
+            out->heard_mask |= 1u << (k - 1);
     }
 }
 

@@ -169,6 +169,14 @@ void replica_forward(const void *cmd, uint32_t len);
 void replica_send_tagged(uint32_t node, uint8_t tag, const void *body, long len);
 /* The last time anything came from node's server (0: never). */
 uint64_t replica_heard(uint32_t node);
+/* How this server sees its group, for `nodes` (docs/naming.md). */
+struct replica_health {
+    uint32_t elections;  /* elections it started since it booted */
+    uint32_t contact_ms; /* since it last heard from its leader (0: it leads, or none known) */
+    uint32_t heard_mask; /* bit k-1: node k's server heard within an election timeout (and
+                            this node's own bit) */
+};
+void replica_health(struct replica_health *out);
 
 /* This server's session, 0 if none is open yet. */
 uint64_t replica_session(void);

@@ -171,6 +171,14 @@ def network():
         res["ipc_remote_ratio"] = (statistics.median(a / b for a, b in zip(calls, raws))
                                    if raws else None)
         res["ipc_remote_rounds_ns"] = statistics.median(calls) if calls else None
+        # The kernel's own histogram of those calls (`latency`, docs/trace.md):
+        # node 1's calls to a port on node 2, the echo server's.
+        out, _ = c.exec(1, "latency", timeout=60)
+        # (the port on node 2 called most: the echo server's; the others,
+        # node 2's registry and kernel, once or twice)
+        rows = [tuple(int(x) for x in m) for m in
+                re.findall(r"^2\.\d+\s+called\s+(\d+)\s+(\d+)\s+(\d+)", out, re.M)]
+        res["echo_latency_us"] = max(rows) if rows else None
         out, _ = c.exec(1, "ping -c 50 -i 0.01 2", timeout=120)
         t = sorted(float(x) for x in re.findall(r"time=([\d.]+) ms", out))
         res["ping_rtt_ns"] = t[len(t) // 2] * 1e6 if t else None
@@ -550,6 +558,11 @@ def main():
         ("remote call 0 B", fmt_ns(net.get("ipc_remote_rounds_ns")),
          (f"{net['ipc_remote_ratio']:.2f}x raw frame RTT" if net.get("ipc_remote_ratio")
           else "n/a") + f" ({REMOTE_ROUNDS} rounds)", "aim under 1.3x"),
+        ("  its histogram", (f"p50 {net['echo_latency_us'][1]} us" if net.get("echo_latency_us")
+                             else "n/a"),
+         (f"p99 {net['echo_latency_us'][2]} us, n {net['echo_latency_us'][0]}"
+          if net.get("echo_latency_us") else "n/a"),
+         "the kernel's per-port histogram (`latency`) of those calls"),
         ("remote call 64K", fmt_ns(r64[0] if r64 else None),
          f"{r64[1] if r64 else 'n/a'} calls/s, {r64[2] if r64 else 'n/a'} KB/s",
          f"vs UDP {net.get('udp_KBps', 'n/a')} KB/s"),

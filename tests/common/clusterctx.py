@@ -31,9 +31,9 @@ __all__ = ["BackgroundExec", "Cluster", "ClusterError", "Ctx", "DEFAULT_SERVICES
            "Fail", "Scenarios", "Skip", "check", "expect", "logs_dir", "missing_tools", "run"]
 
 
-# CLUSTER_SKEW=1 in the environment: every node's clocks are skewed, in turn
-# (docs/trace.md, "Clocks"): the scenarios must pass anyway. `make test`
-# runs some of them so (tests/run_parts.py), `make test-skewed` all.
+# Skewed clocks (docs/trace.md, "Clocks"): ctx.cluster(skew=True), or every
+# cluster with CLUSTER_SKEW=1 in the environment (`make test-skewed`). The
+# scenarios must pass anyway; a few always run so (naming_linearizable, ...).
 SKEWS = [(0, 0), (10, 1000), (-10, -1000), (7.5, -500), (-7.5, 500)]
 
 
@@ -53,7 +53,7 @@ class Ctx:
         self.clusters = []
         self.note = ""
 
-    def cluster(self, n=3, all_services=False, **kw):
+    def cluster(self, n=3, all_services=False, skew=False, **kw):
         # A scenario boots every default service but the scheduler, unless
         # it names its own (services=...) or asks for all (all_services):
         # the scheduler's servers, reports and rebalancing are work and
@@ -68,7 +68,7 @@ class Ctx:
                                              if s != "schedd")
             if "sched_balance=" not in a:
                 a += " sched_balance=off"
-            if os.environ.get("CLUSTER_SKEW") and "clock_" not in a:
+            if (skew or os.environ.get("CLUSTER_SKEW")) and "clock_" not in a:
                 a += " " + skewed_clock(k)
             args[k] = a.strip()
         kw["node_args"] = args
