@@ -22,6 +22,7 @@
  * one-way messages are shipped in order, calls not yet taken are sent
  * again by their callers to the new node, and the calls it has taken are
  * answered through this node (kernel/migrate_proxy.c). */
+#include "kernel/trace.h"
 #include "kernel/migrate.h"
 #include "kernel/migrate_int.h"
 #include "kernel/console.h"
@@ -653,6 +654,8 @@ static int freeze_and_commit(struct proc *p, struct outgoing *out)
          p->pid, p->name, node, out->pages, out->round + 1,
          (unsigned long)((now - out->t0) / 1000000), (unsigned long)((now - t_freeze) / 1000000),
          last, out->in_call ? "; its call goes on here" : "");
+    trace_proc_event("migrate_out", p, node, "pages=%u rounds=%u frozen_ms=%lu", out->pages,
+                     out->round + 1, (unsigned long)((now - t_freeze) / 1000000));
     hand_over_ports(out->state, node, out->id, out->last_shipped);
     uint64_t id = out->id;
     free_outgoing(out);

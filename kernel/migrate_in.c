@@ -4,6 +4,7 @@
  * Memory is held per transfer (at most INCOMING at once) and freed when
  * the transfer is abandoned, or after INCOMING_IDLE_NS without a request
  * (its source died or was cut off: migrate_tick). */
+#include "kernel/trace.h"
 #include "kernel/kalloc.h"
 #include "kernel/kernel.h"
 #include "kernel/migrate.h"
@@ -381,6 +382,7 @@ static int serve_commit(struct msg *m, uint32_t from, uint64_t now)
     pidroute_moved(in->pid, (uint32_t)kernel_node_id); /* here now: no forwarding */
     abandon(in); /* its memory went with the process: only the slot is freed */
     klog("pid %d (%s) arrived from node %d", state_buf.pid, state_buf.name, from);
+    trace_proc_event("migrate_in", p, from, "name=%s", state_buf.name);
     return 0;
 }
 

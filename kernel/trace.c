@@ -1,6 +1,8 @@
 /* kernel/trace.c: the node's trace ring and Lamport clock (kernel/trace.h,
  * docs/trace.md), and the SYS_TRACE system call. */
 #include "kernel/trace.h"
+#include <stdarg.h>
+#include "lib/fmt.h"
 #include "drivers/rtc.h"
 #include "kernel/kernel.h"
 #include "kernel/latency.h"
@@ -55,6 +57,19 @@ struct trace_record *trace_add(const char *kind)
 }
 
 void trace_init(void) { trace_add("boot"); }
+
+void trace_proc_event(const char *kind, const struct proc *p, uint32_t peer, const char *fmt, ...)
+{
+    struct trace_record *r = trace_add(kind);
+    r->pid = (uint32_t)p->pid;
+    r->trace_id = p->trace_id;
+    r->parent_id = p->span_id;
+    r->peer = peer;
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(r->attrs, sizeof r->attrs, fmt, ap);
+    va_end(ap);
+}
 
 static uint64_t oldest(void) { return next_seq > TRACE_RING ? next_seq - TRACE_RING : 1; }
 

@@ -24,6 +24,11 @@ void trace_init(void);
 /* A new event of this kind ("send", "recv", ...): seq, Lamport time (ticked)
  * and wall-clock time filled, the rest zero, for the caller to fill. */
 struct trace_record *trace_add(const char *kind);
+/* A process event: kind, p's pid and trace context, peer node, and
+ * key=value words (fmt_snprintf's format). */
+struct proc;
+void trace_proc_event(const char *kind, const struct proc *p, uint32_t peer, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* The Lamport time for a frame about to go out (not ticked). */
 uint64_t trace_lamport_now(void);
 /* A valid frame came with Lamport time l. */

@@ -19,6 +19,7 @@
  * the margin. Clocks may be anywhere, but must run at rates within 20% of
  * each other. The tokens make even that failure safe: a primary whose clock
  * ran slow can do no harm once the next holder has fenced the replicas. */
+#include <stdio.h>
 #include <string.h>
 
 #include "services/fs/placement.h"
@@ -128,7 +129,17 @@ void leases_request(uint64_t token, const struct fs_request *req)
     l->ino = req->ino;
     l->index = index;
     l->node = node;
+    uint32_t before = l->ino == req->ino && l->index == index ? l->node : 0; /* its last holder */
+    l->ino = req->ino;
+    l->index = index;
+    l->node = node;
     l->token = raft_term(&replica.raft) << 32 | ++counter;
     l->until_ns = until;
+    /* a new lease: the chunk's primary is (or changes to) node (docs/trace.md) */
+    char attrs[TRACE_ATTRS_MAX];
+    snprintf(attrs, sizeof attrs, "service=fs what=grant chunk=%lu/%u primary=%u token=%lx%s",
+             (unsigned long)req->ino, index, node, (unsigned long)l->token,
+             before && before != node ? " changed=1" : "");
+    trace_emit("lease", attrs);
     reply(token, 0, l->token);
 }

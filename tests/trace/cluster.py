@@ -22,6 +22,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "common"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from clusterctx import ClusterError, Fail, Scenarios, check, expect, run  # noqa: E402
 import tracelib  # noqa: E402
+sys.path.insert(0, HERE)
+import test_page  # noqa: E402  (its headless Chromium runner)
 
 scenario = Scenarios(reasons=(ClusterError,))
 
@@ -125,6 +127,22 @@ def trace_leader_kill(ctx):
     events, drops, _ = tracelib.parse_lines(lines)
     tr = tracelib.merge(events, drops)
     check(not tr.violations, f"causality or election safety: {tr.violations[:5]}")
+    # The real run's page in headless Chromium (as tests/trace/test_page.py
+    # does with made-up clusters): no script error, a lane per surviving
+    # node, every arrow drawn; a screenshot kept with the logs.
+    if not os.access(test_page.CHROMIUM, os.X_OK):
+        if os.environ.get("CI"):
+            raise Fail(f"{test_page.CHROMIUM} missing (make deps installs chromium)")
+    else:
+        r = test_page.Chromium(page)
+        check(r.status == 0 and r.body.get("data-errors") == "0" and not r.console,
+              f"the page in Chromium: status {r.status}, body {r.body}, console {r.console[:3]}")
+        check(r.body.get("data-lanes") == str(len(rest)), f"lanes: {r.body}")
+        check(r.body.get("data-arrows") == str(len(tr.pairs)) and tr.pairs,
+              f"arrows drawn {r.body.get('data-arrows')}, merged {len(tr.pairs)}")
+        shot = os.path.join(os.path.dirname(path), "page.png")
+        s = test_page.Chromium(page, extra=["--screenshot=" + shot], dump=False)
+        check(s.status == 0 and os.path.getsize(shot) > 10000, "no screenshot")
     new_lead = int(m.group(1))
     for k in rest:
         # the naming service's Raft events on lane k, in merged (causal) order

@@ -17,6 +17,7 @@
  * durably, which costs a copy-on-write of the chunk), so the old holder's
  * writes can no longer reach a majority; a holder that only reads skips
  * that cost. A renewal (the same token) needs no sync. */
+#include <stdio.h>
 #include <string.h>
 
 #include "services/fs/primary/primary.h"
@@ -170,6 +171,13 @@ static int request_lease(struct pchunk *c, uint64_t now, uint32_t *hint)
     int rv = fsmeta_request(&req, &rep, &pol);
     if (rv == -EBUSY) {
         *hint = (uint32_t)rep.value; /* the node that holds it */
+        if (c->token) {
+            /* it held the chunk's lease before: another node leads it now */
+            char attrs[TRACE_ATTRS_MAX];
+            snprintf(attrs, sizeof attrs, "service=fs what=lost chunk=%lu/%u primary=%u",
+                     (unsigned long)c->ino, c->index, *hint);
+            trace_emit("lease", attrs);
+        }
         return -EREMOTE;
     }
     if (rv == -ETIMEDOUT)
