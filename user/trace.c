@@ -4,7 +4,7 @@
  *   trace -f SEQ           only events numbered SEQ and later
  *   trace run CMD [ARG...] run CMD in a new trace (it and what it calls, on
  *                          any node, carry the trace id printed first)
- *   trace emit KIND [K=V...] record one event (scripts, tests)
+ *   trace emit [-n N] KIND [K=V...]  record one event (or N: scripts, tests)
  *
  * The line format is the contract with tools/trace (docs/trace.md):
  *   trace node=N boot=EPOCH seq=S lam=L ns=WALL pid=P kind=K trace=HEX16
@@ -24,7 +24,8 @@ static struct trace_record batch[BATCH];
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: trace [-f SEQ] | trace run CMD [ARG...] | trace emit KIND [K=V...]\n");
+    fprintf(stderr,
+            "usage: trace [-f SEQ] | trace run CMD [ARG...] | trace emit [-n N] KIND [K=V...]\n");
     return 2;
 }
 
@@ -137,7 +138,14 @@ static int emit(int argc, char **argv)
 {
     char attrs[TRACE_ATTRS_MAX];
     size_t at = 0;
+    long times = 1;
     attrs[0] = 0;
+    if (argc >= 5 && !strcmp(argv[2], "-n")) {
+        if (parse_long(argv[3], &times) || times < 1)
+            return usage();
+        argc -= 2;
+        argv += 2;
+    }
     for (int i = 3; i < argc; i++) {
         int n = snprintf(attrs + at, sizeof attrs - at, "%s%s", at ? " " : "", argv[i]);
         if (n < 0 || (size_t)n >= sizeof attrs - at) {
@@ -146,10 +154,12 @@ static int emit(int argc, char **argv)
         }
         at += (size_t)n;
     }
-    long rv = trace_emit(argv[2], attrs);
-    if (rv < 0) {
-        fprintf(stderr, "trace: emit %s: %s\n", argv[2], err_str(rv));
-        return 1;
+    for (long i = 0; i < times; i++) {
+        long rv = trace_emit(argv[2], attrs);
+        if (rv < 0) {
+            fprintf(stderr, "trace: emit %s: %s\n", argv[2], err_str(rv));
+            return 1;
+        }
     }
     return 0;
 }

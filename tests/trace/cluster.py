@@ -7,7 +7,8 @@ events, and tools/trace's merge of them (docs/trace.md).
 
 The runner of tests/common/ (one cluster per scenario, time limits,
 teardown, `N passed, M failed`); node logs, the collected events and the
-rendered page are kept in build/test-runs/trace-cluster/<scenario>/.
+rendered page and its screenshot are kept in
+build/test-runs/trace-cluster/<scenario>/ and <scenario>.files/.
 """
 import os
 import json
@@ -38,8 +39,9 @@ def events_of(c, k):
 
 
 def keep(ctx, name, text):
-    """A file kept with the scenario's logs."""
-    d = os.path.join(ctx.logs, ctx.name)
+    """A file kept beside the scenario's logs (in <scenario>.files/: the
+    logs' own folder is made anew at teardown)."""
+    d = os.path.join(ctx.logs, ctx.name + ".files")
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "w") as f:
         f.write(text)
@@ -134,12 +136,12 @@ def trace_leader_kill(ctx):
         if os.environ.get("CI"):
             raise Fail(f"{test_page.CHROMIUM} missing (make deps installs chromium)")
     else:
-        r = test_page.Chromium(page)
-        check(r.status == 0 and r.body.get("data-errors") == "0" and not r.console,
-              f"the page in Chromium: status {r.status}, body {r.body}, console {r.console[:3]}")
-        check(r.body.get("data-lanes") == str(len(rest)), f"lanes: {r.body}")
-        check(r.body.get("data-arrows") == str(len(tr.pairs)) and tr.pairs,
-              f"arrows drawn {r.body.get('data-arrows')}, merged {len(tr.pairs)}")
+        seen = test_page.Chromium(page)
+        check(seen.status == 0 and seen.body.get("data-errors") == "0" and not seen.console,
+              f"the page in Chromium: status {seen.status}, body {seen.body}, console {seen.console[:3]}")
+        check(seen.body.get("data-lanes") == str(len(rest)), f"lanes: {seen.body}")
+        check(seen.body.get("data-arrows") == str(len(tr.pairs)) and tr.pairs,
+              f"arrows drawn {seen.body.get('data-arrows')}, merged {len(tr.pairs)}")
         shot = os.path.join(os.path.dirname(path), "page.png")
         s = test_page.Chromium(page, extra=["--screenshot=" + shot], dump=False)
         check(s.status == 0 and os.path.getsize(shot) > 10000, "no screenshot")
@@ -158,6 +160,29 @@ def trace_leader_kill(ctx):
             check(elects and max(olds) < min(elects) <= min(news),
                   f"node {k} leads term {new_term}: its election is missing or out of order: {raft}")
     ctx.note = f"leader {lead} killed in term {old_term}; term {new_term}; {r.stdout.strip()[:200]}"
+
+
+@scenario(120)
+def trace_ring_overflow(ctx):
+    """5000 events into a ring of 2048: `trace` prints the newest 2048, in
+    order, after a `trace-dropped` line that counts every one lost; an
+    event with a bad kind or a newline is refused with a clear error."""
+    c = ctx.cluster(1, node_args={1: "services="})
+    expect(c, 1, "trace emit -n 5000 flood round=1", timeout=120)
+    out = expect(c, 1, "trace", timeout=120)
+    lines = out.splitlines()
+    drop = [ln for ln in lines if ln.startswith("trace-dropped ")]
+    events, drops, bad = tracelib.parse_lines(lines)
+    check(not bad and len(events) == 2048, f"{len(events)} events printed, {len(bad)} unreadable")
+    seqs = [e["seq"] for e in events]
+    check(seqs == list(range(seqs[0], seqs[0] + 2048)), "events missing or out of order")
+    check(len(drop) == 1 and drops and drops[0][2] == seqs[0] - 1,
+          f"dropped line {drop}, first kept seq {seqs[0]}")
+    floods = sum(e["kind"] == "flood" for e in events)
+    check(floods >= 2040 and events[-1]["kind"] == "flood", f"the ring kept {floods} of the flood")
+    out, st = c.exec(1, "trace emit Bad-Kind x=1", timeout=30)
+    check(st == 1 and "Invalid argument" in out, f"a bad kind: {st} {out}")
+    ctx.note = f"{drops[0][2]} dropped, seq {seqs[0]}..{seqs[-1]} kept"
 
 
 def nodes_json(c, k, timeout=60):
