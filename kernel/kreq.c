@@ -218,11 +218,25 @@ int kreq_call_msg(uint32_t node, struct msg *m, uint64_t timeout_ns, struct msg 
     struct proc *p = proc_current();
     m->sender_pid = p ? p->pid : 0;
     m->sender_node = (int32_t)kernel_node_id;
+    uint32_t op = 0;
+    if (m->len >= sizeof op)
+        msg_read(m, 0, &op, sizeof op);
     /* Slot 0 is the node's kernel; the check field names the boot we last
-     * heard from (or, before we have heard from it, when we sent this), so
-     * a retransmission that reaches a new boot is refused (ECONNRESET)
-     * instead of spawning or killing twice. */
-    struct port_id kernel = {(uint64_t)node << 32, rpc_kernel_check(node)};
+     * heard from, so a retransmission that reaches a new boot is refused
+     * (ECONNRESET) instead of spawning or killing twice. A node never heard
+     * from is first asked for its registry port (BOOTSTRAP: the same answer
+     * whichever boot gives it, so it goes with check 0, taken by any boot),
+     * which tells its boot. Without that, the check would be this node's
+     * wall clock, compared with that node's boot time: clocks apart by more
+     * than its uptime would refuse the request (docs/trace.md, "Clocks"). */
+    if (op != KREQ_BOOTSTRAP && !rpc_peer_epoch(node) && !rpc_node_silent(node)) {
+        struct kreq probe = {KREQ_BOOTSTRAP, 0, 0, 0};
+        struct msg *r = 0;
+        if (kreq_call(node, &probe, 0, 0, timeout_ns, &r) == 0)
+            msg_free(r);
+    }
+    struct port_id kernel = {(uint64_t)node << 32,
+                             op == KREQ_BOOTSTRAP ? 0 : rpc_kernel_check(node)};
     /* A node silent at the last request gets a short try: a dead node costs
      * this much per request, and one that came back answers well within it. */
     if (rpc_node_silent(node) && timeout_ns > SILENT_TRY_NS)

@@ -90,6 +90,7 @@ struct round {
     uint64_t load[SCHED_NODES_MAX];   /* expected runnable x1000 */
     int64_t memfree[SCHED_NODES_MAX]; /* expected free KiB */
     uint8_t role[SCHED_NODES_MAX];
+    bool shed_now[SCHED_NODES_MAX]; /* it shed memory this round: no load moves off it */
     bool constrained_taken;
     struct sched_move *out;
     int n, max;
@@ -330,12 +331,16 @@ static void shed(struct round *r)
             if (!bq)
                 break;
             emit(r, i, (uint32_t)bd, bq, bs, 0);
+            r->shed_now[i] = true;
         }
     }
 }
 
 /* 3. The best move by gain, while one gains at least the margin and half
- * of the moved process's own load. */
+ * of the moved process's own load. Not off a node that shed memory this
+ * round: what it keeps is judged again once its reports show it without
+ * what it shed (else a node short of memory with two busy processes lost
+ * both in one round: tests/sched balance_shed_node_not_also_unloaded). */
 static void balance(struct round *r)
 {
     while (r->n < r->max) {
@@ -344,7 +349,7 @@ static void balance(struct round *r)
         uint32_t bs_node = 0, bd = 0;
         for (uint32_t i = 0; i < r->nn; i++) {
             const struct sched_node *n = &r->v->nodes[i];
-            if (!usable(n))
+            if (!usable(n) || r->shed_now[i])
                 continue;
             int64_t before = per_hart(r, i, r->load[i]);
             for (uint32_t k = 0; k < nlisted(n); k++) {

@@ -342,6 +342,28 @@ static void balance_sheds_once_per_cooldown(void)
     CHECK_EQ(m[0].pid, 102);
 }
 
+/* A node that sheds memory in a round is not also a source of that round's
+ * load moves: its two busy 20 MiB processes would otherwise both go, one
+ * shed for memory and the other moved for load in the same round, before
+ * any report showed the first gone (sched_drain failed so with skewed
+ * clocks: both of node 4's movers left in one round, one "gain 0", one
+ * for load). The next rounds judge its load again from fresh reports. */
+static void balance_shed_node_not_also_unloaded(void)
+{
+    sched_policies_reset(NULL);
+    st_cluster_init(&c, 3, 1, 100000);
+    st_proc(&c, 1, 101, 1000, 45000);
+    st_proc(&c, 1, 102, 1000, 45000); /* 10% free, busy with both: over a 1-hart node */
+    st_proc(&c, 1, 103, 1000, 5000);
+    st_loads(&c);
+    struct sched_move m[8];
+    int n = rebalance("least", 1000, m, 8);
+    int off1 = 0;
+    for (int i = 0; i < n; i++)
+        off1 += m[i].from == 1;
+    CHECK_EQ(off1, 1);
+}
+
 /* A move still copying when its cool-down ends (a busy host: 16 s for
  * 20 MiB was seen) is not taken for a process that stayed: its node
  * reports it leaving, which counts its memory as gone already, and it is
@@ -512,6 +534,7 @@ const struct st_test st_policy_tests[] = {
     {"balance_evicts_noexecute", balance_evicts_noexecute},
     {"balance_leaving_is_gone", balance_leaving_is_gone},
     {"balance_sheds_once_per_cooldown", balance_sheds_once_per_cooldown},
+    {"balance_shed_node_not_also_unloaded", balance_shed_node_not_also_unloaded},
     {"balance_sheds_memory", balance_sheds_memory},
     {"balance_respects_filters", balance_respects_filters},
     {"balance_one_constrained_per_round", balance_one_constrained_per_round},
