@@ -19,11 +19,11 @@ uint64_t rtc_now_ns(void);
  * second is corrected (the RTC's own error); returns the correction in ns,
  * or -1 when the bound is a second or more ahead (it is then not used). */
 int64_t rtc_not_before(uint64_t not_before_ns);
-/* Skew this node's wall clock for experiments (bootargs clock_offset= and
- * clock_drift_ppm=, kernel/main.c): from now on it reads offset_ns more
- * than the RTC does now, and goes on at the kernel's clock's pace (which a
- * drift makes fast or slow: kernel/timer.h timer_set_drift_ppm), no longer
- * at the RTC's. */
+/* From now on the clock reads what the RTC reads now, plus offset_ns (an
+ * experiment's skew: bootargs clock_offset=, kernel/main.c), plus the
+ * kernel clock's progress since (which a drift makes fast or slow:
+ * kernel/timer.h timer_set_drift_ppm): no device read per reading. Called
+ * once at boot, after rtc_not_before. */
 void rtc_follow_kernel_clock(int64_t offset_ns);
 /* The true time is true_ns now (told by the host when it starts the node:
  * tools/clusterlib.py, `date -s`): the clock reads that from now on, plus

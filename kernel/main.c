@@ -92,8 +92,13 @@ static void clock_skew_init(void)
         klog("clock: clock_offset= is not a number of seconds; ignored");
         o = -1;
     }
+    /* From here on the wall clock is the RTC's reading now plus the kernel
+     * clock's progress: the same time (both follow the host), without a
+     * device read each time (an MMIO exit to QEMU: a trace event stamps the
+     * wall clock, and reading the RTC for each made a remote call 40%
+     * slower with tracing on). */
+    rtc_follow_kernel_clock(o == 0 ? offset : 0);
     if (d == 0 || o == 0) {
-        rtc_follow_kernel_clock(o == 0 ? offset : 0);
         klog("clock: %ld ppm fast, wall clock %ld ms ahead", (long)(d == 0 ? ppm : 0),
              (long)((o == 0 ? offset : 0) / 1000000));
     }

@@ -255,8 +255,17 @@ struct registry_rep {
  *        id and root span): what it and its children send next is in it
  *   trace(TRACE_INFO, struct trace_info *out, 0, 0)
  *   trace(TRACE_LATENCY, struct port_latency *buf, max, 0): call latency per
- *        port (kernel/latency.h): how many entries */
-enum { TRACE_READ = 1, TRACE_EMIT = 2, TRACE_BEGIN = 3, TRACE_INFO = 4, TRACE_LATENCY = 5 };
+ *        port (kernel/latency.h): how many entries
+ *   trace(TRACE_SET, on, 0, 0): keep events (1) or not (0; bootargs
+ *        trace=off at boot): this node's console and services only (EPERM) */
+enum {
+    TRACE_READ = 1,
+    TRACE_EMIT = 2,
+    TRACE_BEGIN = 3,
+    TRACE_INFO = 4,
+    TRACE_LATENCY = 5,
+    TRACE_SET = 6
+};
 #define TRACE_KIND_MAX 12  /* with the NUL */
 #define TRACE_ATTRS_MAX 96 /* with the NUL */
 struct trace_record {
@@ -279,6 +288,7 @@ struct trace_info {
     uint64_t next_seq; /* the number the next event gets */
     uint64_t dropped;  /* events overwritten since boot (the ring keeps the newest cap) */
     uint32_t boot_epoch, node, cap;
+    uint32_t on; /* events are kept (TRACE_SET) */
 };
 
 /* IPC counters (SYS_RPCSTAT): the RPC transport's, where every frame dropped

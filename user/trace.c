@@ -5,6 +5,8 @@
  *   trace run CMD [ARG...] run CMD in a new trace (it and what it calls, on
  *                          any node, carry the trace id printed first)
  *   trace emit [-n N] KIND [K=V...]  record one event (or N: scripts, tests)
+ *   trace on | off         keep events or not (make bench: what tracing costs)
+ *   trace info             the ring's state: next event number, dropped, on
  *
  * The line format is the contract with tools/trace (docs/trace.md):
  *   trace node=N boot=EPOCH seq=S lam=L ns=WALL pid=P kind=K trace=HEX16
@@ -25,7 +27,8 @@ static struct trace_record batch[BATCH];
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: trace [-f SEQ] | trace run CMD [ARG...] | trace emit [-n N] KIND [K=V...]\n");
+            "usage: trace [-f SEQ] | trace run CMD [ARG...] | trace emit [-n N] KIND [K=V...] | "
+            "trace on|off|info\n");
     return 2;
 }
 
@@ -178,5 +181,22 @@ int main(int argc, char **argv)
         return run(argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "emit"))
         return emit(argc, argv);
+    if (argc == 2 && (!strcmp(argv[1], "on") || !strcmp(argv[1], "off"))) {
+        long rv = sys_trace(TRACE_SET, !strcmp(argv[1], "on"), 0, 0);
+        if (rv < 0)
+            fprintf(stderr, "trace: %s\n", err_str(rv));
+        return rv < 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "info")) {
+        struct trace_info in;
+        long rv = sys_trace(TRACE_INFO, (long)&in, 0, 0);
+        if (rv < 0) {
+            fprintf(stderr, "trace: %s\n", err_str(rv));
+            return 1;
+        }
+        printf("trace: node %u, next %lu, dropped %lu, ring %u, %s\n", in.node,
+               (unsigned long)in.next_seq, (unsigned long)in.dropped, in.cap, in.on ? "on" : "off");
+        return 0;
+    }
     return usage();
 }

@@ -314,6 +314,51 @@ def naming():
 FSBENCH_SEQ = re.compile(r"fsbench: seq (\d+) MiB write (\d+) us (\d+) KB/s read (\d+) us (\d+) KB/s")
 
 
+TRACE_INFO = re.compile(r"trace: node \d+, next (\d+)")
+
+
+def tracing():
+    """What tracing costs (issue 17, docs/trace.md): a remote call's round
+    trip and a naming bind on the leader, with every node's trace ring on
+    and off in turn (`trace on|off`), rounds interleaved as in network();
+    and the events each node records per second, idle and under binds."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from clusterlib import Cluster  # noqa: E402
+    res = {}
+    with Cluster(3, node_args=without_scheduler(3)) as c:
+        _, lead = raw_rtt_and_leader(c)
+        peer = 1 if lead != 1 else 2
+        c.exec(peer, "echod &")
+        calls = {"on": [], "off": []}
+        binds = {"on": [], "off": []}
+        for r in range(6):
+            for state in (("off", "on") if r % 2 else ("on", "off")):  # no order favoured
+                for k in (1, 2, 3):
+                    c.exec(k, f"trace {state}")
+                out, _ = c.exec(lead, f"ipcping -n {peer} -c 200 0", timeout=120)
+                calls[state] += [int(x) for x in MEDIAN.findall(out)]
+                out, _ = c.exec(lead, "nsbench put 100 tb.", timeout=120)
+                m = NSBENCH.search(out)
+                if m:
+                    binds[state].append(int(m.group(5)) * 1000)
+        for state in ("on", "off"):
+            res[f"call_{state}_ns"] = statistics.median(calls[state]) if calls[state] else None
+            res[f"bind_{state}_ns"] = statistics.median(binds[state]) if binds[state] else None
+
+        def recorded():
+            out = [TRACE_INFO.search(c.exec(k, "trace info")[0]) for k in (1, 2, 3)]
+            return [int(m.group(1)) if m else 0 for m in out]
+        a, t0 = recorded(), time.monotonic()
+        time.sleep(5)
+        b, t1 = recorded(), time.monotonic()
+        res["events_idle_per_s"] = max((y - x - 1) / (t1 - t0) for x, y in zip(a, b))
+        a, t0 = recorded(), time.monotonic()
+        c.exec(lead, "nsbench put 300 te.", timeout=120)
+        b, t1 = recorded(), time.monotonic()
+        res["events_binds_per_s"] = max((y - x - 1) / (t1 - t0) for x, y in zip(a, b))
+    return res
+
+
 def fs():
     """The file service (issue 13) on a 3-node cluster, with the limits
     measured in the same cluster: the remote 64 KiB call (the data path's
@@ -621,6 +666,22 @@ def main():
          "election timeout 1-2 s"),
     ]
     try:
+        tr = tracing()
+    except Exception as e:
+        print(f"bench: tracing figures failed: {e}", file=sys.stderr)
+        tr = {}
+    rows2 += [
+        ("call, tracing off", fmt_ns(tr.get("call_off_ns")), "every node's ring off",
+         "remote 0 B call, interleaved rounds"),
+        ("call, tracing on", fmt_ns(tr.get("call_on_ns")),
+         f"{ratio(tr.get('call_on_ns'), tr.get('call_off_ns'))} off", "target <= 1.05x"),
+        ("bind, tracing off", fmt_ns(tr.get("bind_off_ns")), "on the leader", ""),
+        ("bind, tracing on", fmt_ns(tr.get("bind_on_ns")),
+         f"{ratio(tr.get('bind_on_ns'), tr.get('bind_off_ns'))} off", ""),
+        ("trace events/s", f"{tr.get('events_idle_per_s') or 0:.0f} idle",
+         f"{tr.get('events_binds_per_s') or 0:.0f} under binds", "the busiest node"),
+    ]
+    try:
         fsr = fs()
     except Exception as e:
         print(f"bench: file service figures failed: {e}", file=sys.stderr)
@@ -718,6 +779,7 @@ def main():
         "ipc_local": {str(k): v for k, v in il.items()},
         "network": net,
         "naming": nm,
+        "tracing": tr,
         "fs": fsr,
         "migration": mig,
         "scheduler": sch,
