@@ -618,16 +618,23 @@ def hear_from(c, a, b):
     expect(c, a, "ps")
 
 
-def spawn_while_target_restarts(c):
-    """Node 2 paused, `run -n 2` from node 1, node 2 killed and restarted
-    while the request is retransmitted: the new boot must refuse it
-    (ECONNRESET, counted as stale_kernel) and serve the next one."""
+def spawn_across_a_restart(c):
+    """Node 2 paused, `run -n 2 echo spawned-once` from node 1, node 2
+    killed and restarted while node 1 retransmits: the run's (output,
+    status)."""
     c.pause(2)
     spawn = BackgroundExec(c, 1, "run -n 2 echo spawned-once", timeout=60)
     time.sleep(1.0)  # the request is out and being retransmitted
     c.kill(2)
     c.restart(2)
-    out, st = spawn.result(60)
+    return spawn.result(60)
+
+
+def spawn_while_target_restarts(c):
+    """A spawn request retransmitted across its target's restart: the new
+    boot must refuse it (ECONNRESET, counted as stale_kernel) and serve the
+    next one."""
+    out, st = spawn_across_a_restart(c)
     check("spawned-once" not in out, f"the new boot ran a request meant for the old one:\n{out}")
     check(st != 0 and "reset" in out.lower(), f"run -n 2 across the restart: {st} {out!r}")
     stale = counters(expect(c, 2, "rpcstat"))["stale_kernel"]
@@ -659,12 +666,7 @@ def spawn_first_contact_restart(ctx):
     c = ctx.cluster(2, node_args={1: "services=", 2: "services="})
     rx = counters(expect(c, 1, "rpcstat"))["rx_frames"]
     check(rx == 0, f"node 1 has heard from node 2 already ({rx} frames): not a first contact")
-    c.pause(2)
-    spawn = BackgroundExec(c, 1, "run -n 2 echo spawned-once", timeout=60)
-    time.sleep(1.0)  # the question is out and being retransmitted
-    c.kill(2)
-    c.restart(2)
-    out, st = spawn.result(60)
+    out, st = spawn_across_a_restart(c)  # (the question is what is retransmitted)
     check(st == 0 and out.count("spawned-once") == 1, f"run -n 2 across the restart: {st} {out!r}")
     d = ctx.cluster(2, node_args={1: "services=", 2: "services="})
     check(expect(d, 1, "run -n 2 echo first").strip() == "first", "a first contact is refused")
