@@ -6,21 +6,31 @@
 #include "kernel/trace.h"
 #include "net/rpc_internal.h"
 
+/* An event about the message keyed (node, epoch, msg_id), exchanged with
+ * peer: its trace and its span (made from the key). */
+static struct trace_record *message_event(const char *kind, uint64_t trace_id, uint32_t peer,
+                                          uint32_t node, uint32_t epoch, uint64_t msg_id, int call)
+{
+    struct trace_record *r = trace_add(kind);
+    r->trace_id = trace_id;
+    r->span_id = trace_span_of(node, epoch, msg_id);
+    r->peer = peer;
+    r->key_node = node;
+    r->key_epoch = epoch;
+    r->msg_id = msg_id;
+    r->call = call != 0;
+    return r;
+}
+
 void rpc_trace_sent(struct msg *m, uint32_t node, uint64_t msg_id, int is_call,
                     const struct port_id *dst, int pid)
 {
     if (!m->trace_id)
         m->trace_id = trace_new_id(); /* a message outside any trace starts one */
-    struct trace_record *r = trace_add("send");
+    struct trace_record *r =
+        message_event("send", m->trace_id, node, kernel_node_id, rpc_epoch, msg_id, is_call);
     r->pid = (uint32_t)pid;
-    r->trace_id = m->trace_id;
-    r->span_id = trace_span_of(kernel_node_id, rpc_epoch, msg_id);
     r->parent_id = m->span_id;
-    r->peer = node;
-    r->key_node = kernel_node_id;
-    r->key_epoch = rpc_epoch;
-    r->msg_id = msg_id;
-    r->call = is_call != 0;
     r->port = (uint32_t)(dst->a & 0xffffffffu);
 }
 
@@ -28,29 +38,17 @@ void rpc_trace_delivered(const struct rpc_in *e, struct msg *m)
 {
     m->trace_id = e->trace_id;
     m->span_id = trace_span_of(e->node, e->epoch, e->msg_id);
-    struct trace_record *r = trace_add("recv");
-    r->pid = 0; /* queued at the port: which process takes it is not known yet */
-    r->trace_id = m->trace_id;
-    r->span_id = m->span_id;
-    r->peer = e->node;
-    r->key_node = e->node;
-    r->key_epoch = e->epoch;
-    r->msg_id = e->msg_id;
-    r->call = e->is_call != 0;
+    /* pid 0: queued at the port, which process takes it is not known yet */
+    struct trace_record *r =
+        message_event("recv", e->trace_id, e->node, e->node, e->epoch, e->msg_id, e->is_call);
     r->port = (uint32_t)(e->dst.a & 0xffffffffu);
 }
 
 void rpc_trace_replied(const struct rpc_in *e)
 {
-    struct trace_record *r = trace_add("reply_send");
+    struct trace_record *r =
+        message_event("reply_send", e->trace_id, e->node, e->node, e->epoch, e->msg_id, 1);
     r->pid = (uint32_t)e->server_pid;
-    r->trace_id = e->trace_id;
-    r->span_id = trace_span_of(e->node, e->epoch, e->msg_id);
-    r->peer = e->node;
-    r->key_node = e->node;
-    r->key_epoch = e->epoch;
-    r->msg_id = e->msg_id;
-    r->call = 1;
     r->latency_ns = timer_now_ns() - e->arrived_ns;
     latency_record(&e->dst, 1, r->latency_ns);
 }
@@ -58,15 +56,9 @@ void rpc_trace_replied(const struct rpc_in *e)
 void rpc_trace_call_ended(const struct rpc_out *o, uint64_t trace_id, int error,
                           uint64_t latency_ns)
 {
-    struct trace_record *r = trace_add(error ? "call_fail" : "reply_recv");
+    struct trace_record *r = message_event(error ? "call_fail" : "reply_recv", trace_id, o->node,
+                                           kernel_node_id, rpc_epoch, o->msg_id, 1);
     r->pid = (uint32_t)o->sender_pid;
-    r->trace_id = trace_id;
-    r->span_id = trace_span_of(kernel_node_id, rpc_epoch, o->msg_id);
-    r->peer = o->node;
-    r->key_node = kernel_node_id;
-    r->key_epoch = rpc_epoch;
-    r->msg_id = o->msg_id;
-    r->call = 1;
     r->error = error;
     r->latency_ns = latency_ns;
     if (!error)
